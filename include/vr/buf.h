@@ -1,0 +1,45 @@
+/* buf.h -- growable byte buffer (for building blobs, lines and messages) */
+#ifndef VR_BUF_H
+#define VR_BUF_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+
+void buf_init(struct buf *b);
+void buf_release(struct buf *b);            /* frees storage; b may be reused after buf_init */
+void buf_reset(struct buf *b);              /* len = 0, keeps storage */
+void buf_reserve(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_add_u8(struct buf *b, uint8_t v);
+void buf_add_le16(struct buf *b, uint16_t v);
+void buf_add_le32(struct buf *b, uint32_t v);
+void buf_add_le64(struct buf *b, uint64_t v);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_add_hex(struct buf *b, const uint8_t *p, size_t n);   /* lowercase, no separators */
+const char *buf_str(struct buf *b);         /* NUL-terminates (not counted in len) */
+
+/*
+ * Bounded reader over a byte blob, for checkpoints and binary records: every
+ * get checks the remaining length; after the first failure `err` stays set
+ * and all gets return 0, so a decoder checks once at the end.
+ */
+struct cursor {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	int err;
+};
+void cursor_init(struct cursor *c, const void *p, size_t len);
+uint8_t cursor_u8(struct cursor *c);
+uint16_t cursor_le16(struct cursor *c);
+uint32_t cursor_le32(struct cursor *c);
+uint64_t cursor_le64(struct cursor *c);
+const uint8_t *cursor_bytes(struct cursor *c, size_t n);   /* NULL (and err) if short */
+int cursor_get(struct cursor *c, void *dst, size_t n);     /* 0 / -1 */
+
+#endif

@@ -1,0 +1,35 @@
+/* gmem.h -- sparse guest RAM, bounded by the declared regions; every access range-checked */
+#ifndef VR_GMEM_H
+#define VR_GMEM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "vr/buf.h"
+
+/*
+ * Guest physical memory as declared by the trace: up to 16 regions. Pages are
+ * allocated on first store (reads of never-written memory return zeros), so
+ * a 1 TiB declaration costs nothing until used. No device code ever holds a
+ * pointer into guest memory: it reads and writes through these calls, which
+ * fail (return -1) when any byte of the range lies outside every region.
+ */
+struct gmem;
+
+struct gmem *gmem_new(void);
+void gmem_free(struct gmem *m);
+int gmem_add_region(struct gmem *m, uint64_t base, uint64_t size, char **cause);
+bool gmem_valid(const struct gmem *m, uint64_t addr, uint64_t len);	/* whole range inside one region */
+int gmem_read(const struct gmem *m, uint64_t addr, void *dst, size_t len);
+int gmem_write(struct gmem *m, uint64_t addr, const void *src, size_t len);
+int gmem_read_u16(const struct gmem *m, uint64_t addr, uint16_t *v);	/* little-endian */
+int gmem_read_u32(const struct gmem *m, uint64_t addr, uint32_t *v);
+int gmem_read_u64(const struct gmem *m, uint64_t addr, uint64_t *v);
+int gmem_write_u16(struct gmem *m, uint64_t addr, uint16_t v);
+int gmem_write_u32(struct gmem *m, uint64_t addr, uint32_t v);
+uint64_t gmem_total(const struct gmem *m);		/* declared bytes */
+uint64_t gmem_resident(const struct gmem *m);	/* allocated bytes */
+/* Checkpoint support: regions and non-zero pages. */
+void gmem_save(const struct gmem *m, struct buf *out);
+int gmem_load(struct gmem *m, const uint8_t *p, size_t len, char **cause);
+
+#endif

@@ -1,0 +1,143 @@
+/* trace.h -- the trace event model and the format-agnostic reader and writer */
+#ifndef VR_TRACE_H
+#define VR_TRACE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "vr/buf.h"
+
+/*
+ * A trace is a header (facts about the device and the machine) followed by
+ * events numbered from 0 in file order. Two encodings carry the same
+ * information: text (.vrt) and binary (.vrb: zstd chunks + seek index).
+ * The formats are specified in man/virtio-replay-trace.5.
+ *
+ * Everything in a trace is untrusted: readers check every length against the
+ * bounds below before use and report errors as
+ *     "FILE: event N (offset 0xOFF): what is wrong".
+ */
+
+#define TRACE_VERSION		1
+#define TRACE_MAX_PAYLOAD	(16u << 20)	/* bytes in one event */
+#define TRACE_MAX_QUEUES	24
+#define TRACE_MAX_QUEUE_SIZE	1024
+#define TRACE_MAX_RAM		16		/* RAM regions */
+#define TRACE_MAX_DEVCFG	256		/* device-specific config bytes */
+#define TRACE_MAX_BACKENDS	8
+#define TRACE_MAX_PATH		256
+#define TRACE_MAX_RAM_BYTES	(1ull << 40)	/* declared guest RAM, total */
+
+enum trace_kind {
+	TRACE_CFG_READ = 1,	/* PCI config read: addr=offset size [value=recorded] */
+	TRACE_CFG_WRITE,	/* PCI config write: addr=offset size value */
+	TRACE_BAR_READ,		/* BAR read: space=BAR addr=offset size [value=recorded] */
+	TRACE_BAR_WRITE,	/* BAR write: space=BAR addr=offset size value */
+	TRACE_MEM,		/* guest stored bytes into RAM: addr data */
+	TRACE_DMA,		/* expected output: device wrote bytes into RAM: addr data */
+	TRACE_IRQ,		/* expected output: space=TRACE_IRQ_* value=vector or level */
+	TRACE_INPUT,		/* host-side input: space=TRACE_INPUT_* addr (disk offset, port) data */
+	TRACE_CHECKPOINT,	/* device state snapshot: data = vpci_save() blob */
+	TRACE_MARK,		/* free text: data (UTF-8, no NUL, no newline) */
+	TRACE_TIME,		/* virtual time advances: value = ns since start (monotonic) */
+	TRACE_KIND_COUNT
+};
+
+enum trace_irq_type { TRACE_IRQ_MSIX = 0, TRACE_IRQ_INTX = 1 };
+
+enum trace_input_type {
+	TRACE_INPUT_FRAME = 0,	/* net: a received ethernet frame (no virtio-net header); addr = queue pair */
+	TRACE_INPUT_ENTROPY,	/* rng: entropy bytes */
+	TRACE_INPUT_DISK,	/* blk/scsi: disk contents at byte offset addr */
+	TRACE_INPUT_CONSOLE,	/* console: bytes typed into port addr */
+	TRACE_INPUT_EVENT,	/* device-specific host event (link down, hotplug...): addr = code */
+	TRACE_INPUT_COUNT
+};
+
+struct trace_event {
+	uint8_t kind;		/* enum trace_kind */
+	uint8_t space;		/* BAR number; irq type; input type */
+	uint8_t size;		/* cfg/bar access size: 1, 2, 4 or 8 */
+	uint8_t has_value;	/* reads: 1 if the recording carries the device's answer */
+	uint32_t len;		/* payload bytes, <= TRACE_MAX_PAYLOAD */
+	uint64_t addr;
+	uint64_t value;
+	const uint8_t *data;	/* reader-owned; valid until the next call on the reader */
+};
+
+enum trace_layout { TRACE_LAYOUT_QEMU = 0, TRACE_LAYOUT_VBOX = 1 };
+
+/* Which device outputs the recording carries (compared by replay). */
+#define TRACE_REC_DMA	0x1u
+#define TRACE_REC_IRQ	0x2u
+
+struct trace_ram {
+	uint64_t base;
+	uint64_t size;
+};
+
+struct trace_backend {
+	char type[16];			/* "disk" */
+	uint64_t size;			/* bytes */
+	bool has_image;
+	char image[TRACE_MAX_PATH];	/* relative to the trace's directory */
+	uint8_t sha256[32];		/* of the image, checked before use */
+};
+
+struct trace_header {
+	uint16_t version;		/* TRACE_VERSION */
+	uint8_t device;			/* virtio device id: 1 net, 2 blk, 3 console, 4 rng, 8 scsi */
+	uint8_t layout;			/* enum trace_layout */
+	uint32_t recorded;		/* TRACE_REC_* */
+	uint64_t features;		/* offered device features */
+	uint16_t nqueues;
+	uint16_t queue_max[TRACE_MAX_QUEUES];
+	uint16_t devcfg_len;
+	uint8_t devcfg[TRACE_MAX_DEVCFG];
+	uint16_t nram;
+	struct trace_ram ram[TRACE_MAX_RAM];
+	uint16_t nbackends;
+	struct trace_backend backend[TRACE_MAX_BACKENDS];
+	char title[128];		/* free text, may be empty */
+};
+
+enum trace_fmt { TRACE_FMT_TEXT = 0, TRACE_FMT_BINARY = 1 };
+
+const char *trace_kind_name(uint8_t kind);	/* "cfg-read", ... or NULL */
+int trace_kind_parse(const char *name);		/* -1 if unknown; accepts the names above */
+const char *trace_device_name(uint8_t device);	/* "blk" or NULL */
+int trace_device_parse(const char *name);
+const char *trace_layout_name(uint8_t layout);
+int trace_layout_parse(const char *name);
+void trace_header_init(struct trace_header *h);	/* version set, everything else empty */
+/* Check a header's internal consistency (bounds, RAM overlap...). */
+int trace_header_check(const struct trace_header *h, char **cause);
+
+/* Reader: streams; memory use does not grow with trace length. */
+struct trace_reader;
+/* Detects the format from the file's first bytes. "-" reads text from stdin. */
+struct trace_reader *trace_open(const char *path, char **cause);
+void trace_close(struct trace_reader *r);
+const struct trace_header *trace_header(const struct trace_reader *r);
+enum trace_fmt trace_format(const struct trace_reader *r);
+const char *trace_path(const struct trace_reader *r);
+/* 1: *ev filled; 0: clean end of trace; -1: error, *cause = "FILE: event N (offset 0xOFF): ..." */
+int trace_read(struct trace_reader *r, struct trace_event *ev, char **cause);
+/* Number and byte offset of the event trace_read last returned (for messages). */
+uint64_t trace_event_no(const struct trace_reader *r);
+uint64_t trace_event_offset(const struct trace_reader *r);
+/* Position so the next trace_read returns event n (binary: via the seek index). */
+int trace_seek(struct trace_reader *r, uint64_t n, char **cause);
+
+/* Writer: streams (binary chunks are flushed as they fill). */
+struct trace_writer;
+/* path "-" writes text to stdout. level: zstd level (binary), 0 = default. */
+struct trace_writer *trace_writer_open(const char *path, enum trace_fmt fmt, int level,
+    const struct trace_header *h, char **cause);
+int trace_write(struct trace_writer *w, const struct trace_event *ev, char **cause);
+/* Flushes, writes the footer (binary) and closes; frees w even on error. */
+int trace_writer_close(struct trace_writer *w, char **cause);
+
+/* Canonical text of one event, without newline (what dump and the log print). */
+void trace_event_text(struct buf *b, const struct trace_event *ev);
+
+#endif

@@ -1,0 +1,98 @@
+/* vdev.h -- the device ops table: what a device model (blk, net, ...) implements and may call */
+#ifndef VR_VDEV_H
+#define VR_VDEV_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "vr/buf.h"
+#include "vr/event.h"
+#include "vr/virtq.h"
+
+/*
+ * Device models do not know the transport (kvmtool's rule): they see their
+ * queues, their device-config bytes and a context of services below.
+ * Everything a model consumes from the host side arrives through ops->input
+ * (from trace INPUT events) or the setup's backends, so replay is deterministic.
+ */
+
+#define VIRTIO_ID_NET		1
+#define VIRTIO_ID_BLOCK		2
+#define VIRTIO_ID_CONSOLE	3
+#define VIRTIO_ID_RNG		4
+#define VIRTIO_ID_SCSI		8
+
+struct vdev_ctx;	/* implemented by the transport (vpci) */
+
+/* Services a model may use. */
+struct virtq *vdev_queue(struct vdev_ctx *ctx, unsigned index);	/* NULL if out of range */
+unsigned vdev_num_queues(const struct vdev_ctx *ctx);
+uint64_t vdev_features(const struct vdev_ctx *ctx);		/* negotiated */
+bool vdev_has_feature(const struct vdev_ctx *ctx, unsigned bit);
+int vdev_layout(const struct vdev_ctx *ctx);			/* enum trace_layout value */
+struct evbus *vdev_bus(struct vdev_ctx *ctx);
+/* Device config changed: bump config_generation and raise a config interrupt. */
+void vdev_config_changed(struct vdev_ctx *ctx);
+/* Emit a violation event; if needs_reset, set DEVICE_NEEDS_RESET + config interrupt. */
+void vdev_violation(struct vdev_ctx *ctx, const char *name, int queue, int desc, uint64_t addr,
+    bool needs_reset, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+void vdev_note(struct vdev_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Guest RAM access for models that need it beyond their chains (checked; -1 if outside RAM). */
+int vdev_dma_read(struct vdev_ctx *ctx, uint64_t addr, void *dst, uint32_t len);
+int vdev_dma_write(struct vdev_ctx *ctx, uint64_t addr, const void *src, uint32_t len, const char *what);
+
+/* Host-side backend declaration copied from the trace header. */
+struct vdev_backend {
+	const char *type;		/* "disk" */
+	uint64_t size;
+	const char *image;		/* absolute or cwd-relative path, or NULL for inline/zero */
+	const uint8_t *sha256;		/* 32 bytes, or NULL */
+};
+
+struct vdev_setup {
+	uint64_t offered;		/* features offered, from the trace */
+	const uint8_t *devcfg;		/* initial device-config bytes, from the trace */
+	uint16_t devcfg_len;
+	uint16_t nqueues;
+	int layout;			/* enum trace_layout */
+	const struct vdev_backend *backends;
+	unsigned nbackends;
+};
+
+/* A host-side input, from a trace INPUT event. */
+struct vdev_input {
+	uint8_t type;			/* enum trace_input_type */
+	uint64_t addr;
+	const uint8_t *data;
+	uint32_t len;
+};
+
+struct vdev_ops {
+	const char *name;		/* "blk" */
+	uint8_t id;			/* VIRTIO_ID_* */
+	uint8_t pci_class, pci_subclass, pci_progif;
+	uint64_t features;		/* device-specific features the model implements */
+	uint16_t default_queues;
+	uint16_t devcfg_size;		/* bytes of device config the model defines */
+	/* Name of queue index (e.g. "requestq", "rx0", "tx0", "ctrl"). */
+	void (*queue_name)(unsigned index, uint16_t nqueues, char out[VIRTQ_NAME_MAX]);
+	/* Fill the default device config (used when the trace gives none). */
+	void (*default_config)(uint8_t *cfg, uint16_t len);
+	void *(*create)(struct vdev_ctx *ctx, const struct vdev_setup *setup, char **cause);
+	void (*destroy)(void *dev);
+	void (*reset)(void *dev);
+	void (*status_changed)(void *dev, bool driver_ok);
+	void (*queue_notified)(void *dev, unsigned queue);
+	void (*cfg_read)(void *dev, uint32_t off, uint8_t *dst, uint32_t len);	/* range already checked */
+	void (*cfg_write)(void *dev, uint32_t off, const uint8_t *src, uint32_t len);
+	/* -1 + cause if the input does not fit this device (bad trace). */
+	int (*input)(void *dev, const struct vdev_input *in, char **cause);
+	void (*save)(void *dev, struct buf *out);
+	int (*load)(void *dev, const uint8_t *p, size_t len, char **cause);
+};
+
+/* The table of device models (src/dev/vdev.c). */
+const struct vdev_ops *vdev_find(const char *name);
+const struct vdev_ops *vdev_find_id(uint8_t id);
+extern const struct vdev_ops *const vdev_table[];	/* NULL-terminated */
+
+#endif

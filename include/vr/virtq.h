@@ -1,0 +1,89 @@
+/* virtq.h -- split virtqueue, device side (the seed's queue API, rebuilt) */
+#ifndef VR_VIRTQ_H
+#define VR_VIRTQ_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "vr/event.h"
+
+#define VIRTQ_MAX_SIZE		1024
+#define VIRTQ_MAX_QUEUES	24
+#define VIRTQ_NAME_MAX		32
+#define VIRTQ_MAX_SG		1024		/* scatter-gather entries per chain */
+#define VIRTQ_OUT_MAX		(16u << 20)	/* OUT bytes gathered per chain */
+
+#define VIRTQ_DESC_F_NEXT	1
+#define VIRTQ_DESC_F_WRITE	2
+#define VIRTQ_DESC_F_INDIRECT	4
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY	1
+
+#define VIRTIO_F_INDIRECT_DESC	28
+#define VIRTIO_F_EVENT_IDX	29
+#define VIRTIO_F_VERSION_1	32
+#define VIRTIO_F_ACCESS_PLATFORM 33
+#define VIRTIO_F_RING_PACKED	34
+#define VIRTIO_F_ORDER_PLATFORM	36
+#define VIRTIO_F_RING_RESET	40
+
+struct virtq;
+
+struct virtq_sg {
+	uint64_t addr;
+	uint32_t len;
+};
+
+/*
+ * A descriptor chain taken from the avail ring. OUT (device-readable) bytes
+ * are gathered into `out`; IN (device-writable) buffers are a scatter-gather
+ * list the device fills with virtq_chain_write(). Storage belongs to the
+ * queue and stays valid until virtq_put() (or the next virtq_get()).
+ */
+struct virtq_chain {
+	uint16_t head;
+	uint8_t *out;
+	uint32_t out_len;
+	struct virtq_sg *in;
+	unsigned nin;
+	uint32_t in_len;		/* total IN capacity */
+	uint32_t in_written;		/* highest IN byte written so far */
+	struct vr_desc *desc;		/* the walk, for events */
+	unsigned ndesc;
+	uint64_t first_event;
+};
+
+/* Decoded description of a finished request, for the TXN event. */
+struct virtq_txn_info {
+	const char *type;		/* "OUT" */
+	const char *fields;		/* "sector=2048 len=4096" */
+	const char *status;		/* "OK" */
+};
+
+const char *virtq_name(const struct virtq *q);
+unsigned virtq_index(const struct virtq *q);
+uint16_t virtq_size(const struct virtq *q);
+bool virtq_is_enabled(const struct virtq *q);		/* queue_enable set and device live */
+bool virtq_is_empty(struct virtq *q);
+
+/*
+ * Take (remove=true) or peek at the next available chain.
+ * Returns 1 with *c filled, 0 if the queue is empty, -1 if the guest broke
+ * the rules (the violation has been emitted and, per the layout profile, the
+ * queue or device is stopped; the caller just stops processing this queue).
+ */
+int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove);
+/* Copy len bytes into the chain's IN buffers at offset off. -1 if it does not fit or RAM is bad. */
+int virtq_chain_write(struct virtq *q, struct virtq_chain *c, uint32_t off, const void *src, uint32_t len);
+/*
+ * Write-ahead the used element (head, len) into the used ring without
+ * publishing it, and emit the TXN event described by info (info may be NULL
+ * for chains that are not requests, e.g. pre-posted rx buffers returned at reset).
+ */
+void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info);
+/* Publish used idx, then interrupt the driver as negotiated (EVENT_IDX / NO_INTERRUPT). */
+void virtq_sync(struct virtq *q);
+/* Re-enable notifications (avail_event / clear NO_NOTIFY) after draining. */
+void virtq_resume_notify(struct virtq *q);
+/* Chains taken and not yet put. */
+unsigned virtq_in_flight(const struct virtq *q);
+
+#endif

@@ -1,0 +1,99 @@
+/* cmd.c -- the table of commands and the helpers every command shares */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+#include "cmd.h"
+
+extern const struct cmd_entry cmd_info_entry;
+extern const struct cmd_entry cmd_dump_entry;
+extern const struct cmd_entry cmd_convert_entry;
+extern const struct cmd_entry cmd_replay_entry;
+extern const struct cmd_entry cmd_record_entry;
+extern const struct cmd_entry cmd_cut_entry;
+extern const struct cmd_entry cmd_runs_entry;
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_replay_entry,
+	&cmd_record_entry,
+	&cmd_info_entry,
+	&cmd_dump_entry,
+	&cmd_convert_entry,
+	&cmd_cut_entry,
+	&cmd_runs_entry,
+	NULL,
+};
+
+const struct cmd_entry *cmd_find(const char *name)
+{
+	for (const struct cmd_entry *const *e = cmd_table; *e != NULL; e++)
+		if (strcmp((*e)->name, name) == 0)
+			return *e;
+	return NULL;
+}
+
+void cmd_print_help(const struct cmd_entry *e, FILE *f)
+{
+	fprintf(f, "usage: virtio-replay %s %s\n\n%s\n", e->name, e->usage, e->summary);
+	if (e->help != NULL && e->help[0] != '\0')
+		fprintf(f, "\n%s", e->help);
+	fprintf(f, "\nExit status: 0 success/matched, 1 diverged, 2 bad input or usage, 3 internal error.\n");
+}
+
+int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "virtio-replay %s: ", e->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: virtio-replay %s %s\n", e->name, e->usage);
+	return EXIT_BADINPUT;
+}
+
+int cmd_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "virtio-replay: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int cmd_fail_cause(int status, char *cause)
+{
+	fprintf(stderr, "virtio-replay: %s\n", cause ? cause : "unknown error");
+	free(cause);
+	return status;
+}
+
+int cmd_wants_help(const struct cmd_entry *e, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cmd_print_help(e, stdout);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int cmd_parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return 0;
+}

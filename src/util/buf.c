@@ -1,0 +1,172 @@
+/* buf.c -- growable byte buffer and bounded cursor */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/buf.h"
+#include "vr/le.h"
+#include "vr/xmalloc.h"
+
+void buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void buf_release(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+}
+
+void buf_reserve(struct buf *b, size_t extra)
+{
+	size_t need = b->len + extra + 1;	/* room for buf_str's NUL */
+
+	if (need <= b->cap)
+		return;
+	if (b->cap == 0)
+		b->cap = 64;
+	while (b->cap < need)
+		b->cap *= 2;
+	b->data = xrealloc(b->data, b->cap);
+}
+
+void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	buf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+void buf_add_u8(struct buf *b, uint8_t v)
+{
+	buf_add(b, &v, 1);
+}
+
+void buf_add_le16(struct buf *b, uint16_t v)
+{
+	uint8_t t[2];
+	le16_store(t, v);
+	buf_add(b, t, 2);
+}
+
+void buf_add_le32(struct buf *b, uint32_t v)
+{
+	uint8_t t[4];
+	le32_store(t, v);
+	buf_add(b, t, 4);
+}
+
+void buf_add_le64(struct buf *b, uint64_t v)
+{
+	uint8_t t[8];
+	le64_store(t, v);
+	buf_add(b, t, 8);
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	buf_reserve(b, 128);
+	va_start(ap, fmt);
+	n = vsnprintf((char *)b->data + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= b->cap - b->len) {
+		buf_reserve(b, (size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf((char *)b->data + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+void buf_add_hex(struct buf *b, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char *o;
+
+	buf_reserve(b, 2 * n);
+	o = (char *)b->data + b->len;
+	for (size_t i = 0; i < n; i++) {
+		*o++ = digits[p[i] >> 4];
+		*o++ = digits[p[i] & 15];
+	}
+	b->len += 2 * n;
+}
+
+const char *buf_str(struct buf *b)
+{
+	buf_reserve(b, 0);
+	b->data[b->len] = '\0';
+	return (const char *)b->data;
+}
+
+void cursor_init(struct cursor *c, const void *p, size_t len)
+{
+	c->p = p;
+	c->len = len;
+	c->off = 0;
+	c->err = 0;
+}
+
+const uint8_t *cursor_bytes(struct cursor *c, size_t n)
+{
+	const uint8_t *r;
+
+	if (c->err || n > c->len - c->off) {
+		c->err = 1;
+		return NULL;
+	}
+	r = c->p + c->off;
+	c->off += n;
+	return r;
+}
+
+int cursor_get(struct cursor *c, void *dst, size_t n)
+{
+	const uint8_t *p = cursor_bytes(c, n);
+
+	if (p == NULL)
+		return -1;
+	if (n)
+		memcpy(dst, p, n);
+	return 0;
+}
+
+uint8_t cursor_u8(struct cursor *c)
+{
+	const uint8_t *p = cursor_bytes(c, 1);
+	return p ? p[0] : 0;
+}
+
+uint16_t cursor_le16(struct cursor *c)
+{
+	const uint8_t *p = cursor_bytes(c, 2);
+	return p ? le16_load(p) : 0;
+}
+
+uint32_t cursor_le32(struct cursor *c)
+{
+	const uint8_t *p = cursor_bytes(c, 4);
+	return p ? le32_load(p) : 0;
+}
+
+uint64_t cursor_le64(struct cursor *c)
+{
+	const uint8_t *p = cursor_bytes(c, 8);
+	return p ? le64_load(p) : 0;
+}

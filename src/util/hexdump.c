@@ -1,0 +1,111 @@
+/* hexdump.c -- canonical hex dumps and hex-string parsing */
+#include <string.h>
+
+#include "vr/hexdump.h"
+
+static void dump_line(struct buf *b, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 8)
+			buf_add_u8(b, ' ');
+		if (i < n)
+			buf_printf(b, "%02x ", p[i]);
+		else
+			buf_add(b, "   ", 3);
+	}
+	buf_add(b, " |", 2);
+	for (size_t i = 0; i < n; i++)
+		buf_add_u8(b, (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '.');
+	buf_add_u8(b, '|');
+}
+
+void hexdump_buf(struct buf *b, const char *indent, const uint8_t *p, size_t n, uint64_t base, size_t max)
+{
+	size_t shown = (max && n > max) ? max : n;
+
+	for (size_t off = 0; off < shown; off += 16) {
+		size_t k = shown - off < 16 ? shown - off : 16;
+		buf_printf(b, "%s%04llx  ", indent, (unsigned long long)(base + off));
+		dump_line(b, p + off, k);
+		buf_add_u8(b, '\n');
+	}
+	if (shown < n)
+		buf_printf(b, "%s... %zu more bytes not shown\n", indent, n - shown);
+}
+
+void hexdump_file(FILE *f, const char *indent, const uint8_t *p, size_t n, uint64_t base, size_t max)
+{
+	struct buf b;
+
+	buf_init(&b);
+	hexdump_buf(&b, indent, p, n, base, max);
+	if (b.len)
+		fwrite(b.data, 1, b.len, f);
+	buf_release(&b);
+}
+
+void hexdump_diff(struct buf *b, const char *indent, const uint8_t *a, size_t alen, const uint8_t *c, size_t clen, uint64_t base, size_t max)
+{
+	size_t n = alen > clen ? alen : clen;
+	size_t shown = (max && n > max) ? max : n;
+
+	buf_printf(b, "%s      %-66s   %s\n", indent, "expected", "produced");
+	for (size_t off = 0; off < shown; off += 16) {
+		size_t ka = off < alen ? (alen - off < 16 ? alen - off : 16) : 0;
+		size_t kc = off < clen ? (clen - off < 16 ? clen - off : 16) : 0;
+		int differ = ka != kc || memcmp(a + off, c + off, ka) != 0;
+		size_t mark;
+
+		buf_printf(b, "%s%c%04llx  ", indent, differ ? '*' : ' ', (unsigned long long)(base + off));
+		mark = b->len;
+		dump_line(b, a + (ka ? off : 0), ka);
+		while (b->len - mark < 68)
+			buf_add_u8(b, ' ');
+		buf_add(b, " ", 1);
+		dump_line(b, c + (kc ? off : 0), kc);
+		buf_add_u8(b, '\n');
+	}
+	if (shown < n)
+		buf_printf(b, "%s... %zu more bytes not shown\n", indent, n - shown);
+}
+
+int hex_digit(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+long hex_parse(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+	size_t count = 0;
+	int hi = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		int d;
+
+		if (s[i] == ' ' || s[i] == '\t') {
+			if (hi >= 0)
+				return -1;
+			continue;
+		}
+		d = hex_digit((unsigned char)s[i]);
+		if (d < 0)
+			return -1;
+		if (hi < 0) {
+			hi = d;
+			continue;
+		}
+		if (count >= cap)
+			return -1;
+		out[count++] = (uint8_t)(hi << 4 | d);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return -1;
+	return (long)count;
+}

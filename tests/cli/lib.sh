@@ -1,0 +1,34 @@
+# tests/cli/lib.sh -- helpers for CLI tests: run the built binary, check status and output
+# Usage in a test:  . "$srcdir/tests/cli/lib.sh"; expect 2 "" "pattern" $VR dump nosuch.vrt
+set -u
+: "${VR:?VR must name the built virtio-replay}"
+: "${srcdir:?}"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vr-cli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+# expect STATUS STDOUT-GREP STDERR-GREP CMD...   (empty pattern: no check; "^$" for empty output)
+expect() {
+	want=$1 out_pat=$2 err_pat=$3
+	shift 3
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	ok=1
+	[ "$got" -eq "$want" ] || { echo "FAIL: $*: exit $got, want $want"; ok=0; }
+	if [ -n "$out_pat" ] && ! grep -Eq -- "$out_pat" "$TMP/out"; then
+		echo "FAIL: $*: stdout does not match /$out_pat/"; ok=0
+	fi
+	if [ -n "$err_pat" ] && ! grep -Eq -- "$err_pat" "$TMP/err"; then
+		echo "FAIL: $*: stderr does not match /$err_pat/"; ok=0
+	fi
+	if [ $ok -eq 0 ]; then
+		echo "--- stdout"; head -20 "$TMP/out"; echo "--- stderr"; head -20 "$TMP/err"
+		fails=$((fails + 1))
+	fi
+}
+finish() {
+	if [ "$fails" -ne 0 ]; then
+		echo "$fails check(s) failed"
+		exit 1
+	fi
+	exit 0
+}
