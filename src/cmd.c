@@ -13,6 +13,7 @@ extern const struct cmd_entry cmd_replay_entry;
 extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_cut_entry;
 extern const struct cmd_entry cmd_runs_entry;
+extern const struct cmd_entry cmd_check_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_replay_entry,
@@ -22,6 +23,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_convert_entry,
 	&cmd_cut_entry,
 	&cmd_runs_entry,
+	&cmd_check_entry,
 	NULL,
 };
 
