@@ -1,17 +1,112 @@
-/* cmd-convert.c -- placeholder until the convert command lands */
+/* cmd-convert.c -- convert a trace between the text (.vrt) and binary (.vrb) forms */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "vr/trace.h"
+#include "vr/xmalloc.h"
+
+extern const struct cmd_entry cmd_convert_entry;
 
 static int cmd_convert_exec(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail(EXIT_INTERNAL, "convert: not implemented yet");
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "chunk-size", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_entry *e = &cmd_convert_entry;
+	struct trace_reader *r;
+	struct trace_writer *w;
+	struct trace_event ev;
+	unsigned long long level = 0, chunk = TRACE_CHUNK_DEFAULT;
+	const char *in, *out;
+	char *cause = NULL, *tmp = NULL;
+	int fmt = -1, c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (strcmp(optarg, "text") == 0)
+				fmt = TRACE_FMT_TEXT;
+			else if (strcmp(optarg, "binary") == 0)
+				fmt = TRACE_FMT_BINARY;
+			else
+				return cmd_usage_error(e, "--to must be text or binary, not '%s'", optarg);
+			break;
+		case 'l':
+			if (cmd_parse_u64(optarg, &level) != 0 || level < 1 || level > TRACE_LEVEL_MAX)
+				return cmd_usage_error(e, "--level must be 1..%d", TRACE_LEVEL_MAX);
+			break;
+		case 'c':
+			if (cmd_parse_u64(optarg, &chunk) != 0 || chunk < TRACE_CHUNK_MIN || chunk > TRACE_CHUNK_DEFAULT)
+				return cmd_usage_error(e, "--chunk-size must be %u..%u bytes", TRACE_CHUNK_MIN,
+				    TRACE_CHUNK_DEFAULT);
+			break;
+		default:
+			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cmd_usage_error(e, "need an input and an output trace");
+	in = argv[optind];
+	out = argv[optind + 1];
+	if (fmt < 0) {
+		if (strcmp(out, "-") == 0)
+			fmt = TRACE_FMT_TEXT;
+		else if ((fmt = trace_format_from_name(out)) < 0)
+			return cmd_usage_error(e, "cannot tell the format of '%s' (use .vrt, .vrb or --to)", out);
+	}
+	if ((r = trace_open(in, &cause)) == NULL)
+		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	if (strcmp(out, "-") != 0)
+		xasprintf(&tmp, "%s.tmp", out);
+	w = trace_writer_open(tmp != NULL ? tmp : out, (enum trace_fmt)fmt, (int)level, trace_header(r), &cause);
+	if (w == NULL) {
+		trace_close(r);
+		free(tmp);
+		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	}
+	trace_writer_chunk_size(w, (uint32_t)chunk);
+	while ((rc = trace_read(r, &ev, &cause)) > 0)
+		if (trace_write(w, &ev, &cause) != 0) {
+			rc = -1;
+			break;
+		}
+	trace_close(r);
+	if (trace_writer_close(w, rc == 0 ? &cause : NULL) != 0)
+		rc = -1;
+	if (rc == 0 && tmp != NULL && rename(tmp, out) != 0) {
+		rc = -1;
+		xasprintf(&cause, "%s: cannot rename from %s", out, tmp);
+	}
+	if (rc != 0 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	if (rc != 0)
+		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	return EXIT_OK;
 }
 
 const struct cmd_entry cmd_convert_entry = {
 	.name = "convert",
-	.usage = "",
-	.summary = "(not implemented yet)",
-	.help = "",
+	.usage = "IN OUT [--to text|binary] [--level L] [--chunk-size BYTES]",
+	.summary = "convert a trace between the text (.vrt) and binary (.vrb) forms",
+	.help =
+	    "  --to text|binary  output format (default: from OUT's extension, .vrt or .vrb;\n"
+	    "                    OUT \"-\" writes text to standard output)\n"
+	    "  --level L         zstd compression level for binary output, 1..19 (default 3)\n"
+	    "  --chunk-size B    binary output: close a chunk once it holds B raw bytes,\n"
+	    "                    64..1048576 (default 1048576); smaller chunks seek finer\n"
+	    "\n"
+	    "IN may be either form (detected from its first byte). The output is written to\n"
+	    "OUT.tmp and renamed to OUT only when the whole trace converted, so a damaged\n"
+	    "input never leaves a half-written OUT. Text output is canonical: converting\n"
+	    "canonical text to binary and back gives the same bytes.\n",
 	.exec = cmd_convert_exec,
 };

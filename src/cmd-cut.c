@@ -1,17 +1,176 @@
-/* cmd-cut.c -- placeholder until the cut command lands */
+/* cmd-cut.c -- write a self-contained trace of events N..M that starts from a checkpoint of the state at N */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "vr/buf.h"
+#include "vr/cause.h"
+#include "vr/replay.h"
+#include "vr/trace.h"
+#include "vr/vpci.h"
+
+extern const struct cmd_entry cmd_cut_entry;
+
+static const struct option cut_longopts[] = {
+	{ "from", required_argument, NULL, 'f' },
+	{ "to", required_argument, NULL, 't' },
+	{ "output", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool is_guest_event(const struct trace_event *ev)
+{
+	return ev->kind != TRACE_DMA && ev->kind != TRACE_IRQ;
+}
+
+/*
+ * The device state at N is the state after replaying events 0..N-1. A cut
+ * must not separate a guest event from the outputs it caused, so a start
+ * on a dma/irq event moves back to the guest event before it.
+ */
+static int cut(const char *in, const char *out, uint64_t from, uint64_t to, uint64_t *start, char **cause)
+{
+	struct trace_reader *rd = NULL;
+	struct trace_writer *w = NULL;
+	struct replay *r = NULL;
+	struct replay_opts o;
+	struct trace_header h;
+	struct trace_event ev;
+	struct buf state;
+	uint64_t t;
+	char mark[256];
+	int rc = -1, fmt, outcome;
+
+	buf_init(&state);
+	if ((rd = trace_open(in, cause)) == NULL)
+		goto out;
+	h = *trace_header(rd);
+	*start = from;
+	if (from > 0) {
+		int found = replay_find_before(in, from, is_guest_event, start, &t, cause);
+
+		if (found < 0)
+			goto out;
+		if (found == 0)
+			*start = 0;
+	}
+	memset(&o, 0, sizeof(o));
+	o.path = in;
+	o.layout = -1;
+	o.from = *start > 0 ? *start - 1 : 0;
+	o.to = *start > 0 ? *start - 1 : 0;
+	o.lenient = true;
+	o.no_checkpoint_verify = true;
+	if ((r = replay_new(&o, NULL, cause)) == NULL)
+		goto out;
+	if (*start > 0) {
+		outcome = replay_run(r, cause);
+		if (outcome == REPLAY_BADINPUT || outcome == REPLAY_ERROR)
+			goto out;
+	}
+	vpci_save(replay_device(r), &state);
+
+	fmt = trace_format_from_name(out);
+	if ((w = trace_writer_open(out, fmt < 0 ? TRACE_FMT_TEXT : (enum trace_fmt)fmt, 0, &h, cause)) == NULL)
+		goto out;
+	snprintf(mark, sizeof(mark), "cut of %s: events %" PRIu64 "..%" PRIu64 " from the state at %" PRIu64, in,
+	    *start, to, *start);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = TRACE_MARK;
+	ev.data = (const uint8_t *)mark;
+	ev.len = (uint32_t)strlen(mark);
+	if (trace_write(w, &ev, cause) < 0)
+		goto out;
+	if (*start > 0 && replay_vtime(r) > 0) {
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = TRACE_TIME;
+		ev.value = replay_vtime(r);
+		if (trace_write(w, &ev, cause) < 0)
+			goto out;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = TRACE_CHECKPOINT;
+	ev.data = state.data;
+	ev.len = (uint32_t)state.len;
+	if (trace_write(w, &ev, cause) < 0)
+		goto out;
+	if (trace_seek(rd, *start, cause) < 0)
+		goto out;
+	for (;;) {
+		int n = trace_read(rd, &ev, cause);
+
+		if (n < 0)
+			goto out;
+		/* Past M, keep the outputs of the last guest event: they belong to it. */
+		if (n == 0 || (trace_event_no(rd) > to && is_guest_event(&ev)))
+			break;
+		if (trace_write(w, &ev, cause) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (w != NULL && trace_writer_close(w, rc == 0 ? cause : NULL) < 0)
+		rc = -1;
+	replay_free(r);
+	trace_close(rd);
+	buf_release(&state);
+	return rc;
+}
 
 static int cmd_cut_exec(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail(EXIT_INTERNAL, "cut: not implemented yet");
+	const struct cmd_entry *e = &cmd_cut_entry;
+	unsigned long long from = 0, to = UINT64_MAX;
+	const char *out = NULL;
+	uint64_t start;
+	char *cause = NULL;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:", cut_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cmd_parse_u64(optarg, &from) < 0)
+				return cmd_usage_error(e, "bad --from '%s'", optarg);
+			break;
+		case 't':
+			if (cmd_parse_u64(optarg, &to) < 0)
+				return cmd_usage_error(e, "bad --to '%s'", optarg);
+			break;
+		case 'o': out = optarg; break;
+		default:
+			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error(e, optind == argc ? "missing TRACE" : "too many arguments");
+	if (out == NULL)
+		return cmd_usage_error(e, "-o OUT is required");
+	if (to < from)
+		return cmd_usage_error(e, "--to %llu is before --from %llu", to, from);
+	if (cut(argv[optind], out, from, to, &start, &cause) < 0)
+		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	if (start != from)
+		fprintf(stderr, "cut: event %llu is a device output; the cut starts at event %" PRIu64
+		    ", the guest event that caused it\n", from, start);
+	return EXIT_OK;
 }
 
 const struct cmd_entry cmd_cut_entry = {
 	.name = "cut",
-	.usage = "",
-	.summary = "(not implemented yet)",
-	.help = "",
+	.usage = "TRACE --from N --to M -o OUT",
+	.summary = "write events N..M of a trace as a self-contained trace starting from a checkpoint",
+	.help =
+	    "  --from N      first event kept (the device state at N becomes the starting checkpoint)\n"
+	    "  --to M        last event kept (default: the end)\n"
+	    "  -o OUT        the new trace; .vrb = binary, otherwise text\n"
+	    "\nThe new trace starts with a mark, the virtual time at N and a checkpoint (events 0-2,\n"
+	    "or 0-1 without time); event N of the original follows. Replaying it produces what\n"
+	    "replaying the original from N to M produces. A cut never separates a guest event from\n"
+	    "the device outputs it caused: N moves back to that guest event, M forward past them.\n",
 	.exec = cmd_cut_exec,
 };

@@ -1,17 +1,121 @@
-/* cmd-record.c -- placeholder until the record command lands */
+/* cmd-record.c -- record a trace from a scenario of the model guest driver against the simulated device */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "vr/record.h"
+#include "vr/trace.h"
+
+extern const struct cmd_entry cmd_record_entry;
+
+static const struct option record_longopts[] = {
+	{ "device", required_argument, NULL, 'd' },
+	{ "scenario", required_argument, NULL, 's' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "layout", required_argument, NULL, 'L' },
+	{ "seed", required_argument, NULL, 'S' },
+	{ "checkpoint-every", required_argument, NULL, 'k' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "list", no_argument, NULL, 'l' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void list_scenarios(void)
+{
+	printf("%-20s %-8s %s\n", "SCENARIO", "DEVICES", "WHAT IT DOES");
+	for (const struct record_scenario *s = record_scenarios; s->name != NULL; s++)
+		printf("%-20s %-8s %s\n", s->name, strcmp(s->devices, "*") == 0 ? "any" : s->devices, s->summary);
+}
 
 static int cmd_record_exec(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail(EXIT_INTERNAL, "record: not implemented yet");
+	const struct cmd_entry *e = &cmd_record_entry;
+	struct record_opts o;
+	unsigned long long v;
+	char *cause = NULL;
+	int c;
+	bool list = false;
+
+	memset(&o, 0, sizeof(o));
+	o.out = "-";
+	o.layout = -1;
+	o.format = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:", record_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (trace_device_parse(optarg) < 0)
+				return cmd_usage_error(e, "unknown device '%s' (blk, net, scsi, rng or console)", optarg);
+			o.device = optarg;
+			break;
+		case 's': o.scenario = optarg; break;
+		case 'o': o.out = optarg; break;
+		case 'L':
+			if ((o.layout = trace_layout_parse(optarg)) < 0)
+				return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", optarg);
+			break;
+		case 'S':
+			if (cmd_parse_u64(optarg, &v) < 0)
+				return cmd_usage_error(e, "bad --seed '%s'", optarg);
+			o.seed = v;
+			break;
+		case 'k':
+			if (cmd_parse_u64(optarg, &v) < 0)
+				return cmd_usage_error(e, "bad --checkpoint-every '%s'", optarg);
+			o.checkpoint_every = v;
+			break;
+		case 'n':
+			if (cmd_parse_u64(optarg, &v) < 0 || v == 0 || v > 100000000)
+				return cmd_usage_error(e, "bad --count '%s' (1 to 100000000)", optarg);
+			o.count = v;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				o.format = TRACE_FMT_TEXT;
+			else if (strcmp(optarg, "binary") == 0)
+				o.format = TRACE_FMT_BINARY;
+			else
+				return cmd_usage_error(e, "unknown format '%s' (text or binary)", optarg);
+			break;
+		case 'l': list = true; break;
+		default:
+			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error(e, "unexpected argument '%s'", argv[optind]);
+	if (list) {
+		list_scenarios();
+		return EXIT_OK;
+	}
+	if (o.scenario == NULL)
+		return cmd_usage_error(e, "--scenario is required (record --list shows them)");
+	if (record_find(o.scenario) == NULL)
+		return cmd_usage_error(e, "unknown scenario '%s' (record --list shows them)", o.scenario);
+	if (record_run(&o, &cause) < 0)
+		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	return EXIT_OK;
 }
 
 const struct cmd_entry cmd_record_entry = {
 	.name = "record",
-	.usage = "",
-	.summary = "(not implemented yet)",
-	.help = "",
+	.usage = "--scenario NAME [--device blk|net|scsi|rng|console] [-o TRACE] [--layout vbox|qemu]\n"
+	    "       [--seed S] [--checkpoint-every K] [--count N] [--format text|binary] | --list",
+	.summary = "record a trace by running a scenario of the model guest driver against the device",
+	.help =
+	    "  --list                 list the scenarios\n"
+	    "  --scenario NAME        what the guest does (init, basic, ..., one per violation name)\n"
+	    "  --device D             the device model (default: the scenario's, usually blk)\n"
+	    "  -o, --output TRACE     where to write; .vrb = binary, otherwise text (default: stdout)\n"
+	    "  --layout L             register layout profile qemu (default) or vbox\n"
+	    "  --seed S               seed of the scenario's generator (sectors, payloads); default 0\n"
+	    "  --checkpoint-every K   write a device checkpoint every K events (default: none)\n"
+	    "  --count N              scenario size: requests for basic, bulk, ...\n"
+	    "  --format F             text or binary, overriding the extension\n"
+	    "\nThe trace holds the guest's accesses (reads with the device's answers), host inputs,\n"
+	    "and the device's DMA writes and interrupts as expected outputs.\n",
 	.exec = cmd_record_exec,
 };

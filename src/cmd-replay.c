@@ -1,17 +1,364 @@
-/* cmd-replay.c -- placeholder until the replay command lands */
+/* cmd-replay.c -- replay a trace against the device model, report divergences, feed the sinks */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
 #include "cmd.h"
+#include "vr/buf.h"
+#include "vr/event.h"
+#include "vr/replay.h"
+#include "vr/sink-log.h"
+#include "vr/sink-pcap.h"
+#include "vr/sink-sqlite.h"
+#include "vr/trace.h"
+#include "vr/xmalloc.h"
+
+/*
+ * Interrupted replays exit 128 + signal (130 for SIGINT, 143 for SIGTERM),
+ * deliberately outside 0-3: an interrupted run is neither a verdict nor a
+ * bad trace. The sinks are closed first, so the run is kept, marked incomplete.
+ */
+static volatile sig_atomic_t replay_signal;
+
+static void on_signal(int sig)
+{
+	replay_signal = sig;
+}
+
+struct replay_cli {
+	bool quiet, json;
+	bool progress_shown;
+	uint64_t file_size;
+};
+
+static void print_violation(void *opaque, const struct vr_event *ev)
+{
+	const struct vr_ev_violation *v = &ev->u.violation;
+
+	(void)opaque;
+	printf("violation %s at event %" PRIu64 " (offset 0x%" PRIx64 ")", v->name ? v->name : "?", ev->event_no,
+	    ev->offset);
+	if (v->queue >= 0)
+		printf(" queue %d", v->queue);
+	if (v->desc >= 0)
+		printf(" desc %d", v->desc);
+	if (v->detail != NULL && v->detail[0] != '\0')
+		printf(": %s", v->detail);
+	putchar('\n');
+}
+
+static void print_divergence(void *opaque, const struct vr_event *ev)
+{
+	(void)opaque;
+	if (ev->u.divergence.report != NULL)
+		fputs(ev->u.divergence.report, stdout);
+}
+
+static void progress(void *opaque, uint64_t no, uint64_t off)
+{
+	struct replay_cli *c = opaque;
+
+	if (c->file_size > 0 && off <= c->file_size)
+		fprintf(stderr, "\rreplay: event %" PRIu64 "  %3u%%", no, (unsigned)(off * 100 / c->file_size));
+	else
+		fprintf(stderr, "\rreplay: event %" PRIu64, no);
+	c->progress_shown = true;
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s != NULL && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void summary_text(const char *path, const char *outcome, const struct replay_stats *st, double secs)
+{
+	fprintf(stderr, "replay: %s: %s\n", path, outcome);
+	fprintf(stderr, "  events       %" PRIu64, st->events);
+	for (unsigned k = 1, first = 1; k < TRACE_KIND_COUNT; k++) {
+		if (st->kinds[k] == 0)
+			continue;
+		fprintf(stderr, "%s%s %" PRIu64, first ? " (" : ", ", trace_kind_name((uint8_t)k), st->kinds[k]);
+		first = 0;
+	}
+	fprintf(stderr, "%s\n", st->events ? ")" : "");
+	fprintf(stderr, "  requests     %" PRIu64 "\n", st->txns);
+	for (unsigned i = 0; i < st->ntxn; i++)
+		fprintf(stderr, "    queue %u %-12s %-12s %" PRIu64 "\n", st->txn[i].queue, st->txn[i].queue_name,
+		    st->txn[i].type, st->txn[i].count);
+	fprintf(stderr, "  interrupts   %" PRIu64 "\n", st->irqs);
+	fprintf(stderr, "  dma writes   %" PRIu64 "\n", st->dmas);
+	fprintf(stderr, "  violations   %" PRIu64 "\n", st->violations);
+	fprintf(stderr, "  divergences  %" PRIu64, st->divergences);
+	if (st->divergences > 0)
+		fprintf(stderr, " (first at event %" PRIu64 ")", st->first_divergence);
+	fputc('\n', stderr);
+	if (st->seeked_from != UINT64_MAX)
+		fprintf(stderr, "  started from checkpoint at event %" PRIu64 "\n", st->seeked_from);
+	if (secs > 0)
+		fprintf(stderr, "  speed        %.0f events/s\n", (double)st->events / secs);
+}
+
+static void summary_json(const char *path, const char *outcome, const struct replay_stats *st, double secs,
+    const char *report, const char *error)
+{
+	printf("{\"trace\":");
+	json_string(stdout, path);
+	printf(",\"outcome\":\"%s\",\"events\":%" PRIu64 ",\"kinds\":{", outcome, st->events);
+	for (unsigned k = 1, first = 1; k < TRACE_KIND_COUNT; k++) {
+		printf("%s\"%s\":%" PRIu64, first ? "" : ",", trace_kind_name((uint8_t)k), st->kinds[k]);
+		first = 0;
+	}
+	printf("},\"requests\":%" PRIu64 ",\"transactions\":[", st->txns);
+	for (unsigned i = 0; i < st->ntxn; i++) {
+		printf("%s{\"queue\":%u,\"name\":", i ? "," : "", st->txn[i].queue);
+		json_string(stdout, st->txn[i].queue_name);
+		printf(",\"type\":");
+		json_string(stdout, st->txn[i].type);
+		printf(",\"count\":%" PRIu64 "}", st->txn[i].count);
+	}
+	printf("],\"interrupts\":%" PRIu64 ",\"dma_writes\":%" PRIu64 ",\"violation_count\":%" PRIu64
+	    ",\"violations\":[", st->irqs, st->dmas, st->violations);
+	for (unsigned i = 0; i < st->nviol; i++) {
+		printf("%s{\"name\":", i ? "," : "");
+		json_string(stdout, st->viol[i].name);
+		printf(",\"event\":%" PRIu64 ",\"queue\":%d}", st->viol[i].event_no, st->viol[i].queue);
+	}
+	printf("],\"divergences\":%" PRIu64, st->divergences);
+	if (st->divergences > 0)
+		printf(",\"first_divergence\":%" PRIu64 ",\"report\":", st->first_divergence);
+	if (st->divergences > 0)
+		json_string(stdout, report);
+	if (error != NULL) {
+		printf(",\"error\":");
+		json_string(stdout, error);
+	}
+	printf(",\"events_per_second\":%.0f}\n", secs > 0 ? (double)st->events / secs : 0.0);
+}
+
+static const struct option replay_longopts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "log", required_argument, NULL, 'l' },
+	{ "log-bytes", required_argument, NULL, 'B' },
+	{ "pcap", required_argument, NULL, 'p' },
+	{ "from", required_argument, NULL, 'f' },
+	{ "to", required_argument, NULL, 't' },
+	{ "layout", required_argument, NULL, 'L' },
+	{ "lenient", no_argument, NULL, 'n' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "no-verify-checkpoints", no_argument, NULL, 'C' },
+	{ NULL, 0, NULL, 0 },
+};
+
+extern const struct cmd_entry cmd_replay_entry;
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int cmd_replay_exec(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail(EXIT_INTERNAL, "replay: not implemented yet");
+	const struct cmd_entry *e = &cmd_replay_entry;
+	const char *db = NULL, *logpath = NULL, *pcap = NULL;
+	unsigned long long log_bytes = 256, from = 0, to = UINT64_MAX, v;
+	struct replay_opts o;
+	struct replay_cli cli;
+	struct replay *r = NULL;
+	struct sink_sqlite *sdb = NULL;
+	struct sink_log *slog = NULL;
+	struct sink_pcap *spcap = NULL;
+	struct sigaction sa, old_int, old_term;
+	struct evbus bus;
+	struct buf opts;
+	char *cause = NULL, *close_cause = NULL;
+	int c, layout = -1, outcome, status;
+	bool lenient = false, noverify = false;
+	double t0, secs;
+	struct stat sb;
+
+	memset(&cli, 0, sizeof(cli));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", replay_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'l': logpath = optarg; break;
+		case 'p': pcap = optarg; break;
+		case 'B':
+			if (cmd_parse_u64(optarg, &log_bytes) < 0)
+				return cmd_usage_error(e, "bad --log-bytes '%s'", optarg);
+			break;
+		case 'f':
+			if (cmd_parse_u64(optarg, &from) < 0)
+				return cmd_usage_error(e, "bad --from '%s'", optarg);
+			break;
+		case 't':
+			if (cmd_parse_u64(optarg, &v) < 0)
+				return cmd_usage_error(e, "bad --to '%s'", optarg);
+			to = v;
+			break;
+		case 'L':
+			if ((layout = trace_layout_parse(optarg)) < 0)
+				return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", optarg);
+			break;
+		case 'n': lenient = true; break;
+		case 'q': cli.quiet = true; break;
+		case 'j': cli.json = true; break;
+		case 'C': noverify = true; break;
+		default:
+			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error(e, optind == argc ? "missing TRACE" : "too many arguments");
+	if (to < from)
+		return cmd_usage_error(e, "--to %llu is before --from %llu", to, from);
+
+	/* Options that change what is replayed, for the run record (output paths are not among them). */
+	buf_init(&opts);
+	if (from > 0)
+		buf_printf(&opts, " --from %llu", from);
+	if (to != UINT64_MAX)
+		buf_printf(&opts, " --to %llu", to);
+	if (layout >= 0)
+		buf_printf(&opts, " --layout %s", trace_layout_name((uint8_t)layout));
+	if (lenient)
+		buf_printf(&opts, " --lenient");
+	if (noverify)
+		buf_printf(&opts, " --no-verify-checkpoints");
+
+	evbus_init(&bus);
+	if (db != NULL && ((sdb = sink_sqlite_open(db, &cause)) == NULL || sink_sqlite_attach(sdb, &bus, &cause) < 0))
+		goto usage_fail;
+	if (logpath != NULL && ((slog = sink_log_open(logpath, log_bytes, &cause)) == NULL ||
+	    sink_log_attach(slog, &bus, &cause) < 0))
+		goto usage_fail;
+	if (pcap != NULL && ((spcap = sink_pcap_open(pcap, &cause)) == NULL || sink_pcap_attach(spcap, &bus, &cause) < 0))
+		goto usage_fail;
+	if (!cli.json) {
+		if (!cli.quiet)
+			evbus_add(&bus, 1u << VR_EV_VIOLATION, print_violation, &cli);
+		evbus_add(&bus, 1u << VR_EV_DIVERGENCE, print_divergence, &cli);
+	}
+
+	memset(&o, 0, sizeof(o));
+	o.path = argv[optind];
+	o.layout = layout;
+	o.from = from;
+	o.to = to;
+	o.lenient = lenient;
+	o.no_checkpoint_verify = noverify;
+	o.options = opts.len > 0 ? buf_str(&opts) + 1 : "";
+	o.version = PACKAGE_VERSION;
+	o.stop = &replay_signal;
+	if (!cli.quiet && !cli.json && isatty(STDERR_FILENO) && stat(o.path, &sb) == 0 &&
+	    sb.st_size > (1 << 22)) {
+		cli.file_size = (uint64_t)sb.st_size;
+		o.progress = progress;
+		o.progress_opaque = &cli;
+	}
+
+	if ((r = replay_new(&o, &bus, &cause)) == NULL)
+		goto usage_fail;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	t0 = now_seconds();
+	outcome = replay_run(r, &cause);
+	secs = now_seconds() - t0;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (cli.progress_shown)
+		fputs("\r\033[K", stderr);
+	fflush(stdout);
+
+	/* Close the sinks before reporting: what they hold is kept whatever the outcome. */
+	sink_sqlite_close(sdb, &close_cause);
+	sink_log_close(slog, close_cause == NULL ? &close_cause : NULL);
+	sink_pcap_close(spcap, close_cause == NULL ? &close_cause : NULL);
+
+	switch (outcome) {
+	case REPLAY_MATCHED: status = EXIT_OK; break;
+	case REPLAY_DIVERGED: status = EXIT_DIVERGED; break;
+	case REPLAY_BADINPUT: status = EXIT_BADINPUT; break;
+	case REPLAY_STOPPED: status = 128 + (int)replay_signal; break;
+	default: status = EXIT_INTERNAL; break;
+	}
+	if (cli.json)
+		summary_json(o.path, replay_outcome_name(outcome), replay_get_stats(r), secs, replay_first_report(r),
+		    cause);
+	else if (cause != NULL)
+		fprintf(stderr, "virtio-replay: %s\n", cause);
+	else if (outcome == REPLAY_STOPPED)
+		fprintf(stderr, "virtio-replay: %s: interrupted by signal %d; the run is kept, marked incomplete\n",
+		    o.path, (int)replay_signal);
+	if (!cli.json && !cli.quiet)
+		summary_text(o.path, replay_outcome_name(outcome), replay_get_stats(r), secs);
+	free(cause);
+	replay_free(r);
+	buf_release(&opts);
+	if (close_cause != NULL) {
+		fprintf(stderr, "virtio-replay: %s\n", close_cause);
+		free(close_cause);
+		if (status == EXIT_OK)
+			status = EXIT_INTERNAL;
+	}
+	return status;
+
+usage_fail:
+	sink_sqlite_close(sdb, NULL);
+	sink_log_close(slog, NULL);
+	sink_pcap_close(spcap, NULL);
+	buf_release(&opts);
+	return cmd_fail_cause(EXIT_BADINPUT, cause);
 }
 
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
-	.usage = "",
-	.summary = "(not implemented yet)",
-	.help = "",
+	.usage = "TRACE [--db FILE] [--log FILE] [--log-bytes N] [--pcap FILE] [--from N] [--to M]\n"
+	    "       [--layout vbox|qemu] [--lenient] [--quiet] [--json]",
+	.summary = "replay a trace against the device model and compare its outputs with the recording",
+	.help =
+	    "  --db FILE          store the run (events, transactions, violations...) in an SQLite database\n"
+	    "  --log FILE         write the inspection log (register accesses, transactions, hex dumps)\n"
+	    "  --log-bytes N      cap each hex dump in the log at N bytes (default 256, 0 = no cap)\n"
+	    "  --pcap FILE        write network frames crossing the device as a pcap file\n"
+	    "  --from N           report from event N on, starting at the last checkpoint before it\n"
+	    "  --to M             stop after event M (and the device outputs recorded after it)\n"
+	    "  --layout L         override the trace's register layout profile (vbox or qemu)\n"
+	    "  --lenient          count divergences and go on instead of stopping at the first\n"
+	    "  --quiet            no violation lines and no summary (divergence reports and errors stay)\n"
+	    "  --json             print the summary as one JSON object on stdout\n"
+	    "  --no-verify-checkpoints  do not compare checkpoints with the device state\n"
+	    "\nViolation lines and divergence reports go to stdout, the summary to stderr.\n"
+	    "A replay interrupted by SIGINT/SIGTERM keeps what its sinks stored (marked incomplete)\n"
+	    "and exits 130/143.\n",
 	.exec = cmd_replay_exec,
 };

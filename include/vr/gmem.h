@@ -26,9 +26,13 @@ int gmem_read_u32(const struct gmem *m, uint64_t addr, uint32_t *v);
 int gmem_read_u64(const struct gmem *m, uint64_t addr, uint64_t *v);
 int gmem_write_u16(struct gmem *m, uint64_t addr, uint16_t v);
 int gmem_write_u32(struct gmem *m, uint64_t addr, uint32_t v);
+int gmem_write_u64(struct gmem *m, uint64_t addr, uint64_t v);
+unsigned gmem_nregions(const struct gmem *m);
+/* Region i in address order; -1 if i is out of range. */
+int gmem_region(const struct gmem *m, unsigned i, uint64_t *base, uint64_t *size);
 uint64_t gmem_total(const struct gmem *m);		/* declared bytes */
 uint64_t gmem_resident(const struct gmem *m);	/* allocated bytes */
-/* Checkpoint support: regions and non-zero pages. */
+/* Checkpoint support: regions and non-zero pages in address order; load checks the regions match and replaces all contents. */
 void gmem_save(const struct gmem *m, struct buf *out);
 int gmem_load(struct gmem *m, const uint8_t *p, size_t len, char **cause);
 

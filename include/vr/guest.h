@@ -58,7 +58,7 @@ struct guest_config {
 	uint64_t ring_base;		/* 0: default */
 	uint64_t data_base;		/* 0: default */
 	uint64_t data_size;		/* 0: default */
-	uint64_t features;		/* driver wants these (intersected with offered); 0: everything offered */
+	uint64_t features;		/* written as driver features as is (may be bad on purpose); 0: everything offered */
 	enum guest_irq_mode irq;
 	uint16_t nqueues;		/* queues to set up; 0: num_queues read from the device */
 	uint16_t queue_size;		/* 0: the device's maximum (queue_size read back) */

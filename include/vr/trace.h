@@ -114,7 +114,10 @@ int trace_header_check(const struct trace_header *h, char **cause);
 
 /* Reader: streams; memory use does not grow with trace length. */
 struct trace_reader;
-/* Detects the format from the file's first bytes. "-" reads text from stdin. */
+/*
+ * Detects the format from the file's first byte (0x89: binary). "-" reads
+ * standard input: text, or binary if it is a regular file (binary needs pread).
+ */
 struct trace_reader *trace_open(const char *path, char **cause);
 void trace_close(struct trace_reader *r);
 const struct trace_header *trace_header(const struct trace_reader *r);
@@ -122,11 +125,42 @@ enum trace_fmt trace_format(const struct trace_reader *r);
 const char *trace_path(const struct trace_reader *r);
 /* 1: *ev filled; 0: clean end of trace; -1: error, *cause = "FILE: event N (offset 0xOFF): ..." */
 int trace_read(struct trace_reader *r, struct trace_event *ev, char **cause);
-/* Number and byte offset of the event trace_read last returned (for messages). */
+/*
+ * Number and byte offset of the event trace_read last returned (for messages).
+ * Text: offset of the event's line. Binary: offset of the chunk holding it.
+ * Readers return events normalised: fields the kind does not carry are 0,
+ * has_value is 1 for kinds that always carry a value (writes, irq, time).
+ */
 uint64_t trace_event_no(const struct trace_reader *r);
 uint64_t trace_event_offset(const struct trace_reader *r);
 /* Position so the next trace_read returns event n (binary: via the seek index). */
 int trace_seek(struct trace_reader *r, uint64_t n, char **cause);
+
+/*
+ * What the reader has seen of the file so far (for info). Binary counters
+ * grow as chunks are read; after a clean end of trace they cover the file.
+ */
+struct trace_file_info {
+	uint64_t file_size;	/* bytes; 0 if not a regular file */
+	uint64_t chunks;	/* binary: chunks read (each CRC-checked) */
+	uint64_t compressed;	/* binary: zstd frame bytes read */
+	uint64_t raw;		/* binary: decompressed event bytes; text: bytes of event lines */
+	bool indexed;		/* binary: a valid footer and seek index were found */
+	uint64_t index_events;	/* binary, indexed: events the index declares */
+	uint64_t index_chunks;	/* binary, indexed: chunks the index declares */
+};
+void trace_get_file_info(const struct trace_reader *r, struct trace_file_info *fi);
+
+/* Map an input type (enum trace_input_type) to its text name ("frame", ...) and back. */
+const char *trace_input_name(uint8_t type);
+int trace_input_parse(const char *name);	/* -1 if unknown */
+/* Canonical text of a header: the header lines of a .vrt file, each ending in a newline. */
+void trace_header_text(struct buf *b, const struct trace_header *h);
+/* Format for a file name: ".vrb" -> binary, ".vrt" -> text, else -1. */
+int trace_format_from_name(const char *path);
+/* Default zstd level for binary writers, and the accepted range. */
+#define TRACE_LEVEL_DEFAULT	3
+#define TRACE_LEVEL_MAX		19
 
 /* Writer: streams (binary chunks are flushed as they fill). */
 struct trace_writer;
@@ -134,6 +168,14 @@ struct trace_writer;
 struct trace_writer *trace_writer_open(const char *path, enum trace_fmt fmt, int level,
     const struct trace_header *h, char **cause);
 int trace_write(struct trace_writer *w, const struct trace_event *ev, char **cause);
+/*
+ * Binary writers close a chunk once it holds this many raw bytes (default
+ * TRACE_CHUNK_DEFAULT, accepted TRACE_CHUNK_MIN..TRACE_CHUNK_DEFAULT); smaller
+ * chunks make seeking finer and a killed writer lose less. No-op for text.
+ */
+#define TRACE_CHUNK_DEFAULT	(1u << 20)
+#define TRACE_CHUNK_MIN		64u
+void trace_writer_chunk_size(struct trace_writer *w, uint32_t bytes);
 /* Flushes, writes the footer (binary) and closes; frees w even on error. */
 int trace_writer_close(struct trace_writer *w, char **cause);
 

@@ -21,6 +21,10 @@
 #define VIRTIO_ID_RNG		4
 #define VIRTIO_ID_SCSI		8
 
+/* Layout profiles; the same values as enum trace_layout (the machine layer does not include trace.h). */
+#define VDEV_LAYOUT_QEMU	0
+#define VDEV_LAYOUT_VBOX	1
+
 struct vdev_ctx;	/* implemented by the transport (vpci) */
 
 /* Services a model may use. */

@@ -6,7 +6,8 @@
  * These identifiers appear in VR_EV_VIOLATION events, in the database, in
  * traces/malformed/ expectations and in replay reports: never rename one.
  * The enum value is the case number of ARCHITECTURE.md section 3, except the
- * second flavour of case 6 (INDIRECT together with NEXT), which comes last.
+ * second flavour of case 6 (INDIRECT together with NEXT) and of case 16
+ * (queue_enable written with 0), which come last.
  */
 enum violation {
 	VIOL_NONE = 0,
@@ -32,6 +33,7 @@ enum violation {
 	VIOL_BAR_ACCESS_BAD,		/* 20 */
 	VIOL_CHECKPOINT_BAD,		/* 21 */
 	VIOL_INDIRECT_WITH_NEXT,	/* 6b INDIRECT and NEXT on one descriptor */
+	VIOL_QUEUE_ENABLE_BAD,		/* 16b queue_enable written with a value other than 1 */
 	VIOL_COUNT
 };
 

@@ -49,6 +49,7 @@ struct virtq_chain {
 	struct vr_desc *desc;		/* the walk, for events */
 	unsigned ndesc;
 	uint64_t first_event;
+	uint32_t gen;			/* which virtq_get filled it (stale-chain check) */
 };
 
 /* Decoded description of a finished request, for the TXN event. */
@@ -58,20 +59,67 @@ struct virtq_txn_info {
 	const char *status;		/* "OK" */
 };
 
+/*
+ * How a device model uses a queue (it never sees ring addresses):
+ *
+ *   ops->queue_notified(dev, qi):        the guest kicked queue qi
+ *       struct virtq *q = vdev_queue(ctx, qi);
+ *       struct virtq_chain c;
+ *       int r;
+ *       while ((r = virtq_get(q, &c, true)) == 1) {
+ *           ... parse c.out / c.out_len, produce the answer ...
+ *           virtq_chain_write(q, &c, 0, reply, n);        // DMA into the IN buffers
+ *           virtq_put(q, &c, n, &info);                   // used.ring[...] (not yet visible)
+ *           virtq_sync(q);                                // used.idx, then maybe an interrupt
+ *       }
+ *       // r == -1: the guest broke the rules; the violation is already
+ *       // reported and the queue/device stopped per profile: just return.
+ *
+ * - The model drains the queue itself inside queue_notified; the transport
+ *   calls it only for a live, enabled queue (use before that is violation
+ *   queue-not-ready, handled by the transport).
+ * - Who syncs: the model, after each put (QEMU's virtio-blk pushes and
+ *   notifies per request; replays compare interrupts one by one, so models
+ *   should do the same). virtq_sync decides whether to interrupt: with
+ *   EVENT_IDX by used_event (qemu profile: the first sync after queue enable
+ *   always interrupts, like QEMU's signalled_used_valid), else by the avail
+ *   NO_INTERRUPT flag. A sync with nothing put since the last one does nothing.
+ * - Driver notifications (kicks): with EVENT_IDX every removing virtq_get
+ *   writes avail_event = the new last_avail_idx (as QEMU's virtqueue_pop does),
+ *   so the driver keeps kicking; without it the device never sets NO_NOTIFY
+ *   unless a model calls virtq_disable_notify / virtq_resume_notify.
+ * - Host-driven queues (net rx, console rx): on ops->input take a chain with
+ *   virtq_get; 0 means no buffer posted (drop or keep the input, per device).
+ * - Every write into guest RAM is a VR_EV_DMA event; keep writes in the order
+ *   the real device does them (data first, then put, then sync).
+ * - Violations found while walking a chain (cases 1-12, 17) are reported by
+ *   virtq_get; models report device-level ones (e.g. a zero-length status
+ *   buffer: "desc-zero-len") with vdev_violation().
+ */
+
 const char *virtq_name(const struct virtq *q);
 unsigned virtq_index(const struct virtq *q);
-uint16_t virtq_size(const struct virtq *q);
+uint16_t virtq_size(const struct virtq *q);		/* size in use (0 if not enabled) */
+uint64_t virtq_features(const struct virtq *q);		/* negotiated when the queue was enabled */
 bool virtq_is_enabled(const struct virtq *q);		/* queue_enable set and device live */
-bool virtq_is_empty(struct virtq *q);
+bool virtq_is_empty(struct virtq *q);			/* true also when not enabled */
 
 /*
  * Take (remove=true) or peek at the next available chain.
- * Returns 1 with *c filled, 0 if the queue is empty, -1 if the guest broke
- * the rules (the violation has been emitted and, per the layout profile, the
- * queue or device is stopped; the caller just stops processing this queue).
+ * Returns 1 with *c filled, 0 if the queue is empty or not enabled/live,
+ * -1 if the guest broke the rules (the violation has been emitted and, per
+ * the layout profile, the queue or device is stopped; the caller just stops
+ * processing this queue).
+ * c's storage (out, in, desc) belongs to the queue: valid until the next
+ * virtq_get on this queue. Finish (put) one chain before taking the next; a
+ * model that must hold several copies what it needs (head, in[] entries).
  */
 int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove);
-/* Copy len bytes into the chain's IN buffers at offset off. -1 if it does not fit or RAM is bad. */
+/*
+ * Copy len bytes into the chain's IN buffers at byte offset off (a DMA event
+ * per buffer piece, what="buffer"). -1 if it does not fit the IN capacity,
+ * RAM is bad, or c is no longer the queue's current chain.
+ */
 int virtq_chain_write(struct virtq *q, struct virtq_chain *c, uint32_t off, const void *src, uint32_t len);
 /*
  * Write-ahead the used element (head, len) into the used ring without
@@ -81,7 +129,9 @@ int virtq_chain_write(struct virtq *q, struct virtq_chain *c, uint32_t off, cons
 void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info);
 /* Publish used idx, then interrupt the driver as negotiated (EVENT_IDX / NO_INTERRUPT). */
 void virtq_sync(struct virtq *q);
-/* Re-enable notifications (avail_event / clear NO_NOTIFY) after draining. */
+/* Ask the driver not to kick (NO_NOTIFY, or nothing with EVENT_IDX); a DMA write. */
+void virtq_disable_notify(struct virtq *q);
+/* Re-enable notifications (avail_event = avail idx / clear NO_NOTIFY) after draining. */
 void virtq_resume_notify(struct virtq *q);
 /* Chains taken and not yet put. */
 unsigned virtq_in_flight(const struct virtq *q);

@@ -3,7 +3,20 @@
 
 #include "vr/vdev.h"
 
+/* Each model exports one ops table from its own file (src/dev/<name>.c). */
+extern const struct vdev_ops vdev_net_ops;
+extern const struct vdev_ops vdev_blk_ops;
+extern const struct vdev_ops vdev_console_ops;
+extern const struct vdev_ops vdev_rng_ops;
+extern const struct vdev_ops vdev_scsi_ops;
+
+/* In virtio device-id order. To add a model: write src/dev/<name>.c, list it here and in mk/dev.am. */
 const struct vdev_ops *const vdev_table[] = {
+	&vdev_net_ops,
+	&vdev_blk_ops,
+	&vdev_console_ops,
+	&vdev_rng_ops,
+	&vdev_scsi_ops,
 	NULL,
 };
 

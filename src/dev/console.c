@@ -1,0 +1,524 @@
+/* console.c -- virtio-console: port 0 rx/tx, and with MULTIPORT the control queues and more ports */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/cause.h"
+#include "vr/le.h"
+#include "vr/vdev.h"
+#include "vr/xmalloc.h"
+
+#include "vdev-input.h"
+
+#define CON_F_SIZE		0
+#define CON_F_MULTIPORT		1
+#define CON_F_EMERG_WRITE	2
+
+#define CFG_COLS		0
+#define CFG_ROWS		2
+#define CFG_MAX_NR_PORTS	4
+#define CFG_EMERG_WR		8
+#define CON_CFG_SIZE		12
+
+/* Control events (virtio 1.x 5.3.6.2). */
+#define CON_DEVICE_READY	0
+#define CON_DEVICE_ADD		1
+#define CON_DEVICE_REMOVE	2
+#define CON_PORT_READY		3
+#define CON_CONSOLE_PORT	4
+#define CON_RESIZE		5
+#define CON_PORT_OPEN		6
+#define CON_PORT_NAME		7
+
+/* VDEV_IN_EVENT codes this device understands. */
+#define CON_EV_RESIZE		0	/* data: cols le16, rows le16 */
+#define CON_EV_HOST_OPEN	1	/* data: port le32 */
+#define CON_EV_HOST_CLOSE	2	/* data: port le32 */
+
+#define CON_MAX_PORTS		((VIRTQ_MAX_QUEUES - 2) / 2)
+#define CON_RX_MAX		(1u << 20)	/* bytes typed and not yet read, per port */
+#define CON_CTRL_MAX		256		/* control messages waiting for guest buffers */
+#define CON_STATE_VERSION	1
+
+#define Q_CTRL_RX		2
+#define Q_CTRL_TX		3
+
+struct port {
+	bool ready;			/* guest sent PORT_READY */
+	bool guest_open;		/* guest sent PORT_OPEN 1 */
+	bool host_open;
+	uint8_t *rx;
+	size_t head, tail, cap;
+};
+
+struct console {
+	struct vdev_ctx *ctx;
+	uint8_t cfg[CON_CFG_SIZE];
+	uint8_t cfg0[CON_CFG_SIZE];
+	unsigned nports;
+	struct port port[CON_MAX_PORTS];
+	uint8_t ctrl[CON_CTRL_MAX][8];
+	unsigned nctrl;
+	char fields[64];
+	char type[40];
+};
+
+static const char *const event_names[] = {
+	"DEVICE_READY", "DEVICE_ADD", "DEVICE_REMOVE", "PORT_READY",
+	"CONSOLE_PORT", "RESIZE", "PORT_OPEN", "PORT_NAME",
+};
+
+static const char *event_name(uint16_t ev)
+{
+	return ev < sizeof event_names / sizeof event_names[0] ? event_names[ev] : "UNKNOWN";
+}
+
+static unsigned rxq(unsigned port)
+{
+	return port == 0 ? 0 : 2 + 2 * port;
+}
+
+static void con_queue_name(unsigned index, uint16_t nqueues, char out[VIRTQ_NAME_MAX])
+{
+	if (index == Q_CTRL_RX)
+		snprintf(out, VIRTQ_NAME_MAX, "ctrl-rx");
+	else if (index == Q_CTRL_TX)
+		snprintf(out, VIRTQ_NAME_MAX, "ctrl-tx");
+	else
+		snprintf(out, VIRTQ_NAME_MAX, "%s%u", index % 2 == 0 ? "rx" : "tx", index < 2 ? 0 : (index - 2) / 2);
+}
+
+static void con_default_config(uint8_t *cfg, uint16_t len)
+{
+	uint8_t c[CON_CFG_SIZE] = { 0 };
+
+	le16_store(c + CFG_COLS, 80);
+	le16_store(c + CFG_ROWS, 25);
+	le32_store(c + CFG_MAX_NR_PORTS, 1);
+	memset(cfg, 0, len);
+	memcpy(cfg, c, len < CON_CFG_SIZE ? len : CON_CFG_SIZE);
+}
+
+static void *con_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, char **cause)
+{
+	struct console *s = xcalloc(1, sizeof *s);
+	uint32_t max;
+	unsigned nq = setup->nqueues ? setup->nqueues : 2;
+
+	s->ctx = ctx;
+	con_default_config(s->cfg, CON_CFG_SIZE);
+	if (setup->devcfg != NULL && setup->devcfg_len > 0)
+		memcpy(s->cfg, setup->devcfg, setup->devcfg_len < CON_CFG_SIZE ? setup->devcfg_len : CON_CFG_SIZE);
+	s->nports = 1;
+	if (setup->offered & (1ull << CON_F_MULTIPORT)) {
+		max = le32_load(s->cfg + CFG_MAX_NR_PORTS);
+		if (max < 1 || max > CON_MAX_PORTS || nq != 2 + 2 * max) {
+			free(s);
+			cause_set(cause, "console: max_nr_ports %u does not fit %u queues (need 2 + 2 per port, at most %u ports)",
+			    max, nq, CON_MAX_PORTS);
+			return NULL;
+		}
+		s->nports = max;
+	}
+	for (unsigned i = 0; i < s->nports; i++)
+		s->port[i].host_open = true;
+	memcpy(s->cfg0, s->cfg, CON_CFG_SIZE);
+	return s;
+}
+
+static void con_destroy(void *dev)
+{
+	struct console *s = dev;
+
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < CON_MAX_PORTS; i++)
+		free(s->port[i].rx);
+	free(s);
+}
+
+static bool multiport(struct console *s)
+{
+	return vdev_has_feature(s->ctx, CON_F_MULTIPORT) && s->nports > 0;
+}
+
+static bool want(struct console *s)
+{
+	return evbus_wants(vdev_bus(s->ctx), VR_EV_TXN);
+}
+
+static void ctrl_flush(struct console *s)
+{
+	struct virtq *q = vdev_queue(s->ctx, Q_CTRL_RX);
+	struct virtq_chain c;
+	unsigned done = 0;
+
+	if (q == NULL || !virtq_is_enabled(q))
+		return;
+	while (done < s->nctrl && virtq_get(q, &c, true) == 1) {
+		const uint8_t *m = s->ctrl[done];
+		uint32_t n = c.in_len < 8 ? c.in_len : 8;
+		struct virtq_txn_info info = { .type = s->type, .fields = s->fields, .status = "OK" };
+
+		if (virtq_chain_write(q, &c, 0, m, n) != 0) {
+			n = 0;
+			info.status = "IOERR";
+		}
+		if (want(s)) {
+			snprintf(s->type, sizeof s->type, "ctrl %s", event_name(le16_load(m + 4)));
+			snprintf(s->fields, sizeof s->fields, "id=%u value=%u", le32_load(m), le16_load(m + 6));
+		}
+		virtq_put(q, &c, n, &info);
+		done++;
+	}
+	memmove(s->ctrl, s->ctrl[done], (s->nctrl - done) * 8);
+	s->nctrl -= done;
+	virtq_sync(q);
+}
+
+static void ctrl_send(struct console *s, uint32_t id, uint16_t event, uint16_t value)
+{
+	if (s->nctrl == CON_CTRL_MAX) {
+		vdev_note(s->ctx, "console: control message %s for port %u dropped: %u already waiting",
+		    event_name(event), id, CON_CTRL_MAX);
+		return;
+	}
+	le32_store(s->ctrl[s->nctrl], id);
+	le16_store(s->ctrl[s->nctrl] + 4, event);
+	le16_store(s->ctrl[s->nctrl] + 6, value);
+	s->nctrl++;
+}
+
+static void port_flush(struct console *s, unsigned p)
+{
+	struct port *pt = &s->port[p];
+	struct virtq *q = vdev_queue(s->ctx, rxq(p));
+	struct virtq_chain c;
+
+	if (q == NULL || !virtq_is_enabled(q) || pt->head == pt->tail)
+		return;
+	/* With MULTIPORT the guest must have opened the port (QEMU's guest_ready). */
+	if (multiport(s) && !pt->guest_open)
+		return;
+	while (pt->head < pt->tail && virtq_get(q, &c, true) == 1) {
+		size_t avail = pt->tail - pt->head;
+		uint32_t n = c.in_len < avail ? c.in_len : (uint32_t)avail;
+		struct virtq_txn_info info = { .type = "rx", .fields = s->fields, .status = "OK" };
+
+		if (virtq_chain_write(q, &c, 0, pt->rx + pt->head, n) != 0) {
+			n = 0;
+			info.status = "IOERR";
+		}
+		pt->head += n;
+		if (want(s))
+			snprintf(s->fields, sizeof s->fields, "port=%u len=%u", p, n);
+		virtq_put(q, &c, n, &info);
+	}
+	if (pt->head == pt->tail)
+		pt->head = pt->tail = 0;
+	virtq_sync(q);
+}
+
+static void handle_tx(struct console *s, unsigned queue, unsigned p)
+{
+	struct virtq *q = vdev_queue(s->ctx, queue);
+	struct virtq_chain c;
+
+	if (q == NULL)
+		return;
+	while (virtq_get(q, &c, true) == 1) {
+		struct virtq_txn_info info = { .type = "tx", .fields = s->fields, .status = "OK" };
+
+		if (want(s))
+			snprintf(s->fields, sizeof s->fields, "port=%u len=%u", p, c.out_len);
+		/* Output with the host side closed is discarded, as QEMU's virtio-serial does. */
+		if (!s->port[p].host_open)
+			info.status = "DISCARDED";
+		virtq_put(q, &c, 0, &info);
+	}
+	virtq_sync(q);
+}
+
+static void port_ready(struct console *s, uint32_t id)
+{
+	ctrl_send(s, id, CON_CONSOLE_PORT, 1);	/* QEMU's virtconsole: port 0 is the console */
+	if (s->port[id].host_open)
+		ctrl_send(s, id, CON_PORT_OPEN, 1);
+}
+
+static void handle_ctrl_tx(struct console *s)
+{
+	struct virtq *q = vdev_queue(s->ctx, Q_CTRL_TX);
+	struct virtq_chain c;
+
+	if (q == NULL)
+		return;
+	while (virtq_get(q, &c, true) == 1) {
+		struct virtq_txn_info info = { .type = s->type, .fields = s->fields, .status = "OK" };
+		uint32_t id;
+		uint16_t ev, val;
+
+		s->fields[0] = '\0';
+		if (c.out_len < 8) {
+			/* QEMU ignores a short control packet. */
+			info.type = "ctrl";
+			info.status = "IGNORED";
+			if (want(s))
+				snprintf(s->fields, sizeof s->fields, "len=%u", c.out_len);
+			virtq_put(q, &c, 0, &info);
+			continue;
+		}
+		id = le32_load(c.out);
+		ev = le16_load(c.out + 4);
+		val = le16_load(c.out + 6);
+		if (want(s)) {
+			snprintf(s->type, sizeof s->type, "ctrl %s", event_name(ev));
+			snprintf(s->fields, sizeof s->fields, "id=%u value=%u", id, val);
+		}
+		if (ev != CON_DEVICE_READY && id >= s->nports) {
+			info.status = "BAD_PORT";
+		} else {
+			switch (ev) {
+			case CON_DEVICE_READY:
+				if (val == 1)
+					for (unsigned i = 0; i < s->nports; i++)
+						ctrl_send(s, i, CON_DEVICE_ADD, 1);
+				else
+					info.status = "GUEST_FAILED";
+				break;
+			case CON_PORT_READY:
+				if (val == 1) {
+					s->port[id].ready = true;
+					if (id == 0)
+						port_ready(s, id);
+					else if (s->port[id].host_open)
+						ctrl_send(s, id, CON_PORT_OPEN, 1);
+				} else
+					info.status = "GUEST_FAILED";
+				break;
+			case CON_PORT_OPEN:
+				s->port[id].guest_open = val != 0;
+				break;
+			default:
+				info.status = "IGNORED";
+				break;
+			}
+		}
+		virtq_put(q, &c, 0, &info);
+		if (ev == CON_PORT_OPEN && id < s->nports && val != 0)
+			port_flush(s, id);
+	}
+	virtq_sync(q);
+	ctrl_flush(s);
+}
+
+static void con_queue_notified(void *dev, unsigned queue)
+{
+	struct console *s = dev;
+	unsigned p = queue < 2 ? 0 : (queue - 2) / 2;
+
+	if (queue == Q_CTRL_RX)
+		ctrl_flush(s);
+	else if (queue == Q_CTRL_TX)
+		handle_ctrl_tx(s);
+	else if (p < s->nports && queue % 2 == 0)
+		port_flush(s, p);
+	else if (p < s->nports)
+		handle_tx(s, queue, p);
+}
+
+static void con_reset(void *dev)
+{
+	struct console *s = dev;
+
+	for (unsigned i = 0; i < s->nports; i++)
+		s->port[i].ready = s->port[i].guest_open = false;
+	s->nctrl = 0;
+	memcpy(s->cfg, s->cfg0, CON_CFG_SIZE);
+}
+
+static void con_status_changed(void *dev, bool driver_ok)
+{
+	struct console *s = dev;
+
+	if (!driver_ok)
+		return;
+	for (unsigned i = 0; i < s->nports; i++)
+		port_flush(s, i);
+	ctrl_flush(s);
+}
+
+static void con_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
+{
+	struct console *s = dev;
+
+	for (uint32_t i = 0; i < len; i++)
+		dst[i] = off + i < CON_CFG_SIZE ? s->cfg[off + i] : 0;
+}
+
+static void con_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t len)
+{
+	struct console *s = dev;
+
+	if (off == CFG_EMERG_WR && vdev_has_feature(s->ctx, CON_F_EMERG_WRITE))
+		vdev_note(s->ctx, "console: emergency write 0x%02x", src[0]);
+	else
+		vdev_note(s->ctx, "console: config write at %u (%u bytes) ignored", off, len);
+}
+
+static int port_add(struct console *s, unsigned p, const uint8_t *data, size_t n)
+{
+	struct port *pt = &s->port[p];
+
+	if (n == 0)
+		return 0;
+	if (n > CON_RX_MAX - (pt->tail - pt->head)) {
+		vdev_note(s->ctx, "console: port %u: %zu input bytes dropped: %u already waiting", p, n, CON_RX_MAX);
+		return -1;
+	}
+	if (pt->head > 0) {
+		memmove(pt->rx, pt->rx + pt->head, pt->tail - pt->head);
+		pt->tail -= pt->head;
+		pt->head = 0;
+	}
+	if (pt->tail + n > pt->cap) {
+		pt->cap = pt->tail + n < 1024 ? 1024 : pt->tail + n;
+		pt->rx = xrealloc(pt->rx, pt->cap);
+	}
+	memcpy(pt->rx + pt->tail, data, n);
+	pt->tail += n;
+	return 0;
+}
+
+static int con_event(struct console *s, const struct vdev_input *in, char **cause)
+{
+	uint32_t id;
+
+	switch (in->addr) {
+	case CON_EV_RESIZE:
+		if (in->len != 4)
+			return cause_set(cause, "console: resize event needs 4 bytes (cols, rows), has %u", in->len);
+		memcpy(s->cfg + CFG_COLS, in->data, 4);
+		if (vdev_has_feature(s->ctx, CON_F_SIZE))
+			vdev_config_changed(s->ctx);
+		return 0;
+	case CON_EV_HOST_OPEN:
+	case CON_EV_HOST_CLOSE:
+		if (in->len != 4 || (id = le32_load(in->data)) >= s->nports)
+			return cause_set(cause, "console: port event needs a 4-byte port id below %u", s->nports);
+		s->port[id].host_open = in->addr == CON_EV_HOST_OPEN;
+		if (multiport(s) && s->port[id].ready) {
+			ctrl_send(s, id, CON_PORT_OPEN, s->port[id].host_open);
+			ctrl_flush(s);
+		}
+		return 0;
+	default:
+		return cause_set(cause, "console: unknown event code %llu", (unsigned long long)in->addr);
+	}
+}
+
+static int con_input(void *dev, const struct vdev_input *in, char **cause)
+{
+	struct console *s = dev;
+
+	if (in->type == VDEV_IN_EVENT)
+		return con_event(s, in, cause);
+	if (in->type != VDEV_IN_CONSOLE)
+		return cause_set(cause, "console: input type %u is not console bytes", in->type);
+	if (in->addr >= s->nports)
+		return cause_set(cause, "console: input for port %llu, the device has %u",
+		    (unsigned long long)in->addr, s->nports);
+	if (port_add(s, (unsigned)in->addr, in->data, in->len) == 0)
+		port_flush(s, (unsigned)in->addr);
+	return 0;
+}
+
+static void con_save(void *dev, struct buf *out)
+{
+	struct console *s = dev;
+
+	buf_add_u8(out, CON_STATE_VERSION);
+	buf_add(out, s->cfg, CON_CFG_SIZE);
+	buf_add_le32(out, s->nports);
+	buf_add_le32(out, s->nctrl);
+	buf_add(out, s->ctrl, s->nctrl * 8);
+	for (unsigned i = 0; i < s->nports; i++) {
+		struct port *pt = &s->port[i];
+
+		buf_add_u8(out, (uint8_t)(pt->ready | pt->guest_open << 1 | pt->host_open << 2));
+		buf_add_le32(out, (uint32_t)(pt->tail - pt->head));
+		buf_add(out, pt->rx + pt->head, pt->tail - pt->head);
+	}
+}
+
+static int con_load(void *dev, const uint8_t *p, size_t len, char **cause)
+{
+	struct console *s = dev;
+	struct cursor cur;
+	uint8_t cfg[CON_CFG_SIZE];
+	uint32_t nports, nctrl;
+	const uint8_t *ctrl;
+
+	cursor_init(&cur, p, len);
+	if (cursor_u8(&cur) != CON_STATE_VERSION || cursor_get(&cur, cfg, sizeof cfg) != 0)
+		return cause_set(cause, "console: state has a bad version or is truncated");
+	nports = cursor_le32(&cur);
+	nctrl = cursor_le32(&cur);
+	if (cur.err || nports != s->nports || nctrl > CON_CTRL_MAX || (ctrl = cursor_bytes(&cur, nctrl * 8)) == NULL)
+		return cause_set(cause, "console: state does not match this device");
+	/* Check everything before changing anything. */
+	{
+		struct cursor chk = cur;
+
+		for (unsigned i = 0; i < nports; i++) {
+			uint8_t flags = cursor_u8(&chk);
+			uint32_t n = cursor_le32(&chk);
+
+			if (chk.err || flags > 7 || n > CON_RX_MAX || cursor_bytes(&chk, n) == NULL)
+				return cause_set(cause, "console: state of port %u is bad", i);
+		}
+		if (chk.off != chk.len)
+			return cause_set(cause, "console: junk after the state");
+	}
+	memcpy(s->cfg, cfg, sizeof cfg);
+	memcpy(s->ctrl, ctrl, nctrl * 8);
+	s->nctrl = nctrl;
+	for (unsigned i = 0; i < nports; i++) {
+		struct port *pt = &s->port[i];
+		uint8_t flags = cursor_u8(&cur);
+		uint32_t n = cursor_le32(&cur);
+
+		pt->ready = flags & 1;
+		pt->guest_open = (flags >> 1) & 1;
+		pt->host_open = (flags >> 2) & 1;
+		pt->head = pt->tail = 0;
+		port_add(s, i, cursor_bytes(&cur, n), n);
+	}
+	return 0;
+}
+
+/*
+ * MULTIPORT is supported when a trace offers it (with max_nr_ports and 2 + 2
+ * per port queues) but is not in the default offer, whose 2 queues have no
+ * room for the control queues.
+ */
+const struct vdev_ops vdev_console_ops = {
+	.name = "console",
+	.id = VIRTIO_ID_CONSOLE,
+	.pci_class = 0x07, .pci_subclass = 0x80, .pci_progif = 0x00,	/* other communication, as QEMU */
+	.features = (1ull << CON_F_SIZE) | (1ull << CON_F_EMERG_WRITE),
+	.default_queues = 2,
+	.devcfg_size = CON_CFG_SIZE,
+	.queue_name = con_queue_name,
+	.default_config = con_default_config,
+	.create = con_create,
+	.destroy = con_destroy,
+	.reset = con_reset,
+	.status_changed = con_status_changed,
+	.queue_notified = con_queue_notified,
+	.cfg_read = con_cfg_read,
+	.cfg_write = con_cfg_write,
+	.input = con_input,
+	.save = con_save,
+	.load = con_load,
+};

@@ -1,0 +1,233 @@
+/* checkpoint.c -- save and load a whole virtio-pci device as a versioned, checksummed blob */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/cause.h"
+#include "vr/crc32c.h"
+#include "vr/le.h"
+#include "machine.h"
+
+/*
+ * Blob layout (all little-endian), version 1:
+ *   "VRCK" magic, u16 version, u8 layout, u8 device id, u16 queues, u16 msix vectors
+ *   256 bytes config space, MSI-X table, u64 PBA
+ *   transport registers and flags
+ *   per queue: register shadows, then the ring state (virtq_save)
+ *   u32 length + device model state (ops->save)
+ *   u64 length + guest memory (gmem_save)
+ *   u32 CRC32C of everything before it
+ * Loading builds a scratch device from the same setup, loads the blob into
+ * it with every check, and only then swaps it in: a bad blob (case 21)
+ * leaves the running device untouched.
+ */
+
+#define CK_MAGIC	0x4b435256u	/* "VRCK" */
+#define CK_VERSION	1
+
+void vpci_save(struct vpci *d, struct buf *out)
+{
+	size_t start = out->len;
+	buf_add_le32(out, CK_MAGIC);
+	buf_add_le16(out, CK_VERSION);
+	buf_add_u8(out, d->qemu ? 0 : 1);
+	buf_add_u8(out, d->ops->id);
+	buf_add_le16(out, d->nq);
+	buf_add_le16(out, d->msix_n);
+	buf_add(out, d->cfg, sizeof d->cfg);
+	buf_add(out, d->msix_table, 16u * d->msix_n);
+	buf_add_le64(out, d->msix_pba);
+	buf_add_le32(out, d->dfselect);
+	buf_add_le32(out, d->gfselect);
+	buf_add_le32(out, d->gf[0]);
+	buf_add_le32(out, d->gf[1]);
+	buf_add_le64(out, d->features);
+	buf_add_le16(out, d->msix_config);
+	buf_add_u8(out, d->status);
+	buf_add_u8(out, d->generation);
+	buf_add_u8(out, d->isr);
+	buf_add_u8(out, (uint8_t)(d->broken | d->intx_level << 1));
+	buf_add_le16(out, d->queue_select);
+	for (unsigned i = 0; i < d->nq; i++) {
+		const struct vpci_qregs *r = &d->qr[i];
+		buf_add_le16(out, r->size);
+		buf_add_le16(out, r->vector);
+		buf_add_le16(out, r->enable);
+		buf_add_le16(out, r->reset);
+		for (unsigned h = 0; h < 2; h++) {
+			buf_add_le32(out, r->desc[h]);
+			buf_add_le32(out, r->avail[h]);
+			buf_add_le32(out, r->used[h]);
+		}
+		virtq_save(d->q[i], out);
+	}
+	struct buf sub;
+	buf_init(&sub);
+	if (d->ops->save != NULL)
+		d->ops->save(d->dev, &sub);
+	buf_add_le32(out, (uint32_t)sub.len);
+	buf_add(out, sub.data, sub.len);
+	buf_reset(&sub);
+	gmem_save(d->m, &sub);
+	buf_add_le64(out, sub.len);
+	buf_add(out, sub.data, sub.len);
+	buf_release(&sub);
+	buf_add_le32(out, crc32c(0, out->data + start, out->len - start));
+}
+
+static bool vector_ok(const struct vpci *d, uint16_t v)
+{
+	return v == VPCI_NO_VECTOR || v < d->msix_n;
+}
+
+/* Fill scratch device s from the blob; every field is checked against what the device can be. */
+static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t len, char **cause)
+{
+	if (len < 16)
+		return cause_set(cause, "checkpoint: %zu bytes is too short", len);
+	uint32_t want = le32_load(p + len - 4);
+	if (crc32c(0, p, len - 4) != want)
+		return cause_set(cause, "checkpoint: checksum mismatch");
+	struct cursor c;
+	cursor_init(&c, p, len - 4);
+	if (cursor_le32(&c) != CK_MAGIC)
+		return cause_set(cause, "checkpoint: bad magic");
+	uint16_t ver = cursor_le16(&c);
+	if (ver != CK_VERSION)
+		return cause_set(cause, "checkpoint: version %u not supported (expected %u)", ver, CK_VERSION);
+	uint8_t lay = cursor_u8(&c), id = cursor_u8(&c);
+	uint16_t nq = cursor_le16(&c), nvec = cursor_le16(&c);
+	if (lay != (d->qemu ? 0 : 1) || id != d->ops->id || nq != d->nq || nvec != d->msix_n)
+		return cause_set(cause, "checkpoint: taken from a different device (layout %u id %u queues %u)", lay,
+		    id, nq);
+	const uint8_t *cfg = cursor_bytes(&c, 256);
+	const uint8_t *tab = cursor_bytes(&c, 16u * nvec);
+	uint64_t pba = cursor_le64(&c);
+	if (c.err)
+		return cause_set(cause, "checkpoint: truncated");
+	for (unsigned i = 0; i < 256; i++)
+		if ((cfg[i] & ~d->wmask[i]) != (d->cfg[i] & ~d->wmask[i]))
+			return cause_set(cause, "checkpoint: config space byte 0x%02x is read-only and differs", i);
+	for (unsigned v = 0; v < nvec; v++)
+		if (le32_load(tab + 16 * v + 12) & ~1u)
+			return cause_set(cause, "checkpoint: msix vector %u control 0x%x", v, le32_load(tab + 16 * v + 12));
+	if (nvec < 64 && (pba >> nvec) != 0)
+		return cause_set(cause, "checkpoint: msix pending bits beyond vector %u", nvec - 1);
+	memcpy(s->cfg, cfg, 256);
+	memcpy(s->msix_table, tab, 16u * nvec);
+	s->msix_pba = pba;
+	s->dfselect = cursor_le32(&c);
+	s->gfselect = cursor_le32(&c);
+	s->gf[0] = cursor_le32(&c);
+	s->gf[1] = cursor_le32(&c);
+	s->features = cursor_le64(&c);
+	s->msix_config = cursor_le16(&c);
+	s->status = cursor_u8(&c);
+	s->generation = cursor_u8(&c);
+	s->isr = cursor_u8(&c);
+	uint8_t fl = cursor_u8(&c);
+	s->queue_select = cursor_le16(&c);
+	if (c.err)
+		return cause_set(cause, "checkpoint: truncated");
+	if (s->features & ~d->offered)
+		return cause_set(cause, "checkpoint: negotiated features 0x%llx were never offered",
+		    (unsigned long long)s->features);
+	if (!vector_ok(d, s->msix_config))
+		return cause_set(cause, "checkpoint: msix_config %u out of range", s->msix_config);
+	if (s->status & 0x30)
+		return cause_set(cause, "checkpoint: device status 0x%02x has undefined bits", s->status);
+	if (s->isr > 3)
+		return cause_set(cause, "checkpoint: isr 0x%02x", s->isr);
+	if (fl & ~3u)
+		return cause_set(cause, "checkpoint: unknown flags 0x%x", fl);
+	s->broken = fl & 1;
+	s->intx_level = (fl >> 1) & 1;
+	if (s->broken && !d->qemu)
+		return cause_set(cause, "checkpoint: broken flag under the vbox profile");
+	if (d->qemu && s->queue_select >= VIRTQ_MAX_SIZE)
+		return cause_set(cause, "checkpoint: queue_select %u out of range", s->queue_select);
+	if (s->intx_level != vpci_intx_wanted(s))
+		return cause_set(cause, "checkpoint: intx level %u disagrees with isr 0x%x", s->intx_level, s->isr);
+	for (unsigned i = 0; i < nq; i++) {
+		struct vpci_qregs *r = &s->qr[i];
+		r->size = cursor_le16(&c);
+		r->vector = cursor_le16(&c);
+		r->enable = cursor_le16(&c);
+		r->reset = cursor_le16(&c);
+		for (unsigned h = 0; h < 2; h++) {
+			r->desc[h] = cursor_le32(&c);
+			r->avail[h] = cursor_le32(&c);
+			r->used[h] = cursor_le32(&c);
+		}
+		if (c.err)
+			return cause_set(cause, "checkpoint: truncated in queue %u", i);
+		if (r->size == 0 || r->size > VIRTQ_MAX_SIZE || r->enable > 1 || r->reset > 1 || !vector_ok(d, r->vector))
+			return cause_set(cause, "checkpoint: queue %u registers out of range", i);
+		if (virtq_load(s->q[i], &c, cause) < 0)
+			return cause_prefix(cause, "checkpoint");
+		if (virtq_started(s->q[i]) && !r->enable)
+			return cause_set(cause, "checkpoint: queue %u runs but is not enabled", i);
+		if (virtq_halted(s->q[i]) && d->qemu)
+			return cause_set(cause, "checkpoint: queue %u halted under the qemu profile", i);
+	}
+	uint32_t mlen = cursor_le32(&c);
+	const uint8_t *mp = cursor_bytes(&c, mlen);
+	if (c.err)
+		return cause_set(cause, "checkpoint: device state truncated");
+	if (d->ops->load != NULL) {
+		if (d->ops->load(s->dev, mp, mlen, cause) < 0)
+			return cause_prefix(cause, "checkpoint: %s state", d->ops->name);
+	} else if (mlen != 0) {
+		return cause_set(cause, "checkpoint: %u bytes of state for a device that keeps none", mlen);
+	}
+	uint64_t glen = cursor_le64(&c);
+	if (c.err || glen != len - 4 - c.off)
+		return cause_set(cause, "checkpoint: guest memory length %llu does not match the blob",
+		    (unsigned long long)glen);
+	if (gmem_load(s->m, p + c.off, (size_t)glen, cause) < 0)
+		return cause_prefix(cause, "checkpoint");
+	return 0;
+}
+
+int vpci_load(struct vpci *d, const uint8_t *p, size_t len, char **cause)
+{
+	char *why = NULL;
+	struct vpci *s = vpci_new(&d->setup, d->bus, &why);
+	if (s == NULL) {
+		cause_set(cause, "checkpoint: cannot build the device: %s", why ? why : "?");
+		free(why);
+		return -1;
+	}
+	if (parse(s, d, p, len, &why) < 0) {
+		vpci_violate(d, VIOL_CHECKPOINT_BAD, -1, -1, 0, REACT_REPORT, "%s", why ? why : "checkpoint: bad");
+		cause_set(cause, "%s", why ? why : "checkpoint: bad");
+		free(why);
+		vpci_free(s);
+		return -1;
+	}
+	/* Swap the loaded state in; d keeps its own gmem object (callers may hold the pointer). */
+	struct vpci tmp = *d;
+	*d = *s;
+	*s = tmp;
+	struct gmem *loaded = d->m;
+	d->m = s->m;
+	s->m = loaded;
+	d->ctx->d = d;
+	s->ctx->d = s;
+	d->setup.ram = d->ram_copy;
+	if (d->setup.devcfg != NULL)
+		d->setup.devcfg = d->devcfg_copy;
+	struct buf g;
+	buf_init(&g);
+	gmem_save(loaded, &g);
+	if (gmem_load(d->m, g.data, g.len, cause) < 0) {
+		buf_release(&g);
+		return -1;	/* cannot happen: the same blob loaded into the scratch memory */
+	}
+	buf_release(&g);
+	for (unsigned i = 0; i < d->nq; i++) {
+		virtq_rebind(d->q[i], d, d->m);
+		virtq_rebind(s->q[i], s, s->m);
+	}
+	vpci_free(s);
+	return 0;
+}

@@ -1,0 +1,362 @@
+/* gmem.c -- sparse guest RAM: declared regions, 4 KiB pages allocated on first store */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/cause.h"
+#include "vr/gmem.h"
+#include "vr/le.h"
+#include "vr/xmalloc.h"
+
+#define GMEM_MAX_REGIONS	16
+#define PAGE_SHIFT		12
+#define PAGE_SIZE		(1u << PAGE_SHIFT)
+#define PAGE_MASK		((uint64_t)PAGE_SIZE - 1)
+#define GMEM_SAVE_VERSION	1
+#define GMEM_MAGIC		0x4d454d47u	/* "GMEM" */
+
+/*
+ * Pages live in an open-addressing hash keyed by page frame number, with a
+ * one-entry cache in front: a replay mostly touches the same few ring pages
+ * over and over. Hash order never leaks out: gmem_save sorts the frames.
+ */
+struct gpage {
+	uint64_t pfn;
+	uint8_t *data;		/* NULL: empty slot */
+};
+
+struct gmem {
+	struct {
+		uint64_t base, size;
+	} reg[GMEM_MAX_REGIONS];
+	unsigned nreg;
+	uint64_t total;
+	struct gpage *tab;
+	size_t cap;		/* power of two */
+	size_t used;
+	uint64_t cache_pfn;
+	uint8_t *cache_data;	/* NULL: cache empty */
+};
+
+struct gmem *gmem_new(void)
+{
+	struct gmem *m = xcalloc(1, sizeof *m);
+	m->cap = 64;
+	m->tab = xcalloc(m->cap, sizeof *m->tab);
+	return m;
+}
+
+static void free_pages(struct gmem *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->tab[i].data);
+	memset(m->tab, 0, m->cap * sizeof *m->tab);
+	m->used = 0;
+	m->cache_data = NULL;
+}
+
+void gmem_free(struct gmem *m)
+{
+	if (m == NULL)
+		return;
+	free_pages(m);
+	free(m->tab);
+	free(m);
+}
+
+int gmem_add_region(struct gmem *m, uint64_t base, uint64_t size, char **cause)
+{
+	if (m->nreg >= GMEM_MAX_REGIONS)
+		return cause_set(cause, "ram region 0x%llx: more than %d regions", (unsigned long long)base,
+		    GMEM_MAX_REGIONS);
+	if (size == 0 || base + size < base)
+		return cause_set(cause, "ram region 0x%llx+0x%llx: empty or wraps", (unsigned long long)base,
+		    (unsigned long long)size);
+	unsigned i;
+	for (i = 0; i < m->nreg; i++) {
+		if (base < m->reg[i].base + m->reg[i].size && m->reg[i].base < base + size)
+			return cause_set(cause, "ram region 0x%llx+0x%llx: overlaps 0x%llx+0x%llx",
+			    (unsigned long long)base, (unsigned long long)size,
+			    (unsigned long long)m->reg[i].base, (unsigned long long)m->reg[i].size);
+		if (base < m->reg[i].base)
+			break;
+	}
+	memmove(&m->reg[i + 1], &m->reg[i], (m->nreg - i) * sizeof m->reg[0]);
+	m->reg[i].base = base;
+	m->reg[i].size = size;
+	m->nreg++;
+	m->total += size;
+	return 0;
+}
+
+bool gmem_valid(const struct gmem *m, uint64_t addr, uint64_t len)
+{
+	if (addr + len < addr)
+		return false;
+	for (unsigned i = 0; i < m->nreg; i++) {
+		uint64_t b = m->reg[i].base, s = m->reg[i].size;
+		if (addr >= b && addr - b < s)
+			return len <= s - (addr - b);
+	}
+	return false;
+}
+
+unsigned gmem_nregions(const struct gmem *m)
+{
+	return m->nreg;
+}
+
+int gmem_region(const struct gmem *m, unsigned i, uint64_t *base, uint64_t *size)
+{
+	if (i >= m->nreg)
+		return -1;
+	*base = m->reg[i].base;
+	*size = m->reg[i].size;
+	return 0;
+}
+
+static size_t hash_pfn(uint64_t pfn)
+{
+	pfn ^= pfn >> 29;
+	pfn *= 0xbf58476d1ce4e5b9ull;
+	pfn ^= pfn >> 32;
+	return (size_t)pfn;
+}
+
+static uint8_t *page_find(const struct gmem *m, uint64_t pfn)
+{
+	if (m->cache_data != NULL && m->cache_pfn == pfn)
+		return m->cache_data;
+	size_t mask = m->cap - 1;
+	for (size_t i = hash_pfn(pfn) & mask;; i = (i + 1) & mask) {
+		if (m->tab[i].data == NULL)
+			return NULL;
+		if (m->tab[i].pfn == pfn) {
+			/* The cache is a hint, not state: updating it through a const pointer is harmless. */
+			struct gmem *mm = (struct gmem *)m;
+			mm->cache_pfn = pfn;
+			mm->cache_data = m->tab[i].data;
+			return m->tab[i].data;
+		}
+	}
+}
+
+static void tab_insert(struct gpage *tab, size_t cap, uint64_t pfn, uint8_t *data)
+{
+	size_t mask = cap - 1;
+	size_t i = hash_pfn(pfn) & mask;
+	while (tab[i].data != NULL)
+		i = (i + 1) & mask;
+	tab[i].pfn = pfn;
+	tab[i].data = data;
+}
+
+static uint8_t *page_get(struct gmem *m, uint64_t pfn)
+{
+	uint8_t *p = page_find(m, pfn);
+	if (p != NULL)
+		return p;
+	if ((m->used + 1) * 2 > m->cap) {
+		size_t ncap = m->cap * 2;
+		struct gpage *ntab = xcalloc(ncap, sizeof *ntab);
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->tab[i].data != NULL)
+				tab_insert(ntab, ncap, m->tab[i].pfn, m->tab[i].data);
+		free(m->tab);
+		m->tab = ntab;
+		m->cap = ncap;
+	}
+	p = xcalloc(1, PAGE_SIZE);
+	tab_insert(m->tab, m->cap, pfn, p);
+	m->used++;
+	m->cache_pfn = pfn;
+	m->cache_data = p;
+	return p;
+}
+
+int gmem_read(const struct gmem *m, uint64_t addr, void *dst, size_t len)
+{
+	if (!gmem_valid(m, addr, len))
+		return -1;
+	uint8_t *d = dst;
+	while (len > 0) {
+		uint32_t in = (uint32_t)(addr & PAGE_MASK);
+		size_t n = PAGE_SIZE - in < len ? PAGE_SIZE - in : len;
+		const uint8_t *p = page_find(m, addr >> PAGE_SHIFT);
+		if (p != NULL)
+			memcpy(d, p + in, n);
+		else
+			memset(d, 0, n);
+		d += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int gmem_write(struct gmem *m, uint64_t addr, const void *src, size_t len)
+{
+	if (!gmem_valid(m, addr, len))
+		return -1;
+	const uint8_t *s = src;
+	while (len > 0) {
+		uint32_t in = (uint32_t)(addr & PAGE_MASK);
+		size_t n = PAGE_SIZE - in < len ? PAGE_SIZE - in : len;
+		memcpy(page_get(m, addr >> PAGE_SHIFT) + in, s, n);
+		s += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int gmem_read_u16(const struct gmem *m, uint64_t addr, uint16_t *v)
+{
+	uint8_t b[2];
+	if (gmem_read(m, addr, b, 2) < 0)
+		return -1;
+	*v = le16_load(b);
+	return 0;
+}
+
+int gmem_read_u32(const struct gmem *m, uint64_t addr, uint32_t *v)
+{
+	uint8_t b[4];
+	if (gmem_read(m, addr, b, 4) < 0)
+		return -1;
+	*v = le32_load(b);
+	return 0;
+}
+
+int gmem_read_u64(const struct gmem *m, uint64_t addr, uint64_t *v)
+{
+	uint8_t b[8];
+	if (gmem_read(m, addr, b, 8) < 0)
+		return -1;
+	*v = le64_load(b);
+	return 0;
+}
+
+int gmem_write_u16(struct gmem *m, uint64_t addr, uint16_t v)
+{
+	uint8_t b[2];
+	le16_store(b, v);
+	return gmem_write(m, addr, b, 2);
+}
+
+int gmem_write_u32(struct gmem *m, uint64_t addr, uint32_t v)
+{
+	uint8_t b[4];
+	le32_store(b, v);
+	return gmem_write(m, addr, b, 4);
+}
+
+int gmem_write_u64(struct gmem *m, uint64_t addr, uint64_t v)
+{
+	uint8_t b[8];
+	le64_store(b, v);
+	return gmem_write(m, addr, b, 8);
+}
+
+uint64_t gmem_total(const struct gmem *m)
+{
+	return m->total;
+}
+
+uint64_t gmem_resident(const struct gmem *m)
+{
+	return (uint64_t)m->used * PAGE_SIZE;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool all_zero(const uint8_t *p)
+{
+	for (unsigned i = 0; i < PAGE_SIZE; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Layout: magic, version, region count, regions, page count, then each
+ * non-zero page as (pfn, 4096 bytes) in ascending address order, so equal
+ * memory always gives an equal blob.
+ */
+void gmem_save(const struct gmem *m, struct buf *out)
+{
+	uint64_t *pfns = xreallocarray(NULL, m->used ? m->used : 1, sizeof *pfns);
+	size_t n = 0;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->tab[i].data != NULL && !all_zero(m->tab[i].data))
+			pfns[n++] = m->tab[i].pfn;
+	qsort(pfns, n, sizeof *pfns, cmp_u64);
+	buf_add_le32(out, GMEM_MAGIC);
+	buf_add_le16(out, GMEM_SAVE_VERSION);
+	buf_add_le16(out, (uint16_t)m->nreg);
+	for (unsigned i = 0; i < m->nreg; i++) {
+		buf_add_le64(out, m->reg[i].base);
+		buf_add_le64(out, m->reg[i].size);
+	}
+	buf_add_le64(out, n);
+	for (size_t i = 0; i < n; i++) {
+		buf_add_le64(out, pfns[i]);
+		buf_add(out, page_find(m, pfns[i]), PAGE_SIZE);
+	}
+	free(pfns);
+}
+
+static bool page_in_ram(const struct gmem *m, uint64_t pfn)
+{
+	uint64_t a = pfn << PAGE_SHIFT;
+	for (unsigned i = 0; i < m->nreg; i++)
+		if (a < m->reg[i].base + m->reg[i].size && m->reg[i].base < a + PAGE_SIZE)
+			return true;
+	return false;
+}
+
+/* All-or-nothing: the blob is checked completely before memory changes. */
+int gmem_load(struct gmem *m, const uint8_t *p, size_t len, char **cause)
+{
+	struct cursor c;
+	cursor_init(&c, p, len);
+	if (cursor_le32(&c) != GMEM_MAGIC || c.err)
+		return cause_set(cause, "guest memory: bad magic");
+	uint16_t ver = cursor_le16(&c);
+	if (ver != GMEM_SAVE_VERSION)
+		return cause_set(cause, "guest memory: version %u not supported", ver);
+	uint16_t nreg = cursor_le16(&c);
+	if (c.err || nreg != m->nreg)
+		return cause_set(cause, "guest memory: %u regions, device has %u", nreg, m->nreg);
+	for (unsigned i = 0; i < nreg; i++) {
+		uint64_t b = cursor_le64(&c), s = cursor_le64(&c);
+		if (c.err || b != m->reg[i].base || s != m->reg[i].size)
+			return cause_set(cause, "guest memory: region %u differs from the declared ram", i);
+	}
+	uint64_t n = cursor_le64(&c);
+	if (c.err || n > (len - c.off) / (8 + PAGE_SIZE) || (len - c.off) != n * (8 + PAGE_SIZE))
+		return cause_set(cause, "guest memory: page count %llu does not match the blob size",
+		    (unsigned long long)n);
+	size_t start = c.off;
+	uint64_t prev = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t pfn = cursor_le64(&c);
+		cursor_bytes(&c, PAGE_SIZE);
+		if (c.err || (i > 0 && pfn <= prev))
+			return cause_set(cause, "guest memory: page %llu out of order", (unsigned long long)i);
+		if (pfn > (UINT64_MAX >> PAGE_SHIFT) || !page_in_ram(m, pfn))
+			return cause_set(cause, "guest memory: page 0x%llx outside ram",
+			    (unsigned long long)(pfn << PAGE_SHIFT));
+		prev = pfn;
+	}
+	free_pages(m);
+	cursor_init(&c, p + start, len - start);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t pfn = cursor_le64(&c);
+		memcpy(page_get(m, pfn), cursor_bytes(&c, PAGE_SIZE), PAGE_SIZE);
+	}
+	return 0;
+}

@@ -1,0 +1,506 @@
+/* record.c -- the recorder: a guest_port that writes every guest access, input and device output as a trace */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/buf.h"
+#include "vr/cause.h"
+#include "vr/gmem.h"
+#include "vr/guest.h"
+#include "vr/record.h"
+#include "vr/replay.h"
+#include "vr/trace.h"
+#include "vr/vdev.h"
+#include "vr/virtq.h"
+#include "vr/vpci.h"
+#include "vr/xmalloc.h"
+
+/* Where recorded guests live: one RAM region, big enough for rings and data (guest.h defaults). */
+#define REC_RAM_BASE	0x40000000ull
+#define REC_RAM_SIZE	(8ull << 20)
+#define REC_DISK_SIZE	(1ull << 20)
+#define REC_QUEUE_MAX	256
+/*
+ * The guest's data area: small, because checkpoints carry every non-zero
+ * page of guest RAM and the guest hands out buffers round-robin.
+ */
+#define REC_DATA_SIZE	(256u << 10)
+/* Outputs of one access kept for writing; beyond this the device is running away. */
+#define REC_MAX_OUTS	65536
+
+struct rec_out {
+	uint8_t kind;			/* TRACE_DMA / TRACE_IRQ */
+	uint8_t irq_type;
+	uint64_t addr;			/* dma address; irq vector or level */
+	size_t off;
+	uint32_t len;
+};
+
+struct record {
+	struct record_opts opts;
+	const struct record_scenario *sc;
+	const struct vdev_ops *ops;
+	struct trace_header hdr;
+	struct replay_devsetup ds;
+	struct evbus bus;
+	struct vpci *dev;
+	struct trace_writer *w;
+	struct guest *guests[8];
+	unsigned nguests;
+	struct guest_port port;
+	uint64_t nevents;		/* events written */
+	uint64_t since_ckpt;
+	uint64_t vtime;
+	uint64_t rng;
+	bool paused;
+	struct rec_out *outs;
+	unsigned nouts, outcap;
+	struct buf arena;
+	struct buf save;
+	char *err;			/* first writer error */
+};
+
+/* ---- writing events ---- */
+
+static void put(struct record *rec, const struct trace_event *ev)
+{
+	if (rec->paused)
+		return;
+	if (rec->err == NULL && trace_write(rec->w, ev, &rec->err) < 0 && rec->err == NULL)
+		rec->err = xstrdup("trace write failed");
+	rec->nevents++;
+	rec->since_ckpt++;
+}
+
+static void write_time(struct record *rec)
+{
+	struct trace_event ev = { .kind = TRACE_TIME, .value = rec->vtime };
+
+	put(rec, &ev);
+}
+
+static void write_checkpoint(struct record *rec)
+{
+	struct trace_event ev = { .kind = TRACE_CHECKPOINT };
+
+	/* The time first, so a seek to the checkpoint finds the clock just before it. */
+	if (rec->vtime > 0)
+		write_time(rec);
+	buf_reset(&rec->save);
+	vpci_save(rec->dev, &rec->save);
+	ev.data = rec->save.data;
+	ev.len = (uint32_t)rec->save.len;
+	put(rec, &ev);
+	rec->since_ckpt = 0;
+}
+
+/* Called before each guest event: maybe a checkpoint, then stamp the bus with the event's number. */
+static void begin(struct record *rec)
+{
+	if (!rec->paused && rec->opts.checkpoint_every > 0 && rec->since_ckpt >= rec->opts.checkpoint_every)
+		write_checkpoint(rec);
+	rec->nouts = 0;
+	buf_reset(&rec->arena);
+	rec->bus.event_no = rec->nevents;
+	rec->bus.vtime = rec->vtime;
+}
+
+/* After the guest event is written: the outputs it caused, in the order the device produced them. */
+static void end(struct record *rec)
+{
+	for (unsigned i = 0; i < rec->nouts; i++) {
+		struct rec_out *o = &rec->outs[i];
+		struct trace_event ev = { .kind = o->kind };
+
+		if (o->kind == TRACE_DMA) {
+			ev.addr = o->addr;
+			ev.data = rec->arena.data + o->off;
+			ev.len = o->len;
+		} else {
+			ev.space = o->irq_type;
+			ev.value = o->addr;
+		}
+		rec->bus.event_no = rec->nevents;
+		put(rec, &ev);
+	}
+	rec->nouts = 0;
+}
+
+static void output_sink(void *opaque, const struct vr_event *ev)
+{
+	struct record *rec = opaque;
+	struct rec_out o;
+
+	memset(&o, 0, sizeof(o));
+	if (ev->kind == VR_EV_DMA) {
+		if (ev->u.dma.len > TRACE_MAX_PAYLOAD)
+			return;
+		o.kind = TRACE_DMA;
+		o.addr = ev->u.dma.addr;
+		o.off = rec->arena.len;
+		o.len = ev->u.dma.len;
+		buf_add(&rec->arena, ev->u.dma.data, ev->u.dma.len);
+	} else if (ev->kind == VR_EV_IRQ) {
+		o.kind = TRACE_IRQ;
+		o.irq_type = ev->u.irq.msix ? TRACE_IRQ_MSIX : TRACE_IRQ_INTX;
+		o.addr = ev->u.irq.msix ? ev->u.irq.vector : ev->u.irq.level;
+	} else {
+		return;
+	}
+	if (rec->nouts >= REC_MAX_OUTS)
+		return;
+	if (rec->nouts == rec->outcap) {
+		rec->outcap = rec->outcap ? rec->outcap * 2 : 32;
+		rec->outs = xreallocarray(rec->outs, rec->outcap, sizeof(*rec->outs));
+	}
+	rec->outs[rec->nouts++] = o;
+}
+
+/* ---- the recording port ---- */
+
+static uint64_t rp_cfg_read(void *o, uint32_t off, unsigned size)
+{
+	struct record *rec = o;
+	struct trace_event ev = { .kind = TRACE_CFG_READ, .addr = off, .size = (uint8_t)size, .has_value = 1 };
+
+	begin(rec);
+	ev.value = vpci_cfg_read(rec->dev, off, size);
+	put(rec, &ev);
+	end(rec);
+	return ev.value;
+}
+
+static void rp_cfg_write(void *o, uint32_t off, unsigned size, uint64_t v)
+{
+	struct record *rec = o;
+	struct trace_event ev = { .kind = TRACE_CFG_WRITE, .addr = off, .size = (uint8_t)size, .value = v };
+
+	begin(rec);
+	vpci_cfg_write(rec->dev, off, size, v);
+	put(rec, &ev);
+	end(rec);
+}
+
+static uint64_t rp_bar_read(void *o, unsigned bar, uint64_t off, unsigned size)
+{
+	struct record *rec = o;
+	struct trace_event ev = { .kind = TRACE_BAR_READ, .space = (uint8_t)bar, .addr = off, .size = (uint8_t)size,
+		.has_value = 1 };
+
+	begin(rec);
+	ev.value = vpci_bar_read(rec->dev, bar, off, size);
+	put(rec, &ev);
+	end(rec);
+	return ev.value;
+}
+
+static void rp_bar_write(void *o, unsigned bar, uint64_t off, unsigned size, uint64_t v)
+{
+	struct record *rec = o;
+	struct trace_event ev = { .kind = TRACE_BAR_WRITE, .space = (uint8_t)bar, .addr = off, .size = (uint8_t)size,
+		.value = v };
+
+	begin(rec);
+	vpci_bar_write(rec->dev, bar, off, size, v);
+	put(rec, &ev);
+	end(rec);
+}
+
+static int rp_mem_write(void *o, uint64_t addr, const void *p, uint32_t len)
+{
+	struct record *rec = o;
+	struct trace_event ev = { .kind = TRACE_MEM, .addr = addr, .data = p, .len = len };
+
+	/* A store the trace could not replay (outside RAM) is refused here, not recorded. */
+	if (len == 0 || len > TRACE_MAX_PAYLOAD || !gmem_valid(vpci_gmem(rec->dev), addr, len))
+		return -1;
+	begin(rec);
+	if (gmem_write(vpci_gmem(rec->dev), addr, p, len) < 0)
+		return -1;
+	put(rec, &ev);
+	end(rec);
+	return 0;
+}
+
+static int rp_mem_read(void *o, uint64_t addr, void *p, uint32_t len)
+{
+	struct record *rec = o;
+
+	return gmem_read(vpci_gmem(rec->dev), addr, p, len);
+}
+
+/* ---- services for scenarios ---- */
+
+struct vpci *record_device(struct record *rec) { return rec->dev; }
+const char *record_device_name(const struct record *rec) { return rec->ops->name; }
+uint8_t record_device_id(const struct record *rec) { return rec->ops->id; }
+int record_layout(const struct record *rec) { return rec->hdr.layout; }
+const struct trace_header *record_header(const struct record *rec) { return &rec->hdr; }
+uint64_t record_events(const struct record *rec) { return rec->nevents; }
+
+uint64_t record_count(const struct record *rec, uint64_t dflt)
+{
+	return rec->opts.count > 0 ? rec->opts.count : dflt;
+}
+
+uint64_t record_rand(struct record *rec)
+{
+	uint64_t x = rec->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rec->rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+struct guest *record_guest(struct record *rec, enum guest_irq_mode irq, uint64_t features)
+{
+	return record_guest_sized(rec, irq, features, REC_DATA_SIZE);
+}
+
+struct guest *record_guest_sized(struct record *rec, enum guest_irq_mode irq, uint64_t features, uint64_t data_size)
+{
+	struct guest_config cfg;
+	struct guest *g;
+
+	if (rec->nguests == sizeof(rec->guests) / sizeof(rec->guests[0]))
+		return NULL;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ram = rec->ds.ram;
+	cfg.nram = rec->hdr.nram;
+	cfg.irq = irq;
+	cfg.features = features;
+	cfg.data_size = data_size;
+	g = guest_new(&rec->port, &cfg);
+	if (g == NULL)
+		return NULL;
+	guest_watch_bus(g, &rec->bus);
+	rec->guests[rec->nguests++] = g;
+	return g;
+}
+
+int record_input(struct record *rec, uint8_t type, uint64_t addr, const void *data, uint32_t len, char **cause)
+{
+	struct trace_event ev = { .kind = TRACE_INPUT, .space = type, .addr = addr, .data = data, .len = len };
+	struct vdev_input in = { .type = type, .addr = addr, .data = data, .len = len };
+
+	begin(rec);
+	put(rec, &ev);
+	if (vpci_input(rec->dev, &in, cause) < 0)
+		return -1;
+	end(rec);
+	return 0;
+}
+
+void record_mark(struct record *rec, const char *fmt, ...)
+{
+	struct trace_event ev = { .kind = TRACE_MARK };
+	char text[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	ev.data = (const uint8_t *)text;
+	ev.len = (uint32_t)strlen(text);
+	begin(rec);
+	put(rec, &ev);
+	end(rec);
+}
+
+void record_time(struct record *rec, uint64_t ns)
+{
+	rec->vtime += ns;
+	begin(rec);
+	write_time(rec);
+	end(rec);
+}
+
+void record_pause(struct record *rec)
+{
+	rec->paused = true;
+}
+
+int record_resume(struct record *rec, char **cause)
+{
+	if (!rec->paused)
+		return 0;
+	if (rec->nevents > 0)
+		return cause_set(cause, "record: resume after events were written would break the trace");
+	rec->paused = false;
+	write_checkpoint(rec);
+	return 0;
+}
+
+uint64_t record_bar_read(struct record *rec, unsigned bar, uint64_t off, unsigned size)
+{
+	return rp_bar_read(rec, bar, off, size);
+}
+
+void record_bad_checkpoint(struct record *rec)
+{
+	struct trace_event ev = { .kind = TRACE_CHECKPOINT };
+	char *why = NULL;
+
+	buf_reset(&rec->save);
+	vpci_save(rec->dev, &rec->save);
+	/* A snapshot from a future format version: the loader must refuse it whole. */
+	for (size_t i = 0; i < rec->save.len && i < 8; i++)
+		rec->save.data[i] ^= 0xa5;
+	begin(rec);
+	ev.data = rec->save.data;
+	ev.len = (uint32_t)rec->save.len;
+	/* Replay loads a checkpoint that precedes every guest event; the recording must do the same. */
+	(void)vpci_load(rec->dev, ev.data, ev.len, &why);
+	free(why);
+	put(rec, &ev);
+	end(rec);
+}
+
+/* ---- the scenario table ---- */
+
+const struct record_scenario *record_find(const char *name)
+{
+	for (const struct record_scenario *s = record_scenarios; s->name != NULL; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+bool record_scenario_supports(const struct record_scenario *s, const char *device)
+{
+	const char *p = s->devices;
+	size_t n = strlen(device);
+
+	if (strcmp(p, "*") == 0)
+		return true;
+	while ((p = strstr(p, device)) != NULL) {
+		if ((p == s->devices || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static void default_header(struct record *rec, struct trace_header *h)
+{
+	const struct vdev_ops *ops = rec->ops;
+
+	trace_header_init(h);
+	h->device = ops->id;
+	h->layout = (uint8_t)(rec->opts.layout >= 0 ? rec->opts.layout : TRACE_LAYOUT_QEMU);
+	h->recorded = TRACE_REC_DMA | TRACE_REC_IRQ;
+	h->features = ops->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) |
+	    (1ull << VIRTIO_F_EVENT_IDX);
+	/* One console port without the MULTIPORT control protocol, which the scenarios do not speak. */
+	if (ops->id == VIRTIO_ID_CONSOLE)
+		h->features &= ~(1ull << 1);
+	h->nqueues = ops->default_queues;
+	for (unsigned i = 0; i < h->nqueues && i < TRACE_MAX_QUEUES; i++)
+		h->queue_max[i] = REC_QUEUE_MAX;
+	if (ops->devcfg_size > 0 && ops->devcfg_size <= TRACE_MAX_DEVCFG && ops->default_config != NULL) {
+		h->devcfg_len = ops->devcfg_size;
+		ops->default_config(h->devcfg, h->devcfg_len);
+	}
+	h->nram = 1;
+	h->ram[0].base = REC_RAM_BASE;
+	h->ram[0].size = REC_RAM_SIZE;
+	if (ops->id == VIRTIO_ID_BLOCK || ops->id == VIRTIO_ID_SCSI) {
+		h->nbackends = 1;
+		snprintf(h->backend[0].type, sizeof(h->backend[0].type), "disk");
+		h->backend[0].size = REC_DISK_SIZE;
+	}
+	snprintf(h->title, sizeof(h->title), "record --device %s --scenario %s --seed %" PRIu64, ops->name,
+	    rec->sc->name, rec->opts.seed);
+}
+
+int record_run(const struct record_opts *opts, char **cause)
+{
+	struct record *rec = xcalloc(1, sizeof(*rec));
+	const char *device = opts->device;
+	int fmt, rc = -1;
+
+	rec->opts = *opts;
+	buf_init(&rec->arena);
+	buf_init(&rec->save);
+	if ((rec->sc = record_find(opts->scenario)) == NULL) {
+		cause_set(cause, "unknown scenario '%s' (record --list shows them)", opts->scenario);
+		goto out;
+	}
+	if (device == NULL)
+		device = rec->sc->default_device;
+	if (!record_scenario_supports(rec->sc, device)) {
+		cause_set(cause, "scenario '%s' does not run on %s (it runs on: %s)", rec->sc->name, device,
+		    rec->sc->devices);
+		goto out;
+	}
+	if ((rec->ops = vdev_find(device)) == NULL) {
+		cause_set(cause, "unknown device '%s'", device);
+		goto out;
+	}
+	/* xorshift needs a non-zero state; mix the seed so nearby seeds differ. */
+	rec->rng = (opts->seed ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
+	if (rec->rng == 0)
+		rec->rng = 1;
+	default_header(rec, &rec->hdr);
+	if (rec->sc->prepare != NULL)
+		rec->sc->prepare(rec, &rec->hdr);
+	if (trace_header_check(&rec->hdr, cause) < 0)
+		goto out;
+	if (replay_devsetup(&rec->hdr, NULL, -1, &rec->ds, cause) < 0)
+		goto out;
+	evbus_init(&rec->bus);
+	evbus_add(&rec->bus, (1u << VR_EV_DMA) | (1u << VR_EV_IRQ), output_sink, rec);
+	if ((rec->dev = vpci_new(&rec->ds.setup, &rec->bus, cause)) == NULL)
+		goto out;
+	fmt = opts->format;
+	if (fmt < 0)
+		fmt = trace_format_from_name(opts->out);
+	if (fmt < 0)
+		fmt = TRACE_FMT_TEXT;
+	if ((rec->w = trace_writer_open(opts->out, (enum trace_fmt)fmt, 0, &rec->hdr, cause)) == NULL)
+		goto out;
+	rec->port.opaque = rec;
+	rec->port.cfg_read = rp_cfg_read;
+	rec->port.cfg_write = rp_cfg_write;
+	rec->port.bar_read = rp_bar_read;
+	rec->port.bar_write = rp_bar_write;
+	rec->port.mem_write = rp_mem_write;
+	rec->port.mem_read = rp_mem_read;
+	if (rec->sc->run(rec, cause) < 0) {
+		cause_prefix(cause, "scenario %s on %s", rec->sc->name, device);
+		goto out;
+	}
+	if (rec->paused && record_resume(rec, cause) < 0)
+		goto out;
+	if (rec->err != NULL) {
+		cause_set(cause, "%s", rec->err);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rec->w != NULL) {
+		char *why = NULL;
+
+		if (trace_writer_close(rec->w, &why) < 0 && rc == 0) {
+			cause_set(cause, "%s", why ? why : "trace close failed");
+			rc = -1;
+		}
+		free(why);
+	}
+	for (unsigned i = 0; i < rec->nguests; i++)
+		guest_free(rec->guests[i]);
+	vpci_free(rec->dev);
+	buf_release(&rec->arena);
+	buf_release(&rec->save);
+	free(rec->outs);
+	free(rec->err);
+	free(rec);
+	return rc;
+}

@@ -1,0 +1,1000 @@
+/* replay.c -- the replay engine: apply a trace to a fresh device and compare its outputs with the recording */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/buf.h"
+#include "vr/cause.h"
+#include "vr/gmem.h"
+#include "vr/hexdump.h"
+#include "vr/replay.h"
+#include "vr/sha256.h"
+#include "vr/trace.h"
+#include "vr/vdev.h"
+#include "vr/violation.h"
+#include "vr/vpci.h"
+#include "vr/xmalloc.h"
+
+/* Bytes of each historic event kept for the report (the text notes the cut). */
+#define HIST_BYTES	32
+/* Bytes shown in a divergence hex dump. */
+#define DIFF_BYTES	256
+/* Cap on queued unmatched outputs: a runaway device cannot grow memory without bound. */
+#define MAX_PENDING	65536
+
+struct hist {
+	struct trace_event ev;
+	uint64_t no, off;
+	uint32_t full_len;
+	uint8_t data[HIST_BYTES];
+};
+
+struct pending {
+	uint8_t kind;			/* TRACE_DMA or TRACE_IRQ */
+	uint64_t addr;
+	size_t off;			/* data in r->arena */
+	uint32_t len;
+	char what[40];
+	bool msix;
+	uint16_t vector;
+	uint8_t level;
+};
+
+/* What the guest told the device about each queue, snooped from common-config writes (for reports). */
+struct qshadow {
+	uint16_t size;
+	uint64_t desc, avail, used;
+	char name[32];
+};
+
+struct replay {
+	struct replay_opts opts;
+	struct trace_reader *rd;
+	struct trace_header hdr;
+	int layout;
+	struct replay_devsetup ds;
+	struct vpci *dev;
+	struct evbus dbus;		/* the device's bus; the engine forwards to ubus */
+	struct evbus *ubus;		/* the caller's sinks */
+	bool reporting;			/* event_no >= from */
+	bool guest_seen;		/* a guest event was applied (checkpoints after it are verified) */
+	uint64_t vtime;
+
+	struct pending *pend;
+	unsigned npend, pend_head, pend_cap;
+	struct buf arena;
+
+	struct hist hist[REPLAY_HISTORY];
+	unsigned nhist, hist_next;
+
+	struct replay_stats st;
+	char *first_report;
+	char trace_sha[65];
+	struct buf tmp, tmp2;
+	int outcome;
+	bool diverged_stop;		/* a divergence outside lenient mode */
+	uint64_t dev_violations;	/* every violation seen, reported or not */
+	struct qshadow q[VIRTQ_MAX_QUEUES];
+	uint16_t qsel;
+};
+
+/* ---- device setup from the trace header ---- */
+
+int replay_devsetup(const struct trace_header *h, const char *trace_path, int layout,
+    struct replay_devsetup *s, char **cause)
+{
+	const struct vdev_ops *ops;
+	const char *slash;
+	size_t dirlen;
+
+	memset(s, 0, sizeof(*s));
+	if ((ops = vdev_find_id(h->device)) == NULL)
+		return cause_set(cause, "%s: device type %u is not supported", trace_path, h->device);
+	s->setup.ops = ops;
+	s->setup.layout = layout >= 0 ? layout : h->layout;
+	s->setup.offered = h->features;
+	s->setup.nqueues = h->nqueues;
+	for (unsigned i = 0; i < h->nqueues && i < TRACE_MAX_QUEUES && i < VIRTQ_MAX_QUEUES; i++)
+		s->setup.queue_max[i] = h->queue_max[i];
+	if (h->devcfg_len > 0) {
+		memcpy(s->devcfg, h->devcfg, h->devcfg_len);
+		s->setup.devcfg = s->devcfg;
+		s->setup.devcfg_len = h->devcfg_len;
+	}
+	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++) {
+		s->ram[i].base = h->ram[i].base;
+		s->ram[i].size = h->ram[i].size;
+	}
+	s->setup.ram = s->ram;
+	s->setup.nram = h->nram;
+	slash = trace_path != NULL ? strrchr(trace_path, '/') : NULL;
+	dirlen = slash != NULL ? (size_t)(slash - trace_path) + 1 : 0;
+	for (unsigned i = 0; i < h->nbackends && i < TRACE_MAX_BACKENDS; i++) {
+		const struct trace_backend *b = &h->backend[i];
+
+		s->backend[i].type = b->type;
+		s->backend[i].size = b->size;
+		if (b->has_image) {
+			int n;
+
+			if (b->image[0] == '/' || dirlen == 0)
+				n = snprintf(s->image[i], sizeof(s->image[i]), "%s", b->image);
+			else
+				n = snprintf(s->image[i], sizeof(s->image[i]), "%.*s%s", (int)dirlen, trace_path,
+				    b->image);
+			if (n < 0 || (size_t)n >= sizeof(s->image[i]))
+				return cause_set(cause, "%s: backend %u: image path too long", trace_path, i);
+			s->backend[i].image = s->image[i];
+			s->backend[i].sha256 = b->sha256;
+		}
+	}
+	s->setup.backends = s->backend;
+	s->setup.nbackends = h->nbackends;
+	return 0;
+}
+
+/* ---- history of recent events, for reports ---- */
+
+static void hist_push(struct replay *r, const struct trace_event *ev, uint64_t no, uint64_t off)
+{
+	struct hist *h = &r->hist[r->hist_next];
+
+	h->ev = *ev;
+	h->no = no;
+	h->off = off;
+	h->full_len = ev->len;
+	if (ev->len > 0 && ev->data != NULL) {
+		uint32_t n = ev->len < HIST_BYTES ? ev->len : HIST_BYTES;
+
+		memcpy(h->data, ev->data, n);
+		h->ev.len = n;
+		h->ev.data = h->data;
+	} else {
+		h->ev.data = NULL;
+		h->ev.len = 0;
+	}
+	r->hist_next = (r->hist_next + 1) % REPLAY_HISTORY;
+	if (r->nhist < REPLAY_HISTORY)
+		r->nhist++;
+}
+
+static void hist_text(struct replay *r, struct buf *b)
+{
+	unsigned start = (r->hist_next + REPLAY_HISTORY - r->nhist) % REPLAY_HISTORY;
+
+	buf_printf(b, "  last %u events:\n", r->nhist);
+	for (unsigned i = 0; i < r->nhist; i++) {
+		const struct hist *h = &r->hist[(start + i) % REPLAY_HISTORY];
+
+		buf_printf(b, "  %c %8" PRIu64 " (0x%" PRIx64 ")  ", i + 1 == r->nhist ? '>' : ' ', h->no, h->off);
+		trace_event_text(b, &h->ev);
+		if (h->full_len > h->ev.len)
+			buf_printf(b, " ... (%" PRIu32 " bytes in all)", h->full_len);
+		buf_add_u8(b, '\n');
+	}
+}
+
+/* ---- statistics from the device's events ---- */
+
+static void count_txn(struct replay *r, const struct vr_ev_txn *t)
+{
+	const char *type = t->type != NULL ? t->type : "?";
+	unsigned i;
+
+	r->st.txns++;
+	for (i = 0; i < r->st.ntxn; i++)
+		if (r->st.txn[i].queue == t->queue && strcmp(r->st.txn[i].type, type) == 0)
+			break;
+	if (i == r->st.ntxn) {
+		if (i == REPLAY_MAX_TXN_TYPES)
+			return;
+		r->st.ntxn++;
+		memset(&r->st.txn[i], 0, sizeof(r->st.txn[i]));
+		r->st.txn[i].queue = t->queue;
+		snprintf(r->st.txn[i].queue_name, sizeof(r->st.txn[i].queue_name), "%s",
+		    t->queue_name != NULL ? t->queue_name : "");
+		snprintf(r->st.txn[i].type, sizeof(r->st.txn[i].type), "%s", type);
+	}
+	r->st.txn[i].count++;
+}
+
+static void count_violation(struct replay *r, const struct vr_event *ev)
+{
+	r->st.violations++;
+	if (r->st.nviol < REPLAY_MAX_VIOLATIONS) {
+		struct replay_violation *v = &r->st.viol[r->st.nviol++];
+
+		snprintf(v->name, sizeof(v->name), "%s", ev->u.violation.name ? ev->u.violation.name : "?");
+		v->event_no = ev->event_no;
+		v->queue = ev->u.violation.queue;
+	}
+}
+
+/* ---- produced outputs, queued until the recording's dma/irq events match them ---- */
+
+/* Before queueing a new output: an empty queue starts over at the front of its storage. */
+static void pend_rewind(struct replay *r)
+{
+	if (r->npend == 0) {
+		r->pend_head = 0;
+		buf_reset(&r->arena);
+	}
+}
+
+static void pend_add(struct replay *r, const struct pending *p)
+{
+	if (r->pend_head + r->npend >= MAX_PENDING)
+		return;		/* the next guest event reports them; the count stays bounded */
+	if (r->pend_head + r->npend == r->pend_cap) {
+		r->pend_cap = r->pend_cap ? r->pend_cap * 2 : 64;
+		r->pend = xreallocarray(r->pend, r->pend_cap, sizeof(*r->pend));
+	}
+	r->pend[r->pend_head + r->npend] = *p;
+	r->npend++;
+}
+
+static void device_sink(void *opaque, const struct vr_event *ev)
+{
+	struct replay *r = opaque;
+	struct pending p;
+
+	switch (ev->kind) {
+	case VR_EV_DMA:
+		pend_rewind(r);
+		if (r->reporting)
+			r->st.dmas++;
+		memset(&p, 0, sizeof(p));
+		p.kind = TRACE_DMA;
+		p.addr = ev->u.dma.addr;
+		p.len = ev->u.dma.len;
+		p.off = r->arena.len;
+		buf_add(&r->arena, ev->u.dma.data, ev->u.dma.len);
+		snprintf(p.what, sizeof(p.what), "%s", ev->u.dma.what ? ev->u.dma.what : "");
+		pend_add(r, &p);
+		break;
+	case VR_EV_IRQ:
+		if (r->reporting)
+			r->st.irqs++;
+		memset(&p, 0, sizeof(p));
+		pend_rewind(r);
+		p.kind = TRACE_IRQ;
+		p.msix = ev->u.irq.msix;
+		p.vector = ev->u.irq.vector;
+		p.level = ev->u.irq.level;
+		snprintf(p.what, sizeof(p.what), "%s", ev->u.irq.cause ? ev->u.irq.cause : "");
+		pend_add(r, &p);
+		break;
+	case VR_EV_TXN:
+		if (ev->u.txn.queue < VIRTQ_MAX_QUEUES && ev->u.txn.queue_name != NULL &&
+		    r->q[ev->u.txn.queue].name[0] == '\0')
+			snprintf(r->q[ev->u.txn.queue].name, sizeof(r->q[0].name), "%s", ev->u.txn.queue_name);
+		if (r->reporting)
+			count_txn(r, &ev->u.txn);
+		break;
+	case VR_EV_VIOLATION:
+		r->dev_violations++;
+		if (r->reporting)
+			count_violation(r, ev);
+		break;
+	default:
+		break;
+	}
+	if (r->reporting && r->ubus != NULL && (r->ubus->mask & (1u << ev->kind))) {
+		struct vr_event copy = *ev;
+
+		evbus_emit(r->ubus, &copy);
+	}
+}
+
+/* ---- divergence reports ---- */
+
+static const char *status_names(uint8_t s, char *out, size_t n)
+{
+	static const struct {
+		uint8_t bit;
+		const char *name;
+	} bits[] = {
+		{ 0x01, "ACKNOWLEDGE" }, { 0x02, "DRIVER" }, { 0x08, "FEATURES_OK" },
+		{ 0x04, "DRIVER_OK" }, { 0x40, "DEVICE_NEEDS_RESET" }, { 0x80, "FAILED" },
+	};
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		if (!(s & bits[i].bit))
+			continue;
+		len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", len ? "|" : "", bits[i].name);
+		if (len >= n)
+			break;
+	}
+	if (out[0] == '\0')
+		snprintf(out, n, "reset");
+	return out;
+}
+
+static void device_state(struct replay *r, struct buf *b)
+{
+	char names[96];
+	uint8_t s = vpci_status(r->dev);
+
+	buf_printf(b, "  device: %s, status 0x%02x (%s), driver features 0x%" PRIx64 "\n",
+	    trace_device_name(r->hdr.device) ? trace_device_name(r->hdr.device) : "?", s,
+	    status_names(s, names, sizeof(names)), vpci_driver_features(r->dev));
+	for (unsigned i = 0; i < VIRTQ_MAX_QUEUES; i++) {
+		const struct qshadow *q = &r->q[i];
+		uint16_t aflags = 0, aidx = 0, uflags = 0, uidx = 0;
+
+		if (q->size == 0 || q->desc == 0)
+			continue;
+		(void)gmem_read_u16(vpci_gmem(r->dev), q->avail, &aflags);
+		(void)gmem_read_u16(vpci_gmem(r->dev), q->avail + 2, &aidx);
+		(void)gmem_read_u16(vpci_gmem(r->dev), q->used, &uflags);
+		(void)gmem_read_u16(vpci_gmem(r->dev), q->used + 2, &uidx);
+		buf_printf(b, "  queue %u%s%s: size %u, avail.idx %u (flags 0x%x), used.idx %u (flags 0x%x), "
+		    "%u outstanding; desc 0x%" PRIx64 " avail 0x%" PRIx64 " used 0x%" PRIx64 "\n", i, q->name[0] ? " " : "",
+		    q->name, q->size, aidx, aflags, uidx, uflags, (uint16_t)(aidx - uidx), q->desc, q->avail, q->used);
+	}
+}
+
+/* Follow the guest's queue programming through the register names (cheap: BAR writes only). */
+static void snoop_write(struct replay *r, const struct trace_event *ev)
+{
+	static const struct {
+		const char *name;
+		int field;		/* 0 select, 1 size, 2 desc, 3 avail, 4 used */
+		int shift;		/* -1: whole 64-bit field */
+	} regs[] = {
+		{ "common.queue_select", 0, 0 }, { "common.queue_size", 1, 0 },
+		{ "common.queue_desc", 2, -1 }, { "common.queue_desc[31:0]", 2, 0 }, { "common.queue_desc[63:32]", 2, 32 },
+		{ "common.queue_driver", 3, -1 }, { "common.queue_driver[31:0]", 3, 0 },
+		{ "common.queue_driver[63:32]", 3, 32 }, { "common.queue_device", 4, -1 },
+		{ "common.queue_device[31:0]", 4, 0 }, { "common.queue_device[63:32]", 4, 32 },
+	};
+	char name[64];
+	struct qshadow *q;
+	uint64_t *a;
+
+	vpci_reg_name(r->dev, false, ev->space, ev->addr, ev->size, name, sizeof(name));
+	if (strncmp(name, "common.queue_", 13) != 0)
+		return;
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		if (strcmp(name, regs[i].name) != 0)
+			continue;
+		if (regs[i].field == 0) {
+			r->qsel = (uint16_t)ev->value;
+			return;
+		}
+		if (r->qsel >= VIRTQ_MAX_QUEUES)
+			return;
+		q = &r->q[r->qsel];
+		if (regs[i].field == 1) {
+			q->size = (uint16_t)ev->value;
+			return;
+		}
+		a = regs[i].field == 2 ? &q->desc : regs[i].field == 3 ? &q->avail : &q->used;
+		if (regs[i].shift < 0)
+			*a = ev->value;
+		else
+			*a = (*a & ~(0xffffffffull << regs[i].shift)) | ((ev->value & 0xffffffffull) << regs[i].shift);
+		return;
+	}
+}
+
+/* "requestq.used.ring[3]" + byte offset 4 of the difference -> "requestq.used.ring[3].len". */
+static void field_name(const char *what, uint32_t len, uint32_t diff_off, char *out, size_t n)
+{
+	const char *ring;
+
+	if (what == NULL || what[0] == '\0') {
+		snprintf(out, n, "dma");
+		return;
+	}
+	ring = strstr(what, "used.ring[");
+	if (ring != NULL && len == 8 && strchr(ring, ']') != NULL && strchr(ring, ']')[1] == '\0') {
+		snprintf(out, n, "%s.%s", what, diff_off < 4 ? "id" : "len");
+		return;
+	}
+	snprintf(out, n, "%s", what);
+}
+
+static void emit_divergence(struct replay *r, const char *what, const char *field, uint64_t expected,
+    uint64_t produced, const uint8_t *ed, uint32_t el, const uint8_t *gd, uint32_t gl, const char *report)
+{
+	struct vr_event ev;
+
+	if (r->ubus == NULL || !(r->ubus->mask & (1u << VR_EV_DIVERGENCE)))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = VR_EV_DIVERGENCE;
+	ev.u.divergence.what = what;
+	ev.u.divergence.field = field;
+	ev.u.divergence.expected = expected;
+	ev.u.divergence.produced = produced;
+	ev.u.divergence.exp_data = ed;
+	ev.u.divergence.exp_len = el;
+	ev.u.divergence.got_data = gd;
+	ev.u.divergence.got_len = gl;
+	ev.u.divergence.report = report;
+	evbus_emit(r->ubus, &ev);
+}
+
+/*
+ * Record one divergence. detail is the middle of the report (expected vs
+ * produced); the engine adds the headline, device state and history.
+ */
+static void diverge(struct replay *r, const char *what, const char *field, uint64_t expected, uint64_t produced,
+    const uint8_t *ed, uint32_t el, const uint8_t *gd, uint32_t gl, const char *detail)
+{
+	struct buf *b = &r->tmp2;
+
+	if (!r->reporting)
+		return;		/* before --from: the full replay reports it, not us */
+	buf_reset(b);
+	buf_printf(b, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): divergence in %s\n", r->opts.path,
+	    r->dbus.event_no, r->dbus.offset, field);
+	buf_add(b, detail, strlen(detail));
+	device_state(r, b);
+	hist_text(r, b);
+	if (r->st.divergences == 0) {
+		r->first_report = xstrdup(buf_str(b));
+		r->st.first_divergence = r->dbus.event_no;
+	}
+	r->st.divergences++;
+	emit_divergence(r, what, field, expected, produced, ed, el, gd, gl, buf_str(b));
+	if (!r->opts.lenient)
+		r->diverged_stop = true;
+}
+
+static void describe_pending(struct buf *b, const struct pending *p)
+{
+	if (p->kind == TRACE_DMA)
+		buf_printf(b, "dma 0x%" PRIx64 " (%" PRIu32 " bytes%s%s)", p->addr, p->len, p->what[0] ? ", " : "",
+		    p->what);
+	else if (p->msix)
+		buf_printf(b, "irq msix %u%s%s", p->vector, p->what[0] ? " for " : "", p->what);
+	else
+		buf_printf(b, "irq intx %u%s%s", p->level, p->what[0] ? " for " : "", p->what);
+}
+
+/* Outputs produced that the recording does not have, checked when the next guest event arrives. */
+static void check_unmatched(struct replay *r)
+{
+	while (r->npend > 0) {
+		struct pending *p = &r->pend[r->pend_head];
+		uint32_t need = p->kind == TRACE_DMA ? TRACE_REC_DMA : TRACE_REC_IRQ;
+		char field[96];
+
+		if (r->hdr.recorded & need) {
+			struct buf *d = &r->tmp;
+
+			buf_reset(d);
+			buf_printf(d, "  expected: nothing more (the recording has no further output here)\n  produced: ");
+			describe_pending(d, p);
+			buf_add_u8(d, '\n');
+			if (p->kind == TRACE_DMA) {
+				hexdump_buf(d, "    ", r->arena.data + p->off, p->len, 0, DIFF_BYTES);
+				field_name(p->what, p->len, 0, field, sizeof(field));
+				diverge(r, "unexpected-dma", field, 0, p->addr, NULL, 0, r->arena.data + p->off,
+				    p->len, buf_str(d));
+			} else {
+				diverge(r, "unexpected-irq", p->msix ? "msix vector" : "intx level", 0,
+				    p->msix ? p->vector : p->level, NULL, 0, NULL, 0, buf_str(d));
+			}
+		}
+		r->pend_head++;
+		r->npend--;
+		if (r->diverged_stop)
+			return;
+	}
+}
+
+static void match_dma(struct replay *r, const struct trace_event *ev)
+{
+	struct buf *d = &r->tmp;
+	char field[96];
+	struct pending *p;
+
+	buf_reset(d);
+	if (r->npend == 0) {
+		buf_printf(d, "  expected: dma 0x%" PRIx64 " (%" PRIu32 " bytes)\n  produced: nothing\n", ev->addr, ev->len);
+		hexdump_buf(d, "    ", ev->data, ev->len, 0, DIFF_BYTES);
+		diverge(r, "missing-dma", "dma", ev->addr, 0, ev->data, ev->len, NULL, 0, buf_str(d));
+		return;
+	}
+	p = &r->pend[r->pend_head];
+	if (p->kind != TRACE_DMA) {
+		buf_printf(d, "  expected: dma 0x%" PRIx64 " (%" PRIu32 " bytes)\n  produced: ", ev->addr, ev->len);
+		describe_pending(d, p);
+		buf_add_u8(d, '\n');
+		diverge(r, "dma", "output order", ev->addr, 0, ev->data, ev->len, NULL, 0, buf_str(d));
+	} else if (p->addr != ev->addr || p->len != ev->len || memcmp(r->arena.data + p->off, ev->data, ev->len) != 0) {
+		const uint8_t *g = r->arena.data + p->off;
+		uint32_t off = 0, n = p->len < ev->len ? p->len : ev->len;
+
+		while (off < n && g[off] == ev->data[off])
+			off++;
+		if (p->addr != ev->addr)
+			snprintf(field, sizeof(field), "dma address (the device wrote %s)", p->what[0] ? p->what : "a buffer");
+		else
+			field_name(p->what, p->len, off, field, sizeof(field));
+		buf_printf(d, "  expected: dma 0x%" PRIx64 " (%" PRIu32 " bytes)\n  produced: ", ev->addr, ev->len);
+		describe_pending(d, p);
+		buf_add_u8(d, '\n');
+		if (p->addr == ev->addr && p->len == ev->len)
+			buf_printf(d, "  first difference at byte %" PRIu32 " (guest address 0x%" PRIx64 ")\n", off,
+			    ev->addr + off);
+		hexdump_diff(d, "  ", ev->data, ev->len, g, p->len, 0, DIFF_BYTES);
+		diverge(r, "dma", field, ev->addr, p->addr, ev->data, ev->len, g, p->len, buf_str(d));
+	}
+	r->pend_head++;
+	r->npend--;
+}
+
+static void match_irq(struct replay *r, const struct trace_event *ev)
+{
+	struct buf *d = &r->tmp;
+	bool msix = ev->space == TRACE_IRQ_MSIX;
+	struct pending *p;
+
+	buf_reset(d);
+	buf_printf(d, "  expected: irq %s %" PRIu64 "\n  produced: ", msix ? "msix" : "intx", ev->value);
+	if (r->npend == 0) {
+		buf_printf(d, "nothing\n");
+		diverge(r, "missing-irq", msix ? "msix vector" : "intx level", ev->value, 0, NULL, 0, NULL, 0,
+		    buf_str(d));
+		return;
+	}
+	p = &r->pend[r->pend_head];
+	describe_pending(d, p);
+	buf_add_u8(d, '\n');
+	if (p->kind != TRACE_IRQ)
+		diverge(r, "irq", "output order", ev->value, 0, NULL, 0, NULL, 0, buf_str(d));
+	else if (p->msix != msix)
+		diverge(r, "irq", "interrupt type", msix, p->msix, NULL, 0, NULL, 0, buf_str(d));
+	else if (msix && p->vector != ev->value)
+		diverge(r, "irq", "msix vector", ev->value, p->vector, NULL, 0, NULL, 0, buf_str(d));
+	else if (!msix && p->level != ev->value)
+		diverge(r, "irq", "intx level", ev->value, p->level, NULL, 0, NULL, 0, buf_str(d));
+	r->pend_head++;
+	r->npend--;
+}
+
+static void check_read(struct replay *r, const struct trace_event *ev, uint64_t got)
+{
+	struct buf *d = &r->tmp;
+	bool cfg = ev->kind == TRACE_CFG_READ;
+	uint64_t mask = ev->size >= 8 ? UINT64_MAX : ((1ull << (ev->size * 8)) - 1);
+	char reg[96];
+
+	if ((got & mask) == (ev->value & mask))
+		return;
+	vpci_reg_name(r->dev, cfg, ev->space, ev->addr, ev->size, reg, sizeof(reg));
+	buf_reset(d);
+	if (cfg)
+		buf_printf(d, "  register: %s (config 0x%03" PRIx64 ", %u bytes)\n", reg, ev->addr, ev->size);
+	else
+		buf_printf(d, "  register: %s (bar %u + 0x%" PRIx64 ", %u bytes)\n", reg, ev->space, ev->addr, ev->size);
+	buf_printf(d, "  expected: 0x%0*" PRIx64 "\n  produced: 0x%0*" PRIx64 "\n", ev->size * 2, ev->value & mask,
+	    ev->size * 2, got & mask);
+	diverge(r, cfg ? "cfg-read" : "bar-read", reg, ev->value & mask, got & mask, NULL, 0, NULL, 0, buf_str(d));
+}
+
+static void verify_checkpoint(struct replay *r, const struct trace_event *ev)
+{
+	struct buf *d = &r->tmp, *s = &r->tmp2;
+	size_t n, off = 0, start;
+
+	buf_reset(s);
+	vpci_save(r->dev, s);
+	r->st.checkpoints_verified++;
+	if (s->len == ev->len && memcmp(s->data, ev->data, ev->len) == 0)
+		return;
+	n = s->len < ev->len ? s->len : ev->len;
+	while (off < n && s->data[off] == ev->data[off])
+		off++;
+	start = off & ~(size_t)15;
+	buf_reset(d);
+	buf_printf(d, "  expected: checkpoint of %" PRIu32 " bytes\n  produced: device state of %zu bytes\n"
+	    "  first difference at byte %zu\n", ev->len, s->len, off);
+	/* The report copies s first: diverge() reuses tmp2. */
+	{
+		uint8_t *copy = xmalloc(s->len + 1);
+		size_t clen = s->len;
+
+		memcpy(copy, s->data, clen);
+		hexdump_diff(d, "  ", ev->data + (start < ev->len ? start : ev->len),
+		    start < ev->len ? ev->len - start : 0, copy + (start < clen ? start : clen),
+		    start < clen ? clen - start : 0, start, 64);
+		diverge(r, "checkpoint", "checkpoint", ev->len, clen, NULL, 0, NULL, 0, buf_str(d));
+		free(copy);
+	}
+}
+
+/* ---- the run ---- */
+
+static void emit_trace(struct replay *r, const struct trace_event *ev)
+{
+	struct vr_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = VR_EV_TRACE;
+	e.u.trace.kind = ev->kind;
+	e.u.trace.kind_name = trace_kind_name(ev->kind);
+	e.u.trace.space = ev->space;
+	e.u.trace.size = ev->size;
+	e.u.trace.has_value = ev->has_value;
+	e.u.trace.addr = ev->addr;
+	e.u.trace.value = ev->value;
+	e.u.trace.data = ev->data;
+	e.u.trace.len = ev->len;
+	evbus_emit(r->ubus, &e);
+}
+
+static void emit_run(struct replay *r, enum vr_ev_kind kind, bool complete)
+{
+	struct vr_event e;
+
+	if (r->ubus == NULL || !(r->ubus->mask & (1u << kind)))
+		return;
+	memset(&e, 0, sizeof(e));
+	e.kind = kind;
+	e.u.run.trace_path = r->opts.path;
+	e.u.run.trace_sha256 = r->trace_sha;
+	e.u.run.version = r->opts.version ? r->opts.version : "";
+	e.u.run.options = r->opts.options ? r->opts.options : "";
+	e.u.run.device = trace_device_name(r->hdr.device) ? trace_device_name(r->hdr.device) : "?";
+	e.u.run.layout = trace_layout_name((uint8_t)r->layout) ? trace_layout_name((uint8_t)r->layout) : "?";
+	e.u.run.features = kind == VR_EV_RUN_BEGIN ? r->hdr.features : vpci_driver_features(r->dev);
+	e.u.run.outcome = replay_outcome_name(r->outcome);
+	e.u.run.events = r->st.events;
+	e.u.run.divergences = r->st.divergences;
+	e.u.run.violations = r->st.violations;
+	e.u.run.complete = complete;
+	evbus_emit(r->ubus, &e);
+}
+
+const char *replay_outcome_name(int outcome)
+{
+	static const char *const names[] = {
+		[REPLAY_MATCHED] = "matched", [REPLAY_DIVERGED] = "diverged", [REPLAY_BADINPUT] = "bad-input",
+		[REPLAY_ERROR] = "error", [REPLAY_STOPPED] = "stopped",
+	};
+
+	if (outcome < 0 || (size_t)outcome >= sizeof(names) / sizeof(names[0]))
+		return "error";
+	return names[outcome];
+}
+
+static bool is_checkpoint(const struct trace_event *ev)
+{
+	return ev->kind == TRACE_CHECKPOINT;
+}
+
+int replay_find_before(const char *path, uint64_t n, bool (*want)(const struct trace_event *),
+    uint64_t *found, uint64_t *time_before, char **cause)
+{
+	uint64_t win = 4096;
+
+	for (;;) {
+		uint64_t start = n > win ? n - win : 0, best = 0, best_time = 0, last_time = 0;
+		bool have = false, have_time = false, best_time_known = false;
+		struct trace_reader *rd;
+		struct trace_event ev;
+		int rc;
+
+		/* A fresh reader per window: seeking backwards must not trip the reader's time-order check. */
+		if ((rd = trace_open(path, cause)) == NULL)
+			return -1;
+		if (trace_seek(rd, start, cause) < 0) {
+			trace_close(rd);
+			return -1;
+		}
+		while ((rc = trace_read(rd, &ev, cause)) == 1) {
+			uint64_t no = trace_event_no(rd);
+
+			if (no > n)
+				break;
+			if (want(&ev)) {
+				have = true;
+				best = no;
+				best_time = last_time;
+				best_time_known = have_time || start == 0;
+			}
+			if (ev.kind == TRACE_TIME) {
+				last_time = ev.value;
+				have_time = true;
+			}
+		}
+		trace_close(rd);
+		if (rc < 0)
+			return -1;
+		if (have && best_time_known) {
+			*found = best;
+			*time_before = best_time;
+			return 1;
+		}
+		if (start == 0)
+			return 0;
+		win *= 2;
+	}
+}
+
+struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, char **cause)
+{
+	struct replay *r = xcalloc(1, sizeof(*r));
+	uint8_t digest[32];
+	uint32_t mask;
+
+	r->opts = *opts;
+	r->ubus = bus;
+	r->st.seeked_from = UINT64_MAX;
+	buf_init(&r->arena);
+	buf_init(&r->tmp);
+	buf_init(&r->tmp2);
+	if ((r->rd = trace_open(opts->path, cause)) == NULL)
+		goto fail;
+	r->hdr = *trace_header(r->rd);
+	r->layout = opts->layout >= 0 ? opts->layout : r->hdr.layout;
+	if (replay_devsetup(&r->hdr, opts->path, r->layout, &r->ds, cause) < 0)
+		goto fail;
+	if (strcmp(opts->path, "-") != 0 && sha256_file(opts->path, digest, NULL) == 0)
+		sha256_hex(digest, r->trace_sha);
+	evbus_init(&r->dbus);
+	mask = (1u << VR_EV_DMA) | (1u << VR_EV_IRQ) | (1u << VR_EV_TXN) | (1u << VR_EV_VIOLATION);
+	if (bus != NULL)
+		mask |= bus->mask;
+	evbus_add(&r->dbus, mask, device_sink, r);
+	if ((r->dev = vpci_new(&r->ds.setup, &r->dbus, cause)) == NULL) {
+		cause_prefix(cause, "%s", opts->path);
+		goto fail;
+	}
+	return r;
+fail:
+	replay_free(r);
+	return NULL;
+}
+
+void replay_free(struct replay *r)
+{
+	if (r == NULL)
+		return;
+	vpci_free(r->dev);
+	trace_close(r->rd);
+	buf_release(&r->arena);
+	buf_release(&r->tmp);
+	buf_release(&r->tmp2);
+	free(r->pend);
+	free(r->first_report);
+	free(r);
+}
+
+const struct replay_stats *replay_get_stats(const struct replay *r) { return &r->st; }
+const char *replay_first_report(const struct replay *r) { return r->first_report; }
+const struct trace_header *replay_get_header(const struct replay *r) { return &r->hdr; }
+struct vpci *replay_device(struct replay *r) { return r->dev; }
+uint64_t replay_vtime(const struct replay *r) { return r->vtime; }
+unsigned replay_pending(const struct replay *r) { return r->npend; }
+
+/*
+ * --from: load the last checkpoint at or before `from` and position the
+ * reader on the event after it. Nothing to do (replay from the start) if
+ * the trace has none.
+ */
+static int seek_checkpoint(struct replay *r, char **cause)
+{
+	uint64_t at, t;
+	struct trace_event ev;
+	char *why = NULL;
+	int rc;
+
+	rc = replay_find_before(r->opts.path, r->opts.from, is_checkpoint, &at, &t, &why);
+	if (rc < 0) {
+		/* Most likely --from lies beyond the end: let the reader say so about N itself. */
+		if (trace_seek(r->rd, r->opts.from, cause) == 0)
+			cause_set(cause, "%s", why);
+		free(why);
+		return -1;
+	}
+	if (rc == 0 || at == 0)
+		return trace_seek(r->rd, 0, cause);
+	if (trace_seek(r->rd, at, cause) < 0)
+		return -1;
+	if ((rc = trace_read(r->rd, &ev, cause)) <= 0)
+		return rc < 0 ? -1 : cause_set(cause, "%s: event %" PRIu64 ": checkpoint vanished", r->opts.path, at);
+	if (vpci_load(r->dev, ev.data, ev.len, &why) < 0) {
+		/* A bad snapshot: fall back to replaying from the start, which reports it in order. */
+		free(why);
+		return trace_seek(r->rd, 0, cause);
+	}
+	r->vtime = t;
+	r->guest_seen = true;
+	r->st.seeked_from = at;
+	/* Read the checkpoint again in the main loop: it is event `at`, reported if at == from. */
+	return trace_seek(r->rd, at, cause);
+}
+
+static int apply(struct replay *r, const struct trace_event *ev, uint64_t no, uint64_t off, char **cause)
+{
+	uint64_t v;
+
+	switch (ev->kind) {
+	case TRACE_CFG_READ:
+		r->guest_seen = true;
+		v = vpci_cfg_read(r->dev, (uint32_t)ev->addr, ev->size);
+		if (ev->has_value)
+			check_read(r, ev, v);
+		break;
+	case TRACE_CFG_WRITE:
+		r->guest_seen = true;
+		vpci_cfg_write(r->dev, (uint32_t)ev->addr, ev->size, ev->value);
+		break;
+	case TRACE_BAR_READ:
+		r->guest_seen = true;
+		v = vpci_bar_read(r->dev, ev->space, ev->addr, ev->size);
+		if (ev->has_value)
+			check_read(r, ev, v);
+		break;
+	case TRACE_BAR_WRITE:
+		r->guest_seen = true;
+		snoop_write(r, ev);
+		vpci_bar_write(r->dev, ev->space, ev->addr, ev->size, ev->value);
+		break;
+	case TRACE_MEM:
+		r->guest_seen = true;
+		/* The guest's own store: outside its declared RAM the trace contradicts itself. */
+		if (gmem_write(vpci_gmem(r->dev), ev->addr, ev->data, ev->len) < 0)
+			return cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): guest store of %" PRIu32
+			    " bytes at 0x%" PRIx64 " lies outside the declared RAM", r->opts.path, no, off, ev->len,
+			    ev->addr);
+		break;
+	case TRACE_DMA:
+		match_dma(r, ev);
+		break;
+	case TRACE_IRQ:
+		match_irq(r, ev);
+		break;
+	case TRACE_INPUT: {
+		struct vdev_input in = { .type = ev->space, .addr = ev->addr, .data = ev->data, .len = ev->len };
+		char *why = NULL;
+
+		r->guest_seen = true;
+		if (vpci_input(r->dev, &in, &why) < 0) {
+			cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): %s", r->opts.path, no, off,
+			    why ? why : "input rejected by the device");
+			free(why);
+			return -1;
+		}
+		break;
+	}
+	case TRACE_CHECKPOINT:
+		if (!r->guest_seen) {
+			char *why = NULL;
+
+			uint64_t seen = r->dev_violations;
+
+			/* A trace that starts from a snapshot (cut): the device starts there. */
+			if (vpci_load(r->dev, ev->data, ev->len, &why) < 0 && r->dev_violations == seen) {
+				struct vr_event e;
+
+				memset(&e, 0, sizeof(e));
+				e.kind = VR_EV_VIOLATION;
+				e.u.violation.name = violation_name(VIOL_CHECKPOINT_BAD);
+				e.u.violation.queue = -1;
+				e.u.violation.desc = -1;
+				e.u.violation.detail = why ? why : "checkpoint rejected";
+				evbus_emit(&r->dbus, &e);
+				free(why);
+			}
+			r->guest_seen = true;
+		} else if (!r->opts.no_checkpoint_verify && r->reporting) {
+			verify_checkpoint(r, ev);
+		}
+		break;
+	case TRACE_TIME:
+		r->vtime = ev->value;
+		break;
+	case TRACE_MARK:
+		break;
+	default:
+		return cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): unknown event kind %u",
+		    r->opts.path, no, off, ev->kind);
+	}
+	return 0;
+}
+
+int replay_run(struct replay *r, char **cause)
+{
+	struct trace_event ev;
+	uint64_t next_progress = 65536;
+	bool complete = false, at_end = false;
+	int rc;
+
+	r->outcome = REPLAY_MATCHED;
+	r->reporting = r->opts.from == 0;
+	if (r->opts.from > 0 && seek_checkpoint(r, cause) < 0) {
+		r->outcome = REPLAY_BADINPUT;
+		r->reporting = true;
+		emit_run(r, VR_EV_RUN_BEGIN, false);
+		emit_run(r, VR_EV_RUN_END, false);
+		return r->outcome;
+	}
+	if (r->reporting)
+		emit_run(r, VR_EV_RUN_BEGIN, false);
+	for (;;) {
+		uint64_t no, off;
+
+		if (r->opts.stop != NULL && *r->opts.stop) {
+			r->outcome = REPLAY_STOPPED;
+			break;
+		}
+		rc = trace_read(r->rd, &ev, cause);
+		if (rc == 0) {
+			complete = true;
+			at_end = true;
+			break;
+		}
+		if (rc < 0) {
+			r->outcome = REPLAY_BADINPUT;
+			break;
+		}
+		no = trace_event_no(r->rd);
+		off = trace_event_offset(r->rd);
+		/* --to M: event M and the outputs recorded after it, which are its answers. */
+		if (no > r->opts.to && ev.kind != TRACE_DMA && ev.kind != TRACE_IRQ) {
+			complete = true;
+			at_end = true;
+			break;
+		}
+		if (!r->reporting && no >= r->opts.from) {
+			r->reporting = true;
+			emit_run(r, VR_EV_RUN_BEGIN, false);
+		}
+		if (ev.kind == TRACE_TIME)
+			r->vtime = ev.value;
+		r->dbus.event_no = no;
+		r->dbus.offset = off;
+		r->dbus.vtime = r->vtime;
+		if (r->ubus != NULL) {
+			r->ubus->event_no = no;
+			r->ubus->offset = off;
+			r->ubus->vtime = r->vtime;
+		}
+		if (ev.kind != TRACE_DMA && ev.kind != TRACE_IRQ && r->npend > 0)
+			check_unmatched(r);
+		hist_push(r, &ev, no, off);
+		if (r->reporting) {
+			r->st.events++;
+			r->st.kinds[ev.kind < TRACE_KIND_COUNT ? ev.kind : 0]++;
+			if (r->ubus != NULL && (r->ubus->mask & (1u << VR_EV_TRACE)))
+				emit_trace(r, &ev);
+		}
+		if (!r->diverged_stop && apply(r, &ev, no, off, cause) < 0) {
+			r->outcome = REPLAY_BADINPUT;
+			break;
+		}
+		if (r->diverged_stop) {
+			/* Stopping at the first divergence is the normal end of a diverged run. */
+			complete = true;
+			break;
+		}
+		if (r->opts.progress != NULL && no >= next_progress) {
+			r->opts.progress(r->opts.progress_opaque, no, off);
+			next_progress = no + 65536;
+		}
+	}
+	/* Outputs produced by the last guest event and never recorded. */
+	if (at_end && !r->diverged_stop && r->npend > 0)
+		check_unmatched(r);
+	if (r->outcome == REPLAY_MATCHED && r->st.divergences > 0)
+		r->outcome = REPLAY_DIVERGED;
+	if (!r->reporting) {
+		/* --from beyond the end: nothing reported, but the run still has its begin and end. */
+		r->reporting = true;
+		emit_run(r, VR_EV_RUN_BEGIN, false);
+	}
+	emit_run(r, VR_EV_RUN_END, complete && r->outcome != REPLAY_BADINPUT && r->outcome != REPLAY_STOPPED);
+	return r->outcome;
+}

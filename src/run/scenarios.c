@@ -1,0 +1,1001 @@
+/* scenarios.c -- the table of recordable scenarios: what the model guest does to each device */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/buf.h"
+#include "vr/cause.h"
+#include "vr/guest.h"
+#include "vr/le.h"
+#include "vr/record.h"
+#include "vr/trace.h"
+#include "vr/vdev.h"
+#include "vr/violation.h"
+#include "vr/virtq.h"
+#include "vr/vpci.h"
+#include "vr/xmalloc.h"
+
+/*
+ * Each scenario drives a guest through the recording port. Requests are
+ * built by the spec (virtio 1.x section 5) so the same scenario describes
+ * what a Linux guest would send; the device models answer. All choices
+ * (sectors, payload bytes) come from record_rand(), never from the clock.
+ */
+
+#define BLK_T_IN	0
+#define BLK_T_OUT	1
+#define BLK_T_FLUSH	4
+#define BLK_T_GET_ID	8
+#define SECTOR		512u
+#define DISK_SECTORS	2048u		/* the recorder's 1 MiB disk */
+#define NET_HDR		12u		/* virtio_net_hdr with num_buffers (VERSION_1) */
+#define NET_RXBUF	1526u
+#define SCSI_REQ	51u
+#define SCSI_RESP	108u
+
+/* A guest plus what the scenario needs to complete requests. */
+struct io {
+	struct record *rec;
+	struct guest *g;
+	enum guest_irq_mode irq;
+	unsigned flags;			/* GUEST_ADD_* for every chain */
+	uint64_t intx_seen;
+	uint64_t features;		/* what the guest asked for (0: all offered) */
+	unsigned rx_posted;		/* net/console receive buffers outstanding */
+	uint64_t last_written;		/* blk/scsi: read back what was written */
+};
+
+static void fill_rand(struct record *rec, uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v = record_rand(rec);
+
+		for (size_t k = 0; k < 8 && i + k < n; k++)
+			p[i + k] = (uint8_t)(v >> (8 * k));
+	}
+}
+
+/* Text payloads keep the committed traces readable. */
+static void fill_text(uint8_t *p, size_t n, const char *tag, unsigned no)
+{
+	char line[64];
+	size_t len = (size_t)snprintf(line, sizeof(line), "%s %u: the quick brown fox jumps over the lazy dog\n",
+	    tag, no);
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)line[i % len];
+}
+
+/* After a kick: acknowledge INTx like Linux's vp_interrupt (read ISR), then take n used entries. */
+static int complete(struct io *x, unsigned q, unsigned n, char **cause)
+{
+	struct guest_used u;
+	unsigned got = 0;
+
+	if (x->irq == GUEST_IRQ_INTX && guest_irq_count(x->g, GUEST_INTX) != x->intx_seen) {
+		x->intx_seen = guest_irq_count(x->g, GUEST_INTX);
+		(void)guest_isr_read(x->g);
+	}
+	while (got < n) {
+		int rc = guest_poll(x->g, q, &u);
+
+		if (rc < 0)
+			return cause_set(cause, "queue %u: the device published a bad used entry", q);
+		if (rc == 0)
+			break;
+		got++;
+	}
+	if (got < n)
+		return cause_set(cause, "queue %u: %u of %u requests completed", q, got, n);
+	return 0;
+}
+
+static int start_sized(struct io *x, struct record *rec, enum guest_irq_mode irq, uint64_t features,
+    uint64_t data_size, char **cause)
+{
+	memset(x, 0, sizeof(*x));
+	x->rec = rec;
+	x->irq = irq;
+	x->features = features;
+	if ((x->g = data_size ? record_guest_sized(rec, irq, features, data_size) : record_guest(rec, irq, features)) ==
+	    NULL)
+		return cause_set(cause, "cannot create the guest");
+	record_mark(rec, "linux-like init (%s interrupts)",
+	    irq == GUEST_IRQ_INTX ? "intx" : irq == GUEST_IRQ_MSIX ? "msi-x per queue" : "msi-x shared");
+	return guest_init(x->g, cause);
+}
+
+static int start(struct io *x, struct record *rec, enum guest_irq_mode irq, uint64_t features, char **cause)
+{
+	return start_sized(x, rec, irq, features, 0, cause);
+}
+
+/* ---- per-device requests ---- */
+
+static int blk_req(struct io *x, uint32_t type, uint64_t sector, uint32_t len, unsigned no, char **cause)
+{
+	static uint8_t data[4096];
+	uint8_t hdr[16];
+	struct guest_buf out[2], in[2];
+	unsigned nout = 0, nin = 0;
+
+	if (len > sizeof(data))
+		len = sizeof(data);
+	le32_store(hdr, type);
+	le32_store(hdr + 4, 0);
+	le64_store(hdr + 8, sector);
+	memset(out, 0, sizeof(out));
+	memset(in, 0, sizeof(in));
+	out[nout].len = sizeof(hdr);
+	out[nout++].data = hdr;
+	if (type == BLK_T_OUT) {
+		fill_text(data, len, "sector", (unsigned)sector);
+		out[nout].len = len;
+		out[nout++].data = data;
+	} else if (type == BLK_T_IN) {
+		in[nin++].len = len;
+	} else if (type == BLK_T_GET_ID) {
+		in[nin++].len = 20;
+	}
+	in[nin++].len = 1;
+	(void)no;
+	if (guest_add(x->g, 0, out, nout, in, nin, x->flags, cause) < 0)
+		return -1;
+	guest_kick(x->g, 0);
+	return complete(x, 0, 1, cause);
+}
+
+static int blk_one(struct io *x, unsigned i, char **cause)
+{
+	uint64_t sector = (record_rand(x->rec) % (DISK_SECTORS / 8)) * 8;
+
+	switch (i % 5) {
+	case 0:
+	case 3:
+		x->last_written = sector;
+		return blk_req(x, BLK_T_OUT, sector, SECTOR, i, cause);
+	case 1:
+		/* Read back the sector just written, or the host-provided sector 0 every other time. */
+		return blk_req(x, BLK_T_IN, (i / 5) % 2 ? 0 : x->last_written, SECTOR, i, cause);
+	case 2:
+		return blk_req(x, BLK_T_FLUSH, 0, 0, i, cause);
+	default:
+		return blk_req(x, BLK_T_GET_ID, 0, 0, i, cause);
+	}
+}
+
+static int blk_setup(struct io *x, char **cause)
+{
+	uint8_t block[SECTOR];
+
+	/* The disk's first sector as the host provides it: an input, not invented by the device. */
+	fill_text(block, sizeof(block), "disk", 0);
+	return record_input(x->rec, TRACE_INPUT_DISK, 0, block, sizeof(block), cause);
+}
+
+static int net_post_rx(struct io *x, char **cause)
+{
+	struct guest_buf in = { .len = NET_RXBUF };
+
+	if (guest_add(x->g, 0, NULL, 0, &in, 1, x->flags, cause) < 0)
+		return -1;
+	x->rx_posted++;
+	guest_kick(x->g, 0);
+	return 0;
+}
+
+static void make_frame(uint8_t *f, size_t n, unsigned no, bool to_guest)
+{
+	static const uint8_t guest_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	static const uint8_t peer_mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+
+	memcpy(f, to_guest ? guest_mac : peer_mac, 6);
+	memcpy(f + 6, to_guest ? peer_mac : guest_mac, 6);
+	f[12] = 0x88;		/* local experimental ethertype: no checksums to get wrong */
+	f[13] = 0xb5;
+	fill_text(f + 14, n - 14, to_guest ? "rx frame" : "tx frame", no);
+}
+
+static int net_setup(struct io *x, char **cause)
+{
+	for (int i = 0; i < 2; i++)
+		if (net_post_rx(x, cause) < 0)
+			return -1;
+	return 0;
+}
+
+static int net_one(struct io *x, unsigned i, char **cause)
+{
+	uint8_t pkt[NET_HDR + 96];
+
+	if (i % 2 == 0) {
+		struct guest_buf out[2];
+
+		memset(pkt, 0, NET_HDR);
+		make_frame(pkt + NET_HDR, 64 + (i % 3) * 16, i, false);
+		memset(out, 0, sizeof(out));
+		out[0].len = NET_HDR;
+		out[0].data = pkt;
+		out[1].len = 64 + (i % 3) * 16;
+		out[1].data = pkt + NET_HDR;
+		if (guest_add(x->g, 1, out, 2, NULL, 0, x->flags, cause) < 0)
+			return -1;
+		guest_kick(x->g, 1);
+		return complete(x, 1, 1, cause);
+	}
+	make_frame(pkt, 80, i, true);
+	if (record_input(x->rec, TRACE_INPUT_FRAME, 0, pkt, 80, cause) < 0)
+		return -1;
+	if (complete(x, 0, 1, cause) < 0)
+		return -1;
+	x->rx_posted--;
+	return net_post_rx(x, cause);
+}
+
+static int scsi_cmd(struct io *x, const uint8_t *cdb, unsigned cdblen, const uint8_t *dout, uint32_t doutlen,
+    uint32_t dinlen, char **cause)
+{
+	uint8_t req[SCSI_REQ];
+	struct guest_buf out[2], in[2];
+	unsigned nout = 0, nin = 0;
+	const unsigned q = 2;
+
+	memset(req, 0, sizeof(req));
+	req[0] = 1;		/* lun: target 0, lun 0 in Linux's flat format */
+	req[2] = 0x40;
+	le64_store(req + 8, record_rand(x->rec) & 0xffff);
+	memcpy(req + 19, cdb, cdblen);
+	memset(out, 0, sizeof(out));
+	memset(in, 0, sizeof(in));
+	out[nout].len = sizeof(req);
+	out[nout++].data = req;
+	if (doutlen > 0) {
+		out[nout].len = doutlen;
+		out[nout++].data = dout;
+	}
+	in[nin++].len = SCSI_RESP;
+	if (dinlen > 0)
+		in[nin++].len = dinlen;
+	if (guest_add(x->g, q, out, nout, in, nin, x->flags, cause) < 0)
+		return -1;
+	guest_kick(x->g, q);
+	return complete(x, q, 1, cause);
+}
+
+static int scsi_one(struct io *x, unsigned i, char **cause)
+{
+	uint8_t cdb[16], data[SECTOR];
+	uint32_t lba = (uint32_t)(record_rand(x->rec) % DISK_SECTORS);
+
+	if (i % 5 == 4)
+		lba = (uint32_t)x->last_written;
+	else if (i % 5 == 3)
+		x->last_written = lba;
+
+	memset(cdb, 0, sizeof(cdb));
+	switch (i % 5) {
+	case 0:		/* TEST UNIT READY */
+		return scsi_cmd(x, cdb, 6, NULL, 0, 0, cause);
+	case 1:		/* INQUIRY */
+		cdb[0] = 0x12;
+		cdb[4] = 36;
+		return scsi_cmd(x, cdb, 6, NULL, 0, 36, cause);
+	case 2:		/* READ CAPACITY(10) */
+		cdb[0] = 0x25;
+		return scsi_cmd(x, cdb, 10, NULL, 0, 8, cause);
+	case 3:		/* WRITE(10), one block */
+		cdb[0] = 0x2a;
+		be32_store(cdb + 2, lba);
+		cdb[8] = 1;
+		fill_text(data, sizeof(data), "lba", lba);
+		return scsi_cmd(x, cdb, 10, data, sizeof(data), 0, cause);
+	default:	/* READ(10), one block */
+		cdb[0] = 0x28;
+		be32_store(cdb + 2, lba);
+		cdb[8] = 1;
+		return scsi_cmd(x, cdb, 10, NULL, 0, SECTOR, cause);
+	}
+}
+
+static int rng_one(struct io *x, unsigned i, char **cause)
+{
+	uint8_t e[32];
+	struct guest_buf in = { .len = 16 + (i % 2) * 16 };
+
+	fill_rand(x->rec, e, in.len);
+	if (record_input(x->rec, TRACE_INPUT_ENTROPY, 0, e, in.len, cause) < 0)
+		return -1;
+	if (guest_add(x->g, 0, NULL, 0, &in, 1, x->flags, cause) < 0)
+		return -1;
+	guest_kick(x->g, 0);
+	return complete(x, 0, 1, cause);
+}
+
+static int console_post_rx(struct io *x, char **cause)
+{
+	struct guest_buf in = { .len = 64 };
+
+	if (guest_add(x->g, 0, NULL, 0, &in, 1, x->flags, cause) < 0)
+		return -1;
+	x->rx_posted++;
+	guest_kick(x->g, 0);
+	return 0;
+}
+
+static int console_setup(struct io *x, char **cause)
+{
+	return console_post_rx(x, cause);
+}
+
+static int console_one(struct io *x, unsigned i, char **cause)
+{
+	char text[64];
+	int n;
+
+	if (i % 2 == 0) {
+		struct guest_buf out = { 0 };
+
+		n = snprintf(text, sizeof(text), "guest says hello %u\n", i);
+		out.len = (uint32_t)n;
+		out.data = text;
+		if (guest_add(x->g, 1, &out, 1, NULL, 0, x->flags, cause) < 0)
+			return -1;
+		guest_kick(x->g, 1);
+		return complete(x, 1, 1, cause);
+	}
+	n = snprintf(text, sizeof(text), "host types %u\n", i);
+	if (record_input(x->rec, TRACE_INPUT_CONSOLE, 0, text, (uint32_t)n, cause) < 0)
+		return -1;
+	if (complete(x, 0, 1, cause) < 0)
+		return -1;
+	x->rx_posted--;
+	return console_post_rx(x, cause);
+}
+
+struct devio {
+	uint8_t id;
+	int (*setup)(struct io *x, char **cause);
+	int (*one)(struct io *x, unsigned i, char **cause);
+};
+
+static const struct devio devio_table[] = {
+	{ VIRTIO_ID_BLOCK, blk_setup, blk_one },
+	{ VIRTIO_ID_NET, net_setup, net_one },
+	{ VIRTIO_ID_SCSI, NULL, scsi_one },
+	{ VIRTIO_ID_RNG, NULL, rng_one },
+	{ VIRTIO_ID_CONSOLE, console_setup, console_one },
+};
+
+static const struct devio *devio_find(uint8_t id)
+{
+	for (size_t i = 0; i < sizeof(devio_table) / sizeof(devio_table[0]); i++)
+		if (devio_table[i].id == id)
+			return &devio_table[i];
+	return NULL;
+}
+
+static int io_setup(struct io *x, char **cause)
+{
+	const struct devio *d = devio_find(record_device_id(x->rec));
+
+	if (d == NULL)
+		return cause_set(cause, "no requests defined for device %s", record_device_name(x->rec));
+	return d->setup != NULL ? d->setup(x, cause) : 0;
+}
+
+static int io_run(struct io *x, unsigned first, unsigned n, char **cause)
+{
+	const struct devio *d = devio_find(record_device_id(x->rec));
+
+	if (d == NULL)
+		return cause_set(cause, "no requests defined for device %s", record_device_name(x->rec));
+	for (unsigned i = first; i < first + n; i++) {
+		record_time(x->rec, 10000);
+		if (d->one(x, i, cause) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- normal scenarios ---- */
+
+static int sc_init(struct record *rec, char **cause)
+{
+	struct io x;
+
+	return start(&x, rec, GUEST_IRQ_MSIX, 0, cause);
+}
+
+static int sc_basic(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+		return -1;
+	record_mark(rec, "mixed i/o");
+	return io_run(&x, 0, (unsigned)record_count(rec, 6), cause);
+}
+
+static int sc_indirect(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+		return -1;
+	x.flags = GUEST_ADD_INDIRECT;
+	record_mark(rec, "requests in indirect descriptor tables");
+	return io_run(&x, 0, (unsigned)record_count(rec, 4), cause);
+}
+
+static void prep_no_event_idx(struct record *rec, struct trace_header *h)
+{
+	(void)rec;
+	h->features &= ~(1ull << VIRTIO_F_EVENT_IDX);
+}
+
+/* Batches of requests with interrupts suppressed, then re-enabled (EVENT_IDX: used_event; else NO_INTERRUPT). */
+static int suppression(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+		return -1;
+	record_mark(rec, "interrupts enabled");
+	if (io_run(&x, 0, 2, cause) < 0)
+		return -1;
+	record_mark(rec, "interrupts suppressed by the driver");
+	guest_disable_cb(x.g, record_device_id(rec) == VIRTIO_ID_SCSI ? 2 : 0);
+	if (record_device_id(rec) == VIRTIO_ID_NET || record_device_id(rec) == VIRTIO_ID_CONSOLE)
+		guest_disable_cb(x.g, 1);
+	if (io_run(&x, 2, 3, cause) < 0)
+		return -1;
+	record_mark(rec, "interrupts enabled again");
+	guest_enable_cb(x.g, record_device_id(rec) == VIRTIO_ID_SCSI ? 2 : 0);
+	if (record_device_id(rec) == VIRTIO_ID_NET || record_device_id(rec) == VIRTIO_ID_CONSOLE)
+		guest_enable_cb(x.g, 1);
+	return io_run(&x, 5, 2, cause);
+}
+
+static int sc_intx(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (start(&x, rec, GUEST_IRQ_INTX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+		return -1;
+	record_mark(rec, "i/o with INTx and ISR reads");
+	return io_run(&x, 0, (unsigned)record_count(rec, 4), cause);
+}
+
+static int sc_msix(struct record *rec, char **cause)
+{
+	struct io x;
+	unsigned qv = record_device_id(rec) == VIRTIO_ID_SCSI ? 3 : 1;
+
+	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+		return -1;
+	record_mark(rec, "msi-x: one vector per queue");
+	if (io_run(&x, 0, 2, cause) < 0)
+		return -1;
+	record_mark(rec, "msi-x: vector %u masked; the interrupt waits in the PBA", qv);
+	guest_msix_mask(x.g, (uint16_t)qv, true);
+	if (io_run(&x, 2, 1, cause) < 0)
+		return -1;
+	record_mark(rec, "msi-x: vector %u unmasked; the pending interrupt is delivered", qv);
+	guest_msix_mask(x.g, (uint16_t)qv, false);
+	record_mark(rec, "msi-x: function mask");
+	guest_msix_function_mask(x.g, true);
+	if (io_run(&x, 3, 1, cause) < 0)
+		return -1;
+	guest_msix_function_mask(x.g, false);
+	return io_run(&x, 4, 1, cause);
+}
+
+static int sc_msix_shared(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (start(&x, rec, GUEST_IRQ_MSIX_SHARED, 0, cause) < 0 || io_setup(&x, cause) < 0)
+		return -1;
+	record_mark(rec, "msi-x: one vector shared by every queue");
+	return io_run(&x, 0, (unsigned)record_count(rec, 4), cause);
+}
+
+/* Requests published, one kicked, then a reset before the driver looks at the used ring. */
+static int sc_reset(struct record *rec, char **cause)
+{
+	struct io x;
+	uint8_t hdr[16];
+	struct guest_buf out = { .len = sizeof(hdr), .data = hdr }, in = { .len = 1 };
+
+	if (record_device_id(rec) != VIRTIO_ID_BLOCK)
+		return cause_set(cause, "reset scenario is written for blk");
+	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+		return -1;
+	if (io_run(&x, 0, 2, cause) < 0)
+		return -1;
+	record_mark(rec, "two flushes published, not kicked; then a device reset");
+	memset(hdr, 0, sizeof(hdr));
+	le32_store(hdr, BLK_T_FLUSH);
+	if (guest_add(x.g, 0, &out, 1, &in, 1, 0, cause) < 0 || guest_add(x.g, 0, &out, 1, &in, 1, 0, cause) < 0)
+		return -1;
+	guest_reset(x.g);
+	record_mark(rec, "re-initialisation after the reset");
+	if (guest_negotiate(x.g, guest_features(x.g), cause) < 0 || guest_setup_queues(x.g, cause) < 0)
+		return -1;
+	guest_driver_ok(x.g);
+	return io_run(&x, 2, 3, cause);
+}
+
+/* Start the trace (from a checkpoint) a few requests before the 16-bit indices wrap. */
+static int sc_wrap(struct record *rec, char **cause)
+{
+	struct io x;
+	uint64_t n = record_count(rec, 8);
+	uint8_t hdr[16];
+	struct guest_buf out = { .len = sizeof(hdr), .data = hdr }, in = { .len = 1 };
+
+	if (record_device_id(rec) != VIRTIO_ID_BLOCK)
+		return cause_set(cause, "wrap scenario is written for blk");
+	record_pause(rec);
+	if (start_sized(&x, rec, GUEST_IRQ_MSIX, 0, 8192, cause) < 0)
+		return -1;
+	memset(hdr, 0, sizeof(hdr));
+	le32_store(hdr, BLK_T_FLUSH);
+	/* Cheap requests up to just before the wrap; only the state at the end is written. */
+	for (uint32_t i = 0; i < 65536u - (uint32_t)(n / 2); i++) {
+		if (guest_add(x.g, 0, &out, 1, &in, 1, 0, cause) < 0)
+			return -1;
+		guest_kick(x.g, 0);
+		if (complete(&x, 0, 1, cause) < 0)
+			return -1;
+	}
+	if (record_resume(rec, cause) < 0)
+		return -1;
+	record_mark(rec, "avail and used idx at %u: the next requests wrap past 65535",
+	    guest_avail_idx(x.g, 0));
+	return io_run(&x, 0, (unsigned)n, cause);
+}
+
+/* The benchmark trace: many small blk requests. */
+static int sc_bulk(struct record *rec, char **cause)
+{
+	struct io x;
+	uint64_t n = record_count(rec, 1000);
+
+	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+		return -1;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t sector = (record_rand(rec) % (DISK_SECTORS / 8)) * 8;
+
+		if (i % 64 == 0)
+			record_time(rec, 64000);
+		if (blk_req(&x, (i & 1) ? BLK_T_IN : BLK_T_OUT, sector, SECTOR, (unsigned)i, cause) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- guest misbehaviour: one scenario per violation ---- */
+
+/* The guest's data area (guest.h): buffers the raw descriptors can point at. */
+static uint64_t data_addr(struct record *rec, uint64_t off)
+{
+	return record_header(rec)->ram[0].base + 0x100000 + off;
+}
+
+/* After the violation: reset, bring the device up again and show it works. */
+static int recover(struct io *x, char **cause)
+{
+	record_mark(x->rec, "recovery: reset and re-initialise");
+	guest_reset(x->g);
+	if (guest_negotiate(x->g, guest_features(x->g), cause) < 0 || guest_setup_queues(x->g, cause) < 0)
+		return -1;
+	guest_driver_ok(x->g);
+	return blk_req(x, BLK_T_GET_ID, 0, 0, 0, cause);
+}
+
+/* Expose raw descriptor head at the next avail slot and kick queue 0. */
+static void expose(struct io *x, uint16_t head)
+{
+	uint16_t idx = guest_avail_idx(x->g, 0);
+
+	guest_raw_avail_ring(x->g, 0, idx, head);
+	guest_raw_avail_idx(x->g, 0, (uint16_t)(idx + 1));
+	guest_notify(x->g, 0);
+}
+
+static int bad_begin(struct io *x, struct record *rec, const char *what, char **cause)
+{
+	if (start(x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
+		return -1;
+	if (blk_req(x, BLK_T_GET_ID, 0, 0, 0, cause) < 0)
+		return -1;
+	record_mark(rec, "misbehaviour: %s", what);
+	return 0;
+}
+
+static int v_desc_loop(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "descriptors 200 and 201 point at each other", cause) < 0)
+		return -1;
+	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, VIRTQ_DESC_F_NEXT, 201);
+	guest_raw_desc(x.g, 0, 201, data_addr(rec, 16), 16, VIRTQ_DESC_F_NEXT, 200);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_desc_next_range(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "descriptor 200 chains to 300 (table of 256)", cause) < 0)
+		return -1;
+	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, VIRTQ_DESC_F_NEXT, 300);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_avail_head_range(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "avail ring names head 300 (queue size 256)", cause) < 0)
+		return -1;
+	expose(&x, 300);
+	return recover(&x, cause);
+}
+
+static int v_avail_idx_jump(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "avail idx jumps by 300 (queue size 256)", cause) < 0)
+		return -1;
+	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, 0, 0);
+	guest_raw_avail_idx(x.g, 0, (uint16_t)(guest_avail_idx(x.g, 0) + 300));
+	guest_notify(x.g, 0);
+	return recover(&x, cause);
+}
+
+static int v_indirect_bad_len(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "indirect table of 17 bytes", cause) < 0)
+		return -1;
+	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0x1000), 17, VIRTQ_DESC_F_INDIRECT, 0);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static void raw_desc_bytes(uint8_t *p, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	le64_store(p, addr);
+	le32_store(p + 8, len);
+	le16_store(p + 12, flags);
+	le16_store(p + 14, next);
+}
+
+static int v_indirect_nested(struct record *rec, char **cause)
+{
+	struct io x;
+	uint8_t table[32];
+
+	if (bad_begin(&x, rec, "an indirect table holding another indirect descriptor", cause) < 0)
+		return -1;
+	raw_desc_bytes(table, data_addr(rec, 0x2000), 32, VIRTQ_DESC_F_INDIRECT, 0);
+	raw_desc_bytes(table + 16, data_addr(rec, 0), 16, 0, 0);
+	guest_raw_mem(x.g, data_addr(rec, 0x1000), table, sizeof(table));
+	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0x1000), sizeof(table), VIRTQ_DESC_F_INDIRECT, 0);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_indirect_with_next(struct record *rec, char **cause)
+{
+	struct io x;
+	uint8_t table[32], hdr[16];
+
+	if (bad_begin(&x, rec, "a descriptor with both INDIRECT and NEXT", cause) < 0)
+		return -1;
+	memset(hdr, 0, sizeof(hdr));
+	le32_store(hdr, BLK_T_FLUSH);
+	guest_raw_mem(x.g, data_addr(rec, 0), hdr, sizeof(hdr));
+	raw_desc_bytes(table, data_addr(rec, 0), 16, VIRTQ_DESC_F_NEXT, 1);
+	raw_desc_bytes(table + 16, data_addr(rec, 0x10), 1, VIRTQ_DESC_F_WRITE, 0);
+	guest_raw_mem(x.g, data_addr(rec, 0x1000), table, sizeof(table));
+	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0x1000), sizeof(table), VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT,
+	    201);
+	guest_raw_desc(x.g, 0, 201, data_addr(rec, 0x20), 1, VIRTQ_DESC_F_WRITE, 0);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_indirect_outside_ram(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "indirect table at 0x1000, below guest RAM", cause) < 0)
+		return -1;
+	guest_raw_desc(x.g, 0, 200, 0x1000, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_desc_order(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "a device-readable descriptor after a writable one", cause) < 0)
+		return -1;
+	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 201);
+	guest_raw_desc(x.g, 0, 201, data_addr(rec, 16), 16, 0, 0);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_desc_zero_len(struct record *rec, char **cause)
+{
+	struct io x;
+	uint8_t hdr[16];
+
+	if (bad_begin(&x, rec, "a flush whose status buffer has length 0", cause) < 0)
+		return -1;
+	memset(hdr, 0, sizeof(hdr));
+	le32_store(hdr, BLK_T_FLUSH);
+	guest_raw_mem(x.g, data_addr(rec, 0), hdr, sizeof(hdr));
+	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, VIRTQ_DESC_F_NEXT, 201);
+	guest_raw_desc(x.g, 0, 201, data_addr(rec, 16), 0, VIRTQ_DESC_F_WRITE, 0);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_sg_too_many(struct record *rec, char **cause)
+{
+	struct io x;
+	uint8_t *table = xcalloc(VIRTQ_MAX_SIZE, 16);
+
+	if (bad_begin(&x, rec, "8 direct buffers then an indirect table of 1024: 1032 in one chain", cause) < 0) {
+		free(table);
+		return -1;
+	}
+	for (unsigned i = 0; i < VIRTQ_MAX_SIZE; i++)
+		raw_desc_bytes(table + 16 * i, data_addr(rec, 0), 1, i + 1 < VIRTQ_MAX_SIZE ? VIRTQ_DESC_F_NEXT : 0,
+		    (uint16_t)(i + 1));
+	guest_raw_mem(x.g, data_addr(rec, 0x10000), table, 16 * VIRTQ_MAX_SIZE);
+	free(table);
+	for (unsigned i = 0; i < 8; i++)
+		guest_raw_desc(x.g, 0, (uint16_t)(200 + i), data_addr(rec, 0), 1, VIRTQ_DESC_F_NEXT, (uint16_t)(201 + i));
+	guest_raw_desc(x.g, 0, 208, data_addr(rec, 0x10000), 16 * VIRTQ_MAX_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_chain_len_overflow(struct record *rec, char **cause)
+{
+	struct io x;
+	uint64_t base = record_header(rec)->ram[0].base, size = record_header(rec)->ram[0].size;
+
+	if (bad_begin(&x, rec, "three readable descriptors each covering all 8 MiB of RAM", cause) < 0)
+		return -1;
+	guest_raw_desc(x.g, 0, 200, base, (uint32_t)size, VIRTQ_DESC_F_NEXT, 201);
+	guest_raw_desc(x.g, 0, 201, base, (uint32_t)size, VIRTQ_DESC_F_NEXT, 202);
+	guest_raw_desc(x.g, 0, 202, base, (uint32_t)size, 0, 0);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_buffer_outside_ram(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "a buffer at 0x1000, below guest RAM", cause) < 0)
+		return -1;
+	guest_raw_desc(x.g, 0, 200, 0x1000, 16, 0, 0);
+	expose(&x, 200);
+	return recover(&x, cause);
+}
+
+static int v_ring_addr_bad(struct record *rec, char **cause)
+{
+	struct io x;
+	char *why = NULL;
+
+	if (bad_begin(&x, rec, "queue 0 re-enabled with its descriptor table at 0x1000, below guest RAM", cause) < 0)
+		return -1;
+	guest_reset(x.g);
+	if (guest_negotiate(x.g, guest_features(x.g), cause) < 0)
+		return -1;
+	(void)guest_setup_queue(x.g, 0, 0, 0x1000, 0, 0, &why);
+	free(why);
+	return recover(&x, cause);
+}
+
+static int v_queue_size_bad(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "queue_size 2048 written (maximum 256)", cause) < 0)
+		return -1;
+	guest_reset(x.g);
+	if (guest_negotiate(x.g, guest_features(x.g), cause) < 0)
+		return -1;
+	guest_common_write(x.g, 0x16, 2, 0);
+	guest_common_write(x.g, 0x18, 2, 2048);
+	/* Rings where the guest keeps them, so the size is the only thing wrong. */
+	guest_common_write(x.g, 0x20, 4, (uint32_t)data_addr(rec, 0x10000));
+	guest_common_write(x.g, 0x28, 4, (uint32_t)data_addr(rec, 0x20000));
+	guest_common_write(x.g, 0x30, 4, (uint32_t)data_addr(rec, 0x30000));
+	guest_common_write(x.g, 0x1c, 2, 1);
+	return recover(&x, cause);
+}
+
+static int v_queue_select_range(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "queue_select 100 (one queue); queue_size read back", cause) < 0)
+		return -1;
+	guest_common_write(x.g, 0x16, 2, 100);
+	(void)guest_common_read(x.g, 0x18, 2);
+	guest_common_write(x.g, 0x16, 2, 0);
+	return blk_req(&x, BLK_T_GET_ID, 0, 0, 0, cause);
+}
+
+static int v_queue_not_ready(struct record *rec, char **cause)
+{
+	struct io x;
+	uint8_t hdr[16];
+	struct guest_buf out = { .len = sizeof(hdr), .data = hdr }, in = { .len = 1 };
+
+	if ((x.g = record_guest(rec, GUEST_IRQ_MSIX, 0)) == NULL)
+		return cause_set(cause, "cannot create the guest");
+	x.rec = rec;
+	x.irq = GUEST_IRQ_MSIX;
+	x.flags = 0;
+	x.intx_seen = 0;
+	record_mark(rec, "misbehaviour: a request kicked before DRIVER_OK");
+	if (guest_pci_setup(x.g, cause) < 0 || guest_find_caps(x.g, cause) < 0 ||
+	    guest_negotiate(x.g, 0, cause) < 0 || guest_setup_queues(x.g, cause) < 0)
+		return -1;
+	memset(hdr, 0, sizeof(hdr));
+	le32_store(hdr, BLK_T_FLUSH);
+	if (guest_add(x.g, 0, &out, 1, &in, 1, 0, cause) < 0)
+		return -1;
+	guest_notify(x.g, 0);
+	return recover(&x, cause);
+}
+
+static int v_queue_enable_bad(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "queue_enable written with 2", cause) < 0)
+		return -1;
+	guest_common_write(x.g, 0x16, 2, 0);
+	guest_common_write(x.g, 0x1c, 2, 2);
+	return recover(&x, cause);
+}
+
+/* Buffers the device holds without completing: rng requests with no entropy (QEMU lets the ring overfill). */
+static int v_too_many_in_flight(struct record *rec, char **cause)
+{
+	struct io x;
+
+	if (bad_begin(&x, rec, "avail idx moved by queue size + 1 on a queue the device drains", cause) < 0)
+		return -1;
+	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, 0, 0);
+	for (unsigned i = 0; i < 257; i++)
+		guest_raw_avail_ring(x.g, 0, (uint16_t)(guest_avail_idx(x.g, 0) + i), 200);
+	guest_raw_avail_idx(x.g, 0, (uint16_t)(guest_avail_idx(x.g, 0) + 257));
+	guest_notify(x.g, 0);
+	return recover(&x, cause);
+}
+
+static int v_features_bad(struct record *rec, char **cause)
+{
+	struct io x;
+	uint64_t want;
+
+	if (bad_begin(&x, rec, "FEATURES_OK with driver features lacking VERSION_1", cause) < 0)
+		return -1;
+	want = guest_features(x.g) & ~(1ull << VIRTIO_F_VERSION_1);
+	guest_reset(x.g);
+	guest_common_write(x.g, 0x14, 1, 0x01);
+	guest_common_write(x.g, 0x14, 1, 0x03);
+	guest_common_write(x.g, 0x08, 4, 0);
+	guest_common_write(x.g, 0x0c, 4, (uint32_t)want);
+	guest_common_write(x.g, 0x08, 4, 1);
+	guest_common_write(x.g, 0x0c, 4, (uint32_t)(want >> 32));
+	guest_common_write(x.g, 0x14, 1, 0x0b);
+	/* The device must not keep FEATURES_OK: the driver reads it back, as Linux does. */
+	(void)guest_common_read(x.g, 0x14, 1);
+	return recover(&x, cause);
+}
+
+static int v_devcfg_range(struct record *rec, char **cause)
+{
+	struct io x;
+
+	uint32_t end = record_header(rec)->devcfg_len;
+
+	if (bad_begin(&x, rec, "device config read and write just past its end", cause) < 0)
+		return -1;
+	end = (end + 3) & ~3u;
+	(void)guest_devcfg_read(x.g, end, 4);
+	guest_devcfg_write(x.g, end, 4, 0xdeadbeef);
+	return blk_req(&x, BLK_T_GET_ID, 0, 0, 0, cause);
+}
+
+static int v_bar_access_bad(struct record *rec, char **cause)
+{
+	struct io x;
+	const struct guest_caps *c;
+
+	if (bad_begin(&x, rec, "misaligned 4-byte read of the common config and a read of an unmapped offset",
+	    cause) < 0)
+		return -1;
+	c = guest_caps(x.g);
+	(void)record_bar_read(rec, c->common.bar, c->common.off + 1, 4);
+	(void)record_bar_read(rec, c->common.bar, c->common.off + 0xff0, 4);
+	return blk_req(&x, BLK_T_GET_ID, 0, 0, 0, cause);
+}
+
+static int v_checkpoint_bad(struct record *rec, char **cause)
+{
+	struct io x;
+
+	record_bad_checkpoint(rec);
+	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
+		return -1;
+	return blk_req(&x, BLK_T_GET_ID, 0, 0, 0, cause);
+}
+
+#define BAD(name, fn, what) \
+	{ name, "misbehaviour: " what, "blk", "blk", NULL, fn }
+
+const struct record_scenario record_scenarios[] = {
+	{ "init", "Linux-like init only: BARs, capabilities, features, queues, DRIVER_OK", "*", "blk", NULL, sc_init },
+	{ "basic", "Linux-like init, then mixed I/O for the device (--count requests)", "*", "blk", NULL, sc_basic },
+	{ "indirect", "I/O with every request in an indirect descriptor table", "*", "blk", NULL, sc_indirect },
+	{ "event-idx", "EVENT_IDX negotiated: interrupts suppressed through used_event, then re-enabled", "*", "blk",
+	  NULL, suppression },
+	{ "no-event-idx", "EVENT_IDX not offered: suppression by the avail NO_INTERRUPT flag", "*", "blk",
+	  prep_no_event_idx, suppression },
+	{ "msix", "MSI-X per-queue vectors, a masked vector's pending interrupt, function mask", "*", "blk", NULL,
+	  sc_msix },
+	{ "msix-shared", "MSI-X with one vector for every queue", "*", "blk", NULL, sc_msix_shared },
+	{ "intx", "INTx interrupts acknowledged by ISR reads", "*", "blk", NULL, sc_intx },
+	{ "reset", "device reset with requests published but not processed, then re-init and I/O", "blk", "blk",
+	  NULL, sc_reset },
+	{ "wrap", "starts from a checkpoint just before avail/used idx wrap past 65535", "blk", "blk", NULL,
+	  sc_wrap },
+	{ "bulk", "--count N blk reads and writes (benchmark traces)", "blk", "blk", NULL, sc_bulk },
+	BAD("desc-loop", v_desc_loop, "descriptor chain loop"),
+	BAD("desc-next-range", v_desc_next_range, "next index beyond the table"),
+	BAD("avail-head-range", v_avail_head_range, "head index from the avail ring beyond the queue"),
+	BAD("avail-idx-jump", v_avail_idx_jump, "avail idx moved by more than the queue size"),
+	BAD("indirect-bad-len", v_indirect_bad_len, "indirect table length not a multiple of 16"),
+	BAD("indirect-nested", v_indirect_nested, "indirect descriptor inside an indirect table"),
+	BAD("indirect-with-next", v_indirect_with_next, "INDIRECT together with NEXT"),
+	BAD("indirect-outside-ram", v_indirect_outside_ram, "indirect table outside guest RAM"),
+	BAD("desc-order", v_desc_order, "device-readable descriptor after a writable one"),
+	BAD("desc-zero-len", v_desc_zero_len, "zero-length buffer"),
+	BAD("sg-too-many", v_sg_too_many, "more than 1024 scatter-gather entries"),
+	BAD("chain-len-overflow", v_chain_len_overflow, "chain length beyond what a request may carry"),
+	BAD("buffer-outside-ram", v_buffer_outside_ram, "buffer address outside guest RAM"),
+	BAD("ring-addr-bad", v_ring_addr_bad, "ring address outside guest RAM"),
+	BAD("queue-size-bad", v_queue_size_bad, "queue size beyond the maximum"),
+	BAD("queue-select-range", v_queue_select_range, "queue_select out of range"),
+	BAD("queue-not-ready", v_queue_not_ready, "queue used before DRIVER_OK"),
+	BAD("queue-enable-bad", v_queue_enable_bad, "queue_enable written with a value other than 1"),
+	BAD("too-many-in-flight", v_too_many_in_flight, "more buffers in flight than the queue size"),
+	BAD("features-bad", v_features_bad, "FEATURES_OK without VERSION_1"),
+	BAD("devcfg-range", v_devcfg_range, "device config access out of range"),
+	BAD("bar-access-bad", v_bar_access_bad, "BAR access of bad size or to an unmapped offset"),
+	BAD("checkpoint-bad", v_checkpoint_bad, "a trace starting from an inconsistent checkpoint"),
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
+};

@@ -1,0 +1,783 @@
+/* trace.c -- the trace event model: names, header and event rules, canonical text, format dispatch */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vr/cause.h"
+#include "vr/le.h"
+#include "vr/xmalloc.h"
+#include "trace-int.h"
+
+/* Names as they appear in --kind and in messages; index = enum trace_kind. */
+static const char *const kind_names[TRACE_KIND_COUNT] = {
+	[TRACE_CFG_READ] = "cfg-read",
+	[TRACE_CFG_WRITE] = "cfg-write",
+	[TRACE_BAR_READ] = "bar-read",
+	[TRACE_BAR_WRITE] = "bar-write",
+	[TRACE_MEM] = "mem",
+	[TRACE_DMA] = "dma",
+	[TRACE_IRQ] = "irq",
+	[TRACE_INPUT] = "input",
+	[TRACE_CHECKPOINT] = "checkpoint",
+	[TRACE_MARK] = "mark",
+	[TRACE_TIME] = "time",
+};
+
+const uint8_t trace_kind_fields[TRACE_KIND_COUNT] = {
+	[TRACE_CFG_READ] = TF_SIZE | TF_ADDR | TF_OPTVALUE,
+	[TRACE_CFG_WRITE] = TF_SIZE | TF_ADDR | TF_VALUE,
+	[TRACE_BAR_READ] = TF_SPACE | TF_SIZE | TF_ADDR | TF_OPTVALUE,
+	[TRACE_BAR_WRITE] = TF_SPACE | TF_SIZE | TF_ADDR | TF_VALUE,
+	[TRACE_MEM] = TF_ADDR | TF_DATA,
+	[TRACE_DMA] = TF_ADDR | TF_DATA,
+	[TRACE_IRQ] = TF_SPACE | TF_VALUE,
+	[TRACE_INPUT] = TF_SPACE | TF_ADDR | TF_DATA,
+	[TRACE_CHECKPOINT] = TF_DATA,
+	[TRACE_MARK] = TF_DATA,
+	[TRACE_TIME] = TF_VALUE,
+};
+
+static const struct {
+	const char *name;
+	uint8_t id;
+} devices[] = {
+	{ "net", 1 }, { "blk", 2 }, { "console", 3 }, { "rng", 4 }, { "scsi", 8 },
+};
+
+static const char *const layout_names[] = {
+	[TRACE_LAYOUT_QEMU] = "qemu",
+	[TRACE_LAYOUT_VBOX] = "vbox",
+};
+
+static const char *const input_names[TRACE_INPUT_COUNT] = {
+	[TRACE_INPUT_FRAME] = "frame",
+	[TRACE_INPUT_ENTROPY] = "entropy",
+	[TRACE_INPUT_DISK] = "disk",
+	[TRACE_INPUT_CONSOLE] = "console",
+	[TRACE_INPUT_EVENT] = "event",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *trace_kind_name(uint8_t kind)
+{
+	return kind > 0 && kind < TRACE_KIND_COUNT ? kind_names[kind] : NULL;
+}
+
+int trace_kind_parse(const char *name)
+{
+	for (int k = 1; k < TRACE_KIND_COUNT; k++)
+		if (strcmp(kind_names[k], name) == 0)
+			return k;
+	return -1;
+}
+
+const char *trace_device_name(uint8_t device)
+{
+	for (size_t i = 0; i < NELEM(devices); i++)
+		if (devices[i].id == device)
+			return devices[i].name;
+	return NULL;
+}
+
+int trace_device_parse(const char *name)
+{
+	for (size_t i = 0; i < NELEM(devices); i++)
+		if (strcmp(devices[i].name, name) == 0)
+			return devices[i].id;
+	return -1;
+}
+
+const char *trace_layout_name(uint8_t layout)
+{
+	return layout < NELEM(layout_names) ? layout_names[layout] : NULL;
+}
+
+int trace_layout_parse(const char *name)
+{
+	for (size_t i = 0; i < NELEM(layout_names); i++)
+		if (strcmp(layout_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *trace_input_name(uint8_t type)
+{
+	return type < TRACE_INPUT_COUNT ? input_names[type] : NULL;
+}
+
+int trace_input_parse(const char *name)
+{
+	for (int i = 0; i < TRACE_INPUT_COUNT; i++)
+		if (strcmp(input_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int trace_format_from_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n >= 4 && strcmp(path + n - 4, ".vrb") == 0)
+		return TRACE_FMT_BINARY;
+	if (n >= 4 && strcmp(path + n - 4, ".vrt") == 0)
+		return TRACE_FMT_TEXT;
+	return -1;
+}
+
+void trace_header_init(struct trace_header *h)
+{
+	memset(h, 0, sizeof *h);
+	h->version = TRACE_VERSION;
+}
+
+/* Free text (marks, titles): printable, tabs allowed, no control characters. */
+int trace_text_chars_ok(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* A NUL-terminated string inside a fixed array, of allowed characters. */
+static int fixed_str_ok(const char *s, size_t cap, int token)
+{
+	size_t n = strnlen(s, cap);
+
+	if (n == cap)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || (token && (c == ' ' || c == '\t' || c == '#')))
+			return 0;
+	}
+	return 1;
+}
+
+int trace_header_check(const struct trace_header *h, char **cause)
+{
+	uint64_t total = 0;
+
+	if (h->version != TRACE_VERSION)
+		return cause_set(cause, "unsupported trace version %u (this program reads %u)",
+		    h->version, TRACE_VERSION);
+	if (trace_device_name(h->device) == NULL)
+		return cause_set(cause, "unknown device type %u", h->device);
+	if (trace_layout_name(h->layout) == NULL)
+		return cause_set(cause, "unknown layout %u", h->layout);
+	if (h->recorded & ~(TRACE_REC_DMA | TRACE_REC_IRQ))
+		return cause_set(cause, "unknown recorded-output bits 0x%x", h->recorded);
+	if (h->nqueues > TRACE_MAX_QUEUES)
+		return cause_set(cause, "%u queues (at most %u)", h->nqueues, TRACE_MAX_QUEUES);
+	for (unsigned i = 0; i < h->nqueues; i++) {
+		unsigned q = h->queue_max[i];
+		if (q == 0 || q > TRACE_MAX_QUEUE_SIZE || (q & (q - 1)) != 0)
+			return cause_set(cause, "queue %u: size %u is not a power of 2 in 1..%u",
+			    i, q, TRACE_MAX_QUEUE_SIZE);
+	}
+	if (h->devcfg_len > TRACE_MAX_DEVCFG)
+		return cause_set(cause, "%u device config bytes (at most %u)", h->devcfg_len, TRACE_MAX_DEVCFG);
+	if (h->nram > TRACE_MAX_RAM)
+		return cause_set(cause, "%u RAM regions (at most %u)", h->nram, TRACE_MAX_RAM);
+	for (unsigned i = 0; i < h->nram; i++) {
+		const struct trace_ram *a = &h->ram[i];
+		if (a->size == 0)
+			return cause_set(cause, "RAM region %u is empty", i);
+		if (a->base + a->size < a->base)
+			return cause_set(cause, "RAM region %u (0x%llx+0x%llx) wraps around", i,
+			    (unsigned long long)a->base, (unsigned long long)a->size);
+		total += a->size;
+		if (a->size > TRACE_MAX_RAM_BYTES || total > TRACE_MAX_RAM_BYTES)
+			return cause_set(cause, "more than 0x%llx bytes of RAM declared",
+			    (unsigned long long)TRACE_MAX_RAM_BYTES);
+		for (unsigned j = 0; j < i; j++) {
+			const struct trace_ram *b = &h->ram[j];
+			if (a->base < b->base + b->size && b->base < a->base + a->size)
+				return cause_set(cause, "RAM regions %u and %u overlap", j, i);
+		}
+	}
+	if (h->nbackends > TRACE_MAX_BACKENDS)
+		return cause_set(cause, "%u backends (at most %u)", h->nbackends, TRACE_MAX_BACKENDS);
+	for (unsigned i = 0; i < h->nbackends; i++) {
+		const struct trace_backend *be = &h->backend[i];
+		if (!fixed_str_ok(be->type, sizeof be->type, 1) || be->type[0] == '\0')
+			return cause_set(cause, "backend %u: bad type name", i);
+		if (be->has_image && (!fixed_str_ok(be->image, sizeof be->image, 1) || be->image[0] == '\0'))
+			return cause_set(cause, "backend %u: bad image path", i);
+	}
+	if (!fixed_str_ok(h->title, sizeof h->title, 0))
+		return cause_set(cause, "bad title");
+	return 0;
+}
+
+void trace_event_normalise(struct trace_event *ev)
+{
+	uint8_t f = ev->kind < TRACE_KIND_COUNT ? trace_kind_fields[ev->kind] : 0;
+
+	if (!(f & TF_SPACE))
+		ev->space = 0;
+	if (!(f & TF_SIZE))
+		ev->size = 0;
+	if (!(f & TF_ADDR))
+		ev->addr = 0;
+	if (f & TF_VALUE)
+		ev->has_value = 1;
+	else if (f & TF_OPTVALUE)
+		ev->has_value = ev->has_value ? 1 : 0;
+	else
+		ev->has_value = 0;
+	if (!ev->has_value)
+		ev->value = 0;
+	if (!(f & TF_DATA)) {
+		ev->len = 0;
+		ev->data = NULL;
+	}
+}
+
+const char *trace_event_invalid(const struct trace_event *ev)
+{
+	uint8_t f;
+
+	if (ev->kind == 0 || ev->kind >= TRACE_KIND_COUNT)
+		return "unknown event kind";
+	f = trace_kind_fields[ev->kind];
+	if (ev->has_value > 1)
+		return "bad has_value flag";
+	if (f & TF_SIZE) {
+		bool cfg = ev->kind == TRACE_CFG_READ || ev->kind == TRACE_CFG_WRITE;
+		if (ev->size != 1 && ev->size != 2 && ev->size != 4 && (cfg || ev->size != 8))
+			return cfg ? "access size must be 1, 2 or 4" : "access size must be 1, 2, 4 or 8";
+		if (ev->size < 8 && (ev->value >> (ev->size * 8)) != 0)
+			return "value too large for the access size";
+		if (cfg && (ev->addr > 0xfff || ev->addr + ev->size > 0x1000))
+			return "config offset beyond 0xfff";
+		if (ev->addr + ev->size < ev->addr)
+			return "offset wraps around";
+	}
+	if ((ev->kind == TRACE_BAR_READ || ev->kind == TRACE_BAR_WRITE) && ev->space > 5)
+		return "BAR number must be 0..5";
+	if (ev->kind == TRACE_IRQ) {
+		if (ev->space == TRACE_IRQ_MSIX) {
+			if (ev->value > 2047)
+				return "MSI-X vector must be 0..2047";
+		} else if (ev->space == TRACE_IRQ_INTX) {
+			if (ev->value > 1)
+				return "INTx level must be 0 or 1";
+		} else {
+			return "unknown interrupt type";
+		}
+	}
+	if (ev->kind == TRACE_INPUT && ev->space >= TRACE_INPUT_COUNT)
+		return "unknown input type";
+	if (f & TF_DATA) {
+		if (ev->len > TRACE_MAX_PAYLOAD)
+			return "payload larger than 16 MiB";
+		if (ev->len > 0 && ev->data == NULL)
+			return "payload missing";
+		if ((ev->kind == TRACE_MEM || ev->kind == TRACE_DMA) && ev->len > 0 &&
+		    ev->addr + (ev->len - 1) < ev->addr)
+			return "address range wraps around";
+		if (ev->kind == TRACE_MARK && !trace_text_chars_ok(ev->data, ev->len))
+			return "control character in mark text";
+	}
+	return NULL;
+}
+
+/* ---- canonical text ---- */
+
+static const char hexchars[16] = "0123456789abcdef";
+
+static void put_hex(struct buf *b, uint64_t v)
+{
+	char t[18];
+	int n = 0;
+
+	do {
+		t[17 - n++] = hexchars[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	t[17 - n++] = 'x';
+	t[17 - n++] = '0';
+	buf_add(b, t + 18 - n, (size_t)n);
+}
+
+static void put_dec(struct buf *b, uint64_t v)
+{
+	char t[20];
+	int n = 0;
+
+	do {
+		t[19 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_add(b, t + 20 - n, (size_t)n);
+}
+
+static void put_str(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void put_bytes_hex(struct buf *b, const uint8_t *p, size_t n)
+{
+	uint8_t *o;
+
+	buf_reserve(b, 2 * n);
+	o = b->data + b->len;
+	for (size_t i = 0; i < n; i++) {
+		o[2 * i] = (uint8_t)hexchars[p[i] >> 4];
+		o[2 * i + 1] = (uint8_t)hexchars[p[i] & 15];
+	}
+	b->len += 2 * n;
+}
+
+/* " HEX" or nothing for an empty payload. */
+static void put_payload(struct buf *b, const struct trace_event *ev)
+{
+	if (ev->len == 0)
+		return;
+	buf_add_u8(b, ' ');
+	put_bytes_hex(b, ev->data, ev->len);
+}
+
+void trace_event_text(struct buf *b, const struct trace_event *ev)
+{
+	switch (ev->kind) {
+	case TRACE_CFG_READ:
+	case TRACE_CFG_WRITE:
+	case TRACE_BAR_READ:
+	case TRACE_BAR_WRITE: {
+		bool rd = ev->kind == TRACE_CFG_READ || ev->kind == TRACE_BAR_READ;
+		bool bar = ev->kind == TRACE_BAR_READ || ev->kind == TRACE_BAR_WRITE;
+		put_str(b, bar ? "bar " : "cfg ");
+		put_str(b, rd ? "r " : "w ");
+		if (bar) {
+			put_dec(b, ev->space);
+			buf_add_u8(b, ' ');
+		}
+		put_hex(b, ev->addr);
+		buf_add_u8(b, ' ');
+		put_dec(b, ev->size);
+		if (rd && ev->has_value) {
+			put_str(b, " = ");
+			put_hex(b, ev->value);
+		} else if (!rd) {
+			buf_add_u8(b, ' ');
+			put_hex(b, ev->value);
+		}
+		break;
+	}
+	case TRACE_MEM:
+	case TRACE_DMA:
+		put_str(b, ev->kind == TRACE_MEM ? "mem " : "dma ");
+		put_hex(b, ev->addr);
+		put_payload(b, ev);
+		break;
+	case TRACE_IRQ:
+		put_str(b, ev->space == TRACE_IRQ_MSIX ? "irq msix " :
+		    ev->space == TRACE_IRQ_INTX ? "irq intx " : "irq ? ");
+		put_dec(b, ev->value);
+		break;
+	case TRACE_INPUT: {
+		const char *n = trace_input_name(ev->space);
+		put_str(b, "input ");
+		put_str(b, n != NULL ? n : "?");
+		buf_add_u8(b, ' ');
+		put_hex(b, ev->addr);
+		put_payload(b, ev);
+		break;
+	}
+	case TRACE_CHECKPOINT:
+		put_str(b, "checkpoint");
+		put_payload(b, ev);
+		break;
+	case TRACE_MARK:
+		put_str(b, "mark");
+		if (ev->len > 0) {
+			buf_add_u8(b, ' ');
+			buf_add(b, ev->data, ev->len);
+		}
+		break;
+	case TRACE_TIME:
+		put_str(b, "time ");
+		put_hex(b, ev->value);
+		break;
+	default:
+		put_str(b, "? unknown event kind ");
+		put_dec(b, ev->kind);
+		break;
+	}
+}
+
+void trace_header_text(struct buf *b, const struct trace_header *h)
+{
+	const char *dev = trace_device_name(h->device);
+	const char *lay = trace_layout_name(h->layout);
+
+	put_str(b, "vrt ");
+	put_dec(b, h->version);
+	put_str(b, "\ndevice ");
+	put_str(b, dev != NULL ? dev : "?");
+	put_str(b, "\nlayout ");
+	put_str(b, lay != NULL ? lay : "?");
+	put_str(b, "\nfeatures ");
+	put_hex(b, h->features);
+	put_str(b, "\nrecorded");
+	if (h->recorded & TRACE_REC_DMA)
+		put_str(b, " dma");
+	if (h->recorded & TRACE_REC_IRQ)
+		put_str(b, " irq");
+	put_str(b, "\nqueues");
+	for (unsigned i = 0; i < h->nqueues && i < TRACE_MAX_QUEUES; i++) {
+		buf_add_u8(b, ' ');
+		put_dec(b, h->queue_max[i]);
+	}
+	buf_add_u8(b, '\n');
+	if (h->devcfg_len > 0) {
+		put_str(b, "devcfg ");
+		put_bytes_hex(b, h->devcfg, h->devcfg_len < TRACE_MAX_DEVCFG ? h->devcfg_len : TRACE_MAX_DEVCFG);
+		buf_add_u8(b, '\n');
+	}
+	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++) {
+		put_str(b, "ram ");
+		put_hex(b, h->ram[i].base);
+		buf_add_u8(b, ' ');
+		put_hex(b, h->ram[i].size);
+		buf_add_u8(b, '\n');
+	}
+	for (unsigned i = 0; i < h->nbackends && i < TRACE_MAX_BACKENDS; i++) {
+		const struct trace_backend *be = &h->backend[i];
+		put_str(b, "backend ");
+		buf_add(b, be->type, strnlen(be->type, sizeof be->type));
+		put_str(b, " size ");
+		put_hex(b, be->size);
+		if (be->has_image) {
+			put_str(b, " image ");
+			buf_add(b, be->image, strnlen(be->image, sizeof be->image));
+			put_str(b, " sha256 ");
+			put_bytes_hex(b, be->sha256, sizeof be->sha256);
+		}
+		buf_add_u8(b, '\n');
+	}
+	if (h->title[0] != '\0') {
+		put_str(b, "title ");
+		buf_add(b, h->title, strnlen(h->title, sizeof h->title));
+		buf_add_u8(b, '\n');
+	}
+}
+
+/* ---- binary header facts ---- */
+
+void trace_header_encode(struct buf *b, const struct trace_header *h)
+{
+	buf_add_u8(b, h->device);
+	buf_add_u8(b, h->layout);
+	buf_add_le32(b, h->recorded);
+	buf_add_le64(b, h->features);
+	buf_add_le16(b, h->nqueues);
+	for (unsigned i = 0; i < h->nqueues; i++)
+		buf_add_le16(b, h->queue_max[i]);
+	buf_add_le16(b, h->devcfg_len);
+	buf_add(b, h->devcfg, h->devcfg_len);
+	buf_add_le16(b, h->nram);
+	for (unsigned i = 0; i < h->nram; i++) {
+		buf_add_le64(b, h->ram[i].base);
+		buf_add_le64(b, h->ram[i].size);
+	}
+	buf_add_le16(b, h->nbackends);
+	for (unsigned i = 0; i < h->nbackends; i++) {
+		const struct trace_backend *be = &h->backend[i];
+		size_t tl = strnlen(be->type, sizeof be->type - 1);
+		buf_add_u8(b, (uint8_t)tl);
+		buf_add(b, be->type, tl);
+		buf_add_le64(b, be->size);
+		buf_add_u8(b, be->has_image ? 1 : 0);
+		if (be->has_image) {
+			size_t il = strnlen(be->image, sizeof be->image - 1);
+			buf_add_le16(b, (uint16_t)il);
+			buf_add(b, be->image, il);
+			buf_add(b, be->sha256, sizeof be->sha256);
+		}
+	}
+	{
+		size_t l = strnlen(h->title, sizeof h->title - 1);
+		buf_add_u8(b, (uint8_t)l);
+		buf_add(b, h->title, l);
+	}
+}
+
+/* Copy a length-prefixed string into a fixed array, refusing NULs and overflow. */
+static int get_str(struct cursor *c, size_t n, char *dst, size_t cap)
+{
+	const uint8_t *p = cursor_bytes(c, n);
+
+	if (p == NULL || n >= cap || memchr(p, 0, n) != NULL)
+		return -1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int trace_header_decode(struct trace_header *h, const uint8_t *p, size_t n, const char **why)
+{
+	struct cursor c;
+	uint16_t version = h->version;
+
+	cursor_init(&c, p, n);
+	trace_header_init(h);
+	h->version = version;
+	h->device = cursor_u8(&c);
+	h->layout = cursor_u8(&c);
+	h->recorded = cursor_le32(&c);
+	h->features = cursor_le64(&c);
+	h->nqueues = cursor_le16(&c);
+	if (h->nqueues > TRACE_MAX_QUEUES)
+		return *why = "too many queues", -1;
+	for (unsigned i = 0; i < h->nqueues; i++)
+		h->queue_max[i] = cursor_le16(&c);
+	h->devcfg_len = cursor_le16(&c);
+	if (h->devcfg_len > TRACE_MAX_DEVCFG)
+		return *why = "device config too long", -1;
+	cursor_get(&c, h->devcfg, h->devcfg_len);
+	h->nram = cursor_le16(&c);
+	if (h->nram > TRACE_MAX_RAM)
+		return *why = "too many RAM regions", -1;
+	for (unsigned i = 0; i < h->nram; i++) {
+		h->ram[i].base = cursor_le64(&c);
+		h->ram[i].size = cursor_le64(&c);
+	}
+	h->nbackends = cursor_le16(&c);
+	if (h->nbackends > TRACE_MAX_BACKENDS)
+		return *why = "too many backends", -1;
+	for (unsigned i = 0; i < h->nbackends && !c.err; i++) {
+		struct trace_backend *be = &h->backend[i];
+		uint8_t has;
+		if (get_str(&c, cursor_u8(&c), be->type, sizeof be->type) != 0)
+			return *why = "bad backend type", -1;
+		be->size = cursor_le64(&c);
+		has = cursor_u8(&c);
+		if (has > 1)
+			return *why = "bad backend image flag", -1;
+		be->has_image = has;
+		if (has) {
+			if (get_str(&c, cursor_le16(&c), be->image, sizeof be->image) != 0)
+				return *why = "bad backend image path", -1;
+			cursor_get(&c, be->sha256, sizeof be->sha256);
+		}
+	}
+	if (!c.err && get_str(&c, cursor_u8(&c), h->title, sizeof h->title) != 0)
+		return *why = "bad title", -1;
+	if (c.err)
+		return *why = "header facts are truncated", -1;
+	if (c.off != c.len)
+		return *why = "trailing bytes after the header facts", -1;
+	return 0;
+}
+
+/* ---- reader dispatch ---- */
+
+struct trace_reader *trace_open(const char *path, char **cause)
+{
+	struct trace_reader *r;
+	uint8_t pre[1];
+	ssize_t got;
+	int fd, rc;
+
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	r = xcalloc(1, sizeof *r);
+	r->path = xstrdup(path);
+	trace_header_init(&r->hdr);
+	do
+		got = read(fd, pre, sizeof pre);
+	while (got < 0 && errno == EINTR);
+	if (got < 0) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		rc = -1;
+		if (fd != STDIN_FILENO)
+			close(fd);
+	} else if (got == 1 && pre[0] == (uint8_t)TRACE_BIN_MAGIC[0]) {
+		r->fmt = TRACE_FMT_BINARY;
+		rc = trace_bin_open(r, fd, cause);
+	} else {
+		r->fmt = TRACE_FMT_TEXT;
+		rc = trace_text_open(r, fd, pre, (size_t)got, cause);
+	}
+	if (rc != 0) {
+		free(r->path);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void trace_close(struct trace_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->ops != NULL)
+		r->ops->close(r);
+	free(r->path);
+	free(r);
+}
+
+const struct trace_header *trace_header(const struct trace_reader *r)
+{
+	return &r->hdr;
+}
+
+enum trace_fmt trace_format(const struct trace_reader *r)
+{
+	return r->fmt;
+}
+
+const char *trace_path(const struct trace_reader *r)
+{
+	return r->path;
+}
+
+int trace_read(struct trace_reader *r, struct trace_event *ev, char **cause)
+{
+	const char *why;
+	int rc;
+
+	if (r->failed)
+		return cause_set(cause, "%s: event %llu (offset 0x%llx): trace is damaged (reading after an error)",
+		    r->path, (unsigned long long)r->next_no, (unsigned long long)r->ev_off);
+	rc = r->ops->read(r, ev, cause);
+	if (rc <= 0) {
+		if (rc < 0)
+			r->failed = 1;
+		return rc;
+	}
+	r->ev_no = r->next_no++;
+	why = trace_event_invalid(ev);
+	if (why == NULL && ev->kind == TRACE_TIME) {
+		if (ev->value < r->last_time)
+			why = "virtual time goes backwards";
+		r->last_time = ev->value;
+	}
+	if (why != NULL) {
+		r->failed = 1;
+		return cause_set(cause, "%s: event %llu (offset 0x%llx): %s", r->path,
+		    (unsigned long long)r->ev_no, (unsigned long long)r->ev_off, why);
+	}
+	return 1;
+}
+
+uint64_t trace_event_no(const struct trace_reader *r)
+{
+	return r->ev_no;
+}
+
+uint64_t trace_event_offset(const struct trace_reader *r)
+{
+	return r->ev_off;
+}
+
+int trace_seek(struct trace_reader *r, uint64_t n, char **cause)
+{
+	if (r->failed)
+		return cause_set(cause, "%s: cannot seek in a damaged trace", r->path);
+	if (r->ops->seek(r, n, cause) != 0) {
+		r->failed = 1;
+		return -1;
+	}
+	/* The time check only sees events from here on. */
+	r->last_time = 0;
+	return 0;
+}
+
+void trace_get_file_info(const struct trace_reader *r, struct trace_file_info *fi)
+{
+	*fi = r->info;
+}
+
+/* ---- writer dispatch ---- */
+
+struct trace_writer *trace_writer_open(const char *path, enum trace_fmt fmt, int level,
+    const struct trace_header *h, char **cause)
+{
+	struct trace_writer *w;
+	FILE *f;
+	char *why = NULL;
+	int rc;
+
+	if (trace_header_check(h, &why) != 0) {
+		cause_set(cause, "%s: header: %s", path, why);
+		free(why);
+		return NULL;
+	}
+	if (level < 0 || level > TRACE_LEVEL_MAX) {
+		cause_set(cause, "%s: compression level %d out of range 1..%d", path, level, TRACE_LEVEL_MAX);
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0)
+		f = stdout;
+	else if ((f = fopen(path, "wb")) == NULL) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	w = xcalloc(1, sizeof *w);
+	w->path = xstrdup(path);
+	w->fmt = fmt;
+	w->hdr = *h;
+	if (fmt == TRACE_FMT_BINARY)
+		rc = trace_bin_writer_open(w, f, level == 0 ? TRACE_LEVEL_DEFAULT : level, cause);
+	else
+		rc = trace_text_writer_open(w, f, cause);
+	if (rc != 0) {
+		if (f != stdout)
+			fclose(f);
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+int trace_write(struct trace_writer *w, const struct trace_event *ev, char **cause)
+{
+	struct trace_event e = *ev;
+	const char *why;
+
+	trace_event_normalise(&e);
+	why = trace_event_invalid(&e);
+	if (why == NULL && e.kind == TRACE_TIME) {
+		if (e.value < w->last_time)
+			why = "virtual time goes backwards";
+		w->last_time = e.value;
+	}
+	if (why != NULL)
+		return cause_set(cause, "%s: event %llu: %s", w->path, (unsigned long long)w->next_no, why);
+	if (w->ops->write(w, &e, cause) != 0)
+		return -1;
+	w->next_no++;
+	return 0;
+}
+
+void trace_writer_chunk_size(struct trace_writer *w, uint32_t bytes)
+{
+	if (w->fmt == TRACE_FMT_BINARY)
+		trace_bin_writer_chunk_size(w, bytes);
+}
+
+int trace_writer_close(struct trace_writer *w, char **cause)
+{
+	int rc;
+
+	if (w == NULL)
+		return 0;
+	rc = w->ops->close(w, cause);
+	free(w->path);
+	free(w);
+	return rc;
+}

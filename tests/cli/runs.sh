@@ -1,0 +1,70 @@
+# tests/cli/runs.sh -- the runs command, refusals with exit 2, and every example query of virtio-replay-db(5)
+. "$srcdir/tests/cli/lib.sh"
+fill=$builddir/sink-fill
+db=$TMP/replay.db
+# (an empty output file never matches a grep pattern, so emptiness is checked here)
+no_stdout() { [ ! -s "$TMP/out" ] || { echo "FAIL: unexpected stdout"; cat "$TMP/out"; fails=$((fails + 1)); }; }
+no_stderr() { [ ! -s "$TMP/err" ] || { echo "FAIL: unexpected stderr"; cat "$TMP/err"; fails=$((fails + 1)); }; }
+
+"$fill" "$db" complete || { echo "FAIL: sink-fill"; exit 1; }
+"$fill" "$db" aborted || { echo "FAIL: sink-fill"; exit 1; }
+
+expect 0 "^ +ID +SHA256 +DEVICE +LAYOUT +OUTCOME +COMPLETE +EVENTS +DIV +VIOL +STARTED +TRACE$" "" $VR runs "$db"
+no_stderr
+expect 0 "^ +1 +0123456789ab +blk +qemu +diverged +yes +6 +1 +1 +20[0-9-]+T[0-9:]+Z +traces/blk-basic.vrt$" "" $VR runs "$db"
+expect 0 "^ +2 +0123456789ab +blk +qemu +aborted +no +4 +1 +1 " "" $VR runs "$db"
+[ "$(wc -l <"$TMP/out")" -eq 3 ] || { echo "FAIL: runs: want 3 lines"; cat "$TMP/out"; fails=$((fails + 1)); }
+expect 0 '^\[$' "" $VR runs --json "$db"
+expect 0 '"id": 1, "trace": "traces/blk-basic.vrt", "trace_sha256": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"' "" $VR runs "$db" --json
+expect 0 '"outcome": "aborted", "complete": false, "events": 4' "" $VR runs "$db" --json
+expect 0 '"features_negotiated": "0x0000000100000006"' "" $VR runs "$db" --json
+if command -v python3 >/dev/null 2>&1; then
+	$VR runs "$db" --json | python3 -c 'import json, sys; r = json.load(sys.stdin); assert len(r) == 2 and r[0]["complete"] is True' ||
+		{ echo "FAIL: runs --json is not the expected JSON"; fails=$((fails + 1)); }
+fi
+[ ! -e "$db-wal" ] && [ ! -e "$db-shm" ] || { echo "FAIL: runs left -wal/-shm files"; fails=$((fails + 1)); }
+
+# an empty database lists nothing
+"$fill" "$TMP/empty.db" complete >/dev/null
+expect 0 "^ +1 " "" $VR runs "$TMP/empty.db"
+
+# refusals
+expect 2 "" "^virtio-replay: $TMP/nosuch.db: No such file or directory$" $VR runs "$TMP/nosuch.db"
+no_stdout
+printf 'plain text, not a database at all; long enough to fill a header.........\n' >"$TMP/text.db"
+expect 2 "" "text.db: not a virtio-replay database" $VR runs "$TMP/text.db"
+expect 2 "" "runs: missing database" $VR runs
+expect 2 "" "runs: unknown option '--frob'" $VR runs --frob "$db"
+expect 2 "" "one database at a time" $VR runs "$db" "$db"
+expect 2 "" "not a directory|not a regular file" $VR runs "$TMP"
+
+if ! command -v sqlite3 >/dev/null 2>&1; then
+	echo "sqlite3 shell not installed: skipping the man page examples and schema refusals"
+	finish
+fi
+sqlite3 "$TMP/other.db" "CREATE TABLE t (x)"
+expect 2 "" "other.db: not a virtio-replay database" $VR runs "$TMP/other.db"
+cp "$db" "$TMP/newer.db"
+sqlite3 "$TMP/newer.db" "PRAGMA user_version = 2"
+expect 2 "" "newer.db: schema version 2 is newer than this program's 1" $VR runs "$TMP/newer.db"
+no_stdout
+
+# Every `$ sqlite3 replay.db "..."` example of the man page, as printed, one file each.
+awk -v dir="$TMP" '
+	/^\$ sqlite3 / { n++; f = dir "/example." n; cmd = substr($0, 3); q = gsub(/"/, "\"", cmd)
+		print cmd >f; if (q % 2 == 0) { close(f); f = "" }; next }
+	f != "" { print >f; q += gsub(/"/, "\"", $0); if (q % 2 == 0) { close(f); f = "" }; next }
+' "$srcdir/man/virtio-replay-db.5"
+n=0
+for ex in "$TMP"/example.*; do
+	[ -f "$ex" ] || continue
+	n=$((n + 1))
+	(cd "$TMP" && sh "$ex") >"$TMP/ex.out" 2>"$TMP/ex.err"
+	st=$?
+	if [ $st -ne 0 ] || [ -s "$TMP/ex.err" ] || [ ! -s "$TMP/ex.out" ]; then
+		echo "FAIL: man example (exit $st, or no output):"; cat "$ex" "$TMP/ex.err"
+		fails=$((fails + 1))
+	fi
+done
+[ "$n" -ge 10 ] || { echo "FAIL: found only $n man page examples"; fails=$((fails + 1)); }
+finish

@@ -1,0 +1,234 @@
+/* test_console.c -- virtio-console through the model guest: port 0, MULTIPORT control, events */
+#include "dev-harness.h"
+
+#define F_SIZE		0
+#define F_MULTIPORT	1
+
+static struct harness H;
+
+static void teardown(void)
+{
+	h_close(&H);
+}
+
+TestSuite(console, .fini = teardown);
+
+static void open_multiport(void)
+{
+	struct vpci_setup s;
+	static uint8_t cfg[12];
+
+	memset(&s, 0, sizeof s);
+	le16_store(cfg, 80);
+	le16_store(cfg + 2, 25);
+	le32_store(cfg + 4, 2);
+	s.offered = (1ull << F_SIZE) | (1ull << F_MULTIPORT);
+	s.devcfg = cfg;
+	s.devcfg_len = sizeof cfg;
+	s.nqueues = 6;
+	h_open_setup(&H, "console", &s, 0);
+}
+
+static void ctrl_msg(uint32_t id, uint16_t ev, uint16_t val)
+{
+	uint8_t m[8];
+	struct guest_buf ob = { 0, 8, m };
+
+	le32_store(m, id);
+	le16_store(m + 4, ev);
+	le16_store(m + 6, val);
+	h_submit(&H, 3, &ob, 1, NULL, 0);
+	cr_expect_eq(h_used(&H, 3).len, 0);
+}
+
+static void expect_ctrl_in(uint32_t id, uint16_t ev, uint16_t val)
+{
+	struct guest_used u = h_used(&H, 2);
+	uint8_t m[8];
+
+	cr_expect_eq(u.len, 8);
+	h_read_in(&H, 2, u.head, 0, m, 8);
+	cr_expect_eq(le32_load(m), id);
+	cr_expect_eq(le16_load(m + 4), ev, "event %u, expected %u", le16_load(m + 4), ev);
+	cr_expect_eq(le16_load(m + 6), val);
+}
+
+Test(console, tx_bytes_become_transactions)
+{
+	struct guest_buf ob = { 0, 5, "hello" };
+	struct guest_used u;
+
+	h_open(&H, "console", 0, 0);
+	h_submit(&H, 1, &ob, 1, NULL, 0);
+	u = h_used(&H, 1);
+	cr_expect_eq(u.len, 0);
+	h_expect(&H, "console tx port=0 len=5 status=OK");
+}
+
+Test(console, rx_bytes_from_the_trace)
+{
+	struct guest_buf ib = { 0, 2, NULL };
+	struct guest_used u;
+	char got[3] = { 0 };
+
+	h_open(&H, "console", 0, 0);
+	h_input(&H, TRACE_INPUT_CONSOLE, 0, "abc", 3);	/* typed before any buffer: held */
+	h_submit(&H, 0, NULL, 0, &ib, 1);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 2);
+	h_read_in(&H, 0, u.head, 0, got, 2);
+	cr_expect_str_eq(got, "ab");
+	h_expect(&H, "console rx port=0 len=2 status=OK");
+	h_submit(&H, 0, NULL, 0, &ib, 1);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 1);
+	h_read_in(&H, 0, u.head, 0, got, 1);
+	cr_expect_eq(got[0], 'c');
+	/* Buffer first, bytes later. */
+	h_submit(&H, 0, NULL, 0, &ib, 1);
+	cr_expect(h_nothing_used(&H, 0));
+	h_input(&H, TRACE_INPUT_CONSOLE, 0, "z", 1);
+	cr_expect_eq(h_used(&H, 0).len, 1);
+}
+
+Test(console, resize_event_changes_config)
+{
+	uint8_t sz[4];
+
+	h_open(&H, "console", 0, 0);
+	cr_expect_eq(guest_devcfg_read(H.g, 0, 2), 80);
+	le16_store(sz, 132);
+	le16_store(sz + 2, 43);
+	h_input(&H, TRACE_INPUT_EVENT, 0, sz, 4);
+	cr_expect_eq(guest_devcfg_read(H.g, 0, 2), 132);
+	cr_expect_eq(guest_devcfg_read(H.g, 2, 2), 43);
+	cr_expect_geq(H.nconfig_irq, 1);
+}
+
+Test(console, emergency_write_is_a_note)
+{
+	h_open(&H, "console", 0, 0);
+	guest_devcfg_write(H.g, 8, 4, 'x');
+	cr_expect(strstr(H.note, "emergency write 0x78") != NULL, "%s", H.note);
+	cr_expect_eq(guest_devcfg_read(H.g, 4, 4), 1);		/* max_nr_ports */
+}
+
+Test(console, bad_inputs)
+{
+	char *cause = NULL;
+
+	h_open(&H, "console", 0, 0);
+	cr_expect_eq(h_input_fails(&H, TRACE_INPUT_CONSOLE, 1, "x", 1, &cause), -1);	/* no port 1 */
+	free(cause);
+	cause = NULL;
+	cr_expect_eq(h_input_fails(&H, TRACE_INPUT_EVENT, 0, "xy", 2, &cause), -1);	/* short resize */
+	free(cause);
+	cause = NULL;
+	cr_expect_eq(h_input_fails(&H, TRACE_INPUT_EVENT, 99, NULL, 0, &cause), -1);
+	free(cause);
+}
+
+Test(console, multiport_bring_up)
+{
+	struct guest_buf cb = { 0, 8, NULL }, ib = { 0, 16, NULL };
+	struct guest_used u;
+	char got[4] = { 0 };
+
+	open_multiport();
+	for (int i = 0; i < 8; i++)
+		h_submit(&H, 2, NULL, 0, &cb, 1);
+	ctrl_msg(0, 0, 1);				/* DEVICE_READY */
+	h_expect(&H, "console ctrl DEVICE_ADD id=1 value=1 status=OK");
+	expect_ctrl_in(0, 1, 1);			/* DEVICE_ADD port 0 */
+	expect_ctrl_in(1, 1, 1);			/* DEVICE_ADD port 1 */
+	ctrl_msg(0, 3, 1);				/* PORT_READY 0 */
+	expect_ctrl_in(0, 4, 1);			/* CONSOLE_PORT */
+	expect_ctrl_in(0, 6, 1);			/* PORT_OPEN (host side open) */
+	ctrl_msg(1, 3, 1);				/* PORT_READY 1 */
+	expect_ctrl_in(1, 6, 1);
+	/* Port 1 input is held until the guest opens the port. */
+	h_submit(&H, 4, NULL, 0, &ib, 1);
+	h_input(&H, TRACE_INPUT_CONSOLE, 1, "p1", 2);
+	cr_expect(h_nothing_used(&H, 4));
+	ctrl_msg(1, 6, 1);				/* PORT_OPEN 1 from the guest */
+	u = h_used(&H, 4);
+	cr_expect_eq(u.len, 2);
+	h_read_in(&H, 4, u.head, 0, got, 2);
+	cr_expect_str_eq(got, "p1");
+	h_expect(&H, "console rx port=1 len=2 status=OK");
+	/* tx on port 1 */
+	{
+		struct guest_buf ob = { 0, 3, "out" };
+
+		h_submit(&H, 5, &ob, 1, NULL, 0);
+		cr_expect_eq(h_used(&H, 5).len, 0);
+		h_expect(&H, "console tx port=1 len=3 status=OK");
+	}
+	/* Host closes port 1: the guest is told. */
+	{
+		uint8_t id[4];
+
+		le32_store(id, 1);
+		h_input(&H, TRACE_INPUT_EVENT, 2, id, 4);
+		expect_ctrl_in(1, 6, 0);
+	}
+}
+
+Test(console, multiport_bad_control_messages)
+{
+	struct guest_buf ob = { 0, 4, "abcd" };
+
+	open_multiport();
+	h_submit(&H, 3, &ob, 1, NULL, 0);
+	cr_expect_eq(h_used(&H, 3).len, 0);
+	h_expect(&H, "console ctrl len=4 status=IGNORED");
+	ctrl_msg(7, 3, 1);				/* PORT_READY for a port that does not exist */
+	h_expect(&H, "console ctrl PORT_READY id=7 value=1 status=BAD_PORT");
+	ctrl_msg(0, 0, 0);				/* DEVICE_READY 0: the guest failed */
+	h_expect(&H, "console ctrl DEVICE_READY id=0 value=0 status=GUEST_FAILED");
+	ctrl_msg(0, 42, 0);
+	h_expect(&H, "console ctrl UNKNOWN id=0 value=0 status=IGNORED");
+}
+
+Test(console, multiport_needs_matching_queues, .fini = NULL)
+{
+	struct vpci_setup s;
+	struct evbus bus;
+	struct vpci_ram ram = { 0, 1 << 20 };
+	uint8_t cfg[12] = { 80, 0, 25, 0, 3, 0, 0, 0 };
+	char *cause = NULL;
+
+	memset(&s, 0, sizeof s);
+	s.ops = vdev_find("console");
+	s.offered = 1ull << F_MULTIPORT;
+	s.devcfg = cfg;
+	s.devcfg_len = sizeof cfg;
+	s.nqueues = 6;				/* 3 ports need 8 */
+	s.ram = &ram;
+	s.nram = 1;
+	evbus_init(&bus);
+	cr_expect_null(vpci_new(&s, &bus, &cause));
+	cr_expect(cause && strstr(cause, "max_nr_ports"), "%s", cause ? cause : "");
+	free(cause);
+}
+
+static void con_shape(uint8_t *out, uint32_t len, unsigned q, uint32_t *seed)
+{
+	if (q == 3 && len >= 8) {
+		le32_store(out, h_rand(seed) % 3);
+		le16_store(out + 4, (uint16_t)(h_rand(seed) % 8));
+		le16_store(out + 6, (uint16_t)(h_rand(seed) % 2));
+	}
+}
+
+Test(console, random_requests_survive)
+{
+	static const unsigned qs[] = { 0, 1, 2, 3, 4, 5 };
+
+	open_multiport();
+	for (int round = 0; round < 10; round++) {
+		h_input(&H, TRACE_INPUT_CONSOLE, (uint64_t)(round % 2), "some typed text", 15);
+		h_fuzz(&H, qs, 6, 60, 4242u + (uint32_t)round, con_shape);
+	}
+	cr_expect_gt(H.ntxn, 100, "only %u requests completed", H.ntxn);
+}

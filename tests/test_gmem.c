@@ -1,0 +1,124 @@
+/* test_gmem.c -- sparse guest RAM: regions, range checks, page crossing, deterministic save/load */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "vr/buf.h"
+#include "vr/gmem.h"
+
+static struct gmem *two_regions(void)
+{
+	struct gmem *m = gmem_new();
+	char *cause = NULL;
+	cr_assert_eq(gmem_add_region(m, 1ull << 32, 1ull << 40, &cause), 0);
+	cr_assert_eq(gmem_add_region(m, 0, 0x100000, &cause), 0);
+	return m;
+}
+
+Test(gmem, regions_and_bounds)
+{
+	struct gmem *m = two_regions();
+	char *cause = NULL;
+	cr_assert_eq(gmem_add_region(m, 0x80000, 0x100000, &cause), -1);
+	cr_assert_not_null(cause);
+	free(cause);
+	cr_assert_eq(gmem_total(m), (1ull << 40) + 0x100000);
+	cr_assert_eq(gmem_nregions(m), 2);
+	uint64_t b, s;
+	cr_assert_eq(gmem_region(m, 0, &b, &s), 0);
+	cr_assert_eq(b, 0);
+	cr_assert(gmem_valid(m, 0, 0x100000));
+	cr_assert_not(gmem_valid(m, 0xfffff, 2));
+	cr_assert_not(gmem_valid(m, 0x100000, 1));
+	cr_assert_not(gmem_valid(m, UINT64_MAX - 2, 8));	/* wraps */
+	cr_assert(gmem_valid(m, (1ull << 32) + (1ull << 40) - 8, 8));
+	uint8_t x[8];
+	cr_assert_eq(gmem_read(m, 0xffffc, x, 8), -1);
+	cr_assert_eq(gmem_write(m, 0xffffc, x, 8), -1);
+	cr_assert_eq(gmem_resident(m), 0);
+	gmem_free(m);
+	gmem_free(NULL);
+}
+
+Test(gmem, zero_until_written_and_page_crossing)
+{
+	struct gmem *m = two_regions();
+	uint8_t buf[10000], got[10000];
+	cr_assert_eq(gmem_read(m, 0x1000, got, 100), 0);
+	for (int i = 0; i < 100; i++)
+		cr_assert_eq(got[i], 0);
+	for (int i = 0; i < 10000; i++)
+		buf[i] = (uint8_t)(i * 13);
+	cr_assert_eq(gmem_write(m, 0x2ff0, buf, sizeof buf), 0);
+	cr_assert_eq(gmem_read(m, 0x2ff0, got, sizeof got), 0);
+	cr_assert_arr_eq(got, buf, sizeof buf);
+	cr_assert_eq(gmem_resident(m), 4 * 4096);
+	cr_assert_eq(gmem_write_u16(m, 0x10, 0xbeef), 0);
+	cr_assert_eq(gmem_write_u32(m, 0x20, 0xdeadbeef), 0);
+	cr_assert_eq(gmem_write_u64(m, 0xffc, 0x0102030405060708ull), 0);
+	uint16_t a;
+	uint32_t c;
+	uint64_t d;
+	cr_assert_eq(gmem_read_u16(m, 0x10, &a), 0);
+	cr_assert_eq(gmem_read_u32(m, 0x20, &c), 0);
+	cr_assert_eq(gmem_read_u64(m, 0xffc, &d), 0);
+	cr_assert_eq(a, 0xbeef);
+	cr_assert_eq(c, 0xdeadbeef);
+	cr_assert_eq(d, 0x0102030405060708ull);
+	uint8_t b0;
+	cr_assert_eq(gmem_read(m, 0xffc, &b0, 1), 0);
+	cr_assert_eq(b0, 0x08);		/* little-endian */
+	/* many pages: the hash grows and keeps everything */
+	for (uint64_t p = 0; p < 3000; p++)
+		cr_assert_eq(gmem_write_u32(m, (1ull << 32) + p * 0x10000, (uint32_t)p), 0);
+	for (uint64_t p = 0; p < 3000; p++) {
+		cr_assert_eq(gmem_read_u32(m, (1ull << 32) + p * 0x10000, &c), 0);
+		cr_assert_eq(c, p);
+	}
+	gmem_free(m);
+}
+
+Test(gmem, save_load_deterministic)
+{
+	struct gmem *m = two_regions(), *n = two_regions();
+	/* same contents written in different orders */
+	for (int i = 0; i < 50; i++)
+		gmem_write_u32(m, (uint64_t)i * 0x3000, (uint32_t)i + 1);
+	for (int i = 49; i >= 0; i--)
+		gmem_write_u32(n, (uint64_t)i * 0x3000, (uint32_t)i + 1);
+	gmem_write_u32(n, 0x7000, 0);		/* an all-zero page is not saved */
+	struct buf a, b;
+	buf_init(&a);
+	buf_init(&b);
+	gmem_save(m, &a);
+	gmem_save(n, &b);
+	cr_assert_eq(a.len, b.len);
+	cr_assert_arr_eq(a.data, b.data, a.len);
+	struct gmem *o = two_regions();
+	gmem_write_u32(o, 0x5555, 7);
+	char *cause = NULL;
+	cr_assert_eq(gmem_load(o, a.data, a.len, &cause), 0);
+	uint32_t v;
+	gmem_read_u32(o, 0x5555, &v);
+	cr_assert_eq(v, 0);		/* load replaced everything */
+	gmem_read_u32(o, 49 * 0x3000, &v);
+	cr_assert_eq(v, 50);
+	/* corruptions are refused and leave memory alone */
+	a.data[a.len - 1]++;
+	cr_assert_eq(gmem_load(o, a.data, a.len - 1, &cause), -1);
+	free(cause);
+	cause = NULL;
+	struct gmem *p = gmem_new();
+	gmem_add_region(p, 0, 0x100000, NULL);
+	cr_assert_eq(gmem_load(p, b.data, b.len, &cause), -1);		/* different regions */
+	free(cause);
+	gmem_read_u32(o, 49 * 0x3000, &v);
+	cr_assert_eq(v, 50);
+	buf_release(&a);
+	buf_release(&b);
+	gmem_free(m);
+	gmem_free(n);
+	gmem_free(o);
+	gmem_free(p);
+}

@@ -1,0 +1,377 @@
+/* test_net.c -- virtio-net through the model guest: tx/rx frames, MRG_RXBUF, control queue, link events */
+#include "dev-harness.h"
+
+#define F_MRG_RXBUF	15
+#define F_MQ		22
+#define F_CTRL_VQ	17
+#define F_STATUS	16
+#define F_GUEST_ANNOUNCE 21
+#define HDR		12
+#define CTRLQ		2
+
+static struct harness H;
+static const uint8_t MAC[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t OTHER[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+
+static void teardown(void)
+{
+	h_close(&H);
+}
+
+TestSuite(net, .fini = teardown);
+
+static void open_net(bool mrg)
+{
+	h_open(&H, "net", 0, mrg ? 0 : ~(1ull << F_MRG_RXBUF));
+}
+
+static uint32_t make_frame(uint8_t *f, const uint8_t *dst, uint32_t len)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, OTHER, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	for (uint32_t i = 14; i < len; i++)
+		f[i] = (uint8_t)i;
+	return len;
+}
+
+static int post_rx(unsigned q, uint32_t len)
+{
+	struct guest_buf ib = { 0, len, NULL };
+
+	return h_submit(&H, q, NULL, 0, &ib, 1);
+}
+
+static uint8_t ctrl(uint8_t cls, uint8_t cmd, const void *data, uint32_t len)
+{
+	uint8_t hdr[2] = { cls, cmd }, st = 0xee;
+	struct guest_buf ob[2] = { { 0, 2, hdr }, { 0, len, data } };
+	struct guest_buf ib = { 0, 1, NULL };
+	struct guest_used u;
+
+	h_submit(&H, CTRLQ, ob, len ? 2 : 1, &ib, 1);
+	u = h_used(&H, CTRLQ);
+	cr_expect_eq(u.len, 1);
+	h_read_in(&H, CTRLQ, u.head, 0, &st, 1);
+	return st;
+}
+
+Test(net, config_defaults)
+{
+	open_net(true);
+	for (int i = 0; i < 6; i++)
+		cr_expect_eq(guest_devcfg_read(H.g, (uint32_t)i, 1), MAC[i]);
+	cr_expect_eq(guest_devcfg_read(H.g, 6, 2), 1);		/* LINK_UP */
+	cr_expect_eq(guest_devcfg_read(H.g, 8, 2), 1);		/* max_virtqueue_pairs */
+	cr_expect_eq(guest_devcfg_read(H.g, 10, 2), 1500);	/* mtu */
+}
+
+Test(net, tx_frame_becomes_event)
+{
+	uint8_t pkt[HDR + 60] = { 0 };
+	struct guest_buf ob = { 0, sizeof pkt, pkt };
+
+	open_net(true);
+	make_frame(pkt + HDR, BCAST, 60);
+	h_submit(&H, 1, &ob, 1, NULL, 0);
+	cr_expect_eq(h_used(&H, 1).len, 0);
+	h_expect(&H, "net tx len=60 status=OK");
+	cr_assert_eq(H.nframe, 1);
+	cr_expect(H.frame[0].tx);
+	cr_expect_eq(H.frame[0].len, 60);
+	cr_expect_eq(memcmp(H.frame[0].data, pkt + HDR, 60), 0);
+}
+
+Test(net, rx_single_buffer)
+{
+	uint8_t f[60], got[HDR + 60];
+	struct guest_used u;
+
+	open_net(false);
+	make_frame(f, MAC, sizeof f);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, sizeof f);	/* before any buffer: held */
+	cr_expect_eq(H.nframe, 0);
+	post_rx(0, 1526);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, HDR + 60);
+	h_read_in(&H, 0, u.head, 0, got, sizeof got);
+	cr_expect_eq(le16_load(got + 10), 1);		/* num_buffers */
+	cr_expect_eq(got[0], 0);			/* flags */
+	cr_expect_eq(memcmp(got + HDR, f, sizeof f), 0);
+	h_expect(&H, "net rx len=72 frame=60 status=OK");
+	cr_assert_eq(H.nframe, 1);
+	cr_expect(!H.frame[0].tx);
+}
+
+Test(net, rx_frame_too_big_for_buffer_dropped)
+{
+	uint8_t f[200];
+
+	open_net(false);
+	post_rx(0, 100);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, sizeof f));
+	cr_expect(h_nothing_used(&H, 0));
+	cr_expect(strstr(H.note, "does not fit") != NULL, "%s", H.note);
+	/* The buffer stayed posted: a small frame uses it. */
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, 60));
+	cr_expect_eq(h_used(&H, 0).len, HDR + 60);
+}
+
+Test(net, rx_mergeable_buffers)
+{
+	uint8_t f[150], got[64];
+	struct guest_used u1, u2, u3;
+
+	open_net(true);
+	for (int i = 0; i < 3; i++)
+		post_rx(0, 64);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, sizeof f));
+	u1 = h_used(&H, 0);
+	u2 = h_used(&H, 0);
+	u3 = h_used(&H, 0);
+	cr_expect_eq(u1.len, 64);
+	cr_expect_eq(u2.len, 64);
+	cr_expect_eq(u3.len, 150 - 52 - 64 + 0);
+	h_read_in(&H, 0, u1.head, 0, got, 64);
+	cr_expect_eq(le16_load(got + 10), 3);
+	cr_expect_eq(memcmp(got + HDR, f, 52), 0);
+	h_read_in(&H, 0, u2.head, 0, got, 64);
+	cr_expect_eq(memcmp(got, f + 52, 64), 0);
+	h_read_in(&H, 0, u3.head, 0, got, 34);
+	cr_expect_eq(memcmp(got, f + 116, 34), 0);
+	cr_expect_eq(H.nframe, 1);
+}
+
+Test(net, rx_mergeable_waits_for_more_buffers)
+{
+	uint8_t f[100], got[64];
+	struct guest_used u1, u2;
+
+	open_net(true);
+	post_rx(0, 64);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, sizeof f));
+	cr_expect(h_nothing_used(&H, 0), "a half-delivered frame was published");
+	post_rx(0, 64);
+	u1 = h_used(&H, 0);
+	u2 = h_used(&H, 0);
+	cr_expect_eq(u1.len, 64);
+	cr_expect_eq(u2.len, 100 - 52);
+	h_read_in(&H, 0, u1.head, 0, got, 64);
+	cr_expect_eq(le16_load(got + 10), 2);
+}
+
+Test(net, rx_filter_and_rx_mode)
+{
+	uint8_t f[60], off = 0, on = 1;
+
+	open_net(false);
+	for (int i = 0; i < 4; i++)
+		post_rx(0, 1526);
+	cr_expect_eq(ctrl(0, 0, &off, 1), 0);			/* PROMISC off */
+	h_expect(&H, "net ctrl RX_PROMISC on=0 status=OK");
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, OTHER, 60));
+	cr_expect(h_nothing_used(&H, 0));
+	cr_expect(strstr(H.note, "receive filter") != NULL, "%s", H.note);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, 60));
+	cr_expect_eq(h_used(&H, 0).len, HDR + 60);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, BCAST, 60));
+	cr_expect_eq(h_used(&H, 0).len, HDR + 60);
+	cr_expect_eq(ctrl(0, 5, &on, 1), 0);			/* NOBCAST */
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, BCAST, 60));
+	cr_expect(h_nothing_used(&H, 0));
+	cr_expect_eq(ctrl(0, 9, &on, 1), 1);			/* no such command */
+	cr_expect_eq(ctrl(0, 0, NULL, 0), 1);			/* no data */
+}
+
+Test(net, mac_table_and_address)
+{
+	uint8_t tbl[4 + 6 + 4], f[60];
+	uint8_t off = 0;
+
+	open_net(false);
+	post_rx(0, 1526);
+	ctrl(0, 0, &off, 1);
+	le32_store(tbl, 1);
+	memcpy(tbl + 4, OTHER, 6);
+	le32_store(tbl + 10, 0);
+	cr_expect_eq(ctrl(1, 0, tbl, sizeof tbl), 0);
+	h_expect(&H, "net ctrl MAC_TABLE_SET len=14 status=OK");
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, OTHER, 60));
+	cr_expect_eq(h_used(&H, 0).len, HDR + 60);
+	le32_store(tbl, 2);					/* claims more entries than sent */
+	cr_expect_eq(ctrl(1, 0, tbl, sizeof tbl), 1);
+	cr_expect_eq(ctrl(1, 1, OTHER, 6), 0);			/* ADDR_SET */
+	cr_expect_eq(guest_devcfg_read(H.g, 3, 1), 0xaa);
+	cr_expect_eq(ctrl(1, 1, OTHER, 5), 1);
+}
+
+Test(net, vlan_announce_mq_offloads)
+{
+	uint8_t vid[2], pairs[2], off[8] = { 0 };
+
+	open_net(true);
+	le16_store(vid, 5);
+	cr_expect_eq(ctrl(2, 0, vid, 2), 0);
+	h_expect(&H, "net ctrl VLAN_ADD vid=5 status=OK");
+	cr_expect_eq(ctrl(2, 1, vid, 2), 0);
+	le16_store(vid, 5000);
+	cr_expect_eq(ctrl(2, 0, vid, 2), 1);
+	cr_expect_eq(ctrl(3, 0, NULL, 0), 1);			/* nothing to acknowledge */
+	h_input(&H, TRACE_INPUT_EVENT, 2, NULL, 0);		/* host asks for an announce */
+	cr_expect_eq(guest_devcfg_read(H.g, 6, 2), 3);
+	cr_expect_geq(H.nconfig_irq, 1);
+	cr_expect_eq(ctrl(3, 0, NULL, 0), 0);
+	h_expect(&H, "net ctrl ANNOUNCE_ACK len=0 status=OK");
+	cr_expect_eq(guest_devcfg_read(H.g, 6, 2), 1);
+	le16_store(pairs, 1);
+	cr_expect_eq(ctrl(4, 0, pairs, 2), 0);
+	le16_store(pairs, 2);
+	cr_expect_eq(ctrl(4, 0, pairs, 2), 1);			/* only one pair */
+	le16_store(pairs, 0);
+	cr_expect_eq(ctrl(4, 0, pairs, 2), 1);
+	cr_expect_eq(ctrl(5, 0, off, 8), 1);			/* GUEST_OFFLOADS not offered */
+	cr_expect_eq(ctrl(77, 0, NULL, 0), 1);
+	h_expect(&H, "net ctrl class=77 cmd=0 len=0 status=ERR");
+}
+
+Test(net, link_down_and_up)
+{
+	uint8_t f[60], pkt[HDR + 60] = { 0 };
+	struct guest_buf ob = { 0, sizeof pkt, pkt };
+
+	open_net(false);
+	post_rx(0, 1526);
+	h_input(&H, TRACE_INPUT_EVENT, 0, NULL, 0);
+	cr_expect_eq(guest_devcfg_read(H.g, 6, 2), 0);
+	cr_expect_geq(H.nconfig_irq, 1);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, 60));
+	cr_expect(h_nothing_used(&H, 0));
+	cr_expect(strstr(H.note, "link is down") != NULL, "%s", H.note);
+	h_submit(&H, 1, &ob, 1, NULL, 0);
+	cr_expect_eq(h_used(&H, 1).len, 0);
+	h_expect(&H, "net tx len=60 status=LINK_DOWN");
+	cr_expect_eq(H.nframe, 0);
+	h_input(&H, TRACE_INPUT_EVENT, 1, NULL, 0);
+	cr_expect_eq(guest_devcfg_read(H.g, 6, 2), 1);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, 60));
+	cr_expect_eq(h_used(&H, 0).len, HDR + 60);
+}
+
+Test(net, multiqueue_pairs)
+{
+	struct vpci_setup s;
+	static uint8_t cfg[12];
+	uint8_t f[60], pairs[2];
+
+	memcpy(cfg, MAC, 6);
+	le16_store(cfg + 6, 1);
+	le16_store(cfg + 8, 2);
+	le16_store(cfg + 10, 1500);
+	memset(&s, 0, sizeof s);
+	s.offered = (1ull << F_MQ) | (1ull << F_CTRL_VQ) | (1ull << F_STATUS);
+	s.devcfg = cfg;
+	s.devcfg_len = sizeof cfg;
+	s.nqueues = 5;
+	h_open_setup(&H, "net", &s, 0);
+	post_rx(2, 1526);
+	h_input(&H, TRACE_INPUT_FRAME, 1, f, make_frame(f, MAC, 60));
+	cr_expect(h_nothing_used(&H, 2), "pair 1 is not active yet");
+	le16_store(pairs, 2);
+	{
+		uint8_t hdr[2] = { 4, 0 }, st = 0xee;
+		struct guest_buf ob[2] = { { 0, 2, hdr }, { 0, 2, pairs } }, ib = { 0, 1, NULL };
+		struct guest_used u;
+
+		h_submit(&H, 4, ob, 2, &ib, 1);
+		u = h_used(&H, 4);
+		h_read_in(&H, 4, u.head, 0, &st, 1);
+		cr_expect_eq(st, 0);
+	}
+	cr_expect_eq(h_used(&H, 2).len, HDR + 60);
+}
+
+Test(net, guest_errors_are_violations)
+{
+	uint8_t hdr[4] = { 0 };
+	struct guest_buf ob = { 0, 4, hdr }, ib = { 0, 1, NULL };
+
+	open_net(true);
+	h_submit(&H, 1, &ob, 1, NULL, 0);		/* tx without a full header */
+	cr_expect(h_nothing_used(&H, 1));
+	cr_expect(h_saw_violation(&H, "net-tx-header-short"));
+	h_close(&H);
+	open_net(true);
+	ob.len = 1;
+	h_submit(&H, CTRLQ, &ob, 1, &ib, 1);		/* ctrl without class+command */
+	cr_expect(h_nothing_used(&H, CTRLQ));
+	cr_expect(h_saw_violation(&H, "net-ctrl-missing-headers"));
+}
+
+Test(net, bad_inputs)
+{
+	uint8_t f[60];
+	char *cause = NULL;
+
+	open_net(true);
+	cr_expect_eq(h_input_fails(&H, TRACE_INPUT_FRAME, 1, f, 60, &cause), -1);	/* no pair 1 */
+	free(cause);
+	cause = NULL;
+	cr_expect_eq(h_input_fails(&H, TRACE_INPUT_FRAME, 0, f, 0, &cause), -1);
+	free(cause);
+	cause = NULL;
+	cr_expect_eq(h_input_fails(&H, TRACE_INPUT_EVENT, 9, NULL, 0, &cause), -1);
+	free(cause);
+}
+
+Test(net, state_roundtrip, .fini = NULL)
+{
+	const struct vdev_ops *ops = vdev_find("net");
+	struct vdev_setup s = { .nqueues = 3 };
+	char *cause = NULL;
+	struct buf a, b;
+	void *d1 = ops->create(NULL, &s, &cause), *d2 = ops->create(NULL, &s, &cause);
+
+	cr_assert(d1 && d2, "%s", cause ? cause : "");
+	buf_init(&a);
+	buf_init(&b);
+	ops->save(d1, &a);
+	cr_assert_eq(ops->load(d2, a.data, a.len, &cause), 0, "%s", cause);
+	ops->save(d2, &b);
+	cr_expect_eq(a.len, b.len);
+	cr_expect_eq(memcmp(a.data, b.data, a.len), 0);
+	cr_expect_eq(ops->load(d2, a.data, a.len - 1, &cause), -1);
+	free(cause);
+	buf_release(&a);
+	buf_release(&b);
+	ops->destroy(d1);
+	ops->destroy(d2);
+}
+
+static void net_shape(uint8_t *out, uint32_t len, unsigned q, uint32_t *seed)
+{
+	if (q == CTRLQ && len >= 2) {
+		out[0] = (uint8_t)(h_rand(seed) % 7);
+		out[1] = (uint8_t)(h_rand(seed) % 3);
+	}
+}
+
+Test(net, random_requests_survive)
+{
+	static const unsigned qs[] = { 0, 1, 2 };
+	uint8_t f[300];
+	uint32_t seed = 99;
+
+	open_net(true);
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < 5; i++) {
+			uint32_t len = 14 + h_rand(&seed) % 280;
+
+			make_frame(f, h_rand(&seed) % 2 ? MAC : BCAST, len);
+			h_input(&H, TRACE_INPUT_FRAME, 0, f, len);
+		}
+		h_fuzz(&H, qs, 3, 30, seed + (uint32_t)round, net_shape);
+	}
+	cr_expect_gt(H.ntxn, 100, "only %u requests completed", H.ntxn);
+}

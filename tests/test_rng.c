@@ -1,0 +1,121 @@
+/* test_rng.c -- virtio-rng through the model guest: entropy only from the trace, starvation waits */
+#include "dev-harness.h"
+#include "../src/dev/vdev-input.h"
+
+/* The device layer mirrors the trace layer's input types: they must agree. */
+_Static_assert(VDEV_IN_FRAME == TRACE_INPUT_FRAME, "frame");
+_Static_assert(VDEV_IN_ENTROPY == TRACE_INPUT_ENTROPY, "entropy");
+_Static_assert(VDEV_IN_DISK == TRACE_INPUT_DISK, "disk");
+_Static_assert(VDEV_IN_CONSOLE == TRACE_INPUT_CONSOLE, "console");
+_Static_assert(VDEV_IN_EVENT == TRACE_INPUT_EVENT && TRACE_INPUT_COUNT == 5, "event");
+
+static struct harness H;
+
+static void teardown(void)
+{
+	h_close(&H);
+}
+
+TestSuite(rng, .fini = teardown);
+TestSuite(rng_state);
+
+static int post(uint32_t len)
+{
+	struct guest_buf ib = { 0, len, NULL };
+
+	return h_submit(&H, 0, NULL, 0, &ib, 1);
+}
+
+Test(rng, serves_trace_entropy_in_order)
+{
+	uint8_t e[16], got[16];
+	struct guest_used u;
+
+	h_open(&H, "rng", 0, 0);
+	for (unsigned i = 0; i < sizeof e; i++)
+		e[i] = (uint8_t)(0xa0 + i);
+	h_input(&H, TRACE_INPUT_ENTROPY, 0, e, sizeof e);
+	post(8);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 8);
+	h_read_in(&H, 0, u.head, 0, got, 8);
+	cr_expect_eq(memcmp(got, e, 8), 0);
+	h_expect(&H, "rng IN len=8 status=OK");
+	/* A bigger request gets what is left: a partial fill, like QEMU. */
+	post(64);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 8);
+	h_read_in(&H, 0, u.head, 0, got, 8);
+	cr_expect_eq(memcmp(got, e + 8, 8), 0);
+}
+
+Test(rng, starved_request_waits_for_entropy)
+{
+	uint8_t e[4] = { 1, 2, 3, 4 }, got[4];
+	struct guest_used u;
+
+	h_open(&H, "rng", 0, 0);
+	post(4);
+	cr_expect(h_nothing_used(&H, 0), "a request was answered with invented bytes");
+	cr_expect_eq(H.nnote, 1);
+	cr_expect(strstr(H.note, "no entropy left") != NULL, "%s", H.note);
+	/* Kicking again does not repeat the note. */
+	guest_notify(H.g, 0);
+	cr_expect_eq(H.nnote, 1);
+	h_input(&H, TRACE_INPUT_ENTROPY, 0, e, sizeof e);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 4);
+	h_read_in(&H, 0, u.head, 0, got, 4);
+	cr_expect_eq(memcmp(got, e, 4), 0);
+}
+
+Test(rng, other_inputs_are_bad_input)
+{
+	uint8_t b[4] = { 0 };
+	char *cause = NULL;
+
+	h_open(&H, "rng", 0, 0);
+	cr_expect_eq(h_input_fails(&H, TRACE_INPUT_DISK, 0, b, 4, &cause), -1);
+	cr_expect(cause && strstr(cause, "not entropy"));
+	free(cause);
+}
+
+Test(rng_state, save_load_roundtrip_and_checks)
+{
+	const struct vdev_ops *ops = vdev_find("rng");
+	struct vdev_setup s = { 0 };
+	char *cause = NULL;
+	uint8_t blob[] = { 1, 0, 4, 0, 0, 0, 9, 8, 7, 6 };
+	struct buf b;
+	void *r = ops->create(NULL, &s, &cause);
+
+	cr_assert_not_null(r);
+	cr_assert_eq(ops->load(r, blob, sizeof blob, &cause), 0);
+	buf_init(&b);
+	ops->save(r, &b);
+	cr_expect_eq(b.len, sizeof blob);
+	cr_expect_eq(memcmp(b.data, blob, sizeof blob), 0);
+	cr_expect_eq(ops->load(r, blob, sizeof blob - 1, &cause), -1);	/* pool shorter than declared */
+	free(cause);
+	cause = NULL;
+	blob[0] = 2;
+	cr_expect_eq(ops->load(r, blob, sizeof blob, &cause), -1);	/* unknown version */
+	free(cause);
+	buf_release(&b);
+	ops->destroy(r);
+}
+
+Test(rng, random_requests_survive)
+{
+	static const unsigned qs[] = { 0 };
+	static uint8_t e[16384];
+
+	for (unsigned i = 0; i < sizeof e; i++)
+		e[i] = (uint8_t)i;
+	h_open(&H, "rng", 0, 0);
+	for (int round = 0; round < 10; round++) {
+		h_input(&H, TRACE_INPUT_ENTROPY, 0, e, sizeof e);
+		h_fuzz(&H, qs, 1, 30, 31u + (uint32_t)round, NULL);
+	}
+	cr_expect_gt(H.ntxn, 20, "only %u requests completed", H.ntxn);
+}

@@ -1,0 +1,535 @@
+/* test_scsi.c -- virtio-scsi through the model guest: commands, sense answers, task management, events */
+#include "dev-harness.h"
+
+#define RESP_SIZE	(12 + 96)
+#define REQ_SIZE	(19 + 32)
+#define F_HOTPLUG	1
+#define F_CHANGE	2
+
+static struct harness H;
+static uint8_t resp[RESP_SIZE];
+static uint8_t din[65536];
+static uint32_t used_len;
+
+static void teardown(void)
+{
+	h_close(&H);
+}
+
+TestSuite(scsi, .fini = teardown);
+
+static void open_scsi(uint64_t offered)
+{
+	struct vpci_setup s;
+	static struct vdev_backend be = { "disk", 1 << 20, NULL, NULL };
+
+	memset(&s, 0, sizeof s);
+	s.offered = offered;
+	s.backends = &be;
+	s.nbackends = 1;
+	h_open_setup(&H, "scsi", &s, 0);
+}
+
+/* One command to target t, LUN l. Returns the response byte; status in resp[10]. */
+static uint8_t cmd_to(unsigned t, unsigned l, const uint8_t *cdb, unsigned cdblen, const void *dout, uint32_t doutlen,
+    uint32_t dinlen)
+{
+	uint8_t req[REQ_SIZE] = { 0 };
+	struct guest_buf ob[2] = { { 0, REQ_SIZE, req }, { 0, doutlen, dout } };
+	struct guest_buf ib[2] = { { 0, RESP_SIZE, NULL }, { 0, dinlen, NULL } };
+	struct guest_used u;
+
+	req[0] = 1;
+	req[1] = (uint8_t)t;
+	req[2] = (uint8_t)(0x40 | (l >> 8));
+	req[3] = (uint8_t)l;
+	memcpy(req + 19, cdb, cdblen);
+	h_submit(&H, 2, ob, doutlen ? 2 : 1, ib, dinlen ? 2 : 1);
+	u = h_used(&H, 2);
+	used_len = u.len;
+	h_read_in(&H, 2, u.head, 0, resp, RESP_SIZE);
+	if (dinlen)
+		h_read_in(&H, 2, u.head, RESP_SIZE, din, dinlen);
+	return resp[11];
+}
+
+static uint8_t cmd(const uint8_t *cdb, unsigned cdblen, const void *dout, uint32_t doutlen, uint32_t dinlen)
+{
+	return cmd_to(0, 0, cdb, cdblen, dout, doutlen, dinlen);
+}
+
+static void expect_sense(uint8_t key, uint8_t asc, uint8_t ascq)
+{
+	cr_expect_eq(resp[11], 0, "response %u", resp[11]);
+	cr_expect_eq(resp[10], 2, "status 0x%02x, expected CHECK CONDITION", resp[10]);
+	cr_expect_eq(le32_load(resp), 18);
+	cr_expect_eq(resp[12], 0x70);
+	cr_expect_eq(resp[12 + 2], key, "key %u", resp[14]);
+	cr_expect_eq(resp[12 + 12], asc, "asc 0x%02x", resp[24]);
+	cr_expect_eq(resp[12 + 13], ascq);
+}
+
+static void expect_good(void)
+{
+	cr_expect_eq(resp[11], 0, "response %u", resp[11]);
+	cr_expect_eq(resp[10], 0, "status 0x%02x (sense %u/%02x/%02x)", resp[10], resp[14], resp[24], resp[25]);
+}
+
+static const uint8_t TUR[6] = { 0 };
+
+/* After the guest's reset the LUN reports it once (unit attention). */
+static void open_ready(uint64_t offered)
+{
+	open_scsi(offered);
+	cmd(TUR, 6, NULL, 0, 0);
+	expect_sense(6, 0x29, 0x00);
+	h_expect(&H, "scsi TEST_UNIT_READY lun=0 sense=06/29/00 status=CHECK_CONDITION");
+	cmd(TUR, 6, NULL, 0, 0);
+	expect_good();
+}
+
+Test(scsi, config_defaults)
+{
+	open_scsi(0);
+	cr_expect_eq(guest_devcfg_read(H.g, 0, 4), 1);		/* num_queues */
+	cr_expect_eq(guest_devcfg_read(H.g, 20, 4), 96);	/* sense_size */
+	cr_expect_eq(guest_devcfg_read(H.g, 24, 4), 32);	/* cdb_size */
+	cr_expect_eq(guest_devcfg_read(H.g, 30, 2), 255);	/* max_target */
+	cr_expect_eq(guest_devcfg_read(H.g, 32, 4), 16383);	/* max_lun */
+}
+
+Test(scsi, inquiry_standard_and_vpd)
+{
+	uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 };
+
+	open_scsi(0);
+	cr_expect_eq(cmd(inq, 6, NULL, 0, 96), 0);
+	expect_good();				/* INQUIRY is exempt from the unit attention */
+	cr_expect_eq(used_len, RESP_SIZE + 96);
+	cr_expect_eq(le32_load(resp + 4), 96 - 36);	/* resid */
+	cr_expect_eq(din[0], 0x00);
+	cr_expect_eq(din[4], 31);
+	cr_expect_eq(memcmp(din + 8, "QEMU    QEMU HARDDISK   ", 24), 0);
+	h_expect(&H, "scsi INQUIRY lun=0 status=GOOD");
+	inq[1] = 1;
+	cmd(inq, 6, NULL, 0, 96);
+	expect_good();
+	cr_expect_eq(din[1], 0x00);
+	cr_expect_eq(din[3], 3);
+	cr_expect_eq(din[4], 0x00);
+	cr_expect_eq(din[5], 0x80);
+	cr_expect_eq(din[6], 0x83);
+	inq[2] = 0x80;
+	cmd(inq, 6, NULL, 0, 96);
+	expect_good();
+	cr_expect_eq(din[1], 0x80);
+	cr_expect_eq(memcmp(din + 4, "VR0000000001", din[3]), 0);
+	inq[2] = 0x83;
+	cmd(inq, 6, NULL, 0, 96);
+	expect_good();
+	cr_expect_eq(din[1], 0x83);
+	cr_expect_eq(din[4], 0x02);		/* ASCII */
+	cr_expect_eq(din[5], 0x01);		/* T10 vendor id */
+	cr_expect_eq(memcmp(din + 8, "QEMU    ", 8), 0);
+	inq[2] = 0x99;
+	cmd(inq, 6, NULL, 0, 96);
+	expect_sense(5, 0x24, 0);
+	h_expect(&H, "scsi INQUIRY lun=0 sense=05/24/00 status=CHECK_CONDITION");
+	inq[1] = 0;
+	inq[2] = 0x80;				/* page without EVPD */
+	cmd(inq, 6, NULL, 0, 96);
+	expect_sense(5, 0x24, 0);
+}
+
+Test(scsi, unit_attention_then_request_sense)
+{
+	uint8_t rs[6] = { 0x03, 0, 0, 0, 18, 0 };
+
+	open_scsi(0);
+	cmd(rs, 6, NULL, 0, 18);		/* REQUEST SENSE returns and clears the unit attention */
+	expect_good();
+	cr_expect_eq(din[0], 0x70);
+	cr_expect_eq(din[2], 6);
+	cr_expect_eq(din[12], 0x29);
+	cmd(rs, 6, NULL, 0, 18);
+	expect_good();
+	cr_expect_eq(din[2], 0);		/* NO SENSE now */
+	rs[1] = 1;				/* descriptor format */
+	rs[4] = 8;
+	cmd(rs, 6, NULL, 0, 8);
+	cr_expect_eq(din[0], 0x72);
+	cmd(TUR, 6, NULL, 0, 0);
+	expect_good();
+	h_expect(&H, "scsi TEST_UNIT_READY lun=0 status=GOOD");
+}
+
+Test(scsi, read_capacity)
+{
+	uint8_t rc10[10] = { 0x25 };
+	uint8_t rc16[16] = { 0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0 };
+
+	open_ready(0);
+	cmd(rc10, 10, NULL, 0, 8);
+	expect_good();
+	cr_expect_eq(be32_load(din), 2047);
+	cr_expect_eq(be32_load(din + 4), 512);
+	h_expect(&H, "scsi READ_CAPACITY(10) lun=0 status=GOOD");
+	cmd(rc16, 16, NULL, 0, 32);
+	expect_good();
+	cr_expect_eq(be64_load(din), 2047);
+	cr_expect_eq(be32_load(din + 8), 512);
+	h_expect(&H, "scsi READ_CAPACITY(16) lun=0 status=GOOD");
+	rc16[1] = 0x11;				/* another service action */
+	cmd(rc16, 16, NULL, 0, 32);
+	expect_sense(5, 0x24, 0);
+}
+
+Test(scsi, write_and_read_all_sizes)
+{
+	uint8_t data[2048], w10[10] = { 0x2a, 0, 0, 0, 0, 10, 0, 0, 4, 0 };
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 10, 0, 0, 4, 0 };
+	uint8_t r6[6] = { 0x08, 0, 0, 11, 1, 0 };
+	uint8_t r16[16] = { 0x88, 0, 0, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 1, 0, 0 };
+	uint8_t r12[12] = { 0xa8, 0, 0, 0, 0, 13, 0, 0, 0, 1, 0, 0 };
+	uint8_t w6[6] = { 0x0a, 0, 0, 20, 1, 0 };
+	uint8_t w16[16] = { 0x8a, 0, 0, 0, 0, 0, 0, 0, 0, 21, 0, 0, 0, 1, 0, 0 };
+
+	for (unsigned i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i / 512 + 0x10);
+	open_ready(0);
+	cmd(w10, 10, data, sizeof data, 0);
+	expect_good();
+	cr_expect_eq(used_len, RESP_SIZE + sizeof data);	/* QEMU counts the data buffer */
+	h_expect(&H, "scsi WRITE(10) lba=10 blocks=4 lun=0 status=GOOD");
+	cmd(r10, 10, NULL, 0, 2048);
+	expect_good();
+	cr_expect_eq(memcmp(din, data, sizeof data), 0);
+	cr_expect_eq(le32_load(resp + 4), 0);
+	h_expect(&H, "scsi READ(10) lba=10 blocks=4 lun=0 status=GOOD");
+	cmd(r6, 6, NULL, 0, 512);
+	expect_good();
+	cr_expect_eq(din[0], 0x11);
+	h_expect(&H, "scsi READ(6) lba=11 blocks=1 lun=0 status=GOOD");
+	cmd(r16, 16, NULL, 0, 512);
+	cr_expect_eq(din[0], 0x12);
+	h_expect(&H, "scsi READ(16) lba=12 blocks=1 lun=0 status=GOOD");
+	cmd(r12, 12, NULL, 0, 512);
+	cr_expect_eq(din[0], 0x13);
+	cmd(w6, 6, data, 512, 0);
+	expect_good();
+	cmd(w16, 16, data + 512, 512, 0);
+	expect_good();
+	r10[5] = 20;
+	r10[8] = 2;
+	cmd(r10, 10, NULL, 0, 1024);
+	cr_expect_eq(din[0], 0x10);
+	cr_expect_eq(din[512], 0x11);
+}
+
+Test(scsi, disk_input_is_readable)
+{
+	uint8_t pat[512], r10[10] = { 0x28, 0, 0, 0, 0, 3, 0, 0, 1, 0 };
+
+	memset(pat, 0xc3, sizeof pat);
+	open_ready(0);
+	h_input(&H, TRACE_INPUT_DISK, 3 * 512, pat, sizeof pat);
+	cmd(r10, 10, NULL, 0, 512);
+	cr_expect_eq(memcmp(din, pat, sizeof pat), 0);
+}
+
+Test(scsi, bad_lba_and_unsupported_opcode)
+{
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0x08, 0, 0, 0, 1, 0 };	/* lba 2048: one past the end */
+	uint8_t r16[16] = { 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 1, 0, 0 };
+	uint8_t unmap[10] = { 0x42 };
+
+	open_ready(0);
+	cmd(r10, 10, NULL, 0, 512);
+	expect_sense(5, 0x21, 0);
+	h_expect(&H, "scsi READ(10) lba=2048 blocks=1 lun=0 sense=05/21/00 status=CHECK_CONDITION");
+	r16[1] = 0;
+	r16[2] = 0xff;				/* huge LBA must not wrap */
+	cmd(r16, 16, NULL, 0, 512);
+	expect_sense(5, 0x21, 0);
+	cmd(unmap, 10, NULL, 0, 0);
+	expect_sense(5, 0x20, 0);
+	h_expect(&H, "scsi OPCODE_0x42 lun=0 sense=05/20/00 status=CHECK_CONDITION");
+}
+
+Test(scsi, bad_luns_and_targets)
+{
+	uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 };
+	uint8_t rl[12] = { 0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0 };
+
+	open_ready(0);
+	cmd_to(0, 3, TUR, 6, NULL, 0, 0);
+	expect_sense(5, 0x25, 0);
+	h_expect(&H, "scsi TEST_UNIT_READY lun=3 sense=05/25/00 status=CHECK_CONDITION");
+	cmd_to(0, 3, inq, 6, NULL, 0, 36);
+	expect_good();
+	cr_expect_eq(din[0], 0x7f);		/* no LUN here */
+	cmd_to(0, 3, rl, 12, NULL, 0, 16);
+	expect_good();
+	cr_expect_eq(be32_load(din), 8);
+	cr_expect_eq(cmd_to(1, 0, TUR, 6, NULL, 0, 0), 3);	/* BAD_TARGET */
+	cr_expect_eq(used_len, RESP_SIZE);
+	h_expect(&H, "scsi TEST_UNIT_READY lun=0 target=1 status=BAD_TARGET");
+}
+
+Test(scsi, mode_sense)
+{
+	uint8_t ms6[6] = { 0x1a, 0, 0x08, 0, 255, 0 };
+	uint8_t ms10[10] = { 0x5a, 0x08, 0x3f, 0, 0, 0, 0, 0, 255, 0 };
+
+	open_ready(0);
+	cmd(ms6, 6, NULL, 0, 255);
+	expect_good();
+	cr_expect_eq(din[0], 4 + 8 + 20 - 1);	/* header + block descriptor + caching page */
+	cr_expect_eq(din[3], 8);
+	cr_expect_eq(din[4 + 3], 0);		/* 2048 blocks */
+	cr_expect_eq(din[4 + 2], 8);
+	cr_expect_eq(din[12], 0x08);
+	cr_expect_eq(din[14] & 0x04, 0x04);	/* WCE */
+	cmd(ms10, 10, NULL, 0, 255);		/* all pages, no block descriptor */
+	expect_good();
+	cr_expect_eq(be16_load(din), 8 + 20 + 12 - 2);
+	cr_expect_eq(be16_load(din + 6), 0);
+	cr_expect_eq(din[8], 0x08);
+	cr_expect_eq(din[28], 0x0a);
+	h_expect(&H, "scsi MODE_SENSE(10) lun=0 status=GOOD");
+	ms6[2] = 0x1c;				/* page not supported */
+	cmd(ms6, 6, NULL, 0, 255);
+	expect_sense(5, 0x24, 0);
+	ms6[2] = 0xc8;				/* saved values */
+	cmd(ms6, 6, NULL, 0, 255);
+	expect_sense(5, 0x39, 0);
+}
+
+Test(scsi, report_luns_and_sync_cache)
+{
+	uint8_t rl[12] = { 0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0 };
+	uint8_t sc10[10] = { 0x35 }, sc16[16] = { 0x91 };
+
+	open_ready(0);
+	cmd(rl, 12, NULL, 0, 64);
+	expect_good();
+	cr_expect_eq(be32_load(din), 8);
+	cr_expect_eq(le32_load(resp + 4), 64 - 16);
+	h_expect(&H, "scsi REPORT_LUNS lun=0 status=GOOD");
+	rl[9] = 8;				/* allocation length below 16 */
+	cmd(rl, 12, NULL, 0, 64);
+	expect_sense(5, 0x24, 0);
+	cmd(sc10, 10, NULL, 0, 0);
+	expect_good();
+	h_expect(&H, "scsi SYNCHRONIZE_CACHE(10) lun=0 status=GOOD");
+	cmd(sc16, 16, NULL, 0, 0);
+	expect_good();
+}
+
+Test(scsi, overrun_and_bidirectional)
+{
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 0, 0, 0, 8, 0 };
+	uint8_t out[512] = { 0 };
+
+	open_ready(0);
+	cr_expect_eq(cmd(r10, 10, NULL, 0, 1024), 1);		/* 4 KiB asked, 1 KiB given */
+	cr_expect_eq(used_len, RESP_SIZE + 1024);
+	h_expect(&H, "scsi READ(10) lba=0 blocks=8 lun=0 status=OVERRUN");
+	cr_expect_eq(cmd(r10, 10, out, sizeof out, 0), 1);	/* read with a data-out buffer */
+	cr_expect_eq(cmd(r10, 10, out, sizeof out, 4096), 9);	/* both directions: FAILURE */
+	cr_expect_eq(used_len, RESP_SIZE);
+	h_expect(&H, "scsi READ(10) lba=0 blocks=8 lun=0 status=FAILURE");
+}
+
+Test(scsi, short_headers_are_violations)
+{
+	uint8_t req[20] = { 1 };
+	struct guest_buf ob = { 0, sizeof req, req }, ib = { 0, RESP_SIZE, NULL };
+
+	open_scsi(0);
+	h_submit(&H, 2, &ob, 1, &ib, 1);
+	cr_expect(h_nothing_used(&H, 2));
+	cr_expect(h_saw_violation(&H, "scsi-bad-request"));
+}
+
+static uint8_t ctrl(const uint8_t *req, uint32_t len, uint32_t inlen, uint8_t *out)
+{
+	struct guest_buf ob = { 0, len, req }, ib = { 0, inlen, NULL };
+	struct guest_used u;
+
+	h_submit(&H, 0, &ob, 1, &ib, 1);
+	u = h_used(&H, 0);
+	used_len = u.len;
+	h_read_in(&H, 0, u.head, 0, out, inlen);
+	return out[inlen - 1];
+}
+
+static uint8_t tmf(uint32_t sub, unsigned target, unsigned lun)
+{
+	uint8_t req[24] = { 0 }, r[1];
+
+	le32_store(req + 4, sub);
+	req[8] = 1;
+	req[9] = (uint8_t)target;
+	req[10] = 0x40;
+	req[11] = (uint8_t)lun;
+	return ctrl(req, sizeof req, 1, r);
+}
+
+Test(scsi, task_management)
+{
+	uint8_t an[16] = { 1, 0, 0, 0, 1 }, r[5];
+
+	open_ready(0);
+	cr_expect_eq(tmf(0, 0, 0), 0);			/* ABORT_TASK: nothing in flight */
+	cr_expect_eq(used_len, 1);
+	h_expect(&H, "scsi TMF ABORT_TASK lun=0 tag=0 status=FUNCTION_COMPLETE");
+	cr_expect_eq(tmf(6, 0, 0), 0);			/* QUERY_TASK */
+	cr_expect_eq(tmf(7, 0, 0), 0);			/* QUERY_TASK_SET */
+	cr_expect_eq(tmf(2, 0, 0), 11);			/* CLEAR_ACA: rejected */
+	h_expect(&H, "scsi TMF CLEAR_ACA lun=0 tag=0 status=FUNCTION_REJECTED");
+	cr_expect_eq(tmf(0, 1, 0), 3);			/* no target 1 */
+	cr_expect_eq(tmf(1, 0, 5), 12);			/* ABORT_TASK_SET on LUN 5 */
+	cr_expect_eq(tmf(5, 0, 0), 0);			/* LOGICAL_UNIT_RESET */
+	cmd(TUR, 6, NULL, 0, 0);
+	expect_sense(6, 0x29, 0);			/* the reset is reported */
+	cr_expect_eq(tmf(4, 0, 0), 0);			/* I_T_NEXUS_RESET */
+	cmd(TUR, 6, NULL, 0, 0);
+	expect_sense(6, 0x29, 0);
+	cr_expect_eq(tmf(99, 0, 0), 11);
+	ctrl(an, sizeof an, 5, r);			/* AN_QUERY: nothing supported */
+	cr_expect_eq(le32_load(r), 0);
+	cr_expect_eq(r[4], 0);
+	cr_expect_eq(used_len, 5);
+	h_expect(&H, "scsi AN_QUERY requested=0x0 status=OK");
+	{
+		uint8_t unk[8] = { 7 }, rr[4] = { 0xee };
+
+		ctrl(unk, sizeof unk, 4, rr);
+		cr_expect_eq(used_len, 0);
+		h_expect(&H, "scsi CTRL type=7 status=IGNORED");
+	}
+}
+
+static void post_event_buf(void)
+{
+	struct guest_buf ib = { 0, 16, NULL };
+
+	h_submit(&H, 1, NULL, 0, &ib, 1);
+}
+
+static void expect_event(uint32_t event, uint32_t reason)
+{
+	struct guest_used u = h_used(&H, 1);
+	uint8_t ev[16];
+
+	cr_expect_eq(u.len, 16);
+	h_read_in(&H, 1, u.head, 0, ev, 16);
+	cr_expect_eq(le32_load(ev), event, "event 0x%x", le32_load(ev));
+	cr_expect_eq(le32_load(ev + 12), reason);
+}
+
+Test(scsi, hotplug_events)
+{
+	open_ready((1ull << F_HOTPLUG) | (1ull << F_CHANGE));
+	post_event_buf();
+	cr_expect(h_nothing_used(&H, 1));
+	h_input(&H, TRACE_INPUT_EVENT, 0, NULL, 0);	/* unplug */
+	expect_event(1, 1);
+	h_expect(&H, "scsi EVENT TRANSPORT_RESET lun=0 reason=0x1 status=OK");
+	cr_expect_eq(cmd(TUR, 6, NULL, 0, 0), 3);	/* gone */
+	/* No buffer posted: the event is lost and the next one says so. */
+	h_input(&H, TRACE_INPUT_EVENT, 1, NULL, 0);	/* plug */
+	post_event_buf();
+	expect_event(0x80000000u, 0);
+	cmd(TUR, 6, NULL, 0, 0);
+	expect_sense(6, 0x3f, 0x0e);			/* reported LUNs changed */
+	post_event_buf();
+	h_input(&H, TRACE_INPUT_EVENT, 2, NULL, 0);	/* capacity change */
+	expect_event(3, 0x092a);
+	cmd(TUR, 6, NULL, 0, 0);
+	expect_sense(6, 0x2a, 0x09);
+}
+
+Test(scsi, sense_size_config)
+{
+	uint8_t req[19 + 32] = { 1, 0, 0x40, 0 };
+	struct guest_buf ob = { 0, sizeof req, req }, ib = { 0, 12 + 32, NULL };
+	struct guest_used u;
+	uint8_t r[44];
+
+	open_scsi(0);
+	guest_devcfg_write(H.g, 20, 4, 32);
+	cr_expect_eq(guest_devcfg_read(H.g, 20, 4), 32);
+	h_submit(&H, 2, &ob, 1, &ib, 1);		/* TUR with a 44-byte response: enough now */
+	u = h_used(&H, 2);
+	cr_expect_eq(u.len, 44);
+	h_read_in(&H, 2, u.head, 0, r, sizeof r);
+	cr_expect_eq(r[10], 2);
+	cr_expect_eq(le32_load(r), 18);
+	guest_devcfg_write(H.g, 20, 4, 70000);
+	cr_expect(h_saw_violation(&H, "scsi-config-bad"));
+	cr_expect_eq(guest_devcfg_read(H.g, 20, 4), 32);
+}
+
+Test(scsi, state_roundtrip, .fini = NULL)
+{
+	const struct vdev_ops *ops = vdev_find("scsi");
+	struct vdev_setup s = { 0 };
+	char *cause = NULL;
+	struct buf a, b;
+	void *d1 = ops->create(NULL, &s, &cause), *d2 = ops->create(NULL, &s, &cause);
+
+	cr_assert(d1 && d2);
+	buf_init(&a);
+	buf_init(&b);
+	ops->save(d1, &a);
+	cr_assert_eq(ops->load(d2, a.data, a.len, &cause), 0, "%s", cause);
+	ops->save(d2, &b);
+	cr_expect_eq(a.len, b.len);
+	cr_expect_eq(memcmp(a.data, b.data, a.len), 0);
+	a.data[1 + 20 + 2] = 0xff;			/* sense_size >= 65536 */
+	cr_expect_eq(ops->load(d2, a.data, a.len, &cause), -1);
+	free(cause);
+	buf_release(&a);
+	buf_release(&b);
+	ops->destroy(d1);
+	ops->destroy(d2);
+}
+
+static void scsi_shape(uint8_t *out, uint32_t len, unsigned q, uint32_t *seed)
+{
+	static const uint8_t ops[] = { 0x00, 0x03, 0x08, 0x0a, 0x12, 0x1a, 0x25, 0x28, 0x2a, 0x35,
+		0x5a, 0x88, 0x8a, 0x91, 0x9e, 0xa0, 0xa8, 0xaa, 0x42 };
+
+	if (q == 0) {
+		if (len >= 4)
+			le32_store(out, h_rand(seed) % 4);
+		if (len >= 12) {
+			out[8] = 1;
+			out[9] = (uint8_t)(h_rand(seed) % 2);
+			out[10] = 0x40;
+		}
+		return;
+	}
+	if (len >= 4) {
+		out[0] = 1;
+		out[1] = (uint8_t)(h_rand(seed) % 8 == 0);
+		out[2] = 0x40;
+		out[3] = (uint8_t)(h_rand(seed) % 8 == 0);
+	}
+	if (len >= 20)
+		out[19] = ops[h_rand(seed) % sizeof ops];
+}
+
+Test(scsi, random_requests_survive)
+{
+	static const unsigned qs[] = { 0, 1, 2 };
+
+	open_scsi((1ull << F_HOTPLUG) | (1ull << F_CHANGE));
+	h_fuzz(&H, qs, 3, 600, 777, scsi_shape);
+	h_input(&H, TRACE_INPUT_EVENT, 0, NULL, 0);
+	h_input(&H, TRACE_INPUT_EVENT, 1, NULL, 0);
+	h_fuzz(&H, qs, 3, 300, 778, scsi_shape);
+	cr_expect_gt(H.ntxn, 100, "only %u requests completed", H.ntxn);
+}

@@ -1,0 +1,194 @@
+/* test_vpci.c -- the virtio-pci transport through the model guest driver: registers, negotiation, reset */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "vr/trace.h"
+#include "vr/virtq.h"
+#include "testdev.h"
+
+#define F(b) (1ull << (b))
+
+static const int layouts[2] = { TRACE_LAYOUT_QEMU, TRACE_LAYOUT_VBOX };
+
+Test(vpci, init_both_profiles)
+{
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		harness_init(&h, layouts[l], 0, 2, 256);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		cr_assert_eq(vpci_status(h.d), 0x0f);
+		cr_assert_eq(guest_num_queues(h.g), 2);
+		cr_assert_eq(guest_queue_size(h.g, 0), 256);
+		cr_assert_eq(vpci_driver_features(h.d), F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_INDIRECT_DESC) |
+		    F(VIRTIO_F_EVENT_IDX));
+		const struct guest_caps *c = guest_caps(h.g);
+		cr_assert_eq(c->common.bar, l == 0 ? 4 : 2);
+		cr_assert_eq(c->msix_bar, l == 0 ? 1 : 0);
+		cr_assert_eq(c->notify_mult, l == 0 ? 4u : 2u);
+		if (l == 0) {
+			cr_assert_eq(c->isr.off, 0x1000);
+			cr_assert_eq(c->device.off, 0x2000);
+			cr_assert_eq(c->notify.off, 0x3000);
+		}
+		cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, NULL), 0);
+		harness_fini(&h);
+	}
+}
+
+Test(vpci, common_registers)
+{
+	struct harness h;
+	harness_init(&h, TRACE_LAYOUT_QEMU, 0, 3, 128);
+	harness_up(&h, GUEST_IRQ_MSIX);
+	struct guest *g = h.g;
+	guest_common_write(g, 0x00, 4, 1);
+	cr_assert_eq(guest_common_read(g, 0x00, 4), 1);
+	cr_assert_eq(guest_common_read(g, 0x04, 4), 1);		/* VERSION_1 is bit 32 */
+	guest_common_write(g, 0x00, 4, 0);
+	cr_assert_eq(guest_common_read(g, 0x04, 4), F(VIRTIO_F_INDIRECT_DESC) | F(VIRTIO_F_EVENT_IDX));
+	guest_common_write(g, 0x00, 4, 2);
+	cr_assert_eq(guest_common_read(g, 0x04, 4), 0);
+	guest_common_write(g, 0x08, 4, 1);
+	cr_assert_eq(guest_common_read(g, 0x0c, 4), 1);
+	cr_assert_eq(guest_common_read(g, 0x10, 2), 0);		/* msix_config */
+	cr_assert_eq(guest_common_read(g, 0x12, 2), 3);		/* num_queues */
+	cr_assert_eq(guest_common_read(g, 0x14, 1), 0x0f);
+	guest_common_write(g, 0x16, 2, 2);
+	cr_assert_eq(guest_common_read(g, 0x16, 2), 2);
+	cr_assert_eq(guest_common_read(g, 0x18, 2), 128);
+	cr_assert_eq(guest_common_read(g, 0x1a, 2), 3);		/* vector 1 + q */
+	cr_assert_eq(guest_common_read(g, 0x1c, 2), 1);
+	cr_assert_eq(guest_common_read(g, 0x1e, 2), 2);
+	uint64_t desc = guest_desc_addr(g, 2);
+	cr_assert_eq(guest_common_read(g, 0x20, 4), (uint32_t)desc);
+	cr_assert_eq(guest_common_read(g, 0x24, 4), desc >> 32);
+	cr_assert_eq(guest_common_read(g, 0x28, 8), guest_avail_addr(g, 2));
+	cr_assert_eq(guest_common_read(g, 0x30, 8), guest_used_addr(g, 2));
+	/* a vector beyond the table reads back NO_VECTOR */
+	guest_common_write(g, 0x1a, 2, 40);
+	cr_assert_eq(guest_common_read(g, 0x1a, 2), 0xffff);
+	guest_common_write(g, 0x10, 2, 0xffff);
+	cr_assert_eq(guest_common_read(g, 0x10, 2), 0xffff);
+	/* names of what was touched */
+	char name[64];
+	vpci_reg_name(h.d, false, 4, 0x20, 4, name, sizeof name);
+	cr_assert_str_eq(name, "common.queue_desc[31:0]");
+	vpci_reg_name(h.d, false, 4, 0x24, 4, name, sizeof name);
+	cr_assert_str_eq(name, "common.queue_desc[63:32]");
+	vpci_reg_name(h.d, false, 1, 0x38, 4, name, sizeof name);
+	cr_assert_str_eq(name, "msix.table[3].data");
+	vpci_reg_name(h.d, false, 4, 0x1000, 1, name, sizeof name);
+	cr_assert_str_eq(name, "isr");
+	vpci_reg_name(h.d, false, 4, 0x3004, 2, name, sizeof name);
+	cr_assert_str_eq(name, "notify[1]");
+	vpci_reg_name(h.d, false, 4, 0x2004, 4, name, sizeof name);
+	cr_assert_str_eq(name, "devcfg+0x4");
+	vpci_reg_name(h.d, true, 0, 0x04, 2, name, sizeof name);
+	cr_assert_str_eq(name, "cfg.command");
+	vpci_reg_name(h.d, true, 0, 0x20, 4, name, sizeof name);
+	cr_assert_str_eq(name, "cfg.bar4");
+	harness_fini(&h);
+}
+
+Test(vpci, access_events_named)
+{
+	struct harness h;
+	harness_init(&h, TRACE_LAYOUT_QEMU, 0, 1, 64);
+	harness_up(&h, GUEST_IRQ_MSIX);
+	cr_assert_gt(harness_count(&h, VR_EV_ACCESS, "common.queue_desc[31:0]"), 0);
+	cr_assert_gt(harness_count(&h, VR_EV_ACCESS, "common.device_status"), 0);
+	cr_assert_gt(harness_count(&h, VR_EV_ACCESS, "msix.table[1].data"), 0);
+	cr_assert_gt(harness_count(&h, VR_EV_ACCESS, "cfg.bar4"), 0);
+	cr_assert_gt(harness_count(&h, VR_EV_ACCESS, "cfg.msix.control"), 0);
+	harness_fini(&h);
+}
+
+Test(vpci, negotiation_subset)
+{
+	struct harness h;
+	harness_init(&h, TRACE_LAYOUT_VBOX, 0, 1, 64);
+	char *cause = NULL;
+	cr_assert_eq(guest_pci_setup(h.g, &cause), 0);
+	cr_assert_eq(guest_find_caps(h.g, &cause), 0);
+	cr_assert_eq(guest_negotiate(h.g, F(VIRTIO_F_VERSION_1), &cause), 0);
+	cr_assert_eq(vpci_driver_features(h.d), F(VIRTIO_F_VERSION_1));
+	cr_assert_eq(vpci_status(h.d), 0x0b);
+	harness_fini(&h);
+}
+
+Test(vpci, reset_keeps_driver_feature_on_qemu_only)
+{
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		harness_init(&h, layouts[l], 0, 1, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		guest_common_write(h.g, 0x14, 1, 0);
+		cr_assert_eq(vpci_status(h.d), 0);
+		cr_assert_eq(vpci_driver_features(h.d), 0);
+		guest_common_write(h.g, 0x08, 4, 0);
+		uint64_t gf = guest_common_read(h.g, 0x0c, 4);
+		if (l == 0)
+			cr_assert_eq(gf, F(VIRTIO_F_INDIRECT_DESC) | F(VIRTIO_F_EVENT_IDX));
+		else
+			cr_assert_eq(gf, 0);
+		/* queues are off, vectors gone, size back to the maximum */
+		guest_common_write(h.g, 0x16, 2, 0);
+		cr_assert_eq(guest_common_read(h.g, 0x1c, 2), 0);
+		cr_assert_eq(guest_common_read(h.g, 0x1a, 2), 0xffff);
+		cr_assert_eq(guest_common_read(h.g, 0x18, 2), 64);
+		cr_assert_eq(guest_common_read(h.g, 0x10, 2), 0xffff);
+		cr_assert_gt(harness_count(&h, VR_EV_NOTE, "device reset"), 0);
+		/* and the device comes up again */
+		harness_up(&h, GUEST_IRQ_MSIX);
+		cr_assert_eq(vpci_status(h.d), 0x0f);
+		harness_fini(&h);
+	}
+}
+
+Test(vpci, devcfg_and_generation)
+{
+	struct harness h;
+	harness_init(&h, TRACE_LAYOUT_QEMU, 0, 1, 64);
+	harness_up(&h, GUEST_IRQ_MSIX);
+	cr_assert_eq(guest_devcfg_read(h.g, 0, 4), 0x44332211);
+	cr_assert_eq(guest_devcfg_read(h.g, 4, 2), 0x6655);
+	cr_assert_eq(guest_devcfg_read(h.g, 0, 8), 0x8877665544332211ull);
+	uint8_t gen = (uint8_t)guest_common_read(h.g, 0x15, 1);
+	uint64_t before = guest_irq_count(h.g, 0);
+	guest_devcfg_write(h.g, 7, 1, 0x99);
+	cr_assert_eq(guest_devcfg_read(h.g, 4, 4), 0x99776655);
+	cr_assert_eq((uint8_t)guest_common_read(h.g, 0x15, 1), (uint8_t)(gen + 1));
+	cr_assert_eq(guest_irq_count(h.g, 0), before + 1);
+	/* host input event: config change */
+	struct vdev_input in = { TRACE_INPUT_EVENT, 1, NULL, 0 };
+	char *cause = NULL;
+	cr_assert_eq(vpci_input(h.d, &in, &cause), 0);
+	cr_assert_eq(guest_irq_count(h.g, 0), before + 2);
+	harness_fini(&h);
+}
+
+Test(vpci, pci_cfg_window)
+{
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		harness_init(&h, layouts[l], 0, 2, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		uint8_t cap = guest_caps(h.g)->pci_cfg_cap;
+		cr_assert_neq(cap, 0);
+		vpci_cfg_write(h.d, cap + 4u, 1, l == 0 ? 4 : 2);
+		vpci_cfg_write(h.d, cap + 8u, 4, 0x12);		/* num_queues */
+		vpci_cfg_write(h.d, cap + 12u, 4, 2);
+		cr_assert_eq(vpci_cfg_read(h.d, cap + 16u, 2), 2);
+		vpci_cfg_write(h.d, cap + 8u, 4, 0x14);		/* device_status */
+		vpci_cfg_write(h.d, cap + 12u, 4, 1);
+		cr_assert_eq(vpci_cfg_read(h.d, cap + 16u, 1), 0x0f);
+		harness_fini(&h);
+	}
+}
+
+Test(vpci, layout_constants_match_trace)
+{
+	cr_assert_eq(VDEV_LAYOUT_QEMU, TRACE_LAYOUT_QEMU);
+	cr_assert_eq(VDEV_LAYOUT_VBOX, TRACE_LAYOUT_VBOX);
+}
