@@ -251,6 +251,13 @@ static int cmd_replay_exec(int argc, char **argv)
 	if (noverify)
 		buf_printf(&opts, " --no-verify-checkpoints");
 
+	/* From here on a signal only sets the flag: the replay stops at an event boundary. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
 	evbus_init(&bus);
 	if (db != NULL && ((sdb = sink_sqlite_open(db, &cause)) == NULL || sink_sqlite_attach(sdb, &bus, &cause) < 0))
 		goto usage_fail;
@@ -284,12 +291,6 @@ static int cmd_replay_exec(int argc, char **argv)
 
 	if ((r = replay_new(&o, &bus, &cause)) == NULL)
 		goto usage_fail;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
 	t0 = now_seconds();
 	outcome = replay_run(r, &cause);
 	secs = now_seconds() - t0;
@@ -333,6 +334,8 @@ static int cmd_replay_exec(int argc, char **argv)
 	return status;
 
 usage_fail:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	sink_sqlite_close(sdb, NULL);
 	sink_log_close(slog, NULL);
 	sink_pcap_close(spcap, NULL);

@@ -14,6 +14,7 @@ extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_cut_entry;
 extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_browse_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_replay_entry,
@@ -24,6 +25,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_cut_entry,
 	&cmd_runs_entry,
 	&cmd_check_entry,
+	&cmd_browse_entry,
 	NULL,
 };
 

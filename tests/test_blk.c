@@ -389,7 +389,7 @@ Test(disk, overlay_is_sparse_and_ordered)
 	struct buf b;
 	struct cursor c;
 
-	d = disk_new(NULL, 1 << 20, "t", &cause);
+	d = disk_new(NULL, 1 << 20, &cause);
 	cr_assert_not_null(d);
 	memset(x, 9, sizeof x);
 	cr_assert_eq(disk_write(d, 100000, x, 10), 0);

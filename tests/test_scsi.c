@@ -146,13 +146,12 @@ Test(scsi, unit_attention_then_request_sense)
 	uint8_t rs[6] = { 0x03, 0, 0, 0, 18, 0 };
 
 	open_scsi(0);
-	cmd(rs, 6, NULL, 0, 18);		/* REQUEST SENSE returns and clears the unit attention */
-	expect_good();
-	cr_expect_eq(din[0], 0x70);
-	cr_expect_eq(din[2], 6);
-	cr_expect_eq(din[12], 0x29);
+	cmd(rs, 6, NULL, 0, 18);		/* QEMU reports the unit attention as CHECK CONDITION */
+	expect_sense(6, 0x29, 0);
+	h_expect(&H, "scsi REQUEST_SENSE lun=0 sense=06/29/00 status=CHECK_CONDITION");
 	cmd(rs, 6, NULL, 0, 18);
 	expect_good();
+	cr_expect_eq(din[0], 0x70);
 	cr_expect_eq(din[2], 0);		/* NO SENSE now */
 	rs[1] = 1;				/* descriptor format */
 	rs[4] = 8;
@@ -261,7 +260,9 @@ Test(scsi, bad_luns_and_targets)
 	uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 };
 	uint8_t rl[12] = { 0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0 };
 
-	open_ready(0);
+	open_scsi(0);
+	cmd_to(0, 3, TUR, 6, NULL, 0, 0);	/* the unit attention comes first, whatever the LUN */
+	expect_sense(6, 0x29, 0);
 	cmd_to(0, 3, TUR, 6, NULL, 0, 0);
 	expect_sense(5, 0x25, 0);
 	h_expect(&H, "scsi TEST_UNIT_READY lun=3 sense=05/25/00 status=CHECK_CONDITION");

@@ -361,6 +361,9 @@ Test(trace_bin, corruption_is_detected)
 	corrupt_at(size - 40, "index CRC mismatch");
 }
 
+/* Tests set this to append a second (empty) zstd frame to the chunk. */
+static int add_empty_frame;
+
 /* Write a file with a hand-built chunk holding raw record bytes. */
 static void write_raw_chunk(const uint8_t *raw, size_t rlen, uint32_t count, uint64_t first)
 {
@@ -381,6 +384,11 @@ static void write_raw_chunk(const uint8_t *raw, size_t rlen, uint32_t count, uin
 	truncate_to(hend);
 	clen = ZSTD_compress(comp, sizeof comp, raw, rlen, 1);
 	cr_assert(!ZSTD_isError(clen));
+	if (add_empty_frame) {
+		size_t more = ZSTD_compress(comp + clen, sizeof comp - clen, "", 0, 1);
+		cr_assert(!ZSTD_isError(more));
+		clen += more;
+	}
 	memcpy(ch, "VRCK", 4);
 	le32_store(ch + 4, (uint32_t)clen);
 	le32_store(ch + 8, (uint32_t)rlen);
@@ -450,4 +458,12 @@ Test(trace_bin, hostile_config_offset)
 	static const uint8_t rec[] = { TRACE_CFG_READ, 0, 4, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 	expect_raw_error(rec, sizeof rec, 1, 0, "config offset beyond 0xfff");
+}
+
+Test(trace_bin, chunk_is_one_frame)
+{
+	static const uint8_t mark[] = { TRACE_MARK, 0, 2, 0, 0, 0, 'h', 'i' };
+
+	add_empty_frame = 1;
+	expect_raw_error(mark, sizeof mark, 1, 0, "chunk is not exactly one zstd frame");
 }

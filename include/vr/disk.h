@@ -24,9 +24,9 @@ struct disk;
 
 /*
  * b may be NULL (a disk of `size` zero bytes). With b, its size wins; an image
- * shorter than the size reads as zeros past its end. who prefixes messages.
+ * shorter than the size reads as zeros past its end.
  */
-struct disk *disk_new(const struct vdev_backend *b, uint64_t size, const char *who, char **cause);
+struct disk *disk_new(const struct vdev_backend *b, uint64_t size, char **cause);
 void disk_free(struct disk *d);
 uint64_t disk_size(const struct disk *d);
 bool disk_has_image(const struct disk *d);

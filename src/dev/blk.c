@@ -124,16 +124,16 @@ static void *blk_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	}
 	blk_size = le32_load(b->cfg + CFG_BLK_SIZE);
 	if (blk_size < 512 || blk_size > 65536 || (blk_size & (blk_size - 1)) != 0) {
-		cause_set(cause, "blk: config blk_size %u is not a power of two from 512 to 65536", blk_size);
+		cause_set(cause, "config blk_size %u is not a power of two from 512 to 65536", blk_size);
 		goto fail;
 	}
 	b->sector_mask = blk_size / 512 - 1;
 	if (be == NULL && le64_load(b->cfg + CFG_CAPACITY) > DISK_MAX_SIZE / 512) {
-		cause_set(cause, "blk: config capacity %llu sectors is too large",
+		cause_set(cause, "config capacity %llu sectors is too large",
 		    (unsigned long long)le64_load(b->cfg + CFG_CAPACITY));
 		goto fail;
 	}
-	b->disk = disk_new(be, le64_load(b->cfg + CFG_CAPACITY) * 512, "blk", cause);
+	b->disk = disk_new(be, le64_load(b->cfg + CFG_CAPACITY) * 512, cause);
 	if (b->disk == NULL)
 		goto fail;
 	/* The backend is the truth about the disk; the config only mirrors it. */
@@ -353,7 +353,7 @@ static void blk_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t 
 	if (off <= CFG_WRITEBACK && off + len > CFG_WRITEBACK && vdev_has_feature(b->ctx, BLK_F_CONFIG_WCE))
 		b->cfg[CFG_WRITEBACK] = src[CFG_WRITEBACK - off] != 0;
 	else
-		vdev_note(b->ctx, "blk: config write at %u (%u bytes) ignored", off, len);
+		vdev_note(b->ctx, "config write at %u (%u bytes) ignored", off, len);
 }
 
 static int blk_input(void *dev, const struct vdev_input *in, char **cause)

@@ -114,7 +114,7 @@ static void *con_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 		max = le32_load(s->cfg + CFG_MAX_NR_PORTS);
 		if (max < 1 || max > CON_MAX_PORTS || nq != 2 + 2 * max) {
 			free(s);
-			cause_set(cause, "console: max_nr_ports %u does not fit %u queues (need 2 + 2 per port, at most %u ports)",
+			cause_set(cause, "max_nr_ports %u does not fit %u queues (need 2 + 2 per port, at most %u ports)",
 			    max, nq, CON_MAX_PORTS);
 			return NULL;
 		}

@@ -27,7 +27,7 @@ struct disk {
 	uint8_t *bounce;
 };
 
-static int image_open(struct disk *d, const struct vdev_backend *b, const char *who, char **cause)
+static int image_open(struct disk *d, const struct vdev_backend *b, char **cause)
 {
 	struct stat st;
 	struct sha256 s;
@@ -36,9 +36,9 @@ static int image_open(struct disk *d, const struct vdev_backend *b, const char *
 
 	d->fd = open(b->image, O_RDONLY | O_CLOEXEC);
 	if (d->fd < 0)
-		return cause_set(cause, "%s: disk image %s: %s", who, b->image, strerror(errno));
+		return cause_set(cause, "disk image %s: %s", b->image, strerror(errno));
 	if (fstat(d->fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return cause_set(cause, "%s: disk image %s: not a regular file", who, b->image);
+		return cause_set(cause, "disk image %s: not a regular file", b->image);
 	d->img_size = (uint64_t)st.st_size;
 	if (b->sha256 == NULL)
 		return 0;
@@ -47,20 +47,20 @@ static int image_open(struct disk *d, const struct vdev_backend *b, const char *
 	while ((n = read(d->fd, d->bounce, BOUNCE_SIZE)) > 0)
 		sha256_update(&s, d->bounce, (size_t)n);
 	if (n < 0)
-		return cause_set(cause, "%s: disk image %s: %s", who, b->image, strerror(errno));
+		return cause_set(cause, "disk image %s: %s", b->image, strerror(errno));
 	sha256_final(&s, digest);
 	if (memcmp(digest, b->sha256, 32) != 0) {
 		char want[65], got[65];
 
 		sha256_hex(b->sha256, want);
 		sha256_hex(digest, got);
-		return cause_set(cause, "%s: disk image %s: sha256 %s does not match the trace's %s",
-		    who, b->image, got, want);
+		return cause_set(cause, "disk image %s: sha256 %s does not match the trace's %s",
+		    b->image, got, want);
 	}
 	return 0;
 }
 
-struct disk *disk_new(const struct vdev_backend *b, uint64_t size, const char *who, char **cause)
+struct disk *disk_new(const struct vdev_backend *b, uint64_t size, char **cause)
 {
 	struct disk *d = xcalloc(1, sizeof *d);
 
@@ -68,15 +68,15 @@ struct disk *disk_new(const struct vdev_backend *b, uint64_t size, const char *w
 	d->bounce = xmalloc(BOUNCE_SIZE);
 	if (b != NULL) {
 		if (b->type != NULL && strcmp(b->type, "disk") != 0) {
-			cause_set(cause, "%s: backend type %s is not a disk", who, b->type);
+			cause_set(cause, "backend type %s is not a disk", b->type);
 			goto fail;
 		}
 		size = b->size;
-		if (b->image != NULL && image_open(d, b, who, cause) != 0)
+		if (b->image != NULL && image_open(d, b, cause) != 0)
 			goto fail;
 	}
 	if (size > DISK_MAX_SIZE) {
-		cause_set(cause, "%s: disk size %llu is larger than the limit %llu", who,
+		cause_set(cause, "disk size %llu is larger than the limit %llu",
 		    (unsigned long long)size, (unsigned long long)DISK_MAX_SIZE);
 		goto fail;
 	}

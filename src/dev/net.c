@@ -147,7 +147,7 @@ static void *net_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	if (setup->offered & (1ull << NET_F_MQ))
 		n->max_pairs = le16_load(n->cfg + CFG_MAX_PAIRS);
 	if (n->max_pairs < 1 || n->max_pairs > MAX_PAIRS || nq < 2 * n->max_pairs || nq > 2 * n->max_pairs + 1) {
-		cause_set(cause, "net: %u queue pairs do not fit %u queues (2 per pair + ctrl, at most %u pairs)",
+		cause_set(cause, "%u queue pairs do not fit %u queues (2 per pair + ctrl, at most %u pairs)",
 		    n->max_pairs, nq, MAX_PAIRS);
 		free(n);
 		return NULL;

@@ -164,7 +164,7 @@ static void *scsi_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, c
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(s->cfg, setup->devcfg, setup->devcfg_len < SCSI_CFG_SIZE ? setup->devcfg_len : SCSI_CFG_SIZE);
 	if (sense_size(s) >= 65536 || cdb_size(s) >= 256) {
-		cause_set(cause, "scsi: config sense_size %u / cdb_size %u out of range", sense_size(s), cdb_size(s));
+		cause_set(cause, "config sense_size %u / cdb_size %u out of range", sense_size(s), cdb_size(s));
 		free(s);
 		return NULL;
 	}
@@ -175,7 +175,7 @@ static void *scsi_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, c
 		}
 	}
 	/* Without a backend the LUN is a 1 MiB zero disk whose contents come from INPUT events. */
-	s->disk = disk_new(be, 1u << 20, "scsi", cause);
+	s->disk = disk_new(be, 1u << 20, cause);
 	if (s->disk == NULL) {
 		free(s);
 		return NULL;
@@ -443,14 +443,11 @@ static void do_inquiry(struct scsi *s, struct cmd *m, bool lun_present)
 	data_in(s, m, len, alloc);
 }
 
+/* Sense is always delivered with the response (autosense), so nothing is left for REQUEST SENSE. */
 static void do_request_sense(struct scsi *s, struct cmd *m, bool lun_present)
 {
 	struct sense sn = SENSE_NONE;
 
-	if (lun_present && s->ua.key != 0) {
-		sn = s->ua;
-		s->ua = SENSE_NONE;
-	}
 	memset(s->data, 0, 32);
 	data_in(s, m, build_sense(s->data, sn, m->cdb[1] & 1), m->cdb[4]);
 }
@@ -586,6 +583,16 @@ static void execute(struct scsi *s, struct cmd *m)
 	uint32_t blocks = 0;
 	bool write, lun_present = m->lun == 0;
 
+	/*
+	 * QEMU's scsi_req_new: a pending unit attention wins over everything
+	 * but INQUIRY and REPORT LUNS, whichever LUN is addressed, and is
+	 * reported (then cleared) as CHECK CONDITION, REQUEST SENSE included.
+	 */
+	if (s->ua.key != 0 && cdb[0] != 0x12 && cdb[0] != 0xa0) {
+		check(m, s->ua);
+		s->ua = SENSE_NONE;
+		return;
+	}
 	if (!lun_present) {
 		/* The target answers for LUNs it does not have (SPC: peripheral qualifier 3). */
 		switch (cdb[0]) {
@@ -594,11 +601,6 @@ static void execute(struct scsi *s, struct cmd *m)
 		case 0xa0: do_report_luns(s, m); break;
 		default: check(m, SENSE_LUN_NOT_SUPPORTED); break;
 		}
-		return;
-	}
-	if (s->ua.key != 0 && cdb[0] != 0x12 && cdb[0] != 0x03 && cdb[0] != 0xa0) {
-		check(m, s->ua);
-		s->ua = SENSE_NONE;
 		return;
 	}
 	if (rw_decode(cdb, &lba, &blocks, &write)) {

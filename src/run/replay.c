@@ -21,7 +21,7 @@
 /* Bytes of each historic event kept for the report (the text notes the cut). */
 #define HIST_BYTES	32
 /* Bytes shown in a divergence hex dump. */
-#define DIFF_BYTES	256
+#define DIFF_BYTES	128
 /* Cap on queued unmatched outputs: a runaway device cannot grow memory without bound. */
 #define MAX_PENDING	65536
 
@@ -526,7 +526,16 @@ static void match_dma(struct replay *r, const struct trace_event *ev)
 		if (p->addr == ev->addr && p->len == ev->len)
 			buf_printf(d, "  first difference at byte %" PRIu32 " (guest address 0x%" PRIx64 ")\n", off,
 			    ev->addr + off);
-		hexdump_diff(d, "  ", ev->data, ev->len, g, p->len, 0, DIFF_BYTES);
+		{
+			/* From the line before the first difference: long buffers show where they differ. */
+			uint32_t start = off >= 16 ? (off & ~15u) - 16 : 0;
+
+			if (start > 0)
+				buf_printf(d, "  (%" PRIu32 " identical bytes not shown)\n", start);
+			hexdump_diff(d, "  ", ev->data + (start < ev->len ? start : ev->len),
+			    start < ev->len ? ev->len - start : 0, g + (start < p->len ? start : p->len),
+			    start < p->len ? p->len - start : 0, start, DIFF_BYTES);
+		}
 		diverge(r, "dma", field, ev->addr, p->addr, ev->data, ev->len, g, p->len, buf_str(d));
 	}
 	r->pend_head++;
@@ -877,6 +886,7 @@ static int apply(struct replay *r, const struct trace_event *ev, uint64_t no, ui
 
 			/* A trace that starts from a snapshot (cut): the device starts there. */
 			if (vpci_load(r->dev, ev->data, ev->len, &why) < 0 && r->dev_violations == seen) {
+				/* The device refused it without saying so: report the violation for it. */
 				struct vr_event e;
 
 				memset(&e, 0, sizeof(e));
@@ -886,8 +896,8 @@ static int apply(struct replay *r, const struct trace_event *ev, uint64_t no, ui
 				e.u.violation.desc = -1;
 				e.u.violation.detail = why ? why : "checkpoint rejected";
 				evbus_emit(&r->dbus, &e);
-				free(why);
 			}
+			free(why);
 			r->guest_seen = true;
 		} else if (!r->opts.no_checkpoint_verify && r->reporting) {
 			verify_checkpoint(r, ev);
@@ -962,9 +972,10 @@ int replay_run(struct replay *r, char **cause)
 			r->ubus->offset = off;
 			r->ubus->vtime = r->vtime;
 		}
+		/* History first: a report made now names this event as the one that revealed it. */
+		hist_push(r, &ev, no, off);
 		if (ev.kind != TRACE_DMA && ev.kind != TRACE_IRQ && r->npend > 0)
 			check_unmatched(r);
-		hist_push(r, &ev, no, off);
 		if (r->reporting) {
 			r->st.events++;
 			r->st.kinds[ev.kind < TRACE_KIND_COUNT ? ev.kind : 0]++;

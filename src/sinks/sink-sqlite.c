@@ -918,10 +918,13 @@ int sink_sqlite_close(struct sink_sqlite *s, char **cause)
 	/*
 	 * Back to a single file for readers (a read-only connection to a WAL
 	 * database leaves -wal/-shm files behind) and for copying. Fails
-	 * harmlessly while another connection still writes.
+	 * harmlessly, without waiting, while another connection (a browser
+	 * watching the run) still has the file open.
 	 */
-	if (rc == 0)
+	if (rc == 0) {
+		sqlite3_busy_timeout(s->db, 0);
 		sqlite3_exec(s->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	}
 	if (sqlite3_close(s->db) != SQLITE_OK && rc == 0)
 		rc = cause_set(cause, "%s: close: %s", s->path, sqlite3_errmsg(s->db));
 	for (size_t i = 0; i < s->capregs; i++)

@@ -196,6 +196,8 @@ static int load_chunk(struct trace_reader *r, char **cause)
 		return bin_fail(r, cause, off, "chunk CRC mismatch (corrupt data)");
 	if (ZSTD_getFrameContentSize(br->cbuf, ch.csize) != ch.rsize)
 		return bin_fail(r, cause, off, "zstd frame size disagrees with the chunk header");
+	if (ZSTD_findFrameCompressedSize(br->cbuf, ch.csize) != ch.csize)
+		return bin_fail(r, cause, off, "chunk is not exactly one zstd frame");
 	got = ZSTD_decompressDCtx(br->dctx, br->rbuf, ch.rsize, br->cbuf, ch.csize);
 	if (ZSTD_isError(got))
 		return bin_fail(r, cause, off, "zstd: %s", ZSTD_getErrorName(got));

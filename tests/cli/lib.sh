@@ -14,10 +14,14 @@ expect() {
 	got=$?
 	ok=1
 	[ "$got" -eq "$want" ] || { echo "FAIL: $*: exit $got, want $want"; ok=0; }
-	if [ -n "$out_pat" ] && ! grep -Eq -- "$out_pat" "$TMP/out"; then
+	if [ "$out_pat" = "^$" ]; then
+		[ ! -s "$TMP/out" ] || { echo "FAIL: $*: stdout is not empty"; ok=0; }
+	elif [ -n "$out_pat" ] && ! grep -Eq -- "$out_pat" "$TMP/out"; then
 		echo "FAIL: $*: stdout does not match /$out_pat/"; ok=0
 	fi
-	if [ -n "$err_pat" ] && ! grep -Eq -- "$err_pat" "$TMP/err"; then
+	if [ "$err_pat" = "^$" ]; then
+		[ ! -s "$TMP/err" ] || { echo "FAIL: $*: stderr is not empty"; ok=0; }
+	elif [ -n "$err_pat" ] && ! grep -Eq -- "$err_pat" "$TMP/err"; then
 		echo "FAIL: $*: stderr does not match /$err_pat/"; ok=0
 	fi
 	if [ $ok -eq 0 ]; then

@@ -68,7 +68,10 @@ expect 0 "" "events +10[0-9] " "$VR" replay "$T/blk-basic.vrt" --to 99
 "$VR" record --scenario bulk --count 200000 -o "$TMP/big.vrb"
 "$VR" replay "$TMP/big.vrb" --db "$TMP/sig.db" >/dev/null 2>"$TMP/sig.err" &
 pid=$!
-sleep 1
+# Wait until the database exists (the handler is in place by then), then let it run a little.
+i=0
+while [ ! -s "$TMP/sig.db" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
 kill -TERM $pid
 wait $pid
 st=$?

@@ -38,6 +38,13 @@ expect 2 "" "runs: unknown option '--frob'" $VR runs --frob "$db"
 expect 2 "" "one database at a time" $VR runs "$db" "$db"
 expect 2 "" "not a directory|not a regular file" $VR runs "$TMP"
 
+# A real replay into a database with a run already in it, then its rows through the views.
+if [ -f "$srcdir/traces/blk-basic.vrt" ]; then
+	cp "$db" "$TMP/real.db"
+	"$VR" replay "$srcdir/traces/blk-basic.vrt" --db "$TMP/real.db" >/dev/null 2>&1
+	expect 0 "^ +3 +[0-9a-f]{12} +blk +qemu +matched +yes +[0-9]+ +0 +0 .*traces/blk-basic.vrt$" "" $VR runs "$TMP/real.db"
+fi
+
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "sqlite3 shell not installed: skipping the man page examples and schema refusals"
 	finish
@@ -48,6 +55,18 @@ cp "$db" "$TMP/newer.db"
 sqlite3 "$TMP/newer.db" "PRAGMA user_version = 2"
 expect 2 "" "newer.db: schema version 2 is newer than this program's 1" $VR runs "$TMP/newer.db"
 no_stdout
+
+if [ -f "$TMP/real.db" ]; then
+	expect 0 "^blk OUT sector=[0-9]+ len=[0-9]+ status=OK$" "" sqlite3 "$TMP/real.db" \
+		"SELECT summary FROM v_txn_summary WHERE run = 3 ORDER BY id LIMIT 1"
+	expect 0 "^1$" "" sqlite3 "$TMP/real.db" \
+		"SELECT (SELECT events FROM runs WHERE id = 3) = (SELECT count(*) FROM events WHERE run = 3)"
+	expect 0 "^1$" "" sqlite3 "$TMP/real.db" \
+		"SELECT count(*) > 0 FROM v_events WHERE run = 3 AND reg LIKE 'common.%' AND recorded = value"
+	expect 0 "^0$" "" sqlite3 "$TMP/real.db" \
+		"SELECT count(*) FROM transactions t WHERE run = 3 AND ndesc <> (SELECT count(*) FROM descriptors d
+		 WHERE d.run = 3 AND d.txn = t.id)"
+fi
 
 # Every `$ sqlite3 replay.db "..."` example of the man page, as printed, one file each.
 awk -v dir="$TMP" '

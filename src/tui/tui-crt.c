@@ -1,0 +1,249 @@
+/* tui-crt.c -- curses for the browser: set up the terminal, translate keys, draw struct tui */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "vr/cause.h"
+#include "vr/tui-crt.h"
+#include "vr/tui.h"
+
+enum { PAIR_MARK = 1, PAIR_ERR, PAIR_TITLE };
+
+static bool have_color;
+
+/* curses key codes to the browser's; -1 for keys it does not use */
+static const struct {
+	int curses, tui;
+} keymap[] = {
+	{ KEY_UP, TUI_KEY_UP }, { KEY_DOWN, TUI_KEY_DOWN }, { KEY_LEFT, TUI_KEY_LEFT }, { KEY_RIGHT, TUI_KEY_RIGHT },
+	{ KEY_PPAGE, TUI_KEY_PGUP }, { KEY_NPAGE, TUI_KEY_PGDN }, { KEY_HOME, TUI_KEY_HOME }, { KEY_END, TUI_KEY_END },
+	{ KEY_BTAB, TUI_KEY_BTAB }, { KEY_F(1), TUI_KEY_F1 }, { KEY_BACKSPACE, TUI_KEY_BACKSPACE },
+	{ KEY_ENTER, TUI_KEY_ENTER }, { '\r', TUI_KEY_ENTER }, { 127, TUI_KEY_BACKSPACE },
+};
+
+static int translate(int ch)
+{
+	for (size_t i = 0; i < sizeof(keymap) / sizeof(keymap[0]); i++)
+		if (keymap[i].curses == ch)
+			return keymap[i].tui;
+	if (ch >= 0 && ch < 0x100)
+		return ch;
+	return -1;
+}
+
+/* Print s from column skip on, clipped or padded to w columns. */
+static void put_clipped(int y, int x, int w, const char *s, int skip)
+{
+	size_t len = strlen(s);
+
+	if (w <= 0)
+		return;
+	s = (size_t)skip < len ? s + skip : "";
+	mvprintw(y, x, "%-*.*s", w, w, s);
+}
+
+static void draw_title(const struct tui *t, const struct tui_layout *l)
+{
+	char buf[512];
+
+	tui_title(t, buf, sizeof(buf));
+	attron(A_REVERSE);
+	put_clipped(l->title_y, 0, t->cols, buf, 0);
+	attroff(A_REVERSE);
+	attron(A_BOLD);
+	mvprintw(l->header_y, 0, "%-2s", "");
+	put_clipped(l->header_y, 2, t->cols - 2, tui_model_header(t->view), t->hscroll);
+	attroff(A_BOLD);
+}
+
+static void draw_list(const struct tui *t, const struct tui_layout *l)
+{
+	int sel = t->vs[t->view].sel;
+
+	for (int i = 0; i < l->list_h; i++) {
+		int y = l->list_y + i;
+
+		move(y, 0);
+		clrtoeol();
+		if (i >= t->nrows) {
+			if (i == 0)
+				mvprintw(y, 2, "(no %s%s)", tui_view_name(t->view),
+				    tui_model_filter(t->m, t->view) ? " under the filter" : " in this run");
+			continue;
+		}
+		const struct tui_row *r = &t->rows[i];
+		attr_t a = i == sel ? (t->focus == TUI_FOCUS_LIST ? A_REVERSE : A_UNDERLINE) : A_NORMAL;
+
+		if (r->mark != TUI_MARK_NONE)
+			attron(A_BOLD | (have_color ? COLOR_PAIR(PAIR_MARK) : 0));
+		mvaddch(y, 0, (chtype)(unsigned char)r->mark);
+		attroff(A_BOLD | (have_color ? COLOR_PAIR(PAIR_MARK) : 0));
+		attron(a);
+		put_clipped(y, 1, t->cols - 1, " ", 0);
+		put_clipped(y, 2, t->cols - 2, r->text, t->hscroll);
+		attroff(a);
+	}
+}
+
+static void draw_sep(const struct tui *t, const struct tui_layout *l)
+{
+	mvhline(l->sep_y, 0, ACS_HLINE, t->cols);
+	if (l->show_detail) {
+		if (t->focus == TUI_FOCUS_DETAIL)
+			attron(A_REVERSE);
+		mvprintw(l->sep_y, l->detail_x + 2, " detail ");
+		attroff(A_REVERSE);
+	}
+	if (l->show_hex) {
+		if (t->focus == TUI_FOCUS_HEX)
+			attron(A_REVERSE);
+		mvprintw(l->sep_y, l->hex_x + 2, " hex (%zu lines) ", tui_hex_lines(&t->blobs));
+		attroff(A_REVERSE);
+	}
+	if (l->show_detail && l->show_hex)
+		mvvline(l->pane_y, l->hex_x - 1, ACS_VLINE, l->pane_h);
+}
+
+static void draw_panes(const struct tui *t, const struct tui_layout *l)
+{
+	char line[TUI_HEX_LINE];
+	size_t nhex = tui_hex_lines(&t->blobs);
+
+	if (!t->detail_open)
+		return;
+	draw_sep(t, l);
+	for (int i = 0; i < l->pane_h; i++) {
+		int y = l->pane_y + i;
+
+		if (l->show_detail) {
+			size_t k = t->detail_top + (size_t)i;
+
+			put_clipped(y, l->detail_x, l->detail_w, k < t->detail.n ? t->detail.line[k] : "", 0);
+		}
+		if (l->show_hex) {
+			size_t k = t->hex_top + (size_t)i;
+
+			if (k < nhex)
+				tui_hex_line(&t->blobs, k, line);
+			else
+				snprintf(line, sizeof(line), "%s", nhex == 0 && i == 0 ? "(no bytes)" : "");
+			put_clipped(y, l->hex_x, l->hex_w, line, 0);
+		}
+	}
+}
+
+static void draw_status(struct tui *t, const struct tui_layout *l)
+{
+	char buf[512];
+	bool err = t->msg[0] && t->msg_err && !t->prompt;
+
+	tui_status(t, buf, sizeof(buf));
+	if (err)
+		attron(A_BOLD | (have_color ? COLOR_PAIR(PAIR_ERR) : 0));
+	put_clipped(l->status_y, 0, t->cols, buf, 0);
+	attroff(A_BOLD | (have_color ? COLOR_PAIR(PAIR_ERR) : 0));
+	if (t->prompt) {
+		int x = (int)strlen(buf);
+
+		move(l->status_y, x < t->cols ? x : t->cols - 1);
+	}
+	curs_set(t->prompt ? 1 : 0);
+}
+
+static void draw_help(const struct tui *t)
+{
+	erase();
+	attron(A_REVERSE);
+	put_clipped(0, 0, t->cols, "help", 0);
+	attroff(A_REVERSE);
+	for (int i = 1; i < t->lines; i++) {
+		size_t k = t->help_top + (size_t)i - 1;
+
+		if (k < t->helptext.n)
+			put_clipped(i, 0, t->cols, t->helptext.line[k], 0);
+	}
+	curs_set(0);
+}
+
+static void draw(struct tui *t, int flags)
+{
+	struct tui_layout l;
+
+	if (flags & TUI_DRAW_CLEAR)
+		clearok(curscr, TRUE);
+	if (t->help) {
+		draw_help(t);
+		refresh();
+		return;
+	}
+	tui_layout(t, &l);
+	if ((flags & TUI_DRAW_ALL) == TUI_DRAW_ALL)
+		erase();
+	if (flags & TUI_DRAW_TITLE)
+		draw_title(t, &l);
+	if (flags & TUI_DRAW_LIST)
+		draw_list(t, &l);
+	if (flags & TUI_DRAW_PANES)
+		draw_panes(t, &l);
+	draw_status(t, &l);
+	refresh();
+}
+
+int tui_crt_run(struct tui_model *m, char **cause)
+{
+	SCREEN *scr;
+	struct tui *t;
+	int flags = TUI_DRAW_ALL;
+
+	setlocale(LC_ALL, "");
+	if ((scr = newterm(NULL, stdout, stdin)) == NULL) {
+		const char *term = getenv("TERM");
+
+		tui_model_free(m);
+		return cause_set(cause, "cannot drive the terminal (TERM=%s)", term ? term : "unset");
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	if (has_colors()) {
+		start_color();
+		use_default_colors();
+		init_pair(PAIR_MARK, COLOR_RED, -1);
+		init_pair(PAIR_ERR, COLOR_RED, -1);
+		have_color = true;
+	}
+	t = tui_new(m, LINES, COLS);
+	for (;;) {
+		int ch, key;
+
+		if (flags)
+			draw(t, flags);
+		ch = getch();
+		if (ch == ERR)
+			continue;
+		if (ch == KEY_RESIZE) {
+			flags = tui_resize(t, LINES, COLS);
+			continue;
+		}
+		if ((key = translate(ch)) < 0) {
+			flags = TUI_DRAW_NONE;
+			continue;
+		}
+		flags = tui_key(t, key);
+		if (flags & TUI_QUIT)
+			break;
+		if (flags)
+			flags |= TUI_DRAW_STATUS;
+	}
+	endwin();
+	delscreen(scr);
+	tui_free(t);
+	return 0;
+}

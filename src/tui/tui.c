@@ -1,0 +1,932 @@
+/* tui.c -- the browser's state machine: key table, handlers, paging the lists a screen at a time */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/tui.h"
+#include "vr/xmalloc.h"
+
+#define HEX_PANE_W	78	/* "00000000  xx xx ... |16 chars|" */
+#define SPLIT_MIN_COLS	120	/* detail and hex side by side from this width on */
+#define HSCROLL_STEP	8
+
+static void set_msg(struct tui *t, bool err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_msg(struct tui *t, bool err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
+	va_end(ap);
+	t->msg_err = err;
+}
+
+/* A model error becomes the status message; the browser goes on. */
+static void model_err(struct tui *t, char *cause)
+{
+	set_msg(t, true, "%s", cause ? cause : "database error");
+	free(cause);
+}
+
+void tui_layout(const struct tui *t, struct tui_layout *l)
+{
+	int avail;
+
+	memset(l, 0, sizeof(*l));
+	l->title_y = 0;
+	l->header_y = 1;
+	l->list_y = 2;
+	l->status_y = t->lines > 0 ? t->lines - 1 : 0;
+	avail = t->lines - 3;
+	if (avail < 1)
+		avail = 1;
+	l->list_h = avail;
+	if (!t->detail_open || avail < 5)
+		return;
+	l->list_h = avail * 2 / 5;
+	if (l->list_h < 3)
+		l->list_h = 3;
+	l->sep_y = l->list_y + l->list_h;
+	l->pane_y = l->sep_y + 1;
+	l->pane_h = l->status_y - l->pane_y;
+	if (t->cols >= SPLIT_MIN_COLS) {
+		l->show_detail = l->show_hex = true;
+		l->detail_x = 0;
+		l->detail_w = t->cols - HEX_PANE_W - 1;
+		l->hex_x = t->cols - HEX_PANE_W;
+		l->hex_w = HEX_PANE_W;
+	} else if (t->focus == TUI_FOCUS_HEX) {
+		l->show_hex = true;
+		l->hex_w = t->cols;
+	} else {
+		l->show_detail = true;
+		l->detail_w = t->cols;
+	}
+}
+
+static int list_h(const struct tui *t)
+{
+	struct tui_layout l;
+
+	tui_layout(t, &l);
+	return l.list_h;
+}
+
+static int pane_h(const struct tui *t)
+{
+	struct tui_layout l;
+
+	tui_layout(t, &l);
+	return l.pane_h > 0 ? l.pane_h : 1;
+}
+
+const struct tui_row *tui_selected(const struct tui *t)
+{
+	int sel = t->vs[t->view].sel;
+
+	return sel >= 0 && sel < t->nrows ? &t->rows[sel] : NULL;
+}
+
+static bool pos_eq(const struct tui_pos *a, const struct tui_pos *b)
+{
+	return a->a == b->a && a->b == b->b;
+}
+
+static void load_panes(struct tui *t)
+{
+	const struct tui_row *r = tui_selected(t);
+	char *cause = NULL;
+
+	t->panes_stale = false;
+	t->detail_top = t->hex_top = 0;
+	if (r == NULL) {
+		tui_text_clear(&t->detail);
+		tui_blobs_clear(&t->blobs);
+		tui_text_add(&t->detail, "no %s in this run%s", tui_view_name(t->view),
+		    tui_model_filter(t->m, t->view) ? " under the filter" : "");
+		return;
+	}
+	if (tui_model_detail(t->m, t->view, &r->pos, &t->detail, &cause) < 0)
+		model_err(t, cause);
+	cause = NULL;
+	if (tui_model_bytes(t->m, t->view, &r->pos, &t->blobs, &cause) < 0)
+		model_err(t, cause);
+}
+
+/* The selection moved: the panes follow it if they are open. */
+static int selection_moved(struct tui *t)
+{
+	t->panes_stale = true;
+	if (t->detail_open) {
+		load_panes(t);
+		return TUI_DRAW_LIST | TUI_DRAW_PANES | TUI_DRAW_STATUS;
+	}
+	return TUI_DRAW_LIST | TUI_DRAW_STATUS;
+}
+
+/*
+ * Read the screenful starting at the view's top row. Near the end there may
+ * be fewer rows than lines: the window then slides back so the screen stays
+ * full, as less does at the end of a file.
+ */
+static void reload(struct tui *t)
+{
+	struct tui_vstate *vs = &t->vs[t->view];
+	int h = list_h(t), n, k;
+	char *cause = NULL;
+
+	if (t->caprows < h) {
+		t->rows = xreallocarray(t->rows, (size_t)h, sizeof(*t->rows));
+		t->caprows = h;
+	}
+	n = tui_model_fetch(t->m, t->view, vs->from_start ? NULL : &vs->top, 1, t->rows, h, &cause);
+	if (n < 0) {
+		model_err(t, cause);
+		t->nrows = 0;
+		vs->sel = 0;
+		return;
+	}
+	if (n < h && !vs->from_start) {
+		struct tui_row *before = xreallocarray(NULL, (size_t)(h - n), sizeof(*before));
+		struct tui_pos p = n ? t->rows[0].pos : vs->top;
+
+		k = tui_model_fetch(t->m, t->view, &p, -1, before, h - n, &cause);
+		if (k < 0) {
+			model_err(t, cause);
+			k = 0;
+		}
+		if (k > 0) {
+			memmove(t->rows + k, t->rows, (size_t)n * sizeof(*t->rows));
+			memcpy(t->rows, before, (size_t)k * sizeof(*t->rows));
+			vs->sel += k;
+			n += k;
+		}
+		free(before);
+	}
+	t->nrows = n;
+	if (n > 0) {
+		vs->top = t->rows[0].pos;
+		vs->from_start = false;
+	}
+	if (vs->sel >= n)
+		vs->sel = n - 1;
+	if (vs->sel < 0)
+		vs->sel = 0;
+}
+
+/* The key of the row after the last on screen; false at the end. */
+static bool row_after_last(struct tui *t, struct tui_pos *out)
+{
+	struct tui_row r[2];
+	char *cause = NULL;
+	int n;
+
+	if (t->nrows == 0)
+		return false;
+	n = tui_model_fetch(t->m, t->view, &t->rows[t->nrows - 1].pos, 1, r, 2, &cause);
+	if (n < 0)
+		model_err(t, cause);
+	if (n < 2)
+		return false;
+	*out = r[1].pos;
+	return true;
+}
+
+static int move_down(struct tui *t, int count)
+{
+	struct tui_vstate *vs = &t->vs[t->view];
+	int moved = 0;
+
+	while (count-- > 0) {
+		struct tui_pos next;
+
+		if (vs->sel + 1 < t->nrows) {
+			vs->sel++;
+			moved++;
+			continue;
+		}
+		if (!row_after_last(t, &next))
+			break;
+		vs->top = t->nrows > 1 ? t->rows[1].pos : next;
+		reload(t);
+		vs->sel = t->nrows - 1;
+		moved++;
+	}
+	return moved ? selection_moved(t) : TUI_DRAW_STATUS;
+}
+
+static int move_up(struct tui *t, int count)
+{
+	struct tui_vstate *vs = &t->vs[t->view];
+	int moved = 0;
+
+	while (count-- > 0) {
+		struct tui_row r;
+		char *cause = NULL;
+		int n;
+
+		if (vs->sel > 0) {
+			vs->sel--;
+			moved++;
+			continue;
+		}
+		if (t->nrows == 0)
+			break;
+		n = tui_model_fetch(t->m, t->view, &t->rows[0].pos, -1, &r, 1, &cause);
+		if (n < 0)
+			model_err(t, cause);
+		if (n < 1)
+			break;
+		vs->top = r.pos;
+		reload(t);
+		vs->sel = 0;
+		moved++;
+	}
+	return moved ? selection_moved(t) : TUI_DRAW_STATUS;
+}
+
+static int page_down(struct tui *t)
+{
+	struct tui_vstate *vs = &t->vs[t->view];
+	struct tui_pos next;
+
+	if (t->nrows == 0)
+		return TUI_DRAW_STATUS;
+	if (!row_after_last(t, &next)) {
+		if (vs->sel == t->nrows - 1)
+			return TUI_DRAW_STATUS;
+		vs->sel = t->nrows - 1;
+		return selection_moved(t);
+	}
+	vs->top = next;
+	reload(t);
+	return selection_moved(t);
+}
+
+static int page_up(struct tui *t)
+{
+	struct tui_vstate *vs = &t->vs[t->view];
+	int h = list_h(t), n;
+	struct tui_row *r;
+	char *cause = NULL;
+
+	if (t->nrows == 0)
+		return TUI_DRAW_STATUS;
+	r = xreallocarray(NULL, (size_t)h, sizeof(*r));
+	n = tui_model_fetch(t->m, t->view, &t->rows[0].pos, -1, r, h, &cause);
+	if (n < 0)
+		model_err(t, cause);
+	if (n > 0) {
+		vs->top = r[0].pos;
+		reload(t);
+	} else if (vs->sel > 0) {
+		vs->sel = 0;
+	} else {
+		free(r);
+		return TUI_DRAW_STATUS;
+	}
+	free(r);
+	return selection_moved(t);
+}
+
+static int go_first(struct tui *t)
+{
+	struct tui_vstate *vs = &t->vs[t->view];
+
+	vs->from_start = true;
+	vs->sel = 0;
+	reload(t);
+	return selection_moved(t);
+}
+
+static int go_last(struct tui *t)
+{
+	struct tui_vstate *vs = &t->vs[t->view];
+	int h = list_h(t), n;
+	char *cause = NULL;
+
+	n = tui_model_fetch(t->m, t->view, NULL, -1, t->rows, h, &cause);
+	if (n < 0) {
+		model_err(t, cause);
+		return TUI_DRAW_STATUS;
+	}
+	if (n == 0)
+		return TUI_DRAW_STATUS;
+	vs->top = t->rows[0].pos;
+	vs->from_start = false;
+	reload(t);
+	vs->sel = t->nrows - 1;
+	return selection_moved(t);
+}
+
+/* Select the row at p, with a third of a screen of context above it. */
+static int go_pos(struct tui *t, const struct tui_pos *p)
+{
+	struct tui_vstate *vs = &t->vs[t->view];
+	int h = list_h(t), ctx = h / 3, n;
+	struct tui_row *r = xreallocarray(NULL, (size_t)(ctx > 0 ? ctx : 1), sizeof(*r));
+	char *cause = NULL;
+
+	n = ctx > 0 ? tui_model_fetch(t->m, t->view, p, -1, r, ctx, &cause) : 0;
+	if (n < 0) {
+		model_err(t, cause);
+		n = 0;
+	}
+	vs->top = n > 0 ? r[0].pos : *p;
+	vs->from_start = false;
+	free(r);
+	reload(t);
+	vs->sel = 0;
+	for (int i = 0; i < t->nrows; i++)
+		if (pos_eq(&t->rows[i].pos, p))
+			vs->sel = i;
+	return selection_moved(t);
+}
+
+static int set_view(struct tui *t, enum tui_view v)
+{
+	t->view = v;
+	t->hscroll = 0;
+	reload(t);
+	selection_moved(t);
+	return TUI_DRAW_ALL;
+}
+
+/* ---- scrolling the focused text pane ---- */
+
+static size_t pane_lines(const struct tui *t)
+{
+	return t->focus == TUI_FOCUS_HEX ? tui_hex_lines(&t->blobs) : t->detail.n;
+}
+
+static int pane_scroll(struct tui *t, long delta, int to)
+{
+	size_t *top = t->focus == TUI_FOCUS_HEX ? &t->hex_top : &t->detail_top;
+	size_t n = pane_lines(t), h = (size_t)pane_h(t), max = n > h ? n - h : 0;
+	size_t old = *top;
+
+	if (to < 0)
+		*top = 0;
+	else if (to > 0)
+		*top = max;
+	else if (delta < 0)
+		*top = (size_t)-delta > *top ? 0 : *top - (size_t)-delta;
+	else
+		*top = *top + (size_t)delta > max ? max : *top + (size_t)delta;
+	return *top != old ? TUI_DRAW_PANES : TUI_DRAW_NONE;
+}
+
+static int help_scroll(struct tui *t, long delta, int to)
+{
+	size_t h = t->lines > 2 ? (size_t)t->lines - 2 : 1, n = t->helptext.n, max = n > h ? n - h : 0;
+
+	if (to < 0)
+		t->help_top = 0;
+	else if (to > 0)
+		t->help_top = max;
+	else if (delta < 0)
+		t->help_top = (size_t)-delta > t->help_top ? 0 : t->help_top - (size_t)-delta;
+	else
+		t->help_top = t->help_top + (size_t)delta > max ? max : t->help_top + (size_t)delta;
+	return TUI_DRAW_ALL;
+}
+
+/* ---- key handlers: each returns what to redraw ---- */
+
+static int k_down(struct tui *t, int key)
+{
+	(void)key;
+	if (t->focus != TUI_FOCUS_LIST)
+		return pane_scroll(t, 1, 0);
+	return move_down(t, 1);
+}
+
+static int k_up(struct tui *t, int key)
+{
+	(void)key;
+	if (t->focus != TUI_FOCUS_LIST)
+		return pane_scroll(t, -1, 0);
+	return move_up(t, 1);
+}
+
+static int k_pgdn(struct tui *t, int key)
+{
+	(void)key;
+	if (t->focus != TUI_FOCUS_LIST)
+		return pane_scroll(t, pane_h(t), 0);
+	return page_down(t);
+}
+
+static int k_pgup(struct tui *t, int key)
+{
+	(void)key;
+	if (t->focus != TUI_FOCUS_LIST)
+		return pane_scroll(t, -(long)pane_h(t), 0);
+	return page_up(t);
+}
+
+static int k_half_down(struct tui *t, int key)
+{
+	(void)key;
+	if (t->focus != TUI_FOCUS_LIST)
+		return pane_scroll(t, pane_h(t) / 2 + 1, 0);
+	return move_down(t, list_h(t) / 2 + 1);
+}
+
+static int k_half_up(struct tui *t, int key)
+{
+	(void)key;
+	if (t->focus != TUI_FOCUS_LIST)
+		return pane_scroll(t, -(long)(pane_h(t) / 2 + 1), 0);
+	return move_up(t, list_h(t) / 2 + 1);
+}
+
+static int k_first(struct tui *t, int key)
+{
+	(void)key;
+	if (t->focus != TUI_FOCUS_LIST)
+		return pane_scroll(t, 0, -1);
+	return go_first(t);
+}
+
+static int k_last(struct tui *t, int key)
+{
+	(void)key;
+	if (t->focus != TUI_FOCUS_LIST)
+		return pane_scroll(t, 0, 1);
+	return go_last(t);
+}
+
+static int k_left(struct tui *t, int key)
+{
+	(void)key;
+	if (t->hscroll == 0)
+		return TUI_DRAW_NONE;
+	t->hscroll = t->hscroll > HSCROLL_STEP ? t->hscroll - HSCROLL_STEP : 0;
+	return TUI_DRAW_LIST | TUI_DRAW_TITLE;
+}
+
+static int k_right(struct tui *t, int key)
+{
+	(void)key;
+	if (t->hscroll + HSCROLL_STEP < TUI_ROW_TEXT)
+		t->hscroll += HSCROLL_STEP;
+	return TUI_DRAW_LIST | TUI_DRAW_TITLE;
+}
+
+static int k_prompt(struct tui *t, int key)
+{
+	t->prompt = key;
+	t->ilen = 0;
+	t->input[0] = '\0';
+	return TUI_DRAW_STATUS;
+}
+
+static int do_search(struct tui *t, int dir)
+{
+	const struct tui_row *r = tui_selected(t);
+	struct tui_pos p;
+	char *cause = NULL;
+	int found;
+
+	if (t->search[0] == '\0') {
+		set_msg(t, true, "no previous search");
+		return TUI_DRAW_STATUS;
+	}
+	found = tui_model_search(t->m, t->view, r ? &r->pos : NULL, dir, t->search, &p, &cause);
+	if (found < 0) {
+		model_err(t, cause);
+		return TUI_DRAW_STATUS;
+	}
+	if (found == 0) {
+		set_msg(t, true, "pattern not found %s: %s", dir > 0 ? "below" : "above", t->search);
+		return TUI_DRAW_STATUS;
+	}
+	return go_pos(t, &p);
+}
+
+static int k_next_match(struct tui *t, int key)
+{
+	return do_search(t, key == 'n' ? t->search_dir : -t->search_dir);
+}
+
+/* Event number of the selection, for jumps between views. */
+static int64_t current_event(const struct tui *t, int dir)
+{
+	const struct tui_row *r = tui_selected(t);
+
+	if (r == NULL)
+		return dir > 0 ? INT64_MIN : INT64_MAX;
+	return r->event;
+}
+
+static int goto_event(struct tui *t, int64_t event)
+{
+	struct tui_pos p;
+	char *cause = NULL;
+	int found = tui_model_goto_event(t->m, t->view, event, &p, &cause);
+	int flags;
+
+	if (found < 0) {
+		model_err(t, cause);
+		return TUI_DRAW_STATUS;
+	}
+	if (found == 0) {
+		set_msg(t, true, "no %s at or after event %" PRId64 "%s", tui_view_name(t->view), event,
+		    tui_model_filter(t->m, t->view) ? " under the filter" : "");
+		return TUI_DRAW_STATUS;
+	}
+	flags = go_pos(t, &p);
+	if (tui_selected(t) && tui_selected(t)->event != event && t->msg[0] == '\0')
+		set_msg(t, false, "event %" PRId64 " is not in this list; at event %" PRId64, event,
+		    tui_selected(t)->event);
+	return flags;
+}
+
+/* v V d D: the next/previous violation or divergence. */
+static int k_flagged(struct tui *t, int key)
+{
+	enum tui_view which = key == 'v' || key == 'V' ? TUI_VIEW_VIOLATIONS : TUI_VIEW_DIVERGENCES;
+	int dir = key == 'v' || key == 'd' ? 1 : -1;
+	const char *what = which == TUI_VIEW_VIOLATIONS ? "violation" : "divergence";
+	int64_t event, id;
+	char *cause = NULL;
+	int found, flags;
+
+	if (t->view == which) {
+		/* in its own list it is just the next row */
+		const struct tui_row *before = tui_selected(t);
+		struct tui_pos was = before ? before->pos : (struct tui_pos){ 0, 0 };
+
+		flags = dir > 0 ? move_down(t, 1) : move_up(t, 1);
+		if (before == NULL || (tui_selected(t) && pos_eq(&tui_selected(t)->pos, &was)))
+			set_msg(t, true, "no %s %s", dir > 0 ? "further" : "earlier", what);
+		return flags | TUI_DRAW_STATUS;
+	}
+	found = tui_model_next_flagged(t->m, which, current_event(t, dir), dir, &event, &id, &cause);
+	if (found < 0) {
+		model_err(t, cause);
+		return TUI_DRAW_STATUS;
+	}
+	if (found == 0) {
+		set_msg(t, true, "no %s %s", dir > 0 ? "further" : "earlier", what);
+		return TUI_DRAW_STATUS;
+	}
+	flags = 0;
+	if (t->view != TUI_VIEW_EVENTS)
+		flags = set_view(t, TUI_VIEW_EVENTS);
+	flags |= goto_event(t, event);
+	if (t->msg[0] == '\0')
+		set_msg(t, false, "%s %" PRId64 " at event %" PRId64, what, id, event);
+	return flags | TUI_DRAW_STATUS;
+}
+
+static int k_enter(struct tui *t, int key)
+{
+	(void)key;
+	if (t->focus != TUI_FOCUS_LIST) {
+		t->focus = TUI_FOCUS_LIST;
+		return TUI_DRAW_ALL;
+	}
+	t->detail_open = !t->detail_open;
+	if (t->detail_open) {
+		t->focus = TUI_FOCUS_DETAIL;
+		if (t->panes_stale || t->detail.n == 0)
+			load_panes(t);
+	}
+	/* the list's height changed: keep the selection on screen */
+	reload(t);
+	return TUI_DRAW_ALL;
+}
+
+static int k_pane(struct tui *t, int key)
+{
+	(void)key;
+	if (!t->detail_open) {
+		t->detail_open = true;
+		t->focus = TUI_FOCUS_DETAIL;
+		if (t->panes_stale || t->detail.n == 0)
+			load_panes(t);
+		reload(t);
+		return TUI_DRAW_ALL;
+	}
+	t->focus = t->focus == TUI_FOCUS_LIST ? TUI_FOCUS_DETAIL : t->focus == TUI_FOCUS_DETAIL ? TUI_FOCUS_HEX :
+	    TUI_FOCUS_LIST;
+	return TUI_DRAW_ALL;
+}
+
+static int k_close(struct tui *t, int key)
+{
+	(void)key;
+	if (!t->detail_open)
+		return TUI_DRAW_NONE;
+	t->detail_open = false;
+	t->focus = TUI_FOCUS_LIST;
+	reload(t);
+	return TUI_DRAW_ALL;
+}
+
+static int k_view(struct tui *t, int key)
+{
+	enum tui_view v;
+
+	if (key >= '1' && key < '1' + TUI_VIEW_COUNT)
+		v = (enum tui_view)(key - '1');
+	else if (key == TUI_KEY_TAB)
+		v = (enum tui_view)((t->view + 1) % TUI_VIEW_COUNT);
+	else
+		v = (enum tui_view)((t->view + TUI_VIEW_COUNT - 1) % TUI_VIEW_COUNT);
+	return set_view(t, v);
+}
+
+static int k_help(struct tui *t, int key)
+{
+	(void)key;
+	t->help = true;
+	t->help_top = 0;
+	return TUI_DRAW_ALL;
+}
+
+static int k_redraw(struct tui *t, int key)
+{
+	(void)key;
+	return TUI_DRAW_ALL | TUI_DRAW_CLEAR;
+}
+
+static int k_quit(struct tui *t, int key)
+{
+	(void)t;
+	(void)key;
+	return TUI_QUIT;
+}
+
+const struct tui_binding tui_bindings[] = {
+	{ 'j', "j", k_down, "next row (in a pane: scroll down)" },
+	{ TUI_KEY_DOWN, "Down", k_down, NULL },
+	{ TUI_CTRL('n'), "^N", k_down, NULL },
+	{ TUI_CTRL('e'), "^E", k_down, NULL },
+	{ 'k', "k", k_up, "previous row (in a pane: scroll up)" },
+	{ TUI_KEY_UP, "Up", k_up, NULL },
+	{ TUI_CTRL('p'), "^P", k_up, NULL },
+	{ TUI_CTRL('y'), "^Y", k_up, NULL },
+	{ ' ', "Space", k_pgdn, "next page" },
+	{ TUI_KEY_PGDN, "PgDn", k_pgdn, NULL },
+	{ TUI_CTRL('f'), "^F", k_pgdn, NULL },
+	{ 'b', "b", k_pgup, "previous page" },
+	{ TUI_KEY_PGUP, "PgUp", k_pgup, NULL },
+	{ TUI_CTRL('b'), "^B", k_pgup, NULL },
+	{ TUI_CTRL('d'), "^D", k_half_down, "half a page down" },
+	{ TUI_CTRL('u'), "^U", k_half_up, "half a page up" },
+	{ 'g', "g", k_first, "first row" },
+	{ '<', "<", k_first, NULL },
+	{ TUI_KEY_HOME, "Home", k_first, NULL },
+	{ 'G', "G", k_last, "last row" },
+	{ '>', ">", k_last, NULL },
+	{ TUI_KEY_END, "End", k_last, NULL },
+	{ TUI_KEY_LEFT, "Left", k_left, "scroll the list left / right" },
+	{ TUI_KEY_RIGHT, "Right", k_right, NULL },
+	{ '/', "/", k_prompt, "search forward (kind, register, value; type, fields...)" },
+	{ '?', "?", k_prompt, "search backward" },
+	{ 'n', "n", k_next_match, "repeat the search" },
+	{ 'N', "N", k_next_match, "repeat the search in the other direction" },
+	{ ':', ":N", k_prompt, "go to event N (in any list: its first row at or after event N)" },
+	{ 'f', "f", k_prompt, "filter the list (kind or register glob, queue number, type...; empty: off)" },
+	{ 'v', "v", k_flagged, "next event with a violation (in the violations list: next row)" },
+	{ 'V', "V", k_flagged, "previous violation" },
+	{ 'd', "d", k_flagged, "next event with a divergence (in the divergences list: next row)" },
+	{ 'D', "D", k_flagged, "previous divergence" },
+	{ TUI_KEY_ENTER, "Enter", k_enter, "open/close the detail and hex panes (in a pane: back to the list)" },
+	{ 'w', "w", k_pane, "focus the next pane: list, detail, hex" },
+	{ TUI_KEY_ESC, "Esc", k_close, "close the panes" },
+	{ 'c', "c", k_close, NULL },
+	{ TUI_KEY_TAB, "Tab", k_view, "next list: events, transactions, violations, divergences" },
+	{ TUI_KEY_BTAB, "S-Tab", k_view, "previous list" },
+	{ '1', "1", k_view, "events" },
+	{ '2', "2", k_view, "transactions" },
+	{ '3', "3", k_view, "violations" },
+	{ '4', "4", k_view, "divergences" },
+	{ 'h', "h", k_help, "this help" },
+	{ TUI_KEY_F1, "F1", k_help, NULL },
+	{ TUI_CTRL('l'), "^L", k_redraw, "repaint the screen" },
+	{ 'q', "q", k_quit, "quit" },
+};
+const size_t tui_nbindings = sizeof(tui_bindings) / sizeof(tui_bindings[0]);
+
+/* ---- the prompt line: / ? : f ---- */
+
+static int prompt_done(struct tui *t)
+{
+	int key = t->prompt;
+	char *end;
+	unsigned long long n;
+	char *cause = NULL;
+
+	t->prompt = 0;
+	switch (key) {
+	case '/':
+	case '?':
+		if (t->ilen > 0)
+			snprintf(t->search, sizeof(t->search), "%s", t->input);
+		t->search_dir = key == '/' ? 1 : -1;
+		return do_search(t, t->search_dir) | TUI_DRAW_STATUS;
+	case ':':
+		if (t->ilen == 0)
+			return TUI_DRAW_STATUS;
+		n = strtoull(t->input, &end, 0);
+		if (end == t->input || *end != '\0' || n > INT64_MAX || t->input[0] == '-') {
+			set_msg(t, true, "not an event number: %s", t->input);
+			return TUI_DRAW_STATUS;
+		}
+		return goto_event(t, (int64_t)n) | TUI_DRAW_STATUS;
+	case 'f': {
+		int64_t c;
+
+		tui_model_set_filter(t->m, t->view, t->input);
+		t->vs[t->view].from_start = true;
+		t->vs[t->view].sel = 0;
+		reload(t);
+		c = tui_model_count(t->m, t->view, &cause);
+		if (c < 0)
+			model_err(t, cause);
+		else if (t->ilen == 0)
+			set_msg(t, false, "filter off: %" PRId64 " %s", c, tui_view_name(t->view));
+		else
+			set_msg(t, c == 0, "filter %s: %" PRId64 " %s", t->input, c, tui_view_name(t->view));
+		selection_moved(t);
+		return TUI_DRAW_ALL;
+	}
+	default:
+		return TUI_DRAW_STATUS;
+	}
+}
+
+static int prompt_key(struct tui *t, int key)
+{
+	if (key == TUI_KEY_ENTER || key == '\r')
+		return prompt_done(t);
+	if (key == TUI_KEY_ESC || key == TUI_CTRL('g') || key == TUI_CTRL('c')) {
+		t->prompt = 0;
+		return TUI_DRAW_STATUS;
+	}
+	if (key == TUI_KEY_BACKSPACE || key == 127 || key == TUI_CTRL('h')) {
+		if (t->ilen == 0)
+			t->prompt = 0;	/* as in less: backspace on an empty prompt leaves it */
+		else
+			t->input[--t->ilen] = '\0';
+		return TUI_DRAW_STATUS;
+	}
+	if (key == TUI_CTRL('u')) {
+		t->ilen = 0;
+		t->input[0] = '\0';
+		return TUI_DRAW_STATUS;
+	}
+	if (key >= 0x20 && key < 0x7f && t->ilen + 1 < sizeof(t->input)) {
+		t->input[t->ilen++] = (char)key;
+		t->input[t->ilen] = '\0';
+	}
+	return TUI_DRAW_STATUS;
+}
+
+static void build_help(struct tui *t)
+{
+	tui_text_clear(&t->helptext);
+	tui_text_add(&t->helptext, "virtio-replay browse: keys (q, h or Esc to leave this help)");
+	tui_text_add(&t->helptext, "%s", "");
+	for (size_t i = 0; i < tui_nbindings; i++) {
+		char keys[64];
+		size_t j = i + 1;
+		int n = snprintf(keys, sizeof(keys), "%s", tui_bindings[i].label);
+
+		if (tui_bindings[i].help == NULL)
+			continue;
+		for (; j < tui_nbindings && tui_bindings[j].help == NULL; j++)
+			if (n > 0 && (size_t)n < sizeof(keys))
+				n += snprintf(keys + n, sizeof(keys) - (size_t)n, " %s", tui_bindings[j].label);
+		tui_text_add(&t->helptext, "  %-22s %s", keys, tui_bindings[i].help);
+	}
+	tui_text_add(&t->helptext, "%s", "");
+	tui_text_add(&t->helptext, "Marks in the first column: V violation, D divergence, * both at that event.");
+	tui_text_add(&t->helptext, "In the events list, a '!' before RECORDED: the model read a different value.");
+	tui_text_add(&t->helptext, "Searches are case-insensitive substrings; filters are globs (* ? [..]).");
+}
+
+static int help_key(struct tui *t, int key)
+{
+	switch (key) {
+	case 'j': case TUI_KEY_DOWN: case TUI_KEY_ENTER:
+		return help_scroll(t, 1, 0);
+	case 'k': case TUI_KEY_UP:
+		return help_scroll(t, -1, 0);
+	case ' ': case TUI_KEY_PGDN: case TUI_CTRL('f'):
+		return help_scroll(t, t->lines > 3 ? t->lines - 3 : 1, 0);
+	case 'b': case TUI_KEY_PGUP: case TUI_CTRL('b'):
+		return help_scroll(t, -(t->lines > 3 ? t->lines - 3 : 1), 0);
+	case 'g': case TUI_KEY_HOME:
+		return help_scroll(t, 0, -1);
+	case 'G': case TUI_KEY_END:
+		return help_scroll(t, 0, 1);
+	case TUI_CTRL('l'):
+		return TUI_DRAW_ALL | TUI_DRAW_CLEAR;
+	default:
+		t->help = false;
+		return TUI_DRAW_ALL;
+	}
+}
+
+int tui_key(struct tui *t, int key)
+{
+	t->msg[0] = '\0';
+	t->msg_err = false;
+	if (t->prompt)
+		return prompt_key(t, key);
+	if (t->help)
+		return help_key(t, key);
+	for (size_t i = 0; i < tui_nbindings; i++)
+		if (tui_bindings[i].key == key)
+			return tui_bindings[i].fn(t, key) | TUI_DRAW_STATUS;
+	set_msg(t, true, "unknown key (h for help)");
+	return TUI_DRAW_STATUS;
+}
+
+int tui_resize(struct tui *t, int lines, int cols)
+{
+	t->lines = lines > 1 ? lines : 1;
+	t->cols = cols > 1 ? cols : 1;
+	reload(t);
+	return TUI_DRAW_ALL | TUI_DRAW_CLEAR;
+}
+
+void tui_title(const struct tui *t, char *buf, size_t n)
+{
+	const struct tui_run *r = tui_model_run(t->m);
+	size_t k;
+
+	k = (size_t)snprintf(buf, n, "run %" PRId64 " %s/%s %s%s  %" PRId64 " events %" PRId64 " txns %" PRId64
+	    " viol %" PRId64 " div  %s  |", r->id, r->device, r->layout, r->outcome, r->complete ? "" : " (incomplete)",
+	    r->events, r->transactions, r->violations, r->divergences, r->trace);
+	for (int v = 0; v < TUI_VIEW_COUNT && k < n; v++)
+		k += (size_t)snprintf(buf + k, n - k, v == (int)t->view ? " [%d %s]" : "  %d %s ", v + 1, tui_view_name(v));
+}
+
+void tui_status(struct tui *t, char *buf, size_t n)
+{
+	const struct tui_row *r = tui_selected(t);
+	const char *f = tui_model_filter(t->m, t->view);
+	static const char *const focus[] = { "list", "detail", "hex" };
+	char *cause = NULL;
+	int64_t count;
+
+	if (t->prompt) {
+		snprintf(buf, n, "%s%s", t->prompt == 'f' ? "filter: " : t->prompt == ':' ? ":" :
+		    t->prompt == '/' ? "/" : "?", t->input);
+		return;
+	}
+	if (t->msg[0]) {
+		snprintf(buf, n, "%s", t->msg);
+		return;
+	}
+	count = tui_model_count(t->m, t->view, &cause);
+	if (count < 0) {
+		snprintf(buf, n, "%s", cause ? cause : "database error");
+		free(cause);
+		return;
+	}
+	if (r == NULL)
+		snprintf(buf, n, "%s: none%s%s%s  (h help, q quit)", tui_view_name(t->view), f ? " [filter " : "",
+		    f ? f : "", f ? "]" : "");
+	else if (t->view == TUI_VIEW_EVENTS)
+		snprintf(buf, n, "event %" PRId64 "%s  [%" PRId64 " rows%s%s%s]  focus %s  (h help, q quit)", r->pos.a,
+		    r->pos.b ? "+" : "", count, f ? ", filter " : "", f ? f : "", "", focus[t->focus]);
+	else
+		snprintf(buf, n, "%s %" PRId64 ", event %" PRId64 "  [%" PRId64 " rows%s%s%s]  focus %s  (h help, q quit)",
+		    tui_view_name(t->view), r->pos.a, r->event, count, f ? ", filter " : "", f ? f : "", "",
+		    focus[t->focus]);
+}
+
+struct tui *tui_new(struct tui_model *m, int lines, int cols)
+{
+	struct tui *t = xcalloc(1, sizeof(*t));
+
+	t->m = m;
+	t->search_dir = 1;
+	for (int v = 0; v < TUI_VIEW_COUNT; v++)
+		t->vs[v].from_start = true;
+	build_help(t);
+	tui_resize(t, lines, cols);
+	t->panes_stale = true;
+	return t;
+}
+
+void tui_free(struct tui *t)
+{
+	if (t == NULL)
+		return;
+	tui_model_free(t->m);
+	tui_text_clear(&t->detail);
+	tui_text_clear(&t->helptext);
+	tui_blobs_clear(&t->blobs);
+	free(t->rows);
+	free(t);
+}
