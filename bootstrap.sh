@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake pkg-config libzstd-dev zstd libsqlite3-dev sqlite3 \
-libncurses-dev libpcap-dev libcriterion-dev tmux"
+libncurses-dev libpcap-dev libcriterion-dev tmux bc time"
 
 missing=""
 for p in $PKGS; do

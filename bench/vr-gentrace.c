@@ -193,7 +193,8 @@ int main(int argc, char **argv)
 		else
 			break;
 	}
-	if (i != argc - 1) {
+	/* An option where OUT belongs (say --help) must not become a 370 MB file named "--help". */
+	if (i != argc - 1 || argv[i][0] == '-') {
 		fprintf(stderr, "usage: vr-gentrace [--events N] [--seed S] OUT.vrb|OUT.vrt\n"
 		    "       vr-gentrace --read TRACE\n"
 		    "       vr-gentrace --frames TRACE.vrb OUT.zst\n");

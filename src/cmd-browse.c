@@ -1,4 +1,5 @@
 /* cmd-browse.c -- browse a replay database in the terminal (list, detail and hex panes) */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static int cmd_browse_exec(int argc, char **argv)
 	unsigned long long run = 0;
 	struct tui_model *m;
 	char *cause = NULL;
+	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--run") == 0) {
@@ -54,7 +56,9 @@ static int cmd_browse_exec(int argc, char **argv)
 		tui_model_free(m);
 		return cmd_fail(EXIT_BADINPUT, "browse needs a terminal");
 	}
-	if (tui_crt_run(m, &cause) < 0)
+	rc = tui_crt_run(m, &cause);
+	if (rc < 0)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
-	return EXIT_OK;
+	/* interrupted: the shell's convention, as replay does */
+	return rc > 0 ? 128 + rc : EXIT_OK;
 }

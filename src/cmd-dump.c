@@ -128,7 +128,8 @@ const struct cmd_entry cmd_dump_entry = {
 	    "                cfg bar cfg-read cfg-write bar-read bar-write mem dma irq input\n"
 	    "                checkpoint mark time\n"
 	    "\n"
-	    "The header is always printed, so the output is itself a valid .vrt trace.\n"
+	    "TRACE \"-\" reads standard input. The header is always printed, so the output\n"
+	    "is itself a valid .vrt trace.\n"
 	    "On a damaged trace everything before the damage is printed, then the error\n"
 	    "goes to standard error and the exit status is 2.\n",
 	.exec = cmd_dump_exec,

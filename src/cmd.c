@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <errno.h>
 
 #include "cmd.h"
@@ -91,12 +92,25 @@ int cmd_wants_help(const struct cmd_entry *e, int argc, char **argv)
 
 int cmd_parse_u64(const char *s, unsigned long long *out)
 {
+	const char *digits;
 	char *end;
+	int base = 10;
 
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+	if (s == NULL)
 		return -1;
+	/* Decimal or 0x hex only: a leading zero does not mean octal ("--from 010" is ten). */
+	digits = s;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		digits = s + 2;
+		base = 16;
+	}
+	if (*digits == '\0')
+		return -1;
+	for (const char *p = digits; *p != '\0'; p++)
+		if (!(base == 16 ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p)))
+			return -1;
 	errno = 0;
-	*out = strtoull(s, &end, 0);
+	*out = strtoull(digits, &end, base);
 	if (errno != 0 || *end != '\0')
 		return -1;
 	return 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -466,4 +467,41 @@ Test(trace_bin, chunk_is_one_frame)
 
 	add_empty_frame = 1;
 	expect_raw_error(mark, sizeof mark, 1, 0, "chunk is not exactly one zstd frame");
+}
+
+Test(trace_bin, writer_killed_midway)
+{
+	pid_t pid;
+	int st, status;
+	char *cause = NULL;
+	uint64_t got;
+
+	for (size_t i = 0; i < sizeof payload; i++)
+		payload[i] = (uint8_t)(i * 131 + (i >> 7));
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		struct trace_header h;
+		struct trace_event ev;
+		struct trace_writer *w;
+
+		header(&h);
+		w = trace_writer_open(path, TRACE_FMT_BINARY, 1, &h, &cause);
+		if (w == NULL)
+			_exit(3);
+		for (uint64_t i = 0; i < 5000; i++) {	/* about 5 MB: several chunks */
+			make_event(i, &ev);
+			if (trace_write(w, &ev, &cause) != 0)
+				_exit(3);
+		}
+		_exit(0);	/* no close, no stdio flush: like a kill */
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	got = read_all(path, &status, &cause);
+	cr_assert_eq(status, -1);
+	cr_assert_gt(got, 2000, "only %llu events survived", (unsigned long long)got);
+	cr_assert_lt(got, 5000);
+	cr_assert_not_null(strstr(cause, "no index or footer after the last chunk"), "%s", cause);
+	free(cause);
 }

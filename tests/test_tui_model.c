@@ -249,6 +249,14 @@ Test(tui_model, sample_run_rows_in_every_view)
 	cr_expect(strstr(rows[0].text, "0x3") != NULL);
 	cr_expect(strstr(rows[0].text, "0x9") != NULL);
 
+	struct tui_pos found;
+	cr_expect_eq(tui_model_search(m, TUI_VIEW_TXNS, NULL, 1, "SECTOR=2048", &found, &cause), 1);
+	cr_expect_eq(found.a, 1);
+	cr_expect_eq(tui_model_search(m, TUI_VIEW_TXNS, &found, 1, "sector", &found, &cause), 0);
+	cr_expect_eq(tui_model_search(m, TUI_VIEW_VIOLATIONS, NULL, 1, "loops to", &found, &cause), 1);
+	cr_expect_eq(tui_model_search(m, TUI_VIEW_DIVERGENCES, NULL, -1, "expected 03", &found, &cause), 1);
+	cr_expect_eq(tui_model_search(m, TUI_VIEW_DIVERGENCES, NULL, 1, "expected 04", &found, &cause), 0);
+
 	/* the read at event 2 produced 0x0b where 0x0f was recorded */
 	struct tui_pos p = { 2, 0 };
 	n = tui_model_fetch(m, TUI_VIEW_EVENTS, &p, 1, rows, 1, &cause);
@@ -391,6 +399,15 @@ Test(tui_model, detail_and_bytes)
 	cr_assert_eq(tui_model_bytes(m, TUI_VIEW_EVENTS, &p, &b, &cause), 0);
 	cr_assert_eq(b.n, 1);
 	cr_expect_eq(b.v[0].len, 8);
+
+	/* at the divergence's event, the expected and produced bytes */
+	p.a = 5;
+	cr_assert_eq(tui_model_bytes(m, TUI_VIEW_EVENTS, &p, &b, &cause), 0);
+	cr_assert_eq(b.n, 2);
+	cr_expect_str_eq(b.v[0].title, "divergence #1 expected (4 bytes)");
+	cr_expect_str_eq(b.v[1].title, "divergence #1 produced (4 bytes)");
+	tui_hex_line(&b, 3, line);
+	cr_expect_str_eq(line, "00000000  01 02 09 04                                       |....|");
 
 	p.a = 1;
 	cr_assert_eq(tui_model_detail(m, TUI_VIEW_VIOLATIONS, &p, &t, &cause), 0);
@@ -574,6 +591,21 @@ Test(tui, filter_views_panes_help)
 	cr_expect(!t->help);
 	keys(t, "Z");
 	cr_expect(strstr(t->msg, "unknown key") != NULL);
+
+	/* ] and [ step through the runs */
+	keys(t, "1G]");
+	cr_expect_eq(tui_model_run(t->m)->id, 2);
+	cr_expect_eq(sel_event(t), 1);
+	cr_expect(strstr(t->msg, "run 2: traces/blk-basic.vrt") != NULL, "%s", t->msg);
+	keys(t, "]");
+	cr_expect_eq(tui_model_run(t->m)->id, 3);
+	cr_expect_null(tui_selected(t));
+	keys(t, "]");
+	cr_expect(strstr(t->msg, "no later run") != NULL);
+	keys(t, "[[");
+	cr_expect_eq(tui_model_run(t->m)->id, 1);
+	keys(t, "[");
+	cr_expect(strstr(t->msg, "no earlier run") != NULL);
 	tui_free(t);
 }
 
@@ -618,4 +650,39 @@ Test(tui, every_binding_on_empty_run_and_tiny_screen)
 			tui_key(t, 'q');
 	}
 	tui_free(t);
+}
+
+/* Every key of the table is documented in the browse section of virtio-replay(1). */
+Test(tui, man_page_lists_every_key)
+{
+	const char *src = getenv("srcdir");
+	char path[512], line[512], keys[8192] = " ";
+	bool in = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/man/virtio-replay.1", src ? src : ".");
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, ".Ss ", 4) == 0)
+			in = strcmp(line, ".Ss browse\n") == 0;
+		if (!in || strncmp(line, ".It Ic ", 7) != 0)
+			continue;
+		/* tokens of ".It Ic g < Home" / ".It Ic \&? Ns Ar text" / ".It Ic ^D , ^U" */
+		for (char *tok = strtok(line + 7, " ,\n"); tok; tok = strtok(NULL, " ,\n")) {
+			if (strncmp(tok, "\\&", 2) == 0)
+				tok += 2;
+			strncat(keys, tok, sizeof(keys) - strlen(keys) - 2);
+			strcat(keys, " ");
+		}
+	}
+	fclose(f);
+	cr_assert(strlen(keys) > 20, "no browse key list in %s", path);
+	for (size_t i = 0; i < tui_nbindings; i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), " %s ", tui_bindings[i].label);
+		cr_expect(strstr(keys, want) != NULL, "key %s is not in the browse section of %s", tui_bindings[i].label,
+		    path);
+	}
 }

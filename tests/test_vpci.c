@@ -192,3 +192,58 @@ Test(vpci, layout_constants_match_trace)
 	cr_assert_eq(VDEV_LAYOUT_QEMU, TRACE_LAYOUT_QEMU);
 	cr_assert_eq(VDEV_LAYOUT_VBOX, TRACE_LAYOUT_VBOX);
 }
+
+/* qemu: QEMU's virtio_notify_config returns early before DRIVER_OK; vbox counts every change. */
+Test(vpci, generation_before_driver_ok)
+{
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		harness_init(&h, layouts[l], 0, 1, 64);
+		char *cause = NULL;
+		cr_assert_eq(guest_pci_setup(h.g, &cause), 0);
+		cr_assert_eq(guest_find_caps(h.g, &cause), 0);
+		cr_assert_eq(guest_negotiate(h.g, 0, &cause), 0);
+		uint8_t gen = (uint8_t)guest_common_read(h.g, 0x15, 1);
+		guest_devcfg_write(h.g, 7, 1, 0x42);
+		cr_assert_eq((uint8_t)guest_common_read(h.g, 0x15, 1), (uint8_t)(gen + (l == 0 ? 0 : 1)));
+		cr_assert_eq(guest_irq_total(h.g), 0);
+		harness_fini(&h);
+	}
+}
+
+Test(vpci, model_services)
+{
+	struct harness h;
+	harness_init(&h, TRACE_LAYOUT_VBOX, 0, 2, 64);
+	harness_up(&h, GUEST_IRQ_MSIX);
+	struct vdev_ctx *ctx = testdev_ctx();
+	cr_assert_eq(vdev_num_queues(ctx), 2);
+	cr_assert(vdev_has_feature(ctx, VIRTIO_F_EVENT_IDX));
+	cr_assert_eq(vdev_layout(ctx), VDEV_LAYOUT_VBOX);
+	cr_assert_null(vdev_queue(ctx, 2));
+	vdev_queue_attach(ctx, 1, "renamed");
+	cr_assert_str_eq(virtq_name(vdev_queue(ctx, 1)), "renamed");
+	uint8_t b[4] = { 1 };
+	harness_echo(&h, 1, b, 4, 4, false);
+	cr_assert_eq(harness_count(&h, VR_EV_DMA, "renamed.used.idx"), 1);
+	/* a stopped queue hands out nothing until restarted */
+	virtq_enable(vdev_queue(ctx, 0), false);
+	harness_echo(&h, 0, b, 4, 4, false);
+	struct guest_used u;
+	cr_assert_eq(guest_poll(h.g, 0, &u), 0);
+	virtq_enable(vdev_queue(ctx, 0), true);
+	guest_notify(h.g, 0);
+	cr_assert_eq(guest_poll(h.g, 0, &u), 1);
+	/* DMA outside RAM is refused, inside it is an event */
+	cr_assert_eq(vdev_dma_write(ctx, 0x7fffffff0ull, b, 4, "x"), -1);
+	cr_assert_eq(vdev_dma_write(ctx, 0x1000, b, 4, "probe"), 0);
+	cr_assert_eq(harness_count(&h, VR_EV_DMA, "probe"), 1);
+	uint8_t r[4];
+	cr_assert_eq(vdev_dma_read(ctx, 0x1000, r, 4), 0);
+	cr_assert_arr_eq(r, b, 4);
+	uint64_t cfgirq = guest_irq_count(h.g, 0);
+	vdev_reset_all(ctx);
+	cr_assert_eq(vpci_status(h.d), 0x4f);
+	cr_assert_eq(guest_irq_count(h.g, 0), cfgirq + 1);
+	harness_fini(&h);
+}

@@ -106,6 +106,11 @@ uint32_t testdev_requests(struct vpci *d)
 	return last_dev ? last_dev->requests : 0;
 }
 
+struct vdev_ctx *testdev_ctx(void)
+{
+	return last_dev ? last_dev->ctx : NULL;
+}
+
 static void td_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
 {
 	struct tdev *t = dev;

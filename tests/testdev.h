@@ -28,6 +28,8 @@ extern enum testdev_mode testdev_mode;
 /* Complete every held chain of queue q (in order). */
 void testdev_release(struct vpci *d, unsigned q);
 uint32_t testdev_requests(struct vpci *d);
+/* The services handle of the last echo device created. */
+struct vdev_ctx *testdev_ctx(void);
 
 /* A recorded event, with its strings copied. */
 struct rec_ev {

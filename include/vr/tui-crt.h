@@ -6,8 +6,9 @@
 
 /*
  * Take over the terminal on stdin/stdout, browse m until the user quits,
- * restore the terminal. Takes m (freed before returning). 0, or -1 with
- * *cause if the terminal cannot be driven (unknown TERM).
+ * restore the terminal. Takes m (freed before returning). Returns 0 after
+ * q, the signal number after SIGINT or SIGTERM, or -1 with *cause if the
+ * terminal cannot be driven (unknown TERM).
  */
 int tui_crt_run(struct tui_model *m, char **cause);
 

@@ -82,6 +82,11 @@ struct sqlite3;
  */
 struct tui_model *tui_model_open(const char *path, int64_t run, char **cause);
 void tui_model_free(struct tui_model *m);
+/*
+ * Switch to the next (dir > 0) or previous run of the database; filters
+ * stay. 1 switched, 0 no such run, -1 error (the run is unchanged).
+ */
+int tui_model_step_run(struct tui_model *m, int dir, char **cause);
 const struct tui_run *tui_model_run(const struct tui_model *m);
 const char *tui_model_path(const struct tui_model *m);
 const char *tui_view_name(enum tui_view v);
@@ -105,7 +110,10 @@ const char *tui_model_filter(const struct tui_model *m, enum tui_view v);
  */
 int tui_model_fetch(struct tui_model *m, enum tui_view v, const struct tui_pos *from, int dir,
     struct tui_row *rows, int n, char **cause);
-/* Rows of view v under its filter (counted once per filter). -1 on error. */
+/*
+ * Rows of view v: without a filter the run's own counter (runs.events...),
+ * under a filter counted once (a scan). -1 on error.
+ */
 int64_t tui_model_count(struct tui_model *m, enum tui_view v, char **cause);
 
 /*

@@ -34,6 +34,10 @@ uint64_t vdev_features(const struct vdev_ctx *ctx);		/* negotiated */
 bool vdev_has_feature(const struct vdev_ctx *ctx, unsigned bit);
 int vdev_layout(const struct vdev_ctx *ctx);			/* enum trace_layout value */
 struct evbus *vdev_bus(struct vdev_ctx *ctx);
+/* Name queue index for logs and events (the seed's attach); names come from ops->queue_name first. */
+void vdev_queue_attach(struct vdev_ctx *ctx, unsigned index, const char *name);
+/* The device gives up (the seed's reset-all): DEVICE_NEEDS_RESET and a config interrupt. */
+void vdev_reset_all(struct vdev_ctx *ctx);
 /* Device config changed: bump config_generation and raise a config interrupt. */
 void vdev_config_changed(struct vdev_ctx *ctx);
 /* Emit a violation event; if needs_reset, set DEVICE_NEEDS_RESET + config interrupt. */

@@ -133,6 +133,8 @@ void virtq_sync(struct virtq *q);
 void virtq_disable_notify(struct virtq *q);
 /* Re-enable notifications (avail_event = avail idx / clear NO_NOTIFY) after draining. */
 void virtq_resume_notify(struct virtq *q);
+/* Device-side stop/restart of a queue (the seed's enable): a stopped queue hands out no chains. */
+void virtq_enable(struct virtq *q, bool enabled);
 /* Chains taken and not yet put. */
 unsigned virtq_in_flight(const struct virtq *q);
 

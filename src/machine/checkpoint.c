@@ -165,8 +165,6 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 			return cause_prefix(cause, "checkpoint");
 		if (virtq_started(s->q[i]) && !r->enable)
 			return cause_set(cause, "checkpoint: queue %u runs but is not enabled", i);
-		if (virtq_halted(s->q[i]) && d->qemu)
-			return cause_set(cause, "checkpoint: queue %u halted under the qemu profile", i);
 	}
 	uint32_t mlen = cursor_le32(&c);
 	const uint8_t *mp = cursor_bytes(&c, mlen);

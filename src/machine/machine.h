@@ -111,6 +111,7 @@ void virtq_reset(struct virtq *q);
 int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features);
 /* vbox reaction to a fatal violation: the queue stops until reset. */
 void virtq_halt(struct virtq *q);
+void virtq_rename(struct virtq *q, const char *name);
 bool virtq_halted(const struct virtq *q);
 bool virtq_started(const struct virtq *q);
 void virtq_rebind(struct virtq *q, struct vpci *d, struct gmem *m);	/* after a checkpoint swap */

@@ -131,6 +131,16 @@ void virtq_halt(struct virtq *q)
 	q->halted = true;
 }
 
+void virtq_enable(struct virtq *q, bool enabled)
+{
+	q->halted = !enabled;
+}
+
+void virtq_rename(struct virtq *q, const char *name)
+{
+	snprintf(q->name, sizeof q->name, "%s", name);
+}
+
 bool virtq_is_enabled(const struct virtq *q)
 {
 	return q->started && !q->halted && vpci_queue_live(q->d);

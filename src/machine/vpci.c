@@ -468,13 +468,20 @@ void vpci_queue_irq(struct vpci *d, unsigned qi)
 	}
 }
 
-static void config_irq(struct vpci *d)
+/*
+ * A configuration interrupt. cfg_change: the device config bytes changed
+ * (vdev_config_changed), as opposed to a NEEDS_RESET announcement.
+ */
+static void config_irq(struct vpci *d, bool cfg_change)
 {
-	/* QEMU's virtio_notify_config: nothing before DRIVER_OK; bumps the generation. */
+	/* vbox: the generation counts config changes, announced or not */
+	if (!d->qemu && cfg_change)
+		d->generation++;
+	/* qemu: QEMU's virtio_notify_config does nothing before DRIVER_OK, then bumps the generation */
 	if (!(d->status & ST_DRIVER_OK) || d->broken)
 		return;
-	d->generation++;
 	if (d->qemu) {
+		d->generation++;
 		d->isr |= 3;
 		if (msix_enabled(d))
 			msix_notify(d, d->msix_config, "config");
@@ -512,7 +519,7 @@ static int violate_v(struct vpci *d, const char *name, int queue, int desc, uint
 	/* qemu: virtio_error(): NEEDS_RESET (VERSION_1), config interrupt, then broken. */
 	if (d->qemu) {
 		d->status |= ST_NEEDS_RESET;
-		config_irq(d);
+		config_irq(d, false);
 		d->broken = true;
 		note(d, "device broken: status 0x%02x, requests ignored until reset", d->status);
 		return -1;
@@ -521,7 +528,7 @@ static int violate_v(struct vpci *d, const char *name, int queue, int desc, uint
 	if (queue >= 0 && (unsigned)queue < d->nq)
 		virtq_halt(d->q[queue]);
 	d->status |= ST_NEEDS_RESET;
-	config_irq(d);
+	config_irq(d, false);
 	note(d, "queue %d stopped: status 0x%02x", queue, d->status);
 	return -1;
 }
@@ -1124,9 +1131,28 @@ struct evbus *vdev_bus(struct vdev_ctx *ctx)
 	return ctx->d->bus;
 }
 
+void vdev_queue_attach(struct vdev_ctx *ctx, unsigned index, const char *name)
+{
+	struct vpci *d = ctx->d;
+	if (index >= d->nq || name == NULL)
+		return;
+	snprintf(d->qname[index], VIRTQ_NAME_MAX, "%s", name);
+	virtq_rename(d->q[index], d->qname[index]);
+}
+
+void vdev_reset_all(struct vdev_ctx *ctx)
+{
+	struct vpci *d = ctx->d;
+	if (d->status & ST_NEEDS_RESET)
+		return;
+	d->status |= ST_NEEDS_RESET;
+	note(d, "device asks for a reset: status 0x%02x", d->status);
+	config_irq(d, false);
+}
+
 void vdev_config_changed(struct vdev_ctx *ctx)
 {
-	config_irq(ctx->d);
+	config_irq(ctx->d, true);
 }
 
 void vdev_violation(struct vdev_ctx *ctx, const char *name, int queue, int desc, uint64_t addr, bool needs_reset,

@@ -79,6 +79,11 @@ struct replay {
 	uint64_t dev_violations;	/* every violation seen, reported or not */
 	struct qshadow q[VIRTQ_MAX_QUEUES];
 	uint16_t qsel;
+	/* (bar, offset, size) -> snooped register, so names are built once per register, not per write. */
+	struct {
+		uint64_t key;		/* 0: empty */
+		int8_t reg;		/* index in the snoop table, -1: not a queue register */
+	} snoop_cache[64];
 };
 
 /* ---- device setup from the trace header ---- */
@@ -236,6 +241,17 @@ static void pend_add(struct replay *r, const struct pending *p)
 	r->npend++;
 }
 
+/* Bounded copy without printf: it runs for every device output. */
+static void copy_name(char *dst, size_t n, const char *src)
+{
+	size_t i = 0;
+
+	if (src != NULL)
+		for (; i + 1 < n && src[i] != '\0'; i++)
+			dst[i] = src[i];
+	dst[i] = '\0';
+}
+
 static void device_sink(void *opaque, const struct vr_event *ev)
 {
 	struct replay *r = opaque;
@@ -252,7 +268,7 @@ static void device_sink(void *opaque, const struct vr_event *ev)
 		p.len = ev->u.dma.len;
 		p.off = r->arena.len;
 		buf_add(&r->arena, ev->u.dma.data, ev->u.dma.len);
-		snprintf(p.what, sizeof(p.what), "%s", ev->u.dma.what ? ev->u.dma.what : "");
+		copy_name(p.what, sizeof(p.what), ev->u.dma.what);
 		pend_add(r, &p);
 		break;
 	case VR_EV_IRQ:
@@ -264,7 +280,7 @@ static void device_sink(void *opaque, const struct vr_event *ev)
 		p.msix = ev->u.irq.msix;
 		p.vector = ev->u.irq.vector;
 		p.level = ev->u.irq.level;
-		snprintf(p.what, sizeof(p.what), "%s", ev->u.irq.cause ? ev->u.irq.cause : "");
+		copy_name(p.what, sizeof(p.what), ev->u.irq.cause);
 		pend_add(r, &p);
 		break;
 	case VR_EV_TXN:
@@ -340,47 +356,63 @@ static void device_state(struct replay *r, struct buf *b)
 }
 
 /* Follow the guest's queue programming through the register names (cheap: BAR writes only). */
+static const struct {
+	const char *name;
+	int field;		/* 0 select, 1 size, 2 desc, 3 avail, 4 used */
+	int shift;		/* -1: whole 64-bit field */
+} snoop_regs[] = {
+	{ "common.queue_select", 0, 0 }, { "common.queue_size", 1, 0 },
+	{ "common.queue_desc", 2, -1 }, { "common.queue_desc[31:0]", 2, 0 }, { "common.queue_desc[63:32]", 2, 32 },
+	{ "common.queue_driver", 3, -1 }, { "common.queue_driver[31:0]", 3, 0 },
+	{ "common.queue_driver[63:32]", 3, 32 }, { "common.queue_device", 4, -1 },
+	{ "common.queue_device[31:0]", 4, 0 }, { "common.queue_device[63:32]", 4, 32 },
+};
+
+static int snoop_lookup(struct replay *r, const struct trace_event *ev)
+{
+	/* The register map depends on BAR-relative offsets only, so the answer never changes. */
+	uint64_t key = ((uint64_t)ev->space << 56 | (uint64_t)ev->size << 48 | (ev->addr & 0xffffffffffffull)) + 1;
+	unsigned slot = (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 58);
+	char name[64];
+	int reg = -1;
+
+	if (r->snoop_cache[slot].key == key)
+		return r->snoop_cache[slot].reg;
+	vpci_reg_name(r->dev, false, ev->space, ev->addr, ev->size, name, sizeof(name));
+	if (strncmp(name, "common.queue_", 13) == 0)
+		for (size_t i = 0; i < sizeof(snoop_regs) / sizeof(snoop_regs[0]); i++)
+			if (strcmp(name, snoop_regs[i].name) == 0)
+				reg = (int)i;
+	r->snoop_cache[slot].key = key;
+	r->snoop_cache[slot].reg = (int8_t)reg;
+	return reg;
+}
+
 static void snoop_write(struct replay *r, const struct trace_event *ev)
 {
-	static const struct {
-		const char *name;
-		int field;		/* 0 select, 1 size, 2 desc, 3 avail, 4 used */
-		int shift;		/* -1: whole 64-bit field */
-	} regs[] = {
-		{ "common.queue_select", 0, 0 }, { "common.queue_size", 1, 0 },
-		{ "common.queue_desc", 2, -1 }, { "common.queue_desc[31:0]", 2, 0 }, { "common.queue_desc[63:32]", 2, 32 },
-		{ "common.queue_driver", 3, -1 }, { "common.queue_driver[31:0]", 3, 0 },
-		{ "common.queue_driver[63:32]", 3, 32 }, { "common.queue_device", 4, -1 },
-		{ "common.queue_device[31:0]", 4, 0 }, { "common.queue_device[63:32]", 4, 32 },
-	};
-	char name[64];
+	int i = snoop_lookup(r, ev);
 	struct qshadow *q;
 	uint64_t *a;
 
-	vpci_reg_name(r->dev, false, ev->space, ev->addr, ev->size, name, sizeof(name));
-	if (strncmp(name, "common.queue_", 13) != 0)
+	if (i < 0)
 		return;
-	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
-		if (strcmp(name, regs[i].name) != 0)
-			continue;
-		if (regs[i].field == 0) {
-			r->qsel = (uint16_t)ev->value;
-			return;
-		}
-		if (r->qsel >= VIRTQ_MAX_QUEUES)
-			return;
-		q = &r->q[r->qsel];
-		if (regs[i].field == 1) {
-			q->size = (uint16_t)ev->value;
-			return;
-		}
-		a = regs[i].field == 2 ? &q->desc : regs[i].field == 3 ? &q->avail : &q->used;
-		if (regs[i].shift < 0)
-			*a = ev->value;
-		else
-			*a = (*a & ~(0xffffffffull << regs[i].shift)) | ((ev->value & 0xffffffffull) << regs[i].shift);
+	if (snoop_regs[i].field == 0) {
+		r->qsel = (uint16_t)ev->value;
 		return;
 	}
+	if (r->qsel >= VIRTQ_MAX_QUEUES)
+		return;
+	q = &r->q[r->qsel];
+	if (snoop_regs[i].field == 1) {
+		q->size = (uint16_t)ev->value;
+		return;
+	}
+	a = snoop_regs[i].field == 2 ? &q->desc : snoop_regs[i].field == 3 ? &q->avail : &q->used;
+	if (snoop_regs[i].shift < 0)
+		*a = ev->value;
+	else
+		*a = (*a & ~(0xffffffffull << snoop_regs[i].shift)) |
+		    ((ev->value & 0xffffffffull) << snoop_regs[i].shift);
 }
 
 /* "requestq.used.ring[3]" + byte offset 4 of the difference -> "requestq.used.ring[3].len". */
@@ -595,6 +627,8 @@ static void verify_checkpoint(struct replay *r, const struct trace_event *ev)
 {
 	struct buf *d = &r->tmp, *s = &r->tmp2;
 	size_t n, off = 0, start;
+	uint8_t *copy;
+	size_t clen;
 
 	buf_reset(s);
 	vpci_save(r->dev, s);
@@ -605,21 +639,17 @@ static void verify_checkpoint(struct replay *r, const struct trace_event *ev)
 	while (off < n && s->data[off] == ev->data[off])
 		off++;
 	start = off & ~(size_t)15;
+	/* The report needs the state after diverge() reuses tmp2. */
+	clen = s->len;
+	copy = xmalloc(clen + 1);
+	memcpy(copy, s->data, clen);
 	buf_reset(d);
 	buf_printf(d, "  expected: checkpoint of %" PRIu32 " bytes\n  produced: device state of %zu bytes\n"
-	    "  first difference at byte %zu\n", ev->len, s->len, off);
-	/* The report copies s first: diverge() reuses tmp2. */
-	{
-		uint8_t *copy = xmalloc(s->len + 1);
-		size_t clen = s->len;
-
-		memcpy(copy, s->data, clen);
-		hexdump_diff(d, "  ", ev->data + (start < ev->len ? start : ev->len),
-		    start < ev->len ? ev->len - start : 0, copy + (start < clen ? start : clen),
-		    start < clen ? clen - start : 0, start, 64);
-		diverge(r, "checkpoint", "checkpoint", ev->len, clen, NULL, 0, NULL, 0, buf_str(d));
-		free(copy);
-	}
+	    "  first difference at byte %zu\n", ev->len, clen, off);
+	hexdump_diff(d, "  ", ev->data + (start < ev->len ? start : ev->len), start < ev->len ? ev->len - start : 0,
+	    copy + (start < clen ? start : clen), start < clen ? clen - start : 0, start, 64);
+	diverge(r, "checkpoint", "checkpoint", ev->len, clen, NULL, 0, NULL, 0, buf_str(d));
+	free(copy);
 }
 
 /* ---- the run ---- */
@@ -749,7 +779,9 @@ struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, cha
 	r->layout = opts->layout >= 0 ? opts->layout : r->hdr.layout;
 	if (replay_devsetup(&r->hdr, opts->path, r->layout, &r->ds, cause) < 0)
 		goto fail;
-	if (strcmp(opts->path, "-") != 0 && sha256_file(opts->path, digest, NULL) == 0)
+	/* Only the run record needs the trace's identity; hashing a big trace is not free. */
+	if (bus != NULL && (bus->mask & ((1u << VR_EV_RUN_BEGIN) | (1u << VR_EV_RUN_END))) &&
+	    strcmp(opts->path, "-") != 0 && sha256_file(opts->path, digest, NULL) == 0)
 		sha256_hex(digest, r->trace_sha);
 	evbus_init(&r->dbus);
 	mask = (1u << VR_EV_DMA) | (1u << VR_EV_IRQ) | (1u << VR_EV_TXN) | (1u << VR_EV_VIOLATION);

@@ -603,6 +603,9 @@ static int flush_chunk(struct trace_writer *w, struct bin_writer *bw, char **cau
 	le32_store(e + 28, 0);
 	if (put(w, bw, h, sizeof h, cause) != 0 || put(w, bw, bw->comp.data, csize, cause) != 0)
 		return -1;
+	/* A complete chunk reaches the file at once: a killed writer loses only the open one. */
+	if (fflush(bw->f) != 0)
+		return cause_set(cause, "%s: write error: %s", w->path, strerror(errno));
 	buf_add(&bw->index, e, sizeof e);
 	bw->nchunks++;
 	bw->first += bw->count;

@@ -687,6 +687,8 @@ int trace_seek(struct trace_reader *r, uint64_t n, char **cause)
 {
 	if (r->failed)
 		return cause_set(cause, "%s: cannot seek in a damaged trace", r->path);
+	/* A text seek re-reads from the start: the time check must not see the old position. */
+	r->last_time = 0;
 	if (r->ops->seek(r, n, cause) != 0) {
 		r->failed = 1;
 		return -1;

@@ -1,5 +1,6 @@
 /* tui-crt.c -- curses for the browser: set up the terminal, translate keys, draw struct tui */
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,15 @@
 #include "vr/tui-crt.h"
 #include "vr/tui.h"
 
-enum { PAIR_MARK = 1, PAIR_ERR, PAIR_TITLE };
+enum { PAIR_MARK = 1, PAIR_ERR };
 
 static bool have_color;
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
 
 /* curses key codes to the browser's; -1 for keys it does not use */
 static const struct {
@@ -198,11 +205,26 @@ int tui_crt_run(struct tui_model *m, char **cause)
 	struct tui *t;
 	int flags = TUI_DRAW_ALL;
 
+	struct sigaction sa, old_int, old_term;
+
+	/*
+	 * Our own SIGINT/SIGTERM handlers, installed before curses (which then
+	 * leaves them alone): without SA_RESTART they interrupt getch(), and the
+	 * loop restores the terminal and leaves like q, with status 128+signal.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	setlocale(LC_ALL, "");
 	if ((scr = newterm(NULL, stdout, stdin)) == NULL) {
 		const char *term = getenv("TERM");
 
 		tui_model_free(m);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
 		return cause_set(cause, "cannot drive the terminal (TERM=%s)", term ? term : "unset");
 	}
 	set_term(scr);
@@ -220,14 +242,16 @@ int tui_crt_run(struct tui_model *m, char **cause)
 		have_color = true;
 	}
 	t = tui_new(m, LINES, COLS);
-	for (;;) {
+	while (!stop_signal) {
 		int ch, key;
 
 		if (flags)
 			draw(t, flags);
 		ch = getch();
-		if (ch == ERR)
+		if (ch == ERR) {
+			flags = TUI_DRAW_NONE;
 			continue;
+		}
 		if (ch == KEY_RESIZE) {
 			flags = tui_resize(t, LINES, COLS);
 			continue;
@@ -245,5 +269,7 @@ int tui_crt_run(struct tui_model *m, char **cause)
 	endwin();
 	delscreen(scr);
 	tui_free(t);
-	return 0;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return stop_signal;
 }

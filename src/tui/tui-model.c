@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@
 #define MAX_DMA_BLOBS	64
 #define MAX_RELATED	32	/* rows of each related table listed in a detail */
 #define MAX_DESC_LINES	1100	/* a chain is at most 1024 descriptors plus an indirect table head */
+/*
+ * A transaction completed at event E is found through the index on
+ * first_event, among those taken at most this many events before E.
+ */
+#define TXN_LOOKBACK	16384
 
 enum q {
 	Q_FWD, Q_BACK, Q_COUNT, Q_SEARCH_FWD, Q_SEARCH_BACK, Q_GOTO,
@@ -201,10 +207,13 @@ static const struct view_def views[TUI_VIEW_COUNT] = {
 			" EXISTS (SELECT 1 FROM violations v WHERE v.run = e.run AND v.event = e.event),"
 			" EXISTS (SELECT 1 FROM divergences d WHERE d.run = e.run AND d.event = e.event),"
 			" CASE WHEN k.name = 'mark' THEN CAST(substr(e.bytes, 1, 60) AS TEXT) END",
-		.filter = "?5 IS NULL OR k.name GLOB ?5 OR r.name GLOB ?5",
-		.search = "instr(lower(coalesce(k.name, '') || ' ' || coalesce(r.name, '') || ' ' ||"
-			" CASE WHEN e.value IS NULL THEN '' ELSE printf('0x%x', e.value) END || ' ' ||"
-			" CASE WHEN e.recorded IS NULL THEN '' ELSE printf('0x%x', e.recorded) END), lower(?7)) > 0",
+		.filter = "?5 IS NULL OR e.kind IN (SELECT code FROM event_kinds WHERE name GLOB ?5)"
+			" OR e.reg IN (SELECT id FROM registers WHERE name GLOB ?5)",
+		/* names are matched once in their small tables, so a scan costs two lookups a row */
+		.search = "e.kind IN (SELECT code FROM event_kinds WHERE instr(lower(name), lower(?7)) > 0)"
+			" OR e.reg IN (SELECT id FROM registers WHERE instr(lower(name), lower(?7)) > 0)"
+			" OR (?8 IS NOT NULL AND ((e.value IS NOT NULL AND instr(printf('0x%x', e.value), ?8) > 0)"
+			" OR (e.recorded IS NOT NULL AND instr(printf('0x%x', e.recorded), ?8) > 0)))",
 		.format = format_event,
 	},
 	[TUI_VIEW_TXNS] = {
@@ -390,6 +399,17 @@ int64_t tui_model_count(struct tui_model *m, enum tui_view v, char **cause)
 		return 0;
 	if (m->count[v] >= 0)
 		return m->count[v];
+	if (m->filter[v] == NULL) {
+		/* the run's own counters: counting millions of rows would stall the first screen */
+		static const size_t off[TUI_VIEW_COUNT] = {
+			[TUI_VIEW_EVENTS] = offsetof(struct tui_run, events),
+			[TUI_VIEW_TXNS] = offsetof(struct tui_run, transactions),
+			[TUI_VIEW_VIOLATIONS] = offsetof(struct tui_run, violations),
+			[TUI_VIEW_DIVERGENCES] = offsetof(struct tui_run, divergences),
+		};
+		memcpy(&m->count[v], (const char *)&m->run + off[v], sizeof(int64_t));
+		return m->count[v];
+	}
 	if ((st = stmt(m, v, Q_COUNT, cause)) == NULL)
 		return -1;
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -430,6 +450,22 @@ int tui_model_search(struct tui_model *m, enum tui_view v, const struct tui_pos 
 		return -1;
 	bind_pos(st, from, dir);
 	sqlite3_bind_text(st, 7, needle, -1, SQLITE_TRANSIENT);
+	if (sqlite3_bind_parameter_count(st) >= 8) {
+		/* ?8: the needle if it can be part of a hex number, for searching values */
+		char hex[64];
+		size_t i;
+
+		for (i = 0; needle[i] && i + 1 < sizeof(hex); i++) {
+			char c = needle[i] >= 'A' && needle[i] <= 'Z' ? (char)(needle[i] - 'A' + 'a') : needle[i];
+
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == 'x'))
+				break;
+			hex[i] = c;
+		}
+		hex[i] = '\0';
+		if (needle[i] == '\0')
+			sqlite3_bind_text(st, 8, hex, -1, SQLITE_TRANSIENT);
+	}
 	return one_pos(m, st, out, cause);
 }
 
@@ -538,20 +574,26 @@ static void text_add_lines(struct tui_text *t, const char *indent, const char *s
 	}
 }
 
-/* The rows at one event in dma, interrupts and notes, and the transactions it took or completed. */
+/*
+ * The rows at one event in dma, interrupts and notes, and the transactions it
+ * took or completed. "ORDER BY +id": ordering by the bare column lets SQLite
+ * pick the UNIQUE (run, id) index and walk the whole run instead of the
+ * by-event index.
+ */
 static int detail_event_related(struct tui_model *m, int64_t event, struct tui_text *out, char **cause)
 {
 	static const char *const sql[] = {
 		"SELECT id, name, queue, desc_index, addr, detail FROM violations WHERE run = ?1 AND event = ?2"
-		" ORDER BY id LIMIT 33",
+		" ORDER BY +id LIMIT 33",
 		"SELECT id, what, field, expected, produced, report FROM divergences WHERE run = ?1 AND event = ?2"
-		" ORDER BY id LIMIT 33",
-		"SELECT id, addr, len, what FROM dma WHERE run = ?1 AND event = ?2 ORDER BY id LIMIT 33",
+		" ORDER BY +id LIMIT 33",
+		"SELECT id, addr, len, what FROM dma WHERE run = ?1 AND event = ?2 ORDER BY +id LIMIT 33",
 		"SELECT id, msix, vector, level, isr, msg_addr, msg_data, cause FROM interrupts"
-		" WHERE run = ?1 AND event = ?2 ORDER BY id LIMIT 33",
-		"SELECT id, text FROM notes WHERE run = ?1 AND event = ?2 ORDER BY id LIMIT 33",
+		" WHERE run = ?1 AND event = ?2 ORDER BY +id LIMIT 33",
+		"SELECT id, text FROM notes WHERE run = ?1 AND event = ?2 ORDER BY +id LIMIT 33",
 		"SELECT id, queue, queue_name, type, fields, status, first_event, last_event FROM transactions"
-		" WHERE run = ?1 AND (first_event = ?2 OR last_event = ?2) ORDER BY id LIMIT 33",
+		" WHERE run = ?1 AND first_event BETWEEN ?3 AND ?2 AND (first_event = ?2 OR last_event = ?2)"
+		" ORDER BY +id LIMIT 33",
 	};
 	static const char *const title[] = {
 		"violations", "divergences", "device writes (dma)", "interrupts", "notes", "transactions",
@@ -564,6 +606,8 @@ static int detail_event_related(struct tui_model *m, int64_t event, struct tui_t
 		if (st == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 2, event);
+		if (sqlite3_bind_parameter_count(st) >= 3)
+			sqlite3_bind_int64(st, 3, event > INT64_MIN + TXN_LOOKBACK ? event - TXN_LOOKBACK : INT64_MIN);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (n++ == 0)
 				tui_text_add(out, "%s at this event:", title[k]);
@@ -873,7 +917,22 @@ static int bytes_event(struct tui_model *m, int64_t event, int64_t sub, struct t
 		return -1;
 	if (sub != 0 || *budget == 0)
 		return 0;
-	if ((st = prep(m, "SELECT id, addr, len, what, bytes FROM dma WHERE run = ?1 AND event = ?2 ORDER BY id LIMIT ?3",
+	/* what the device produced instead, side by side with the recording above */
+	if ((st = prep(m, "SELECT id, expected_bytes, produced_bytes FROM divergences WHERE run = ?1 AND event = ?2"
+	    " AND (expected_bytes IS NOT NULL OR produced_bytes IS NOT NULL) ORDER BY +id LIMIT 4", cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, event);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!is_null(st, 1))
+			blob_add(out, budget, st, 1, sqlite3_column_bytes(st, 1), "divergence #%lld expected (%d bytes)",
+			    i64(st, 0), sqlite3_column_bytes(st, 1));
+		if (!is_null(st, 2))
+			blob_add(out, budget, st, 2, sqlite3_column_bytes(st, 2), "divergence #%lld produced (%d bytes)",
+			    i64(st, 0), sqlite3_column_bytes(st, 2));
+	}
+	if (done(m, st, rc, "divergences", cause) < 0)
+		return -1;
+	if ((st = prep(m, "SELECT id, addr, len, what, bytes FROM dma WHERE run = ?1 AND event = ?2 ORDER BY +id LIMIT ?3",
 	    cause)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 2, event);
@@ -1057,6 +1116,31 @@ static int load_run(struct tui_model *m, int64_t run, char **cause)
 		return cause_set(cause, "%s: no runs stored", m->path);
 	return cause_set(cause, "%s: no run %lld (virtio-replay runs %s lists the runs)", m->path, (long long)run,
 	    m->path);
+}
+
+int tui_model_step_run(struct tui_model *m, int dir, char **cause)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(m->db, dir > 0 ? "SELECT min(id) FROM runs WHERE id > ?1" :
+	    "SELECT max(id) FROM runs WHERE id < ?1", -1, &st, NULL) != SQLITE_OK)
+		return db_error(m, cause, "runs");
+	sqlite3_bind_int64(st, 1, m->run.id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && !is_null(st, 0))
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(m, cause, "runs");
+	if (id == 0)
+		return 0;
+	if (load_run(m, id, cause) < 0)
+		return -1;
+	for (int v = 0; v < TUI_VIEW_COUNT; v++)
+		m->count[v] = -1;
+	return 1;
 }
 
 struct tui_model *tui_model_open(const char *path, int64_t run, char **cause)

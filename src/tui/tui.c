@@ -131,16 +131,21 @@ static int selection_moved(struct tui *t)
  * be fewer rows than lines: the window then slides back so the screen stays
  * full, as less does at the end of a file.
  */
+static void rows_reserve(struct tui *t, int h)
+{
+	if (t->caprows < h) {
+		t->rows = xreallocarray(t->rows, (size_t)h, sizeof(*t->rows));
+		t->caprows = h;
+	}
+}
+
 static void reload(struct tui *t)
 {
 	struct tui_vstate *vs = &t->vs[t->view];
 	int h = list_h(t), n, k;
 	char *cause = NULL;
 
-	if (t->caprows < h) {
-		t->rows = xreallocarray(t->rows, (size_t)h, sizeof(*t->rows));
-		t->caprows = h;
-	}
+	rows_reserve(t, h);
 	n = tui_model_fetch(t->m, t->view, vs->from_start ? NULL : &vs->top, 1, t->rows, h, &cause);
 	if (n < 0) {
 		model_err(t, cause);
@@ -307,6 +312,7 @@ static int go_last(struct tui *t)
 	int h = list_h(t), n;
 	char *cause = NULL;
 
+	rows_reserve(t, h);
 	n = tui_model_fetch(t->m, t->view, NULL, -1, t->rows, h, &cause);
 	if (n < 0) {
 		model_err(t, cause);
@@ -641,6 +647,31 @@ static int k_view(struct tui *t, int key)
 	return set_view(t, v);
 }
 
+/* [ ]: the previous or next run of the database, each list from its start */
+static int k_run(struct tui *t, int key)
+{
+	char *cause = NULL;
+	int rc = tui_model_step_run(t->m, key == ']' ? 1 : -1, &cause);
+
+	if (rc < 0) {
+		model_err(t, cause);
+		return TUI_DRAW_STATUS;
+	}
+	if (rc == 0) {
+		set_msg(t, true, "no %s run", key == ']' ? "later" : "earlier");
+		return TUI_DRAW_STATUS;
+	}
+	for (int v = 0; v < TUI_VIEW_COUNT; v++) {
+		t->vs[v].from_start = true;
+		t->vs[v].sel = 0;
+	}
+	t->hscroll = 0;
+	reload(t);
+	selection_moved(t);
+	set_msg(t, false, "run %" PRId64 ": %s", tui_model_run(t->m)->id, tui_model_run(t->m)->trace);
+	return TUI_DRAW_ALL;
+}
+
 static int k_help(struct tui *t, int key)
 {
 	(void)key;
@@ -687,17 +718,17 @@ const struct tui_binding tui_bindings[] = {
 	{ TUI_KEY_END, "End", k_last, NULL },
 	{ TUI_KEY_LEFT, "Left", k_left, "scroll the list left / right" },
 	{ TUI_KEY_RIGHT, "Right", k_right, NULL },
-	{ '/', "/", k_prompt, "search forward (kind, register, value; type, fields...)" },
+	{ '/', "/", k_prompt, "search forward (register, kind, value; type, fields...)" },
 	{ '?', "?", k_prompt, "search backward" },
 	{ 'n', "n", k_next_match, "repeat the search" },
 	{ 'N', "N", k_next_match, "repeat the search in the other direction" },
-	{ ':', ":N", k_prompt, "go to event N (in any list: its first row at or after event N)" },
-	{ 'f', "f", k_prompt, "filter the list (kind or register glob, queue number, type...; empty: off)" },
-	{ 'v', "v", k_flagged, "next event with a violation (in the violations list: next row)" },
+	{ ':', ":", k_prompt, "go to event N (other lists: first row at or after N)" },
+	{ 'f', "f", k_prompt, "filter: kind/register glob, queue, type... (empty: off)" },
+	{ 'v', "v", k_flagged, "next event with a violation (violations list: next row)" },
 	{ 'V', "V", k_flagged, "previous violation" },
-	{ 'd', "d", k_flagged, "next event with a divergence (in the divergences list: next row)" },
+	{ 'd', "d", k_flagged, "next event with a divergence (divergences: next row)" },
 	{ 'D', "D", k_flagged, "previous divergence" },
-	{ TUI_KEY_ENTER, "Enter", k_enter, "open/close the detail and hex panes (in a pane: back to the list)" },
+	{ TUI_KEY_ENTER, "Enter", k_enter, "open/close detail and hex panes (in a pane: to the list)" },
 	{ 'w', "w", k_pane, "focus the next pane: list, detail, hex" },
 	{ TUI_KEY_ESC, "Esc", k_close, "close the panes" },
 	{ 'c', "c", k_close, NULL },
@@ -707,6 +738,8 @@ const struct tui_binding tui_bindings[] = {
 	{ '2', "2", k_view, "transactions" },
 	{ '3', "3", k_view, "violations" },
 	{ '4', "4", k_view, "divergences" },
+	{ ']', "]", k_run, "next run of the database" },
+	{ '[', "[", k_run, "previous run" },
 	{ 'h', "h", k_help, "this help" },
 	{ TUI_KEY_F1, "F1", k_help, NULL },
 	{ TUI_CTRL('l'), "^L", k_redraw, "repaint the screen" },
@@ -804,12 +837,12 @@ static void build_help(struct tui *t)
 		for (; j < tui_nbindings && tui_bindings[j].help == NULL; j++)
 			if (n > 0 && (size_t)n < sizeof(keys))
 				n += snprintf(keys + n, sizeof(keys) - (size_t)n, " %s", tui_bindings[j].label);
-		tui_text_add(&t->helptext, "  %-22s %s", keys, tui_bindings[i].help);
+		tui_text_add(&t->helptext, "  %-16s %s", keys, tui_bindings[i].help);
 	}
 	tui_text_add(&t->helptext, "%s", "");
-	tui_text_add(&t->helptext, "Marks in the first column: V violation, D divergence, * both at that event.");
-	tui_text_add(&t->helptext, "In the events list, a '!' before RECORDED: the model read a different value.");
-	tui_text_add(&t->helptext, "Searches are case-insensitive substrings; filters are globs (* ? [..]).");
+	tui_text_add(&t->helptext, "Marks in the first column: V violation, D divergence, * both.");
+	tui_text_add(&t->helptext, "'!' before RECORDED: the model read a different value.");
+	tui_text_add(&t->helptext, "Searches: case-insensitive substrings. Filters: globs (* ? [..]).");
 }
 
 static int help_key(struct tui *t, int key)
@@ -894,15 +927,15 @@ void tui_status(struct tui *t, char *buf, size_t n)
 		return;
 	}
 	if (r == NULL)
-		snprintf(buf, n, "%s: none%s%s%s  (h help, q quit)", tui_view_name(t->view), f ? " [filter " : "",
-		    f ? f : "", f ? "]" : "");
+		snprintf(buf, n, "%s: none%s%s  (h help, q quit)", tui_view_name(t->view), f ? " under filter " : "",
+		    f ? f : "");
 	else if (t->view == TUI_VIEW_EVENTS)
-		snprintf(buf, n, "event %" PRId64 "%s  [%" PRId64 " rows%s%s%s]  focus %s  (h help, q quit)", r->pos.a,
-		    r->pos.b ? "+" : "", count, f ? ", filter " : "", f ? f : "", "", focus[t->focus]);
+		snprintf(buf, n, "event %" PRId64 "%s  [%" PRId64 " %s%s%s]  focus %s  (h help, q quit)", r->pos.a,
+		    r->pos.b ? "+" : "", count, f ? "rows, filter " : "events", f ? f : "", "", focus[t->focus]);
 	else
-		snprintf(buf, n, "%s %" PRId64 ", event %" PRId64 "  [%" PRId64 " rows%s%s%s]  focus %s  (h help, q quit)",
-		    tui_view_name(t->view), r->pos.a, r->event, count, f ? ", filter " : "", f ? f : "", "",
-		    focus[t->focus]);
+		snprintf(buf, n, "%s %" PRId64 ", event %" PRId64 "  [%" PRId64 " %s%s]  focus %s  (h help, q quit)",
+		    tui_view_name(t->view), r->pos.a, r->event, count, f ? "rows, filter " : tui_view_name(t->view),
+		    f ? f : "", focus[t->focus]);
 }
 
 struct tui *tui_new(struct tui_model *m, int lines, int cols)

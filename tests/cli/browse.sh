@@ -37,6 +37,7 @@ if command -v sqlite3 >/dev/null 2>&1; then
 fi
 
 # ---- the TUI in a private tmux server ----
+unset TMUX
 T="tmux -L vrtest$$ -f /dev/null"
 trap '$T kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 n=0
@@ -86,29 +87,29 @@ exited() {
 start "'$TMP/ok.db'"
 screen '\[1 events\]' "title" && screen 'run 1 blk/qemu matched +196 events 6 txns' "title"
 screen '^ +1 +167 +0 cfg-read +cfg\.vendor +0x1af4 +0x1af4' "first events"
-screen '^event 0  \[196 rows\]' "status"
+screen '^event 0  \[196 events\]' "status"
 # goto and first/last
 text ':100'; keys Enter
-screen '^event 100  \[196 rows\]' ":100"
+screen '^event 100  \[196 events\]' ":100"
 keys G
-screen '^event 195  \[196 rows\]' "G"
+screen '^event 195  \[196 events\]' "G"
 keys g
-screen '^event 0  \[196 rows\]' "g"
+screen '^event 0  \[196 events\]' "g"
 keys j j j
-screen '^event 3  \[196 rows\]' "j"
+screen '^event 3  \[196 events\]' "j"
 keys k
-screen '^event 2  \[196 rows\]' "k"
+screen '^event 2  \[196 events\]' "k"
 # search a register name, repeat forwards and backwards
 text '/notify[0]'; keys Enter
-screen '^event 116  \[196 rows\]' "/notify[0]"
+screen '^event 116  \[196 events\]' "/notify[0]"
 keys n
-screen '^event 130  \[196 rows\]' "n"
+screen '^event 130  \[196 events\]' "n"
 keys n
-screen '^event 144  \[196 rows\]' "n again"
+screen '^event 144  \[196 events\]' "n again"
 keys N
-screen '^event 130  \[196 rows\]' "N"
+screen '^event 130  \[196 events\]' "N"
 text '?queue_notify_off'; keys Enter
-screen '^event 99  \[196 rows\]' "?queue_notify_off"
+screen '^event 99  \[196 events\]' "?queue_notify_off"
 screen 'common\.queue_notify_off' "the match is on screen"
 text '/no-such-register'; keys Enter
 screen 'pattern not found below: no-such-register' "failed search"
@@ -146,7 +147,7 @@ screen '\[1 events\]' "back from help"
 # a smaller window redraws
 $T resize-window -t "$sess" -x 90 -y 20 >/dev/null 2>&1
 keys j
-screen '^event 1  \[196 rows\]' "after resize"
+screen '^event 1  \[196 events\]' "after resize"
 keys q
 exited 0
 
@@ -182,9 +183,17 @@ screen 'no earlier divergence|divergences 1' "D in the list"
 keys q
 exited 0
 
+# ^C restores the terminal and exits 130
+start "'$TMP/ok.db'"
+screen '\[1 events\]' "before ^C"
+keys C-c
+exited 130
+
 # --run picks an older run; the newest is the default
 start "'$TMP/two.db'"
 screen 'run 2 blk/qemu .*desc-loop\.vrt' "newest run"
+keys '['
+screen 'run 1 blk/qemu .*blk-basic\.vrt' "[ to the previous run"
 keys q
 exited 0
 start "'$TMP/two.db' --run 1"

@@ -1,0 +1,77 @@
+/* bench-tui.c -- the browser's model and key handling against a big database, without a terminal */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "vr/tui.h"
+
+/*
+ * usage: bench-tui DB
+ * Prints one line per step: "STEP MILLISECONDS", then "maxrss KIB". The
+ * steps are what a user does first in a big run: open, last page, go to
+ * the middle, page, search for something absent (a full scan), filter by
+ * kind (a scan that counts), open the panes.
+ */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		const char *keys;
+	} steps[] = {
+		{ "last-page", "G" },
+		{ "first-page", "g" },
+		{ "goto-middle", NULL },
+		{ "page-down-x10", "          " },
+		{ "page-up-x10", "bbbbbbbbbb" },
+		{ "row-down-x100", "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj" },
+		{ "search-absent", "g/no-such-register-anywhere\n" },
+		{ "filter-kind", "fbar-write\n" },
+		{ "filter-last-page", "G" },
+		{ "filter-off", "f\n" },
+		{ "open-panes", "\n" },
+		{ "transactions-last", "\n2G" },
+	};
+	struct tui_model *m;
+	struct tui *t;
+	struct rusage ru;
+	char *cause = NULL, mid[64];
+	double t0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: bench-tui DB\n");
+		return 2;
+	}
+	t0 = now_ms();
+	if ((m = tui_model_open(argv[1], 0, &cause)) == NULL) {
+		fprintf(stderr, "bench-tui: %s\n", cause);
+		return 2;
+	}
+	t = tui_new(m, 50, 200);
+	printf("open %.3f\n", now_ms() - t0);
+	snprintf(mid, sizeof(mid), ":%lld\n", (long long)(tui_model_run(m)->events / 2));
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		const char *k = steps[i].keys ? steps[i].keys : mid;
+		char status[512];
+
+		t0 = now_ms();
+		for (; *k; k++)
+			tui_key(t, (unsigned char)*k);
+		tui_status(t, status, sizeof(status));
+		printf("%s %.3f\n", steps[i].name, now_ms() - t0);
+	}
+	tui_free(t);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("maxrss %ld\n", ru.ru_maxrss);
+	return 0;
+}
