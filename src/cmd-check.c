@@ -102,7 +102,8 @@ static int check_collect(const char *path, char ***list, unsigned *n, char **cau
 		xasprintf(&names[nn++], "%s/%s", path, de->d_name);
 	}
 	closedir(d);
-	qsort(names, nn, sizeof *names, check_cmp);
+	if (nn > 1)
+		qsort(names, nn, sizeof *names, check_cmp);
 	for (unsigned i = 0; i < nn; i++) {
 		int rc = 0;
 

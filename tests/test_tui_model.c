@@ -265,6 +265,26 @@ Test(tui_model, sample_run_rows_in_every_view)
 	tui_model_free(m);
 }
 
+Test(tui_model, numbers)
+{
+	int64_t n = -1;
+
+	cr_expect_eq(tui_parse_number("0", &n), 0);
+	cr_expect_eq(n, 0);
+	cr_expect_eq(tui_parse_number("010", &n), 0);
+	cr_expect_eq(n, 10);
+	cr_expect_eq(tui_parse_number("0x1F", &n), 0);
+	cr_expect_eq(n, 31);
+	cr_expect_eq(tui_parse_number("9223372036854775807", &n), 0);
+	cr_expect_eq(n, INT64_MAX);
+	cr_expect_eq(tui_parse_number("9223372036854775808", &n), -1);
+	cr_expect_eq(tui_parse_number("", &n), -1);
+	cr_expect_eq(tui_parse_number("0x", &n), -1);
+	cr_expect_eq(tui_parse_number("-1", &n), -1);
+	cr_expect_eq(tui_parse_number("12a", &n), -1);
+	cr_expect_eq(tui_parse_number("1f", &n), -1);
+}
+
 Test(tui_model, filters)
 {
 	struct tui_model *m = open_run(2);
@@ -476,12 +496,20 @@ Test(tui, moves_pages_and_goto)
 	cr_expect_eq(sel_event(t), 32);
 	keys(t, ":99999999\n");
 	cr_expect(strstr(t->msg, "no events at or after event 99999999") != NULL, "%s", t->msg);
+	keys(t, ":010\n");	/* decimal, never octal */
+	cr_expect_eq(sel_event(t), 10);
 	keys(t, ":abc\n");
+	cr_expect(strstr(t->msg, "not an event number") != NULL);
+	keys(t, ":-5\n");
+	cr_expect(strstr(t->msg, "not an event number") != NULL);
+	keys(t, ":0x\n");
+	cr_expect(strstr(t->msg, "not an event number") != NULL);
+	keys(t, ":99999999999999999999\n");
 	cr_expect(strstr(t->msg, "not an event number") != NULL);
 	/* a prompt can be left without effect */
 	keys(t, ":77");
 	tui_key(t, TUI_KEY_ESC);
-	cr_expect_eq(sel_event(t), 32);
+	cr_expect_eq(sel_event(t), 10);
 	cr_expect_eq(tui_key(t, 'q'), TUI_QUIT | TUI_DRAW_STATUS);
 	tui_free(t);
 }

@@ -141,6 +141,9 @@ int tui_model_detail(struct tui_model *m, enum tui_view v, const struct tui_pos 
 int tui_model_bytes(struct tui_model *m, enum tui_view v, const struct tui_pos *pos, struct tui_blobs *out,
     char **cause);
 
+/* Parse a non-negative number, decimal or 0x hex (no sign, no octal), up to INT64_MAX. 0 / -1. */
+int tui_parse_number(const char *s, int64_t *out);
+
 void tui_text_clear(struct tui_text *t);
 void tui_text_add(struct tui_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tui_blobs_clear(struct tui_blobs *b);

@@ -330,15 +330,36 @@ static sqlite3_stmt *stmt(struct tui_model *m, enum tui_view v, enum q which, ch
 	np = sqlite3_bind_parameter_count(st);
 	sqlite3_bind_int64(st, 1, m->run.id);
 	if (np >= 5 && f != NULL) {
-		unsigned long long n;
-		char *end;
+		int64_t n;
 
 		sqlite3_bind_text(st, 5, f, -1, SQLITE_TRANSIENT);
-		n = strtoull(f, &end, 0);
-		if (np >= 6 && end != f && *end == '\0' && n <= INT64_MAX)
-			sqlite3_bind_int64(st, 6, (sqlite3_int64)n);
+		if (np >= 6 && tui_parse_number(f, &n) == 0)
+			sqlite3_bind_int64(st, 6, n);
 	}
 	return st;
+}
+
+int tui_parse_number(const char *s, int64_t *out)
+{
+	int base = 10;
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' : base == 16 && *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
+		    base == 16 && *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : -1;
+
+		if (d < 0 || v > ((uint64_t)INT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return -1;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	*out = (int64_t)v;
+	return 0;
 }
 
 static void bind_pos(sqlite3_stmt *st, const struct tui_pos *p, int dir)

@@ -752,8 +752,7 @@ const size_t tui_nbindings = sizeof(tui_bindings) / sizeof(tui_bindings[0]);
 static int prompt_done(struct tui *t)
 {
 	int key = t->prompt;
-	char *end;
-	unsigned long long n;
+	int64_t n;
 	char *cause = NULL;
 
 	t->prompt = 0;
@@ -767,12 +766,11 @@ static int prompt_done(struct tui *t)
 	case ':':
 		if (t->ilen == 0)
 			return TUI_DRAW_STATUS;
-		n = strtoull(t->input, &end, 0);
-		if (end == t->input || *end != '\0' || n > INT64_MAX || t->input[0] == '-') {
+		if (tui_parse_number(t->input, &n) < 0) {
 			set_msg(t, true, "not an event number: %s", t->input);
 			return TUI_DRAW_STATUS;
 		}
-		return goto_event(t, (int64_t)n) | TUI_DRAW_STATUS;
+		return goto_event(t, n) | TUI_DRAW_STATUS;
 	case 'f': {
 		int64_t c;
 
