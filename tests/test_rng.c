@@ -1,6 +1,6 @@
 /* test_rng.c -- virtio-rng through the model guest: entropy only from the trace, starvation waits */
 #include "dev-harness.h"
-#include "../src/dev/vdev-input.h"
+#include "vr/vdev.h"
 
 /* The device layer mirrors the trace layer's input types: they must agree. */
 _Static_assert(VDEV_IN_FRAME == TRACE_INPUT_FRAME, "frame");

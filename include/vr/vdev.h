@@ -66,9 +66,20 @@ struct vdev_setup {
 	unsigned nbackends;
 };
 
+/*
+ * Host input types (struct vdev_input.type). The values are those of the
+ * trace layer's enum trace_input_type, which this layer may not include;
+ * tests/test_rng.c checks that the two agree.
+ */
+#define VDEV_IN_FRAME		0	/* net: ethernet frame, addr = queue pair */
+#define VDEV_IN_ENTROPY		1	/* rng: entropy bytes */
+#define VDEV_IN_DISK		2	/* blk/scsi: disk contents at byte offset addr */
+#define VDEV_IN_CONSOLE		3	/* console: bytes for port addr */
+#define VDEV_IN_EVENT		4	/* device-specific host event, addr = code */
+
 /* A host-side input, from a trace INPUT event. */
 struct vdev_input {
-	uint8_t type;			/* enum trace_input_type */
+	uint8_t type;			/* VDEV_IN_* */
 	uint64_t addr;
 	const uint8_t *data;
 	uint32_t len;

@@ -9,7 +9,6 @@
 #include "vr/vdev.h"
 #include "vr/xmalloc.h"
 
-#include "vdev-input.h"
 
 #define BLK_F_SIZE_MAX		1
 #define BLK_F_SEG_MAX		2

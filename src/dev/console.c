@@ -8,7 +8,6 @@
 #include "vr/vdev.h"
 #include "vr/xmalloc.h"
 
-#include "vdev-input.h"
 
 #define CON_F_SIZE		0
 #define CON_F_MULTIPORT		1
@@ -447,7 +446,8 @@ static void con_save(void *dev, struct buf *out)
 
 		buf_add_u8(out, (uint8_t)(pt->ready | pt->guest_open << 1 | pt->host_open << 2));
 		buf_add_le32(out, (uint32_t)(pt->tail - pt->head));
-		buf_add(out, pt->rx + pt->head, pt->tail - pt->head);
+		if (pt->tail > pt->head)
+			buf_add(out, pt->rx + pt->head, pt->tail - pt->head);
 	}
 }
 

@@ -8,7 +8,6 @@
 #include "vr/vdev.h"
 #include "vr/xmalloc.h"
 
-#include "vdev-input.h"
 
 #define NET_F_CSUM		0
 #define NET_F_MTU		3

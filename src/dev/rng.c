@@ -7,7 +7,6 @@
 #include "vr/vdev.h"
 #include "vr/xmalloc.h"
 
-#include "vdev-input.h"
 
 #define RNG_POOL_MAX		(64u << 20)	/* entropy bytes held before the guest asks */
 #define RNG_STATE_VERSION	1
@@ -122,6 +121,8 @@ static void rng_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t 
 
 static int rng_add(struct rng *r, const uint8_t *p, size_t n, char **cause)
 {
+	if (n == 0)
+		return 0;	/* an empty input adds nothing (and pool may still be NULL) */
 	if (n > RNG_POOL_MAX - (r->tail - r->head))
 		return cause_set(cause, "rng: more than %u entropy bytes waiting for the guest", RNG_POOL_MAX);
 	if (r->head > 0) {
@@ -158,7 +159,8 @@ static void rng_save(void *dev, struct buf *out)
 	buf_add_u8(out, RNG_STATE_VERSION);
 	buf_add_u8(out, r->starved);
 	buf_add_le32(out, (uint32_t)(r->tail - r->head));
-	buf_add(out, r->pool + r->head, r->tail - r->head);
+	if (r->tail > r->head)
+		buf_add(out, r->pool + r->head, r->tail - r->head);
 }
 
 static int rng_load(void *dev, const uint8_t *p, size_t len, char **cause)

@@ -9,7 +9,6 @@
 #include "vr/vdev.h"
 #include "vr/xmalloc.h"
 
-#include "vdev-input.h"
 
 #define SCSI_F_INOUT		0
 #define SCSI_F_HOTPLUG		1
