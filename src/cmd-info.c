@@ -62,21 +62,6 @@ static void feature_list(struct buf *b, uint8_t device, uint64_t features, int j
 	}
 }
 
-static void json_str(struct buf *b, const char *s)
-{
-	buf_add_u8(b, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			buf_printf(b, "\\u%04x", c);
-		else
-			buf_add_u8(b, c);
-	}
-	buf_add_u8(b, '"');
-}
-
 struct counts {
 	uint64_t events;
 	uint64_t kind[TRACE_KIND_COUNT];
@@ -137,7 +122,7 @@ static void print_json(struct buf *b, const char *path, const struct trace_heade
 	int first = 1;
 
 	buf_printf(b, "{\"file\":");
-	json_str(b, path);
+	buf_add_json_string(b, path);
 	buf_printf(b, ",\"format\":\"%s\",\"version\":%u", fmt == TRACE_FMT_BINARY ? "binary" : "text",
 	    h->version);
 	buf_printf(b, ",\"device\":\"%s\",\"layout\":\"%s\"", trace_device_name(h->device),
@@ -157,16 +142,16 @@ static void print_json(struct buf *b, const char *path, const struct trace_heade
 	buf_printf(b, "],\"backends\":[");
 	for (unsigned i = 0; i < h->nbackends; i++) {
 		buf_printf(b, "%s{\"type\":", i ? "," : "");
-		json_str(b, h->backend[i].type);
+		buf_add_json_string(b, h->backend[i].type);
 		buf_printf(b, ",\"size\":\"0x%" PRIx64 "\"", h->backend[i].size);
 		if (h->backend[i].has_image) {
 			buf_printf(b, ",\"image\":");
-			json_str(b, h->backend[i].image);
+			buf_add_json_string(b, h->backend[i].image);
 		}
 		buf_printf(b, "}");
 	}
 	buf_printf(b, "],\"title\":");
-	json_str(b, h->title);
+	buf_add_json_string(b, h->title);
 	buf_printf(b, ",\"events\":%" PRIu64 ",\"kinds\":{", n->events);
 	for (int k = 1; k < TRACE_KIND_COUNT; k++) {
 		if (n->kind[k] == 0)

@@ -72,24 +72,6 @@ static void progress(void *opaque, uint64_t no, uint64_t off)
 	c->progress_shown = true;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s != NULL && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", f);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void summary_text(const char *path, const char *outcome, const struct replay_stats *st, double secs)
 {
 	fprintf(stderr, "replay: %s: %s\n", path, outcome);
@@ -122,7 +104,7 @@ static void summary_json(const char *path, const char *outcome, const struct rep
     const char *report, const char *error)
 {
 	printf("{\"trace\":");
-	json_string(stdout, path);
+	cmd_json_string(stdout, path);
 	printf(",\"outcome\":\"%s\",\"events\":%" PRIu64 ",\"kinds\":{", outcome, st->events);
 	for (unsigned k = 1, first = 1; k < TRACE_KIND_COUNT; k++) {
 		printf("%s\"%s\":%" PRIu64, first ? "" : ",", trace_kind_name((uint8_t)k), st->kinds[k]);
@@ -131,26 +113,26 @@ static void summary_json(const char *path, const char *outcome, const struct rep
 	printf("},\"requests\":%" PRIu64 ",\"transactions\":[", st->txns);
 	for (unsigned i = 0; i < st->ntxn; i++) {
 		printf("%s{\"queue\":%u,\"name\":", i ? "," : "", st->txn[i].queue);
-		json_string(stdout, st->txn[i].queue_name);
+		cmd_json_string(stdout, st->txn[i].queue_name);
 		printf(",\"type\":");
-		json_string(stdout, st->txn[i].type);
+		cmd_json_string(stdout, st->txn[i].type);
 		printf(",\"count\":%" PRIu64 "}", st->txn[i].count);
 	}
 	printf("],\"interrupts\":%" PRIu64 ",\"dma_writes\":%" PRIu64 ",\"violation_count\":%" PRIu64
 	    ",\"violations\":[", st->irqs, st->dmas, st->violations);
 	for (unsigned i = 0; i < st->nviol; i++) {
 		printf("%s{\"name\":", i ? "," : "");
-		json_string(stdout, st->viol[i].name);
+		cmd_json_string(stdout, st->viol[i].name);
 		printf(",\"event\":%" PRIu64 ",\"queue\":%d}", st->viol[i].event_no, st->viol[i].queue);
 	}
 	printf("],\"divergences\":%" PRIu64, st->divergences);
 	if (st->divergences > 0)
 		printf(",\"first_divergence\":%" PRIu64 ",\"report\":", st->first_divergence);
 	if (st->divergences > 0)
-		json_string(stdout, report);
+		cmd_json_string(stdout, report);
 	if (error != NULL) {
 		printf(",\"error\":");
-		json_string(stdout, error);
+		cmd_json_string(stdout, error);
 	}
 	printf(",\"events_per_second\":%.0f}\n", secs > 0 ? (double)st->events / secs : 0.0);
 }

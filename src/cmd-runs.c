@@ -30,24 +30,6 @@ static const char *text(sqlite3_stmt *st, int c, const char *dflt)
 	return t ? (const char *)t : dflt;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static void print_json(sqlite3_stmt *st, int n)
 {
 	printf("%s{", n ? ",\n  " : "[\n  ");
@@ -62,7 +44,7 @@ static void print_json(sqlite3_stmt *st, int n)
 		else if (sqlite3_column_type(st, c) == SQLITE_INTEGER)
 			printf("%lld", (long long)sqlite3_column_int64(st, c));
 		else
-			json_string(stdout, text(st, c, ""));
+			cmd_json_string(stdout, text(st, c, ""));
 	}
 	fputc('}', stdout);
 }

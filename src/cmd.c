@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "cmd.h"
+#include "vr/buf.h"
 
 extern const struct cmd_entry cmd_info_entry;
 extern const struct cmd_entry cmd_dump_entry;
@@ -114,4 +115,14 @@ int cmd_parse_u64(const char *s, unsigned long long *out)
 	if (errno != 0 || *end != '\0')
 		return -1;
 	return 0;
+}
+
+void cmd_json_string(FILE *f, const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_add_json_string(&b, s);
+	fwrite(b.data, 1, b.len, f);
+	buf_release(&b);
 }

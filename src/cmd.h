@@ -37,6 +37,8 @@ int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 
 int cmd_fail_cause(int status, char *cause);
 /* If argv has --help or -h before "--", print help to stdout and return 1. */
 int cmd_wants_help(const struct cmd_entry *e, int argc, char **argv);
+/* Write s to f as a JSON string literal (see buf_add_json_string). */
+void cmd_json_string(FILE *f, const char *s);
 /* Parse a non-negative integer (decimal or 0x hex). 0 / -1. */
 int cmd_parse_u64(const char *s, unsigned long long *out);
 

@@ -21,7 +21,9 @@ void buf_add_le32(struct buf *b, uint32_t v);
 void buf_add_le64(struct buf *b, uint64_t v);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_add_hex(struct buf *b, const uint8_t *p, size_t n);   /* lowercase, no separators */
-const char *buf_str(struct buf *b);         /* NUL-terminates (not counted in len) */
+const char *buf_str(struct buf *b);
+/* Append s as a JSON string literal (quotes, escapes; NULL is written as ""). */
+void buf_add_json_string(struct buf *b, const char *s);         /* NUL-terminates (not counted in len) */
 
 /*
  * Bounded reader over a byte blob, for checkpoints and binary records: every

@@ -115,6 +115,24 @@ const char *buf_str(struct buf *b)
 	return (const char *)b->data;
 }
 
+void buf_add_json_string(struct buf *b, const char *s)
+{
+	buf_add_u8(b, '"');
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_add(b, "\\n", 2);
+		else if (*p == '\t')
+			buf_add(b, "\\t", 2);
+		else if (*p < 0x20)
+			buf_printf(b, "\\u%04x", *p);
+		else
+			buf_add_u8(b, *p);
+	}
+	buf_add_u8(b, '"');
+}
+
 void cursor_init(struct cursor *c, const void *p, size_t len)
 {
 	c->p = p;
