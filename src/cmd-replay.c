@@ -310,8 +310,9 @@ static int cmd_replay_exec(int argc, char **argv)
 	if (close_cause != NULL) {
 		fprintf(stderr, "virtio-replay: %s\n", close_cause);
 		free(close_cause);
+		/* An output that cannot be written is bad usage (a full disk, a bad path), as in cut and record. */
 		if (status == EXIT_OK)
-			status = EXIT_INTERNAL;
+			status = EXIT_BADINPUT;
 	}
 	return status;
 

@@ -47,7 +47,12 @@ struct sink_pcap *sink_pcap_open(const char *path, char **cause)
 	}
 	p->dump = pcap_dump_open(p->dead, path);
 	if (p->dump == NULL) {
-		cause_set(cause, "%s: %s", path, pcap_geterr(p->dead));
+		/* libpcap's message already starts with "PATH: "; do not name the file twice. */
+		const char *why = pcap_geterr(p->dead);
+		size_t n = strlen(path);
+		if (strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+			why += n + 2;
+		cause_set(cause, "%s: %s", path, why);
 		goto fail;
 	}
 	return p;
