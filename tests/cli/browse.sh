@@ -5,6 +5,13 @@ traces=$srcdir/traces
 # tmux is a build dependency (bootstrap.sh installs it): without it this test fails rather than skips
 command -v tmux >/dev/null 2>&1 || { echo "FAIL: tmux is not installed (bootstrap.sh installs it)"; exit 1; }
 
+# Short, fixed trace paths: the status line shows the path, and where the source tree
+# lives (make distcheck's is long) must not push the counters off the screen.
+mkdir -p "$TMP/t/malformed" "$TMP/t/diverge"
+cp "$traces/blk-basic.vrt" "$TMP/t/"
+cp "$traces/malformed/desc-loop.vrt" "$TMP/t/malformed/"
+cp "$traces/diverge/read-value.vrt" "$TMP/t/diverge/"
+traces=$TMP/t
 $VR replay "$traces/blk-basic.vrt" --db "$TMP/ok.db" --quiet 2>/dev/null ||
 	{ echo "FAIL: replay blk-basic"; exit 1; }
 $VR replay "$traces/malformed/desc-loop.vrt" --db "$TMP/viol.db" --quiet 2>/dev/null ||
