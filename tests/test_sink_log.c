@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vr/buf.h"
+#include "vr/hexdump.h"
 #include "vr/sink-log.h"
 #include "sink-sample.h"
 
@@ -252,4 +254,37 @@ Test(sink_log, violation_without_location)
 	fclose(f);
 	cr_expect_str_eq(out, "!! VIOLATION checkpoint-bad event 9 (offset 0x13e): checkpoint: checksum mismatch\n");
 	free(out);
+}
+
+/* The printf-free formatters the log uses agree with printf, at the edges too. */
+Test(sink_log, fast_formatters_match_printf)
+{
+	static const uint64_t vals[] = { 0, 1, 9, 10, 0xf, 0x10, 0xffff, 0x10000, 123456789, UINT64_MAX };
+	struct buf b;
+	char want[64];
+
+	buf_init(&b);
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		for (unsigned w = 1; w <= 16; w++) {
+			buf_reset(&b);
+			buf_add_hexnum(&b, vals[i], w);
+			snprintf(want, sizeof(want), "%0*llx", (int)w, (unsigned long long)vals[i]);
+			cr_assert_str_eq(buf_str(&b), want);
+		}
+		buf_reset(&b);
+		buf_add_dec(&b, vals[i]);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)vals[i]);
+		cr_assert_str_eq(buf_str(&b), want);
+	}
+	/* a dump whose offsets pass four hex digits, and a short last line */
+	uint8_t data[40];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(0x3c + i);
+	buf_reset(&b);
+	hexdump_buf(&b, "  ", data, sizeof(data), 0xfff0, 0);
+	cr_assert_str_eq(buf_str(&b),
+	    "  fff0  3c 3d 3e 3f 40 41 42 43  44 45 46 47 48 49 4a 4b  |<=>?@ABCDEFGHIJK|\n"
+	    "  10000  4c 4d 4e 4f 50 51 52 53  54 55 56 57 58 59 5a 5b  |LMNOPQRSTUVWXYZ[|\n"
+	    "  10010  5c 5d 5e 5f 60 61 62 63                           |\\]^_`abc|\n");
+	buf_release(&b);
 }

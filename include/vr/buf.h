@@ -21,6 +21,10 @@ void buf_add_le32(struct buf *b, uint32_t v);
 void buf_add_le64(struct buf *b, uint64_t v);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_add_hex(struct buf *b, const uint8_t *p, size_t n);   /* lowercase, no separators */
+/* Printf-free formatting for hot paths (log lines): a C string, "%" PRIu64, and "%0*" PRIx64 (width 1..16). */
+void buf_add_str(struct buf *b, const char *s);
+void buf_add_dec(struct buf *b, uint64_t v);
+void buf_add_hexnum(struct buf *b, uint64_t v, unsigned width);
 const char *buf_str(struct buf *b);
 /* Append s as a JSON string literal (quotes, escapes; NULL is written as ""). */
 void buf_add_json_string(struct buf *b, const char *s);         /* NUL-terminates (not counted in len) */

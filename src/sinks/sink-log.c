@@ -16,12 +16,26 @@ struct sink_log {
 	bool own;		/* fclose at the end */
 	char *path;
 	size_t max;		/* bytes per dump, 0 = all */
-	struct buf b;		/* one event's text, written at once */
+	struct buf b;		/* text of the events since the last write */
 };
+
+/*
+ * Events' text accumulates in b and goes out in writes of about this size:
+ * one stdio call per event line cost more than the replay itself.
+ */
+#define LOG_FLUSH_AT	(256u * 1024)
 
 static void put_str(struct buf *b, const char *s)
 {
-	buf_add(b, s, strlen(s));
+	buf_add_str(b, s);
+}
+
+/* "#N " (event number prefix of most lines) */
+static void put_event(struct buf *b, uint64_t event_no)
+{
+	buf_add_u8(b, '#');
+	buf_add_dec(b, event_no);
+	buf_add_u8(b, ' ');
 }
 
 /* Print a possibly absent string; the log never shows "(null)". */
@@ -34,7 +48,8 @@ static void hex_value(struct buf *b, uint64_t v, unsigned size)
 {
 	unsigned w = size >= 1 && size <= 8 ? size * 2 : 1;
 
-	buf_printf(b, "0x%0*" PRIx64, (int)w, v);
+	buf_add(b, "0x", 2);
+	buf_add_hexnum(b, v, w);
 }
 
 /*
@@ -63,10 +78,18 @@ static void inline_or_dump(struct sink_log *l, const uint8_t *p, uint32_t len)
 		return;
 	}
 	if (len <= 16) {
-		buf_add(&l->b, ":", 1);
-		for (uint32_t i = 0; i < len; i++)
-			buf_printf(&l->b, " %02x", p[i]);
-		buf_add_u8(&l->b, '\n');
+		static const char hex[] = "0123456789abcdef";
+		char line[1 + 16 * 3 + 1];
+		size_t k = 0;
+
+		line[k++] = ':';
+		for (uint32_t i = 0; i < len; i++) {
+			line[k++] = ' ';
+			line[k++] = hex[p[i] >> 4];
+			line[k++] = hex[p[i] & 15];
+		}
+		line[k++] = '\n';
+		buf_add(&l->b, line, k);
 		return;
 	}
 	buf_add_u8(&l->b, '\n');
@@ -128,17 +151,19 @@ static void tr_checkpoint(struct sink_log *l, const struct vr_ev_trace *t)
 
 static void tr_bytes(struct sink_log *l, const struct vr_ev_trace *t)
 {
-	buf_printf(&l->b, " addr 0x%" PRIx64 " len %" PRIu32, t->addr, t->len);
+	put_str(&l->b, " addr 0x");
+	buf_add_hexnum(&l->b, t->addr, 1);
+	put_str(&l->b, " len ");
+	buf_add_dec(&l->b, t->len);
 	inline_or_dump(l, t->data, t->len);
 }
 
 static void tr_irq(struct sink_log *l, const struct vr_ev_trace *t)
 {
 	/* space: 0 MSI-X (value = vector), 1 INTx (value = level), as in virtio-replay-trace(5) */
-	if (t->space == 0)
-		buf_printf(&l->b, " msix vector %" PRIu64 "\n", t->value);
-	else
-		buf_printf(&l->b, " intx level %" PRIu64 "\n", t->value);
+	put_str(&l->b, t->space == 0 ? " msix vector " : " intx level ");
+	buf_add_dec(&l->b, t->value);
+	buf_add_u8(&l->b, '\n');
 }
 
 static void tr_input(struct sink_log *l, const struct vr_ev_trace *t)
@@ -185,7 +210,8 @@ static void ev_trace(struct sink_log *l, const struct vr_event *ev)
 		return;
 	for (size_t i = 0; i < sizeof(trace_kinds) / sizeof(trace_kinds[0]); i++) {
 		if (strcmp(kn, trace_kinds[i].kind) == 0) {
-			buf_printf(&l->b, "#%" PRIu64 " %s", ev->event_no, trace_kinds[i].label);
+			put_event(&l->b, ev->event_no);
+			put_str(&l->b, trace_kinds[i].label);
 			trace_kinds[i].fn(l, t);
 			return;
 		}
@@ -199,12 +225,18 @@ static void ev_access(struct sink_log *l, const struct vr_event *ev)
 	const struct vr_ev_access *a = &ev->u.access;
 	struct buf *b = &l->b;
 
-	if (a->cfg)
-		buf_printf(b, "#%" PRIu64 " cfg+0x%04" PRIx64 " %s %s ", ev->event_no, a->offset,
-		    str(a->reg, "?"), a->write ? "<-" : "->");
-	else
-		buf_printf(b, "#%" PRIu64 " bar%u+0x%04" PRIx64 " %s %s ", ev->event_no, a->bar, a->offset,
-		    str(a->reg, "?"), a->write ? "<-" : "->");
+	put_event(b, ev->event_no);
+	if (a->cfg) {
+		put_str(b, "cfg");
+	} else {
+		put_str(b, "bar");
+		buf_add_dec(b, a->bar);
+	}
+	put_str(b, "+0x");
+	buf_add_hexnum(b, a->offset, 4);
+	buf_add_u8(b, ' ');
+	put_str(b, str(a->reg, "?"));
+	put_str(b, a->write ? " <- " : " -> ");
 	hex_value(b, a->value, a->size);
 	buf_add_u8(b, '\n');
 }
@@ -231,32 +263,62 @@ static void ev_txn(struct sink_log *l, const struct vr_event *ev)
 	const struct vr_ev_txn *t = &ev->u.txn;
 	struct buf *b = &l->b;
 
-	buf_printf(b, "#%" PRIu64 " txn %s(%u) head %u: %s %s", ev->event_no, str(t->queue_name, "queue"),
-	    t->queue, t->head, str(t->device, "?"), str(t->type, "?"));
-	if (t->fields && *t->fields)
-		buf_printf(b, " %s", t->fields);
-	if (t->status && *t->status)
-		buf_printf(b, " status=%s", t->status);
+	put_event(b, ev->event_no);
+	put_str(b, "txn ");
+	put_str(b, str(t->queue_name, "queue"));
+	buf_add_u8(b, '(');
+	buf_add_dec(b, t->queue);
+	put_str(b, ") head ");
+	buf_add_dec(b, t->head);
+	put_str(b, ": ");
+	put_str(b, str(t->device, "?"));
+	buf_add_u8(b, ' ');
+	put_str(b, str(t->type, "?"));
+	if (t->fields && *t->fields) {
+		buf_add_u8(b, ' ');
+		put_str(b, t->fields);
+	}
+	if (t->status && *t->status) {
+		put_str(b, " status=");
+		put_str(b, t->status);
+	}
+	put_str(b, "\n    from #");
+	buf_add_dec(b, t->first_event);
+	put_str(b, ", ");
+	buf_add_dec(b, t->ndesc);
+	put_str(b, t->ndesc == 1 ? " descriptor, out " : " descriptors, out ");
+	buf_add_dec(b, t->out_len);
+	put_str(b, ", in ");
+	buf_add_dec(b, t->in_len);
+	put_str(b, ", used len ");
+	buf_add_dec(b, t->used_len);
 	buf_add_u8(b, '\n');
-	buf_printf(b, "    from #%" PRIu64 ", %u descriptor%s, out %" PRIu32 ", in %" PRIu32 ", used len %" PRIu32 "\n",
-	    t->first_event, t->ndesc, t->ndesc == 1 ? "" : "s", t->out_len, t->in_len, t->used_len);
 	for (unsigned i = 0; t->desc && i < t->ndesc; i++) {
 		const struct vr_desc *d = &t->desc[i];
 
-		buf_printf(b, "    desc %u%s addr 0x%016" PRIx64 " len %" PRIu32 " ", d->index,
-		    d->indirect ? " (indirect)" : "", d->addr, d->len);
+		put_str(b, "    desc ");
+		buf_add_dec(b, d->index);
+		put_str(b, d->indirect ? " (indirect) addr 0x" : " addr 0x");
+		buf_add_hexnum(b, d->addr, 16);
+		put_str(b, " len ");
+		buf_add_dec(b, d->len);
+		buf_add_u8(b, ' ');
 		desc_flags(b, d->flags);
-		if (d->flags & 1)
-			buf_printf(b, " next %u", d->next);
+		if (d->flags & 1) {
+			put_str(b, " next ");
+			buf_add_dec(b, d->next);
+		}
 		buf_add_u8(b, '\n');
 	}
-	if (t->out_len) {
-		buf_printf(b, "    out %" PRIu32 " byte%s:\n", t->out_len, t->out_len == 1 ? "" : "s");
-		dump(l, "      ", t->out, t->out_shown, t->out_len);
-	}
-	if (t->in_len) {
-		buf_printf(b, "    in %" PRIu32 " byte%s:\n", t->in_len, t->in_len == 1 ? "" : "s");
-		dump(l, "      ", t->in, t->in_shown, t->in_len);
+	for (int dir = 0; dir < 2; dir++) {
+		uint32_t len = dir ? t->in_len : t->out_len;
+
+		if (len == 0)
+			continue;
+		put_str(b, dir ? "    in " : "    out ");
+		buf_add_dec(b, len);
+		put_str(b, len == 1 ? " byte:\n" : " bytes:\n");
+		dump(l, "      ", dir ? t->in : t->out, dir ? t->in_shown : t->out_shown, len);
 	}
 }
 
@@ -264,8 +326,13 @@ static void ev_dma(struct sink_log *l, const struct vr_event *ev)
 {
 	const struct vr_ev_dma *d = &ev->u.dma;
 
-	buf_printf(&l->b, "#%" PRIu64 " dma %s addr 0x%" PRIx64 " len %" PRIu32, ev->event_no,
-	    str(d->what, "?"), d->addr, d->len);
+	put_event(&l->b, ev->event_no);
+	put_str(&l->b, "dma ");
+	put_str(&l->b, str(d->what, "?"));
+	put_str(&l->b, " addr 0x");
+	buf_add_hexnum(&l->b, d->addr, 1);
+	put_str(&l->b, " len ");
+	buf_add_dec(&l->b, d->len);
 	inline_or_dump(l, d->data, d->len);
 }
 
@@ -273,12 +340,21 @@ static void ev_irq(struct sink_log *l, const struct vr_event *ev)
 {
 	const struct vr_ev_irq *q = &ev->u.irq;
 
-	if (q->msix)
-		buf_printf(&l->b, "#%" PRIu64 " irq msix vector %u addr 0x%" PRIx64 " data 0x%08" PRIx32 " (%s)\n",
-		    ev->event_no, q->vector, q->msg_addr, q->msg_data, str(q->cause, "?"));
-	else
+	if (q->msix) {
+		put_event(&l->b, ev->event_no);
+		put_str(&l->b, "irq msix vector ");
+		buf_add_dec(&l->b, q->vector);
+		put_str(&l->b, " addr 0x");
+		buf_add_hexnum(&l->b, q->msg_addr, 1);
+		put_str(&l->b, " data 0x");
+		buf_add_hexnum(&l->b, q->msg_data, 8);
+		put_str(&l->b, " (");
+		put_str(&l->b, str(q->cause, "?"));
+		put_str(&l->b, ")\n");
+	} else {
 		buf_printf(&l->b, "#%" PRIu64 " irq intx level %u isr 0x%02x (%s)\n", ev->event_no, q->level, q->isr,
 		    str(q->cause, "?"));
+	}
 }
 
 static void ev_violation(struct sink_log *l, const struct vr_event *ev)
@@ -338,14 +414,23 @@ static void ev_frame(struct sink_log *l, const struct vr_event *ev)
 
 static void ev_note(struct sink_log *l, const struct vr_event *ev)
 {
-	buf_printf(&l->b, "#%" PRIu64 " note: %s\n", ev->event_no, str(ev->u.note.text, ""));
+	put_event(&l->b, ev->event_no);
+	put_str(&l->b, "note: ");
+	put_str(&l->b, str(ev->u.note.text, ""));
+	buf_add_u8(&l->b, '\n');
+}
+
+static void log_write(struct sink_log *l)
+{
+	if (l->b.len)
+		fwrite(l->b.data, 1, l->b.len, l->f);
+	buf_reset(&l->b);
 }
 
 static void on_event(void *opaque, const struct vr_event *ev)
 {
 	struct sink_log *l = opaque;
 
-	buf_reset(&l->b);
 	switch (ev->kind) {
 	case VR_EV_RUN_BEGIN:
 		ev_run_begin(l, &ev->u.run);
@@ -383,8 +468,9 @@ static void on_event(void *opaque, const struct vr_event *ev)
 	default:
 		break;
 	}
-	if (l->b.len)
-		fwrite(l->b.data, 1, l->b.len, l->f);
+	/* the end of a run is written at once (a reader may be waiting for it) */
+	if (l->b.len >= LOG_FLUSH_AT || ev->kind == VR_EV_RUN_END)
+		log_write(l);
 }
 
 struct sink_log *sink_log_new(FILE *f, size_t max_bytes)
@@ -433,6 +519,7 @@ int sink_log_close(struct sink_log *l, char **cause)
 
 	if (l == NULL)
 		return 0;
+	log_write(l);
 	if (fflush(l->f) != 0 || ferror(l->f))
 		rc = cause_set(cause, "%s: write error: %s", l->path, strerror(errno ? errno : EIO));
 	if (l->own && fclose(l->f) != 0 && rc == 0)

@@ -108,6 +108,41 @@ void buf_add_hex(struct buf *b, const uint8_t *p, size_t n)
 	b->len += 2 * n;
 }
 
+void buf_add_str(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void buf_add_dec(struct buf *b, uint64_t v)
+{
+	char t[20];
+	size_t k = sizeof(t);
+
+	do {
+		t[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_add(b, t + k, sizeof(t) - k);
+}
+
+/* At least width digits (zero-padded), more if v needs them. */
+void buf_add_hexnum(struct buf *b, uint64_t v, unsigned width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char t[16];
+	size_t k = sizeof(t);
+
+	if (width > sizeof(t))
+		width = sizeof(t);
+	do {
+		t[--k] = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	while (sizeof(t) - k < width)
+		t[--k] = '0';
+	buf_add(b, t + k, sizeof(t) - k);
+}
+
 const char *buf_str(struct buf *b)
 {
 	buf_reserve(b, 0);

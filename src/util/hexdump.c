@@ -11,36 +11,66 @@
 static void dump_line(struct buf *b, const uint8_t *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	char line[16 * 3 + 1 + 2 + 16 + 1];
-	size_t k = 0;
+	char *line, *o;
 
-	for (size_t i = 0; i < 16; i++) {
-		if (i == 8)
-			line[k++] = ' ';
-		if (i < n) {
-			line[k++] = hex[p[i] >> 4];
-			line[k++] = hex[p[i] & 15];
-		} else {
-			line[k++] = ' ';
-			line[k++] = ' ';
+	buf_reserve(b, 16 * 3 + 1 + 2 + 16 + 1);
+	line = o = (char *)b->data + b->len;
+	if (n == 16) {
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				*o++ = ' ';
+			o[0] = hex[p[i] >> 4];
+			o[1] = hex[p[i] & 15];
+			o[2] = ' ';
+			o += 3;
 		}
-		line[k++] = ' ';
+	} else {
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				*o++ = ' ';
+			o[0] = i < n ? hex[p[i] >> 4] : ' ';
+			o[1] = i < n ? hex[p[i] & 15] : ' ';
+			o[2] = ' ';
+			o += 3;
+		}
 	}
-	line[k++] = ' ';
-	line[k++] = '|';
+	*o++ = ' ';
+	*o++ = '|';
 	for (size_t i = 0; i < n && i < 16; i++)
-		line[k++] = (char)((p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '.');
-	line[k++] = '|';
-	buf_add(b, line, k);
+		*o++ = (char)((p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '.');
+	*o++ = '|';
+	b->len += (size_t)(o - line);
 }
 
 void hexdump_buf(struct buf *b, const char *indent, const uint8_t *p, size_t n, uint64_t base, size_t max)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t shown = (max && n > max) ? max : n;
+	size_t ilen = strlen(indent);
 
 	for (size_t off = 0; off < shown; off += 16) {
 		size_t k = shown - off < 16 ? shown - off : 16;
-		buf_printf(b, "%s%04llx  ", indent, (unsigned long long)(base + off));
+		uint64_t a = base + off;
+
+		if (a > 0xffff) {	/* offsets past 4 digits: rare, the general path */
+			buf_add(b, indent, ilen);
+			buf_add_hexnum(b, a, 4);
+			buf_add(b, "  ", 2);
+		} else {
+			char *o;
+
+			buf_reserve(b, ilen + 6);
+			o = (char *)b->data + b->len;
+			memcpy(o, indent, ilen);
+			o += ilen;
+			o[0] = hex[(a >> 12) & 15];
+			o[1] = hex[(a >> 8) & 15];
+			o[2] = hex[(a >> 4) & 15];
+			o[3] = hex[a & 15];
+			o[4] = ' ';
+			o[5] = ' ';
+			b->len += ilen + 6;
+		}
 		dump_line(b, p + off, k);
 		buf_add_u8(b, '\n');
 	}
