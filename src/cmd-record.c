@@ -19,6 +19,8 @@ static const struct option record_longopts[] = {
 	{ "count", required_argument, NULL, 'n' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "list", no_argument, NULL, 'l' },
+	{ "target", required_argument, NULL, 't' },
+	{ "qemu", required_argument, NULL, 'Q' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -26,7 +28,8 @@ static void list_scenarios(void)
 {
 	printf("%-20s %-8s %s\n", "SCENARIO", "DEVICES", "WHAT IT DOES");
 	for (const struct record_scenario *s = record_scenarios; s->name != NULL; s++)
-		printf("%-20s %-8s %s\n", s->name, strcmp(s->devices, "*") == 0 ? "any" : s->devices, s->summary);
+		printf("%-20s %-8s %s%s%s%s\n", s->name, strcmp(s->devices, "*") == 0 ? "any" : s->devices, s->summary,
+		    s->no_qemu ? " [not with --target qemu: " : "", s->no_qemu ? s->no_qemu : "", s->no_qemu ? "]" : "");
 }
 
 static int cmd_record_exec(int argc, char **argv)
@@ -81,6 +84,15 @@ static int cmd_record_exec(int argc, char **argv)
 				return cmd_usage_error(e, "unknown format '%s' (text or binary)", optarg);
 			break;
 		case 'l': list = true; break;
+		case 't':
+			if (strcmp(optarg, "qemu") == 0)
+				o.qemu = true;
+			else if (strcmp(optarg, "sim") == 0)
+				o.qemu = false;
+			else
+				return cmd_usage_error(e, "unknown target '%s' (sim or qemu)", optarg);
+			break;
+		case 'Q': o.qemu_binary = optarg; break;
 		default:
 			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -95,15 +107,19 @@ static int cmd_record_exec(int argc, char **argv)
 		return cmd_usage_error(e, "--scenario is required (record --list shows them)");
 	if (record_find(o.scenario) == NULL)
 		return cmd_usage_error(e, "unknown scenario '%s' (record --list shows them)", o.scenario);
-	if (record_run(&o, &cause) < 0)
-		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	switch (record_run(&o, &cause)) {
+	case 0: break;
+	case -2: return cmd_fail_cause(EXIT_INTERNAL, cause);
+	default: return cmd_fail_cause(EXIT_BADINPUT, cause);
+	}
 	return EXIT_OK;
 }
 
 const struct cmd_entry cmd_record_entry = {
 	.name = "record",
 	.usage = "--scenario NAME [--device blk|net|scsi|rng|console] [-o TRACE] [--layout vbox|qemu]\n"
-	    "       [--seed S] [--checkpoint-every K] [--count N] [--format text|binary] | --list",
+	    "       [--seed S] [--checkpoint-every K] [--count N] [--format text|binary]\n"
+	    "       [--target sim|qemu] [--qemu PATH] | --list",
 	.summary = "record a trace by running a scenario of the model guest driver against the device",
 	.help =
 	    "  --list                 list the scenarios\n"
@@ -115,7 +131,12 @@ const struct cmd_entry cmd_record_entry = {
 	    "  --checkpoint-every K   write a device checkpoint every K events (default: none)\n"
 	    "  --count N              scenario size: requests for basic, bulk, ...\n"
 	    "  --format F             text or binary, overriding the extension\n"
+	    "  --target T             sim (default): the simulator; qemu: a real QEMU device\n"
+	    "                         (qemu-system-x86_64 -qtest), its answers go into the trace\n"
+	    "  --qemu PATH            the QEMU binary (default: qemu-system-x86_64 on PATH)\n"
 	    "\nThe trace holds the guest's accesses (reads with the device's answers), host inputs,\n"
-	    "and the device's DMA writes and interrupts as expected outputs.\n",
+	    "and the device's DMA writes and interrupts as expected outputs. With --target qemu\n"
+	    "it holds QEMU's register values, RAM read-backs and interrupts (qtest cannot see DMA);\n"
+	    "QEMU's stderr lines become marks. Exit 3 if QEMU is missing or fails (the message says which).\n",
 	.exec = cmd_record_exec,
 };

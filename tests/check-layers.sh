@@ -13,7 +13,8 @@ allowed() {
 	trace) echo "util trace" ;;
 	machine) echo "util machine" ;;
 	dev) echo "util machine dev" ;;
-	run) echo "util trace machine dev run" ;;
+	interop) echo "util trace interop" ;;
+	run) echo "util trace machine dev interop run" ;;
 	sinks) echo "util sinks" ;;
 	*) echo "" ;;
 	esac
@@ -23,18 +24,18 @@ header_layer() {
 	for o in $OVERRIDES; do
 		[ "${o%%:*}" = "$h" ] && { echo "${o#*:}"; return; }
 	done
-	for l in util trace machine dev run sinks; do
+	for l in util trace machine dev interop run sinks; do
 		[ -f "src/$l/$h.c" ] && { echo "$l"; return; }
 	done
 	# a header without a .c of its own: the layer whose sources use it most closely
-	for l in util trace machine dev run sinks; do
+	for l in util trace machine dev interop run sinks; do
 		grep -lq "include \"vr/$h.h\"" src/$l/*.c 2>/dev/null && { echo "$l"; return; }
 	done
 	echo unknown
 }
 bad=0
 checked=0
-for layer in util trace machine dev run sinks; do
+for layer in util trace machine dev interop run sinks; do
 	ok=$(allowed "$layer")
 	for f in src/$layer/*.c include/vr/*.h; do
 		[ -f "$f" ] || continue

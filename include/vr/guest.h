@@ -34,6 +34,13 @@ struct guest_port {
 	void (*bar_write)(void *o, unsigned bar, uint64_t off, unsigned size, uint64_t v);
 	int (*mem_write)(void *o, uint64_t addr, const void *p, uint32_t len);	/* guest stores into RAM */
 	int (*mem_read)(void *o, uint64_t addr, void *p, uint32_t len);		/* guest loads (not recorded) */
+	/*
+	 * Optional; NULL when the device finishes its work before an access
+	 * returns (the simulator). A device that works on its own time (QEMU)
+	 * blocks here until the le16 at addr moved n or more past from, or the
+	 * port gives up (-1). Its reads are not the guest's: not recorded.
+	 */
+	int (*wait)(void *o, uint64_t addr, uint16_t from, uint16_t n);
 };
 
 /* A port straight onto a device: accesses call vpci_*, memory goes to vpci_gmem(d). */
@@ -144,6 +151,11 @@ struct guest_used {
 int guest_poll(struct guest *g, unsigned q, struct guest_used *u);
 /* Copy IN bytes the device wrote for a completed head (valid until the next guest_add on q). */
 int guest_read_in(struct guest *g, unsigned q, uint16_t head, uint32_t off, void *dst, uint32_t len);
+/*
+ * Before taking n completions of q: give an asynchronous device (a port with
+ * wait) time to publish them. 0 at once for the simulator; -1 if it gave up.
+ */
+int guest_wait(struct guest *g, unsigned q, uint16_t n);
 /* Interrupt suppression, driver side: NO_INTERRUPT flag, or used_event with EVENT_IDX. */
 void guest_disable_cb(struct guest *g, unsigned q);
 void guest_enable_cb(struct guest *g, unsigned q);

@@ -29,6 +29,8 @@ struct record_opts {
 	uint64_t seed;
 	uint64_t checkpoint_every;	/* events between checkpoints; 0: none */
 	uint64_t count;			/* scenario size (bulk: requests); 0: the scenario's default */
+	bool qemu;			/* --target qemu: drive a real QEMU device instead of the simulator */
+	const char *qemu_binary;	/* NULL: qemu-system-x86_64 on PATH */
 };
 
 struct record;
@@ -41,13 +43,17 @@ struct record_scenario {
 	/* Adjust the trace header (features offered, queue sizes, RAM) before the device is built. */
 	void (*prepare)(struct record *rec, struct trace_header *h);
 	int (*run)(struct record *rec, char **cause);
+	const char *no_qemu;		/* NULL: runs on QEMU too (--target qemu); else why it cannot */
 };
 
 extern const struct record_scenario record_scenarios[];	/* terminated by name == NULL */
 const struct record_scenario *record_find(const char *name);
 bool record_scenario_supports(const struct record_scenario *s, const char *device);
 
-/* Run one scenario and write its trace. 0 / -1 + cause (usage or internal error). */
+/*
+ * Run one scenario and write its trace. 0 / -1 + cause (usage or bad
+ * scenario) / -2 + cause (QEMU missing or failed: the cause says which).
+ */
 int record_run(const struct record_opts *opts, char **cause);
 
 /* ---- for scenarios (src/run/scenarios.c) ---- */

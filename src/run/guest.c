@@ -99,6 +99,7 @@ void guest_port_vpci(struct guest_port *p, struct vpci *d)
 	p->bar_write = vp_bar_write;
 	p->mem_write = vp_mem_write;
 	p->mem_read = vp_mem_read;
+	p->wait = NULL;
 }
 
 /* ------------------------------------------------------------------ basics */
@@ -686,6 +687,14 @@ int guest_poll(struct guest *g, unsigned qi, struct guest_used *u)
 	if (((g->feat >> VIRTIO_F_EVENT_IDX) & 1) && !q->no_interrupt)
 		mem_wr16(g, q->avail + 4 + 2ull * q->size, q->last_used);
 	return 1;
+}
+
+int guest_wait(struct guest *g, unsigned qi, uint16_t n)
+{
+	struct gq *q = getq(g, qi);
+	if (q == NULL || g->port.wait == NULL)
+		return 0;
+	return g->port.wait(g->port.opaque, q->used + 2, q->last_used, n);
 }
 
 int guest_read_in(struct guest *g, unsigned qi, uint16_t head, uint32_t off, void *dst, uint32_t len)

@@ -9,6 +9,7 @@
 #include "vr/cause.h"
 #include "vr/gmem.h"
 #include "vr/guest.h"
+#include "vr/qtest-port.h"
 #include "vr/record.h"
 #include "vr/replay.h"
 #include "vr/trace.h"
@@ -49,7 +50,9 @@ struct record {
 	struct trace_writer *w;
 	struct guest *guests[8];
 	unsigned nguests;
-	struct guest_port port;
+	struct guest_port port;		/* the recording port the guests use */
+	struct guest_port devport;	/* what it forwards to: the simulator or QEMU */
+	struct qport *qp;		/* --target qemu */
 	uint64_t nevents;		/* events written */
 	uint64_t since_ckpt;
 	uint64_t vtime;
@@ -96,9 +99,49 @@ static void write_checkpoint(struct record *rec)
 	rec->since_ckpt = 0;
 }
 
+/* QEMU's stderr lines (virtio_error() messages) as marks, where they appeared. */
+static void qemu_marks(struct record *rec)
+{
+	char *line;
+
+	while ((line = qport_message(rec->qp)) != NULL) {
+		char text[240];
+		struct trace_event ev = { .kind = TRACE_MARK };
+		size_t n = 0;
+
+		n = (size_t)snprintf(text, sizeof(text), "qemu: ");
+		for (const char *c = line; *c != '\0' && n + 1 < sizeof(text); c++)
+			text[n++] = (*c >= 0x20 && *c < 0x7f) ? *c : '?';
+		text[n] = '\0';
+		ev.data = (const uint8_t *)text;
+		ev.len = (uint32_t)n;
+		put(rec, &ev);
+		free(line);
+	}
+}
+
+/* The guest may store only into the declared RAM (replay refuses anything else). */
+static bool in_ram(const struct record *rec, uint64_t addr, uint32_t len)
+{
+	if (rec->dev != NULL)
+		return gmem_valid(vpci_gmem(rec->dev), addr, len);
+	for (unsigned i = 0; i < rec->hdr.nram; i++) {
+		const struct trace_ram *r = &rec->hdr.ram[i];
+
+		if (addr >= r->base && len <= r->size && addr - r->base <= r->size - len)
+			return true;
+	}
+	return false;
+}
+
 /* Called before each guest event: maybe a checkpoint, then stamp the bus with the event's number. */
+static void end(struct record *rec);
+
 static void begin(struct record *rec)
 {
+	/* Outputs that came between two accesses (QEMU completing in its own time) follow the last event. */
+	if (rec->nouts > 0)
+		end(rec);
 	if (!rec->paused && rec->opts.checkpoint_every > 0 && rec->since_ckpt >= rec->opts.checkpoint_every)
 		write_checkpoint(rec);
 	rec->nouts = 0;
@@ -126,6 +169,9 @@ static void end(struct record *rec)
 		put(rec, &ev);
 	}
 	rec->nouts = 0;
+	buf_reset(&rec->arena);
+	if (rec->qp != NULL)
+		qemu_marks(rec);
 }
 
 static void output_sink(void *opaque, const struct vr_event *ev)
@@ -166,7 +212,7 @@ static uint64_t rp_cfg_read(void *o, uint32_t off, unsigned size)
 	struct trace_event ev = { .kind = TRACE_CFG_READ, .addr = off, .size = (uint8_t)size, .has_value = 1 };
 
 	begin(rec);
-	ev.value = vpci_cfg_read(rec->dev, off, size);
+	ev.value = rec->devport.cfg_read(rec->devport.opaque, off, size);
 	put(rec, &ev);
 	end(rec);
 	return ev.value;
@@ -178,7 +224,7 @@ static void rp_cfg_write(void *o, uint32_t off, unsigned size, uint64_t v)
 	struct trace_event ev = { .kind = TRACE_CFG_WRITE, .addr = off, .size = (uint8_t)size, .value = v };
 
 	begin(rec);
-	vpci_cfg_write(rec->dev, off, size, v);
+	rec->devport.cfg_write(rec->devport.opaque, off, size, v);
 	put(rec, &ev);
 	end(rec);
 }
@@ -190,7 +236,7 @@ static uint64_t rp_bar_read(void *o, unsigned bar, uint64_t off, unsigned size)
 		.has_value = 1 };
 
 	begin(rec);
-	ev.value = vpci_bar_read(rec->dev, bar, off, size);
+	ev.value = rec->devport.bar_read(rec->devport.opaque, bar, off, size);
 	put(rec, &ev);
 	end(rec);
 	return ev.value;
@@ -203,7 +249,7 @@ static void rp_bar_write(void *o, unsigned bar, uint64_t off, unsigned size, uin
 		.value = v };
 
 	begin(rec);
-	vpci_bar_write(rec->dev, bar, off, size, v);
+	rec->devport.bar_write(rec->devport.opaque, bar, off, size, v);
 	put(rec, &ev);
 	end(rec);
 }
@@ -214,10 +260,10 @@ static int rp_mem_write(void *o, uint64_t addr, const void *p, uint32_t len)
 	struct trace_event ev = { .kind = TRACE_MEM, .addr = addr, .data = p, .len = len };
 
 	/* A store the trace could not replay (outside RAM) is refused here, not recorded. */
-	if (len == 0 || len > TRACE_MAX_PAYLOAD || !gmem_valid(vpci_gmem(rec->dev), addr, len))
+	if (len == 0 || len > TRACE_MAX_PAYLOAD || !in_ram(rec, addr, len))
 		return -1;
 	begin(rec);
-	if (gmem_write(vpci_gmem(rec->dev), addr, p, len) < 0)
+	if (rec->devport.mem_write(rec->devport.opaque, addr, p, len) < 0)
 		return -1;
 	put(rec, &ev);
 	end(rec);
@@ -228,7 +274,14 @@ static int rp_mem_read(void *o, uint64_t addr, void *p, uint32_t len)
 {
 	struct record *rec = o;
 
-	return gmem_read(vpci_gmem(rec->dev), addr, p, len);
+	return rec->devport.mem_read(rec->devport.opaque, addr, p, len);
+}
+
+static int rp_wait(void *o, uint64_t addr, uint16_t from, uint16_t n)
+{
+	struct record *rec = o;
+
+	return rec->devport.wait != NULL ? rec->devport.wait(rec->devport.opaque, addr, from, n) : 0;
 }
 
 /* ---- services for scenarios ---- */
@@ -289,7 +342,7 @@ int record_input(struct record *rec, uint8_t type, uint64_t addr, const void *da
 
 	begin(rec);
 	put(rec, &ev);
-	if (vpci_input(rec->dev, &in, cause) < 0)
+	if ((rec->qp != NULL ? qport_input(rec->qp, &in, cause) : vpci_input(rec->dev, &in, cause)) < 0)
 		return -1;
 	end(rec);
 	return 0;
@@ -333,6 +386,8 @@ int record_resume(struct record *rec, char **cause)
 		return 0;
 	if (rec->nevents > 0)
 		return cause_set(cause, "record: resume after events were written would break the trace");
+	if (rec->qp != NULL)
+		return cause_set(cause, "record: QEMU's device state cannot be written as a checkpoint");
 	rec->paused = false;
 	write_checkpoint(rec);
 	return 0;
@@ -348,6 +403,8 @@ void record_bad_checkpoint(struct record *rec)
 	struct trace_event ev = { .kind = TRACE_CHECKPOINT };
 	char *why = NULL;
 
+	if (rec->dev == NULL)
+		return;
 	buf_reset(&rec->save);
 	vpci_save(rec->dev, &rec->save);
 	/* A snapshot from a future format version: the loader must refuse it whole. */
@@ -420,6 +477,27 @@ static void default_header(struct record *rec, struct trace_header *h)
 	    rec->sc->name, rec->opts.seed);
 }
 
+/* --target qemu: start QEMU with the header's device and let it say what it offers. 0 / -2. */
+static int start_qemu(struct record *rec, char **cause)
+{
+	struct qport_opts qo;
+
+	memset(&qo, 0, sizeof(qo));
+	qo.qemu = rec->opts.qemu_binary;
+	qo.h = &rec->hdr;
+	qo.bus = &rec->bus;
+	if ((rec->qp = qport_new(&qo, cause)) == NULL)
+		return -2;
+	if (qport_probe(rec->qp, &rec->hdr, cause) < 0)
+		return -2;
+	/* qtest sees interrupts (MSI-X through the mailbox, INTx lines) but not DMA. */
+	rec->hdr.recorded = TRACE_REC_IRQ;
+	snprintf(rec->hdr.title, sizeof(rec->hdr.title), "record --target qemu --device %s --scenario %s --seed %" PRIu64,
+	    rec->ops->name, rec->sc->name, rec->opts.seed);
+	qport_guest_port(rec->qp, &rec->devport);
+	return 0;
+}
+
 int record_run(const struct record_opts *opts, char **cause)
 {
 	struct record *rec = xcalloc(1, sizeof(*rec));
@@ -444,6 +522,14 @@ int record_run(const struct record_opts *opts, char **cause)
 		cause_set(cause, "unknown device '%s'", device);
 		goto out;
 	}
+	if (opts->qemu && rec->sc->no_qemu != NULL) {
+		cause_set(cause, "scenario '%s' cannot run on QEMU: %s", rec->sc->name, rec->sc->no_qemu);
+		goto out;
+	}
+	if (opts->qemu && opts->checkpoint_every > 0) {
+		cause_set(cause, "--checkpoint-every needs the simulator's device state (not with --target qemu)");
+		goto out;
+	}
 	/* xorshift needs a non-zero state; mix the seed so nearby seeds differ. */
 	rec->rng = (opts->seed ^ 0x9e3779b97f4a7c15ull) * 0xbf58476d1ce4e5b9ull;
 	if (rec->rng == 0)
@@ -451,14 +537,20 @@ int record_run(const struct record_opts *opts, char **cause)
 	default_header(rec, &rec->hdr);
 	if (rec->sc->prepare != NULL)
 		rec->sc->prepare(rec, &rec->hdr);
+	evbus_init(&rec->bus);
+	evbus_add(&rec->bus, (1u << VR_EV_DMA) | (1u << VR_EV_IRQ), output_sink, rec);
+	if (opts->qemu && (rc = start_qemu(rec, cause)) < 0)
+		goto out;
+	rc = -1;
 	if (trace_header_check(&rec->hdr, cause) < 0)
 		goto out;
 	if (replay_devsetup(&rec->hdr, NULL, -1, &rec->ds, cause) < 0)
 		goto out;
-	evbus_init(&rec->bus);
-	evbus_add(&rec->bus, (1u << VR_EV_DMA) | (1u << VR_EV_IRQ), output_sink, rec);
-	if ((rec->dev = vpci_new(&rec->ds.setup, &rec->bus, cause)) == NULL)
-		goto out;
+	if (!opts->qemu) {
+		if ((rec->dev = vpci_new(&rec->ds.setup, &rec->bus, cause)) == NULL)
+			goto out;
+		guest_port_vpci(&rec->devport, rec->dev);
+	}
 	fmt = opts->format;
 	if (fmt < 0)
 		fmt = trace_format_from_name(opts->out);
@@ -473,9 +565,28 @@ int record_run(const struct record_opts *opts, char **cause)
 	rec->port.bar_write = rp_bar_write;
 	rec->port.mem_write = rp_mem_write;
 	rec->port.mem_read = rp_mem_read;
+	rec->port.wait = rp_wait;
+	if (rec->qp != NULL)
+		record_mark(rec, "qemu %s", qport_device_args(rec->qp));
 	if (rec->sc->run(rec, cause) < 0) {
+		if (rec->qp != NULL && qport_failed(rec->qp)) {
+			free(*cause);
+			*cause = NULL;
+			cause_set(cause, "%s", qport_error(rec->qp));
+			rc = -2;
+		}
 		cause_prefix(cause, "scenario %s on %s", rec->sc->name, device);
 		goto out;
+	}
+	if (rec->qp != NULL) {
+		/* Whatever QEMU still had to say (late interrupts, messages) ends the trace. */
+		qport_settle(rec->qp, 20);
+		end(rec);
+		if (qport_failed(rec->qp)) {
+			cause_set(cause, "%s", qport_error(rec->qp));
+			rc = -2;
+			goto out;
+		}
 	}
 	if (rec->paused && record_resume(rec, cause) < 0)
 		goto out;
@@ -497,6 +608,7 @@ out:
 	for (unsigned i = 0; i < rec->nguests; i++)
 		guest_free(rec->guests[i]);
 	vpci_free(rec->dev);
+	qport_free(rec->qp);
 	buf_release(&rec->arena);
 	buf_release(&rec->save);
 	free(rec->outs);
