@@ -460,6 +460,14 @@ static int64_t sel_event(const struct tui *t)
 	return r->pos.a;
 }
 
+static int list_rows(const struct tui *t)
+{
+	struct tui_layout l;
+
+	tui_layout(t, &l);
+	return l.list_h;
+}
+
 Test(tui, moves_pages_and_goto)
 {
 	struct tui *t = tui_new(open_run(2), 24, 100);
@@ -586,24 +594,30 @@ Test(tui, filter_views_panes_help)
 
 	cr_expect_eq(tui_key(t, '\n'), TUI_DRAW_ALL);
 	cr_expect(t->detail_open);
-	cr_expect_eq(t->focus, TUI_FOCUS_DETAIL);
+	cr_expect_eq(t->focus, TUI_FOCUS_LIST);	/* Enter opens the panes, the list keeps the keys */
 	tui_layout(t, &l);
 	cr_expect(l.show_detail && l.show_hex);
 	cr_expect(text_has(&t->detail, "event 1"));
-	keys(t, "\n");
-	cr_expect_eq(t->focus, TUI_FOCUS_LIST);
 	keys(t, "j");	/* the panes follow the selection */
 	cr_expect(text_has(&t->detail, "event 2"));
+	tui_key(t, TUI_KEY_TAB);
+	cr_expect_eq(t->focus, TUI_FOCUS_DETAIL);
+	keys(t, "\n");
+	cr_expect_eq(t->focus, TUI_FOCUS_LIST);
 	keys(t, "ww");
 	cr_expect_eq(t->focus, TUI_FOCUS_HEX);
+	tui_key(t, TUI_KEY_BTAB);
+	cr_expect_eq(t->focus, TUI_FOCUS_DETAIL);
 	keys(t, "w");
+	cr_expect_eq(t->focus, TUI_FOCUS_HEX);
+	tui_key(t, TUI_KEY_TAB);
 	cr_expect_eq(t->focus, TUI_FOCUS_LIST);
 
-	tui_key(t, TUI_KEY_TAB);
+	keys(t, "t");
 	cr_expect_eq(t->view, TUI_VIEW_TXNS);
 	cr_expect(text_has(&t->detail, "descriptor chain"));
 	cr_expect_eq(t->blobs.n, 2);
-	tui_key(t, TUI_KEY_BTAB);
+	keys(t, "T");
 	cr_expect_eq(t->view, TUI_VIEW_EVENTS);
 	keys(t, "4");
 	cr_expect_eq(t->view, TUI_VIEW_DIVERGENCES);
@@ -634,6 +648,35 @@ Test(tui, filter_views_panes_help)
 	cr_expect_eq(tui_model_run(t->m)->id, 1);
 	keys(t, "[");
 	cr_expect(strstr(t->msg, "no earlier run") != NULL);
+	tui_free(t);
+}
+
+/* Opening the panes or shrinking the screen keeps the selected row selected and on screen. */
+Test(tui, selection_survives_a_shorter_list)
+{
+	struct tui *t = tui_new(open_run(2), 48, 160);
+	int64_t want;
+
+	for (int i = 0; i < 40; i++)
+		tui_key(t, 'j');
+	want = sel_event(t);
+	cr_assert(t->vs[t->view].sel >= 30, "selection in the lower part of the list");
+	keys(t, "\n");
+	cr_expect(t->detail_open);
+	cr_expect_eq(sel_event(t), want);
+	cr_expect(t->vs[t->view].sel < list_rows(t));
+	cr_expect(text_has(&t->detail, "event "));
+	keys(t, "k");
+	cr_expect_eq(sel_event(t), want - 1);
+	keys(t, "\n");
+	cr_expect_eq(sel_event(t), want - 1);
+	tui_resize(t, 10, 80);
+	cr_expect_eq(sel_event(t), want - 1);
+	cr_expect(t->vs[t->view].sel < list_rows(t));
+	keys(t, "t");
+	tui_resize(t, 48, 160);
+	keys(t, "T");
+	cr_expect_eq(sel_event(t), want - 1);
 	tui_free(t);
 }
 

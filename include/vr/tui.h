@@ -59,6 +59,8 @@ struct tui_vstate {
 	struct tui_pos top;	/* key of the first row on screen */
 	bool from_start;	/* top is "the very first row" (not yet known or view reset) */
 	int sel;		/* selected row, index on screen */
+	struct tui_pos selpos;	/* the selected row when another view was shown */
+	bool has_selpos;
 };
 
 struct tui {

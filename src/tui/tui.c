@@ -327,13 +327,13 @@ static int go_last(struct tui *t)
 	return selection_moved(t);
 }
 
-/* Select the row at p, with a third of a screen of context above it. */
-static int go_pos(struct tui *t, const struct tui_pos *p)
+/* Read the list so the row at p is selected with ctx rows above it (fewer near the start). */
+static void place(struct tui *t, const struct tui_pos *p, int ctx)
 {
 	struct tui_vstate *vs = &t->vs[t->view];
-	int h = list_h(t), ctx = h / 3, n;
 	struct tui_row *r = xreallocarray(NULL, (size_t)(ctx > 0 ? ctx : 1), sizeof(*r));
 	char *cause = NULL;
+	int n;
 
 	n = ctx > 0 ? tui_model_fetch(t->m, t->view, p, -1, r, ctx, &cause) : 0;
 	if (n < 0) {
@@ -348,14 +348,59 @@ static int go_pos(struct tui *t, const struct tui_pos *p)
 	for (int i = 0; i < t->nrows; i++)
 		if (pos_eq(&t->rows[i].pos, p))
 			vs->sel = i;
+}
+
+/* Select the row at p, with a third of a screen of context above it. */
+static int go_pos(struct tui *t, const struct tui_pos *p)
+{
+	place(t, p, list_h(t) / 3);
 	return selection_moved(t);
+}
+
+/* Select the row at p in the middle of the list (d, D, v, V). */
+static int go_pos_centred(struct tui *t, const struct tui_pos *p)
+{
+	place(t, p, (list_h(t) - 1) / 2);
+	return selection_moved(t);
+}
+
+/*
+ * The list's height changed (panes opened or closed, the terminal resized):
+ * read it again keeping the selected row selected, on the same screen line
+ * if it still fits, else in the middle. Without this the window kept its
+ * top, the selection index was cut to the shorter list, and the status line
+ * and the next key followed another row than the one the detail showed.
+ */
+static void relayout(struct tui *t)
+{
+	const struct tui_row *r = tui_selected(t);
+	struct tui_pos p;
+	int h = list_h(t), sel = t->vs[t->view].sel;
+
+	if (r == NULL) {
+		reload(t);
+		return;
+	}
+	p = r->pos;
+	place(t, &p, sel < h ? sel : (h - 1) / 2);
 }
 
 static int set_view(struct tui *t, enum tui_view v)
 {
+	const struct tui_row *r = tui_selected(t);
+	struct tui_vstate *vs;
+
+	if (r != NULL) {
+		t->vs[t->view].selpos = r->pos;
+		t->vs[t->view].has_selpos = true;
+	}
 	t->view = v;
 	t->hscroll = 0;
-	reload(t);
+	vs = &t->vs[v];
+	if (vs->has_selpos && !vs->from_start)
+		place(t, &vs->selpos, vs->sel < list_h(t) ? vs->sel : (list_h(t) - 1) / 2);
+	else
+		reload(t);
 	selection_moved(t);
 	return TUI_DRAW_ALL;
 }
@@ -528,7 +573,7 @@ static int64_t current_event(const struct tui *t, int dir)
 	return r->event;
 }
 
-static int goto_event(struct tui *t, int64_t event)
+static int goto_event(struct tui *t, int64_t event, bool centre)
 {
 	struct tui_pos p;
 	char *cause = NULL;
@@ -544,7 +589,7 @@ static int goto_event(struct tui *t, int64_t event)
 		    tui_model_filter(t->m, t->view) ? " under the filter" : "");
 		return TUI_DRAW_STATUS;
 	}
-	flags = go_pos(t, &p);
+	flags = centre ? go_pos_centred(t, &p) : go_pos(t, &p);
 	if (tui_selected(t) && tui_selected(t)->event != event && t->msg[0] == '\0')
 		set_msg(t, false, "event %" PRId64 " is not in this list; at event %" PRId64, event,
 		    tui_selected(t)->event);
@@ -583,7 +628,7 @@ static int k_flagged(struct tui *t, int key)
 	flags = 0;
 	if (t->view != TUI_VIEW_EVENTS)
 		flags = set_view(t, TUI_VIEW_EVENTS);
-	flags |= goto_event(t, event);
+	flags |= goto_event(t, event, true);
 	if (t->msg[0] == '\0')
 		set_msg(t, false, "%s %" PRId64 " at event %" PRId64, what, id, event);
 	return flags | TUI_DRAW_STATUS;
@@ -596,30 +641,29 @@ static int k_enter(struct tui *t, int key)
 		t->focus = TUI_FOCUS_LIST;
 		return TUI_DRAW_ALL;
 	}
+	/* the focus stays on the list, so j and k walk the rows with the panes following */
 	t->detail_open = !t->detail_open;
-	if (t->detail_open) {
-		t->focus = TUI_FOCUS_DETAIL;
-		if (t->panes_stale || t->detail.n == 0)
-			load_panes(t);
-	}
+	if (t->detail_open && (t->panes_stale || t->detail.n == 0))
+		load_panes(t);
 	/* the list's height changed: keep the selection on screen */
-	reload(t);
+	relayout(t);
 	return TUI_DRAW_ALL;
 }
 
+/* Tab, S-Tab: the focus to the next or previous pane, as in termshark (opens the panes if closed) */
 static int k_pane(struct tui *t, int key)
 {
-	(void)key;
+	int dir = key == TUI_KEY_BTAB ? 2 : 1;
+
 	if (!t->detail_open) {
 		t->detail_open = true;
-		t->focus = TUI_FOCUS_DETAIL;
+		t->focus = key == TUI_KEY_BTAB ? TUI_FOCUS_HEX : TUI_FOCUS_DETAIL;
 		if (t->panes_stale || t->detail.n == 0)
 			load_panes(t);
-		reload(t);
+		relayout(t);
 		return TUI_DRAW_ALL;
 	}
-	t->focus = t->focus == TUI_FOCUS_LIST ? TUI_FOCUS_DETAIL : t->focus == TUI_FOCUS_DETAIL ? TUI_FOCUS_HEX :
-	    TUI_FOCUS_LIST;
+	t->focus = (enum tui_focus)((t->focus + dir) % 3);
 	return TUI_DRAW_ALL;
 }
 
@@ -630,7 +674,7 @@ static int k_close(struct tui *t, int key)
 		return TUI_DRAW_NONE;
 	t->detail_open = false;
 	t->focus = TUI_FOCUS_LIST;
-	reload(t);
+	relayout(t);
 	return TUI_DRAW_ALL;
 }
 
@@ -640,7 +684,7 @@ static int k_view(struct tui *t, int key)
 
 	if (key >= '1' && key < '1' + TUI_VIEW_COUNT)
 		v = (enum tui_view)(key - '1');
-	else if (key == TUI_KEY_TAB)
+	else if (key == 't')
 		v = (enum tui_view)((t->view + 1) % TUI_VIEW_COUNT);
 	else
 		v = (enum tui_view)((t->view + TUI_VIEW_COUNT - 1) % TUI_VIEW_COUNT);
@@ -728,12 +772,14 @@ const struct tui_binding tui_bindings[] = {
 	{ 'V', "V", k_flagged, "previous violation" },
 	{ 'd', "d", k_flagged, "next event with a divergence (divergences: next row)" },
 	{ 'D', "D", k_flagged, "previous divergence" },
-	{ TUI_KEY_ENTER, "Enter", k_enter, "open/close detail and hex panes (in a pane: to the list)" },
-	{ 'w', "w", k_pane, "focus the next pane: list, detail, hex" },
+	{ TUI_KEY_ENTER, "Enter", k_enter, "open/close the detail and hex panes (in a pane: back to the list)" },
+	{ TUI_KEY_TAB, "Tab", k_pane, "focus the next pane: list, detail, hex" },
+	{ 'w', "w", k_pane, NULL },
+	{ TUI_KEY_BTAB, "S-Tab", k_pane, "focus the previous pane" },
 	{ TUI_KEY_ESC, "Esc", k_close, "close the panes" },
 	{ 'c', "c", k_close, NULL },
-	{ TUI_KEY_TAB, "Tab", k_view, "next list: events, transactions, violations, divergences" },
-	{ TUI_KEY_BTAB, "S-Tab", k_view, "previous list" },
+	{ 't', "t", k_view, "next list: events, transactions, violations, divergences" },
+	{ 'T', "T", k_view, "previous list" },
 	{ '1', "1", k_view, "events" },
 	{ '2', "2", k_view, "transactions" },
 	{ '3', "3", k_view, "violations" },
@@ -770,7 +816,7 @@ static int prompt_done(struct tui *t)
 			set_msg(t, true, "not an event number: %s", t->input);
 			return TUI_DRAW_STATUS;
 		}
-		return goto_event(t, n) | TUI_DRAW_STATUS;
+		return goto_event(t, n, false) | TUI_DRAW_STATUS;
 	case 'f': {
 		int64_t c;
 
@@ -885,7 +931,7 @@ int tui_resize(struct tui *t, int lines, int cols)
 {
 	t->lines = lines > 1 ? lines : 1;
 	t->cols = cols > 1 ? cols : 1;
-	reload(t);
+	relayout(t);
 	return TUI_DRAW_ALL | TUI_DRAW_CLEAR;
 }
 

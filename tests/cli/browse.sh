@@ -2,9 +2,6 @@
 . "$srcdir/tests/cli/lib.sh"
 traces=$srcdir/traces
 
-# tmux is a build dependency (bootstrap.sh installs it): without it this test fails rather than skips
-command -v tmux >/dev/null 2>&1 || { echo "FAIL: tmux is not installed (bootstrap.sh installs it)"; exit 1; }
-
 # Short, fixed trace paths: the status line shows the path, and where the source tree
 # lives (make distcheck's is long) must not push the counters off the screen.
 mkdir -p "$TMP/t/malformed" "$TMP/t/diverge"
@@ -44,51 +41,7 @@ if command -v sqlite3 >/dev/null 2>&1; then
 fi
 
 # ---- the TUI in a private tmux server ----
-unset TMUX
-T="tmux -L vrtest$$ -f /dev/null"
-trap '$T kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-n=0
-
-# start DB ARGS...: a new 160x48 session running browse; its exit status lands in $TMP/exit.N
-start() {
-	n=$((n + 1))
-	rm -f "$TMP/exit.$n"
-	$T new-session -d -s "b$n" -x 160 -y 48 \
-		"env TERM=screen '$VR' browse $*; echo \$? >'$TMP/exit.$n'; sleep 30" ||
-		{ echo "FAIL: tmux new-session"; exit 1; }
-	sess=b$n
-}
-# keys ARGS...: send tmux key names (Enter, Escape, Tab, BTab...) or literal strings with -l
-keys() { $T send-keys -t "$sess" "$@"; }
-text() { $T send-keys -t "$sess" -l "$1"; }
-# screen PATTERN [WHAT]: poll the pane until it matches (at most about 10 s)
-screen() {
-	i=0
-	while [ $i -lt 100 ]; do
-		$T capture-pane -p -t "$sess" >"$TMP/screen" 2>/dev/null
-		grep -Eq -- "$1" "$TMP/screen" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL: ${2:-screen}: does not show /$1/"
-	cat "$TMP/screen"
-	fails=$((fails + 1))
-	return 1
-}
-# not_on_screen PATTERN WHAT: the last captured screen does not match
-not_on_screen() {
-	$T capture-pane -p -t "$sess" >"$TMP/screen"
-	if grep -Eq -- "$1" "$TMP/screen"; then
-		echo "FAIL: $2: screen shows /$1/"; cat "$TMP/screen"; fails=$((fails + 1))
-	fi
-}
-# exited STATUS: browse ended with STATUS
-exited() {
-	i=0
-	while [ ! -s "$TMP/exit.$n" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	got=$(cat "$TMP/exit.$n" 2>/dev/null)
-	[ "$got" = "$1" ] || { echo "FAIL: browse exit status '$got', want $1"; fails=$((fails + 1)); }
-}
+. "$srcdir/tests/cli/browse-lib.sh"
 
 # blk-basic: 196 events (0-195), 6 transactions
 start "'$TMP/ok.db'"
@@ -133,11 +86,11 @@ screen 'descriptor chain \(3\)' "descriptor walk"
 screen 'OUT buffer \(528 bytes\)' "hex pane title"
 screen '00000000  01 00 00 00 00 00 00 00  f0 06 00 00 00 00 00 00  \|\.\.\.\.\.\.\.\.\.\.\.\.\.\.\.\.\|' "hex bytes"
 screen '00000010  73 65 63 74 6f 72 20 31  37 37 36 3a 20 74 68 65  \|sector 1776: the\|' "hex ascii"
-keys Escape Tab
-screen '\[3 violations\]' "Tab to violations"
+keys Escape t
+screen '\[3 violations\]' "t to violations"
 screen '\(no violations in this run\)' "empty list"
-keys BTab BTab
-screen '\[1 events\]' "BTab back to events"
+keys T T
+screen '\[1 events\]' "T back to events"
 # filter by kind, then clear it
 keys f; text 'bar-write'; keys Enter
 screen 'filter bar-write: 36 events' "filter"
