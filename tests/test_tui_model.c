@@ -389,11 +389,11 @@ Test(tui_model, detail_and_bytes)
 	cr_expect_str_eq(b.v[0].title, "OUT buffer (36 bytes)");
 	cr_expect_str_eq(b.v[1].title, "IN buffer (1 bytes)");
 	cr_expect_eq(tui_hex_lines(&b), 1 + 3 + 1 + 1);
-	tui_hex_line(&b, 1, line);
+	tui_hex_line(&b, 1, line, NULL);
 	cr_expect_str_eq(line, "00000000  01 00 00 00 00 00 00 00  00 08 00 00 00 00 00 00  |................|");
-	tui_hex_line(&b, 2, line);
+	tui_hex_line(&b, 2, line, NULL);
 	cr_expect(strstr(line, "|hello, world!...|") != NULL, "%s", line);
-	tui_hex_line(&b, 4, line);
+	tui_hex_line(&b, 4, line, NULL);
 	cr_expect_str_eq(line, "IN buffer (1 bytes)");
 
 	cr_assert_eq(tui_model_detail(m, TUI_VIEW_DIVERGENCES, &p, &t, &cause), 0);
@@ -426,8 +426,32 @@ Test(tui_model, detail_and_bytes)
 	cr_assert_eq(b.n, 2);
 	cr_expect_str_eq(b.v[0].title, "divergence #1 expected (4 bytes)");
 	cr_expect_str_eq(b.v[1].title, "divergence #1 produced (4 bytes)");
-	tui_hex_line(&b, 3, line);
-	cr_expect_str_eq(line, "00000000  01 02 09 04                                       |....|");
+	/* side by side, the differing byte highlighted */
+	cr_expect(b.v[0].paired);
+	cr_expect_eq(b.v[0].first_diff, 2);
+	cr_expect_eq(tui_hex_lines(&b), 3);
+	tui_hex_line(&b, 0, line, NULL);
+	cr_expect_str_eq(line, "divergence #1 expected (4 bytes)           | divergence #1 produced (4 bytes)");
+	tui_hex_line(&b, 1, line, NULL);
+	cr_expect_str_eq(line, "first difference at +0x2 (2)");
+	{
+		char hl[TUI_HEX_LINE];
+		int lit = 0;
+
+		tui_hex_line(&b, 2, line, hl);
+		cr_expect_str_eq(line, "00000000  01 02 03 04             ....     | 01 02 09 04             ....    ");
+		for (size_t i = 0; i < strlen(line); i++)
+			lit += hl[i] != 0;
+		cr_expect_eq(lit, 6, "two hex digits and an ASCII column on each side");
+		cr_expect(hl[16] && hl[17] && hl[36] && hl[51] && hl[52] && hl[71] && !hl[13]);
+	}
+	/* without colour a marker line follows */
+	b.markers = true;
+	cr_assert_eq(tui_model_bytes(m, TUI_VIEW_EVENTS, &p, &b, &cause), 0);
+	cr_expect_eq(tui_hex_lines(&b), 4);
+	tui_hex_line(&b, 3, line, NULL);
+	cr_expect_str_eq(line, "                ^^                  ^      |       ^^                  ^");
+	b.markers = false;
 
 	p.a = 1;
 	cr_assert_eq(tui_model_detail(m, TUI_VIEW_VIOLATIONS, &p, &t, &cause), 0);

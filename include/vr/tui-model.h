@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vr/tui-hex.h"
+
 /*
  * The browser never loads a table: every list is read a window at a time by
  * keyset (rows whose key is >= or < a position, ORDER BY key LIMIT n), so
@@ -58,19 +60,6 @@ struct tui_text {
 	size_t n, cap;
 };
 
-/* Byte strings for the hex pane, each with a title. */
-struct tui_blob {
-	char title[160];
-	uint8_t *bytes;
-	size_t shown;		/* bytes held */
-	int64_t len;		/* real length (a stored blob may be cut) */
-};
-struct tui_blobs {
-	struct tui_blob *v;
-	size_t n;
-};
-
-#define TUI_HEX_LINE	168	/* bytes for one rendered hex pane line */
 
 struct tui_model;
 struct sqlite3;
@@ -146,10 +135,5 @@ int tui_parse_number(const char *s, int64_t *out);
 
 void tui_text_clear(struct tui_text *t);
 void tui_text_add(struct tui_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void tui_blobs_clear(struct tui_blobs *b);
-/* The hex pane as lines: per blob its title, then 16 bytes a line with ASCII. */
-size_t tui_hex_lines(const struct tui_blobs *b);
-/* Render line i (< tui_hex_lines) into out (TUI_HEX_LINE bytes). */
-void tui_hex_line(const struct tui_blobs *b, size_t i, char *out);
 
 #endif

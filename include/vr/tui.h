@@ -79,6 +79,7 @@ struct tui {
 	size_t detail_top;
 	struct tui_blobs blobs;
 	size_t hex_top;
+	int detail_left, hex_left;	/* columns the panes are scrolled right */
 
 	bool help;
 	struct tui_text helptext;

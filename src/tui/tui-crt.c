@@ -11,7 +11,7 @@
 #include "vr/tui-crt.h"
 #include "vr/tui.h"
 
-enum { PAIR_MARK = 1, PAIR_ERR };
+enum { PAIR_MARK = 1, PAIR_ERR, PAIR_DIFF };
 
 static bool have_color;
 static volatile sig_atomic_t stop_signal;
@@ -50,6 +50,24 @@ static void put_clipped(int y, int x, int w, const char *s, int skip)
 		return;
 	s = (size_t)skip < len ? s + skip : "";
 	mvprintw(y, x, "%-*.*s", w, w, s);
+}
+
+/* As put_clipped, with the columns hl marks (differing bytes) in reverse bold. */
+static void put_marked(int y, int x, int w, const char *s, const char *hl, int skip)
+{
+	size_t len = strlen(s);
+	attr_t on = A_REVERSE | A_BOLD | (have_color ? COLOR_PAIR(PAIR_DIFF) : 0);
+
+	for (int c = 0; c < w; c++) {
+		size_t k = (size_t)skip + (size_t)c;
+		bool lit = k < len && hl[k];
+
+		if (lit)
+			attron(on);
+		mvaddch(y, x + c, k < len ? (chtype)(unsigned char)s[k] : ' ');
+		if (lit)
+			attroff(on);
+	}
 }
 
 static void draw_title(const struct tui *t, const struct tui_layout *l)
@@ -116,7 +134,7 @@ static void draw_sep(const struct tui *t, const struct tui_layout *l)
 
 static void draw_panes(const struct tui *t, const struct tui_layout *l)
 {
-	char line[TUI_HEX_LINE];
+	char line[TUI_HEX_LINE], hl[TUI_HEX_LINE];
 	size_t nhex = tui_hex_lines(&t->blobs);
 
 	if (!t->detail_open)
@@ -128,16 +146,17 @@ static void draw_panes(const struct tui *t, const struct tui_layout *l)
 		if (l->show_detail) {
 			size_t k = t->detail_top + (size_t)i;
 
-			put_clipped(y, l->detail_x, l->detail_w, k < t->detail.n ? t->detail.line[k] : "", 0);
+			put_clipped(y, l->detail_x, l->detail_w, k < t->detail.n ? t->detail.line[k] : "", t->detail_left);
 		}
 		if (l->show_hex) {
 			size_t k = t->hex_top + (size_t)i;
 
+			memset(hl, 0, sizeof(hl));
 			if (k < nhex)
-				tui_hex_line(&t->blobs, k, line);
+				tui_hex_line(&t->blobs, k, line, hl);
 			else
 				snprintf(line, sizeof(line), "%s", nhex == 0 && i == 0 ? "(no bytes)" : "");
-			put_clipped(y, l->hex_x, l->hex_w, line, 0);
+			put_marked(y, l->hex_x, l->hex_w, line, hl, t->hex_left);
 		}
 	}
 }
@@ -204,6 +223,7 @@ int tui_crt_run(struct tui_model *m, char **cause)
 	SCREEN *scr;
 	struct tui *t;
 	int flags = TUI_DRAW_ALL;
+	bool no_color;
 
 	struct sigaction sa, old_int, old_term;
 
@@ -234,14 +254,20 @@ int tui_crt_run(struct tui_model *m, char **cause)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	if (has_colors()) {
+	/* https://no-color.org: a set, non-empty NO_COLOR means no colour; attributes stay */
+	no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0';
+	have_color = false;
+	if (has_colors() && !no_color) {
 		start_color();
 		use_default_colors();
 		init_pair(PAIR_MARK, COLOR_RED, -1);
 		init_pair(PAIR_ERR, COLOR_RED, -1);
+		init_pair(PAIR_DIFF, COLOR_YELLOW, -1);
 		have_color = true;
 	}
 	t = tui_new(m, LINES, COLS);
+	/* without colour, a line of '^' under differing bytes as well */
+	t->blobs.markers = !have_color;
 	while (!stop_signal) {
 		int ch, key;
 

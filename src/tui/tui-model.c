@@ -184,12 +184,43 @@ static void format_violation(sqlite3_stmt *st, struct tui_row *r)
 	r->mark = TUI_MARK_VIOLATION;
 }
 
-/* divergences: 3 offset, 4 what, 5 field, 6 expected, 7 produced */
+/*
+ * What differs, expected -> produced: for bytes the first differing offset
+ * (or both addresses, when the device wrote elsewhere), else the values.
+ * The byte columns hold at most 64 KiB of each side.
+ */
+static void divergence_difference(sqlite3_stmt *st, int c, char *out, size_t n)
+{
+	const uint8_t *e = sqlite3_column_blob(st, c + 2), *p = sqlite3_column_blob(st, c + 3);
+	size_t ne = (size_t)sqlite3_column_bytes(st, c + 2), np = (size_t)sqlite3_column_bytes(st, c + 3);
+	long long le = i64(st, c + 4), lp = i64(st, c + 5);
+	int64_t at;
+
+	if (is_null(st, c + 2) || is_null(st, c + 3)) {
+		snprintf(out, n, "%s -> %s", hexval(st, c), hexval(st, c + 1));
+		return;
+	}
+	if (!is_null(st, c) && !is_null(st, c + 1) && i64(st, c) != i64(st, c + 1)) {
+		snprintf(out, n, "addr %s -> %s (%lld -> %lld bytes)", hexval(st, c), hexval(st, c + 1), le, lp);
+		return;
+	}
+	at = tui_bytes_first_diff(e, ne, p, np);
+	if (at < 0)
+		snprintf(out, n, le == lp ? "no difference in %lld bytes" : "%lld -> %lld bytes", le, lp);
+	else if ((size_t)at < ne && (size_t)at < np)
+		snprintf(out, n, "+0x%llx: %02x -> %02x (%lld bytes)", (long long)at, e[at], p[at], le);
+	else
+		snprintf(out, n, "+0x%llx: %lld -> %lld bytes", (long long)at, le, lp);
+}
+
+/* divergences: 3 offset, 4 what, 5 field, 6 expected, 7 produced, 8-9 bytes (cut), 10-11 their lengths */
 static void format_divergence(sqlite3_stmt *st, struct tui_row *r)
 {
-	snprintf(r->text, sizeof(r->text), "%6lld %10lld %8llx %-14s %-32s %-18s %-18s",
-	    i64(st, 0), i64(st, 2), u64(st, 3), txt(st, 4, "?"), txt(st, 5, "-"),
-	    hexval(st, 6), hexval(st, 7));
+	char diff[96];
+
+	divergence_difference(st, 6, diff, sizeof(diff));
+	snprintf(r->text, sizeof(r->text), "%6lld %10lld %8llx %-14s %-32s %s",
+	    i64(st, 0), i64(st, 2), u64(st, 3), txt(st, 4, "?"), txt(st, 5, "-"), diff);
 	r->mark = TUI_MARK_DIVERGENCE;
 }
 
@@ -247,12 +278,13 @@ static const struct view_def views[TUI_VIEW_COUNT] = {
 	},
 	[TUI_VIEW_DIVERGENCES] = {
 		.name = "divergences",
-		.header = "    ID      EVENT   OFFSET WHAT           FIELD                            EXPECTED"
-			"           PRODUCED",
+		.header = "    ID      EVENT   OFFSET WHAT           FIELD                            DIFFERENCE"
+			" (expected -> produced)",
 		.from = "divergences d", .run = "d.run", .ka = "d.id", .kb = "0",
 		.order = "d.id", .order_desc = "d.id DESC",
 		.ev = "d.event",
-		.cols = "d.file_offset, d.what, d.field, d.expected, d.produced",
+		.cols = "d.file_offset, d.what, d.field, d.expected, d.produced, substr(d.expected_bytes, 1, 65536),"
+			" substr(d.produced_bytes, 1, 65536), length(d.expected_bytes), length(d.produced_bytes)",
 		.filter = "?5 IS NULL OR d.what GLOB ?5 OR d.field GLOB ?5",
 		.search = "instr(lower(d.what || ' ' || coalesce(d.field, '') || ' ' || coalesce(d.report, '')),"
 			" lower(?7)) > 0",
@@ -842,7 +874,9 @@ static int detail_violation(struct tui_model *m, const struct tui_pos *pos, stru
 static int detail_divergence(struct tui_model *m, const struct tui_pos *pos, struct tui_text *out, char **cause)
 {
 	sqlite3_stmt *st = prep(m, "SELECT id, event, file_offset, what, field, expected, produced,"
-	    " length(expected_bytes), length(produced_bytes), report FROM divergences WHERE run = ?1 AND id = ?2", cause);
+	    " substr(expected_bytes, 1, 65536), substr(produced_bytes, 1, 65536), length(expected_bytes),"
+	    " length(produced_bytes), report FROM divergences WHERE run = ?1 AND id = ?2", cause);
+	char diff[96];
 	int rc;
 
 	if (st == NULL)
@@ -856,10 +890,12 @@ static int detail_divergence(struct tui_model *m, const struct tui_pos *pos, str
 		tui_text_add(out, "field      %s", txt(st, 4, "-"));
 		tui_text_add(out, "expected   %s", hexval(st, 5));
 		tui_text_add(out, "produced   %s", hexval(st, 6));
-		if (!is_null(st, 7) || !is_null(st, 8))
-			tui_text_add(out, "bytes      expected %s, produced %s (hex pane)", optnum(st, 7), optnum(st, 8));
+		if (!is_null(st, 9) || !is_null(st, 10))
+			tui_text_add(out, "bytes      expected %s, produced %s (hex pane)", optnum(st, 9), optnum(st, 10));
+		divergence_difference(st, 5, diff, sizeof(diff));
+		tui_text_add(out, "difference %s", diff);
 		tui_text_add(out, "report:");
-		text_add_lines(out, "  ", txt(st, 9, "(none)"));
+		text_add_lines(out, "  ", txt(st, 11, "(none)"));
 	} else if (rc == SQLITE_DONE) {
 		tui_text_add(out, "divergence %lld is not in run %lld", (long long)pos->a, (long long)m->run.id);
 	}
@@ -881,15 +917,6 @@ int tui_model_detail(struct tui_model *m, enum tui_view v, const struct tui_pos 
 	if (v >= TUI_VIEW_COUNT || pos == NULL)
 		return 0;
 	return fn[v](m, pos, out, cause);
-}
-
-void tui_blobs_clear(struct tui_blobs *b)
-{
-	for (size_t i = 0; i < b->n; i++)
-		free(b->v[i].bytes);
-	free(b->v);
-	b->v = NULL;
-	b->n = 0;
 }
 
 /* Add a blob from column c (bytes) of st; false once the budget is spent. */
@@ -921,6 +948,26 @@ static bool blob_add(struct tui_blobs *b, size_t *budget, sqlite3_stmt *st, int 
 	return *budget > 0;
 }
 
+/*
+ * A divergence's expected (column c) and produced (c + 1) bytes, as a pair
+ * dumped side by side when both are there; id > 0 names the divergence.
+ */
+static void blob_add_divergence(struct tui_blobs *out, size_t *budget, sqlite3_stmt *st, int c, long long id)
+{
+	static const char *const side[2] = { "expected", "produced" };
+	char name[48] = "";
+	size_t first = out->n;
+
+	if (id > 0)
+		snprintf(name, sizeof(name), "divergence #%lld ", id);
+	for (int k = 0; k < 2; k++)
+		if (!is_null(st, c + k))
+			blob_add(out, budget, st, c + k, sqlite3_column_bytes(st, c + k), "%s%s (%d bytes)", name, side[k],
+			    sqlite3_column_bytes(st, c + k));
+	if (out->n == first + 2)
+		tui_blobs_pair(out, first);
+}
+
 static int bytes_event(struct tui_model *m, int64_t event, int64_t sub, struct tui_blobs *out, size_t *budget,
     char **cause)
 {
@@ -943,14 +990,8 @@ static int bytes_event(struct tui_model *m, int64_t event, int64_t sub, struct t
 	    " AND (expected_bytes IS NOT NULL OR produced_bytes IS NOT NULL) ORDER BY +id LIMIT 4", cause)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 2, event);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!is_null(st, 1))
-			blob_add(out, budget, st, 1, sqlite3_column_bytes(st, 1), "divergence #%lld expected (%d bytes)",
-			    i64(st, 0), sqlite3_column_bytes(st, 1));
-		if (!is_null(st, 2))
-			blob_add(out, budget, st, 2, sqlite3_column_bytes(st, 2), "divergence #%lld produced (%d bytes)",
-			    i64(st, 0), sqlite3_column_bytes(st, 2));
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		blob_add_divergence(out, budget, st, 1, i64(st, 0));
 	if (done(m, st, rc, "divergences", cause) < 0)
 		return -1;
 	if ((st = prep(m, "SELECT id, addr, len, what, bytes FROM dma WHERE run = ?1 AND event = ?2 ORDER BY +id LIMIT ?3",
@@ -1001,74 +1042,11 @@ int tui_model_bytes(struct tui_model *m, enum tui_view v, const struct tui_pos *
 		    cause)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 2, pos->a);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (!is_null(st, 0))
-				blob_add(out, &budget, st, 0, sqlite3_column_bytes(st, 0), "expected (%d bytes)",
-				    sqlite3_column_bytes(st, 0));
-			if (!is_null(st, 1))
-				blob_add(out, &budget, st, 1, sqlite3_column_bytes(st, 1), "produced (%d bytes)",
-				    sqlite3_column_bytes(st, 1));
-		}
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			blob_add_divergence(out, &budget, st, 0, 0);
 		return done(m, st, rc, "divergences", cause);
 	default:
 		return 0;
-	}
-}
-
-/* Lines of one blob: its title, the dump, and a note if the store cut it. */
-static size_t blob_lines(const struct tui_blob *x)
-{
-	return 1 + (x->shown + 15) / 16 + ((int64_t)x->shown < x->len);
-}
-
-size_t tui_hex_lines(const struct tui_blobs *b)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < b->n; i++)
-		n += blob_lines(&b->v[i]);
-	return n;
-}
-
-void tui_hex_line(const struct tui_blobs *b, size_t i, char *out)
-{
-	out[0] = '\0';
-	for (size_t k = 0; k < b->n; k++) {
-		const struct tui_blob *x = &b->v[k];
-		size_t n = blob_lines(x);
-
-		if (i >= n) {
-			i -= n;
-			continue;
-		}
-		if (i == 0) {
-			snprintf(out, TUI_HEX_LINE, "%s", x->title);
-			return;
-		}
-		size_t off = (i - 1) * 16;
-		if (off >= x->shown) {
-			snprintf(out, TUI_HEX_LINE, "  ... %lld more bytes not stored", (long long)(x->len - (int64_t)x->shown));
-			return;
-		}
-		size_t len = x->shown - off < 16 ? x->shown - off : 16;
-		char *p = out;
-		p += sprintf(p, "%08zx ", off);
-		for (size_t j = 0; j < 16; j++) {
-			if (j == 8)
-				*p++ = ' ';
-			if (j < len)
-				p += sprintf(p, " %02x", x->bytes[off + j]);
-			else
-				p += sprintf(p, "   ");
-		}
-		p += sprintf(p, "  |");
-		for (size_t j = 0; j < len; j++) {
-			uint8_t c = x->bytes[off + j];
-			*p++ = c >= 0x20 && c < 0x7f ? (char)c : '.';
-		}
-		*p++ = '|';
-		*p = '\0';
-		return;
 	}
 }
 

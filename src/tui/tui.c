@@ -412,6 +412,19 @@ static size_t pane_lines(const struct tui *t)
 	return t->focus == TUI_FOCUS_HEX ? tui_hex_lines(&t->blobs) : t->detail.n;
 }
 
+/* The longest line of the focused pane, the limit of scrolling it right. */
+static int pane_width(const struct tui *t)
+{
+	size_t w = 0, n = pane_lines(t);
+
+	if (t->focus == TUI_FOCUS_HEX)
+		return TUI_HEX_LINE;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(t->detail.line[i]) > w)
+			w = strlen(t->detail.line[i]);
+	return w > INT32_MAX ? INT32_MAX : (int)w;
+}
+
 static int pane_scroll(struct tui *t, long delta, int to)
 {
 	size_t *top = t->focus == TUI_FOCUS_HEX ? &t->hex_top : &t->detail_top;
@@ -510,21 +523,33 @@ static int k_last(struct tui *t, int key)
 	return go_last(t);
 }
 
+/* Left, Right: scroll the focused list or pane sideways. */
+static int *hscroll_of(struct tui *t)
+{
+	return t->focus == TUI_FOCUS_DETAIL ? &t->detail_left : t->focus == TUI_FOCUS_HEX ? &t->hex_left : &t->hscroll;
+}
+
 static int k_left(struct tui *t, int key)
 {
+	int *h = hscroll_of(t);
+
 	(void)key;
-	if (t->hscroll == 0)
+	if (*h == 0)
 		return TUI_DRAW_NONE;
-	t->hscroll = t->hscroll > HSCROLL_STEP ? t->hscroll - HSCROLL_STEP : 0;
-	return TUI_DRAW_LIST | TUI_DRAW_TITLE;
+	*h = *h > HSCROLL_STEP ? *h - HSCROLL_STEP : 0;
+	return TUI_DRAW_LIST | TUI_DRAW_TITLE | TUI_DRAW_PANES;
 }
 
 static int k_right(struct tui *t, int key)
 {
+	int *h = hscroll_of(t);
+	int max = t->focus == TUI_FOCUS_LIST ? TUI_ROW_TEXT : pane_width(t);
+
 	(void)key;
-	if (t->hscroll + HSCROLL_STEP < TUI_ROW_TEXT)
-		t->hscroll += HSCROLL_STEP;
-	return TUI_DRAW_LIST | TUI_DRAW_TITLE;
+	if (*h + HSCROLL_STEP >= max)
+		return TUI_DRAW_NONE;
+	*h += HSCROLL_STEP;
+	return TUI_DRAW_LIST | TUI_DRAW_TITLE | TUI_DRAW_PANES;
 }
 
 static int k_prompt(struct tui *t, int key)
@@ -760,7 +785,7 @@ const struct tui_binding tui_bindings[] = {
 	{ 'G', "G", k_last, "last row" },
 	{ '>', ">", k_last, NULL },
 	{ TUI_KEY_END, "End", k_last, NULL },
-	{ TUI_KEY_LEFT, "Left", k_left, "scroll the list left / right" },
+	{ TUI_KEY_LEFT, "Left", k_left, "scroll the focused list or pane left / right" },
 	{ TUI_KEY_RIGHT, "Right", k_right, NULL },
 	{ '/', "/", k_prompt, "search forward (register, kind, value; type, fields...)" },
 	{ '?', "?", k_prompt, "search backward" },

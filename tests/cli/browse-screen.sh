@@ -1,8 +1,11 @@
 # tests/cli/browse-screen.sh -- browse on screen: selection kept across layout changes, divergences, small terminals
 . "$srcdir/tests/cli/lib.sh"
 mkdir -p "$TMP/t"
-cp "$srcdir/traces/blk-basic.vrt" "$TMP/t/"
+cp "$srcdir/traces/blk-basic.vrt" "$srcdir/traces/diverge/dma-bytes.vrt" "$srcdir/traces/malformed/desc-loop.vrt" "$TMP/t/"
 $VR replay "$TMP/t/blk-basic.vrt" --db "$TMP/ok.db" --quiet 2>/dev/null || { echo "FAIL: replay blk-basic"; exit 1; }
+$VR replay "$TMP/t/dma-bytes.vrt" --db "$TMP/div.db" --lenient --quiet >/dev/null 2>&1
+[ $? -eq 1 ] || { echo "FAIL: replay dma-bytes should diverge"; exit 1; }
+$VR replay "$TMP/t/desc-loop.vrt" --db "$TMP/viol.db" --quiet 2>/dev/null || { echo "FAIL: replay desc-loop"; exit 1; }
 . "$srcdir/tests/cli/browse-lib.sh"
 
 # ---- the selection survives the list shrinking (Enter opens the panes; the terminal shrinks) ----
@@ -25,6 +28,48 @@ screen '^ +59 +[0-9a-f]+ +[0-9]+ ' "after shrinking the terminal the selected ro
 screen '^event 59  \[196 events\]' "after shrinking: status"
 keys j
 screen '^event 60  \[196 events\]' "after shrinking: j"
+keys q
+exited 0
+
+# ---- a byte divergence: the first differing offset, both sides with the differing bytes marked ----
+start "'$TMP/div.db'"
+keys 4
+screen '^D +1 +132 +4904 dma +requestq\.buffer +\+0x0: 00 -> 73 \(512 bytes\)' "first difference in the list"
+not_on_screen '0x40100230' "the list does not show the address twice"
+keys Enter
+screen '^difference \+0x0: 00 -> 73 \(512 bytes\)' "the difference in the detail"
+screen '│expected \(512 bytes\) +\| produced \(512 bytes\)' "expected and produced side by side"
+screen '│00000000  00 65 63 74 6f 72 20 31 \.ector 1 \| 73 65 63 74 6f 72 20 31 sector 1' "the first line of both"
+# the differing byte, and only it, in reverse bold and colour, on both sides
+screen_e '│00000000  ~\[1;7m(~\[[0-9;]*m)*00~\[0m(~\[[0-9;]*m)* 65 63 74 6f 72 20 31 ~\[1;7m(~\[[0-9;]*m)*\.~\[0m' "expected byte highlighted"
+screen_e '\| ~\[1;7m(~\[[0-9;]*m)*73~\[0m(~\[[0-9;]*m)* 65 63' "produced byte highlighted"
+grep -q '│00000008  ~' "$TMP/screen.e" && { echo "FAIL: an equal line is highlighted"; fails=$((fails + 1)); }
+not_on_screen '\^\^' "no marker line when colour is on"
+keys q
+exited 0
+
+# NO_COLOR: no colour at all; the differing bytes still in reverse, and a marker line under them
+start_sized 160 48 NO_COLOR=1 "'$TMP/div.db'"
+keys 4 Enter
+screen '│00000000  00 65 63 74 6f 72 20 31 \.ector 1 \| 73 65' "NO_COLOR: the bytes"
+screen '│ {10}\^\^ {22}\^ {8}\| \^\^ {22}\^' "NO_COLOR: the marker line under the first byte"
+screen '│00000008  37 37 36 3a' "NO_COLOR: the next line follows the marker"
+screen_e '~\[1;7m00~\[0m' "NO_COLOR: reverse bold stays"
+grep -Eq '~\[3[0-7]m|~\[4[0-7]m|~\[9[0-7]m' "$TMP/screen.e" && { echo "FAIL: NO_COLOR: colour on screen"; cat "$TMP/screen.e"; fails=$((fails + 1)); }
+keys q
+exited 0
+
+# ---- a violation's detail, longer than the terminal, scrolled sideways ----
+start_sized 80 24 - "'$TMP/viol.db'"
+keys 3
+screen 'violations 1, event 125' "violations list"
+keys Tab
+screen '^detail +queue 0: descriptor chain' "Tab: the detail pane"
+not_on_screen '\(256\): loop' "the end of the detail is cut at 80 columns"
+keys Right Right
+screen '^ 0: descriptor chain from head 200 is longer than its table \(256\): loop' "Right scrolls the detail"
+keys Left Left
+screen '^detail +queue 0: descriptor chain' "Left scrolls back"
 keys q
 exited 0
 finish
