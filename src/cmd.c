@@ -17,6 +17,7 @@ extern const struct cmd_entry cmd_cut_entry;
 extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_browse_entry;
+extern const struct cmd_entry cmd_minimize_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_replay_entry,
@@ -28,6 +29,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_runs_entry,
 	&cmd_check_entry,
 	&cmd_browse_entry,
+	&cmd_minimize_entry,
 	NULL,
 };
 

@@ -45,6 +45,7 @@ enum replay_outcome {
 
 struct replay_opts {
 	const char *path;		/* the trace */
+	const char *image_dir;		/* where disk images named by the header are (NULL: the trace's directory) */
 	int layout;			/* -1: the trace's; else enum trace_layout */
 	uint64_t from;			/* first event reported (0: all) */
 	uint64_t to;			/* last event applied (UINT64_MAX: to the end) */

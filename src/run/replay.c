@@ -88,11 +88,20 @@ struct replay {
 
 /* ---- device setup from the trace header ---- */
 
+static int devsetup(const struct trace_header *h, const char *trace_path, const char *image_dir, int layout,
+    struct replay_devsetup *s, char **cause);
+
 int replay_devsetup(const struct trace_header *h, const char *trace_path, int layout,
     struct replay_devsetup *s, char **cause)
 {
+	return devsetup(h, trace_path, NULL, layout, s, cause);
+}
+
+static int devsetup(const struct trace_header *h, const char *trace_path, const char *image_dir, int layout,
+    struct replay_devsetup *s, char **cause)
+{
 	const struct vdev_ops *ops;
-	const char *slash;
+	const char *slash, *dir = trace_path;
 	size_t dirlen;
 
 	memset(s, 0, sizeof(*s));
@@ -117,6 +126,10 @@ int replay_devsetup(const struct trace_header *h, const char *trace_path, int la
 	s->setup.nram = h->nram;
 	slash = trace_path != NULL ? strrchr(trace_path, '/') : NULL;
 	dirlen = slash != NULL ? (size_t)(slash - trace_path) + 1 : 0;
+	if (image_dir != NULL) {
+		dir = image_dir;
+		dirlen = strlen(image_dir);
+	}
 	for (unsigned i = 0; i < h->nbackends && i < TRACE_MAX_BACKENDS; i++) {
 		const struct trace_backend *b = &h->backend[i];
 
@@ -128,8 +141,8 @@ int replay_devsetup(const struct trace_header *h, const char *trace_path, int la
 			if (b->image[0] == '/' || dirlen == 0)
 				n = snprintf(s->image[i], sizeof(s->image[i]), "%s", b->image);
 			else
-				n = snprintf(s->image[i], sizeof(s->image[i]), "%.*s%s", (int)dirlen, trace_path,
-				    b->image);
+				n = snprintf(s->image[i], sizeof(s->image[i]), "%.*s%s%s", (int)dirlen, dir,
+				    dir[dirlen - 1] == '/' ? "" : "/", b->image);
 			if (n < 0 || (size_t)n >= sizeof(s->image[i]))
 				return cause_set(cause, "%s: backend %u: image path too long", trace_path, i);
 			s->backend[i].image = s->image[i];
@@ -795,7 +808,7 @@ struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, cha
 		goto fail;
 	r->hdr = *trace_header(r->rd);
 	r->layout = opts->layout >= 0 ? opts->layout : r->hdr.layout;
-	if (replay_devsetup(&r->hdr, opts->path, r->layout, &r->ds, cause) < 0)
+	if (devsetup(&r->hdr, opts->path, opts->image_dir, r->layout, &r->ds, cause) < 0)
 		goto fail;
 	/* Only the run record needs the trace's identity; hashing a big trace is not free. */
 	if (bus != NULL && (bus->mask & ((1u << VR_EV_RUN_BEGIN) | (1u << VR_EV_RUN_END))) &&

@@ -1,0 +1,156 @@
+/* cmd-minimize.c -- shrink a trace to the smallest one that keeps its divergence, violation or exit status */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "vr/minimize.h"
+#include "vr/trace.h"
+
+extern const struct cmd_entry cmd_minimize_entry;
+
+static const struct option minimize_longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "keep", required_argument, NULL, 'k' },
+	{ "layout", required_argument, NULL, 'l' },
+	{ "image-dir", required_argument, NULL, 'i' },
+	{ "max-replays", required_argument, NULL, 'm' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct min_cli {
+	bool shown;
+	uint64_t every;
+};
+
+static void progress(void *opaque, uint64_t replays, uint64_t events)
+{
+	struct min_cli *c = opaque;
+
+	if (replays % c->every != 0)
+		return;
+	fprintf(stderr, "\rminimize: %" PRIu64 " replays, %" PRIu64 " events left", replays, events);
+	c->shown = true;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_minimize_exec(int argc, char **argv)
+{
+	const struct cmd_entry *e = &cmd_minimize_entry;
+	struct min_opts o;
+	struct min_result res;
+	struct min_cli cli = { false, 16 };
+	unsigned long long max = 0;
+	const char *tmp;
+	char scratch[4096];
+	char *cause = NULL;
+	bool quiet = false;
+	double t0;
+	int c, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.layout = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:q", minimize_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.out = optarg; break;
+		case 'k':
+			if (min_spec_parse(optarg, &o.spec, &cause) < 0) {
+				rc = cmd_usage_error(e, "%s", cause);
+				free(cause);
+				return rc;
+			}
+			break;
+		case 'l':
+			if ((o.layout = trace_layout_parse(optarg)) < 0)
+				return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", optarg);
+			break;
+		case 'i': o.image_dir = optarg; break;
+		case 'm':
+			if (cmd_parse_u64(optarg, &max) < 0 || max == 0)
+				return cmd_usage_error(e, "bad --max-replays '%s'", optarg);
+			break;
+		case 'q': quiet = true; break;
+		default:
+			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cmd_usage_error(e, optind == argc ? "missing TRACE" : "too many arguments");
+	if (o.out == NULL)
+		return cmd_usage_error(e, "-o OUT is required");
+	o.in = argv[optind];
+	o.max_replays = max;
+	if (strcmp(o.in, "-") == 0)
+		return cmd_usage_error(e, "TRACE must be a file (minimize reads it many times)");
+	if ((tmp = getenv("TMPDIR")) == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	if ((size_t)snprintf(scratch, sizeof(scratch), "%s/virtio-replay-min.XXXXXX", tmp) >= sizeof(scratch) ||
+	    mkdtemp(scratch) == NULL)
+		return cmd_fail(EXIT_INTERNAL, "minimize: cannot make a scratch directory in %s", tmp);
+	o.scratch_dir = scratch;
+	if (!quiet && isatty(STDERR_FILENO)) {
+		o.progress = progress;
+		o.progress_opaque = &cli;
+	}
+	t0 = now_seconds();
+	rc = minimize_trace(&o, &res, &cause);
+	if (cli.shown)
+		fputs("\r\033[K", stderr);
+	rmdir(scratch);
+	if (rc < 0)
+		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	if (!quiet) {
+		fprintf(stderr, "minimize: %s -> %s: %" PRIu64 " events -> %" PRIu64 ", %" PRIu64
+		    " payload bytes -> %" PRIu64 "\n", o.in, o.out, res.events_before, res.events_after,
+		    res.bytes_before, res.bytes_after);
+		fprintf(stderr, "  kept      %s\n", res.what);
+		if (res.cut)
+			fprintf(stderr, "  starts    from a checkpoint (%" PRIu64 " bytes) of the state at event %" PRIu64
+			    " of the original\n", res.checkpoint_bytes, res.cut_at);
+		fprintf(stderr, "  replays   %" PRIu64 " in %.2f s%s\n", res.replays, now_seconds() - t0,
+		    res.budget_hit ? " (--max-replays reached: smaller, not minimal)" : "");
+	}
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_minimize_entry = {
+	.name = "minimize",
+	.usage = "TRACE -o OUT [--keep diverge|violation:NAME|exit:N] [--layout qemu|vbox] [--image-dir DIR]",
+	.summary = "shrink a trace to the fewest events and bytes that keep the same outcome",
+	.help =
+	    "  -o OUT              the minimized trace; .vrb = binary, otherwise text\n"
+	    "  --keep SPEC         what must stay the same (default: the first divergence if the trace\n"
+	    "                      diverges, else its first violation, else its exit status):\n"
+	    "                        diverge         the first divergence: same kind, same field\n"
+	    "                        violation:NAME  a violation NAME occurs (e.g. violation:desc-loop)\n"
+	    "                        exit:N          the replay exits N (0 matched, 1 diverged, 2 bad input)\n"
+	    "  --layout L          replay under this layout profile instead of the trace's\n"
+	    "  --image-dir DIR     where the disk images the header names are (default: beside TRACE);\n"
+	    "                      OUT names the same images, so replay it with the same --image-dir\n"
+	    "  --max-replays N     stop after N candidate replays (default 50000): smaller, not minimal\n"
+	    "  -q, --quiet         no report\n"
+	    "\nDelta debugging: events after the one that revealed the outcome go first, then ddmin\n"
+	    "removes chunks of events (halving the chunk size down to single events), then the bytes\n"
+	    "of guest stores and host inputs shrink from both ends, then header facts (device config,\n"
+	    "queue count, RAM regions) are dropped where the outcome holds. Each candidate replays in\n"
+	    "this process from a scratch file in $TMPDIR. A trace of more than 10000 events is first\n"
+	    "cut, like `cut`, at the latest event from whose checkpointed state the outcome follows\n"
+	    "(binary search). A cut trace's starting checkpoint and time\n"
+	    "are kept, so OUT is self-contained. The result is deterministic; OUT starts with a mark\n"
+	    "naming the original and what was kept. A report goes to stderr.\n",
+	.exec = cmd_minimize_exec,
+};
