@@ -18,6 +18,7 @@ extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_browse_entry;
 extern const struct cmd_entry cmd_minimize_entry;
+extern const struct cmd_entry cmd_diff_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_replay_entry,
@@ -30,6 +31,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_browse_entry,
 	&cmd_minimize_entry,
+	&cmd_diff_entry,
 	NULL,
 };
 
