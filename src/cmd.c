@@ -43,6 +43,62 @@ const struct cmd_entry *cmd_find(const char *name)
 	return NULL;
 }
 
+/* Edit distance with adjacent transpositions (optimal string alignment), capped: names are short. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[24][24];
+
+	if (la > 22 || lb > 22)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+const struct cmd_entry *cmd_suggest(const char *name)
+{
+	const struct cmd_entry *best = NULL;
+	size_t best_d = 3;	/* two edits at most */
+
+	for (const struct cmd_entry *const *e = cmd_table; *e != NULL; e++) {
+		size_t d = edit_distance(name, (*e)->name);
+
+		/* A unique-looking prefix ("rep" for replay) counts as close too. */
+		if (strlen(name) >= 3 && strncmp(name, (*e)->name, strlen(name)) == 0)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = *e;
+		}
+	}
+	return best;
+}
+
+int cmd_unknown(const char *name)
+{
+	const struct cmd_entry *s = cmd_suggest(name);
+
+	if (s != NULL)
+		return cmd_fail(EXIT_BADINPUT, "unknown command '%s' (did you mean '%s'? try virtio-replay --help)", name,
+		    s->name);
+	return cmd_fail(EXIT_BADINPUT, "unknown command '%s' (try virtio-replay --help)", name);
+}
+
 void cmd_print_help(const struct cmd_entry *e, FILE *f)
 {
 	fprintf(f, "usage: virtio-replay %s %s\n\n%s\n", e->name, e->usage, e->summary);

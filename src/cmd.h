@@ -27,6 +27,10 @@ struct cmd_entry {
 
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);
+/* The command a mistyped name most likely meant (two edits at most, or a prefix), or NULL. */
+const struct cmd_entry *cmd_suggest(const char *name);
+/* "unknown command 'X' (did you mean 'Y'? ...)" on stderr; returns EXIT_BADINPUT. */
+int cmd_unknown(const char *name);
 /* Print "usage: virtio-replay NAME USAGE" and the help text to f. */
 void cmd_print_help(const struct cmd_entry *e, FILE *f);
 /* Print "virtio-replay NAME: message" and a usage hint to stderr; returns EXIT_BADINPUT. */

@@ -39,12 +39,12 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		if ((e = cmd_find(argv[2])) == NULL)
-			return cmd_fail(EXIT_BADINPUT, "unknown command '%s' (try virtio-replay --help)", argv[2]);
+			return cmd_unknown(argv[2]);
 		cmd_print_help(e, stdout);
 		return EXIT_OK;
 	}
 	if ((e = cmd_find(argv[1])) == NULL)
-		return cmd_fail(EXIT_BADINPUT, "unknown command '%s' (try virtio-replay --help)", argv[1]);
+		return cmd_unknown(argv[1]);
 	if (cmd_wants_help(e, argc - 1, argv + 1))
 		return EXIT_OK;
 	return e->exec(argc - 1, argv + 1);
