@@ -16,6 +16,7 @@ allowed() {
 	interop) echo "util trace interop" ;;
 	run) echo "util trace machine dev interop run" ;;
 	sinks) echo "util sinks" ;;
+	check) echo "util check" ;;
 	*) echo "" ;;
 	esac
 }
@@ -24,18 +25,18 @@ header_layer() {
 	for o in $OVERRIDES; do
 		[ "${o%%:*}" = "$h" ] && { echo "${o#*:}"; return; }
 	done
-	for l in util trace machine dev interop run sinks; do
+	for l in util trace machine dev interop run sinks check; do
 		[ -f "src/$l/$h.c" ] && { echo "$l"; return; }
 	done
 	# a header without a .c of its own: the layer whose sources use it most closely
-	for l in util trace machine dev interop run sinks; do
+	for l in util trace machine dev interop run sinks check; do
 		grep -lq "include \"vr/$h.h\"" src/$l/*.c 2>/dev/null && { echo "$l"; return; }
 	done
 	echo unknown
 }
 bad=0
 checked=0
-for layer in util trace machine dev interop run sinks; do
+for layer in util trace machine dev interop run sinks check; do
 	ok=$(allowed "$layer")
 	for f in src/$layer/*.c include/vr/*.h; do
 		[ -f "$f" ] || continue
