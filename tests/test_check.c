@@ -27,6 +27,8 @@ Test(expect, directives)
 	cr_assert_str_eq(e.args[3], "--to");
 	cr_assert_str_eq(e.args[4], "9");
 	check_expect_free(&e);
+	cr_assert_eq(parse("stdout ^x{2,3} \\(offset 0x[0-9a-f]{1,8}\\)$\n", &e, &cause), 0);
+	check_expect_free(&e);
 	cr_assert_eq(parse("exit 0x2\n", &e, &cause), 0);
 	cr_assert_eq(e.exit_status, 2);
 	check_expect_free(&e);
@@ -52,6 +54,10 @@ Test(expect, refusals)
 		{ "args --lenient=1\n", "takes no value" },
 		{ "args --logx=1\n", "not allowed" },
 		{ "exit 0\nstdout a\0b\n", "NUL byte" },
+		{ "stdout (a*)*\\1\n", "too costly" },
+		{ "stdout a{1000}\n", "too costly" },
+		{ "stdout ((a{100}){100}){2}\n", "too costly" },
+		{ "stdout x{0,2000}\n", "too costly" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct check_expect e;

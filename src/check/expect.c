@@ -21,6 +21,7 @@
 #define EXPECT_MAX_PATTERNS	64
 #define EXPECT_MAX_ARGS		64
 #define EXPECT_NAME_MAX		64	/* an output's file name */
+#define EXPECT_MAX_REGEX	512
 
 static const struct check_arg {
 	const char *name;
@@ -104,6 +105,51 @@ static int expect_exit(struct check_expect *e, char *rest, const char *name, uns
 	return 0;
 }
 
+/*
+ * Patterns are matched in check's own process, outside any per-trace timeout, so
+ * refuse the constructs that make glibc's matcher slow or big: back-references
+ * (exponential matching) and repetition counts, which are compiled by copying
+ * (nested ones multiply, so their product is bounded). Conservative: a '{' or a
+ * "\1" inside brackets counts too.
+ */
+static int expect_regex_costly(const char *re)
+{
+	unsigned long product = 1;
+
+	if (strlen(re) > EXPECT_MAX_REGEX)
+		return 1;
+	for (const char *p = re; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+			return 1;
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p == '{') {
+			/* {n}, {n,}, {n,m}: the larger bound multiplies */
+			const char *q = p + 1;
+			unsigned long most = 0;
+
+			for (int part = 0; part < 2; part++) {
+				size_t nd = strspn(q, "0123456789");
+				unsigned long v;
+
+				if (nd > 3)
+					return 1;
+				v = nd > 0 ? strtoul(q, NULL, 10) : 0;
+				most = v > most ? v : most;
+				q += nd;
+				if (part > 0 || *q != ',')
+					break;
+				q++;
+			}
+			if (most > 1 && (product *= most) > 10000)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 static int expect_pattern(struct check_expect *e, int stream, char *rest, const char *name, unsigned lineno,
     char **cause)
 {
@@ -112,6 +158,9 @@ static int expect_pattern(struct check_expect *e, int stream, char *rest, const 
 
 	if (e->npat >= EXPECT_MAX_PATTERNS)
 		return expect_err(cause, name, lineno, "more than 64 patterns", NULL);
+	if (expect_regex_costly(rest))
+		return expect_err(cause, name, lineno,
+		    "regular expression too costly (back-references, counts over 100, or longer than 512 bytes):", rest);
 	e->pat = xreallocarray(e->pat, e->npat + 1, sizeof *e->pat);
 	p = &e->pat[e->npat];
 	p->stream = stream;
@@ -267,13 +316,16 @@ fail:
 	return -1;
 }
 
+/* TRACE.vrt -> TRACE.expect; a trace named without the extension gets it appended. */
 static char *expect_path(const char *trace)
 {
 	size_t n = strlen(trace);
 	char *p = xmalloc(n + 8);
 
-	memcpy(p, trace, n - 4);
-	strcpy(p + n - 4, ".expect");
+	if (n > 4 && (strcmp(trace + n - 4, ".vrt") == 0 || strcmp(trace + n - 4, ".vrb") == 0))
+		n -= 4;
+	memcpy(p, trace, n);
+	strcpy(p + n, ".expect");
 	return p;
 }
 

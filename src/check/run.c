@@ -550,8 +550,10 @@ static struct run_job *run_start(struct check_run *cr, const struct check_trace 
 		if ((j->pid = fork()) == 0) {
 			int null = open("/dev/null", O_RDONLY);
 
-			if (null >= 0)
+			if (null > 0) {
 				dup2(null, 0);
+				close(null);
+			}
 			dup2(po[1], 1);
 			dup2(pe[1], 2);
 			execv(cr->o.self, argv);
