@@ -25,7 +25,7 @@
 struct check_cli {
 	const char *tap, *junit, *json, *artifacts, *output;
 	unsigned long long timeout, jobs, shard_i, shard_n;
-	int verbose, timings, merge;
+	int verbose, timings, merge, minimize;
 };
 
 struct check_live {
@@ -110,7 +110,7 @@ static int check_do_merge(const struct check_cli *cli, char **paths, unsigned n)
 
 static int check_parse(struct check_cli *cli, int argc, char **argv)
 {
-	enum { O_TAP = 256, O_JUNIT, O_JSON, O_TIMEOUT, O_SHARD, O_MERGE, O_ARTIFACTS, O_TIMINGS };
+	enum { O_TAP = 256, O_JUNIT, O_JSON, O_TIMEOUT, O_SHARD, O_MERGE, O_ARTIFACTS, O_TIMINGS, O_MINIMIZE };
 	static const struct option longopts[] = {
 		{ "tap", required_argument, NULL, O_TAP },
 		{ "junit", required_argument, NULL, O_JUNIT },
@@ -122,6 +122,7 @@ static int check_parse(struct check_cli *cli, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "artifacts", required_argument, NULL, O_ARTIFACTS },
 		{ "timings", no_argument, NULL, O_TIMINGS },
+		{ "minimize", no_argument, NULL, O_MINIMIZE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -156,10 +157,13 @@ static int check_parse(struct check_cli *cli, int argc, char **argv)
 		case 'o': cli->output = optarg; break;
 		case O_ARTIFACTS: cli->artifacts = optarg; break;
 		case O_TIMINGS: cli->timings = 1; break;
+		case O_MINIMIZE: cli->minimize = 1; break;
 		case 'v': cli->verbose = 1; break;
 		default: return cmd_usage_error(&cmd_check_entry, "bad option");
 		}
 	}
+	if (cli->minimize && cli->artifacts == NULL)
+		return cmd_usage_error(&cmd_check_entry, "--minimize keeps its copies in --artifacts DIR");
 	if (cli->merge && (cli->tap || cli->junit || cli->json || cli->artifacts || cli->shard_n || cli->jobs))
 		return cmd_usage_error(&cmd_check_entry, "--merge takes only -o FILE and report files");
 	if (!cli->merge && cli->output != NULL)
@@ -218,6 +222,7 @@ static int check_exec(int argc, char **argv)
 	o.timeout = (unsigned)cli.timeout;
 	o.artifacts = cli.artifacts;
 	o.timings = cli.timings;
+	o.minimize = cli.minimize;
 	o.cap_head = CHECK_CAP_HEAD;
 	o.cap_tail = CHECK_CAP_TAIL;
 	o.done = check_done;
@@ -260,8 +265,8 @@ out:
 
 const struct cmd_entry cmd_check_entry = {
 	.name = "check",
-	.usage = "[--tap FILE] [--junit FILE] [--json FILE] [--artifacts DIR] [-j N] [--shard I/N]\n"
-	    "       [--timeout SECONDS] [--timings] [-v] TRACE|DIR...\n"
+	.usage = "[--tap FILE] [--junit FILE] [--json FILE] [--artifacts DIR [--minimize]] [-j N]\n"
+	    "       [--shard I/N] [--timeout SECONDS] [--timings] [-v] TRACE|DIR...\n"
 	    "       virtio-replay check --merge [-o FILE] REPORT...",
 	.summary = "replay a directory of traces against their expected outcomes (TAP, JUnit XML, JSON)",
 	.help =
@@ -283,6 +288,8 @@ const struct cmd_entry cmd_check_entry = {
 	    "  --json FILE      write a JSON report to FILE\n"
 	    "  --artifacts DIR  keep each failing trace's replay log and database (and the\n"
 	    "                   outputs its .expect names) in DIR/<trace path>/\n"
+	    "  --minimize       also shrink each failing trace (`virtio-replay minimize`, same\n"
+	    "                   outcome) to DIR/<trace path>/minimized.vrt\n"
 	    "  -j, --jobs N     replay N traces at a time (default: the number of CPUs);\n"
 	    "                   reports do not depend on N\n"
 	    "  --shard I/N      run only slice I of N (by a hash of each trace's path below\n"

@@ -115,6 +115,8 @@ struct check_result {
 	unsigned nviol;
 	unsigned long long viol_total;
 	char *artifacts;	/* directory kept for a failure, or NULL */
+	char *minimized;	/* --minimize: the minimized copy in artifacts, or NULL */
+	char *minimize_error;	/* --minimize: why there is none */
 	double seconds;
 	/* captured output of a failing trace: head and tail, in the spool */
 	off_t cap_off[2];
@@ -128,6 +130,7 @@ struct check_opts {
 	unsigned timeout;	/* seconds per trace */
 	const char *artifacts;	/* NULL: outputs an .expect names go to a private temporary directory */
 	int timings;		/* keep replay's speed line in captured output */
+	int minimize;		/* run `minimize` on each failing trace, into its artifacts directory */
 	size_t cap_head, cap_tail;	/* bytes kept of each stream of a failing trace */
 	/* called in suite order as results become final */
 	void (*done)(void *arg, unsigned i, const struct check_trace *t, const struct check_result *r);

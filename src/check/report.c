@@ -80,6 +80,8 @@ void check_tap_record(struct buf *b, unsigned no, const struct check_trace *t, c
 		}
 	}
 	report_yaml_kv(b, "artifacts", r->artifacts);
+	report_yaml_kv(b, "minimized", r->minimized);
+	report_yaml_kv(b, "minimize_error", r->minimize_error);
 	buf_printf(b, "  ...\n");
 }
 
@@ -143,6 +145,16 @@ void check_junit_write(FILE *f, const struct check_report *rep)
 		report_xml_attr(&b, "type", report_failure_type(r));
 		buf_add_u8(&b, '>');
 		check_xml_escape(&b, r->reasons ? r->reasons : "");
+		if (r->artifacts != NULL) {
+			check_xml_escape(&b, "artifacts: ");
+			check_xml_escape(&b, r->artifacts);
+			buf_add_u8(&b, '\n');
+		}
+		if (r->minimized != NULL || r->minimize_error != NULL) {
+			check_xml_escape(&b, r->minimized ? "minimized: " : "");
+			check_xml_escape(&b, r->minimized ? r->minimized : r->minimize_error);
+			buf_add_u8(&b, '\n');
+		}
 		buf_reset(&cap);
 		check_run_captured(rep->cr, r, 1, &cap);
 		if (cap.len > 0) {
@@ -225,6 +237,8 @@ static void report_json_result(struct buf *b, const struct check_report *rep, un
 	}
 	buf_add_u8(b, ']');
 	report_json_kv(b, "artifacts", r->artifacts);
+	report_json_kv(b, "minimized", r->minimized);
+	report_json_kv(b, "minimize_error", r->minimize_error);
 	buf_init(&cap);
 	for (int k = 1; k <= 2; k++) {
 		buf_reset(&cap);

@@ -42,6 +42,7 @@ struct run_job {
 	unsigned idx;
 	pid_t pid;
 	int reaped, wstatus;
+	int minimizing;		/* the replay is judged; `minimize` runs on the failing trace */
 	struct run_stream st[2];
 	struct check_expect e;
 	unsigned char *matched;
@@ -112,6 +113,8 @@ void check_result_release(struct check_result *r)
 		free(r->viol[i]);
 	free(r->viol);
 	free(r->artifacts);
+	free(r->minimized);
+	free(r->minimize_error);
 	memset(r, 0, sizeof *r);
 }
 
@@ -594,19 +597,104 @@ fail:
 	return NULL;
 }
 
-static void run_finish(struct check_run *cr, struct run_job *j)
+/* Start `SELF minimize TRACE -o DIR/minimized.vrt -q` for a failing trace. 0, or -1 if it cannot run. */
+static int run_minimize_start(struct check_run *cr, struct run_job *j)
+{
+	char *out, *log, *argv[10];
+	unsigned argc = 0;
+	int fd;
+
+	xasprintf(&out, "%s/minimized.vrt", j->dir);
+	xasprintf(&log, "%s/minimize.txt", j->dir);
+	argv[argc++] = (char *)"virtio-replay";
+	argv[argc++] = (char *)"minimize";
+	argv[argc++] = (char *)j->t->path;
+	argv[argc++] = (char *)"-o";
+	argv[argc++] = out;
+	argv[argc++] = (char *)"-q";
+	for (unsigned k = 0; k + 1 < j->e.nargs; k++) {
+		if (strcmp(j->e.args[k], "--layout") == 0) {	/* the same profile the replay ran under */
+			argv[argc++] = (char *)"--layout";
+			argv[argc++] = j->e.args[k + 1];
+			break;
+		}
+	}
+	argv[argc] = NULL;
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+	j->pid = -1;
+	if (fd >= 0) {
+		fflush(NULL);
+		if ((j->pid = fork()) == 0) {
+			int null = open("/dev/null", O_RDONLY);
+
+			if (null > 0) {
+				dup2(null, 0);
+				close(null);
+			}
+			dup2(fd, 1);
+			dup2(fd, 2);
+			execv(cr->o.self, argv);
+			_exit(127);
+		}
+		close(fd);
+	}
+	free(out);
+	free(log);
+	if (j->pid < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &j->start);
+	j->minimizing = 1;
+	j->reaped = 0;
+	return 0;
+}
+
+static void run_minimize_end(struct run_job *j)
+{
+	struct check_result *r = j->r;
+	int st = j->wstatus;
+
+	if (!r->timed_out && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		char *out;
+
+		xasprintf(&out, "%s/minimized.vrt", j->dir);
+		r->minimized = check_name_escape(out);
+		free(out);
+	} else if (r->timed_out) {
+		xasprintf(&r->minimize_error, "minimize timed out (see %s/minimize.txt)", r->artifacts);
+	} else {
+		xasprintf(&r->minimize_error, "minimize failed with %s %d (see %s/minimize.txt)",
+		    WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+		    r->artifacts);
+	}
+	r->timed_out = 0;	/* that was minimize's */
+}
+
+/* The process of a job ended. 1 when the job is over, 0 when it goes on (minimize started). */
+static int run_finish(struct check_run *cr, struct run_job *j)
 {
 	struct timespec end;
+	struct check_result *r = j->r;
 
+	if (j->minimizing) {
+		run_minimize_end(j);
+		return 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	j->r->seconds = (double)(end.tv_sec - j->start.tv_sec) + (double)(end.tv_nsec - j->start.tv_nsec) / 1e9;
+	r->seconds = (double)(end.tv_sec - j->start.tv_sec) + (double)(end.tv_nsec - j->start.tv_nsec) / 1e9;
 	run_judge(cr, j);
 	if (j->dir != NULL) {
-		if (j->r->ok || cr->o.artifacts == NULL)
+		if (r->ok || cr->o.artifacts == NULL)
 			run_artifacts_drop(cr->o.artifacts ? cr->o.artifacts : cr->tmproot, j->dir);
 		else
-			j->r->artifacts = check_name_escape(j->dir);
+			r->artifacts = check_name_escape(j->dir);
 	}
+	/* only an outcome the replay reached is worth keeping: not a crash or a timeout */
+	if (cr->o.minimize && r->artifacts != NULL && !r->timed_out && r->status >= 0) {
+		if (run_minimize_start(cr, j) == 0)
+			return 0;
+		xasprintf(&r->minimize_error, "cannot start minimize: %s", strerror(errno));
+	}
+	return 1;
 }
 
 int check_run_suite(struct check_run *cr, const struct check_suite *s, struct check_result *res, char **cause)
@@ -643,7 +731,7 @@ int check_run_suite(struct check_run *cr, const struct check_suite *s, struct ch
 			struct run_job *j = act[a];
 			double deadline = (double)j->start.tv_sec + (double)j->start.tv_nsec / 1e9 + cr->o.timeout;
 
-			if (!j->r->timed_out && now >= deadline) {
+			if (!j->r->timed_out && !j->reaped && now >= deadline) {
 				/* whatever still holds the pipes, the trace is over */
 				j->r->timed_out = 1;
 				kill(j->pid, SIGKILL);
@@ -693,7 +781,10 @@ int check_run_suite(struct check_run *cr, const struct check_suite *s, struct ch
 
 			if (j->st[0].fd < 0 && j->st[1].fd < 0 &&
 			    (j->reaped || waitpid(j->pid, &j->wstatus, WNOHANG) == j->pid)) {
-				run_finish(cr, j);
+				if (!run_finish(cr, j)) {
+					a++;
+					continue;
+				}
 				done[j->idx] = 1;
 				run_job_free(j);
 				act[a] = act[--nact];

@@ -84,4 +84,11 @@ fi
 if command -v xmllint >/dev/null 2>&1; then
 	expect 0 "" "" xmllint --noout "$TMP/r.xml"
 fi
+
+# --minimize keeps a minimized copy beside the log and database; it still diverges in the same field.
+expect 1 "^  minimized: .*used-len.vrt/minimized.vrt\"$" "" \
+	$VR check --artifacts "$TMP/art2" --minimize --json "$TMP/m.json" "$TMP/s/used-len.vrt"
+expect 0 '"minimized":".*minimized.vrt"' "" cat "$TMP/m.json"
+expect 1 "divergence in requestq.used.ring\[0\].len" "" $VR replay "$TMP/art2/used-len.vrt/minimized.vrt"
+expect 2 "" "--minimize keeps its copies in --artifacts" $VR check --minimize "$TMP/s"
 finish
