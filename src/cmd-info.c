@@ -96,6 +96,16 @@ static void print_text(struct buf *b, const char *path, const struct trace_heade
 	}
 	if (h->title[0] != '\0')
 		buf_printf(b, "title      %s\n", h->title);
+	if (h->has & TRACE_HAS_CLASS)
+		buf_printf(b, "pci class  0x%06x\n", h->pci_class);
+	if (h->has & TRACE_HAS_REVISION)
+		buf_printf(b, "revision   0x%02x\n", h->pci_revision);
+	if (h->has & TRACE_HAS_SUBSYS)
+		buf_printf(b, "subsystem  0x%04x:0x%04x\n", h->subsys_vendor, h->subsys_id);
+	if (h->has & TRACE_HAS_MSIX)
+		buf_printf(b, "msi-x      %u vectors\n", h->msix_vectors);
+	if (h->serial[0] != '\0')
+		buf_printf(b, "serial     %s\n", h->serial);
 	buf_printf(b, "events     %" PRIu64 "\n", n->events);
 	for (int k = 1; k < TRACE_KIND_COUNT; k++)
 		if (n->kind[k] != 0)
@@ -152,6 +162,18 @@ static void print_json(struct buf *b, const char *path, const struct trace_heade
 	}
 	buf_printf(b, "],\"title\":");
 	buf_add_json_string(b, h->title);
+	if (h->has & TRACE_HAS_CLASS)
+		buf_printf(b, ",\"pci_class\":\"0x%06x\"", h->pci_class);
+	if (h->has & TRACE_HAS_REVISION)
+		buf_printf(b, ",\"pci_revision\":%u", h->pci_revision);
+	if (h->has & TRACE_HAS_SUBSYS)
+		buf_printf(b, ",\"subsystem_vendor\":%u,\"subsystem_id\":%u", h->subsys_vendor, h->subsys_id);
+	if (h->has & TRACE_HAS_MSIX)
+		buf_printf(b, ",\"msix_vectors\":%u", h->msix_vectors);
+	if (h->serial[0] != '\0') {
+		buf_printf(b, ",\"serial\":");
+		buf_add_json_string(b, h->serial);
+	}
 	buf_printf(b, ",\"events\":%" PRIu64 ",\"kinds\":{", n->events);
 	for (int k = 1; k < TRACE_KIND_COUNT; k++) {
 		if (n->kind[k] == 0)

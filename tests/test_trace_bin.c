@@ -505,3 +505,58 @@ Test(trace_bin, writer_killed_midway)
 	cr_assert_not_null(strstr(cause, "no index or footer after the last chunk"), "%s", cause);
 	free(cause);
 }
+
+/* Write an empty binary trace with one optional header fact (MSI-X vectors), then patch its tag/length bytes. */
+static void patch_ext(int which, uint8_t v, const char *msg)
+{
+	struct trace_header h;
+	struct trace_writer *w;
+	struct trace_reader *r;
+	char *cause = NULL;
+	uint8_t file[4096];
+	size_t n;
+	uint32_t hlen;
+	FILE *f;
+
+	header(&h);
+	h.has = TRACE_HAS_MSIX;
+	h.msix_vectors = 9;
+	w = trace_writer_open(path, TRACE_FMT_BINARY, 0, &h, &cause);
+	cr_assert_not_null(w, "%s", cause);
+	cr_assert_eq(trace_writer_close(w, &cause), 0, "%s", cause);
+	f = fopen(path, "rb");
+	n = fread(file, 1, sizeof file, f);
+	fclose(f);
+	hlen = le32_load(file + 12);
+	cr_assert_lt(20 + hlen, n);
+	/* The fact is the last 4 bytes of the facts: tag 4, length 2, le16 9. */
+	cr_assert_eq(file[20 + hlen - 4], 4);
+	cr_assert_eq(file[20 + hlen - 2], 9);
+	if (which < 0) {
+		r = trace_open(path, &cause);
+		cr_assert_not_null(r, "%s", cause);
+		cr_assert_eq(trace_header(r)->has, TRACE_HAS_MSIX);
+		cr_assert_eq(trace_header(r)->msix_vectors, 9);
+		trace_close(r);
+		return;
+	}
+	file[20 + hlen - 4 + (size_t)which] = v;
+	le32_store(file + 16, crc32c(0, file + 20, hlen));
+	f = fopen(path, "wb");
+	cr_assert_eq(fwrite(file, 1, n, f), n);
+	fclose(f);
+	r = trace_open(path, &cause);
+	cr_assert_null(r, "accepted a bad optional fact");
+	cr_assert_not_null(strstr(cause, msg), "%s", cause);
+	free(cause);
+}
+
+Test(trace_bin, optional_header_facts)
+{
+	patch_ext(-1, 0, NULL);
+	patch_ext(0, 9, "unknown optional header fact");
+	patch_ext(0, 0, "unknown optional header fact");
+	patch_ext(1, 3, "optional header fact has the wrong length");
+	patch_ext(1, 1, "optional header fact has the wrong length");
+	patch_ext(3, 0x10, "4105 MSI-X vectors (at most 2048)");
+}

@@ -77,7 +77,27 @@ static const char canonical[] =
 	"mark  two leading blanks and a # kept\n"
 	"mark\n"
 	"time 0x0\n"
-	"time 0x3e8\n";
+	"time 0x3e8\n"
+	"mem-read 0x7f400 deadbeef\n"
+	"mem-read 0x20\n";
+
+/* The PCI identity facts and a QEMU-sized queue list survive both encodings. */
+static const char pci_canonical[] =
+	"vrt 1\n"
+	"device blk\n"
+	"layout qemu\n"
+	"features 0x100000000\n"
+	"recorded irq\n"
+	"queues 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 "
+	"128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 "
+	"128 128 128 128 128 128 128 128 128 128 128 128 128 1024\n"
+	"pci-class 0x010000\n"
+	"pci-revision 0x1\n"
+	"pci-subsystem 0x1af4 0x2\n"
+	"msix-vectors 65\n"
+	"serial  QM00001 # with blanks\n"
+	"ram 0x0 0x10000\n"
+	"mem-read 0x100 0100\n";
 
 /* Read a whole trace back through the writer into canonical text. */
 static char *recanon(const char *in, enum trace_fmt fmt)
@@ -125,6 +145,67 @@ Test(trace_text, text_binary_text_is_byte_identical)
 
 	cr_assert_str_eq(t, canonical);
 	free(t);
+}
+
+Test(trace_text, pci_facts_round_trip)
+{
+	char *t = recanon(file_with("p.vrt", pci_canonical), TRACE_FMT_TEXT), *u;
+
+	cr_assert_str_eq(t, pci_canonical);
+	u = recanon(file_with("p.vrt", pci_canonical), TRACE_FMT_BINARY);
+	cr_assert_str_eq(u, pci_canonical);
+	free(t);
+	free(u);
+}
+
+Test(trace_text, pci_facts_are_parsed)
+{
+	char *cause = NULL;
+	struct trace_reader *r = trace_open(file_with("p.vrt", pci_canonical), &cause);
+	const struct trace_header *h;
+	struct trace_event ev;
+
+	cr_assert_not_null(r, "%s", cause);
+	h = trace_header(r);
+	cr_assert_eq(h->has, TRACE_HAS_CLASS | TRACE_HAS_REVISION | TRACE_HAS_SUBSYS | TRACE_HAS_MSIX);
+	cr_assert_eq(h->pci_class, 0x010000);
+	cr_assert_eq(h->pci_revision, 1);
+	cr_assert_eq(h->subsys_vendor, 0x1af4);
+	cr_assert_eq(h->subsys_id, 2);
+	cr_assert_eq(h->msix_vectors, 65);
+	cr_assert_str_eq(h->serial, " QM00001 # with blanks");
+	cr_assert_eq(h->nqueues, 64);
+	cr_assert_eq(h->queue_max[63], 1024);
+	cr_assert_eq(trace_read(r, &ev, &cause), 1);
+	cr_assert_eq(ev.kind, TRACE_MEM_READ);
+	cr_assert_eq(ev.addr, 0x100);
+	cr_assert_eq(ev.len, 2);
+	trace_close(r);
+}
+
+/* QEMU's limit of 1024 queues is accepted; one more is refused before it is stored. */
+Test(trace_text, queue_limit)
+{
+	struct buf b;
+	char *cause = NULL;
+	struct trace_reader *r;
+
+	buf_init(&b);
+	buf_printf(&b, HDR "queues");
+	for (int i = 0; i < TRACE_MAX_QUEUES; i++)
+		buf_printf(&b, " 1");
+	buf_printf(&b, "\n");
+	r = trace_open(file_with("q.vrt", buf_str(&b)), &cause);
+	cr_assert_not_null(r, "%s", cause);
+	cr_assert_eq(trace_header(r)->nqueues, 1024);
+	trace_close(r);
+	b.len--;
+	buf_printf(&b, " 1\n");
+	r = trace_open(file_with("q.vrt", buf_str(&b)), &cause);
+	cr_assert_null(r);
+	cr_assert(strstr(cause, "more than 1024 queues") != NULL, "%s", cause);
+	free(cause);
+	buf_release(&b);
 }
 
 Test(trace_text, hand_written_text_becomes_canonical)
@@ -218,10 +299,10 @@ Test(trace_text, seek_forward_and_back)
 	cr_assert_eq(ev.kind, TRACE_CFG_READ);
 	cr_assert_eq(ev.addr, 6);
 	cr_assert_eq(trace_event_no(r), 1);
-	cr_assert_eq(trace_seek(r, 23, &cause), 0, "%s", cause);
+	cr_assert_eq(trace_seek(r, 25, &cause), 0, "%s", cause);
 	cr_assert_eq(trace_read(r, &ev, &cause), 0);
-	cr_assert_neq(trace_seek(r, 24, &cause), 0);
-	cr_assert_not_null(strstr(cause, "beyond the end (the trace has 23 events)"), "%s", cause);
+	cr_assert_neq(trace_seek(r, 26, &cause), 0);
+	cr_assert_not_null(strstr(cause, "beyond the end (the trace has 25 events)"), "%s", cause);
 	free(cause);
 	trace_close(r);
 }
@@ -271,6 +352,17 @@ static const struct bad bad_cases[] = {
 	{ HDR "mark a\x01 b\n", "event 0 (offset 0x11): line 3: control character in mark text" },
 	{ HDR "time 5\ntime 4\n", "event 1 (offset 0x18): virtual time goes backwards" },
 	{ HDR "time 99999999999999999999\n", "event 0 (offset 0x11): line 3: bad time '99999999999999999999'" },
+	{ HDR "mem-read 0x0 0\n", "event 0 (offset 0x11): line 3: odd number of hex digits at column 14" },
+	{ HDR "mem-read 0xffffffffffffffff 0000\n", "event 0 (offset 0x11): line 3: address range wraps around" },
+	{ HDR "pci-class 0x1000000\n", "header (offset 0x11): line 3: class code 0x1000000 out of range (at most 0xffffff)" },
+	{ HDR "pci-revision 256\n", "header (offset 0x11): line 3: revision 256 out of range (at most 0xff)" },
+	{ HDR "pci-subsystem 0x1af4\n", "header (offset 0x11): line 3: missing subsystem id" },
+	{ HDR "msix-vectors 2049\n", "header (offset 0x11): line 3: MSI-X vectors 2049 out of range (at most 0x800)" },
+	{ HDR "msix-vectors 1\nmsix-vectors 2\n", "header (offset 0x20): line 4: 'msix-vectors' given twice" },
+	{ HDR "serial\n", "header (offset 0x11): line 3: empty serial (leave the line out)" },
+	{ HDR "serial 0123456789012345678901234567890123456789012345678901234567890123\n",
+	    "header (offset 0x11): line 3: serial longer than 63 bytes" },
+	{ HDR "serial a\x02\n", "header (offset 0x11): line 3: control character in serial" },
 };
 
 /* Every bad input gives exactly one message naming file, event (or header) and offset. */
@@ -395,6 +487,7 @@ Test(trace_text, event_text_of_each_kind)
 		{ { .kind = TRACE_IRQ, .space = TRACE_IRQ_INTX, .value = 1 }, "irq intx 1" },
 		{ { .kind = TRACE_INPUT, .space = TRACE_INPUT_FRAME, .addr = 3, .len = 1, .data = d }, "input frame 0x3 00" },
 		{ { .kind = TRACE_TIME, .value = 255 }, "time 0xff" },
+		{ { .kind = TRACE_MEM_READ, .addr = 0x10, .len = 2, .data = (const uint8_t *)"\x01\xfe" }, "mem-read 0x10 01fe" },
 	};
 	struct buf b;
 
@@ -462,6 +555,30 @@ Test(trace_text, header_check_bounds)
 	h.title[0] = '\n';
 	cr_assert_eq(trace_header_check(&h, &cause), -1);
 	cr_assert_str_eq(cause, "bad title");
+	free(cause);
+	cause = NULL;
+	h.title[0] = '\0';
+	h.has = TRACE_HAS_MSIX;
+	h.msix_vectors = TRACE_MAX_MSIX + 1;
+	cr_assert_eq(trace_header_check(&h, &cause), -1);
+	cr_assert_str_eq(cause, "2049 MSI-X vectors (at most 2048)");
+	free(cause);
+	cause = NULL;
+	h.has = TRACE_HAS_CLASS;
+	h.pci_class = 0x1000000;
+	cr_assert_eq(trace_header_check(&h, &cause), -1);
+	cr_assert_str_eq(cause, "PCI class code 0x1000000 is wider than 24 bits");
+	free(cause);
+	cause = NULL;
+	h.has = 0x10;
+	cr_assert_eq(trace_header_check(&h, &cause), -1);
+	cr_assert_str_eq(cause, "unknown PCI identity bits 0x10");
+	free(cause);
+	cause = NULL;
+	h.has = 0;
+	h.nqueues = TRACE_MAX_QUEUES + 1;
+	cr_assert_eq(trace_header_check(&h, &cause), -1);
+	cr_assert_str_eq(cause, "1025 queues (at most 1024)");
 	free(cause);
 }
 

@@ -19,13 +19,15 @@
 
 #define TRACE_VERSION		1
 #define TRACE_MAX_PAYLOAD	(16u << 20)	/* bytes in one event */
-#define TRACE_MAX_QUEUES	24
+#define TRACE_MAX_QUEUES	1024		/* QEMU's VIRTIO_QUEUE_MAX */
 #define TRACE_MAX_QUEUE_SIZE	1024
 #define TRACE_MAX_RAM		16		/* RAM regions */
 #define TRACE_MAX_DEVCFG	256		/* device-specific config bytes */
 #define TRACE_MAX_BACKENDS	8
 #define TRACE_MAX_PATH		256
 #define TRACE_MAX_RAM_BYTES	(1ull << 40)	/* declared guest RAM, total */
+#define TRACE_MAX_SERIAL	64		/* device serial string, with its NUL */
+#define TRACE_MAX_MSIX		2048		/* MSI-X table entries (PCI limit) */
 
 enum trace_kind {
 	TRACE_CFG_READ = 1,	/* PCI config read: addr=offset size [value=recorded] */
@@ -39,6 +41,7 @@ enum trace_kind {
 	TRACE_CHECKPOINT,	/* device state snapshot: data = vpci_save() blob */
 	TRACE_MARK,		/* free text: data (UTF-8, no NUL, no newline) */
 	TRACE_TIME,		/* virtual time advances: value = ns since start (monotonic) */
+	TRACE_MEM_READ,		/* the guest read its RAM and saw data: addr data (compared with simulated RAM) */
 	TRACE_KIND_COUNT
 };
 
@@ -98,7 +101,23 @@ struct trace_header {
 	uint16_t nbackends;
 	struct trace_backend backend[TRACE_MAX_BACKENDS];
 	char title[128];		/* free text, may be empty */
+	/*
+	 * PCI identity of the recorded function. A fact whose TRACE_HAS_* bit is
+	 * clear is not stated: the device model's own value applies.
+	 */
+	uint32_t has;			/* TRACE_HAS_* */
+	uint32_t pci_class;		/* class code: base class << 16 | subclass << 8 | prog-if */
+	uint8_t pci_revision;
+	uint16_t subsys_vendor, subsys_id;
+	uint16_t msix_vectors;		/* MSI-X table size, 0..TRACE_MAX_MSIX (0: no MSI-X) */
+	char serial[TRACE_MAX_SERIAL];	/* device serial (blk GET_ID, scsi VPD 0x80); "" = none */
 };
+
+#define TRACE_HAS_CLASS		0x1u
+#define TRACE_HAS_REVISION	0x2u
+#define TRACE_HAS_SUBSYS	0x4u
+#define TRACE_HAS_MSIX		0x8u
+#define TRACE_HAS_ALL		0xfu
 
 enum trace_fmt { TRACE_FMT_TEXT = 0, TRACE_FMT_BINARY = 1 };
 

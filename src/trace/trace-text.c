@@ -388,6 +388,12 @@ static int ev_dma(struct text_reader *tr, struct lex *lx, struct trace_event *ev
 	return ev_memdma(tr, lx, ev);
 }
 
+static int ev_memread(struct text_reader *tr, struct lex *lx, struct trace_event *ev)
+{
+	ev->kind = TRACE_MEM_READ;
+	return ev_memdma(tr, lx, ev);
+}
+
 static int ev_irq(struct text_reader *tr, struct lex *lx, struct trace_event *ev)
 {
 	int t = word(lx, "interrupt type (msix or intx)", irq_names, 2);
@@ -465,13 +471,18 @@ static const struct {
 	{ "input", ev_input },
 	{ "mark", ev_mark },
 	{ "checkpoint", ev_checkpoint },
+	{ "mem-read", ev_memread },
 };
 
 /* ---- header ---- */
 
-enum { H_VRT, H_DEVICE, H_LAYOUT, H_FEATURES, H_RECORDED, H_QUEUES, H_DEVCFG, H_RAM, H_BACKEND, H_TITLE, H_END, H_COUNT };
+enum {
+	H_VRT, H_DEVICE, H_LAYOUT, H_FEATURES, H_RECORDED, H_QUEUES, H_DEVCFG, H_RAM, H_BACKEND, H_TITLE,
+	H_PCI_CLASS, H_PCI_REVISION, H_PCI_SUBSYS, H_MSIX, H_SERIAL, H_END, H_COUNT
+};
 static const char *const header_words[H_COUNT] = {
-	"vrt", "device", "layout", "features", "recorded", "queues", "devcfg", "ram", "backend", "title", "---",
+	"vrt", "device", "layout", "features", "recorded", "queues", "devcfg", "ram", "backend", "title",
+	"pci-class", "pci-revision", "pci-subsystem", "msix-vectors", "serial", "---",
 };
 
 static int copy_token(struct lex *lx, const char *what, char *dst, size_t cap)
@@ -596,13 +607,47 @@ static int header_line(struct lex *lx, int which, struct trace_header *h, unsign
 		break;
 	}
 	case H_TITLE:
+	case H_SERIAL: {
+		const char *what = which == H_TITLE ? "title" : "serial";
+		char *dst = which == H_TITLE ? h->title : h->serial;
+		size_t cap = which == H_TITLE ? sizeof h->title : sizeof h->serial;
 		rest_text(lx, &t, &n);
 		if (!trace_text_chars_ok(t, n))
-			return lex_fail(lx, "control character in title");
-		if (n >= sizeof h->title)
-			return lex_fail(lx, "title longer than %zu bytes", sizeof h->title - 1);
-		memcpy(h->title, t, n);
-		h->title[n] = '\0';
+			return lex_fail(lx, "control character in %s", what);
+		if (n >= cap)
+			return lex_fail(lx, "%s longer than %zu bytes", what, cap - 1);
+		if (which == H_SERIAL && n == 0)
+			return lex_fail(lx, "empty serial (leave the line out)");
+		memcpy(dst, t, n);
+		dst[n] = '\0';
+		break;
+	}
+	case H_PCI_CLASS:
+		if (num(lx, "class code", 0xffffff, &v) != 0)
+			return -1;
+		h->pci_class = (uint32_t)v;
+		h->has |= TRACE_HAS_CLASS;
+		break;
+	case H_PCI_REVISION:
+		if (num(lx, "revision", 0xff, &v) != 0)
+			return -1;
+		h->pci_revision = (uint8_t)v;
+		h->has |= TRACE_HAS_REVISION;
+		break;
+	case H_PCI_SUBSYS:
+		if (num(lx, "subsystem vendor", 0xffff, &v) != 0)
+			return -1;
+		h->subsys_vendor = (uint16_t)v;
+		if (num(lx, "subsystem id", 0xffff, &v) != 0)
+			return -1;
+		h->subsys_id = (uint16_t)v;
+		h->has |= TRACE_HAS_SUBSYS;
+		break;
+	case H_MSIX:
+		if (num(lx, "MSI-X vectors", TRACE_MAX_MSIX, &v) != 0)
+			return -1;
+		h->msix_vectors = (uint16_t)v;
+		h->has |= TRACE_HAS_MSIX;
 		break;
 	default:
 		break;

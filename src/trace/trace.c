@@ -24,6 +24,7 @@ static const char *const kind_names[TRACE_KIND_COUNT] = {
 	[TRACE_CHECKPOINT] = "checkpoint",
 	[TRACE_MARK] = "mark",
 	[TRACE_TIME] = "time",
+	[TRACE_MEM_READ] = "mem-read",
 };
 
 const uint8_t trace_kind_fields[TRACE_KIND_COUNT] = {
@@ -38,6 +39,7 @@ const uint8_t trace_kind_fields[TRACE_KIND_COUNT] = {
 	[TRACE_CHECKPOINT] = TF_DATA,
 	[TRACE_MARK] = TF_DATA,
 	[TRACE_TIME] = TF_VALUE,
+	[TRACE_MEM_READ] = TF_ADDR | TF_DATA,
 };
 
 static const struct {
@@ -211,6 +213,14 @@ int trace_header_check(const struct trace_header *h, char **cause)
 	}
 	if (!fixed_str_ok(h->title, sizeof h->title, 0))
 		return cause_set(cause, "bad title");
+	if (h->has & ~TRACE_HAS_ALL)
+		return cause_set(cause, "unknown PCI identity bits 0x%x", h->has);
+	if ((h->has & TRACE_HAS_CLASS) && h->pci_class > 0xffffff)
+		return cause_set(cause, "PCI class code 0x%x is wider than 24 bits", h->pci_class);
+	if ((h->has & TRACE_HAS_MSIX) && h->msix_vectors > TRACE_MAX_MSIX)
+		return cause_set(cause, "%u MSI-X vectors (at most %u)", h->msix_vectors, TRACE_MAX_MSIX);
+	if (!fixed_str_ok(h->serial, sizeof h->serial, 0))
+		return cause_set(cause, "bad serial");
 	return 0;
 }
 
@@ -278,7 +288,7 @@ const char *trace_event_invalid(const struct trace_event *ev)
 			return "payload larger than 16 MiB";
 		if (ev->len > 0 && ev->data == NULL)
 			return "payload missing";
-		if ((ev->kind == TRACE_MEM || ev->kind == TRACE_DMA) && ev->len > 0 &&
+		if ((ev->kind == TRACE_MEM || ev->kind == TRACE_DMA || ev->kind == TRACE_MEM_READ) && ev->len > 0 &&
 		    ev->addr + (ev->len - 1) < ev->addr)
 			return "address range wraps around";
 		if (ev->kind == TRACE_MARK && !trace_text_chars_ok(ev->data, ev->len))
@@ -373,7 +383,8 @@ void trace_event_text(struct buf *b, const struct trace_event *ev)
 	}
 	case TRACE_MEM:
 	case TRACE_DMA:
-		put_str(b, ev->kind == TRACE_MEM ? "mem " : "dma ");
+	case TRACE_MEM_READ:
+		put_str(b, ev->kind == TRACE_MEM ? "mem " : ev->kind == TRACE_DMA ? "dma " : "mem-read ");
 		put_hex(b, ev->addr);
 		put_payload(b, ev);
 		break;
@@ -413,6 +424,40 @@ void trace_event_text(struct buf *b, const struct trace_event *ev)
 	}
 }
 
+/* The PCI identity facts, each line only when stated (older traces stay byte-identical). */
+static void trace_header_pci_text(struct buf *b, const struct trace_header *h)
+{
+	if (h->has & TRACE_HAS_CLASS) {
+		/* Six digits: base class, subclass and prog-if stay readable as bytes. */
+		put_str(b, "pci-class 0x");
+		for (int sh = 20; sh >= 0; sh -= 4)
+			buf_add_u8(b, (uint8_t)hexchars[(h->pci_class >> sh) & 15]);
+		buf_add_u8(b, '\n');
+	}
+	if (h->has & TRACE_HAS_REVISION) {
+		put_str(b, "pci-revision ");
+		put_hex(b, h->pci_revision);
+		buf_add_u8(b, '\n');
+	}
+	if (h->has & TRACE_HAS_SUBSYS) {
+		put_str(b, "pci-subsystem ");
+		put_hex(b, h->subsys_vendor);
+		buf_add_u8(b, ' ');
+		put_hex(b, h->subsys_id);
+		buf_add_u8(b, '\n');
+	}
+	if (h->has & TRACE_HAS_MSIX) {
+		put_str(b, "msix-vectors ");
+		put_dec(b, h->msix_vectors);
+		buf_add_u8(b, '\n');
+	}
+	if (h->serial[0] != '\0') {
+		put_str(b, "serial ");
+		buf_add(b, h->serial, strnlen(h->serial, sizeof h->serial));
+		buf_add_u8(b, '\n');
+	}
+}
+
 void trace_header_text(struct buf *b, const struct trace_header *h)
 {
 	const char *dev = trace_device_name(h->device);
@@ -437,6 +482,7 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 		put_dec(b, h->queue_max[i]);
 	}
 	buf_add_u8(b, '\n');
+	trace_header_pci_text(b, h);
 	if (h->devcfg_len > 0) {
 		put_str(b, "devcfg ");
 		put_bytes_hex(b, h->devcfg, h->devcfg_len < TRACE_MAX_DEVCFG ? h->devcfg_len : TRACE_MAX_DEVCFG);
@@ -471,6 +517,9 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 }
 
 /* ---- binary header facts ---- */
+
+/* Tags of the optional header facts (binary). */
+enum { HX_CLASS = 1, HX_REVISION, HX_SUBSYS, HX_MSIX, HX_SERIAL, HX_COUNT };
 
 void trace_header_encode(struct buf *b, const struct trace_header *h)
 {
@@ -508,6 +557,34 @@ void trace_header_encode(struct buf *b, const struct trace_header *h)
 		buf_add_u8(b, (uint8_t)l);
 		buf_add(b, h->title, l);
 	}
+	/* Optional facts after the title, as (tag, length, bytes) in tag order; none in older traces. */
+	if (h->has & TRACE_HAS_CLASS) {
+		buf_add_u8(b, HX_CLASS);
+		buf_add_u8(b, 4);
+		buf_add_le32(b, h->pci_class);
+	}
+	if (h->has & TRACE_HAS_REVISION) {
+		buf_add_u8(b, HX_REVISION);
+		buf_add_u8(b, 1);
+		buf_add_u8(b, h->pci_revision);
+	}
+	if (h->has & TRACE_HAS_SUBSYS) {
+		buf_add_u8(b, HX_SUBSYS);
+		buf_add_u8(b, 4);
+		buf_add_le16(b, h->subsys_vendor);
+		buf_add_le16(b, h->subsys_id);
+	}
+	if (h->has & TRACE_HAS_MSIX) {
+		buf_add_u8(b, HX_MSIX);
+		buf_add_u8(b, 2);
+		buf_add_le16(b, h->msix_vectors);
+	}
+	if (h->serial[0] != '\0') {
+		size_t l = strnlen(h->serial, sizeof h->serial - 1);
+		buf_add_u8(b, HX_SERIAL);
+		buf_add_u8(b, (uint8_t)l);
+		buf_add(b, h->serial, l);
+	}
 }
 
 /* Copy a length-prefixed string into a fixed array, refusing NULs and overflow. */
@@ -519,6 +596,53 @@ static int get_str(struct cursor *c, size_t n, char *dst, size_t cap)
 		return -1;
 	memcpy(dst, p, n);
 	dst[n] = '\0';
+	return 0;
+}
+
+/* The optional facts after the title: tags in increasing order, each once, with its exact length. */
+static int decode_ext(struct trace_header *h, struct cursor *c, const char **why)
+{
+	static const uint8_t want_len[HX_COUNT] = {
+		[HX_CLASS] = 4, [HX_REVISION] = 1, [HX_SUBSYS] = 4, [HX_MSIX] = 2,
+	};
+	unsigned last = 0;
+
+	while (!c->err && c->off < c->len) {
+		uint8_t tag = cursor_u8(c), len = cursor_u8(c);
+
+		if (c->err)
+			break;
+		if (tag == 0 || tag >= HX_COUNT)
+			return *why = "unknown optional header fact", -1;
+		if (tag <= last)
+			return *why = "optional header facts out of order or repeated", -1;
+		last = tag;
+		if (want_len[tag] != 0 && len != want_len[tag])
+			return *why = "optional header fact has the wrong length", -1;
+		switch (tag) {
+		case HX_CLASS:
+			h->has |= TRACE_HAS_CLASS;
+			h->pci_class = cursor_le32(c);
+			break;
+		case HX_REVISION:
+			h->has |= TRACE_HAS_REVISION;
+			h->pci_revision = cursor_u8(c);
+			break;
+		case HX_SUBSYS:
+			h->has |= TRACE_HAS_SUBSYS;
+			h->subsys_vendor = cursor_le16(c);
+			h->subsys_id = cursor_le16(c);
+			break;
+		case HX_MSIX:
+			h->has |= TRACE_HAS_MSIX;
+			h->msix_vectors = cursor_le16(c);
+			break;
+		default:
+			if (len == 0 || get_str(c, len, h->serial, sizeof h->serial) != 0)
+				return *why = "bad serial", -1;
+			break;
+		}
+	}
 	return 0;
 }
 
@@ -571,6 +695,8 @@ int trace_header_decode(struct trace_header *h, const uint8_t *p, size_t n, cons
 	}
 	if (!c.err && get_str(&c, cursor_u8(&c), h->title, sizeof h->title) != 0)
 		return *why = "bad title", -1;
+	if (!c.err && decode_ext(h, &c, why) != 0)
+		return -1;
 	if (c.err)
 		return *why = "header facts are truncated", -1;
 	if (c.off != c.len)
