@@ -124,20 +124,24 @@ static int replay_with(const char *path, uint64_t from, uint64_t to, bool lenien
 	return rc;
 }
 
-/* Rewrite a trace, letting edit() change (or drop: return false) each event. */
-static void rewrite(const char *in, const char *out, bool (*edit)(struct trace_event *ev, uint64_t no, void *arg),
-    void *arg)
+/* Rewrite a trace, letting edit() change (or drop: return false) each event; recorded: the header's new outputs. */
+static void rewrite_rec(const char *in, const char *out, bool (*edit)(struct trace_event *ev, uint64_t no, void *arg),
+    void *arg, int recorded)
 {
 	struct trace_reader *rd;
 	struct trace_writer *w;
 	struct trace_event ev;
+	struct trace_header h;
 	char *cause = NULL;
 	uint8_t *copy = NULL;
 	int rc;
 
 	rd = trace_open(in, &cause);
 	cr_assert_not_null(rd, "%s", cause);
-	w = trace_writer_open(out, TRACE_FMT_TEXT, 0, trace_header(rd), &cause);
+	h = *trace_header(rd);
+	if (recorded >= 0)
+		h.recorded = (uint32_t)recorded;
+	w = trace_writer_open(out, TRACE_FMT_TEXT, 0, &h, &cause);
 	cr_assert_not_null(w, "%s", cause);
 	while ((rc = trace_read(rd, &ev, &cause)) == 1) {
 		free(copy);
@@ -154,6 +158,12 @@ static void rewrite(const char *in, const char *out, bool (*edit)(struct trace_e
 	cr_assert_eq(rc, 0, "%s", cause);
 	cr_assert_eq(trace_writer_close(w, &cause), 0, "%s", cause);
 	trace_close(rd);
+}
+
+static void rewrite(const char *in, const char *out, bool (*edit)(struct trace_event *ev, uint64_t no, void *arg),
+    void *arg)
+{
+	rewrite_rec(in, out, edit, arg, -1);
 }
 
 /* ---- record + replay ---- */
@@ -431,6 +441,135 @@ Test(replay, used_ring_field_is_named)
 	cr_assert_eq(replay_with(q, 0, UINT64_MAX, false, &s, NULL, &cause), REPLAY_DIVERGED);
 	cr_expect(strstr(s.divergence_field, "used.ring[") != NULL && strstr(s.divergence_field, "].len") != NULL,
 	    "field %s", s.divergence_field);
+	buf_release(&s.txns);
+	unlink(p);
+	unlink(q);
+	free(p);
+	free(q);
+}
+
+/* ---- guest read-backs (mem-read), as a QEMU recording has them instead of DMA ---- */
+
+struct readback {
+	uint64_t flip_no;	/* event whose byte to change; UINT64_MAX: none */
+	uint32_t flip_byte;
+	uint64_t nth_used_elem;	/* flip the n-th 8-byte read-back (a used element): set flip_no */
+	uint64_t seen_elems;
+};
+
+/* Every device DMA becomes the guest reading those bytes back: what a qtest log of the same run shows. */
+static bool dma_to_mem_read(struct trace_event *ev, uint64_t no, void *arg)
+{
+	struct readback *rb = arg;
+
+	if (ev->kind != TRACE_DMA)
+		return true;
+	ev->kind = TRACE_MEM_READ;
+	if (ev->len == 8 && ++rb->seen_elems == rb->nth_used_elem)
+		rb->flip_no = no;
+	if (no == rb->flip_no)
+		((uint8_t *)ev->data)[rb->flip_byte] ^= 1;
+	return true;
+}
+
+Test(replay, mem_read_matches_simulated_ram_without_dma_events)
+{
+	char *p = tmp_path(".vrt"), *q = tmp_path(".vrt"), *cause = NULL;
+	struct readback rb = { .flip_no = UINT64_MAX };
+	struct replay_stats st;
+	struct seen s;
+
+	record_to(p, "blk", "basic", 0, 0, 0);
+	rewrite_rec(p, q, dma_to_mem_read, &rb, TRACE_REC_IRQ);
+	cr_assert_eq(replay_with(q, 0, UINT64_MAX, false, &s, &st, &cause), REPLAY_MATCHED, "%s", s.divergence_field);
+	cr_expect_gt(st.kinds[TRACE_MEM_READ], 10);
+	cr_expect_eq(st.kinds[TRACE_DMA], 0);
+	buf_release(&s.txns);
+	unlink(p);
+	unlink(q);
+	free(p);
+	free(q);
+}
+
+Test(replay, mem_read_mismatch_names_the_ring_field)
+{
+	char *p = tmp_path(".vrt"), *q = tmp_path(".vrt"), *cause = NULL;
+	struct readback rb = { .flip_no = UINT64_MAX, .flip_byte = 5, .nth_used_elem = 2 };
+	struct replay_stats st;
+	struct seen s;
+
+	record_to(p, "blk", "basic", 0, 0, 0);
+	rewrite_rec(p, q, dma_to_mem_read, &rb, TRACE_REC_IRQ);
+	cr_assert_neq(rb.flip_no, UINT64_MAX);
+	cr_assert_eq(replay_with(q, 0, UINT64_MAX, false, &s, &st, &cause), REPLAY_DIVERGED);
+	cr_expect_eq(st.first_divergence, rb.flip_no);
+	cr_expect_str_eq(s.divergence_field, "requestq.used.ring[1].len");
+	buf_release(&s.txns);
+	/* Lenient: the one planted difference is counted and the replay goes on to the end. */
+	cr_assert_eq(replay_with(q, 0, UINT64_MAX, true, &s, &st, &cause), REPLAY_DIVERGED);
+	cr_expect_eq(st.divergences, 1);
+	buf_release(&s.txns);
+	unlink(p);
+	unlink(q);
+	free(p);
+	free(q);
+}
+
+static bool flip_first_buffer_read(struct trace_event *ev, uint64_t no, void *arg)
+{
+	bool *done = arg;
+
+	(void)no;
+	if (ev->kind == TRACE_DMA)
+		ev->kind = TRACE_MEM_READ;
+	/* The first long read-back is data the device wrote into a guest buffer (a disk read). */
+	if (!*done && ev->kind == TRACE_MEM_READ && ev->len >= 64) {
+		((uint8_t *)ev->data)[ev->len - 1] ^= 0x80;
+		*done = true;
+	}
+	return true;
+}
+
+Test(replay, mem_read_mismatch_in_a_buffer)
+{
+	char *p = tmp_path(".vrt"), *q = tmp_path(".vrt"), *cause = NULL;
+	bool done = false;
+	struct seen s;
+
+	record_to(p, "blk", "basic", 0, 0, 0);
+	rewrite_rec(p, q, flip_first_buffer_read, &done, TRACE_REC_IRQ);
+	cr_assert(done);
+	cr_assert_eq(replay_with(q, 0, UINT64_MAX, false, &s, NULL, &cause), REPLAY_DIVERGED);
+	cr_expect_str_eq(s.divergence_field, "requestq.buffer");
+	buf_release(&s.txns);
+	unlink(p);
+	unlink(q);
+	free(p);
+	free(q);
+}
+
+static bool read_outside_ram(struct trace_event *ev, uint64_t no, void *arg)
+{
+	(void)no;
+	(void)arg;
+	if (ev->kind == TRACE_DMA) {
+		ev->kind = TRACE_MEM_READ;
+		ev->addr = 0x1000;	/* below the declared RAM */
+	}
+	return true;
+}
+
+Test(replay, mem_read_outside_ram_is_a_bad_trace)
+{
+	char *p = tmp_path(".vrt"), *q = tmp_path(".vrt"), *cause = NULL;
+	struct seen s;
+
+	record_to(p, "blk", "basic", 0, 0, 0);
+	rewrite_rec(p, q, read_outside_ram, NULL, TRACE_REC_IRQ);
+	cr_assert_eq(replay_with(q, 0, UINT64_MAX, false, &s, NULL, &cause), REPLAY_BADINPUT);
+	cr_expect(strstr(cause, "guest read of") != NULL && strstr(cause, "outside the declared RAM") != NULL,
+	    "%s", cause);
+	free(cause);
 	buf_release(&s.txns);
 	unlink(p);
 	unlink(q);

@@ -74,6 +74,7 @@ struct replay {
 	char *first_report;
 	char trace_sha[65];
 	struct buf tmp, tmp2;
+	struct buf ram;			/* simulated RAM under a mem-read */
 	int outcome;
 	bool diverged_stop;		/* a divergence outside lenient mode */
 	uint64_t dev_violations;	/* every violation seen, reported or not */
@@ -683,6 +684,161 @@ static void verify_checkpoint(struct replay *r, const struct trace_event *ev)
 	free(copy);
 }
 
+/* ---- guest read-backs of RAM ---- */
+
+/* Offsets of a split ring's fields (spec 2.6): desc 16 bytes each; avail and used headers 4 bytes. */
+#define DESC_BYTES	16u
+
+static const char *const desc_fields[] = { "addr", "addr", "addr", "addr", "addr", "addr", "addr", "addr",
+	"len", "len", "len", "len", "flags", "flags", "next", "next" };
+
+/* Is a inside [base, base + n)? Without overflow. */
+static bool in_range(uint64_t a, uint64_t base, uint64_t n)
+{
+	return a >= base && a - base < n;
+}
+
+/* A buffer one descriptor table names (direct or one indirect level): 1 and *desc set if a lies in it. */
+static int find_buffer(const struct gmem *m, uint64_t table, uint32_t entries, uint64_t a, bool nested,
+    unsigned *desc, bool *indirect_table)
+{
+	for (uint32_t j = 0; j < entries; j++) {
+		uint64_t da = 0;
+		uint32_t dl = 0;
+		uint16_t df = 0;
+
+		if (gmem_read_u64(m, table + (uint64_t)j * DESC_BYTES, &da) < 0 ||
+		    gmem_read_u32(m, table + (uint64_t)j * DESC_BYTES + 8, &dl) < 0 ||
+		    gmem_read_u16(m, table + (uint64_t)j * DESC_BYTES + 12, &df) < 0)
+			return 0;
+		if (dl == 0 || !in_range(a, da, dl)) {
+			if (!nested && (df & 4) && dl >= DESC_BYTES &&
+			    find_buffer(m, da, dl / DESC_BYTES > TRACE_MAX_QUEUE_SIZE ? TRACE_MAX_QUEUE_SIZE :
+			    dl / DESC_BYTES, a, true, desc, indirect_table)) {
+				*desc = j;
+				return 1;
+			}
+			continue;
+		}
+		*desc = j;
+		*indirect_table = !nested && (df & 4);
+		return 1;
+	}
+	return 0;
+}
+
+/* Byte o of the avail or used ring (flags, idx, ring[sz] of elem bytes, the event word after it). */
+static void ring_field(char *out, size_t n, const char *qn, const char *ring, uint64_t o, uint64_t sz,
+    unsigned elem, const char *event)
+{
+	if (o < 4)
+		snprintf(out, n, "%s.%s.%s", qn, ring, o < 2 ? "flags" : "idx");
+	else if (o - 4 >= sz * elem)
+		snprintf(out, n, "%s.%s.%s", qn, ring, event);
+	else if (elem == 8)
+		snprintf(out, n, "%s.%s.ring[%" PRIu64 "].%s", qn, ring, (o - 4) / 8, (o - 4) % 8 < 4 ? "id" : "len");
+	else
+		snprintf(out, n, "%s.%s.ring[%" PRIu64 "]", qn, ring, (o - 4) / elem);
+}
+
+/*
+ * Name the ring field or buffer guest address a lies in, from what the guest
+ * told the device about its queues: "requestq.used.ring[3].len",
+ * "requestq.avail.idx", "requestq.buffer". Only runs for a mismatch.
+ */
+static void ram_field(struct replay *r, uint64_t a, char *out, size_t n)
+{
+	const struct gmem *m = vpci_gmem(r->dev);
+
+	for (unsigned pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < VIRTQ_MAX_QUEUES; i++) {
+			const struct qshadow *q = &r->q[i];
+			char qn[40];
+			uint64_t sz = q->size;
+
+			if (sz == 0 || q->desc == 0)
+				continue;
+			if (q->name[0] != '\0')
+				snprintf(qn, sizeof(qn), "%s", q->name);
+			else
+				snprintf(qn, sizeof(qn), "queue%u", i);
+			if (pass == 1) {
+				unsigned d = 0;
+				bool ind = false;
+
+				/* Buffers last: a ring that lies inside a buffer is named as the ring. */
+				if (find_buffer(m, q->desc, (uint32_t)sz, a, false, &d, &ind)) {
+					if (ind)
+						snprintf(out, n, "%s.desc[%u].indirect", qn, d);
+					else
+						snprintf(out, n, "%s.buffer", qn);
+					return;
+				}
+				continue;
+			}
+			if (in_range(a, q->desc, sz * DESC_BYTES)) {
+				uint64_t o = a - q->desc;
+				snprintf(out, n, "%s.desc[%" PRIu64 "].%s", qn, o / DESC_BYTES, desc_fields[o % DESC_BYTES]);
+				return;
+			}
+			if (in_range(a, q->avail, 6 + 2 * sz)) {
+				ring_field(out, n, qn, "avail", a - q->avail, sz, 2, "used_event");
+				return;
+			}
+			if (in_range(a, q->used, 6 + 8 * sz)) {
+				ring_field(out, n, qn, "used", a - q->used, sz, 8, "avail_event");
+				return;
+			}
+		}
+	snprintf(out, n, "guest RAM 0x%" PRIx64, a);
+}
+
+/* Little-endian value of up to 8 bytes (for the divergence event's expected/produced). */
+static uint64_t le_value(const uint8_t *p, uint32_t n)
+{
+	uint64_t v = 0;
+
+	for (uint32_t i = n < 8 ? n : 8; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+/* The guest read its RAM: what it saw must be what the simulation holds (its stores plus device DMA). */
+static int check_mem_read(struct replay *r, const struct trace_event *ev, uint64_t no, uint64_t off, char **cause)
+{
+	struct buf *d = &r->tmp;
+	const uint8_t *g;
+	uint32_t k = 0;
+	char field[96];
+
+	buf_reset(&r->ram);
+	buf_reserve(&r->ram, ev->len);
+	if (ev->len > 0 && gmem_read(vpci_gmem(r->dev), ev->addr, r->ram.data, ev->len) < 0)
+		return cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): guest read of %" PRIu32
+		    " bytes at 0x%" PRIx64 " lies outside the declared RAM", r->opts.path, no, off, ev->len, ev->addr);
+	g = r->ram.data;
+	if (ev->len == 0 || memcmp(g, ev->data, ev->len) == 0)
+		return 0;
+	while (k < ev->len && g[k] == ev->data[k])
+		k++;
+	ram_field(r, ev->addr + k, field, sizeof(field));
+	buf_reset(d);
+	buf_printf(d, "  guest read: %" PRIu32 " bytes at 0x%" PRIx64 "\n", ev->len, ev->addr);
+	buf_printf(d, "  first difference at byte %" PRIu32 " (guest address 0x%" PRIx64 ", %s)\n", k, ev->addr + k,
+	    field);
+	buf_printf(d, "  expected: what the guest saw; produced: simulated RAM (guest stores and device writes)\n");
+	{
+		uint32_t start = k >= 16 ? (k & ~15u) - 16 : 0;
+
+		if (start > 0)
+			buf_printf(d, "  (%" PRIu32 " identical bytes not shown)\n", start);
+		hexdump_diff(d, "  ", ev->data + start, ev->len - start, g + start, ev->len - start, start, DIFF_BYTES);
+	}
+	diverge(r, "mem-read", field, le_value(ev->data, ev->len), le_value(g, ev->len), ev->data, ev->len, g,
+	    ev->len, buf_str(d));
+	return 0;
+}
+
 /* ---- the run ---- */
 
 static void emit_trace(struct replay *r, const struct trace_event *ev)
@@ -804,6 +960,7 @@ struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, cha
 	buf_init(&r->arena);
 	buf_init(&r->tmp);
 	buf_init(&r->tmp2);
+	buf_init(&r->ram);
 	if ((r->rd = trace_open(opts->path, cause)) == NULL)
 		goto fail;
 	r->hdr = *trace_header(r->rd);
@@ -838,6 +995,7 @@ void replay_free(struct replay *r)
 	buf_release(&r->arena);
 	buf_release(&r->tmp);
 	buf_release(&r->tmp2);
+	buf_release(&r->ram);
 	free(r->pend);
 	free(r->first_report);
 	free(r);
@@ -922,6 +1080,9 @@ static int apply(struct replay *r, const struct trace_event *ev, uint64_t no, ui
 			    " bytes at 0x%" PRIx64 " lies outside the declared RAM", r->opts.path, no, off, ev->len,
 			    ev->addr);
 		break;
+	case TRACE_MEM_READ:
+		r->guest_seen = true;
+		return check_mem_read(r, ev, no, off, cause);
 	case TRACE_DMA:
 		match_dma(r, ev);
 		break;
@@ -1037,7 +1198,12 @@ int replay_run(struct replay *r, char **cause)
 		}
 		/* History first: a report made now names this event as the one that revealed it. */
 		hist_push(r, &ev, no, off);
-		if (ev.kind != TRACE_DMA && ev.kind != TRACE_IRQ && r->npend > 0)
+		/*
+		 * A read-back of RAM only observes: the outputs of the last guest
+		 * action may still be recorded after it (a guest polls the used
+		 * ring before the interrupt shows).
+		 */
+		if (ev.kind != TRACE_DMA && ev.kind != TRACE_IRQ && ev.kind != TRACE_MEM_READ && r->npend > 0)
 			check_unmatched(r);
 		if (r->reporting) {
 			r->st.events++;
