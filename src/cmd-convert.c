@@ -81,12 +81,7 @@ static int cmd_convert_exec(int argc, char **argv)
 	trace_close(r);
 	if (trace_writer_close(w, rc == 0 ? &cause : NULL) != 0)
 		rc = -1;
-	if (rc == 0 && tmp != NULL && rename(tmp, out) != 0) {
-		rc = -1;
-		xasprintf(&cause, "%s: cannot rename from %s", out, tmp);
-	}
-	if (rc != 0 && tmp != NULL)
-		unlink(tmp);
+	rc = cmd_output_done(tmp, out, rc, &cause);
 	free(tmp);
 	if (rc != 0)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);

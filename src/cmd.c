@@ -4,9 +4,12 @@
 #include <string.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "vr/buf.h"
+#include "vr/xmalloc.h"
 
 extern const struct cmd_entry cmd_info_entry;
 extern const struct cmd_entry cmd_dump_entry;
@@ -17,6 +20,8 @@ extern const struct cmd_entry cmd_cut_entry;
 extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_browse_entry;
+extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_minimize_entry;
 extern const struct cmd_entry cmd_diff_entry;
 
@@ -32,6 +37,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_browse_entry,
 	&cmd_minimize_entry,
 	&cmd_diff_entry,
+	&cmd_import_entry,
+	&cmd_export_entry,
 	NULL,
 };
 
@@ -185,4 +192,17 @@ void cmd_json_string(FILE *f, const char *s)
 	buf_add_json_string(&b, s);
 	fwrite(b.data, 1, b.len, f);
 	buf_release(&b);
+}
+
+int cmd_output_done(const char *tmp, const char *out, int rc, char **cause)
+{
+	if (tmp == NULL)
+		return rc;
+	if (rc == 0 && rename(tmp, out) != 0) {
+		rc = -1;
+		xasprintf(cause, "%s: cannot rename from %s: %s", out, tmp, strerror(errno));
+	}
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
 }

@@ -43,6 +43,12 @@ int cmd_fail_cause(int status, char *cause);
 int cmd_wants_help(const struct cmd_entry *e, int argc, char **argv);
 /* Write s to f as a JSON string literal (see buf_add_json_string). */
 void cmd_json_string(FILE *f, const char *s);
+/*
+ * Finish an output written to tmp (NULL: written in place, e.g. stdout): on
+ * success (rc 0) rename it to out, else remove it, so a failed command
+ * leaves no partial output. Returns rc, or -1 with cause if the rename fails.
+ */
+int cmd_output_done(const char *tmp, const char *out, int rc, char **cause);
 /* Parse a non-negative integer (decimal or 0x hex). 0 / -1. */
 int cmd_parse_u64(const char *s, unsigned long long *out);
 
