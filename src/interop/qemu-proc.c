@@ -15,6 +15,7 @@
 
 #include "vr/buf.h"
 #include "vr/cause.h"
+#include "vr/hexdump.h"
 #include "vr/qemu-proc.h"
 #include "vr/xmalloc.h"
 
@@ -501,17 +502,6 @@ int qemu_memwrite(struct qemu *q, uint64_t addr, const void *p, size_t len)
 	return rc;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int qemu_memread(struct qemu *q, uint64_t addr, void *p, size_t len)
 {
 	char *reply = NULL;
@@ -528,7 +518,7 @@ int qemu_memread(struct qemu *q, uint64_t addr, void *p, size_t len)
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++) {
-		int hi = hexval(reply[2 + 2 * i]), lo = hexval(reply[3 + 2 * i]);
+		int hi = hex_digit((unsigned char)reply[2 + 2 * i]), lo = hex_digit((unsigned char)reply[3 + 2 * i]);
 
 		if (hi < 0 || lo < 0) {
 			fail(q, "qemu answered a read with a bad hex digit");

@@ -1,0 +1,47 @@
+/* qemu-cmdline.h -- what a QEMU command line says about the machine and its one virtio PCI function */
+#ifndef VR_QEMU_CMDLINE_H
+#define VR_QEMU_CMDLINE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "vr/trace.h"
+
+/*
+ * Import reads the command line of a bug report ("qemu-system-x86_64 -M q35
+ * -device virtio-blk-pci,drive=d0,serial=X -drive ...") and export writes
+ * one. Only what changes the guest-visible device is kept; everything else
+ * is accepted and ignored. Words are split like a POSIX shell does for the
+ * simple cases reports use: blanks, '...' and "..." quotes, backslashes.
+ */
+
+#define QEMU_DEFAULT_RAM	(128ull << 20)	/* QEMU's default -m */
+#define QEMU_EXPORT_SLOT	4		/* export puts the function at 00:04.0 */
+#define QEMU_MAX_WORDS		512
+
+struct qemu_cmdline {
+	bool have_program;		/* a qemu-system-* word was found */
+	char program[64];
+	bool q35;			/* -M q35 (pc-q35-*); else pc (i440fx) */
+	uint64_t ram;			/* -m, bytes */
+	bool nodefaults;
+	/* The virtio PCI function: the first -device virtio-* / vhost-* */
+	char device[64];		/* "" if none */
+	int devfn;			/* from addr=SLOT[.FN]; -1 if not given */
+	bool legacy;			/* a legacy I/O BAR exists (transitional, disable-legacy not on) */
+	bool modern;			/* disable-modern not on */
+	char serial[TRACE_MAX_SERIAL];	/* serial= of the device, or of its scsi-hd */
+	int vectors;			/* vectors=; -1 if not given */
+	uint64_t disk_size;		/* the drive behind it (size= or the file's size); 0: none */
+	unsigned ndevices;		/* virtio -device options seen (only the first is used) */
+};
+
+/*
+ * Parse the words of a command line (text may hold several lines, joined
+ * where they end in a backslash). 0, or -1 with cause ("-m 12Q: bad size").
+ */
+int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, char **cause);
+
+/* The QEMU -device name export uses for a virtio device type, or NULL. */
+const char *qemu_device_name(uint8_t device);
+
+#endif

@@ -1,0 +1,144 @@
+/* cmd-export.c -- export a trace to another tool's format; a table of targets (--to qtest, ...) */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "vr/cause.h"
+#include "vr/qtest-export.h"
+#include "vr/xmalloc.h"
+
+extern const struct cmd_entry cmd_export_entry;
+
+struct export_args {
+	const char *trace;
+	const char *out;
+	FILE *f;
+	bool stream;		/* --stream: commands only, the command line as a comment */
+	bool quiet;
+};
+
+/* qtest: a shell script (or a plain stream) that plays the guest side on QEMU. */
+static int export_qtest(struct export_args *a, char **cause)
+{
+	struct qtest_export_stats st;
+
+	if (qtest_export(a->trace, a->f, a->stream, &st, cause) != 0)
+		return -1;
+	if (!a->quiet) {
+		fprintf(stderr, "export: %s: %" PRIu64 " guest events as %" PRIu64 " qtest commands", a->trace, st.guest,
+		    st.commands);
+		if (st.placed > 0)
+			fprintf(stderr, "; %u BAR placements added (the trace never made them)", st.placed);
+		if (st.inputs > 0)
+			fprintf(stderr, "; %" PRIu64 " host inputs not exported (QEMU reads its own)", st.inputs);
+		fputc('\n', stderr);
+	}
+	return 0;
+}
+
+/* To add a target: a row here, its run function, and a line in --help and virtio-replay(1). */
+static const struct {
+	const char *name;
+	int (*run)(struct export_args *a, char **cause);
+	bool executable;	/* the output is a script: mark it executable */
+} targets[] = {
+	{ "qtest", export_qtest, true },
+};
+
+static int cmd_export_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "stream", no_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_entry *e = &cmd_export_entry;
+	struct export_args a = { .trace = NULL };
+	const char *to = NULL;
+	char *cause = NULL, *tmp = NULL;
+	size_t t;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			to = optarg;
+			break;
+		case 'o':
+			a.out = optarg;
+			break;
+		case 's':
+			a.stream = true;
+			break;
+		case 'q':
+			a.quiet = true;
+			break;
+		default:
+			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(e, "need one trace");
+	if (to == NULL)
+		return cmd_usage_error(e, "need --to TARGET (qtest)");
+	if (a.out == NULL)
+		return cmd_usage_error(e, "need -o FILE");
+	for (t = 0; t < sizeof targets / sizeof targets[0]; t++)
+		if (strcmp(targets[t].name, to) == 0)
+			break;
+	if (t == sizeof targets / sizeof targets[0])
+		return cmd_usage_error(e, "unknown target '%s' (qtest)", to);
+	a.trace = argv[optind];
+	if (strcmp(a.out, "-") == 0) {
+		a.f = stdout;
+	} else {
+		xasprintf(&tmp, "%s.tmp", a.out);
+		if ((a.f = fopen(tmp, "w")) == NULL) {
+			rc = cmd_fail(EXIT_BADINPUT, "%s: %s", tmp, strerror(errno));
+			free(tmp);
+			return rc;
+		}
+	}
+	rc = targets[t].run(&a, &cause);
+	if (a.f != stdout && fclose(a.f) != 0 && rc == 0)
+		rc = cause_set(&cause, "%s: write error: %s", tmp, strerror(errno));
+	if (rc == 0 && tmp != NULL && targets[t].executable && !a.stream)
+		(void)chmod(tmp, 0755);
+	rc = cmd_output_done(tmp, a.out, rc, &cause);
+	free(tmp);
+	return rc != 0 ? cmd_fail_cause(EXIT_BADINPUT, cause) : EXIT_OK;
+}
+
+const struct cmd_entry cmd_export_entry = {
+	.name = "export",
+	.usage = "TRACE --to qtest -o FILE [--stream] [--quiet]",
+	.summary = "export a trace to another tool: qtest (QEMU) commands playing its guest side",
+	.help =
+	    "  --to qtest        a shell script that plays the trace's guest side on QEMU:\n"
+	    "                    cat << 'EOF' | qemu-system-x86_64 ... -qtest stdio, the qtest\n"
+	    "                    commands, EOF (the form bug reports use; FILE is made executable)\n"
+	    "  -o, --output FILE where to write (\"-\": standard output)\n"
+	    "  --stream          the qtest commands alone, after a comment line with the QEMU\n"
+	    "                    command line (# qemu-system-x86_64 ...)\n"
+	    "  -q, --quiet       no summary line on standard error\n"
+	    "\n"
+	    "The device is QEMU's modern virtio-pci device of the trace's type at 00:04.0\n"
+	    "(disable-legacy=on; serial= and vectors= from the header; a zero-filled\n"
+	    "null-co drive of the trace's disk size). Config accesses go through ports\n"
+	    "0xcf8/0xcfc, BAR accesses to the addresses the trace's guest gave the BARs\n"
+	    "(a BAR the trace uses without placing it is placed first, and memory decoding\n"
+	    "enabled), RAM stores become write and read-backs read commands. Recorded\n"
+	    "answers, host inputs (disk contents, frames, entropy), time and marks are not\n"
+	    "part of the guest side. import reads the output back.\n",
+	.exec = cmd_export_exec,
+};

@@ -1,0 +1,136 @@
+/* cmd-import.c -- import a QEMU qtest log or command stream (bug reproducers) as a trace */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "vr/qtest-import.h"
+#include "vr/trace.h"
+#include "vr/vdev.h"
+#include "vr/xmalloc.h"
+
+extern const struct cmd_entry cmd_import_entry;
+
+static int cmd_import_exec(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "to", required_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_entry *e = &cmd_import_entry;
+	const char *out = NULL, *cmdline = NULL, *in;
+	const struct trace_header *h;
+	struct qtest_import *qi;
+	struct qtest_import_stats st;
+	struct trace_writer *w;
+	char *cause = NULL, *tmp = NULL;
+	int fmt = -1, c, rc;
+	bool quiet = false;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'c':
+			cmdline = optarg;
+			break;
+		case 't':
+			if (strcmp(optarg, "text") == 0)
+				fmt = TRACE_FMT_TEXT;
+			else if (strcmp(optarg, "binary") == 0)
+				fmt = TRACE_FMT_BINARY;
+			else
+				return cmd_usage_error(e, "--to must be text or binary, not '%s'", optarg);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		default:
+			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(e, "need one qtest log or command stream");
+	if (out == NULL)
+		return cmd_usage_error(e, "need -o TRACE");
+	in = argv[optind];
+	if (fmt < 0) {
+		if (strcmp(out, "-") == 0)
+			fmt = TRACE_FMT_TEXT;
+		else if ((fmt = trace_format_from_name(out)) < 0)
+			return cmd_usage_error(e, "cannot tell the format of '%s' (use .vrt, .vrb or --to)", out);
+	}
+	if ((qi = qtest_import_open(in, cmdline, &cause)) == NULL)
+		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	h = qtest_import_header(qi);
+	if (vdev_find_id(h->device) == NULL) {
+		const char *name = qtest_import_cmdline(qi)->device;
+		rc = cmd_fail(EXIT_BADINPUT, "%s: %s%s (virtio device type %u) has no device model in virtio-replay yet, "
+		    "so its trace could not be replayed", in, name[0] ? "-device " : "the device", name[0] ? name : "",
+		    h->device);
+		qtest_import_free(qi);
+		return rc;
+	}
+	if (strcmp(out, "-") != 0)
+		xasprintf(&tmp, "%s.tmp", out);
+	w = trace_writer_open(tmp != NULL ? tmp : out, (enum trace_fmt)fmt, 0, h, &cause);
+	if (w == NULL) {
+		qtest_import_free(qi);
+		free(tmp);
+		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	}
+	rc = qtest_import_write(qi, w, &st, &cause);
+	if (trace_writer_close(w, rc == 0 ? &cause : NULL) != 0)
+		rc = -1;
+	rc = cmd_output_done(tmp, out, rc, &cause);
+	free(tmp);
+	if (rc == 0 && !quiet) {
+		unsigned devfn = qtest_import_devfn(qi);
+		fprintf(stderr, "import: %s (%s): %" PRIu64 " qtest lines, %" PRIu64 " events, device %s at 00:%02x.%u",
+		    in, qtest_import_form(qi), st.lines, st.events, trace_device_name(h->device), devfn >> 3, devfn & 7);
+		if (st.dropped > 0)
+			fprintf(stderr, "; %" PRIu64 " accesses to other devices dropped", st.dropped);
+		fputc('\n', stderr);
+	}
+	qtest_import_free(qi);
+	if (rc != 0)
+		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_import_entry = {
+	.name = "import",
+	.usage = "FILE -o TRACE [--cmdline 'QEMU ARGS'] [--to text|binary] [--quiet]",
+	.summary = "turn a QEMU qtest log or command stream (a bug reproducer) into a trace",
+	.help =
+	    "  -o, --output TRACE    the trace to write (.vrt text, .vrb binary, \"-\" text on stdout)\n"
+	    "  --cmdline 'ARGS'      the QEMU command line, for a -qtest-log log (which has none);\n"
+	    "                        a shell-form input's own command line wins\n"
+	    "  --to text|binary      output format when TRACE's extension does not say\n"
+	    "  -q, --quiet           no summary line on standard error\n"
+	    "\n"
+	    "FILE is one of: a QEMU -qtest-log log (\"[R +T] readl 0x...\" / \"[S +T] OK 0x...\"),\n"
+	    "a qtest command stream (one command a line), or the shell form of bug reports:\n"
+	    "  cat << EOF | qemu-system-x86_64 -M q35 -device virtio-blk-pci,... -qtest stdio\n"
+	    "  outl 0xcf8 0x80001010\n"
+	    "  ...\n"
+	    "  EOF\n"
+	    "Config accesses through ports 0xcf8/0xcfc to the virtio function become cfg\n"
+	    "events, accesses inside its BARs (as the guest placed them) bar events, RAM\n"
+	    "stores mem events; a log's read replies become recorded values and RAM\n"
+	    "read-backs mem-read events. The device type and its serial=, vectors= and\n"
+	    "drive size come from the command line; offered features, queue sizes and\n"
+	    "PCI identity from what a log shows QEMU answered. What cannot be replayed\n"
+	    "(the legacy I/O transport, a device type without a model) is refused with\n"
+	    "one message; bad input gives FILE: line N: ..., exit 2.\n",
+	.exec = cmd_import_exec,
+};

@@ -1,0 +1,76 @@
+/* pci-bars.c -- follow the BAR registers of a QEMU virtio-pci function through config writes */
+#include <string.h>
+
+#include "vr/pci-bars.h"
+
+void pci_bars_init(struct pci_bars *b, bool legacy, unsigned vectors)
+{
+	memset(b, 0, sizeof *b);
+	b->legacy = legacy;
+	b->vectors = vectors;
+}
+
+void pci_bars_cfg_write(struct pci_bars *b, uint32_t off, unsigned size, uint64_t value)
+{
+	/* Byte by byte: a guest may write a BAR in halves or bytes. */
+	for (unsigned i = 0; i < size; i++) {
+		uint32_t at = off + i;
+		unsigned sh;
+
+		if (at < 0x10 || at >= 0x28)
+			continue;
+		at -= 0x10;
+		sh = 8 * (at & 3);
+		b->reg[at / 4] = (b->reg[at / 4] & ~(0xffu << sh)) | (uint32_t)((value >> (8 * i)) & 0xff) << sh;
+	}
+}
+
+bool pci_bars_exists(const struct pci_bars *b, unsigned bar)
+{
+	return (bar == 0 && b->legacy) || bar == PCI_BARS_MSIX || bar == PCI_BARS_MODERN;
+}
+
+uint64_t pci_bars_size(const struct pci_bars *b, unsigned bar)
+{
+	if (bar == 0)
+		return PCI_BARS_LEGACY_SIZE;
+	if (bar == PCI_BARS_MSIX) {
+		/* Table and pending bits in one BAR of at least 4 KiB (QEMU's exclusive MSI-X BAR). */
+		uint64_t need = (uint64_t)b->vectors * 16 + (b->vectors + 63) / 64 * 8, size = 0x1000;
+		while (size < need)
+			size *= 2;
+		return size;
+	}
+	return PCI_BARS_MODERN_SIZE;
+}
+
+uint64_t pci_bars_addr(const struct pci_bars *b, unsigned bar)
+{
+	uint64_t a;
+
+	if (!pci_bars_exists(b, bar))
+		return 0;
+	if (bar == 0)
+		return (b->reg[0] | 3u) == UINT32_MAX ? 0 : b->reg[0] & 0xfffcu;
+	if ((b->reg[bar] | 0xfu) == UINT32_MAX)
+		return 0;
+	a = b->reg[bar] & ~0xfu;
+	if (bar == PCI_BARS_MODERN) {
+		if (b->reg[5] == UINT32_MAX)
+			return 0;
+		a |= (uint64_t)b->reg[5] << 32;
+	}
+	return a;
+}
+
+int pci_bars_find(const struct pci_bars *b, uint64_t addr, uint64_t *left)
+{
+	for (unsigned bar = 1; bar < 6; bar++) {
+		uint64_t a = pci_bars_addr(b, bar);
+		if (a != 0 && addr >= a && addr - a < pci_bars_size(b, bar)) {
+			*left = pci_bars_size(b, bar) - (addr - a);
+			return (int)bar;
+		}
+	}
+	return -1;
+}

@@ -1,0 +1,365 @@
+/* qemu-cmdline.c -- read the machine and the virtio function out of a QEMU command line (import), name devices (export) */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vr/buf.h"
+#include "vr/cause.h"
+#include "vr/qemu-cmdline.h"
+#include "vr/xmalloc.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Virtio types and the -device name export gives them (modern-only: disable-legacy=on is added). */
+static const struct {
+	uint8_t id;
+	const char *name;
+} export_names[] = {
+	{ 1, "virtio-net-pci" }, { 2, "virtio-blk-pci" }, { 3, "virtio-serial-pci" },
+	{ 4, "virtio-rng-pci" }, { 5, "virtio-balloon-pci" }, { 8, "virtio-scsi-pci" },
+};
+
+const char *qemu_device_name(uint8_t device)
+{
+	for (size_t i = 0; i < NELEM(export_names); i++)
+		if (export_names[i].id == device)
+			return export_names[i].name;
+	return NULL;
+}
+
+/* Options that take no value; every other option takes the next word. */
+static const char *const flag_options[] = {
+	"nodefaults", "S", "s", "no-reboot", "no-shutdown", "nographic", "snapshot", "enable-kvm",
+	"daemonize", "no-hpet", "no-acpi", "full-screen", "no-user-config", "nodefconfig", "win2k-hack",
+	"no-fd-bootchk", "only-migratable", "preconfig", "enable-fips", "no-quit", "version", "help",
+};
+
+/* ---- words ---- */
+
+struct words {
+	char *w[QEMU_MAX_WORDS];
+	unsigned n;
+};
+
+static void words_free(struct words *ws)
+{
+	for (unsigned i = 0; i < ws->n; i++)
+		free(ws->w[i]);
+	ws->n = 0;
+}
+
+/* Split like sh for the simple cases: blanks, newlines, '..', "..", backslash escapes and continuations. */
+static int split_words(const char *p, size_t len, struct words *ws, char **cause)
+{
+	const char *end = p + len;
+	struct buf cur;
+	int in_word = 0;
+
+	buf_init(&cur);
+	while (p < end) {
+		char ch = *p++;
+
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			if (in_word) {
+				if (ws->n == QEMU_MAX_WORDS) {
+					buf_release(&cur);
+					return cause_set(cause, "command line has more than %u words", QEMU_MAX_WORDS);
+				}
+				ws->w[ws->n++] = xstrdup(buf_str(&cur));
+				buf_reset(&cur);
+				in_word = 0;
+			}
+			continue;
+		}
+		in_word = 1;
+		if (ch == '\\') {
+			if (p < end && *p == '\n') {
+				p++;
+				in_word = cur.len > 0;
+				continue;
+			}
+			if (p < end)
+				buf_add_u8(&cur, (uint8_t)*p++);
+		} else if (ch == '\'') {
+			const char *q = memchr(p, '\'', (size_t)(end - p));
+			if (q == NULL) {
+				buf_release(&cur);
+				return cause_set(cause, "command line: unterminated ' quote");
+			}
+			buf_add(&cur, p, (size_t)(q - p));
+			p = q + 1;
+		} else if (ch == '"') {
+			while (p < end && *p != '"') {
+				if (*p == '\\' && p + 1 < end && strchr("\"\\$`", p[1]) != NULL)
+					p++;
+				buf_add_u8(&cur, (uint8_t)*p++);
+			}
+			if (p == end) {
+				buf_release(&cur);
+				return cause_set(cause, "command line: unterminated \" quote");
+			}
+			p++;
+		} else {
+			buf_add_u8(&cur, (uint8_t)ch);
+		}
+	}
+	if (in_word) {
+		if (ws->n == QEMU_MAX_WORDS) {
+			buf_release(&cur);
+			return cause_set(cause, "command line has more than %u words", QEMU_MAX_WORDS);
+		}
+		ws->w[ws->n++] = xstrdup(buf_str(&cur));
+	}
+	buf_release(&cur);
+	return 0;
+}
+
+/* ---- QEMU option values: "name,key=value,key=value" (",," is a literal comma) ---- */
+
+/* Value of key in an option string, into out (cap bytes); key "" is the first item if it has no '='. */
+static bool opt_get(const char *opts, const char *key, char *out, size_t cap)
+{
+	const char *p = opts;
+	size_t klen = strlen(key);
+	bool first = true, found = false;
+	struct buf item;
+
+	buf_init(&item);
+	while (*p != '\0' && !found) {
+		const char *s, *eq;
+
+		buf_reset(&item);
+		for (; *p != '\0' && !(*p == ',' && p[1] != ','); p++) {
+			if (*p == ',')
+				p++;	/* ",," is one literal comma */
+			buf_add_u8(&item, (uint8_t)*p);
+		}
+		if (*p == ',')
+			p++;
+		s = buf_str(&item);
+		eq = strchr(s, '=');
+		if (eq == NULL ? first && klen == 0 : (size_t)(eq - s) == klen && memcmp(s, key, klen) == 0) {
+			snprintf(out, cap, "%s", eq != NULL ? eq + 1 : s);
+			found = true;
+		}
+		first = false;
+	}
+	buf_release(&item);
+	return found;
+}
+
+/* The driver of a -device/-drive value: the first item, or driver=. */
+static void opt_driver(const char *opts, char *out, size_t cap)
+{
+	if (!opt_get(opts, "driver", out, cap) && !opt_get(opts, "", out, cap))
+		out[0] = '\0';
+}
+
+static bool is_on(const char *v)
+{
+	return strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0;
+}
+
+/* A size with an optional k/M/G/T suffix; no suffix: unit (bytes for size=, MiB for -m). */
+static int parse_size(const char *s, uint64_t unit, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = unit;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoull(s, &end, 0);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 'b': case 'B': mul = 1; end++; break;
+	case 'k': case 'K': mul = 1ull << 10; end++; break;
+	case 'm': case 'M': mul = 1ull << 20; end++; break;
+	case 'g': case 'G': mul = 1ull << 30; end++; break;
+	case 't': case 'T': mul = 1ull << 40; end++; break;
+	default: return -1;
+	}
+	if (*end != '\0' || (v != 0 && mul > UINT64_MAX / v))
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+/* addr=SLOT[.FN], slot and function in hex as QEMU reads them. */
+static int parse_addr(const char *s, int *devfn)
+{
+	char *end;
+	unsigned long slot, fn = 0;
+
+	errno = 0;
+	slot = strtoul(s, &end, 16);
+	if (end == s || errno != 0 || slot > 31)
+		return -1;
+	if (*end == '.') {
+		const char *f = end + 1;
+		fn = strtoul(f, &end, 16);
+		if (end == f || fn > 7)
+			return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	*devfn = (int)(slot << 3 | fn);
+	return 0;
+}
+
+static bool is_virtio_device(const char *drv)
+{
+	return strncmp(drv, "virtio-", 7) == 0 || strncmp(drv, "vhost-", 6) == 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Size of a -drive/-blockdev: size=, or the file's size, or null-co's default of 1 GiB. */
+static uint64_t drive_size(const char *opts)
+{
+	char v[512], drv[64];
+	uint64_t n;
+	struct stat st;
+
+	if (opt_get(opts, "size", v, sizeof v) && parse_size(v, 1, &n) == 0)
+		return n;
+	opt_driver(opts, drv, sizeof drv);
+	if (!opt_get(opts, "file", v, sizeof v) && !opt_get(opts, "filename", v, sizeof v) &&
+	    !opt_get(opts, "file.filename", v, sizeof v))
+		v[0] = '\0';
+	if (strncmp(v, "null-co://", 10) == 0 || strncmp(v, "null-aio://", 11) == 0 ||
+	    strncmp(drv, "null-", 5) == 0)
+		return 1ull << 30;
+	if (v[0] != '\0' && stat(v, &st) == 0 && S_ISREG(st.st_mode))
+		return (uint64_t)st.st_size;
+	return 0;
+}
+
+static int machine_opt(struct qemu_cmdline *c, const char *val, char **cause)
+{
+	char type[64];
+
+	if (!opt_get(val, "type", type, sizeof type) && !opt_get(val, "", type, sizeof type))
+		return 0;	/* "-machine accel=qtest": the default machine */
+	if (strcmp(type, "q35") == 0 || strncmp(type, "pc-q35", 6) == 0)
+		c->q35 = true;
+	else if (strcmp(type, "pc") == 0 || strncmp(type, "pc-i440fx", 9) == 0 || strcmp(type, "isapc") == 0)
+		c->q35 = false;
+	else
+		return cause_set(cause, "-machine %s: not an x86 PC machine (pc or q35)", type);
+	return 0;
+}
+
+int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, char **cause)
+{
+	struct words ws = { .n = 0 };
+	char drive_id[128] = "", scsi_serial[TRACE_MAX_SERIAL] = "";
+	const char *drives[32];
+	unsigned ndrives = 0, start = 0;
+	int rc = 0;
+
+	memset(c, 0, sizeof *c);
+	c->ram = QEMU_DEFAULT_RAM;
+	c->devfn = -1;
+	c->vectors = -1;
+	if (split_words(text, len, &ws, cause) != 0)
+		return -1;
+	for (unsigned i = 0; i < ws.n; i++) {
+		const char *b = strrchr(ws.w[i], '/');
+		b = b != NULL ? b + 1 : ws.w[i];
+		if (strncmp(b, "qemu-system-", 12) == 0 || strcmp(b, "qemu-kvm") == 0) {
+			c->have_program = true;
+			snprintf(c->program, sizeof c->program, "%s", b);
+			start = i + 1;
+			break;
+		}
+	}
+	for (unsigned i = start; i < ws.n && rc == 0; i++) {
+		const char *o = ws.w[i], *val = NULL;
+		char v[256];
+		bool flag = false;
+
+		if (o[0] != '-')
+			continue;	/* the stray word of an unknown option, or "| ..." after it */
+		o += o[1] == '-' ? 2 : 1;
+		for (size_t k = 0; k < NELEM(flag_options); k++)
+			if (strcmp(o, flag_options[k]) == 0)
+				flag = true;
+		if (!flag) {
+			if (i + 1 >= ws.n) {
+				rc = cause_set(cause, "-%s: missing value", o);
+				break;
+			}
+			val = ws.w[++i];
+		}
+		if (strcmp(o, "nodefaults") == 0) {
+			c->nodefaults = true;
+		} else if (strcmp(o, "M") == 0 || strcmp(o, "machine") == 0) {
+			rc = machine_opt(c, val, cause);
+		} else if (strcmp(o, "m") == 0) {
+			if (!opt_get(val, "size", v, sizeof v) && !opt_get(val, "", v, sizeof v))
+				v[0] = '\0';
+			if (parse_size(v, 1ull << 20, &c->ram) != 0 || c->ram == 0 || c->ram > TRACE_MAX_RAM_BYTES)
+				rc = cause_set(cause, "-m %s: bad memory size", val);
+		} else if (strcmp(o, "drive") == 0 || strcmp(o, "blockdev") == 0) {
+			if (ndrives < NELEM(drives))
+				drives[ndrives++] = val;
+		} else if (strcmp(o, "device") == 0) {
+			char drv[64];
+			opt_driver(val, drv, sizeof drv);
+			if ((strcmp(drv, "scsi-hd") == 0 || strcmp(drv, "scsi-cd") == 0) && scsi_serial[0] == '\0')
+				(void)opt_get(val, "serial", scsi_serial, sizeof scsi_serial);
+			if (!is_virtio_device(drv))
+				continue;
+			if (c->ndevices++ > 0)
+				continue;
+			snprintf(c->device, sizeof c->device, "%s", drv);
+			c->modern = !(opt_get(val, "disable-modern", v, sizeof v) && is_on(v));
+			if (ends_with(drv, "-non-transitional"))
+				c->legacy = false;
+			else if (opt_get(val, "disable-legacy", v, sizeof v))
+				c->legacy = !is_on(v);	/* off, or auto on a root bus */
+			else
+				c->legacy = true;	/* auto on a root bus: transitional */
+			if (opt_get(val, "addr", v, sizeof v) && parse_addr(v, &c->devfn) != 0)
+				rc = cause_set(cause, "-device %s: bad addr=%s (SLOT or SLOT.FN in hex)", drv, v);
+			(void)opt_get(val, "serial", c->serial, sizeof c->serial);
+			if (opt_get(val, "vectors", v, sizeof v)) {
+				char *end;
+				unsigned long n = strtoul(v, &end, 0);
+				if (*end != '\0' || n > TRACE_MAX_MSIX)
+					rc = cause_set(cause, "-device %s: bad vectors=%s", drv, v);
+				c->vectors = (int)n;
+			}
+			if (!opt_get(val, "drive", drive_id, sizeof drive_id))
+				drive_id[0] = '\0';
+		}
+	}
+	if (rc == 0) {
+		if (c->serial[0] == '\0')
+			memcpy(c->serial, scsi_serial, sizeof c->serial);
+		for (unsigned i = 0; i < ndrives; i++) {
+			char id[128];
+			bool named = opt_get(drives[i], "id", id, sizeof id) || opt_get(drives[i], "node-name", id, sizeof id);
+			/* The device's drive, or the only one (scsi disks name theirs on the scsi-hd). */
+			if ((drive_id[0] != '\0' && named && strcmp(id, drive_id) == 0) || ndrives == 1) {
+				c->disk_size = drive_size(drives[i]);
+				break;
+			}
+		}
+		for (size_t i = 0; c->serial[i] != '\0'; i++)
+			if ((unsigned char)c->serial[i] < 0x20 || c->serial[i] == 0x7f)
+				rc = cause_set(cause, "-device %s: control character in serial", c->device);
+	}
+	words_free(&ws);
+	return rc;
+}

@@ -1,0 +1,1101 @@
+/* qtest-import.c -- QEMU qtest logs and command streams into traces: config and BAR accesses of the virtio function, RAM stores and read-backs */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vr/buf.h"
+#include "vr/cause.h"
+#include "vr/hexdump.h"
+#include "vr/pci-bars.h"
+#include "vr/qtest-import.h"
+#include "vr/xmalloc.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_WORDS	8
+
+/* Common configuration registers (virtio 1.0, 4.1.4.3) at the start of the modern BAR. */
+#define CC_DFSELECT	0x00
+#define CC_DF		0x04
+#define CC_NUMQ		0x12
+#define CC_QSELECT	0x16
+#define CC_QSIZE	0x18
+
+#define PCI_VENDOR_VIRTIO	0x1af4
+
+enum pass { P_DISCOVER, P_OBSERVE, P_WRITE };
+enum form { F_LOG, F_STREAM, F_SHELL };
+
+struct qtest_import {
+	char *path;
+	char *text;
+	size_t len;
+	enum form form;
+	size_t body, body_end;		/* byte range of the qtest lines */
+	uint64_t body_line;		/* line number of the first of them, minus 1 */
+	struct qemu_cmdline cmd;
+	bool have_cmd;
+	char *cmdtext;			/* the command line, one line, for the first mark */
+	struct trace_header hdr;
+	unsigned devfn;
+
+	/* The state of one pass. */
+	enum pass pass;
+	uint64_t line;
+	uint32_t cf8;
+	struct pci_bars bars;		/* where the guest placed the function's BARs */
+	uint64_t vtime;
+	struct trace_writer *w;
+	struct qtest_import_stats st;
+	struct buf data;		/* decoded bytes of one command */
+	struct buf reply;		/* decoded bytes of its reply */
+
+	/* P_DISCOVER: which function is the virtio one */
+	uint32_t cfg_writes[256];
+	int virtio_devfn;
+	uint16_t virtio_devid;
+	/* P_OBSERVE: what the log shows QEMU answered */
+	uint8_t cfg_seen[256], cfg_val[256];
+	uint32_t dfselect;
+	uint64_t features;
+	uint8_t features_seen;		/* bit 0: low half, bit 1: high half */
+	int numq;			/* -1: not read */
+	uint16_t qsel;
+	uint16_t qsize[TRACE_MAX_QUEUES];
+	uint8_t qsize_state[TRACE_MAX_QUEUES];	/* 0 nothing, 1 read first, 2 written first */
+};
+
+static int fail(struct qtest_import *qi, char **cause, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct qtest_import *qi, char **cause, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	cause_set(cause, "%s: line %llu: %s", qi->path, (unsigned long long)qi->line, msg ? msg : "bad input");
+	free(msg);
+	return -1;
+}
+
+/* ---- numbers and data as qtest writes them ---- */
+
+/* strtoul(..., 0) as QEMU reads numbers: decimal, 0x hex or 0 octal, the whole word. */
+static int num(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "0xHEX" into exactly n bytes; short data is zero-filled at the end (QEMU's write) unless exact (a reply). */
+static int hex_data(const char *s, uint64_t n, bool exact, struct buf *out)
+{
+	size_t digits;
+
+	if (s == NULL || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return -1;
+	s += 2;
+	digits = strlen(s);
+	if (digits % 2 != 0 || digits / 2 > n || (exact && digits / 2 != n))
+		return -1;
+	buf_reset(out);
+	for (size_t i = 0; i < digits; i += 2) {
+		int a = hex_digit((unsigned char)s[i]), b = hex_digit((unsigned char)s[i + 1]);
+		if (a < 0 || b < 0)
+			return -1;
+		buf_add_u8(out, (uint8_t)(a << 4 | b));
+	}
+	while (out->len < n)
+		buf_add_u8(out, 0);
+	return 0;
+}
+
+static int b64val(char c)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c != '\0' ? strchr(alphabet, c) : NULL;
+
+	return p != NULL ? (int)(p - alphabet) : -1;
+}
+
+/* Base64 (with or without '=' padding) into out. */
+static int b64_data(const char *s, struct buf *out)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t i;
+
+	buf_reset(out);
+	if (s == NULL)
+		return -1;
+	for (i = 0; s[i] != '\0' && s[i] != '='; i++) {
+		int v = b64val(s[i]);
+		if (v < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_add_u8(out, (uint8_t)(acc >> bits));
+		}
+	}
+	for (; s[i] == '='; i++)
+		;
+	return s[i] == '\0' ? 0 : -1;
+}
+
+/* ---- the machine: where an address goes ---- */
+
+/* The RAM region holding addr (and the bytes left in it), or -1. */
+static int find_ram(const struct qtest_import *qi, uint64_t addr, uint64_t *left)
+{
+	for (unsigned i = 0; i < qi->hdr.nram; i++) {
+		const struct trace_ram *r = &qi->hdr.ram[i];
+		if (addr >= r->base && addr - r->base < r->size) {
+			*left = r->size - (addr - r->base);
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* Bytes from addr to the next BAR or RAM start (so a walk over nothing stops where something begins). */
+static uint64_t gap(const struct qtest_import *qi, uint64_t addr)
+{
+	uint64_t best = UINT64_MAX - addr;
+
+	for (unsigned bar = 1; bar < 6; bar++) {
+		uint64_t a = pci_bars_addr(&qi->bars, bar);
+		if (a > addr && a - addr < best)
+			best = a - addr;
+	}
+	for (unsigned i = 0; i < qi->hdr.nram; i++)
+		if (qi->hdr.ram[i].base > addr && qi->hdr.ram[i].base - addr < best)
+			best = qi->hdr.ram[i].base - addr;
+	return best;
+}
+
+/* ---- events ---- */
+
+static int emit(struct qtest_import *qi, const struct trace_event *ev, char **cause)
+{
+	if (qi->pass != P_WRITE)
+		return 0;
+	qi->st.events++;
+	return trace_write(qi->w, ev, cause);
+}
+
+static int mark(struct qtest_import *qi, const char *text, size_t n, char **cause)
+{
+	struct trace_event ev = { .kind = TRACE_MARK, .data = (const uint8_t *)text, .len = (uint32_t)n };
+
+	return emit(qi, &ev, cause);
+}
+
+/* What a log shows QEMU answered: header facts (pass P_OBSERVE). */
+static void observe_bar(struct qtest_import *qi, bool write, unsigned bar, uint64_t off, unsigned size,
+    uint64_t value, bool has_value)
+{
+	if (bar != PCI_BARS_MODERN || qi->pass != P_OBSERVE)
+		return;
+	if (write) {
+		if (off == CC_DFSELECT && size == 4)
+			qi->dfselect = (uint32_t)value;
+		else if (off == CC_QSELECT && size == 2)
+			qi->qsel = (uint16_t)value;
+		else if (off == CC_QSIZE && size == 2 && qi->qsel < TRACE_MAX_QUEUES && qi->qsize_state[qi->qsel] == 0)
+			qi->qsize_state[qi->qsel] = 2;
+		return;
+	}
+	if (!has_value)
+		return;
+	if (off == CC_DF && size == 4 && qi->dfselect <= 1) {
+		unsigned sh = 32 * qi->dfselect;
+		qi->features = (qi->features & ~(0xffffffffull << sh)) | (value & 0xffffffffull) << sh;
+		qi->features_seen |= (uint8_t)(1u << qi->dfselect);
+	} else if (off == CC_NUMQ && size == 2 && qi->numq < 0) {
+		qi->numq = (int)value;
+	} else if (off == CC_QSIZE && size == 2 && qi->qsel < TRACE_MAX_QUEUES && qi->qsize_state[qi->qsel] == 0) {
+		qi->qsize[qi->qsel] = (uint16_t)value;
+		qi->qsize_state[qi->qsel] = 1;
+	}
+}
+
+/* One access of size 1, 2, 4 or 8 that lies inside BAR bar. */
+static int bar_access(struct qtest_import *qi, bool write, unsigned bar, uint64_t addr, unsigned size,
+    uint64_t value, bool has_value, char **cause)
+{
+	struct trace_event ev = {
+		.kind = write ? TRACE_BAR_WRITE : TRACE_BAR_READ, .space = (uint8_t)bar, .size = (uint8_t)size,
+		.addr = addr - pci_bars_addr(&qi->bars, bar), .value = value, .has_value = write || has_value,
+	};
+
+	if (size < 8)
+		ev.value &= (1ull << (8 * size)) - 1;
+	observe_bar(qi, write, bar, ev.addr, size, ev.value, has_value);
+	return emit(qi, &ev, cause);
+}
+
+static uint64_t le_get(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = n; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+/*
+ * Bytes at addr (write: data; read: data if the log has the reply, else
+ * NULL): RAM parts become mem / mem-read, BAR parts accesses of at most 4
+ * aligned bytes (what QEMU's virtio regions take), the rest is dropped.
+ */
+static int mem_bytes(struct qtest_import *qi, bool write, uint64_t addr, const uint8_t *data, uint64_t len,
+    char **cause)
+{
+	while (len > 0) {
+		uint64_t left, n;
+		int bar = pci_bars_find(&qi->bars, addr, &left), ram = -1;
+
+		if (bar < 0)
+			ram = find_ram(qi, addr, &left);
+		if (bar < 0 && ram < 0) {
+			n = gap(qi, addr);
+			n = n < len ? n : len;
+			qi->st.dropped++;
+		} else if (bar >= 0) {
+			n = 4 - (addr & 3);
+			while (n > len || n > left || (n & (n - 1)) != 0 || (addr & (n - 1)) != 0)
+				n--;
+			if (bar_access(qi, write, (unsigned)bar, addr, (unsigned)n, data ? le_get(data, (unsigned)n) : 0,
+			    data != NULL, cause) != 0)
+				return -1;
+		} else {
+			struct trace_event ev = { .kind = write ? TRACE_MEM : TRACE_MEM_READ, .addr = addr, .data = data };
+			n = left < len ? left : len;
+			ev.len = (uint32_t)n;
+			if (data != NULL && emit(qi, &ev, cause) != 0)
+				return -1;
+		}
+		addr += n;
+		len -= n;
+		if (data != NULL)
+			data += n;
+	}
+	return 0;
+}
+
+/* writeX / readX: one access of size bytes (a value, little-endian in RAM). */
+static int mem_sized(struct qtest_import *qi, bool write, uint64_t addr, unsigned size, uint64_t value,
+    bool has_value, char **cause)
+{
+	uint8_t b[8];
+	uint64_t left;
+	int bar = pci_bars_find(&qi->bars, addr, &left);
+
+	if (size < 8)
+		value &= (1ull << (8 * size)) - 1;
+	if (bar >= 0 && left >= size)
+		return bar_access(qi, write, (unsigned)bar, addr, size, value, has_value, cause);
+	for (unsigned i = 0; i < size; i++)
+		b[i] = (uint8_t)(value >> (8 * i));
+	return mem_bytes(qi, write, addr, write || has_value ? b : NULL, size, cause);
+}
+
+/* Port I/O: 0xcf8/0xcfc config mechanism #1, and the legacy I/O BAR we cannot replay. */
+static int port_access(struct qtest_import *qi, bool write, uint64_t port, unsigned size, uint64_t value,
+    bool has_value, char **cause)
+{
+	uint64_t io = pci_bars_addr(&qi->bars, 0);
+
+	if (port > 0xffff)
+		return fail(qi, cause, "port 0x%llx is beyond 0xffff", (unsigned long long)port);
+	if (size < 4)
+		value &= (1ull << (8 * size)) - 1;
+	if (port == 0xcf8 && size == 4) {
+		if (write)
+			qi->cf8 = (uint32_t)value;
+		return 0;
+	}
+	if (port >= 0xcfc && port + size <= 0xd00 && (qi->cf8 & 0x80000000u) && ((qi->cf8 >> 16) & 0xff) == 0) {
+		unsigned devfn = (qi->cf8 >> 8) & 0xff;
+		uint32_t off = (qi->cf8 & 0xfc) + (uint32_t)(port - 0xcfc);
+		struct trace_event ev = {
+			.kind = write ? TRACE_CFG_WRITE : TRACE_CFG_READ, .size = (uint8_t)size, .addr = off,
+			.value = value, .has_value = write || has_value,
+		};
+
+		if (qi->pass == P_DISCOVER) {
+			if (write)
+				qi->cfg_writes[devfn]++;
+			else if (has_value && off == 0 && size >= 2 && (value & 0xffff) == PCI_VENDOR_VIRTIO &&
+			    qi->virtio_devfn < 0) {
+				qi->virtio_devfn = (int)devfn;
+				qi->virtio_devid = size == 4 ? (uint16_t)(value >> 16) : 0;
+			} else if (has_value && off == 2 && size == 2 && (int)devfn == qi->virtio_devfn)
+				qi->virtio_devid = (uint16_t)value;
+			return 0;
+		}
+		if (devfn != qi->devfn) {
+			qi->st.dropped++;
+			return 0;
+		}
+		if (write)
+			pci_bars_cfg_write(&qi->bars, off, size, value);
+		if (!write && has_value && qi->pass == P_OBSERVE)
+			for (unsigned i = 0; i < size; i++)
+				if (!qi->cfg_seen[off + i]) {
+					qi->cfg_seen[off + i] = 1;
+					qi->cfg_val[off + i] = (uint8_t)(value >> (8 * i));
+				}
+		return emit(qi, &ev, cause);
+	}
+	if (io != 0 && port >= io && port < io + PCI_BARS_LEGACY_SIZE)
+		return fail(qi, cause, "%s port 0x%llx is the legacy virtio transport (I/O BAR 0 of %s); "
+		    "virtio-replay cannot replay the legacy transport yet (use disable-legacy=on and the modern BARs)",
+		    write ? "write to" : "read of", (unsigned long long)port,
+		    qi->cmd.device[0] ? qi->cmd.device : "the virtio function");
+	qi->st.dropped++;
+	return 0;
+}
+
+/* ---- qtest commands ---- */
+
+enum op { OP_OUT, OP_IN, OP_WRITE, OP_READ, OP_WRITEBUF, OP_READBUF, OP_B64WRITE, OP_B64READ, OP_MEMSET,
+	OP_CLOCK_STEP, OP_CLOCK_SET, OP_IGNORE };
+
+static const struct {
+	const char *name;
+	enum op op;
+	unsigned size;		/* access size; 0: from the arguments */
+	unsigned args;		/* required argument words (clock_step takes 0 or 1) */
+} commands[] = {
+	{ "outb", OP_OUT, 1, 2 }, { "outw", OP_OUT, 2, 2 }, { "outl", OP_OUT, 4, 2 },
+	{ "inb", OP_IN, 1, 1 }, { "inw", OP_IN, 2, 1 }, { "inl", OP_IN, 4, 1 },
+	{ "writeb", OP_WRITE, 1, 2 }, { "writew", OP_WRITE, 2, 2 }, { "writel", OP_WRITE, 4, 2 },
+	{ "writeq", OP_WRITE, 8, 2 },
+	{ "readb", OP_READ, 1, 1 }, { "readw", OP_READ, 2, 1 }, { "readl", OP_READ, 4, 1 }, { "readq", OP_READ, 8, 1 },
+	{ "write", OP_WRITEBUF, 0, 3 }, { "read", OP_READBUF, 0, 2 },
+	{ "b64write", OP_B64WRITE, 0, 3 }, { "b64read", OP_B64READ, 0, 2 }, { "memset", OP_MEMSET, 0, 3 },
+	{ "clock_step", OP_CLOCK_STEP, 0, 0 }, { "clock_set", OP_CLOCK_SET, 0, 1 },
+	/* Commands that do not touch the device: accepted, dropped. */
+	{ "irq_intercept_in", OP_IGNORE, 0, 1 }, { "irq_intercept_out", OP_IGNORE, 0, 1 },
+	{ "set_irq_in", OP_IGNORE, 0, 4 }, { "endianness", OP_IGNORE, 0, 0 }, { "module_load", OP_IGNORE, 0, 2 },
+	{ "qom-set", OP_IGNORE, 0, 0 }, { "qom-get", OP_IGNORE, 0, 0 },
+};
+
+static int split(char *line, char **w)
+{
+	int n = 0;
+
+	for (char *tok = strtok(line, " \t"); tok != NULL; tok = strtok(NULL, " \t")) {
+		if (n == MAX_WORDS)
+			return -1;
+		w[n++] = tok;
+	}
+	return n;
+}
+
+/*
+ * Run one command. reply: what followed "OK" in a log ("" for a bare OK),
+ * NULL for a stream (or a request the log has no answer to).
+ */
+static int exec(struct qtest_import *qi, char **w, int nw, const char *reply, char **cause)
+{
+	uint64_t a = 0, b = 0, v = 0;
+	size_t k;
+	bool has = false;
+
+	for (k = 0; k < NELEM(commands); k++)
+		if (strcmp(w[0], commands[k].name) == 0)
+			break;
+	if (k == NELEM(commands))
+		return fail(qi, cause, "unknown qtest command '%.40s'", w[0]);
+	if ((unsigned)(nw - 1) < commands[k].args)
+		return fail(qi, cause, "%s needs %u argument%s", w[0], commands[k].args,
+		    commands[k].args == 1 ? "" : "s");
+	if (commands[k].op == OP_IGNORE)
+		return 0;
+	if (commands[k].op != OP_CLOCK_STEP && commands[k].op != OP_CLOCK_SET) {
+		if (nw - 1 > (int)commands[k].args)
+			return fail(qi, cause, "%s takes %u argument%s", w[0], commands[k].args,
+			    commands[k].args == 1 ? "" : "s");
+		if (num(w[1], &a) != 0)
+			return fail(qi, cause, "%s: bad address '%.40s'", w[0], w[1]);
+	}
+	/* The reply's value, for the commands that answer one. */
+	if (reply != NULL && reply[0] != '\0' && (commands[k].op == OP_IN || commands[k].op == OP_READ ||
+	    commands[k].op == OP_CLOCK_STEP || commands[k].op == OP_CLOCK_SET)) {
+		if (num(reply, &v) != 0)
+			return fail(qi, cause, "%s: bad reply value '%.40s'", w[0], reply);
+		has = true;
+	}
+	switch (commands[k].op) {
+	case OP_OUT:
+	case OP_WRITE:
+		if (num(w[2], &v) != 0)
+			return fail(qi, cause, "%s: bad value '%.40s'", w[0], w[2]);
+		if (commands[k].op == OP_OUT)
+			return port_access(qi, true, a, commands[k].size, v, true, cause);
+		return mem_sized(qi, true, a, commands[k].size, v, true, cause);
+	case OP_IN:
+		return port_access(qi, false, a, commands[k].size, v, has, cause);
+	case OP_READ:
+		return mem_sized(qi, false, a, commands[k].size, v, has, cause);
+	case OP_WRITEBUF:
+	case OP_READBUF:
+	case OP_B64WRITE:
+	case OP_B64READ:
+	case OP_MEMSET: {
+		bool write = commands[k].op == OP_WRITEBUF || commands[k].op == OP_B64WRITE || commands[k].op == OP_MEMSET;
+		const uint8_t *data = NULL;
+
+		if (num(w[2], &b) != 0)
+			return fail(qi, cause, "%s: bad size '%.40s'", w[0], w[2]);
+		if (b > TRACE_MAX_PAYLOAD)
+			return fail(qi, cause, "%s of %llu bytes (import takes at most 16 MiB in one command)", w[0],
+			    (unsigned long long)b);
+		if (a + b < a)
+			return fail(qi, cause, "%s: address range wraps around", w[0]);
+		if (commands[k].op == OP_WRITEBUF) {
+			if (hex_data(w[3], b, false, &qi->data) != 0)
+				return fail(qi, cause, "write: data must be 0x and at most %llu hex digit pairs",
+				    (unsigned long long)b);
+			data = qi->data.data;
+		} else if (commands[k].op == OP_B64WRITE) {
+			if (b64_data(w[3], &qi->data) != 0)
+				return fail(qi, cause, "b64write: bad base64 data");
+			if (qi->data.len < b)
+				b = qi->data.len;	/* QEMU writes what it decoded, up to SIZE */
+			data = qi->data.data;
+		} else if (commands[k].op == OP_MEMSET) {
+			if (num(w[3], &v) != 0)
+				return fail(qi, cause, "memset: bad value '%.40s'", w[3]);
+			buf_reset(&qi->data);
+			buf_reserve(&qi->data, b);
+			memset(qi->data.data, (int)(v & 0xff), b);
+			qi->data.len = b;
+			data = qi->data.data;
+		} else if (reply != NULL) {
+			int rc = commands[k].op == OP_READBUF ? hex_data(reply, b, true, &qi->reply) : b64_data(reply, &qi->reply);
+			if (rc != 0 || qi->reply.len != b)
+				return fail(qi, cause, "%s: the reply does not hold %llu bytes", w[0], (unsigned long long)b);
+			data = qi->reply.data;
+		}
+		return mem_bytes(qi, write, a, data, b, cause);
+	}
+	case OP_CLOCK_STEP:
+	case OP_CLOCK_SET: {
+		struct trace_event ev = { .kind = TRACE_TIME };
+
+		if (nw > 2)
+			return fail(qi, cause, "%s takes at most 1 argument", w[0]);
+		if (nw == 2 && num(w[1], &a) != 0)
+			return fail(qi, cause, "%s: bad time '%.40s'", w[0], w[1]);
+		if (!has) {
+			/* A stream: the clock as QEMU would set it, where the command says. */
+			if (nw < 2)
+				return 0;
+			v = commands[k].op == OP_CLOCK_SET ? (a > qi->vtime ? a : qi->vtime) : qi->vtime + a;
+			if (v < qi->vtime)
+				return fail(qi, cause, "%s: the clock overflows", w[0]);
+		}
+		if (v < qi->vtime)
+			return fail(qi, cause, "%s: the clock goes backwards (0x%llx after 0x%llx)", w[0],
+			    (unsigned long long)v, (unsigned long long)qi->vtime);
+		qi->vtime = v;
+		ev.value = v;
+		return emit(qi, &ev, cause);
+	}
+	default:
+		return 0;
+	}
+}
+
+/* ---- lines ---- */
+
+/* Next line of the body; NULL at its end. The line is copied (commands split it). */
+static char *next_line(struct qtest_import *qi, size_t *pos, struct buf *lb)
+{
+	const char *s, *nl;
+	size_t n;
+
+	if (*pos >= qi->body_end)
+		return NULL;
+	s = qi->text + *pos;
+	nl = memchr(s, '\n', qi->body_end - *pos);
+	n = nl != NULL ? (size_t)(nl - s) : qi->body_end - *pos;
+	*pos += n + (nl != NULL);
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	buf_reset(lb);
+	buf_add(lb, s, n);
+	qi->line++;
+	return (char *)buf_str(lb);
+}
+
+static bool blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return *s == '\0';
+}
+
+/* "[R +0.001234] rest" or "[S +...]": the kind letter and rest; 0 if the line is not one. */
+static char log_line(char *s, char **rest)
+{
+	char k;
+	char *p;
+
+	/* "[I 0.000000] OPENED" has no '+'. */
+	if (s[0] != '[' || (s[1] != 'R' && s[1] != 'S' && s[1] != 'I') || s[2] != ' ')
+		return 0;
+	k = s[1];
+	p = s + 3 + (s[3] == '+');
+	for (s = p; (*p >= '0' && *p <= '9') || *p == '.'; p++)
+		;
+	if (p == s || *p != ']')
+		return 0;
+	p++;
+	while (*p == ' ')
+		p++;
+	*rest = p;
+	return k;
+}
+
+/* Run the request kept in req (words already split) with its reply. */
+static int run_request(struct qtest_import *qi, struct buf *req, uint64_t req_line, const char *reply, char **cause)
+{
+	char *w[MAX_WORDS];
+	char *copy = xstrdup(buf_str(req));
+	uint64_t line = qi->line;
+	int nw, rc;
+
+	qi->line = req_line;
+	nw = split(copy, w);
+	if (nw < 0)
+		rc = fail(qi, cause, "more than %d words", MAX_WORDS);
+	else
+		rc = nw == 0 ? 0 : exec(qi, w, nw, reply, cause);
+	qi->line = line;
+	free(copy);
+	buf_reset(req);
+	return rc;
+}
+
+static int run_log(struct qtest_import *qi, char **cause)
+{
+	struct buf lb, req;
+	uint64_t req_line = 0;
+	size_t pos = qi->body;
+	char *s, *rest;
+	int rc = 0;
+
+	buf_init(&lb);
+	buf_init(&req);
+	while (rc == 0 && (s = next_line(qi, &pos, &lb)) != NULL) {
+		char k;
+
+		if (blank(s))
+			continue;
+		qi->st.lines++;
+		k = log_line(s, &rest);
+		if (k == 'R') {
+			if (req.len > 0 && (rc = run_request(qi, &req, req_line, NULL, cause)) != 0)
+				break;
+			if (blank(rest)) {
+				rc = fail(qi, cause, "request without a command");
+				break;
+			}
+			buf_add(&req, rest, strlen(rest));
+			req_line = qi->line;
+		} else if (k == 'S') {
+			if (strncmp(rest, "IRQ ", 4) == 0) {
+				rc = mark(qi, rest, strlen(rest), cause);
+			} else if (strncmp(rest, "OK", 2) == 0 && (rest[2] == '\0' || rest[2] == ' ')) {
+				if (req.len == 0) {
+					rc = fail(qi, cause, "a reply without a request");
+					break;
+				}
+				rc = run_request(qi, &req, req_line, rest[2] == ' ' ? rest + 3 : "", cause);
+			} else if (strncmp(rest, "FAIL", 4) == 0 || strncmp(rest, "ERR", 3) == 0) {
+				/* QEMU refused the request: it did nothing; keep its words as a mark. */
+				buf_reset(&req);
+				rc = mark(qi, rest, strlen(rest), cause);
+			} else {
+				rc = mark(qi, rest, strlen(rest), cause);	/* QEMU's own notes in the log */
+			}
+		} else if (k == 'I') {
+			continue;	/* the qtest connection opened or closed */
+		} else if (strncmp(s, "qemu", 4) == 0) {
+			rc = mark(qi, s, strlen(s), cause);		/* QEMU's stderr mixed into the log */
+		} else {
+			rc = fail(qi, cause, "not a qtest log line (expected [R +TIME] or [S +TIME])");
+		}
+	}
+	if (rc == 0 && req.len > 0)
+		rc = run_request(qi, &req, req_line, NULL, cause);	/* cut after the last request */
+	buf_release(&lb);
+	buf_release(&req);
+	return rc;
+}
+
+static int run_stream(struct qtest_import *qi, char **cause)
+{
+	struct buf lb;
+	size_t pos = qi->body;
+	char *s, *w[MAX_WORDS];
+	int rc = 0, nw;
+
+	buf_init(&lb);
+	while (rc == 0 && (s = next_line(qi, &pos, &lb)) != NULL) {
+		if (blank(s))
+			continue;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '#')
+			continue;
+		qi->st.lines++;
+		if ((nw = split(s, w)) < 0)
+			rc = fail(qi, cause, "more than %d words", MAX_WORDS);
+		else
+			rc = exec(qi, w, nw, NULL, cause);
+	}
+	buf_release(&lb);
+	return rc;
+}
+
+static int run(struct qtest_import *qi, enum pass pass, char **cause)
+{
+	qi->pass = pass;
+	qi->line = qi->body_line;
+	qi->cf8 = 0;
+	pci_bars_init(&qi->bars, qi->cmd.legacy, qi->cmd.vectors > 0 ? (unsigned)qi->cmd.vectors : 0);
+	qi->vtime = 0;
+	memset(&qi->st, 0, sizeof qi->st);
+	return qi->form == F_LOG ? run_log(qi, cause) : run_stream(qi, cause);
+}
+
+/* ---- the input's form and its command line ---- */
+
+static int read_file(struct qtest_import *qi, char **cause)
+{
+	struct buf b;
+	int fd = strcmp(qi->path, "-") == 0 ? STDIN_FILENO : open(qi->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return cause_set(cause, "%s: %s", qi->path, strerror(errno));
+	buf_init(&b);
+	for (;;) {
+		ssize_t got;
+
+		buf_reserve(&b, 65536);
+		got = read(fd, b.data + b.len, 65536);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			cause_set(cause, "%s: %s", qi->path, strerror(errno));
+			break;
+		}
+		if (got == 0) {
+			if (fd != STDIN_FILENO)
+				close(fd);
+			qi->len = b.len;
+			buf_add_u8(&b, 0);
+			qi->text = (char *)b.data;
+			return 0;
+		}
+		b.len += (size_t)got;
+		if (b.len > QTEST_IMPORT_MAX_FILE) {
+			cause_set(cause, "%s: larger than %u MiB", qi->path, QTEST_IMPORT_MAX_FILE >> 20);
+			break;
+		}
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	buf_release(&b);
+	return -1;
+}
+
+/* The end of the logical line at pos (backslash-newline continues it). */
+static size_t logical_end(const char *t, size_t len, size_t pos)
+{
+	for (;;) {
+		const char *nl = memchr(t + pos, '\n', len - pos);
+		size_t e = nl != NULL ? (size_t)(nl - t) : len;
+		size_t k = e;
+
+		if (k > pos && t[k - 1] == '\r')
+			k--;
+		if (nl == NULL || k == pos || t[k - 1] != '\\')
+			return e;
+		pos = e + 1;
+	}
+}
+
+static uint64_t count_lines(const char *t, size_t n)
+{
+	uint64_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += t[i] == '\n';
+	return c;
+}
+
+/*
+ * Find the form: a log starts with "[R +", "[S +" or "[I "; the shell form
+ * has a line "... << DELIM ..." naming qemu, the commands on the lines after
+ * it up to DELIM; anything else is a command stream, whose command line may
+ * be given in a comment "# qemu-system-x86_64 ARGS".
+ */
+static int find_form(struct qtest_import *qi, char **cause)
+{
+	bool first = true;
+
+	qi->form = F_STREAM;
+	qi->body = 0;
+	qi->body_end = qi->len;
+	qi->body_line = 0;
+	for (size_t pos = 0; pos < qi->len;) {
+		size_t e = logical_end(qi->text, qi->len, pos), n = e - pos, dl = 0;
+		const char *s = qi->text + pos, *here;
+		char *cmd, delim[64];
+		bool strip_tabs = false;
+
+		pos = e + 1;
+		while (n > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			n--;
+		}
+		if (n == 0)
+			continue;
+		if (*s == '#') {
+			if (qi->cmdtext == NULL && n > 1 && memmem(s, n, "qemu-system-", 12) != NULL)
+				qi->cmdtext = xstrndup(s + 1, n - 1);
+			continue;
+		}
+		if (first && n >= 3 && s[0] == '[' && (s[1] == 'R' || s[1] == 'S' || s[1] == 'I') && s[2] == ' ') {
+			qi->form = F_LOG;
+			return 0;
+		}
+		first = false;
+		if (memmem(s, n, "<<", 2) == NULL || memmem(s, n, "qemu", 4) == NULL)
+			continue;
+		cmd = xstrndup(s, n);
+		here = strstr(cmd, "<<") + 2;
+		if (*here == '-') {
+			strip_tabs = true;
+			here++;
+		}
+		while (*here == ' ' || *here == '\t')
+			here++;
+		while (*here != '\0' && *here != ' ' && *here != '\t' && *here != '|' && *here != ';' && dl + 1 < sizeof delim) {
+			if (*here != '\'' && *here != '"' && *here != '\\')
+				delim[dl++] = *here;
+			here++;
+		}
+		delim[dl] = '\0';
+		if (dl == 0) {
+			free(cmd);
+			qi->line = count_lines(qi->text, (size_t)(s - qi->text)) + 1;
+			return fail(qi, cause, "here-document without a delimiter word after <<");
+		}
+		free(qi->cmdtext);
+		qi->cmdtext = cmd;
+		qi->form = F_SHELL;
+		qi->body = e < qi->len ? e + 1 : qi->len;
+		qi->body_line = count_lines(qi->text, qi->body);
+		/* The body ends at the line that is the delimiter (leading tabs stripped for <<-). */
+		for (size_t p = qi->body; p < qi->len;) {
+			const char *l = qi->text + p, *nl = memchr(l, '\n', qi->len - p);
+			size_t ln = nl != NULL ? (size_t)(nl - l) : qi->len - p, lln = ln;
+
+			if (lln > 0 && l[lln - 1] == '\r')
+				lln--;
+			while (strip_tabs && lln > 0 && *l == '\t') {
+				l++;
+				lln--;
+			}
+			if (lln == dl && memcmp(l, delim, dl) == 0) {
+				qi->body_end = p;
+				return 0;
+			}
+			p += ln + 1;
+		}
+		qi->line = count_lines(qi->text, qi->len) + 1;
+		return fail(qi, cause, "the here-document never ends (no line '%s')", delim);
+	}
+	return 0;
+}
+
+/* ---- header facts ---- */
+
+/* Guest RAM as QEMU lays out -m on a PC: below the PCI hole, the rest above 4 GiB. */
+static void ram_layout(struct qtest_import *qi)
+{
+	uint64_t ram = qi->cmd.ram, below = ram;
+	uint64_t limit = qi->cmd.q35 ? 0xb0000000ull : 0xe0000000ull;
+	uint64_t split = qi->cmd.q35 ? 0x80000000ull : 0xc0000000ull;
+
+	if (ram >= limit)
+		below = split;
+	qi->hdr.nram = 1;
+	qi->hdr.ram[0].base = 0;
+	qi->hdr.ram[0].size = below;
+	if (ram > below) {
+		qi->hdr.nram = 2;
+		qi->hdr.ram[1].base = 1ull << 32;
+		qi->hdr.ram[1].size = ram - below;
+	}
+}
+
+/* Virtio device type from a -device name: trace_device_parse, then QEMU's "virtio-X-pci" spelling. */
+static int device_type(const char *name)
+{
+	int id = trace_device_parse(name);
+	char core[64];
+	size_t n;
+
+	if (id >= 0 || strncmp(name, "virtio-", 7) != 0)
+		return id;
+	snprintf(core, sizeof core, "%s", name + 7);
+	n = strlen(core);
+	if (n > 4 && strcmp(core + n - 4, "-pci") == 0)
+		core[n - 4] = '\0';
+	if (strcmp(core, "serial") == 0)
+		return trace_device_parse("console");
+	return trace_device_parse(core);
+}
+
+/* The device id QEMU answered: modern 0x1040 + type, or a transitional id. */
+static int device_from_id(uint16_t id)
+{
+	static const struct {
+		uint16_t id;
+		uint8_t type;
+	} transitional[] = {
+		{ 0x1000, 1 }, { 0x1001, 2 }, { 0x1002, 5 }, { 0x1003, 3 }, { 0x1004, 8 }, { 0x1005, 4 }, { 0x1009, 9 },
+	};
+
+	if (id >= 0x1041 && id <= 0x107f)
+		return id - 0x1040;
+	for (size_t i = 0; i < NELEM(transitional); i++)
+		if (transitional[i].id == id)
+			return transitional[i].type;
+	return -1;
+}
+
+static int choose_devfn(struct qtest_import *qi, char **cause)
+{
+	uint32_t best = 0;
+
+	if (qi->cmd.devfn >= 0) {
+		qi->devfn = (unsigned)qi->cmd.devfn;
+		return 0;
+	}
+	if (qi->virtio_devfn >= 0) {
+		qi->devfn = (unsigned)qi->virtio_devfn;
+		return 0;
+	}
+	/* A stream: the function the guest configures most, leaving out the chipset (slots 0, 1 and 31). */
+	for (unsigned d = 0x10; d < 0xf8; d++)
+		if (qi->cfg_writes[d] > best) {
+			best = qi->cfg_writes[d];
+			qi->devfn = d;
+		}
+	if (best == 0)
+		return cause_set(cause, "%s: the input never writes the config space of a PCI function "
+		    "(no BAR is placed, so no access can be followed to the device)", qi->path);
+	return 0;
+}
+
+static int build_header(struct qtest_import *qi, char **cause)
+{
+	struct trace_header *h = &qi->hdr;
+	const char *base = strrchr(qi->path, '/');
+	int dev;
+
+	if (qi->cmd.device[0] != '\0') {
+		if ((dev = device_type(qi->cmd.device)) < 0)
+			return cause_set(cause, "%s: -device %s: not a virtio device type virtio-replay knows", qi->path,
+			    qi->cmd.device);
+		if (!qi->cmd.modern)
+			return cause_set(cause, "%s: -device %s,disable-modern=on: the legacy virtio transport "
+			    "(I/O BAR 0) cannot be replayed yet", qi->path, qi->cmd.device);
+	} else if ((dev = device_from_id(qi->virtio_devid)) < 0) {
+		return cause_set(cause, "%s: no -device virtio-... on a QEMU command line and no device ID "
+		    "read back: give the command line with --cmdline", qi->path);
+	}
+	h->device = (uint8_t)dev;
+	h->layout = TRACE_LAYOUT_QEMU;
+	ram_layout(qi);
+	if (qi->cmd.serial[0] != '\0')
+		snprintf(h->serial, sizeof h->serial, "%s", qi->cmd.serial);
+	if (qi->cmd.vectors >= 0) {
+		h->has |= TRACE_HAS_MSIX;
+		h->msix_vectors = (uint16_t)qi->cmd.vectors;
+	}
+	if ((dev == 2 || dev == 8) && qi->cmd.disk_size > 0) {
+		h->nbackends = 1;
+		snprintf(h->backend[0].type, sizeof h->backend[0].type, "disk");
+		h->backend[0].size = qi->cmd.disk_size;
+	}
+	snprintf(h->title, sizeof h->title, "qtest import of %.100s", base != NULL ? base + 1 : qi->path);
+	return 0;
+}
+
+/* What the log showed QEMU answered, into the header (after P_OBSERVE). */
+static void header_observed(struct qtest_import *qi)
+{
+	struct trace_header *h = &qi->hdr;
+	const uint8_t *s = qi->cfg_seen, *v = qi->cfg_val;
+
+	if (qi->features_seen)
+		h->features = qi->features;
+	if (s[8]) {
+		h->has |= TRACE_HAS_REVISION;
+		h->pci_revision = v[8];
+	}
+	if (s[9] && s[10] && s[11]) {
+		h->has |= TRACE_HAS_CLASS;
+		h->pci_class = (uint32_t)v[11] << 16 | (uint32_t)v[10] << 8 | v[9];
+	}
+	if (s[0x2c] && s[0x2d] && s[0x2e] && s[0x2f]) {
+		h->has |= TRACE_HAS_SUBSYS;
+		h->subsys_vendor = (uint16_t)(v[0x2c] | v[0x2d] << 8);
+		h->subsys_id = (uint16_t)(v[0x2e] | v[0x2f] << 8);
+	}
+	if (qi->numq > 0 && qi->numq <= TRACE_MAX_QUEUES) {
+		h->nqueues = (uint16_t)qi->numq;
+		for (int i = 0; i < qi->numq; i++) {
+			unsigned q = qi->qsize_state[i] == 1 ? qi->qsize[i] : 0;
+			/* A size QEMU never showed (or one out of bounds): the transport's default. */
+			h->queue_max[i] = (uint16_t)(q != 0 && q <= TRACE_MAX_QUEUE_SIZE && (q & (q - 1)) == 0 ? q : 256);
+		}
+	}
+}
+
+struct qtest_import *qtest_import_open(const char *path, const char *cmdline, char **cause)
+{
+	struct qtest_import *qi = xcalloc(1, sizeof *qi);
+	char *why = NULL;
+
+	qi->path = xstrdup(path);
+	qi->virtio_devfn = -1;
+	qi->numq = -1;
+	buf_init(&qi->data);
+	buf_init(&qi->reply);
+	trace_header_init(&qi->hdr);
+	if (read_file(qi, cause) != 0 || find_form(qi, cause) != 0)
+		goto fail;
+	if (qi->cmdtext == NULL && cmdline != NULL)
+		qi->cmdtext = xstrdup(cmdline);
+	qi->cmd.ram = QEMU_DEFAULT_RAM;
+	qi->cmd.devfn = -1;
+	qi->cmd.vectors = -1;
+	qi->cmd.modern = true;
+	if (qi->cmdtext != NULL) {
+		if (qemu_cmdline_parse(qi->cmdtext, strlen(qi->cmdtext), &qi->cmd, &why) != 0) {
+			if (qi->form == F_SHELL) {
+				qi->line = qi->body_line;
+				fail(qi, cause, "%s", why);
+			} else {
+				cause_set(cause, "%s: --cmdline: %s", path, why);
+			}
+			free(why);
+			goto fail;
+		}
+		qi->have_cmd = true;
+	}
+	/* RAM first: the discovery pass must know what is RAM and what is not. */
+	ram_layout(qi);
+	if (run(qi, P_DISCOVER, cause) != 0 || choose_devfn(qi, cause) != 0 || build_header(qi, cause) != 0)
+		goto fail;
+	if (run(qi, P_OBSERVE, cause) != 0)
+		goto fail;
+	header_observed(qi);
+	if (trace_header_check(&qi->hdr, &why) != 0) {
+		cause_set(cause, "%s: the trace header would be bad: %s", path, why);
+		free(why);
+		goto fail;
+	}
+	return qi;
+fail:
+	qtest_import_free(qi);
+	return NULL;
+}
+
+void qtest_import_free(struct qtest_import *qi)
+{
+	if (qi == NULL)
+		return;
+	free(qi->path);
+	free(qi->text);
+	free(qi->cmdtext);
+	buf_release(&qi->data);
+	buf_release(&qi->reply);
+	free(qi);
+}
+
+const struct trace_header *qtest_import_header(const struct qtest_import *qi) { return &qi->hdr; }
+const struct qemu_cmdline *qtest_import_cmdline(const struct qtest_import *qi) { return &qi->cmd; }
+unsigned qtest_import_devfn(const struct qtest_import *qi) { return qi->devfn; }
+
+const char *qtest_import_form(const struct qtest_import *qi)
+{
+	static const char *const names[] = { [F_LOG] = "log", [F_STREAM] = "stream", [F_SHELL] = "shell" };
+
+	return names[qi->form];
+}
+
+int qtest_import_write(struct qtest_import *qi, struct trace_writer *w, struct qtest_import_stats *st, char **cause)
+{
+	int rc;
+
+	qi->w = w;
+	qi->pass = P_WRITE;
+	qi->st.events = 0;
+	if (qi->cmdtext != NULL) {
+		/* The command line, blanks and newlines folded, as the first mark. */
+		struct buf m;
+		bool sp = false;
+
+		buf_init(&m);
+		buf_add(&m, "qemu: ", 6);
+		for (const char *p = qi->cmdtext; *p != '\0'; p++) {
+			bool ws = *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\\';
+			if (ws) {
+				sp = true;
+				continue;
+			}
+			if (sp && m.len > 6)
+				buf_add_u8(&m, ' ');
+			sp = false;
+			buf_add_u8(&m, (uint8_t)((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p));
+		}
+		rc = mark(qi, (const char *)m.data, m.len, cause);
+		buf_release(&m);
+		if (rc != 0)
+			return -1;
+	}
+	rc = run(qi, P_WRITE, cause);
+	if (qi->cmdtext != NULL)
+		qi->st.events++;	/* the mark */
+	if (st != NULL)
+		*st = qi->st;
+	qi->w = NULL;
+	return rc;
+}

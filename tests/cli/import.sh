@@ -1,0 +1,90 @@
+# tests/cli/import.sh -- import: qtest logs, command streams and shell-form reproducers into traces; refusals
+. "$srcdir/tests/cli/lib.sh"
+D=$srcdir/tests/data/import
+BLK="-M pc -device virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d0,serial=SER-1,vectors=2 -drive if=none,id=d0,driver=null-co,size=1M,read-zeroes=on"
+
+# A hand-written -qtest-log of a virtio-blk read: the header from the command line and QEMU's answers.
+expect 0 "" "^import: .*blk-read.log \(log\): [0-9]+ qtest lines, [0-9]+ events, device blk at 00:04.0; [0-9]+ accesses to other devices dropped$" \
+	"$VR" import "$D/blk-read.log" --cmdline "$BLK" -o "$TMP/log.vrt"
+for want in '^device blk$' '^layout qemu$' '^features 0x100000244$' '^queues 256$' '^pci-class 0x010000$' \
+	'^pci-revision 0x1$' '^pci-subsystem 0x1af4 0x2$' '^msix-vectors 2$' '^serial SER-1$' '^ram 0x0 0x8000000$' \
+	'^backend disk size 0x100000$' '^mark qemu: -M pc -device virtio-blk-pci'; do
+	grep -Eq -- "$want" "$TMP/log.vrt" || { echo "FAIL: log.vrt has no line /$want/"; fails=$((fails + 1)); }
+done
+# Config accesses of 00:04.0 only (the host bridge read is dropped), BAR offsets, replies as recorded values.
+for want in '^cfg r 0x0 4 = 0x10421af4$' '^cfg w 0x14 4 0xfebd1000$' '^cfg r 0x20 4 = 0xffffc00c$' \
+	'^bar r 4 0x4 4 = 0x244$' '^bar w 4 0x3000 2 0x0$' '^bar r 4 0x1000 1 = 0x1$' \
+	'^mem 0x10000 000002000000000010000000010001000010020000000000000200000300020000200200000000000100000002000000$' \
+	'^mem-read 0x12000 000001000000000001020000$' '^mem-read 0x22000 00$' '^mem-read 0x21000 00000000000000000000000000000000$' \
+	'^mark IRQ raise 10$'; do
+	grep -Eq -- "$want" "$TMP/log.vrt" || { echo "FAIL: log.vrt has no line /$want/"; fails=$((fails + 1)); }
+done
+grep -q '0x70008086' "$TMP/log.vrt" && { echo "FAIL: another function's config read was imported"; fails=$((fails + 1)); }
+# The imported trace replays (no bad-input: every event is one the simulator takes).
+expect_replays() {
+	"$VR" replay --quiet "$1" >"$TMP/rout" 2>"$TMP/rerr"
+	rc=$?
+	[ $rc -le 1 ] || { echo "FAIL: replay $1: exit $rc"; cat "$TMP/rerr"; fails=$((fails + 1)); }
+}
+expect_replays "$TMP/log.vrt"
+# Binary output, and the same events.
+expect 0 "" "" "$VR" import --quiet "$D/blk-read.log" --cmdline "$BLK" -o "$TMP/log.vrb"
+"$VR" dump "$TMP/log.vrb" | cmp -s - "$TMP/log.vrt" || { echo "FAIL: binary import differs"; fails=$((fails + 1)); }
+# Without a command line the device comes from the device ID QEMU answered.
+expect 0 "" "device blk at 00:04.0" "$VR" import "$D/blk-read.log" -o "$TMP/bare.vrt"
+grep -q '^device blk$' "$TMP/bare.vrt" || { echo "FAIL: bare log: device"; fails=$((fails + 1)); }
+
+# The shell form of a reproducer: command line from the here-document line, q35 RAM, ECAM-free config.
+expect 0 "" "\(shell\): 24 qtest lines" "$VR" import "$D/blk-repro.sh" -o "$TMP/repro.vrt"
+for want in '^serial REPRO-1$' '^ram 0x0 0x20000000$' '^backend disk size 0x40000000$' '^cfg w 0x20 4 0xe0000000$' \
+	'^bar w 4 0x14 1 0x1$' '^bar r 4 0x4 4$' '^bar w 4 0x20 8 0x100000$' \
+	'^mem 0x100000 f{96}$' '^mem 0x101000 000001000000$' '^bar w 4 0x3000 2 0x0$' '^time 0x3e8$'; do
+	grep -Eq -- "$want" "$TMP/repro.vrt" || { echo "FAIL: repro.vrt has no line /$want/"; fails=$((fails + 1)); }
+done
+grep -q '^mem-read' "$TMP/repro.vrt" && { echo "FAIL: a stream has no replies, so no mem-read"; fails=$((fails + 1)); }
+expect_replays "$TMP/repro.vrt"
+# The same commands as a plain stream with the command line in a comment.
+{ echo "# qemu-system-x86_64 -M q35 -m 512M -device virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d -drive id=d,size=1G,driver=null-co"
+  sed -n '/^outl 0xcf8 0x80002020/,/^EOF$/p' "$D/blk-repro.sh" | grep -v '^EOF$'; } > "$TMP/plain.qtest"
+expect 0 "" "\(stream\)" "$VR" import "$TMP/plain.qtest" -o "$TMP/plain.vrt"
+grep -v '^\(serial\|mark\|title\)' "$TMP/plain.vrt" > "$TMP/a"; grep -v '^\(serial\|mark\|title\)' "$TMP/repro.vrt" > "$TMP/b"
+cmp -s "$TMP/a" "$TMP/b" || { echo "FAIL: plain stream and shell form differ"; diff "$TMP/a" "$TMP/b" | head; fails=$((fails + 1)); }
+
+# What cannot be replayed: one message naming the line and what is missing, exit 2, no output.
+expect 2 "^$" "^virtio-replay: .*legacy.sh: line 6: write to port 0xc012 is the legacy virtio transport \(I/O BAR 0 of virtio-net-pci\)" \
+	"$VR" import "$D/legacy.sh" -o "$TMP/legacy.vrt"
+[ ! -e "$TMP/legacy.vrt" ] && [ ! -e "$TMP/legacy.vrt.tmp" ] || { echo "FAIL: a refused import left a file"; fails=$((fails + 1)); }
+printf 'cat << EOF | qemu-system-x86_64 -device virtio-blk-pci,addr=4,disable-modern=on -qtest stdio\nEOF\n' > "$TMP/lo.sh"
+expect 2 "" "disable-modern=on: the legacy virtio transport \(I/O BAR 0\) cannot be replayed yet" \
+	"$VR" import "$TMP/lo.sh" -o "$TMP/x.vrt"
+printf 'cat << EOF | qemu-system-x86_64 -device virtio-gpu-pci,addr=4 -qtest stdio\noutl 0xcf8 0x80002004\noutw 0xcfc 0x6\nEOF\n' > "$TMP/gpu.sh"
+expect 2 "" "(virtio-gpu-pci|-device virtio-gpu-pci).*(no device model|not a virtio device type)" "$VR" import "$TMP/gpu.sh" -o "$TMP/x.vrt"
+printf 'cat << EOF | qemu-system-aarch64 -M virt -device virtio-blk-pci -qtest stdio\nEOF\n' > "$TMP/arm.sh"
+expect 2 "" "line 1: -machine virt: not an x86 PC machine \(pc or q35\)" "$VR" import "$TMP/arm.sh" -o "$TMP/x.vrt"
+
+# Bad qtest input: FILE: line N: ..., exit 2.
+bad() {	# bad TEXT REGEX
+	printf "$1" > "$TMP/bad.qtest"
+	expect 2 "" "^virtio-replay: $TMP/bad.qtest: line $2" "$VR" import "$TMP/bad.qtest" --cmdline "$BLK" -o "$TMP/x.vrt"
+}
+bad 'outl 0xcf8 0x80002004\nfrobnicate 1 2\n' "2: unknown qtest command 'frobnicate'"
+bad 'outl 0xcf8 zz\n' "1: outl: bad value 'zz'"
+bad 'outl 0xcf8\n' "1: outl needs 2 arguments"
+bad 'outl 0x10000 1\n' "1: port 0x10000 is beyond 0xffff"
+bad 'write 0x1000 0x2 0x123\n' "1: write: data must be 0x and at most 2 hex digit pairs"
+bad 'b64write 0x1000 0x2 !!!!\n' "1: b64write: bad base64 data"
+bad 'memset 0x0 0x2000000 0\n' "1: memset of 33554432 bytes \(import takes at most 16 MiB in one command\)"
+bad '[R +0.1] outl 0xcf8 0x80002004\n[S +0.1] OK\n[S +0.2] OK\n' "3: a reply without a request"
+bad '[R +0.1] readl 0xfe000000\n[S +0.1] OK 0xzz\n' "1: readl: bad reply value '0xzz'"
+bad '[R +0.1] read 0x1000 0x4\n[S +0.1] OK 0x00\n' "1: read: the reply does not hold 4 bytes"
+bad '[R +0.1] outl 0xcf8 0x80002004\nhello\n' "2: not a qtest log line"
+bad '[R +0.1] clock_step\n[S +0.1] OK 100\n[R +0.2] clock_step\n[S +0.2] OK 50\n' "3: clock_step: the clock goes backwards"
+bad 'cat << EOF | qemu-system-x86_64 -qtest stdio\noutl 0xcf8 0\n' "3: the here-document never ends \(no line 'EOF'\)"
+expect 2 "" "nosuch.qtest: No such file" "$VR" import "$TMP/nosuch.qtest" -o "$TMP/x.vrt"
+printf 'outl 0xcf8 0x80002004\n' > "$TMP/nocfg.qtest"
+expect 2 "" "never writes the config space of a PCI function" "$VR" import "$TMP/nocfg.qtest" --cmdline "-device virtio-blk-pci" -o "$TMP/x.vrt"
+# Usage.
+expect 2 "" "need -o TRACE" "$VR" import "$D/blk-read.log"
+expect 2 "" "cannot tell the format" "$VR" import "$D/blk-read.log" -o "$TMP/x.txt"
+expect 0 "import FILE -o TRACE" "" "$VR" import --help
+finish

@@ -1,0 +1,7 @@
+cat << 'END' | qemu-system-x86_64 -M pc -device virtio-net-pci,addr=3 -qtest stdio
+outl 0xcf8 0x80001810
+outl 0xcfc 0xc001
+outl 0xcf8 0x80001804
+outw 0xcfc 0x07
+outb 0xc012 0x01
+END

@@ -1,0 +1,286 @@
+/* test_qtest_import.c -- the interop layer: QEMU command lines, BAR tracking, qtest log and stream import, qtest export */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vr/pci-bars.h"
+#include "vr/qemu-cmdline.h"
+#include "vr/qtest-export.h"
+#include "vr/qtest-import.h"
+#include "vr/trace.h"
+
+static char tmpdir[64];
+
+static void setup(void)
+{
+	strcpy(tmpdir, "/tmp/vr-qtest.XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(qemu_cmdline);
+TestSuite(qtest_import, .init = setup, .fini = teardown);
+
+static int parse(const char *s, struct qemu_cmdline *c, char **cause)
+{
+	return qemu_cmdline_parse(s, strlen(s), c, cause);
+}
+
+Test(qemu_cmdline, device_machine_memory_and_drive)
+{
+	struct qemu_cmdline c;
+	char *cause = NULL;
+
+	cr_assert_eq(parse("cat << EOF | ./qemu-system-x86_64 -display none -machine accel=qtest -m 2G \\\n"
+	    "  -M pc-q35-7.2 -device virtio-scsi-pci,id=s,addr=0x5.0x2 -device 'scsi-hd,drive=d,serial=S N' "
+	    "-drive if=none,id=d,driver=null-co,size=64M -qtest stdio", &c, &cause), 0, "%s", cause);
+	cr_assert(c.have_program);
+	cr_assert_str_eq(c.program, "qemu-system-x86_64");
+	cr_assert(c.q35);
+	cr_assert_eq(c.ram, 2ull << 30);
+	cr_assert_str_eq(c.device, "virtio-scsi-pci");
+	cr_assert_eq(c.devfn, 5 << 3 | 2);
+	cr_assert(c.legacy, "auto on a root bus is transitional");
+	cr_assert(c.modern);
+	cr_assert_str_eq(c.serial, "S N");
+	cr_assert_eq(c.disk_size, 64u << 20);
+	cr_assert_eq(c.vectors, -1);
+}
+
+Test(qemu_cmdline, defaults_and_properties)
+{
+	struct qemu_cmdline c;
+	char *cause = NULL;
+
+	cr_assert_eq(parse("-device virtio-blk-pci-non-transitional,serial=a,,b,vectors=0 -m 64 -nodefaults", &c,
+	    &cause), 0, "%s", cause);
+	cr_assert(!c.have_program);
+	cr_assert(!c.q35);
+	cr_assert_eq(c.ram, 64u << 20);
+	cr_assert(c.nodefaults);
+	cr_assert(!c.legacy);
+	cr_assert_str_eq(c.serial, "a,b");
+	cr_assert_eq(c.vectors, 0);
+	cr_assert_eq(c.devfn, -1);
+	cr_assert_eq(parse("qemu-system-x86_64 -device virtio-rng-pci,disable-legacy=on -device virtio-net-pci", &c,
+	    &cause), 0);
+	cr_assert_str_eq(c.device, "virtio-rng-pci");
+	cr_assert(!c.legacy);
+	cr_assert_eq(c.ndevices, 2);
+	cr_assert_eq(c.ram, QEMU_DEFAULT_RAM);
+}
+
+Test(qemu_cmdline, bad_values)
+{
+	static const struct {
+		const char *in, *msg;
+	} cases[] = {
+		{ "-m 12Q", "-m 12Q: bad memory size" },
+		{ "-M virt", "-machine virt: not an x86 PC machine (pc or q35)" },
+		{ "-device virtio-blk-pci,addr=40", "-device virtio-blk-pci: bad addr=40 (SLOT or SLOT.FN in hex)" },
+		{ "-device virtio-blk-pci,vectors=x", "-device virtio-blk-pci: bad vectors=x" },
+		{ "-device 'virtio-blk-pci", "command line: unterminated ' quote" },
+		{ "-m", "-m: missing value" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct qemu_cmdline c;
+		char *cause = NULL;
+
+		cr_assert_eq(parse(cases[i].in, &c, &cause), -1, "accepted %s", cases[i].in);
+		cr_expect_str_eq(cause, cases[i].msg);
+		free(cause);
+	}
+}
+
+Test(qemu_cmdline, export_names)
+{
+	cr_assert_str_eq(qemu_device_name(2), "virtio-blk-pci");
+	cr_assert_str_eq(qemu_device_name(3), "virtio-serial-pci");
+	cr_assert_null(qemu_device_name(200));
+}
+
+Test(qemu_cmdline, bars_follow_config_writes)
+{
+	struct pci_bars b;
+	uint64_t left;
+
+	pci_bars_init(&b, true, 0);
+	cr_assert_eq(pci_bars_addr(&b, 4), 0);
+	pci_bars_cfg_write(&b, 0x20, 4, 0xffffffff);
+	pci_bars_cfg_write(&b, 0x24, 4, 0xffffffff);
+	cr_assert_eq(pci_bars_addr(&b, 4), 0, "being sized");
+	pci_bars_cfg_write(&b, 0x20, 2, 0x4000);
+	pci_bars_cfg_write(&b, 0x22, 2, 0xfe00);
+	pci_bars_cfg_write(&b, 0x24, 4, 0x1);
+	cr_assert_eq(pci_bars_addr(&b, 4), 0x1fe004000ull);
+	cr_assert_eq(pci_bars_find(&b, 0x1fe007fffull, &left), 4);
+	cr_assert_eq(left, 1);
+	cr_assert_eq(pci_bars_find(&b, 0x1fe008000ull, &left), -1);
+	pci_bars_cfg_write(&b, 0x10, 4, 0xc041);
+	cr_assert_eq(pci_bars_addr(&b, 0), 0xc040);
+	cr_assert_eq(pci_bars_size(&b, 1), 0x1000);
+	pci_bars_init(&b, false, 2048);
+	cr_assert_eq(pci_bars_size(&b, 1), 0x10000, "2048 vectors: 32 KiB table + 256 bytes of pending bits");
+	cr_assert(!pci_bars_exists(&b, 0));
+}
+
+static const char *file_with(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* Import text into canonical trace text. */
+static char *import_text(const char *text, const char *cmdline)
+{
+	char out[160], *cause = NULL, *res;
+	struct qtest_import *qi = qtest_import_open(file_with("in.qtest", text), cmdline, &cause);
+	struct trace_writer *w;
+	FILE *f;
+	long n;
+
+	cr_assert_not_null(qi, "%s", cause);
+	snprintf(out, sizeof out, "%s/out.vrt", tmpdir);
+	w = trace_writer_open(out, TRACE_FMT_TEXT, 0, qtest_import_header(qi), &cause);
+	cr_assert_not_null(w, "%s", cause);
+	cr_assert_eq(qtest_import_write(qi, w, NULL, &cause), 0, "%s", cause);
+	cr_assert_eq(trace_writer_close(w, &cause), 0, "%s", cause);
+	qtest_import_free(qi);
+	f = fopen(out, "r");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	res = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(res, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return res;
+}
+
+Test(qtest_import, stream_maps_config_bars_and_ram)
+{
+	char *t = import_text(
+	    "outl 0xcf8 0x80001820\n"	/* 00:03.0 BAR 4 */
+	    "outl 0xcfc 0xe0000000\n"
+	    "outl 0xcf8 0x80001822\n"	/* the latch ignores the low bits */
+	    "inw 0xcfe\n"
+	    "outb 0x80 0x1\n"		/* a POST port: dropped */
+	    "writel 0xe0000014 0x1\n"
+	    "writeq 0xe0003ffc 0x1122334455667788\n"	/* straddles the end of the BAR: bytes */
+	    "writew 0x1000 0xbeef\n"
+	    "readq 0xe0000000\n"
+	    "readl 0x1000\n"		/* RAM without a reply: nothing to compare */
+	    "clock_step 5\nclock_set 3\nclock_set 9\n",
+	    "-device virtio-rng-pci,addr=3,disable-legacy=on -m 1M");
+	const char *want =
+	    "cfg w 0x20 4 0xe0000000\n"
+	    "cfg r 0x22 2\n"
+	    "bar w 4 0x14 4 0x1\n"
+	    "bar w 4 0x3ffc 4 0x55667788\n"
+	    "mem 0x1000 efbe\n"
+	    "bar r 4 0x0 8\n"
+	    "time 0x5\ntime 0x5\ntime 0x9\n";
+
+	cr_assert(strstr(t, "device rng\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "ram 0x0 0x100000\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "mark qemu: -device virtio-rng-pci,addr=3,disable-legacy=on -m 1M\n") != NULL, "%s", t);
+	cr_assert(strstr(t, want) != NULL, "%s", t);
+	free(t);
+}
+
+Test(qtest_import, log_replies_become_values_and_read_backs)
+{
+	char *t = import_text(
+	    "[I 0.000000] OPENED\n"
+	    "[R +0.1] outl 0xcf8 0x80002000\n[S +0.1] OK\n"
+	    "[R +0.1] inl 0xcfc\n[S +0.1] OK 0x10441af4\n"
+	    "[R +0.1] outl 0xcf8 0x80002020\n[S +0.1] OK\n"
+	    "[R +0.1] outl 0xcfc 0xfe000000\n[S +0.1] OK\n"
+	    "[R +0.1] writel 0xfe000000 0x1\n[S +0.1] OK\n"
+	    "[R +0.1] readl 0xfe000004\n[S +0.1] OK 0x0000000000000001\n"
+	    "[R +0.1] writew 0xfe000016 0x0\n[S +0.1] OK\n"
+	    "[R +0.1] readw 0xfe000018\n[S +0.1] IRQ raise 11\n[S +0.1] OK 0x0000000000000040\n"
+	    "[R +0.1] readw 0xfe000012\n[S +0.1] OK 0x0000000000000001\n"
+	    "[R +0.1] b64read 0x2000 0x3\n[S +0.1] OK AQID\n"
+	    "[R +0.1] readl 0x3000\n[S +0.1] OK 0x00000000deadbeef\n"
+	    "[R +0.1] bogus\n[S +0.1] FAIL Unknown command 'bogus'\n"
+	    "[R +0.1] readb 0xfe000014\n",	/* cut: no reply */
+	    NULL);
+
+	cr_assert(strstr(t, "device rng\n") != NULL, "no command line: the device ID answers\n%s", t);
+	cr_assert(strstr(t, "features 0x100000000\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "queues 64\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "cfg r 0x0 4 = 0x10441af4\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "mark IRQ raise 11\nbar r 4 0x18 2 = 0x40\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "mem-read 0x2000 010203\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "mem-read 0x3000 efbeadde\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "mark FAIL Unknown command 'bogus'\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "bar r 4 0x14 1\n") != NULL, "%s", t);
+	free(t);
+}
+
+Test(qtest_import, errors_name_file_and_line)
+{
+	static const struct {
+		const char *in, *msg;
+	} cases[] = {
+		{ "outl 0xcf8 0x80002004\nnope\n", "line 2: unknown qtest command 'nope'" },
+		{ "readl\n", "line 1: readl needs 1 argument" },
+		{ "readl 0x1 0x2\n", "line 1: readl takes 1 argument" },
+		{ "read 0x1 0x2 0x3 0x4 0x5 0x6 0x7 0x8 0x9\n", "line 1: more than 8 words" },
+		{ "clock_set 0x10\nclock_step 0xffffffffffffffff\n", "line 2: clock_step: the clock overflows" },
+		{ "\n\n[R +1] outl 0xcf8 1\n[S +1] OK\n[S +1] OK 1\n", "line 5: a reply without a request" },
+		{ "[R +1]\n", "line 1: request without a command" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *cause = NULL, want[256];
+		const char *p = file_with("bad.qtest", cases[i].in);
+
+		cr_assert_null(qtest_import_open(p, "-device virtio-blk-pci,addr=4", &cause), "case %zu", i);
+		snprintf(want, sizeof want, "%s: %s", p, cases[i].msg);
+		cr_expect_str_eq(cause, want, "case %zu", i);
+		free(cause);
+	}
+}
+
+Test(qtest_import, export_round_trip)
+{
+	char trace[160], script[160], *cause = NULL;
+	struct qtest_export_stats st;
+	struct qtest_import *qi;
+	FILE *f;
+
+	snprintf(trace, sizeof trace, "%s", file_with("t.vrt",
+	    "vrt 1\ndevice net\nram 0x0 0x10000\n---\n"
+	    "cfg w 0x20 4 0xfe004000\ncfg w 0x24 4 0x0\ncfg w 0x4 2 0x6\ncfg r 0x0 4 = 0x10411af4\n"
+	    "bar w 4 0x14 1 0x1\nbar r 4 0x4 4 = 0x1\nmem 0x100 0102\nmem-read 0x100 0102\n"
+	    "dma 0x200 ff\nirq msix 0\ninput frame 0x0 00\ntime 0x10\n"));
+	snprintf(script, sizeof script, "%s/t.sh", tmpdir);
+	f = fopen(script, "w");
+	cr_assert_eq(qtest_export(trace, f, false, &st, &cause), 0, "%s", cause);
+	fclose(f);
+	cr_expect_eq(st.guest, 8);
+	cr_expect_eq(st.inputs, 1);
+	cr_expect_eq(st.placed, 0);
+	qi = qtest_import_open(script, NULL, &cause);
+	cr_assert_not_null(qi, "%s", cause);
+	cr_assert_eq(qtest_import_header(qi)->device, 1);
+	cr_assert_eq(qtest_import_devfn(qi), QEMU_EXPORT_SLOT << 3);
+	cr_assert_str_eq(qtest_import_form(qi), "shell");
+	qtest_import_free(qi);
+}
