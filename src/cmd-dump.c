@@ -82,7 +82,7 @@ struct annot {
 		char what[48];
 	} dma[32];
 	unsigned ndma;
-	const char *err;
+	struct replay *r;		/* for naming guest addresses */
 };
 
 static const char *qname(const struct annot *a, unsigned q, char *buf, size_t n)
@@ -145,6 +145,15 @@ static void ann_flush(struct annot *a)
 		return;
 	}
 	a->ev.data = a->evdata.data;
+	/* Named now, after the event applied: the rings it belongs to may only just have been set up. */
+	if (a->r != NULL && (a->ev.kind == TRACE_MEM || a->ev.kind == TRACE_MEM_READ ||
+	    (a->ev.kind == TRACE_DMA && a->ann.len == 0))) {
+		char name[96];
+
+		replay_name_ram(a->r, a->ev.addr, name, sizeof(name));
+		if (strncmp(name, "guest RAM", 9) != 0)
+			ann_add(a, "%s", name);
+	}
 	buf_printf(&a->out, "#%" PRIu64 " 0x%" PRIx64 "  ", a->no, a->off);
 	trace_event_text(&a->out, &a->ev);
 	if (a->ann.len > 0) {
@@ -270,12 +279,14 @@ static int dump_annotated(const char *path, uint64_t from, uint64_t count, bool 
 	if ((r = replay_new(&ro, &bus, cause)) == NULL)
 		return -1;
 	trace_header_text(&a->out, replay_get_header(r));
+	a->r = r;
 	if (have_count && count == 0) {
 		replay_free(r);
 		return 0;
 	}
 	outcome = replay_run(r, cause);
 	ann_flush(a);
+	a->r = NULL;
 	replay_free(r);
 	return outcome == REPLAY_BADINPUT || outcome == REPLAY_ERROR ? -1 : 0;
 }

@@ -105,7 +105,13 @@ struct vpci *replay_device(struct replay *r);
 uint64_t replay_vtime(const struct replay *r);
 /* Device outputs produced but not yet matched against the recording (for cut). */
 unsigned replay_pending(const struct replay *r);
-const char *replay_outcome_name(int outcome);	/* "matched", "diverged", ... */
+const char *replay_outcome_name(int outcome);
+/*
+ * Name guest address addr from the queues the guest has set up so far:
+ * "requestq.used.ring[3].len", "requestq.desc[7].addr", "requestq.buffer",
+ * or "guest RAM 0x..." when it lies in none of them.
+ */
+void replay_name_ram(struct replay *r, uint64_t addr, char *out, size_t n);	/* "matched", "diverged", ... */
 
 /*
  * Build a vpci_setup from a trace header. Image paths are resolved relative

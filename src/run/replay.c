@@ -793,6 +793,11 @@ static void ram_field(struct replay *r, uint64_t a, char *out, size_t n)
 	snprintf(out, n, "guest RAM 0x%" PRIx64, a);
 }
 
+void replay_name_ram(struct replay *r, uint64_t addr, char *out, size_t n)
+{
+	ram_field(r, addr, out, n);
+}
+
 /* Little-endian value of up to 8 bytes (for the divergence event's expected/produced). */
 static uint64_t le_value(const uint8_t *p, uint32_t n)
 {

@@ -19,6 +19,10 @@ grep -Eq 'notify\[0\] \(queue0\); txn requestq.head\[0\] OUT sector=[0-9]+ len=5
 grep -Eq '  dma 0x[0-9a-f]+ [0-9a-f]{16}  ; requestq.used.ring\[0\]$' "$TMP/out" ||
 	{ echo "FAIL: recorded used-ring dma not named"; fails=$((fails + 1)); }
 
+grep -Eq '  mem 0x[0-9a-f]+ [0-9a-f]{4}  ; requestq.avail.idx$' "$TMP/out" ||
+	{ echo "FAIL: guest store of avail.idx not named"; fails=$((fails + 1)); }
+grep -Eq '  mem 0x[0-9a-f]+ [0-9a-f]{32}  ; requestq.desc\[0\].addr$' "$TMP/out" ||
+	{ echo "FAIL: guest store of a descriptor not named"; fails=$((fails + 1)); }
 # --queue: only lines touching requestq (after the first transaction names it).
 expect 0 "requestq" "" "$VR" dump "$T/blk-basic.vrt" --annotate --queue requestq
 sed 1,/^backend/d "$TMP/out" | grep -v '^title\|^#.*requestq' | grep -q . &&
