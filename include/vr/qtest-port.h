@@ -44,6 +44,9 @@ struct qport_opts {
 
 struct qport;
 
+/* Whether there is a QEMU device for this virtio device id here (blk, net, scsi, rng, console). */
+bool qport_supports(uint8_t device);
+
 /* Start QEMU for the header's device. NULL + cause ("qemu missing: ..." / "qemu failed to start: ..."). */
 struct qport *qport_new(const struct qport_opts *o, char **cause);
 void qport_free(struct qport *p);

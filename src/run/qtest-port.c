@@ -24,6 +24,7 @@
 #define QP_VECTORS	64u		/* mailbox dwords (MSI-X vectors watched) */
 #define QP_TOKEN	0x51e0u		/* mailbox data: token + vector, never 0 */
 #define QP_WAIT_MS	2000u
+#define QP_NOTIFY_SETTLE_MS	3u
 #define QP_BAR_BASE	0xfe000000ull	/* where the probe assigns BARs (the model guest's default) */
 
 struct qport {
@@ -48,6 +49,8 @@ struct qport {
 	uint8_t msix_cap, msix_bar;
 	uint32_t msix_table;
 	uint16_t msix_size;
+	uint8_t notify_bar;		/* the notify region: a write there is followed by a short settle */
+	uint64_t notify_off, notify_len;
 	uint64_t mailbox;
 	uint32_t shadow[QP_VECTORS][3];	/* addr lo, addr hi, data */
 	bool intx_level;
@@ -101,7 +104,8 @@ static char *make_path(struct qport *p, const char *name)
 /* Ring features the header does not offer are switched off in QEMU too (no-event-idx scenarios). */
 static void ring_props(struct buf *b, const struct trace_header *h)
 {
-	buf_printf(b, ",disable-legacy=on,addr=04.0");
+	/* ioeventfd=off: a notify is handled inside the MMIO write, not later in the main loop. */
+	buf_printf(b, ",disable-legacy=on,addr=04.0,ioeventfd=off");
 	if (!(h->features & (1ull << VIRTIO_F_EVENT_IDX)))
 		buf_printf(b, ",event_idx=off");
 	if (!(h->features & (1ull << VIRTIO_F_INDIRECT_DESC)))
@@ -158,6 +162,16 @@ static int make_fifo(struct qport *p, const char *name, int flags, int *fd, char
 	else
 		free(path);
 	return 0;
+}
+
+bool qport_supports(uint8_t device)
+{
+	switch (device) {
+	case VIRTIO_ID_BLOCK: case VIRTIO_ID_SCSI: case VIRTIO_ID_RNG: case VIRTIO_ID_CONSOLE: case VIRTIO_ID_NET:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static int build_device(struct qport *p, const struct qport_opts *o, char **cause)
@@ -420,7 +434,11 @@ static void qp_bar_write(void *o, unsigned bar, uint64_t off, unsigned size, uin
 		v = size == 8 ? msix_real(p, w) | (uint64_t)msix_real(p, w + 1) << 32 : msix_real(p, w);
 	}
 	qemu_write(p->q, size, a, v);
-	check_mailbox(p);
+	/* Completions come from QEMU's main loop: give them a moment to land after this access. */
+	if (bar == p->notify_bar && off >= p->notify_off && off - p->notify_off < p->notify_len)
+		qport_settle(p, QP_NOTIFY_SETTLE_MS);
+	else
+		check_mailbox(p);
 }
 
 static int qp_mem_write(void *o, uint64_t addr, const void *buf, uint32_t len)
@@ -691,6 +709,9 @@ int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 	p->msix_bar = c->msix_bar;
 	p->msix_table = c->msix_table;
 	p->msix_size = c->msix_cap ? c->msix_size : 0;
+	p->notify_bar = c->notify.bar;
+	p->notify_off = c->notify.off;
+	p->notify_len = c->notify.len;
 	guest_common_write(g, 0x00, 4, 0);
 	h->features = guest_common_read(g, 0x04, 4);
 	guest_common_write(g, 0x00, 4, 1);

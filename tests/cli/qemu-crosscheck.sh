@@ -1,0 +1,24 @@
+# tests/cli/qemu-crosscheck.sh -- crosscheck: a trace's guest side on real QEMU, differences named at the source event
+. "$srcdir/tests/cli/lib.sh"
+command -v qemu-system-x86_64 >/dev/null || { echo "FAIL: qemu-system-x86_64 not found (run bootstrap.sh)"; exit 1; }
+q="$srcdir/traces/qemu"
+# A QEMU recording played again on QEMU: the same answers as the simulator gives.
+expect 0 "^$" "answers as QEMU does" "$VR" crosscheck "$q/blk-basic.vrt" --keep "$TMP/q.vrt"
+expect 0 "^title crosscheck on qemu of " "" grep "^title" "$TMP/q.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/q.vrt"
+# Planted: the header offers SIZE_MAX (bit 1), which QEMU's device does not. The first
+# device_feature read is where they part; its number in the source trace is reported.
+sed 's/^features 0x\([0-9a-f]*\)4$/features 0x\16/' "$q/blk-basic.vrt" >"$TMP/planted.vrt"
+n=$(grep -v '^#' "$TMP/planted.vrt" | awk '/^title/ {s=NR; next} s && /^bar r 4 0x4 4 /{print NR-s-1; exit}')
+expect 1 "^$TMP/planted.vrt: event $n \(offset 0x[0-9a-f]+\): divergence in common.device_feature" \
+	"differ \(first at event $n; 1 difference\)" "$VR" crosscheck "$TMP/planted.vrt"
+expect 1 "expected: 0x30006e54" "" "$VR" crosscheck "$TMP/planted.vrt"
+# A simulator recording: the default blk header offers more than QEMU does (--lenient lists each).
+expect 1 "divergence in common.device_feature" "differ \(first at event 62;" \
+	"$VR" crosscheck --lenient "$srcdir/traces/blk-basic.vrt"
+# What QEMU cannot play is bad input; QEMU missing is exit 3.
+expect 2 "^$" "starts from a checkpoint" "$VR" crosscheck "$srcdir/traces/blk-wrap.vrt"
+expect 2 "^$" "layout vbox" "$VR" crosscheck "$srcdir/traces/blk-vbox.vrt"
+expect 2 "^$" "missing TRACE" "$VR" crosscheck
+expect 3 "^$" "qemu missing" "$VR" crosscheck --qemu /nonexistent/qemu "$q/blk-basic.vrt"
+finish
