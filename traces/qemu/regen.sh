@@ -1,0 +1,37 @@
+#!/bin/sh
+# traces/qemu/regen.sh -- re-record the library of real-device traces from QEMU (record --target qemu)
+#
+# Usage: VR=path/to/virtio-replay traces/qemu/regen.sh   (run from anywhere; needs qemu-system-x86_64)
+# Every trace here is QEMU 7.2's answer to the model guest, recorded through qtest. After
+# regenerating, review `git diff traces/qemu/` and run `make check`: tests/cli/traces.sh
+# replays each trace against the simulator and its hand-written .expect says where they
+# differ today (the first divergence) or that they match.
+set -eu
+VR=${VR:-./virtio-replay}
+QEMU=${QEMU:-qemu-system-x86_64}
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+"$QEMU" --version | head -1
+
+rec() {	# rec OUT record-args...
+	out=$1
+	shift
+	"$VR" record --target qemu --qemu "$QEMU" "$@" -o "$out.tmp"
+	mv "$out.tmp" "$out"
+}
+
+# One per device type, then the transport paths on blk and the other devices' INTx.
+for d in blk net scsi rng console; do
+	rec "$d-basic.vrt" --device "$d" --scenario basic
+done
+for s in init indirect event-idx no-event-idx msix msix-shared intx reset; do
+	rec "blk-$s.vrt" --device blk --scenario "$s"
+done
+rec net-intx.vrt --device net --scenario intx
+rec scsi-intx.vrt --device scsi --scenario intx
+rec console-msix.vrt --device console --scenario msix
+rec rng-no-event-idx.vrt --device rng --scenario no-event-idx
+# Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
+for v in desc-loop avail-idx-jump queue-not-ready features-bad bar-access-bad devcfg-range; do
+	rec "blk-$v.vrt" --device blk --scenario "$v"
+done
