@@ -317,7 +317,8 @@ static const struct bad bad_cases[] = {
 	{ "vrt 2\n", "header (offset 0x0): line 1: unsupported trace version 2 (this program reads 1)" },
 	{ "device blk\n", "header (offset 0x0): line 1: not a virtio-replay trace (expected 'vrt 1' first)" },
 	{ "vrt 1\n", "header: no 'device' line" },
-	{ "vrt 1\ndevice toaster\n", "header (offset 0x6): line 2: unknown device type 'toaster' (net, blk, console, rng, scsi)" },
+	{ "vrt 1\ndevice toaster\n", "header (offset 0x6): line 2: unknown device type 'toaster' (a name such as blk, balloon or "
+	  "virtio-input-host-pci, or a virtio device id 1..63)" },
 	{ "vrt 1\ndevice blk\ndevice blk\n", "header (offset 0x11): line 3: 'device' given twice" },
 	{ HDR "queues 3\n", "header: queue 0: size 3 is not a power of 2 in 1..1024" },
 	{ HDR "queues 2048\n", "header (offset 0x11): line 3: queue size 2048 out of range (at most 0x400)" },
@@ -449,10 +450,10 @@ Test(trace_text, writer_rejects_invalid_events)
 	cr_assert_eq(trace_write(w, &ev, &cause), -1);
 	free(cause);
 	cr_assert_eq(trace_writer_close(w, NULL), 0);
-	h.device = 7;
+	h.device = 64;
 	cause = NULL;
 	cr_assert_null(trace_writer_open(path, TRACE_FMT_TEXT, 0, &h, &cause));
-	cr_assert_not_null(strstr(cause, "unknown device type 7"), "%s", cause);
+	cr_assert_not_null(strstr(cause, "unknown device type 64"), "%s", cause);
 	free(cause);
 }
 
@@ -465,7 +466,8 @@ Test(trace_text, names_round_trip)
 	cr_assert_eq(trace_kind_parse("nope"), -1);
 	cr_assert_eq(trace_device_parse("scsi"), 8);
 	cr_assert_str_eq(trace_device_name(3), "console");
-	cr_assert_null(trace_device_name(5));
+	cr_assert_str_eq(trace_device_name(5), "balloon");
+	cr_assert_null(trace_device_name(64));
 	cr_assert_eq(trace_layout_parse("vbox"), TRACE_LAYOUT_VBOX);
 	cr_assert_eq(trace_input_parse("disk"), TRACE_INPUT_DISK);
 	cr_assert_str_eq(trace_input_name(TRACE_INPUT_EVENT), "event");

@@ -28,6 +28,7 @@
 #define TRACE_MAX_RAM_BYTES	(1ull << 40)	/* declared guest RAM, total */
 #define TRACE_MAX_SERIAL	64		/* device serial string, with its NUL */
 #define TRACE_MAX_MSIX		2048		/* MSI-X table entries (PCI limit) */
+#define TRACE_MAX_DEVICE	63		/* virtio device ids are 1..63 */
 
 enum trace_kind {
 	TRACE_CFG_READ = 1,	/* PCI config read: addr=offset size [value=recorded] */
@@ -69,6 +70,13 @@ struct trace_event {
 
 enum trace_layout { TRACE_LAYOUT_QEMU = 0, TRACE_LAYOUT_VBOX = 1 };
 
+/* What the transport-only device (types without a model) does with a validated request. */
+enum trace_requests {
+	TRACE_REQ_COMPLETE = 0,	/* used with len 0, nothing written (the default) */
+	TRACE_REQ_HOLD = 1,	/* left in flight */
+	TRACE_REQ_COUNT
+};
+
 /* Which device outputs the recording carries (compared by replay). */
 #define TRACE_REC_DMA	0x1u
 #define TRACE_REC_IRQ	0x2u
@@ -88,8 +96,9 @@ struct trace_backend {
 
 struct trace_header {
 	uint16_t version;		/* TRACE_VERSION */
-	uint8_t device;			/* virtio device id: 1 net, 2 blk, 3 console, 4 rng, 8 scsi */
+	uint8_t device;			/* virtio device id 1..TRACE_MAX_DEVICE: 1 net, 2 blk, 5 balloon... */
 	uint8_t layout;			/* enum trace_layout */
+	uint8_t requests;		/* enum trace_requests ("generic-requests") */
 	uint32_t recorded;		/* TRACE_REC_* */
 	uint64_t features;		/* offered device features */
 	uint16_t nqueues;
@@ -123,8 +132,17 @@ enum trace_fmt { TRACE_FMT_TEXT = 0, TRACE_FMT_BINARY = 1 };
 
 const char *trace_kind_name(uint8_t kind);	/* "cfg-read", ... or NULL */
 int trace_kind_parse(const char *name);		/* -1 if unknown; accepts the names above */
-const char *trace_device_name(uint8_t device);	/* "blk" or NULL */
+/*
+ * Device types: the canonical name of an id 1..63 ("blk", "balloon", or the
+ * decimal number for ids the spec leaves unnamed), NULL for other ids; parse
+ * takes canonical names, QEMU's device names ("virtio-balloon-pci",
+ * "virtio-blk-pci-non-transitional", "virtio-vga"...) and numbers 1..63
+ * (decimal or 0x hex). -1 if unknown.
+ */
+const char *trace_device_name(uint8_t device);
 int trace_device_parse(const char *name);
+const char *trace_requests_name(uint8_t requests);	/* "complete", "hold" or NULL */
+int trace_requests_parse(const char *name);
 const char *trace_layout_name(uint8_t layout);
 int trace_layout_parse(const char *name);
 void trace_header_init(struct trace_header *h);	/* version set, everything else empty */

@@ -478,11 +478,11 @@ static const struct {
 
 enum {
 	H_VRT, H_DEVICE, H_LAYOUT, H_FEATURES, H_RECORDED, H_QUEUES, H_DEVCFG, H_RAM, H_BACKEND, H_TITLE,
-	H_PCI_CLASS, H_PCI_REVISION, H_PCI_SUBSYS, H_MSIX, H_SERIAL, H_END, H_COUNT
+	H_PCI_CLASS, H_PCI_REVISION, H_PCI_SUBSYS, H_MSIX, H_SERIAL, H_REQUESTS, H_END, H_COUNT
 };
 static const char *const header_words[H_COUNT] = {
 	"vrt", "device", "layout", "features", "recorded", "queues", "devcfg", "ram", "backend", "title",
-	"pci-class", "pci-revision", "pci-subsystem", "msix-vectors", "serial", "---",
+	"pci-class", "pci-revision", "pci-subsystem", "msix-vectors", "serial", "generic-requests", "---",
 };
 
 static int copy_token(struct lex *lx, const char *what, char *dst, size_t cap)
@@ -504,7 +504,7 @@ static int copy_token(struct lex *lx, const char *what, char *dst, size_t cap)
 
 static int header_line(struct lex *lx, int which, struct trace_header *h, unsigned *seen)
 {
-	char show[32], name[32];
+	char show[32], name[48];
 	uint64_t v;
 	size_t n;
 	const uint8_t *t;
@@ -518,8 +518,16 @@ static int header_line(struct lex *lx, int which, struct trace_header *h, unsign
 		if (copy_token(lx, "device type", name, sizeof name) != 0)
 			return -1;
 		if ((i = trace_device_parse(name)) < 0)
-			return lex_fail(lx, "unknown device type '%s' (net, blk, console, rng, scsi)", name);
+			return lex_fail(lx, "unknown device type '%s' (a name such as blk, balloon or "
+			    "virtio-input-host-pci, or a virtio device id 1..%u)", name, TRACE_MAX_DEVICE);
 		h->device = (uint8_t)i;
+		break;
+	case H_REQUESTS:
+		if (copy_token(lx, "generic-requests policy", name, sizeof name) != 0)
+			return -1;
+		if ((i = trace_requests_parse(name)) < 0)
+			return lex_fail(lx, "unknown generic-requests policy '%s' (complete or hold)", name);
+		h->requests = (uint8_t)i;
 		break;
 	case H_LAYOUT:
 		if (copy_token(lx, "layout", name, sizeof name) != 0)

@@ -42,16 +42,80 @@ const uint8_t trace_kind_fields[TRACE_KIND_COUNT] = {
 	[TRACE_MEM_READ] = TF_ADDR | TF_DATA,
 };
 
+/*
+ * Virtio device types (virtio 1.x spec section 5, "Device Types"). The first
+ * row of an id is its canonical name, the one writers use; the other rows are
+ * the names QEMU gives the type (-device NAME, without a transport suffix
+ * from dev_suffixes). A model exists only for some types (src/dev decides);
+ * an id without a row here is written as its decimal number.
+ */
 static const struct {
 	const char *name;
 	uint8_t id;
 } devices[] = {
-	{ "net", 1 }, { "blk", 2 }, { "console", 3 }, { "rng", 4 }, { "scsi", 8 },
+	{ "net", 1 }, { "virtio-net", 1 },
+	{ "blk", 2 }, { "virtio-blk", 2 }, { "vhost-user-blk", 2 },
+	{ "console", 3 }, { "serial", 3 }, { "virtio-serial", 3 },
+	{ "rng", 4 }, { "virtio-rng", 4 }, { "vhost-user-rng", 4 },
+	{ "balloon", 5 }, { "virtio-balloon", 5 },
+	{ "iomem", 6 },
+	{ "rpmsg", 7 },
+	{ "scsi", 8 }, { "virtio-scsi", 8 }, { "vhost-scsi", 8 }, { "vhost-user-scsi", 8 },
+	{ "9p", 9 }, { "virtio-9p", 9 },
+	{ "mac80211-wlan", 10 },
+	{ "rproc-serial", 11 },
+	{ "caif", 12 },
+	{ "memory-balloon", 13 },
+	{ "gpu", 16 }, { "virtio-gpu", 16 }, { "virtio-vga", 16 }, { "virtio-gpu-gl", 16 },
+	{ "virtio-vga-gl", 16 }, { "vhost-user-gpu", 16 }, { "vhost-user-vga", 16 },
+	{ "clock", 17 },
+	{ "input", 18 }, { "virtio-input-host", 18 }, { "virtio-keyboard", 18 }, { "virtio-mouse", 18 },
+	{ "virtio-tablet", 18 }, { "virtio-multitouch", 18 }, { "vhost-user-input", 18 },
+	{ "vsock", 19 }, { "vhost-vsock", 19 }, { "vhost-user-vsock", 19 },
+	{ "crypto", 20 }, { "virtio-crypto", 20 },
+	{ "signal-dist", 21 },
+	{ "pstore", 22 },
+	{ "iommu", 23 }, { "virtio-iommu", 23 },
+	{ "mem", 24 }, { "virtio-mem", 24 },
+	{ "sound", 25 }, { "virtio-sound", 25 }, { "virtio-snd", 25 }, { "vhost-user-snd", 25 },
+	{ "fs", 26 }, { "vhost-user-fs", 26 },
+	{ "pmem", 27 }, { "virtio-pmem", 27 },
+	{ "rpmb", 28 },
+	{ "mac80211-hwsim", 29 },
+	{ "video-encoder", 30 },
+	{ "video-decoder", 31 },
+	{ "scmi", 32 }, { "vhost-user-scmi", 32 },
+	{ "nitro-sec-mod", 33 },
+	{ "i2c", 34 }, { "vhost-user-i2c", 34 },
+	{ "watchdog", 35 },
+	{ "can", 36 },
+	{ "param-serv", 38 },
+	{ "audio-policy", 39 },
+	{ "bt", 40 },
+	{ "gpio", 41 }, { "vhost-user-gpio", 41 },
+};
+
+/* QEMU's transport suffixes: "virtio-blk-pci-non-transitional" names blk. Longest first. */
+static const char *const dev_suffixes[] = {
+	"-pci-non-transitional", "-pci-transitional", "-pci", "-device",
+};
+
+/* Canonical text of ids without a name: their decimal number. */
+#define DEV_NUM(n)	{ (char)((n) < 10 ? '0' + (n) : '0' + (n) / 10), (char)((n) < 10 ? 0 : '0' + (n) % 10), 0 }
+#define DEV_NUM4(n)	DEV_NUM(n), DEV_NUM((n) + 1), DEV_NUM((n) + 2), DEV_NUM((n) + 3)
+#define DEV_NUM16(n)	DEV_NUM4(n), DEV_NUM4((n) + 4), DEV_NUM4((n) + 8), DEV_NUM4((n) + 12)
+static const char dev_numbers[TRACE_MAX_DEVICE + 1][3] = {
+	DEV_NUM16(0), DEV_NUM16(16), DEV_NUM16(32), DEV_NUM16(48),
 };
 
 static const char *const layout_names[] = {
 	[TRACE_LAYOUT_QEMU] = "qemu",
 	[TRACE_LAYOUT_VBOX] = "vbox",
+};
+
+static const char *const requests_names[TRACE_REQ_COUNT] = {
+	[TRACE_REQ_COMPLETE] = "complete",
+	[TRACE_REQ_HOLD] = "hold",
 };
 
 static const char *const input_names[TRACE_INPUT_COUNT] = {
@@ -79,16 +143,53 @@ int trace_kind_parse(const char *name)
 
 const char *trace_device_name(uint8_t device)
 {
+	if (device == 0 || device > TRACE_MAX_DEVICE)
+		return NULL;
 	for (size_t i = 0; i < NELEM(devices); i++)
 		if (devices[i].id == device)
 			return devices[i].name;
-	return NULL;
+	return dev_numbers[device];
+}
+
+/* A device id written as a number: decimal or 0x hex, 1..TRACE_MAX_DEVICE. */
+static int device_number(const char *s)
+{
+	unsigned v = 0;
+	int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' :
+		    base == 16 && *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
+		    base == 16 && *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : -1;
+		if (d < 0 || (v = v * (unsigned)base + (unsigned)d) > TRACE_MAX_DEVICE)
+			return -1;
+	}
+	return v >= 1 ? (int)v : -1;
 }
 
 int trace_device_parse(const char *name)
 {
+	size_t len = strlen(name);
+	int id = device_number(name);
+
+	if (id > 0)
+		return id;
+	for (size_t k = 0; k < NELEM(dev_suffixes); k++) {
+		size_t sl = strlen(dev_suffixes[k]);
+
+		if (len > sl && strcmp(name + len - sl, dev_suffixes[k]) == 0) {
+			len -= sl;
+			break;
+		}
+	}
 	for (size_t i = 0; i < NELEM(devices); i++)
-		if (strcmp(devices[i].name, name) == 0)
+		if (strlen(devices[i].name) == len && strncmp(devices[i].name, name, len) == 0)
 			return devices[i].id;
 	return -1;
 }
@@ -103,6 +204,19 @@ int trace_layout_parse(const char *name)
 	for (size_t i = 0; i < NELEM(layout_names); i++)
 		if (strcmp(layout_names[i], name) == 0)
 			return (int)i;
+	return -1;
+}
+
+const char *trace_requests_name(uint8_t requests)
+{
+	return requests < TRACE_REQ_COUNT ? requests_names[requests] : NULL;
+}
+
+int trace_requests_parse(const char *name)
+{
+	for (int i = 0; i < TRACE_REQ_COUNT; i++)
+		if (strcmp(requests_names[i], name) == 0)
+			return i;
 	return -1;
 }
 
@@ -171,6 +285,8 @@ int trace_header_check(const struct trace_header *h, char **cause)
 		return cause_set(cause, "unknown device type %u", h->device);
 	if (trace_layout_name(h->layout) == NULL)
 		return cause_set(cause, "unknown layout %u", h->layout);
+	if (trace_requests_name(h->requests) == NULL)
+		return cause_set(cause, "unknown generic-requests policy %u", h->requests);
 	if (h->recorded & ~(TRACE_REC_DMA | TRACE_REC_IRQ))
 		return cause_set(cause, "unknown recorded-output bits 0x%x", h->recorded);
 	if (h->nqueues > TRACE_MAX_QUEUES)
@@ -488,6 +604,12 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 		put_bytes_hex(b, h->devcfg, h->devcfg_len < TRACE_MAX_DEVCFG ? h->devcfg_len : TRACE_MAX_DEVCFG);
 		buf_add_u8(b, '\n');
 	}
+	if (h->requests != TRACE_REQ_COMPLETE) {
+		const char *rq = trace_requests_name(h->requests);
+		put_str(b, "generic-requests ");
+		put_str(b, rq != NULL ? rq : "?");
+		buf_add_u8(b, '\n');
+	}
 	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++) {
 		put_str(b, "ram ");
 		put_hex(b, h->ram[i].base);
@@ -519,7 +641,7 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 /* ---- binary header facts ---- */
 
 /* Tags of the optional header facts (binary). */
-enum { HX_CLASS = 1, HX_REVISION, HX_SUBSYS, HX_MSIX, HX_SERIAL, HX_COUNT };
+enum { HX_CLASS = 1, HX_REVISION, HX_SUBSYS, HX_MSIX, HX_SERIAL, HX_REQUESTS, HX_COUNT };
 
 void trace_header_encode(struct buf *b, const struct trace_header *h)
 {
@@ -585,6 +707,11 @@ void trace_header_encode(struct buf *b, const struct trace_header *h)
 		buf_add_u8(b, (uint8_t)l);
 		buf_add(b, h->serial, l);
 	}
+	if (h->requests != TRACE_REQ_COMPLETE) {
+		buf_add_u8(b, HX_REQUESTS);
+		buf_add_u8(b, 1);
+		buf_add_u8(b, h->requests);
+	}
 }
 
 /* Copy a length-prefixed string into a fixed array, refusing NULs and overflow. */
@@ -603,7 +730,7 @@ static int get_str(struct cursor *c, size_t n, char *dst, size_t cap)
 static int decode_ext(struct trace_header *h, struct cursor *c, const char **why)
 {
 	static const uint8_t want_len[HX_COUNT] = {
-		[HX_CLASS] = 4, [HX_REVISION] = 1, [HX_SUBSYS] = 4, [HX_MSIX] = 2,
+		[HX_CLASS] = 4, [HX_REVISION] = 1, [HX_SUBSYS] = 4, [HX_MSIX] = 2, [HX_REQUESTS] = 1,
 	};
 	unsigned last = 0;
 
@@ -636,6 +763,9 @@ static int decode_ext(struct trace_header *h, struct cursor *c, const char **why
 		case HX_MSIX:
 			h->has |= TRACE_HAS_MSIX;
 			h->msix_vectors = cursor_le16(c);
+			break;
+		case HX_REQUESTS:
+			h->requests = cursor_u8(c);
 			break;
 		default:
 			if (len == 0 || get_str(c, len, h->serial, sizeof h->serial) != 0)
