@@ -14,7 +14,8 @@
 
 /*
  * Input: byte 0 picks the profile and the device model (0 = a built-in echo
- * model, then vdev_table in order); byte 1 picks whether the model guest
+ * model, then vdev_table in order, then the transport-only device for three
+ * types without a model); byte 1 picks whether the model guest
  * driver brings the device up first and with which interrupt mode. The rest
  * is a list of operations. Invariants checked beyond "no crash": a device's
  * own checkpoint always loads back, and saving again gives the same bytes.
@@ -169,8 +170,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (vdev_table[nmodels] != NULL)
 		nmodels++;
 	uint8_t b0 = u8(&in), b1 = u8(&in);
-	unsigned pick = (b0 >> 1) % (nmodels + 1);
-	const struct vdev_ops *ops = pick == 0 ? &echo_ops : vdev_table[pick - 1];
+	/* After the models: the transport-only device, as balloon (complete), input (hold) and id 42. */
+	static const struct { uint8_t id; uint16_t cfglen; int requests; } generic[] = {
+		{ 5, 0, VDEV_REQ_COMPLETE }, { 18, 0, VDEV_REQ_HOLD }, { 42, 12, VDEV_REQ_COMPLETE },
+	};
+	static struct vdev_generic gen;
+	unsigned pick = (b0 >> 1) % (nmodels + 1 + sizeof generic / sizeof generic[0]);
+	const struct vdev_ops *ops = pick == 0 ? &echo_ops : pick <= nmodels ? vdev_table[pick - 1] :
+	    vdev_pick(generic[pick - nmodels - 1].id, "generic", generic[pick - nmodels - 1].cfglen,
+	    generic[pick - nmodels - 1].requests, &gen);
 
 	struct evbus bus;
 	evbus_init(&bus);

@@ -51,7 +51,8 @@ static int cmd_record_exec(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			if (trace_device_parse(optarg) < 0)
-				return cmd_usage_error(e, "unknown device '%s' (blk, net, scsi, rng or console)", optarg);
+				return cmd_usage_error(e, "unknown device '%s' (blk, net, scsi, rng, console, a type "
+				    "without a model such as balloon or input, or a virtio device id 1..63)", optarg);
 			o.device = optarg;
 			break;
 		case 's': o.scenario = optarg; break;
@@ -117,14 +118,16 @@ static int cmd_record_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_record_entry = {
 	.name = "record",
-	.usage = "--scenario NAME [--device blk|net|scsi|rng|console] [-o TRACE] [--layout vbox|qemu]\n"
+	.usage = "--scenario NAME [--device TYPE] [-o TRACE] [--layout vbox|qemu]\n"
 	    "       [--seed S] [--checkpoint-every K] [--count N] [--format text|binary]\n"
 	    "       [--target sim|qemu] [--qemu PATH] | --list",
 	.summary = "record a trace by running a scenario of the model guest driver against the device",
 	.help =
 	    "  --list                 list the scenarios\n"
 	    "  --scenario NAME        what the guest does (init, basic, ..., one per violation name)\n"
-	    "  --device D             the device model (default: the scenario's, usually blk)\n"
+	    "  --device D             device type: blk, net, scsi, rng, console, or a type without a\n"
+	    "                         model (balloon, virtio-input-host-pci, 42...): the transport-only\n"
+	    "                         device (default: the scenario's, usually blk)\n"
 	    "  -o, --output TRACE     where to write; .vrb = binary, otherwise text (default: stdout)\n"
 	    "  --layout L             register layout profile qemu (default) or vbox\n"
 	    "  --seed S               seed of the scenario's generator (sectors, payloads); default 0\n"

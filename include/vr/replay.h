@@ -120,6 +120,7 @@ void replay_name_ram(struct replay *r, uint64_t addr, char *out, size_t n);	/* "
  */
 struct replay_devsetup {
 	struct vpci_setup setup;
+	struct vdev_generic generic;	/* the transport-only device, for types without a model */
 	struct vpci_ram ram[TRACE_MAX_RAM];
 	struct vdev_backend backend[TRACE_MAX_BACKENDS];
 	char image[TRACE_MAX_BACKENDS][PATH_MAX];

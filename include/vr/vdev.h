@@ -56,7 +56,10 @@ struct vdev_backend {
 	const uint8_t *sha256;		/* 32 bytes, or NULL */
 };
 
+struct vdev_ops;
+
 struct vdev_setup {
+	const struct vdev_ops *ops;	/* the ops being created (the generic device reads its shape there) */
 	uint64_t offered;		/* features offered, from the trace */
 	const uint8_t *devcfg;		/* initial device-config bytes, from the trace */
 	uint16_t devcfg_len;
@@ -113,5 +116,35 @@ struct vdev_ops {
 const struct vdev_ops *vdev_find(const char *name);
 const struct vdev_ops *vdev_find_id(uint8_t id);
 extern const struct vdev_ops *const vdev_table[];	/* NULL-terminated */
+
+/*
+ * The transport-only device (src/dev/generic.c) stands in for every virtio
+ * id without a model: transport, rings and misbehaviour checks as for any
+ * device, device config as raw bytes, and each request validated (the chain
+ * walked) and then completed or held as the trace says. Its shape (id,
+ * queues, config size) comes from the trace, so its ops live in a struct
+ * vdev_generic the caller keeps for the device's lifetime.
+ */
+#define VDEV_MAX_ID		63
+#define VDEV_REQ_COMPLETE	0	/* used with len 0, nothing written (enum trace_requests) */
+#define VDEV_REQ_HOLD		1	/* left in flight */
+
+struct vdev_generic {
+	struct vdev_ops ops;
+	uint8_t requests;			/* VDEV_REQ_* */
+	uint16_t queue_size[VIRTQ_MAX_QUEUES];	/* the type's usual queue sizes, for traces without queues */
+	const char *const *queue_names;		/* NULL-terminated, or NULL: q0, q1, ... */
+};
+
+/*
+ * The device for virtio id `id` (1..VDEV_MAX_ID; NULL otherwise): its model
+ * if there is one, else g->ops, the generic device named `name`, with
+ * devcfg_len bytes of config (0: the type's usual size), handling requests
+ * per `requests`. vdev_is_generic() tells which one it is.
+ */
+const struct vdev_ops *vdev_pick(uint8_t id, const char *name, uint16_t devcfg_len, int requests,
+    struct vdev_generic *g);
+bool vdev_is_generic(const struct vdev_ops *ops);
+void vdev_generic_init(struct vdev_generic *g, uint8_t id, const char *name, uint16_t devcfg_len, int requests);
 
 #endif

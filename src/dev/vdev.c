@@ -35,3 +35,16 @@ const struct vdev_ops *vdev_find_id(uint8_t id)
 			return *o;
 	return NULL;
 }
+
+const struct vdev_ops *vdev_pick(uint8_t id, const char *name, uint16_t devcfg_len, int requests,
+    struct vdev_generic *g)
+{
+	const struct vdev_ops *ops;
+
+	if (id == 0 || id > VDEV_MAX_ID)
+		return NULL;
+	if ((ops = vdev_find_id(id)) != NULL)
+		return ops;
+	vdev_generic_init(g, id, name, devcfg_len, requests);
+	return &g->ops;
+}

@@ -261,6 +261,7 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	regs_reset(d, true);
 
 	struct vdev_setup vs = {
+		.ops = s->ops,
 		.offered = d->offered,
 		.devcfg = d->setup.devcfg,
 		.devcfg_len = d->setup.devcfg ? s->devcfg_len : 0,

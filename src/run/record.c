@@ -43,6 +43,7 @@ struct record {
 	struct record_opts opts;
 	const struct record_scenario *sc;
 	const struct vdev_ops *ops;
+	struct vdev_generic gen;	/* ops for a type without a model (its defaults shape the header) */
 	struct trace_header hdr;
 	struct replay_devsetup ds;
 	struct evbus bus;
@@ -434,9 +435,13 @@ bool record_scenario_supports(const struct record_scenario *s, const char *devic
 {
 	const char *p = s->devices;
 	size_t n = strlen(device);
+	int id = trace_device_parse(device);
 
 	if (strcmp(p, "*") == 0)
 		return true;
+	/* "generic": any type without a model (the transport-only device). */
+	if (strcmp(p, "generic") == 0)
+		return id > 0 && vdev_find_id((uint8_t)id) == NULL;
 	while ((p = strstr(p, device)) != NULL) {
 		if ((p == s->devices || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
 			return true;
@@ -460,7 +465,7 @@ static void default_header(struct record *rec, struct trace_header *h)
 		h->features &= ~(1ull << 1);
 	h->nqueues = ops->default_queues;
 	for (unsigned i = 0; i < h->nqueues && i < TRACE_MAX_QUEUES; i++)
-		h->queue_max[i] = REC_QUEUE_MAX;
+		h->queue_max[i] = vdev_is_generic(ops) ? rec->gen.queue_size[i] : REC_QUEUE_MAX;
 	if (ops->devcfg_size > 0 && ops->devcfg_size <= TRACE_MAX_DEVCFG && ops->default_config != NULL) {
 		h->devcfg_len = ops->devcfg_size;
 		ops->default_config(h->devcfg, h->devcfg_len);
@@ -502,7 +507,7 @@ int record_run(const struct record_opts *opts, char **cause)
 {
 	struct record *rec = xcalloc(1, sizeof(*rec));
 	const char *device = opts->device;
-	int fmt, rc = -1;
+	int id, fmt, rc = -1;
 
 	rec->opts = *opts;
 	buf_init(&rec->arena);
@@ -513,12 +518,17 @@ int record_run(const struct record_opts *opts, char **cause)
 	}
 	if (device == NULL)
 		device = rec->sc->default_device;
+	if ((id = trace_device_parse(device)) < 0) {
+		cause_set(cause, "unknown device '%s'", device);
+		goto out;
+	}
+	device = trace_device_name((uint8_t)id);	/* QEMU names and numbers record as the canonical name */
 	if (!record_scenario_supports(rec->sc, device)) {
 		cause_set(cause, "scenario '%s' does not run on %s (it runs on: %s)", rec->sc->name, device,
 		    rec->sc->devices);
 		goto out;
 	}
-	if ((rec->ops = vdev_find(device)) == NULL) {
+	if ((rec->ops = vdev_pick((uint8_t)id, device, 0, VDEV_REQ_COMPLETE, &rec->gen)) == NULL) {
 		cause_set(cause, "unknown device '%s'", device);
 		goto out;
 	}

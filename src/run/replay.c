@@ -106,14 +106,23 @@ static int devsetup(const struct trace_header *h, const char *trace_path, const 
 	size_t dirlen;
 
 	memset(s, 0, sizeof(*s));
-	if ((ops = vdev_find_id(h->device)) == NULL)
+	ops = vdev_pick(h->device, trace_device_name(h->device), h->devcfg_len, h->requests, &s->generic);
+	if (ops == NULL)
 		return cause_set(cause, "%s: device type %u is not supported", trace_path, h->device);
+	if (h->requests != TRACE_REQ_COMPLETE && !vdev_is_generic(ops))
+		return cause_set(cause, "%s: 'generic-requests %s' is for device types without a model, and %s has one",
+		    trace_path, trace_requests_name(h->requests), ops->name);
 	s->setup.ops = ops;
 	s->setup.layout = layout >= 0 ? layout : h->layout;
 	s->setup.offered = h->features;
 	s->setup.nqueues = h->nqueues;
 	for (unsigned i = 0; i < h->nqueues && i < TRACE_MAX_QUEUES && i < VIRTQ_MAX_QUEUES; i++)
 		s->setup.queue_max[i] = h->queue_max[i];
+	/* The generic device without a queues fact gets its type's usual queues (a model knows its own). */
+	if (h->nqueues == 0 && vdev_is_generic(ops)) {
+		s->setup.nqueues = ops->default_queues;
+		memcpy(s->setup.queue_max, s->generic.queue_size, sizeof s->generic.queue_size);
+	}
 	if (h->devcfg_len > 0) {
 		memcpy(s->devcfg, h->devcfg, h->devcfg_len);
 		s->setup.devcfg = s->devcfg;
