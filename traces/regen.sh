@@ -34,6 +34,9 @@ rec blk-wrap.vrt --device blk --scenario wrap
 rec blk-checkpoints.vrt --device blk --scenario basic --count 12 --checkpoint-every 40 --seed 7
 rec net-indirect.vrt --device net --scenario indirect
 rec scsi-intx.vrt --device scsi --scenario intx
+# Types without a model: the transport-only device (generic-requests complete, then hold).
+rec balloon-basic.vrt --device virtio-balloon-pci --scenario basic
+rec input-events.vrt --device virtio-keyboard-pci --scenario input-events
 
 # One trace per guest-misbehaviour case (qemu profile): the scenario is named after the violation.
 for v in desc-loop desc-next-range avail-head-range avail-idx-jump indirect-bad-len \
@@ -43,6 +46,8 @@ for v in desc-loop desc-next-range avail-head-range avail-idx-jump indirect-bad-
 	devcfg-range bar-access-bad checkpoint-bad; do
 	rec "malformed/$v.vrt" --device blk --scenario "$v"
 done
+# Case 17 needs a device that keeps buffers: the transport-only device holding every request.
+rec malformed/too-many-in-flight-held.vrt --device input --scenario too-many-in-flight-held
 # The vbox profile reacts differently to some (the queue stops instead of the whole device).
 for v in desc-loop avail-idx-jump indirect-with-next queue-not-ready; do
 	rec "malformed/$v-vbox.vrt" --device blk --scenario "$v" --layout vbox

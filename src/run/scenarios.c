@@ -355,6 +355,64 @@ static int console_one(struct io *x, unsigned i, char **cause)
 	return console_post_rx(x, cause);
 }
 
+/* ---- devices without a model: the transport-only device (src/dev/generic.c) ---- */
+
+static uint64_t data_addr(struct record *rec, uint64_t off);
+
+#define ID_BALLOON	5
+#define ID_INPUT	18
+#define INPUT_EVENT	8u		/* struct virtio_input_event: type, code (le16), value (le32) */
+
+/*
+ * The request a driver of the type sends on its first queue (virtio spec
+ * section 5), so traces of unmodelled devices look like real drivers'; the
+ * device only validates and completes (used len 0) or holds them.
+ */
+static const struct gen_req {
+	uint8_t id;			/* 0: any other type */
+	uint16_t out_len, in_len;
+	const char *what;
+} gen_reqs[] = {
+	{ ID_BALLOON, 16, 0, "inflateq: 4 page frame numbers" },
+	{ ID_INPUT, 0, INPUT_EVENT, "eventq: room for one input event" },
+	{ 0, 16, 16, "16 bytes out, room for 16 in" },
+};
+
+static const struct gen_req *gen_req_find(uint8_t id)
+{
+	size_t i = 0;
+
+	while (gen_reqs[i].id != 0 && gen_reqs[i].id != id)
+		i++;
+	return &gen_reqs[i];
+}
+
+/* Post one request on queue 0; with generic-requests hold nothing comes back. */
+static int gen_post(struct io *x, unsigned no, bool wait, char **cause)
+{
+	const struct gen_req *r = gen_req_find(record_device_id(x->rec));
+	uint8_t out[16];
+	struct guest_buf ob = { .len = r->out_len, .data = out }, ib = { .len = r->in_len };
+
+	if (r->id == ID_BALLOON) {
+		/* Guest pages to give up: frames in the guest's data area (4 KiB pages, le32 PFNs). */
+		for (unsigned k = 0; k < 4; k++)
+			le32_store(out + 4 * k, (uint32_t)((data_addr(x->rec, 0x10000 + 0x1000ull *
+			    (record_rand(x->rec) % 256)) >> 12)));
+	} else {
+		fill_text(out, sizeof(out), "req", no);
+	}
+	if (guest_add(x->g, 0, &ob, r->out_len ? 1 : 0, &ib, r->in_len ? 1 : 0, x->flags, cause) < 0)
+		return -1;
+	guest_kick(x->g, 0);
+	return wait && record_header(x->rec)->requests != TRACE_REQ_HOLD ? complete(x, 0, 1, cause) : 0;
+}
+
+static int gen_one(struct io *x, unsigned i, char **cause)
+{
+	return gen_post(x, i, true, cause);
+}
+
 struct devio {
 	uint8_t id;
 	int (*setup)(struct io *x, char **cause);
@@ -369,12 +427,14 @@ static const struct devio devio_table[] = {
 	{ VIRTIO_ID_CONSOLE, console_setup, console_one },
 };
 
+static const struct devio devio_generic = { 0, NULL, gen_one };
+
 static const struct devio *devio_find(uint8_t id)
 {
 	for (size_t i = 0; i < sizeof(devio_table) / sizeof(devio_table[0]); i++)
 		if (devio_table[i].id == id)
 			return &devio_table[i];
-	return NULL;
+	return vdev_find_id(id) == NULL ? &devio_generic : NULL;
 }
 
 static int io_setup(struct io *x, char **cause)
@@ -956,6 +1016,71 @@ static int v_checkpoint_bad(struct record *rec, char **cause)
 	return blk_req(&x, BLK_T_GET_ID, 0, 0, 0, cause);
 }
 
+/* ---- the transport-only device holding requests ---- */
+
+static void prep_hold(struct record *rec, struct trace_header *h)
+{
+	(void)rec;
+	h->requests = TRACE_REQ_HOLD;
+}
+
+/* input: event buffers posted and held until the host has events; an LED status report; raw config. */
+static int sc_input_events(struct record *rec, char **cause)
+{
+	struct io x;
+	uint8_t led[INPUT_EVENT] = { 0x11, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00 };	/* EV_LED, LED_CAPSL, on */
+	struct guest_buf ob = { .len = sizeof(led), .data = led };
+	unsigned n = (unsigned)record_count(rec, 8);
+
+	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
+		return -1;
+	record_mark(rec, "config select = 1 (ID_NAME), subsel 0: the raw config keeps what the driver wrote");
+	guest_devcfg_write(x.g, 0, 1, 1);
+	guest_devcfg_write(x.g, 1, 1, 0);
+	(void)guest_devcfg_read(x.g, 0, 1);
+	(void)guest_devcfg_read(x.g, 2, 1);
+	record_mark(rec, "%u eventq buffers posted: the device holds them (generic-requests hold)", n);
+	for (unsigned i = 0; i < n; i++)
+		if (gen_post(&x, i, false, cause) < 0)
+			return -1;
+	record_mark(rec, "statusq: caps lock LED on, held as well");
+	if (guest_add(x.g, 1, &ob, 1, NULL, 0, 0, cause) < 0)
+		return -1;
+	guest_kick(x.g, 1);
+	return 0;
+}
+
+/* Case 17 for real: the device holds every buffer, the guest exposes one more than the queue size. */
+static int v_too_many_in_flight_held(struct record *rec, char **cause)
+{
+	struct io x;
+	const struct gen_req *r;
+	uint16_t size, idx;
+
+	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
+		return -1;
+	size = guest_queue_size(x.g, 0);
+	/* One ring descriptor per request, so the table holds as many requests as the ring (Linux does so too). */
+	r = gen_req_find(record_device_id(rec));
+	if (r->out_len > 0 && r->in_len > 0)
+		x.flags = GUEST_ADD_INDIRECT;
+	record_mark(rec, "%u buffers on queue 0, all held in flight by the device", size);
+	for (unsigned i = 0; i < size; i++)
+		if (gen_post(&x, i, false, cause) < 0)
+			return -1;
+	record_mark(rec, "misbehaviour: avail idx moved once more with every buffer still in flight");
+	idx = guest_avail_idx(x.g, 0);
+	guest_raw_avail_ring(x.g, 0, idx, 0);
+	guest_raw_avail_idx(x.g, 0, (uint16_t)(idx + 1));
+	guest_notify(x.g, 0);
+	record_mark(rec, "recovery: reset and re-initialise");
+	guest_reset(x.g);
+	if (guest_negotiate(x.g, guest_features(x.g), cause) < 0 || guest_setup_queues(x.g, cause) < 0)
+		return -1;
+	guest_driver_ok(x.g);
+	return gen_post(&x, 0, false, cause);
+}
+
 #define BAD(name, fn, what) \
 	{ name, "misbehaviour: " what, "blk", "blk", NULL, fn, NULL }
 
@@ -1000,5 +1125,10 @@ const struct record_scenario record_scenarios[] = {
 	BAD("bar-access-bad", v_bar_access_bad, "BAR access of bad size or to an unmapped offset"),
 	{ "checkpoint-bad", "misbehaviour: a trace starting from an inconsistent checkpoint", "blk", "blk", NULL,
 	  v_checkpoint_bad, "checkpoints are the simulator's device state" },
+	{ "input-events", "input eventq buffers and a statusq report held by the device (generic-requests hold)",
+	  "input", "input", prep_hold, sc_input_events, "generic-requests hold is the transport-only device's policy" },
+	{ "too-many-in-flight-held", "misbehaviour: one buffer more than the queue size while the device "
+	  "holds them all", "generic", "input", prep_hold, v_too_many_in_flight_held,
+	  "generic-requests hold is the transport-only device's policy" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
