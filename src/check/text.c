@@ -115,23 +115,11 @@ void check_xml_escape(struct buf *b, const char *s)
 	buf_str(b);
 }
 
-/* JSON and YAML double-quoted scalars share their escapes for clean text. */
+/* JSON and YAML double-quoted scalars share their escapes: for clean text (no control
+ * characters but \n and \t, valid UTF-8) buf_add_json_string's output is valid for both. */
 static void text_quote(struct buf *b, const char *s)
 {
-	buf_add_u8(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_printf(b, "\\%c", *p);
-		else if (*p == '\n')
-			buf_add(b, "\\n", 2);
-		else if (*p == '\t')
-			buf_add(b, "\\t", 2);
-		else if (*p < 0x20 || *p == 0x7f)
-			buf_printf(b, "\\u%04x", *p);
-		else
-			buf_add_u8(b, *p);
-	}
-	buf_add_u8(b, '"');
+	buf_add_json_string(b, s);
 	buf_str(b);
 }
 
