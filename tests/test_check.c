@@ -51,6 +51,8 @@ Test(expect, refusals)
 		{ "args --pcap .hidden\n", "plain file name" },
 		{ "args --log a --log b\n", "output given twice" },
 		{ "args --from\n", "wants a value" },
+		{ "args --layout -0\n", "cannot start with '-'" },
+		{ "args --from --db x\n", "cannot start with '-'" },
 		{ "args --lenient=1\n", "takes no value" },
 		{ "args --logx=1\n", "not allowed" },
 		{ "exit 0\nstdout a\0b\n", "NUL byte" },

@@ -238,6 +238,9 @@ static int expect_args(struct check_expect *e, char *rest, const char *name, uns
 		} else if (val == NULL && (val = strtok_r(NULL, " \t", &save)) == NULL) {
 			return expect_err(cause, name, lineno, "args: option wants a value:", a);
 		}
+		/* replay would take "--from --db x" as --from="--db": keep every option where it seems to be */
+		if (val != NULL && val[0] == '-')
+			return expect_err(cause, name, lineno, "args: a value cannot start with '-':", val);
 		if (check_args[k].kind == CHECK_ARG_OUTPUT) {
 			if (!expect_file_name_ok(val))
 				return expect_err(cause, name, lineno,
