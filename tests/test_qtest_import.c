@@ -284,3 +284,23 @@ Test(qtest_import, export_round_trip)
 	cr_assert_str_eq(qtest_import_form(qi), "shell");
 	qtest_import_free(qi);
 }
+
+Test(qtest_import, c_reproducer_calls)
+{
+	char *t = import_text(
+	    "#include \"libqtest.h\"\n"
+	    "static void test(void)\n{\n"
+	    "    QTestState *s = qtest_init(\"-machine q35 \"\n"
+	    "                               \"-device virtio-blk-pci,addr=04.0,disable-legacy=on\");\n"
+	    "    qtest_outl(s, 0x10cf8, 0x80002020U);\n"	/* the port is a uint16_t in C */
+	    "    qtest_outl(s, 0xcfc, 0xe0000000);\n"
+	    "    qtest_bufwrite(s, 0x1000, \"\\x01\\002a\\\"\", 4);\n"
+	    "    qtest_memset(s, 0x2000, 0x5a, 0x2);\n"
+	    "    qtest_writew(s, 0xe0003000, 0x0);\n"
+	    "    qtest_quit(s);\n}\n", NULL);
+
+	cr_assert(strstr(t, "mark qemu: -machine q35 -device virtio-blk-pci,addr=04.0,disable-legacy=on\n") != NULL, "%s", t);
+	cr_assert(strstr(t, "cfg w 0x20 4 0xe0000000\nmem 0x1000 01026122\nmem 0x2000 5a5a\nbar w 4 0x3000 2 0x0\n") != NULL,
+	    "%s", t);
+	free(t);
+}

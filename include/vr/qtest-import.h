@@ -14,6 +14,9 @@
  *   - a plain qtest command stream, one command a line;
  *   - the shell form of bug reports, a command stream in a here-document:
  *     cat << EOF | qemu-system-x86_64 ARGS -qtest stdio ... EOF
+ *   - QEMU's C reproducers (tests/qtest/fuzz-*-test.c): the command line
+ *     from qtest_init("..."), one libqtest call (qtest_outl(s, A, V),
+ *     qtest_bufwrite(s, A, "\x..", N), ...) a line, as a stream.
  *
  * The import follows PCI configuration accesses through ports 0xcf8/0xcfc
  * to the virtio function, follows the BARs the guest programs (QEMU's
@@ -45,7 +48,7 @@ void qtest_import_free(struct qtest_import *qi);
 const struct trace_header *qtest_import_header(const struct qtest_import *qi);
 /* What the command line said (device "" if it named none). */
 const struct qemu_cmdline *qtest_import_cmdline(const struct qtest_import *qi);
-/* "log", "stream" or "shell" */
+/* "log", "stream", "shell" or "C" */
 const char *qtest_import_form(const struct qtest_import *qi);
 unsigned qtest_import_devfn(const struct qtest_import *qi);
 

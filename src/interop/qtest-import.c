@@ -26,7 +26,7 @@
 #define PCI_VENDOR_VIRTIO	0x1af4
 
 enum pass { P_DISCOVER, P_OBSERVE, P_WRITE };
-enum form { F_LOG, F_STREAM, F_SHELL };
+enum form { F_LOG, F_STREAM, F_SHELL, F_C };
 
 struct qtest_import {
 	char *path;
@@ -332,7 +332,8 @@ static int port_access(struct qtest_import *qi, bool write, uint64_t port, unsig
 	}
 	if (port >= 0xcfc && port + size <= 0xd00 && (qi->cf8 & 0x80000000u) && ((qi->cf8 >> 16) & 0xff) == 0) {
 		unsigned devfn = (qi->cf8 >> 8) & 0xff;
-		uint32_t off = (qi->cf8 & 0xfc) + (uint32_t)(port - 0xcfc);
+		/* QEMU ORs the port's low bits into the latch as written (low bits included). */
+		uint32_t off = (qi->cf8 | (uint32_t)(port & 3)) & 0xff;
 		struct trace_event ev = {
 			.kind = write ? TRACE_CFG_WRITE : TRACE_CFG_READ, .size = (uint8_t)size, .addr = off,
 			.value = value, .has_value = write || has_value,
@@ -841,6 +842,188 @@ static int find_form(struct qtest_import *qi, char **cause)
 	return 0;
 }
 
+/* ---- QEMU's C reproducers (tests/qtest/fuzz-*-test.c): libqtest calls, one a line ---- */
+
+/* The C string literal at *p (after its opening quote) into out; *p moves past the closing quote. */
+static int c_string(const char **p, const char *end, struct buf *out)
+{
+	const char *s = *p;
+
+	while (s < end && *s != '"') {
+		if (*s == '\\' && s + 1 < end) {
+			s++;
+			if (*s == 'x') {
+				int v = 0, n = 0;
+				for (s++; s < end && n < 2 && hex_digit((unsigned char)*s) >= 0; s++, n++)
+					v = v * 16 + hex_digit((unsigned char)*s);
+				if (n == 0)
+					return -1;
+				buf_add_u8(out, (uint8_t)v);
+				continue;
+			}
+			if (*s >= '0' && *s <= '7') {
+				int v = 0, n = 0;
+				for (; s < end && n < 3 && *s >= '0' && *s <= '7'; s++, n++)
+					v = v * 8 + (*s - '0');
+				buf_add_u8(out, (uint8_t)v);
+				continue;
+			}
+			buf_add_u8(out, (uint8_t)(*s == 'n' ? '\n' : *s == 't' ? '\t' : *s == 'r' ? '\r' : *s));
+			s++;
+			continue;
+		}
+		buf_add_u8(out, (uint8_t)*s++);
+	}
+	if (s == end)
+		return -1;
+	*p = s + 1;
+	return 0;
+}
+
+/* An integer argument: a C literal with optional u/l suffixes, as qtest writes numbers. */
+static int c_number(const char *a, size_t n, struct buf *out)
+{
+	while (n > 0 && (*a == ' ' || *a == '\t'))
+		a++, n--;
+	while (n > 0 && strchr(" \tuUlL", a[n - 1]) != NULL)
+		n--;
+	if (n == 0 || a[0] < '0' || a[0] > '9')
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!((a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'f') || (a[i] >= 'A' && a[i] <= 'F') ||
+		    a[i] == 'x' || a[i] == 'X'))
+			return -1;
+	buf_add_u8(out, ' ');
+	buf_add(out, a, n);
+	return 0;
+}
+
+/*
+ * Rewrite the C file as a command stream with the same line numbers (a call
+ * on line N becomes the command on line N, other lines blank) and take the
+ * command line from the string literals of qtest_init(...).
+ */
+static int c_to_stream(struct qtest_import *qi, char **cause)
+{
+	static const char *const calls[] = {
+		"outb", "outw", "outl", "inb", "inw", "inl", "writeb", "writew", "writel", "writeq",
+		"readb", "readw", "readl", "readq", "bufwrite", "memset", "clock_step",
+	};
+	const char *t = qi->text, *end = qi->text + qi->len, *init = memmem(t, qi->len, "qtest_init", 10);
+	struct buf out, cl, arg;
+	int rc = 0;
+
+	buf_init(&out);
+	buf_init(&cl);
+	buf_init(&arg);
+	/* The command line: every string literal up to the call's closing parenthesis. */
+	for (const char *p = init; p < end && *p != ')';) {
+		if (*p++ == '"' && c_string(&p, end, &cl) != 0)
+			break;
+	}
+	qi->line = 0;
+	for (const char *line = t; line < end && rc == 0;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line)), *le = nl != NULL ? nl : end;
+		const char *q = line;
+
+		qi->line++;
+		while ((q = memmem(q, (size_t)(le - q), "qtest_", 6)) != NULL) {
+			const char *name = q + 6, *args, *close;
+			size_t k, nl2;
+
+			for (k = 0; k < sizeof calls / sizeof calls[0]; k++) {
+				nl2 = strlen(calls[k]);
+				if ((size_t)(le - name) > nl2 && memcmp(name, calls[k], nl2) == 0 && name[nl2] == '(')
+					break;
+			}
+			q = name;
+			if (k == sizeof calls / sizeof calls[0])
+				continue;
+			args = name + strlen(calls[k]) + 1;
+			/* Skip the QTestState argument. */
+			if ((args = memchr(args, ',', (size_t)(le - args))) == NULL) {
+				rc = fail(qi, cause, "qtest_%s: cannot read its arguments on one line", calls[k]);
+				break;
+			}
+			args++;
+			buf_reset(&arg);
+			if (strcmp(calls[k], "bufwrite") == 0) {
+				/* qtest_bufwrite(s, ADDR, "bytes", LEN) -> write ADDR LEN 0xHEX */
+				const char *c1 = memchr(args, ',', (size_t)(le - args)), *lit;
+				struct buf bytes;
+				buf_init(&bytes);
+				lit = c1 != NULL ? memchr(c1, '"', (size_t)(le - c1)) : NULL;
+				if (c1 == NULL || lit == NULL || c_number(args, (size_t)(c1 - args), &arg) != 0 ||
+				    (lit++, c_string(&lit, le, &bytes)) != 0) {
+					buf_release(&bytes);
+					rc = fail(qi, cause, "qtest_bufwrite: cannot translate its arguments");
+					break;
+				}
+				buf_printf(&out, "write%s 0x%zx 0x", buf_str(&arg), bytes.len);
+				buf_add_hex(&out, bytes.data, bytes.len);
+				buf_release(&bytes);
+			} else {
+				/* Numbers separated by commas up to ')'; memset's pattern and size swap places. */
+				const char *a[3];
+				size_t n[3];
+				int na = 0;
+				close = memchr(args, ')', (size_t)(le - args));
+				for (const char *p = args; close != NULL && p < close && na < 3;) {
+					const char *c = memchr(p, ',', (size_t)(close - p));
+					a[na] = p;
+					n[na++] = (size_t)((c != NULL ? c : close) - p);
+					p = c != NULL ? c + 1 : close;
+				}
+				if (close == NULL || na == 0) {
+					rc = fail(qi, cause, "qtest_%s: cannot read its arguments on one line", calls[k]);
+					break;
+				}
+				if (strcmp(calls[k], "memset") == 0 && na == 3) {
+					const char *ta = a[1];
+					size_t tn = n[1];
+					a[1] = a[2], n[1] = n[2], a[2] = ta, n[2] = tn;
+				}
+				buf_add(&out, calls[k], strlen(calls[k]));
+				for (int i = 0; i < na && rc == 0; i++)
+					if (i == 0 && (calls[k][0] == 'i' || calls[k][0] == 'o') && rc == 0) {
+						/* libqtest's port parameter is a uint16_t: the C call truncates it. */
+						size_t start = out.len;
+						uint64_t v;
+						if (c_number(a[i], n[i], &out) != 0 || num(buf_str(&out) + start + 1, &v) != 0)
+							rc = fail(qi, cause, "qtest_%s: argument '%.*s' is not a number", calls[k],
+							    (int)(n[i] < 40 ? n[i] : 40), a[i]);
+						else {
+							out.len = start;
+							buf_printf(&out, " 0x%x", (unsigned)(v & 0xffff));
+						}
+					} else if (c_number(a[i], n[i], &out) != 0)
+						rc = fail(qi, cause, "qtest_%s: argument '%.*s' is not a number", calls[k],
+						    (int)(n[i] < 40 ? n[i] : 40), a[i]);
+			}
+			break;	/* one call a line, as the reproducers are written */
+		}
+		buf_add_u8(&out, '\n');
+		line = nl != NULL ? nl + 1 : end;
+	}
+	if (rc == 0) {
+		free(qi->text);
+		qi->len = out.len;
+		buf_add_u8(&out, 0);
+		qi->text = (char *)out.data;
+		out.data = NULL;
+		free(qi->cmdtext);
+		qi->cmdtext = cl.len > 0 ? xstrdup(buf_str(&cl)) : NULL;
+		qi->form = F_C;
+		qi->body = 0;
+		qi->body_end = qi->len;
+		qi->body_line = 0;
+	}
+	buf_release(&out);
+	buf_release(&cl);
+	buf_release(&arg);
+	return rc;
+}
+
 /* ---- header facts ---- */
 
 /* Guest RAM as QEMU lays out -m on a PC: below the PCI hole, the rest above 4 GiB. */
@@ -999,7 +1182,11 @@ struct qtest_import *qtest_import_open(const char *path, const char *cmdline, ch
 	buf_init(&qi->data);
 	buf_init(&qi->reply);
 	trace_header_init(&qi->hdr);
-	if (read_file(qi, cause) != 0 || find_form(qi, cause) != 0)
+	if (read_file(qi, cause) != 0)
+		goto fail;
+	if (memmem(qi->text, qi->len, "qtest_init", 10) != NULL && c_to_stream(qi, cause) != 0)
+		goto fail;
+	if (qi->form != F_C && find_form(qi, cause) != 0)
 		goto fail;
 	if (qi->cmdtext == NULL && cmdline != NULL)
 		qi->cmdtext = xstrdup(cmdline);
@@ -1056,7 +1243,7 @@ unsigned qtest_import_devfn(const struct qtest_import *qi) { return qi->devfn; }
 
 const char *qtest_import_form(const struct qtest_import *qi)
 {
-	static const char *const names[] = { [F_LOG] = "log", [F_STREAM] = "stream", [F_SHELL] = "shell" };
+	static const char *const names[] = { [F_LOG] = "log", [F_STREAM] = "stream", [F_SHELL] = "shell", [F_C] = "C" };
 
 	return names[qi->form];
 }

@@ -50,6 +50,17 @@ expect 0 "" "\(stream\)" "$VR" import "$TMP/plain.qtest" -o "$TMP/plain.vrt"
 grep -v '^\(serial\|mark\|title\)' "$TMP/plain.vrt" > "$TMP/a"; grep -v '^\(serial\|mark\|title\)' "$TMP/repro.vrt" > "$TMP/b"
 cmp -s "$TMP/a" "$TMP/b" || { echo "FAIL: plain stream and shell form differ"; diff "$TMP/a" "$TMP/b" | head; fails=$((fails + 1)); }
 
+# QEMU's C reproducers (tests/qtest/fuzz-*-test.c): qtest_init's command line, one libqtest call a line.
+expect 0 "" "\(C\): 10 qtest lines, 6 events, device scsi at 00:03.0" \
+	"$VR" import "$D/fuzz-virtio-scsi-test.c" -o "$TMP/c.vrt"
+for want in '^mark qemu: -M pc-q35-5.2 -display none -m 512M -device virtio-scsi,num_queues=8,addr=03.0$' \
+	'^cfg w 0x11 1 0x6e$' '^cfg w 0xe 2 0x66$' '^mem 0x1000 01000203$' '^mem 0x2000 f{32}$'; do
+	grep -Eq -- "$want" "$TMP/c.vrt" || { echo "FAIL: c.vrt has no line /$want/"; fails=$((fails + 1)); }
+done
+expect_replays "$TMP/c.vrt"
+printf '#include "libqtest.h"\nstatic void t(void)\n{\n    QTestState *s = qtest_init("-device virtio-blk-pci,addr=4");\n    qtest_outl(s, 0xcf8, port);\n}\n' > "$TMP/v.c"
+expect 2 "" "v.c: line 5: qtest_outl: argument ' port' is not a number" "$VR" import "$TMP/v.c" -o "$TMP/x.vrt"
+
 # What cannot be replayed: one message naming the line and what is missing, exit 2, no output.
 expect 2 "^$" "^virtio-replay: .*legacy.sh: line 6: write to port 0xc012 is the legacy virtio transport \(I/O BAR 0 of virtio-net-pci\)" \
 	"$VR" import "$D/legacy.sh" -o "$TMP/legacy.vrt"
