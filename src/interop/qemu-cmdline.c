@@ -271,8 +271,10 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 	c->ram = QEMU_DEFAULT_RAM;
 	c->devfn = -1;
 	c->vectors = -1;
-	if (split_words(text, len, &ws, cause) != 0)
+	if (split_words(text, len, &ws, cause) != 0) {
+		words_free(&ws);
 		return -1;
+	}
 	for (unsigned i = 0; i < ws.n; i++) {
 		const char *b = strrchr(ws.w[i], '/');
 		b = b != NULL ? b + 1 : ws.w[i];
