@@ -126,8 +126,9 @@ static void print_text(struct buf *b, const char *path, const struct trace_heade
 	}
 }
 
+/* error: why the trace is bad (the facts and counts are those read before it), or NULL. */
 static void print_json(struct buf *b, const char *path, const struct trace_header *h,
-    enum trace_fmt fmt, const struct trace_file_info *fi, const struct counts *n)
+    enum trace_fmt fmt, const struct trace_file_info *fi, const struct counts *n, const char *error)
 {
 	int first = 1;
 
@@ -185,7 +186,28 @@ static void print_json(struct buf *b, const char *path, const struct trace_heade
 	if (fmt == TRACE_FMT_BINARY)
 		buf_printf(b, ",\"chunks\":%" PRIu64 ",\"indexed\":%s,\"compressed_bytes\":%" PRIu64, fi->chunks,
 		    fi->indexed ? "true" : "false", fi->compressed);
-	buf_printf(b, ",\"raw_bytes\":%" PRIu64 ",\"file_bytes\":%" PRIu64 "}\n", fi->raw, fi->file_size);
+	buf_printf(b, ",\"raw_bytes\":%" PRIu64 ",\"file_bytes\":%" PRIu64, fi->raw, fi->file_size);
+	if (error != NULL) {
+		buf_printf(b, ",\"error\":");
+		buf_add_json_string(b, error);
+	}
+	buf_printf(b, "}\n");
+}
+
+/* --json on a trace whose header cannot be read: the file and the error, so a script still parses it. */
+static int fail_json(const char *path, char *cause)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_printf(&b, "{\"file\":");
+	buf_add_json_string(&b, path);
+	buf_printf(&b, ",\"error\":");
+	buf_add_json_string(&b, cause);
+	buf_printf(&b, "}\n");
+	fwrite(b.data, 1, b.len, stdout);
+	buf_release(&b);
+	return cmd_fail_cause(EXIT_BADINPUT, cause);
 }
 
 static int cmd_info_exec(int argc, char **argv)
@@ -213,7 +235,7 @@ static int cmd_info_exec(int argc, char **argv)
 	if (argc - optind != 1)
 		return cmd_usage_error(e, "need exactly one trace");
 	if ((r = trace_open(argv[optind], &cause)) == NULL)
-		return cmd_fail_cause(EXIT_BADINPUT, cause);
+		return json ? fail_json(argv[optind], cause) : cmd_fail_cause(EXIT_BADINPUT, cause);
 	memset(&n, 0, sizeof n);
 	while ((rc = trace_read(r, &ev, &cause)) > 0) {
 		n.events++;
@@ -222,20 +244,21 @@ static int cmd_info_exec(int argc, char **argv)
 		if (ev.kind == TRACE_TIME)
 			n.last_time = ev.value;
 	}
-	if (rc < 0) {
+	if (rc < 0 && !json) {
 		trace_close(r);
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
 	}
 	trace_get_file_info(r, &fi);
 	buf_init(&out);
 	if (json)
-		print_json(&out, argv[optind], trace_header(r), trace_format(r), &fi, &n);
+		print_json(&out, argv[optind], trace_header(r), trace_format(r), &fi, &n, cause);
 	else
 		print_text(&out, argv[optind], trace_header(r), trace_format(r), &fi, &n);
 	fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	trace_close(r);
-	return EXIT_OK;
+	/* The JSON carries the error; stderr has it too. */
+	return rc < 0 ? cmd_fail_cause(EXIT_BADINPUT, cause) : EXIT_OK;
 }
 
 const struct cmd_entry cmd_info_entry = {

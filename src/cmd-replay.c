@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "vr/buf.h"
 #include "vr/event.h"
+#include "vr/le.h"
 #include "vr/replay.h"
 #include "vr/sink-log.h"
 #include "vr/sink-pcap.h"
@@ -32,10 +33,15 @@ static void on_signal(int sig)
 	replay_signal = sig;
 }
 
+/* --json lists at most this many violations and divergences (the counts cover all of them). */
+#define JSON_MAX_ITEMS	1000
+
 struct replay_cli {
 	bool quiet, json;
 	bool progress_shown;
 	uint64_t file_size;
+	struct buf jviol, jdiv;		/* --json: the objects listed so far, comma-separated */
+	unsigned njviol, njdiv;
 };
 
 static void print_violation(void *opaque, const struct vr_event *ev)
@@ -59,6 +65,124 @@ static void print_divergence(void *opaque, const struct vr_event *ev)
 	(void)opaque;
 	if (ev->u.divergence.report != NULL)
 		fputs(ev->u.divergence.report, stdout);
+}
+
+static void json_violation(void *opaque, const struct vr_event *ev)
+{
+	struct replay_cli *c = opaque;
+	const struct vr_ev_violation *v = &ev->u.violation;
+	struct buf *b = &c->jviol;
+
+	if (c->njviol++ >= JSON_MAX_ITEMS)
+		return;
+	buf_printf(b, "%s{\"name\":", b->len > 0 ? "," : "");
+	buf_add_json_string(b, v->name != NULL ? v->name : "?");
+	buf_printf(b, ",\"event\":%" PRIu64 ",\"offset\":%" PRIu64 ",\"queue\":%d,\"desc\":%d,\"addr\":\"0x%" PRIx64
+	    "\",\"detail\":", ev->event_no, ev->offset, v->queue, v->desc, v->addr);
+	buf_add_json_string(b, v->detail);
+	buf_add_u8(b, '}');
+}
+
+/* First differing byte of two buffers (the shorter length if one is a prefix of the other). */
+static uint32_t first_difference(const uint8_t *a, uint32_t al, const uint8_t *b, uint32_t bl)
+{
+	uint32_t n = al < bl ? al : bl, i = 0;
+
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* Up to 16 bytes of data from byte off, as "at byte OFF: hex" (empty if off is past the end). */
+static void bytes_at(struct buf *b, const uint8_t *data, uint32_t len, uint32_t off)
+{
+	uint32_t n = off < len ? len - off : 0;
+
+	buf_printf(b, "at byte %" PRIu32 ": ", off);
+	buf_add_hex(b, data + (n > 0 ? off : 0), n < 16 ? n : 16);
+	if (n > 16)
+		buf_printf(b, "...");
+}
+
+/*
+ * The expected and produced values of a divergence as short strings, for the
+ * sentence "expected E, produced P": register and interrupt values as hex
+ * numbers, a used-ring element's id or len decoded, other buffers as their
+ * bytes from the first difference, a missing or surplus output as "nothing".
+ */
+static void divergence_values(const struct vr_ev_divergence *d, struct buf *exp, struct buf *got, uint32_t *diff)
+{
+	const char *what = d->what != NULL ? d->what : "", *field = d->field != NULL ? d->field : "";
+
+	*diff = UINT32_MAX;
+	if (strncmp(what, "missing-", 8) == 0 || strncmp(what, "unexpected-", 11) == 0) {
+		bool missing = what[0] == 'm';
+		struct buf *out = missing ? exp : got;
+		uint64_t v = missing ? d->expected : d->produced;
+
+		buf_printf(missing ? got : exp, "nothing");
+		if (strcmp(what + (missing ? 8 : 11), "dma") == 0)
+			buf_printf(out, "dma 0x%" PRIx64 " (%" PRIu32 " bytes)", v, missing ? d->exp_len : d->got_len);
+		else
+			buf_printf(out, "0x%" PRIx64, v);
+		return;
+	}
+	if (d->exp_data != NULL && d->got_data != NULL && strncmp(field, "dma address", 11) != 0) {
+		*diff = first_difference(d->exp_data, d->exp_len, d->got_data, d->got_len);
+		if (d->exp_len == 8 && d->got_len == 8 && (ends_with(field, ".id") || ends_with(field, ".len"))) {
+			unsigned at = ends_with(field, ".id") ? 0 : 4;
+
+			buf_printf(exp, "0x%" PRIx32, le32_load(d->exp_data + at));
+			buf_printf(got, "0x%" PRIx32, le32_load(d->got_data + at));
+		} else {
+			bytes_at(exp, d->exp_data, d->exp_len, *diff);
+			bytes_at(got, d->got_data, d->got_len, *diff);
+		}
+		return;
+	}
+	if (strcmp(what, "checkpoint") == 0) {
+		buf_printf(exp, "checkpoint of %" PRIu64 " bytes", d->expected);
+		buf_printf(got, "device state of %" PRIu64 " bytes", d->produced);
+		return;
+	}
+	buf_printf(exp, "0x%" PRIx64, d->expected);
+	buf_printf(got, "0x%" PRIx64, d->produced);
+}
+
+static void json_divergence(void *opaque, const struct vr_event *ev)
+{
+	struct replay_cli *c = opaque;
+	const struct vr_ev_divergence *d = &ev->u.divergence;
+	struct buf *b = &c->jdiv, exp, got;
+	uint32_t diff;
+
+	if (c->njdiv++ >= JSON_MAX_ITEMS)
+		return;
+	buf_init(&exp);
+	buf_init(&got);
+	divergence_values(d, &exp, &got, &diff);
+	buf_printf(b, "%s{\"name\":", b->len > 0 ? "," : "");
+	buf_add_json_string(b, d->what != NULL ? d->what : "?");
+	buf_printf(b, ",\"event\":%" PRIu64 ",\"offset\":%" PRIu64 ",\"field\":", ev->event_no, ev->offset);
+	buf_add_json_string(b, d->field);
+	buf_printf(b, ",\"expected\":");
+	buf_add_json_string(b, buf_str(&exp));
+	buf_printf(b, ",\"produced\":");
+	buf_add_json_string(b, buf_str(&got));
+	if (diff != UINT32_MAX)
+		buf_printf(b, ",\"first_difference\":%" PRIu32, diff);
+	buf_printf(b, ",\"detail\":");
+	buf_add_json_string(b, d->report);
+	buf_add_u8(b, '}');
+	buf_release(&exp);
+	buf_release(&got);
 }
 
 static void progress(void *opaque, uint64_t no, uint64_t off)
@@ -100,41 +224,51 @@ static void summary_text(const char *path, const char *outcome, const struct rep
 		fprintf(stderr, "  speed        %.0f events/s\n", (double)st->events / secs);
 }
 
-static void summary_json(const char *path, const char *outcome, const struct replay_stats *st, double secs,
-    const char *report, const char *error)
+/*
+ * The --json summary; st may be NULL (the trace could not be opened: a bad
+ * header still gives a JSON object, with the error).
+ */
+static void summary_json(const struct replay_cli *c, const char *path, const char *outcome,
+    const struct replay_stats *st, double secs, const char *report, const char *error)
 {
-	printf("{\"trace\":");
-	cmd_json_string(stdout, path);
-	printf(",\"outcome\":\"%s\",\"events\":%" PRIu64 ",\"kinds\":{", outcome, st->events);
+	static const struct replay_stats none;
+	struct buf b;
+
+	if (st == NULL)
+		st = &none;
+	buf_init(&b);
+	buf_printf(&b, "{\"trace\":");
+	buf_add_json_string(&b, path);
+	buf_printf(&b, ",\"outcome\":\"%s\",\"events\":%" PRIu64 ",\"kinds\":{", outcome, st->events);
 	for (unsigned k = 1, first = 1; k < TRACE_KIND_COUNT; k++) {
-		printf("%s\"%s\":%" PRIu64, first ? "" : ",", trace_kind_name((uint8_t)k), st->kinds[k]);
+		buf_printf(&b, "%s\"%s\":%" PRIu64, first ? "" : ",", trace_kind_name((uint8_t)k), st->kinds[k]);
 		first = 0;
 	}
-	printf("},\"requests\":%" PRIu64 ",\"transactions\":[", st->txns);
+	buf_printf(&b, "},\"requests\":%" PRIu64 ",\"transactions\":[", st->txns);
 	for (unsigned i = 0; i < st->ntxn; i++) {
-		printf("%s{\"queue\":%u,\"name\":", i ? "," : "", st->txn[i].queue);
-		cmd_json_string(stdout, st->txn[i].queue_name);
-		printf(",\"type\":");
-		cmd_json_string(stdout, st->txn[i].type);
-		printf(",\"count\":%" PRIu64 "}", st->txn[i].count);
+		buf_printf(&b, "%s{\"queue\":%u,\"name\":", i ? "," : "", st->txn[i].queue);
+		buf_add_json_string(&b, st->txn[i].queue_name);
+		buf_printf(&b, ",\"type\":");
+		buf_add_json_string(&b, st->txn[i].type);
+		buf_printf(&b, ",\"count\":%" PRIu64 "}", st->txn[i].count);
 	}
-	printf("],\"interrupts\":%" PRIu64 ",\"dma_writes\":%" PRIu64 ",\"violation_count\":%" PRIu64
+	buf_printf(&b, "],\"interrupts\":%" PRIu64 ",\"dma_writes\":%" PRIu64 ",\"violation_count\":%" PRIu64
 	    ",\"violations\":[", st->irqs, st->dmas, st->violations);
-	for (unsigned i = 0; i < st->nviol; i++) {
-		printf("%s{\"name\":", i ? "," : "");
-		cmd_json_string(stdout, st->viol[i].name);
-		printf(",\"event\":%" PRIu64 ",\"queue\":%d}", st->viol[i].event_no, st->viol[i].queue);
+	buf_add(&b, c->jviol.data, c->jviol.len);
+	buf_printf(&b, "],\"divergences\":%" PRIu64 ",\"divergence_list\":[", st->divergences);
+	buf_add(&b, c->jdiv.data, c->jdiv.len);
+	buf_add_u8(&b, ']');
+	if (st->divergences > 0) {
+		buf_printf(&b, ",\"first_divergence\":%" PRIu64 ",\"report\":", st->first_divergence);
+		buf_add_json_string(&b, report);
 	}
-	printf("],\"divergences\":%" PRIu64, st->divergences);
-	if (st->divergences > 0)
-		printf(",\"first_divergence\":%" PRIu64 ",\"report\":", st->first_divergence);
-	if (st->divergences > 0)
-		cmd_json_string(stdout, report);
 	if (error != NULL) {
-		printf(",\"error\":");
-		cmd_json_string(stdout, error);
+		buf_printf(&b, ",\"error\":");
+		buf_add_json_string(&b, error);
 	}
-	printf(",\"events_per_second\":%.0f}\n", secs > 0 ? (double)st->events / secs : 0.0);
+	buf_printf(&b, ",\"events_per_second\":%.0f}\n", secs > 0 ? (double)st->events / secs : 0.0);
+	fwrite(b.data, 1, b.len, stdout);
+	buf_release(&b);
 }
 
 static const struct option replay_longopts[] = {
@@ -252,6 +386,9 @@ static int cmd_replay_exec(int argc, char **argv)
 		if (!cli.quiet)
 			evbus_add(&bus, 1u << VR_EV_VIOLATION, print_violation, &cli);
 		evbus_add(&bus, 1u << VR_EV_DIVERGENCE, print_divergence, &cli);
+	} else {
+		evbus_add(&bus, 1u << VR_EV_VIOLATION, json_violation, &cli);
+		evbus_add(&bus, 1u << VR_EV_DIVERGENCE, json_divergence, &cli);
 	}
 
 	memset(&o, 0, sizeof(o));
@@ -295,9 +432,10 @@ static int cmd_replay_exec(int argc, char **argv)
 	default: status = EXIT_INTERNAL; break;
 	}
 	if (cli.json)
-		summary_json(o.path, replay_outcome_name(outcome), replay_get_stats(r), secs, replay_first_report(r),
-		    cause);
-	else if (cause != NULL)
+		summary_json(&cli, o.path, replay_outcome_name(outcome), replay_get_stats(r), secs,
+		    replay_first_report(r), cause);
+	/* With --json too: a script that reads only stdout still gets the error, a person reads stderr. */
+	if (cause != NULL)
 		fprintf(stderr, "virtio-replay: %s\n", cause);
 	else if (outcome == REPLAY_STOPPED)
 		fprintf(stderr, "virtio-replay: %s: interrupted by signal %d; the run is kept, marked incomplete\n",
@@ -307,6 +445,8 @@ static int cmd_replay_exec(int argc, char **argv)
 	free(cause);
 	replay_free(r);
 	buf_release(&opts);
+	buf_release(&cli.jviol);
+	buf_release(&cli.jdiv);
 	if (close_cause != NULL) {
 		fprintf(stderr, "virtio-replay: %s\n", close_cause);
 		free(close_cause);
@@ -317,12 +457,17 @@ static int cmd_replay_exec(int argc, char **argv)
 	return status;
 
 usage_fail:
+	/* A trace or output that cannot be opened still gives --json its object. */
+	if (cli.json)
+		summary_json(&cli, argv[optind], replay_outcome_name(REPLAY_BADINPUT), NULL, 0, NULL, cause);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sink_sqlite_close(sdb, NULL);
 	sink_log_close(slog, NULL);
 	sink_pcap_close(spcap, NULL);
 	buf_release(&opts);
+	buf_release(&cli.jviol);
+	buf_release(&cli.jdiv);
 	return cmd_fail_cause(EXIT_BADINPUT, cause);
 }
 
@@ -341,7 +486,8 @@ const struct cmd_entry cmd_replay_entry = {
 	    "  --layout L         override the trace's register layout profile (vbox or qemu)\n"
 	    "  --lenient          count divergences and go on instead of stopping at the first\n"
 	    "  --quiet            no violation lines and no summary (divergence reports and errors stay)\n"
-	    "  --json             print the summary as one JSON object on stdout\n"
+	    "  --json             print the summary as one JSON object on stdout (each divergence and\n"
+	    "                     violation an object; a bad trace still gives the object, with \"error\")\n"
 	    "  --no-verify-checkpoints  do not compare checkpoints with the device state\n"
 	    "\nViolation lines and divergence reports go to stdout, the summary to stderr.\n"
 	    "A replay interrupted by SIGINT/SIGTERM keeps what its sinks stored (marked incomplete)\n"

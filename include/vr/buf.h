@@ -26,8 +26,13 @@ void buf_add_str(struct buf *b, const char *s);
 void buf_add_dec(struct buf *b, uint64_t v);
 void buf_add_hexnum(struct buf *b, uint64_t v, unsigned width);
 const char *buf_str(struct buf *b);
-/* Append s as a JSON string literal (quotes, escapes; NULL is written as ""). */
-void buf_add_json_string(struct buf *b, const char *s);         /* NUL-terminates (not counted in len) */
+/*
+ * Append s as a JSON string literal (quotes, escapes; NULL is written as "").
+ * The result is valid UTF-8 whatever s holds: well-formed UTF-8 is copied,
+ * control characters and DEL become \u00XX, and every byte that is not part of
+ * a well-formed sequence becomes \u00XX of its own value (U+0080..U+00FF).
+ */
+void buf_add_json_string(struct buf *b, const char *s);
 
 /*
  * Bounded reader over a byte blob, for checkpoints and binary records: every

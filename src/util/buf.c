@@ -150,20 +150,62 @@ const char *buf_str(struct buf *b)
 	return (const char *)b->data;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0 if the bytes there are not one.
+ */
+static size_t utf8_len(const unsigned char *p)
+{
+	static const struct {
+		unsigned char lead_lo, lead_hi;	/* lead byte range */
+		unsigned char next_lo, next_hi;	/* allowed range of the second byte */
+		size_t len;
+	} seqs[] = {
+		{ 0xc2, 0xdf, 0x80, 0xbf, 2 },
+		{ 0xe0, 0xe0, 0xa0, 0xbf, 3 }, { 0xe1, 0xec, 0x80, 0xbf, 3 },
+		{ 0xed, 0xed, 0x80, 0x9f, 3 }, { 0xee, 0xef, 0x80, 0xbf, 3 },
+		{ 0xf0, 0xf0, 0x90, 0xbf, 4 }, { 0xf1, 0xf3, 0x80, 0xbf, 4 }, { 0xf4, 0xf4, 0x80, 0x8f, 4 },
+	};
+
+	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		if (p[0] < seqs[i].lead_lo || p[0] > seqs[i].lead_hi)
+			continue;
+		if (p[1] < seqs[i].next_lo || p[1] > seqs[i].next_hi)
+			return 0;
+		/* A NUL ends the string before any missing byte is read: 0x00 is no continuation. */
+		for (size_t k = 2; k < seqs[i].len; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				return 0;
+		return seqs[i].len;
+	}
+	return 0;
+}
+
 void buf_add_json_string(struct buf *b, const char *s)
 {
 	buf_add_u8(b, '"');
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p != '\0'; p++) {
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p != '\0';) {
+		size_t n;
+
 		if (*p == '"' || *p == '\\')
 			buf_printf(b, "\\%c", *p);
 		else if (*p == '\n')
 			buf_add(b, "\\n", 2);
 		else if (*p == '\t')
 			buf_add(b, "\\t", 2);
-		else if (*p < 0x20)
+		else if (*p < 0x20 || *p == 0x7f)
 			buf_printf(b, "\\u%04x", *p);
-		else
+		else if (*p < 0x80)
 			buf_add_u8(b, *p);
+		else if ((n = utf8_len(p)) > 0) {
+			buf_add(b, p, n);
+			p += n;
+			continue;
+		} else {
+			/* Not UTF-8 (a file name, a mark from a hostile trace): keep the byte's value as U+00XX. */
+			buf_printf(b, "\\u%04x", *p);
+		}
+		p++;
 	}
 	buf_add_u8(b, '"');
 }
