@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake pkg-config libzstd-dev zstd libsqlite3-dev sqlite3 \
 libncurses-dev libpcap-dev libcriterion-dev tmux bc time \
-qemu-system-x86"
+qemu-system-x86 clang"
 # qemu-system-x86: record --target qemu, crosscheck and the traces/qemu/ library (make check needs it)
 
 missing=""

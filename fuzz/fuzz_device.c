@@ -184,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	evbus_init(&bus);
 	evbus_add(&bus, EVBUS_ALL, sink, NULL);
 	static const struct vpci_ram ram[2] = { { 0, 4u << 20 }, { 1ull << 30, 1u << 16 } };
-	static const struct vdev_backend disk = { "disk", 1u << 20, NULL, NULL };
+	static const struct vdev_backend disk = { "disk", 1u << 20, NULL, NULL, false, -1 };
 	struct vpci_setup s;
 	memset(&s, 0, sizeof s);
 	s.ops = ops;

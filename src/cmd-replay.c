@@ -283,6 +283,10 @@ static const struct option replay_longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "no-verify-checkpoints", no_argument, NULL, 'C' },
+	{ "image-dir", required_argument, NULL, 'I' },
+	{ "budget", required_argument, NULL, 'b' },
+	{ "budget-bytes", required_argument, NULL, 'y' },
+	{ "mem-limit", required_argument, NULL, 'm' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -301,6 +305,8 @@ static int cmd_replay_exec(int argc, char **argv)
 	const struct cmd_entry *e = &cmd_replay_entry;
 	const char *db = NULL, *logpath = NULL, *pcap = NULL;
 	unsigned long long log_bytes = 256, from = 0, to = UINT64_MAX, v;
+	unsigned long long budget = 0, budget_bytes = 0, mem_limit = 0;
+	const char *image_dir = NULL;
 	struct replay_opts o;
 	struct replay_cli cli;
 	struct replay *r = NULL;
@@ -310,7 +316,7 @@ static int cmd_replay_exec(int argc, char **argv)
 	struct sigaction sa, old_int, old_term;
 	struct evbus bus;
 	struct buf opts;
-	char *cause = NULL, *close_cause = NULL;
+	char *cause = NULL, *close_cause[3] = { NULL, NULL, NULL };
 	int c, layout = -1, outcome, status;
 	bool lenient = false, noverify = false;
 	double t0, secs;
@@ -345,6 +351,23 @@ static int cmd_replay_exec(int argc, char **argv)
 		case 'q': cli.quiet = true; break;
 		case 'j': cli.json = true; break;
 		case 'C': noverify = true; break;
+		case 'I': image_dir = optarg; break;
+		/* 0 on the command line means no limit; 0 in replay_opts means the default. */
+		case 'b':
+			if (cmd_parse_u64(optarg, &budget) < 0)
+				return cmd_usage_error(e, "bad --budget '%s'", optarg);
+			budget = budget == 0 ? UINT64_MAX : budget;
+			break;
+		case 'y':
+			if (cmd_parse_size(optarg, &budget_bytes) < 0)
+				return cmd_usage_error(e, "bad --budget-bytes '%s'", optarg);
+			budget_bytes = budget_bytes == 0 ? UINT64_MAX : budget_bytes;
+			break;
+		case 'm':
+			if (cmd_parse_size(optarg, &mem_limit) < 0)
+				return cmd_usage_error(e, "bad --mem-limit '%s'", optarg);
+			mem_limit = mem_limit == 0 ? UINT64_MAX : mem_limit;
+			break;
 		default:
 			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -398,6 +421,10 @@ static int cmd_replay_exec(int argc, char **argv)
 	o.to = to;
 	o.lenient = lenient;
 	o.no_checkpoint_verify = noverify;
+	o.image_dir = image_dir;
+	o.budget_requests = budget;
+	o.budget_bytes = budget_bytes;
+	o.mem_limit = mem_limit;
 	o.options = opts.len > 0 ? buf_str(&opts) + 1 : "";
 	o.version = PACKAGE_VERSION;
 	o.stop = &replay_signal;
@@ -420,9 +447,10 @@ static int cmd_replay_exec(int argc, char **argv)
 	fflush(stdout);
 
 	/* Close the sinks before reporting: what they hold is kept whatever the outcome. */
-	sink_sqlite_close(sdb, &close_cause);
-	sink_log_close(slog, close_cause == NULL ? &close_cause : NULL);
-	sink_pcap_close(spcap, close_cause == NULL ? &close_cause : NULL);
+	/* Each sink's own error: a full disk under the log must not hide behind the database's. */
+	sink_sqlite_close(sdb, &close_cause[0]);
+	sink_log_close(slog, &close_cause[1]);
+	sink_pcap_close(spcap, &close_cause[2]);
 
 	switch (outcome) {
 	case REPLAY_MATCHED: status = EXIT_OK; break;
@@ -447,9 +475,11 @@ static int cmd_replay_exec(int argc, char **argv)
 	buf_release(&opts);
 	buf_release(&cli.jviol);
 	buf_release(&cli.jdiv);
-	if (close_cause != NULL) {
-		fprintf(stderr, "virtio-replay: %s\n", close_cause);
-		free(close_cause);
+	for (size_t i = 0; i < sizeof(close_cause) / sizeof(close_cause[0]); i++) {
+		if (close_cause[i] == NULL)
+			continue;
+		fprintf(stderr, "virtio-replay: %s\n", close_cause[i]);
+		free(close_cause[i]);
 		/* An output that cannot be written is bad usage (a full disk, a bad path), as in cut and record. */
 		if (status == EXIT_OK)
 			status = EXIT_BADINPUT;
@@ -474,7 +504,8 @@ usage_fail:
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
 	.usage = "TRACE [--db FILE] [--log FILE] [--log-bytes N] [--pcap FILE] [--from N] [--to M]\n"
-	    "       [--layout vbox|qemu] [--lenient] [--quiet] [--json]",
+	    "       [--layout vbox|qemu] [--lenient] [--quiet] [--json] [--image-dir DIR]\n"
+	    "       [--budget N] [--budget-bytes N] [--mem-limit N]",
 	.summary = "replay a trace against the device model and compare its outputs with the recording",
 	.help =
 	    "  --db FILE          store the run (events, transactions, violations...) in an SQLite database\n"
@@ -489,6 +520,12 @@ const struct cmd_entry cmd_replay_entry = {
 	    "  --json             print the summary as one JSON object on stdout (each divergence and\n"
 	    "                     violation an object; a bad trace still gives the object, with \"error\")\n"
 	    "  --no-verify-checkpoints  do not compare checkpoints with the device state\n"
+	    "  --image-dir DIR    look disk images up in DIR instead of the trace's directory\n"
+	    "  --budget N         let the device serve at most N requests (0 = no limit; default\n"
+	    "                     max(16384, 32 per byte of trace read))\n"
+	    "  --budget-bytes N   let the device write at most N bytes into guest RAM (0 = no limit;\n"
+	    "                     default max(256M, 64K per byte of trace read)); K, M, G, T suffixes\n"
+	    "  --mem-limit N      allocate at most N bytes of guest RAM (default 2G, 0 = no limit)\n"
 	    "\nViolation lines and divergence reports go to stdout, the summary to stderr.\n"
 	    "A replay interrupted by SIGINT/SIGTERM keeps what its sinks stored (marked incomplete)\n"
 	    "and exits 130/143.\n",

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -207,4 +208,25 @@ int cmd_output_done(const char *tmp, const char *out, int rc, char **cause)
 	if (rc != 0)
 		unlink(tmp);
 	return rc;
+}
+
+int cmd_parse_size(const char *s, unsigned long long *out)
+{
+	static const char suffixes[] = "KMGT";
+	const char *suf;
+	char num[32];
+	size_t n;
+	unsigned shift = 0;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	if ((suf = strchr(suffixes, toupper((unsigned char)num[n - 1]))) != NULL) {
+		shift = 10 * (unsigned)(suf - suffixes + 1);
+		num[n - 1] = '\0';
+	}
+	if (cmd_parse_u64(num, out) < 0 || *out > (ULLONG_MAX >> shift))
+		return -1;
+	*out <<= shift;
+	return 0;
 }

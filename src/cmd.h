@@ -51,5 +51,7 @@ void cmd_json_string(FILE *f, const char *s);
 int cmd_output_done(const char *tmp, const char *out, int rc, char **cause);
 /* Parse a non-negative integer (decimal or 0x hex). 0 / -1. */
 int cmd_parse_u64(const char *s, unsigned long long *out);
+/* A byte count: cmd_parse_u64 with an optional K, M, G or T suffix (powers of 1024). 0 / -1. */
+int cmd_parse_size(const char *s, unsigned long long *out);
 
 #endif

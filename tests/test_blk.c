@@ -272,7 +272,7 @@ static void make_image(uint8_t digest[32], size_t size)
 Test(blk, image_is_copy_on_write)
 {
 	uint8_t digest[32], after[32], data[512];
-	struct vdev_backend be = { "disk", 64 * 1024, NULL, NULL };
+	struct vdev_backend be = { "disk", 64 * 1024, NULL, NULL, false, -1 };
 	struct vpci_setup s;
 	char *cause = NULL;
 
@@ -306,7 +306,7 @@ Test(blk, image_is_copy_on_write)
 Test(blk_state, image_sha256_mismatch_refused)
 {
 	uint8_t digest[32];
-	struct vdev_backend be = { "disk", 4096, NULL, NULL };
+	struct vdev_backend be = { "disk", 4096, NULL, NULL, false, -1 };
 	struct vpci_setup s;
 	struct evbus bus;
 	struct vpci_ram ram = { 0, 1 << 20 };
@@ -348,7 +348,7 @@ Test(blk, disk_input_beyond_end_is_bad_input)
 Test(blk_state, state_save_load_roundtrip)
 {
 	const struct vdev_ops *ops = vdev_find("blk");
-	struct vdev_backend be = { "disk", 1 << 20, NULL, NULL };
+	struct vdev_backend be = { "disk", 1 << 20, NULL, NULL, false, -1 };
 	struct vdev_setup s = { .backends = &be, .nbackends = 1 };
 	struct buf a, b;
 	char *cause = NULL;

@@ -122,3 +122,49 @@ Test(gmem, save_load_deterministic)
 	gmem_free(o);
 	gmem_free(p);
 }
+
+Test(gmem, adjacent_regions_join)
+{
+	struct gmem *m = gmem_new();
+	uint8_t in[64], out[64];
+
+	cr_assert_eq(gmem_add_region(m, 0x2000, 0x1000, NULL), 0);
+	cr_assert_eq(gmem_add_region(m, 0x1000, 0x1000, NULL), 0);
+	cr_assert_eq(gmem_add_region(m, 0x4000, 0x1000, NULL), 0);	/* a gap at 0x3000 */
+	for (int i = 0; i < 64; i++)
+		in[i] = (uint8_t)(i + 1);
+	/* Every byte is in RAM: one store across the border of two adjacent regions. */
+	cr_assert(gmem_valid(m, 0x1fe0, 64));
+	cr_assert_eq(gmem_write(m, 0x1fe0, in, sizeof in), 0);
+	cr_assert_eq(gmem_read(m, 0x1fe0, out, sizeof out), 0);
+	cr_assert_arr_eq(in, out, sizeof in);
+	cr_assert(gmem_valid(m, 0x1000, 0x2000));
+	/* Across the gap, or past the last region: refused. */
+	cr_assert_not(gmem_valid(m, 0x2fe0, 64));
+	cr_assert_not(gmem_valid(m, 0x1000, 0x2001));
+	cr_assert_not(gmem_valid(m, 0x4fe0, 64));
+	cr_assert_eq(gmem_write(m, 0x2fe0, in, sizeof in), -1);
+	gmem_free(m);
+}
+
+Test(gmem, limit_and_zero_stores)
+{
+	struct gmem *m = gmem_new();
+	static uint8_t zeros[3 * 4096];
+	uint8_t one = 1;
+
+	cr_assert_eq(gmem_add_region(m, 0, 1ull << 30, NULL), 0);
+	/* Zeros into untouched pages cost nothing. */
+	cr_assert_eq(gmem_write(m, 0x10000, zeros, sizeof zeros), 0);
+	cr_assert_eq(gmem_resident(m), 0);
+	gmem_set_limit(m, 2 * 4096 + 100);
+	cr_assert_eq(gmem_write(m, 0, &one, 1), 0);
+	cr_assert_eq(gmem_write(m, 0x5000, &one, 1), 0);
+	cr_assert_not(gmem_over_limit(m));
+	/* A third page is past the limit; pages already there stay writable. */
+	cr_assert_eq(gmem_write(m, 0x9000, &one, 1), -1);
+	cr_assert(gmem_over_limit(m));
+	cr_assert_eq(gmem_write(m, 0x5001, &one, 1), 0);
+	cr_assert_eq(gmem_resident(m), 2 * 4096);
+	gmem_free(m);
+}

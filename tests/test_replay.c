@@ -1,5 +1,7 @@
 /* test_replay.c -- Criterion suite for the replay engine, the recorder and the scenario table */
 #include <criterion/criterion.h>
+#include "vr/sha256.h"
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -705,12 +707,60 @@ Test(replay, find_before)
 	free(p);
 }
 
-Test(replay, devsetup_resolves_images_next_to_the_trace)
+/* Make dir/name hold `data`; returns its SHA-256 in digest. */
+static void put_file(const char *dir, const char *name, const char *data, uint8_t digest[32])
 {
-	struct trace_header h;
+	char path[512];
+	FILE *f;
+	struct sha256 s;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs(data, f);
+	fclose(f);
+	sha256_init(&s);
+	sha256_update(&s, data, strlen(data));
+	sha256_final(&s, digest);
+}
+
+/* replay_devsetup_in on image `name`: 0, or -1 with the cause checked to contain `want`. */
+static int devsetup_image(struct trace_header *h, const char *trace, const char *dir, const char *name,
+    const char *want)
+{
 	struct replay_devsetup ds;
 	char *cause = NULL;
+	int rc;
 
+	snprintf(h->backend[0].image, sizeof(h->backend[0].image), "%s", name);
+	rc = replay_devsetup_in(h, trace, dir, -1, &ds, &cause);
+	if (rc == 0) {
+		cr_expect(ds.backend[0].has_fd);
+		cr_expect_null(ds.backend[0].sha256);
+		replay_devsetup_release(&ds);
+		cr_expect(!ds.backend[0].has_fd);
+	} else {
+		cr_assert_not_null(cause);
+		cr_expect(want != NULL && strstr(cause, want) != NULL, "cause %s lacks %s", cause, want ? want : "(nothing: success wanted)");
+		cr_expect(strstr(cause, ": header: backend 0: image ") != NULL, "cause '%s'", cause);
+		free(cause);
+	}
+	return rc;
+}
+
+Test(replay, devsetup_confines_images)
+{
+	char top[] = "/tmp/vr-img.XXXXXX", sub[64], trace[96], other[32], path[128], wrong_hex[65];
+	struct trace_header h;
+	struct replay_devsetup ds;
+	uint8_t digest[32], secret[32];
+	char *cause = NULL;
+
+	cr_assert_not_null(mkdtemp(top));
+	snprintf(sub, sizeof(sub), "%s/sub", top);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	snprintf(trace, sizeof(trace), "%s/x.vrt", sub);
+	put_file(sub, "disk.img", "image bytes", digest);
+	put_file(top, "secret", "not for the guest", secret);
 	trace_header_init(&h);
 	h.device = 2;
 	h.nram = 1;
@@ -720,19 +770,53 @@ Test(replay, devsetup_resolves_images_next_to_the_trace)
 	snprintf(h.backend[0].type, sizeof(h.backend[0].type), "disk");
 	h.backend[0].size = 4096;
 	h.backend[0].has_image = true;
+	memcpy(h.backend[0].sha256, digest, 32);
+
+	/* Next to the trace, or in the directory the user names. */
 	snprintf(h.backend[0].image, sizeof(h.backend[0].image), "disk.img");
-	cr_assert_eq(replay_devsetup(&h, "traces/sub/x.vrt", -1, &ds, &cause), 0);
-	cr_expect_str_eq(ds.backend[0].image, "traces/sub/disk.img");
-	cr_assert_eq(replay_devsetup(&h, "x.vrt", 1, &ds, &cause), 0);
-	cr_expect_str_eq(ds.backend[0].image, "disk.img");
+	cr_assert_eq(replay_devsetup(&h, trace, 1, &ds, &cause), 0);
+	snprintf(path, sizeof(path), "%s/disk.img", sub);
+	cr_expect_str_eq(ds.backend[0].image, path);
 	cr_expect_eq(ds.setup.layout, 1);
-	snprintf(h.backend[0].image, sizeof(h.backend[0].image), "/abs/disk.img");
-	cr_assert_eq(replay_devsetup(&h, "a/b.vrt", -1, &ds, &cause), 0);
-	cr_expect_str_eq(ds.backend[0].image, "/abs/disk.img");
+	replay_devsetup_release(&ds);
+	cr_expect_eq(devsetup_image(&h, "elsewhere.vrt", sub, "disk.img", NULL), 0);
+	cr_expect_eq(devsetup_image(&h, trace, NULL, "./disk.img", NULL), 0);
+
+	/* Out of the directory: absolute, "..", a symbolic link (even one pointing inside), a link on the way. */
+	memcpy(h.backend[0].sha256, secret, 32);
+	snprintf(path, sizeof(path), "%s/secret", top);
+	cr_expect_eq(devsetup_image(&h, trace, NULL, path, "absolute path is refused"), -1);
+	cr_expect_eq(devsetup_image(&h, trace, NULL, "../secret", "'..' component is refused"), -1);
+	cr_expect_eq(devsetup_image(&h, trace, NULL, "a/../../secret", "'..' component is refused"), -1);
+	snprintf(path, sizeof(path), "%s/link", sub);
+	cr_assert_eq(symlink("../secret", path), 0);
+	cr_expect_eq(devsetup_image(&h, trace, NULL, "link", "symbolic link"), -1);
+	snprintf(path, sizeof(path), "%s/up", sub);
+	cr_assert_eq(symlink("..", path), 0);
+	cr_expect_eq(devsetup_image(&h, trace, NULL, "up/secret", "symbolic link or not a directory"), -1);
+	/* Not a regular file: a FIFO is refused without waiting for a writer, a directory too. */
+	snprintf(path, sizeof(path), "%s/fifo", sub);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_expect_eq(devsetup_image(&h, trace, NULL, "fifo", "not a regular file"), -1);
+	snprintf(other, sizeof(other), "sub");
+	cr_expect_eq(devsetup_image(&h, trace, top, other, "not a regular file"), -1);
+	cr_expect_eq(devsetup_image(&h, trace, NULL, "missing.img", "No such file"), -1);
+	/* A wrong hash names the header's, never the file's own. */
+	memcpy(h.backend[0].sha256, secret, 32);
+	sha256_hex(digest, wrong_hex);
+	cr_expect_eq(devsetup_image(&h, trace, NULL, "disk.img", "do not match the header's sha256"), -1);
+	snprintf(h.backend[0].image, sizeof(h.backend[0].image), "disk.img");
+	cr_expect_eq(replay_devsetup(&h, trace, -1, &ds, &cause), -1);
+	cr_expect(strstr(cause, wrong_hex) == NULL, "the file's own hash leaked: %s", cause);
+	free(cause);
+	cause = NULL;
+
 	h.device = 99;
 	cr_expect_eq(replay_devsetup(&h, "a/b.vrt", -1, &ds, &cause), -1);
 	cr_expect_not_null(cause);
 	free(cause);
+	snprintf(path, sizeof(path), "rm -rf '%s'", top);
+	cr_expect_eq(system(path), 0);
 }
 
 Test(replay, outcome_names)

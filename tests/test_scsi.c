@@ -21,7 +21,7 @@ TestSuite(scsi, .fini = teardown);
 static void open_scsi(uint64_t offered)
 {
 	struct vpci_setup s;
-	static struct vdev_backend be = { "disk", 1 << 20, NULL, NULL };
+	static struct vdev_backend be = { "disk", 1 << 20, NULL, NULL, false, -1 };
 
 	memset(&s, 0, sizeof s);
 	s.offered = offered;

@@ -11,14 +11,18 @@
  * allocated on first store (reads of never-written memory return zeros), so
  * a 1 TiB declaration costs nothing until used. No device code ever holds a
  * pointer into guest memory: it reads and writes through these calls, which
- * fail (return -1) when any byte of the range lies outside every region.
+ * fail (return -1) when any byte of the range lies outside every region (a
+ * range may run from one region into an adjacent one). Storing zeros into a
+ * page never written allocates nothing. A write also fails when it needs a
+ * new page beyond the limit (gmem_set_limit; none by default) or the
+ * allocator refuses one; gmem_over_limit() then stays true.
  */
 struct gmem;
 
 struct gmem *gmem_new(void);
 void gmem_free(struct gmem *m);
 int gmem_add_region(struct gmem *m, uint64_t base, uint64_t size, char **cause);
-bool gmem_valid(const struct gmem *m, uint64_t addr, uint64_t len);	/* whole range inside one region */
+bool gmem_valid(const struct gmem *m, uint64_t addr, uint64_t len);	/* every byte inside declared RAM */
 int gmem_read(const struct gmem *m, uint64_t addr, void *dst, size_t len);
 int gmem_write(struct gmem *m, uint64_t addr, const void *src, size_t len);
 int gmem_read_u16(const struct gmem *m, uint64_t addr, uint16_t *v);	/* little-endian */
@@ -32,6 +36,8 @@ unsigned gmem_nregions(const struct gmem *m);
 int gmem_region(const struct gmem *m, unsigned i, uint64_t *base, uint64_t *size);
 uint64_t gmem_total(const struct gmem *m);		/* declared bytes */
 uint64_t gmem_resident(const struct gmem *m);	/* allocated bytes */
+void gmem_set_limit(struct gmem *m, uint64_t bytes);	/* at most this many bytes of pages (rounded down) */
+bool gmem_over_limit(const struct gmem *m);		/* a write failed for want of a page */
 /* Checkpoint support: regions and non-zero pages in address order; load checks the regions match and replaces all contents. */
 void gmem_save(const struct gmem *m, struct buf *out);
 int gmem_load(struct gmem *m, const uint8_t *p, size_t len, char **cause);

@@ -34,6 +34,11 @@
 #define REPLAY_HISTORY		8		/* events shown before a divergence */
 #define REPLAY_MAX_TXN_TYPES	64		/* (queue, type) pairs counted in the summary */
 #define REPLAY_MAX_VIOLATIONS	64		/* violations kept for the summary / --json */
+#define REPLAY_BUDGET_REQUESTS_MIN	16384ull
+#define REPLAY_BUDGET_REQUESTS_PER_BYTE	32ull
+#define REPLAY_BUDGET_BYTES_MIN		(256ull << 20)
+#define REPLAY_BUDGET_BYTES_PER_BYTE	65536ull
+#define REPLAY_MEM_LIMIT_DEFAULT	(2ull << 30)	/* guest RAM actually touched */
 
 enum replay_outcome {
 	REPLAY_MATCHED = 0,
@@ -53,6 +58,18 @@ struct replay_opts {
 	bool no_checkpoint_verify;	/* do not compare checkpoints with the device state */
 	const char *options;		/* canonical options, for the run record (may be NULL) */
 	const char *version;		/* program version (may be NULL) */
+	/*
+	 * Budgets (0: the default; UINT64_MAX: none). The device may serve at most
+	 * max(REPLAY_BUDGET_REQUESTS_MIN, REPLAY_BUDGET_REQUESTS_PER_BYTE x B)
+	 * requests and write at most max(REPLAY_BUDGET_BYTES_MIN,
+	 * REPLAY_BUDGET_BYTES_PER_BYTE x B) bytes into guest RAM, B being the
+	 * trace bytes read so far (event lines of a text trace, decompressed
+	 * records of a binary one), so a small trace cannot make it work without
+	 * end. Guest RAM pages allocated: at most mem_limit bytes.
+	 */
+	uint64_t budget_requests;
+	uint64_t budget_bytes;
+	uint64_t mem_limit;
 	volatile sig_atomic_t *stop;	/* polled between events (may be NULL) */
 	/* Called about every 65536 events (may be NULL). */
 	void (*progress)(void *opaque, uint64_t event_no, uint64_t offset);
@@ -114,9 +131,13 @@ const char *replay_outcome_name(int outcome);
 void replay_name_ram(struct replay *r, uint64_t addr, char *out, size_t n);	/* "matched", "diverged", ... */
 
 /*
- * Build a vpci_setup from a trace header. Image paths are resolved relative
- * to the directory of trace_path. layout -1 keeps the header's. The setup
- * points into *storage, which must outlive the device.
+ * Build a vpci_setup from a trace header. Disk images are opened inside the
+ * directory of trace_path (replay_devsetup_in: inside image_dir unless NULL):
+ * a relative name without "..", no symbolic link on the way, a regular file
+ * whose SHA-256 matches the header's. A refusal is "TRACE: header: backend N:
+ * image 'NAME': why" and never tells the refused file's own hash. layout -1
+ * keeps the header's. The setup points into *storage, which must outlive the
+ * device; replay_devsetup_release closes the images it opened.
  */
 struct replay_devsetup {
 	struct vpci_setup setup;
@@ -128,6 +149,9 @@ struct replay_devsetup {
 };
 int replay_devsetup(const struct trace_header *h, const char *trace_path, int layout,
     struct replay_devsetup *storage, char **cause);
+int replay_devsetup_in(const struct trace_header *h, const char *trace_path, const char *image_dir, int layout,
+    struct replay_devsetup *storage, char **cause);
+void replay_devsetup_release(struct replay_devsetup *storage);
 
 /*
  * Find, reading only (no replay), the last event at or before n for which

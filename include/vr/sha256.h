@@ -17,5 +17,7 @@ void sha256_final(struct sha256 *s, uint8_t out[32]);
 void sha256_hex(const uint8_t digest[32], char out[65]);
 /* SHA-256 of a whole file; -1 and *cause on error. */
 int sha256_file(const char *path, uint8_t out[32], char **cause);
+/* SHA-256 of what read(fd) returns from its current position to the end; -1 with errno on a read error. */
+int sha256_fd(int fd, uint8_t out[32]);
 
 #endif

@@ -54,6 +54,8 @@ struct vdev_backend {
 	uint64_t size;
 	const char *image;		/* absolute or cwd-relative path, or NULL for inline/zero */
 	const uint8_t *sha256;		/* 32 bytes, or NULL */
+	bool has_fd;			/* image is open as fd already (replay confines images so); */
+	int fd;				/* the backend reads through a dup() of it, image only names it */
 };
 
 struct vdev_ops;

@@ -35,11 +35,14 @@ struct gmem {
 	size_t used;
 	uint64_t cache_pfn;
 	uint8_t *cache_data;	/* NULL: cache empty */
+	uint64_t limit;		/* bytes of pages that may be allocated */
+	bool over_limit;	/* a store needed a page beyond the limit (or the allocator said no) */
 };
 
 struct gmem *gmem_new(void)
 {
 	struct gmem *m = xcalloc(1, sizeof *m);
+	m->limit = UINT64_MAX;
 	m->cap = 64;
 	m->tab = xcalloc(m->cap, sizeof *m->tab);
 	return m;
@@ -88,14 +91,24 @@ int gmem_add_region(struct gmem *m, uint64_t base, uint64_t size, char **cause)
 	return 0;
 }
 
+/* Regions are sorted and disjoint: a range may run on into the next region when it starts where one ends. */
 bool gmem_valid(const struct gmem *m, uint64_t addr, uint64_t len)
 {
-	if (addr + len < addr)
+	uint64_t end = addr + len;
+
+	if (end < addr)
 		return false;
 	for (unsigned i = 0; i < m->nreg; i++) {
 		uint64_t b = m->reg[i].base, s = m->reg[i].size;
-		if (addr >= b && addr - b < s)
-			return len <= s - (addr - b);
+		if (addr < b || addr - b >= s)
+			continue;
+		for (unsigned j = i;; j++) {
+			uint64_t reg_end = m->reg[j].base + m->reg[j].size;
+			if (end <= reg_end)
+				return true;
+			if (j + 1 == m->nreg || m->reg[j + 1].base != reg_end)
+				return false;
+		}
 	}
 	return false;
 }
@@ -150,14 +163,23 @@ static void tab_insert(struct gpage *tab, size_t cap, uint64_t pfn, uint8_t *dat
 	tab[i].data = data;
 }
 
+/* The page at pfn, allocated if new; NULL (and over_limit set) past the limit or when memory runs out. */
 static uint8_t *page_get(struct gmem *m, uint64_t pfn)
 {
 	uint8_t *p = page_find(m, pfn);
 	if (p != NULL)
 		return p;
+	if ((uint64_t)(m->used + 1) > m->limit / PAGE_SIZE) {
+		m->over_limit = true;
+		return NULL;
+	}
 	if ((m->used + 1) * 2 > m->cap) {
 		size_t ncap = m->cap * 2;
-		struct gpage *ntab = xcalloc(ncap, sizeof *ntab);
+		struct gpage *ntab = calloc(ncap, sizeof *ntab);
+		if (ntab == NULL) {
+			m->over_limit = true;
+			return NULL;
+		}
 		for (size_t i = 0; i < m->cap; i++)
 			if (m->tab[i].data != NULL)
 				tab_insert(ntab, ncap, m->tab[i].pfn, m->tab[i].data);
@@ -165,12 +187,24 @@ static uint8_t *page_get(struct gmem *m, uint64_t pfn)
 		m->tab = ntab;
 		m->cap = ncap;
 	}
-	p = xcalloc(1, PAGE_SIZE);
+	/* Guest RAM is the one allocation a trace steers directly: running out is the trace's limit, not ours. */
+	if ((p = calloc(1, PAGE_SIZE)) == NULL) {
+		m->over_limit = true;
+		return NULL;
+	}
 	tab_insert(m->tab, m->cap, pfn, p);
 	m->used++;
 	m->cache_pfn = pfn;
 	m->cache_data = p;
 	return p;
+}
+
+static bool all_zero_n(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return false;
+	return true;
 }
 
 int gmem_read(const struct gmem *m, uint64_t addr, void *dst, size_t len)
@@ -201,12 +235,27 @@ int gmem_write(struct gmem *m, uint64_t addr, const void *src, size_t len)
 	while (len > 0) {
 		uint32_t in = (uint32_t)(addr & PAGE_MASK);
 		size_t n = PAGE_SIZE - in < len ? PAGE_SIZE - in : len;
-		memcpy(page_get(m, addr >> PAGE_SHIFT) + in, s, n);
+		uint8_t *p = page_find(m, addr >> PAGE_SHIFT);
+		/* Zeros into a page never written read back as zeros already: no page for them. */
+		if (p == NULL && !all_zero_n(s, n) && (p = page_get(m, addr >> PAGE_SHIFT)) == NULL)
+			return -1;
+		if (p != NULL)
+			memcpy(p + in, s, n);
 		s += n;
 		addr += n;
 		len -= n;
 	}
 	return 0;
+}
+
+void gmem_set_limit(struct gmem *m, uint64_t bytes)
+{
+	m->limit = bytes;
+}
+
+bool gmem_over_limit(const struct gmem *m)
+{
+	return m->over_limit;
 }
 
 int gmem_read_u16(const struct gmem *m, uint64_t addr, uint16_t *v)
@@ -352,11 +401,19 @@ int gmem_load(struct gmem *m, const uint8_t *p, size_t len, char **cause)
 			    (unsigned long long)(pfn << PAGE_SHIFT));
 		prev = pfn;
 	}
+	if (n > m->limit / PAGE_SIZE) {
+		m->over_limit = true;
+		return cause_set(cause, "guest memory: %llu pages are more than the memory limit allows",
+		    (unsigned long long)n);
+	}
 	free_pages(m);
 	cursor_init(&c, p + start, len - start);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t pfn = cursor_le64(&c);
-		memcpy(page_get(m, pfn), cursor_bytes(&c, PAGE_SIZE), PAGE_SIZE);
+		uint8_t *page = page_get(m, pfn);
+		if (page == NULL)
+			return cause_set(cause, "guest memory: out of memory loading page %llu", (unsigned long long)i);
+		memcpy(page, cursor_bytes(&c, PAGE_SIZE), PAGE_SIZE);
 	}
 	return 0;
 }

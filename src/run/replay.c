@@ -1,10 +1,13 @@
 /* replay.c -- the replay engine: apply a trace to a fresh device and compare its outputs with the recording */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vr/buf.h"
 #include "vr/cause.h"
@@ -78,6 +81,11 @@ struct replay {
 	int outcome;
 	bool diverged_stop;		/* a divergence outside lenient mode */
 	uint64_t dev_violations;	/* every violation seen, reported or not */
+	/* Work budget: what the device did, and the first event that went over (over_what names it). */
+	uint64_t served_requests, served_bytes;
+	uint64_t allow_requests, allow_bytes;	/* current allowance; recomputed when reached */
+	const char *over_what;			/* NULL: within budget */
+	uint64_t over_no, over_off, over_allowed;
 	struct qshadow q[VIRTQ_MAX_QUEUES];
 	uint16_t qsel;
 	/* (bar, offset, size) -> snooped register, so names are built once per register, not per write. */
@@ -89,29 +97,135 @@ struct replay {
 
 /* ---- device setup from the trace header ---- */
 
-static int devsetup(const struct trace_header *h, const char *trace_path, const char *image_dir, int layout,
-    struct replay_devsetup *s, char **cause);
+/* ---- disk images, confined to one directory ---- */
+
+/*
+ * Open the image a trace names inside dir, without leaving dir: the name must
+ * be relative without a ".." component; each directory on the way is opened
+ * from the one before it with O_NOFOLLOW, so no symbolic link is followed and
+ * nothing renamed in between a check and an open can lead outside. The file
+ * must be a regular file before it is opened (a FIFO or a device is never
+ * opened) and after (fstat of the open descriptor). Returns the descriptor,
+ * or -1 with *cause "TRACE: header: backend N: image 'NAME': why".
+ */
+static int image_open_beneath(const char *trace_path, unsigned i, const char *dir, const char *name, char **cause)
+{
+	char comp[TRACE_MAX_PATH];
+	const char *p = name;
+	struct stat st;
+	int dfd, fd;
+
+#define IMAGE_FAIL(...)	cause_set(cause, "%s: header: backend %u: image '%s': " __VA_ARGS__)
+	if (name[0] == '/')
+		return IMAGE_FAIL("an absolute path is refused (images are looked up in %s)", trace_path, i, name, dir);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return IMAGE_FAIL("image directory %s: %s", trace_path, i, name, dir, strerror(errno));
+	for (;;) {
+		size_t n = strcspn(p, "/");
+		bool last = p[n] == '\0';
+
+		if (n >= sizeof(comp)) {
+			close(dfd);
+			return IMAGE_FAIL("name too long", trace_path, i, name);
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (strcmp(comp, "..") == 0) {
+			close(dfd);
+			return IMAGE_FAIL("a '..' component is refused (images stay inside %s)", trace_path, i, name, dir);
+		}
+		if (n == 0 || strcmp(comp, ".") == 0) {
+			if (last) {
+				close(dfd);
+				return IMAGE_FAIL("names a directory", trace_path, i, name);
+			}
+			p += n + 1;
+			continue;
+		}
+		if (last)
+			break;
+		fd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			int e = errno;
+
+			close(dfd);
+			if (e == ELOOP || e == ENOTDIR)
+				return IMAGE_FAIL("'%s' is a symbolic link or not a directory (links are not followed)",
+				    trace_path, i, name, comp);
+			return IMAGE_FAIL("%s", trace_path, i, name, strerror(e));
+		}
+		close(dfd);
+		dfd = fd;
+		p += n + 1;
+	}
+	if (fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		int e = errno;
+
+		close(dfd);
+		return IMAGE_FAIL("%s", trace_path, i, name, strerror(e));
+	}
+	if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
+		close(dfd);
+		return IMAGE_FAIL("%s", trace_path, i, name,
+		    S_ISLNK(st.st_mode) ? "is a symbolic link (links are not followed)" : "not a regular file");
+	}
+	fd = openat(dfd, comp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return IMAGE_FAIL("%s", trace_path, i, name, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return IMAGE_FAIL("not a regular file", trace_path, i, name);
+	}
+	return fd;
+#undef IMAGE_FAIL
+}
+
+/* Check an open image against the header's SHA-256, never saying what the file's own hash is. */
+static int image_check(const char *trace_path, unsigned i, const struct trace_backend *b, int fd, char **cause)
+{
+	uint8_t digest[32];
+	char want[65];
+
+	if (sha256_fd(fd, digest) != 0)
+		return cause_set(cause, "%s: header: backend %u: image '%s': %s", trace_path, i, b->image,
+		    strerror(errno));
+	if (memcmp(digest, b->sha256, 32) == 0)
+		return 0;
+	sha256_hex(b->sha256, want);
+	return cause_set(cause, "%s: header: backend %u: image '%s': contents do not match the header's sha256 %s",
+	    trace_path, i, b->image, want);
+}
+
+void replay_devsetup_release(struct replay_devsetup *s)
+{
+	for (unsigned i = 0; i < TRACE_MAX_BACKENDS; i++)
+		if (s->backend[i].has_fd) {
+			close(s->backend[i].fd);
+			s->backend[i].has_fd = false;
+		}
+}
 
 int replay_devsetup(const struct trace_header *h, const char *trace_path, int layout,
     struct replay_devsetup *s, char **cause)
 {
-	return devsetup(h, trace_path, NULL, layout, s, cause);
+	return replay_devsetup_in(h, trace_path, NULL, layout, s, cause);
 }
 
-static int devsetup(const struct trace_header *h, const char *trace_path, const char *image_dir, int layout,
+int replay_devsetup_in(const struct trace_header *h, const char *trace_path, const char *image_dir, int layout,
     struct replay_devsetup *s, char **cause)
 {
 	const struct vdev_ops *ops;
-	const char *slash, *dir = trace_path;
-	size_t dirlen;
+	const char *slash, *where = trace_path != NULL ? trace_path : "trace";
+	char dir[PATH_MAX];
 
 	memset(s, 0, sizeof(*s));
 	ops = vdev_pick(h->device, trace_device_name(h->device), h->devcfg_len, h->requests, &s->generic);
 	if (ops == NULL)
-		return cause_set(cause, "%s: device type %u is not supported", trace_path, h->device);
+		return cause_set(cause, "%s: device type %u is not supported", where, h->device);
 	if (h->requests != TRACE_REQ_COMPLETE && !vdev_is_generic(ops))
 		return cause_set(cause, "%s: 'generic-requests %s' is for device types without a model, and %s has one",
-		    trace_path, trace_requests_name(h->requests), ops->name);
+		    where, trace_requests_name(h->requests), ops->name);
 	s->setup.ops = ops;
 	s->setup.layout = layout >= 0 ? layout : h->layout;
 	s->setup.offered = h->features;
@@ -134,30 +248,42 @@ static int devsetup(const struct trace_header *h, const char *trace_path, const 
 	}
 	s->setup.ram = s->ram;
 	s->setup.nram = h->nram;
+	/* Images live in the directory the user names, else in the trace's own ("." for "-"). */
 	slash = trace_path != NULL ? strrchr(trace_path, '/') : NULL;
-	dirlen = slash != NULL ? (size_t)(slash - trace_path) + 1 : 0;
-	if (image_dir != NULL) {
-		dir = image_dir;
-		dirlen = strlen(image_dir);
-	}
+	if (image_dir != NULL)
+		snprintf(dir, sizeof(dir), "%s", image_dir);
+	else if (slash == trace_path && slash != NULL)
+		snprintf(dir, sizeof(dir), "/");
+	else if (slash != NULL)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - trace_path), trace_path);
+	else
+		snprintf(dir, sizeof(dir), ".");
 	for (unsigned i = 0; i < h->nbackends && i < TRACE_MAX_BACKENDS; i++) {
 		const struct trace_backend *b = &h->backend[i];
+		int n, fd;
 
 		s->backend[i].type = b->type;
 		s->backend[i].size = b->size;
-		if (b->has_image) {
-			int n;
-
-			if (b->image[0] == '/' || dirlen == 0)
-				n = snprintf(s->image[i], sizeof(s->image[i]), "%s", b->image);
-			else
-				n = snprintf(s->image[i], sizeof(s->image[i]), "%.*s%s%s", (int)dirlen, dir,
-				    dir[dirlen - 1] == '/' ? "" : "/", b->image);
-			if (n < 0 || (size_t)n >= sizeof(s->image[i]))
-				return cause_set(cause, "%s: backend %u: image path too long", trace_path, i);
-			s->backend[i].image = s->image[i];
-			s->backend[i].sha256 = b->sha256;
+		if (!b->has_image)
+			continue;
+		n = snprintf(s->image[i], sizeof(s->image[i]), "%s/%s", dir, b->image);
+		if (n < 0 || (size_t)n >= sizeof(s->image[i])) {
+			replay_devsetup_release(s);
+			return cause_set(cause, "%s: header: backend %u: image path too long", where, i);
 		}
+		if ((fd = image_open_beneath(where, i, dir, b->image, cause)) < 0) {
+			replay_devsetup_release(s);
+			return -1;
+		}
+		s->backend[i].image = s->image[i];
+		s->backend[i].has_fd = true;
+		s->backend[i].fd = fd;
+		if (image_check(where, i, b, fd, cause) < 0) {
+			replay_devsetup_release(s);
+			return -1;
+		}
+		/* Checked here, through the descriptor the disk reads from: the backend need not hash it again. */
+		s->backend[i].sha256 = NULL;
 	}
 	s->setup.backends = s->backend;
 	s->setup.nbackends = h->nbackends;
@@ -275,11 +401,56 @@ static void copy_name(char *dst, size_t n, const char *src)
 	dst[i] = '\0';
 }
 
+/* The allowance for B trace bytes read: max(floor, per_byte x B), or the caller's fixed budget. */
+static uint64_t allowance(uint64_t fixed, uint64_t floor, uint64_t per_byte, uint64_t b)
+{
+	if (fixed != 0)
+		return fixed;
+	return b > floor / per_byte ? (b > UINT64_MAX / per_byte ? UINT64_MAX : b * per_byte) : floor;
+}
+
+/*
+ * Count one unit of device work against the budget. False once the budget is
+ * spent: from then on the device's outputs reach no sink (nothing more is
+ * written) and the run stops after the current event with a message.
+ */
+static bool budget_take(struct replay *r, uint64_t *served, uint64_t *allow, uint64_t amount, const char *what)
+{
+	struct trace_file_info fi;
+
+	if (r->over_what != NULL)
+		return false;
+	*served += amount;
+	if (*served <= *allow)
+		return true;
+	trace_get_file_info(r->rd, &fi);
+	r->allow_requests = allowance(r->opts.budget_requests, REPLAY_BUDGET_REQUESTS_MIN,
+	    REPLAY_BUDGET_REQUESTS_PER_BYTE, fi.raw);
+	r->allow_bytes = allowance(r->opts.budget_bytes, REPLAY_BUDGET_BYTES_MIN, REPLAY_BUDGET_BYTES_PER_BYTE,
+	    fi.raw);
+	if (*served <= *allow)
+		return true;
+	r->over_what = what;
+	r->over_no = r->dbus.event_no;
+	r->over_off = r->dbus.offset;
+	r->over_allowed = *allow;
+	return false;
+}
+
 static void device_sink(void *opaque, const struct vr_event *ev)
 {
 	struct replay *r = opaque;
 	struct pending p;
 
+	/* Past the work budget or the memory limit the run is over: nothing more reaches the sinks. */
+	if (r->over_what != NULL || gmem_over_limit(vpci_gmem(r->dev)))
+		return;
+	if (ev->kind == VR_EV_TXN &&
+	    !budget_take(r, &r->served_requests, &r->allow_requests, 1, "requests served"))
+		return;
+	if (ev->kind == VR_EV_DMA &&
+	    !budget_take(r, &r->served_bytes, &r->allow_bytes, ev->u.dma.len, "bytes written into guest RAM"))
+		return;
 	switch (ev->kind) {
 	case VR_EV_DMA:
 		pend_rewind(r);
@@ -979,7 +1150,7 @@ struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, cha
 		goto fail;
 	r->hdr = *trace_header(r->rd);
 	r->layout = opts->layout >= 0 ? opts->layout : r->hdr.layout;
-	if (devsetup(&r->hdr, opts->path, opts->image_dir, r->layout, &r->ds, cause) < 0)
+	if (replay_devsetup_in(&r->hdr, opts->path, opts->image_dir, r->layout, &r->ds, cause) < 0)
 		goto fail;
 	/* Only the run record needs the trace's identity; hashing a big trace is not free. */
 	if (bus != NULL && (bus->mask & ((1u << VR_EV_RUN_BEGIN) | (1u << VR_EV_RUN_END))) &&
@@ -994,6 +1165,10 @@ struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, cha
 		cause_prefix(cause, "%s", opts->path);
 		goto fail;
 	}
+	gmem_set_limit(vpci_gmem(r->dev), opts->mem_limit != 0 ? opts->mem_limit : REPLAY_MEM_LIMIT_DEFAULT);
+	r->allow_requests = allowance(opts->budget_requests, REPLAY_BUDGET_REQUESTS_MIN,
+	    REPLAY_BUDGET_REQUESTS_PER_BYTE, 0);
+	r->allow_bytes = allowance(opts->budget_bytes, REPLAY_BUDGET_BYTES_MIN, REPLAY_BUDGET_BYTES_PER_BYTE, 0);
 	return r;
 fail:
 	replay_free(r);
@@ -1005,6 +1180,7 @@ void replay_free(struct replay *r)
 	if (r == NULL)
 		return;
 	vpci_free(r->dev);
+	replay_devsetup_release(&r->ds);
 	trace_close(r->rd);
 	buf_release(&r->arena);
 	buf_release(&r->tmp);
@@ -1089,7 +1265,8 @@ static int apply(struct replay *r, const struct trace_event *ev, uint64_t no, ui
 	case TRACE_MEM:
 		r->guest_seen = true;
 		/* The guest's own store: outside its declared RAM the trace contradicts itself. */
-		if (gmem_write(vpci_gmem(r->dev), ev->addr, ev->data, ev->len) < 0)
+		if (gmem_write(vpci_gmem(r->dev), ev->addr, ev->data, ev->len) < 0 &&
+		    !gmem_over_limit(vpci_gmem(r->dev)))
 			return cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): guest store of %" PRIu32
 			    " bytes at 0x%" PRIx64 " lies outside the declared RAM", r->opts.path, no, off, ev->len,
 			    ev->addr);
@@ -1153,7 +1330,45 @@ static int apply(struct replay *r, const struct trace_event *ev, uint64_t no, ui
 	return 0;
 }
 
+static int replay_run_events(struct replay *r, char **cause);
+
+/* After each event: -1 with "FILE: event N (offset 0xOFF): ..." once the work or memory budget is spent. */
+static int over_budget(struct replay *r, char **cause)
+{
+	const struct gmem *m = vpci_gmem(r->dev);
+
+	if (gmem_over_limit(m))
+		return cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): guest RAM limit reached: "
+		    "%" PRIu64 " MiB of guest RAM in use and this event needs more (--mem-limit, default %llu MiB)",
+		    r->opts.path, r->dbus.event_no, r->dbus.offset, gmem_resident(m) >> 20,
+		    REPLAY_MEM_LIMIT_DEFAULT >> 20);
+	if (r->over_what == NULL)
+		return 0;
+	return cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): work budget exceeded: more than %"
+	    PRIu64 " %s (--budget / --budget-bytes set it; the default grows with the trace's size)", r->opts.path,
+	    r->over_no, r->over_off, r->over_allowed, r->over_what);
+}
+
+/* What the program was doing, for xmalloc's out-of-memory message. */
+static void oom_context(void *opaque, char *out, size_t n)
+{
+	const struct replay *r = opaque;
+
+	snprintf(out, n, "replaying %s at event %" PRIu64 " (offset 0x%" PRIx64 ")", r->opts.path, r->dbus.event_no,
+	    r->dbus.offset);
+}
+
 int replay_run(struct replay *r, char **cause)
+{
+	int outcome;
+
+	xmalloc_context(oom_context, r);
+	outcome = replay_run_events(r, cause);
+	xmalloc_context(NULL, NULL);
+	return outcome;
+}
+
+static int replay_run_events(struct replay *r, char **cause)
 {
 	struct trace_event ev;
 	uint64_t next_progress = 65536;
@@ -1226,6 +1441,10 @@ int replay_run(struct replay *r, char **cause)
 				emit_trace(r, &ev);
 		}
 		if (!r->diverged_stop && apply(r, &ev, no, off, cause) < 0) {
+			r->outcome = REPLAY_BADINPUT;
+			break;
+		}
+		if (over_budget(r, cause) < 0) {
 			r->outcome = REPLAY_BADINPUT;
 			break;
 		}

@@ -1,6 +1,7 @@
 /* trace-bin.c -- the .vrb binary trace format: zstd chunks with CRC32C and a trailing seek index */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -154,6 +155,27 @@ static int chunk_header(struct trace_reader *r, uint64_t off, struct chunk_hdr *
 	return 1;
 }
 
+/*
+ * The index entry for the chunk at off must say what its header says; a
+ * reader going chunk by chunk (info, replay) would not notice otherwise, but
+ * seeking (dump --from, replay --from) would land on the wrong events.
+ */
+static bool index_disagrees(const struct bin_reader *br, uint64_t off, const struct chunk_hdr *ch)
+{
+	uint32_t lo = 0, hi = br->nidx;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (br->idx[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo == br->nidx || br->idx[lo].off != off || br->idx[lo].first != ch->first ||
+	    br->idx[lo].count != ch->count || br->idx[lo].csize != ch->csize || br->idx[lo].rsize != ch->rsize;
+}
+
 /* Load the next chunk. 1: loaded; 0: clean end; -1: damage. */
 static int load_chunk(struct trace_reader *r, char **cause)
 {
@@ -180,6 +202,10 @@ static int load_chunk(struct trace_reader *r, char **cause)
 			return bin_fail(r, cause, off, "%s", br->footer_problem);
 		return bin_fail(r, cause, off, "trace is truncated: index without a valid footer");
 	}
+	if (br->indexed && index_disagrees(br, off, &ch))
+		return bin_fail(r, cause, off, "the seek index disagrees with this chunk (events %llu..%llu, %u bytes): "
+		    "a reader seeking through it would miss or repeat events", (unsigned long long)ch.first,
+		    (unsigned long long)(ch.first + ch.count - 1), ch.csize);
 	if (ch.csize > br->ccap) {
 		free(br->cbuf);
 		br->ccap = ch.csize;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vr/cause.h"
 #include "vr/le.h"
@@ -115,6 +116,24 @@ int sha256_file(const char *path, uint8_t out[32], char **cause)
 		return cause_set(cause, "%s: read error", path);
 	}
 	fclose(f);
+	sha256_final(&s, out);
+	return 0;
+}
+
+int sha256_fd(int fd, uint8_t out[32])
+{
+	struct sha256 s;
+	uint8_t chunk[65536];
+	ssize_t n;
+
+	sha256_init(&s);
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		sha256_update(&s, chunk, (size_t)n);
+	}
 	sha256_final(&s, out);
 	return 0;
 }

@@ -7,9 +7,23 @@
 
 #include "vr/xmalloc.h"
 
+static void (*oom_describe)(void *opaque, char *out, size_t n);
+static void *oom_opaque;
+
+void xmalloc_context(void (*describe)(void *opaque, char *out, size_t n), void *opaque)
+{
+	oom_describe = describe;
+	oom_opaque = opaque;
+}
+
 static void oom(size_t n)
 {
-	fprintf(stderr, "virtio-replay: out of memory (%zu bytes)\n", n);
+	char what[512];
+
+	what[0] = '\0';
+	if (oom_describe != NULL)
+		oom_describe(oom_opaque, what, sizeof(what));
+	fprintf(stderr, "virtio-replay: out of memory (%zu bytes)%s%s\n", n, what[0] ? " while " : "", what);
 	exit(3);
 }
 

@@ -1,0 +1,43 @@
+# tests/cli/hostile-budget.sh -- a small trace cannot make the device work without end: a budget proportional to the trace
+. "$srcdir/tests/cli/lib.sh"
+D=$srcdir/tests/data/replay
+one_error() {
+	n=$(wc -l < "$TMP/err")
+	if [ "$n" -ne 1 ] || ! grep -Eq -- "^virtio-replay: $2" "$TMP/err"; then
+		echo "FAIL: $1: want one line /virtio-replay: $2/, got:"; cat "$TMP/err"; fails=$((fails + 1))
+	fi
+}
+EVAT='event [0-9]+ \(offset 0x[0-9a-f]+\): '
+
+# 2 KB that move the avail index back and notify, ten times over: 655,361 requests and
+# gigabytes of --db and --log output before. Now the budget stops it with the event named.
+T=$D/avail-back-notify10.vrt
+expect 2 "" "" "$VR" replay --quiet --db "$TMP/b.db" --log "$TMP/b.log" "$T"
+one_error "budget" "$T: ${EVAT}work budget exceeded: more than [0-9]+ requests served"
+ev=$(sed -n 's/.*: event \([0-9]*\) (offset.*/\1/p' "$TMP/err")
+n=$(grep -c ' txn ' "$TMP/b.log")
+[ "$n" -gt 0 ] && [ "$n" -le 131072 ] || { echo "FAIL: $n requests in the log"; fails=$((fails + 1)); }
+[ "$(wc -c < "$TMP/b.log")" -lt 300000000 ] || { echo "FAIL: the log is $(wc -c < "$TMP/b.log") bytes"; fails=$((fails + 1)); }
+# Nothing already written is lost: the run is stored, marked bad input and incomplete.
+expect 0 "^bad-input\|0\|" "" sqlite3 "$TMP/b.db" "select outcome, complete, events from runs"
+# The event named is where the last stored request came from.
+last=$(grep ' txn ' "$TMP/b.log" | tail -1 | sed 's/^#\([0-9]*\) .*/\1/')
+[ "$ev" = "$last" ] || { echo "FAIL: budget names event $ev, last request at $last"; fails=$((fails + 1)); }
+
+# --budget sets it: lower, and 0 for none (the whole trace then runs).
+expect 2 "" "" "$VR" replay --quiet --budget 100 "$T"
+one_error "--budget 100" "$T: ${EVAT}work budget exceeded: more than 100 requests served"
+expect 2 "" "" "$VR" replay --quiet --budget-bytes 4K "$T"
+one_error "--budget-bytes 4K" "$T: ${EVAT}work budget exceeded: more than 4096 bytes written into guest RAM"
+expect 0 "\"requests\":65537," "" "$VR" replay --json --budget 0 --budget-bytes 0 --to 51 "$T"
+expect 2 "" "bad --budget" "$VR" replay --budget x "$T"
+# --json says it too.
+expect 2 '"outcome":"bad-input".*"error":".*work budget exceeded' "work budget exceeded" "$VR" replay --json "$T"
+
+# The bundled library fits the default budget with room to spare.
+for t in "$srcdir"/traces/*.vrt; do
+	"$VR" replay --quiet --budget 1000 --budget-bytes 1M "$t" > /dev/null 2> "$TMP/err"
+	grep -q "budget" "$TMP/err" && { echo "FAIL: $t needs more than a small budget"; fails=$((fails + 1)); }
+done
+
+finish
