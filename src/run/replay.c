@@ -118,6 +118,10 @@ static int image_open_beneath(const char *trace_path, unsigned i, const char *di
 #define IMAGE_FAIL(...)	cause_set(cause, "%s: header: backend %u: image '%s': " __VA_ARGS__)
 	if (name[0] == '/')
 		return IMAGE_FAIL("an absolute path is refused (images are looked up in %s)", trace_path, i, name, dir);
+	/* Any ".." is refused before anything is opened, whatever precedes it. */
+	for (const char *c = name; c != NULL; c = strchr(c, '/') != NULL ? strchr(c, '/') + 1 : NULL)
+		if (strncmp(c, "..", 2) == 0 && (c[2] == '/' || c[2] == '\0'))
+			return IMAGE_FAIL("a '..' component is refused (images stay inside %s)", trace_path, i, name, dir);
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return IMAGE_FAIL("image directory %s: %s", trace_path, i, name, dir, strerror(errno));
 	for (;;) {

@@ -37,7 +37,8 @@ expect 0 "" ": matched$" "$VR" replay "$TMP/img/blk.vrt"
 cmp -s "$TMP/img/disk.img" "$TMP/img-orig" || { echo "FAIL: replay changed the disk image"; fails=$((fails + 1)); }
 bad=$(echo "$sum" | sed 's/^./0/; s/^00/11/')
 sed "s|sha256 $sum|sha256 $bad|" "$TMP/img/blk.vrt" >"$TMP/img/bad.vrt"
-expect 2 "" "disk image .*disk.img: sha256 $sum does not match" "$VR" replay "$TMP/img/bad.vrt"
+expect 2 "" "image 'disk.img': contents do not match the header's sha256 $bad" "$VR" replay "$TMP/img/bad.vrt"
+grep -q "$sum" "$TMP/err" && { echo "FAIL: the image's own sha256 is printed"; fails=$((fails + 1)); }
 rm "$TMP/img/disk.img"
 expect 2 "" "disk.img" "$VR" replay "$TMP/img/blk.vrt"
 # An input the device cannot take is bad input, naming the event.
