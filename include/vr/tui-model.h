@@ -37,11 +37,18 @@ enum tui_mark {
 	TUI_MARK_BOTH = '*',
 };
 
+/*
+ * A row's text and a view's header are columns separated by TUI_COL_SEP;
+ * the browser sizes each column to the widest cell on screen. A header
+ * title starting with '>' is a right-aligned (numeric) column.
+ */
+#define TUI_COL_SEP	0x1f
+
 struct tui_row {
 	struct tui_pos pos;
 	int64_t event;		/* the event the row is about (first_event for a transaction) */
 	char mark;		/* enum tui_mark */
-	char text[TUI_ROW_TEXT];	/* the columns, aligned under tui_model_header() */
+	char text[TUI_ROW_TEXT];	/* the columns, separated by TUI_COL_SEP */
 };
 
 struct tui_run {
@@ -79,7 +86,7 @@ int tui_model_step_run(struct tui_model *m, int dir, char **cause);
 const struct tui_run *tui_model_run(const struct tui_model *m);
 const char *tui_model_path(const struct tui_model *m);
 const char *tui_view_name(enum tui_view v);
-/* The column titles of a view, aligned with tui_row.text. */
+/* The column titles of a view, separated by TUI_COL_SEP as in tui_row.text. */
 const char *tui_model_header(enum tui_view v);
 
 /*

@@ -43,6 +43,9 @@ enum {
 
 enum tui_focus { TUI_FOCUS_LIST, TUI_FOCUS_DETAIL, TUI_FOCUS_HEX };
 
+#define TUI_MAX_COLS	12
+#define TUI_LINE	512	/* bytes for one rendered list line */
+
 /* Where things go on a lines x cols screen. */
 struct tui_layout {
 	int title_y, header_y;
@@ -52,6 +55,7 @@ struct tui_layout {
 	bool show_detail, show_hex;
 	int detail_x, detail_w, hex_x, hex_w;
 	int status_y;
+	int keybar_y;		/* -1: no room for the key bar */
 };
 
 /* Each list view keeps its place while another is shown. */
@@ -71,6 +75,8 @@ struct tui {
 	struct tui_row *rows;	/* the rows on screen, read by keyset */
 	int nrows, caprows;
 	int hscroll;		/* columns the list is shifted left */
+	int ncols, colw[TUI_MAX_COLS];	/* the list's columns, sized to the rows on screen */
+	bool colright[TUI_MAX_COLS];
 
 	bool detail_open;
 	enum tui_focus focus;
@@ -100,6 +106,7 @@ struct tui_binding {
 	const char *label;	/* as shown in the help screen */
 	int (*fn)(struct tui *t, int key);
 	const char *help;	/* NULL: same action as the row above */
+	const char *bar;	/* its name in the key bar, NULL: not there */
 };
 extern const struct tui_binding tui_bindings[];
 extern const size_t tui_nbindings;
@@ -109,11 +116,21 @@ struct tui *tui_new(struct tui_model *m, int lines, int cols);
 void tui_free(struct tui *t);
 /* A key (a character or TUI_KEY_*): returns TUI_DRAW_* flags, TUI_QUIT to leave. */
 int tui_key(struct tui *t, int key);
+/* Mouse buttons tui_mouse knows. */
+enum { TUI_MOUSE_CLICK = 1, TUI_MOUSE_WHEEL_UP, TUI_MOUSE_WHEEL_DOWN };
+/*
+ * A mouse button at screen line y, column x: a click selects a list row,
+ * focuses a pane or switches to a list tab of the title; the wheel scrolls
+ * what is under it. Returns TUI_DRAW_* flags.
+ */
+int tui_mouse(struct tui *t, int y, int x, int button);
 /* The screen changed size: returns TUI_DRAW_* flags. */
 int tui_resize(struct tui *t, int lines, int cols);
 void tui_layout(const struct tui *t, struct tui_layout *l);
 /* The selected row, NULL if the view is empty. */
 const struct tui_row *tui_selected(const struct tui *t);
+/* List line i (0 <= i < nrows; -1 the column titles), columns aligned, into out (TUI_LINE bytes). */
+void tui_list_line(const struct tui *t, int i, char *out);
 /* The title bar and the status line (prompt, message or position) as text. */
 void tui_title(const struct tui *t, char *buf, size_t n);
 void tui_status(struct tui *t, char *buf, size_t n);

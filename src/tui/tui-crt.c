@@ -11,7 +11,7 @@
 #include "vr/tui-crt.h"
 #include "vr/tui.h"
 
-enum { PAIR_MARK = 1, PAIR_ERR, PAIR_DIFF };
+enum { PAIR_MARK = 1, PAIR_ERR, PAIR_DIFF, PAIR_BAR };
 
 static bool have_color;
 static volatile sig_atomic_t stop_signal;
@@ -39,6 +39,20 @@ static int translate(int ch)
 	if (ch >= 0 && ch < 0x100)
 		return ch;
 	return -1;
+}
+
+/* curses button state to tui_mouse's buttons; 0 for the others (releases...) */
+static int mouse_button(mmask_t b)
+{
+	if (b & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+		return TUI_MOUSE_CLICK;
+	if (b & BUTTON4_PRESSED)
+		return TUI_MOUSE_WHEEL_UP;
+#ifdef BUTTON5_PRESSED
+	if (b & BUTTON5_PRESSED)
+		return TUI_MOUSE_WHEEL_DOWN;
+#endif
+	return 0;
 }
 
 /* Print s from column skip on, clipped or padded to w columns. */
@@ -72,7 +86,7 @@ static void put_marked(int y, int x, int w, const char *s, const char *hl, int s
 
 static void draw_title(const struct tui *t, const struct tui_layout *l)
 {
-	char buf[512];
+	char buf[512], line[TUI_LINE];
 
 	tui_title(t, buf, sizeof(buf));
 	attron(A_REVERSE);
@@ -80,13 +94,15 @@ static void draw_title(const struct tui *t, const struct tui_layout *l)
 	attroff(A_REVERSE);
 	attron(A_BOLD);
 	mvprintw(l->header_y, 0, "%-2s", "");
-	put_clipped(l->header_y, 2, t->cols - 2, tui_model_header(t->view), t->hscroll);
+	tui_list_line(t, -1, line);
+	put_clipped(l->header_y, 2, t->cols - 2, line, t->hscroll);
 	attroff(A_BOLD);
 }
 
 static void draw_list(const struct tui *t, const struct tui_layout *l)
 {
 	int sel = t->vs[t->view].sel;
+	char line[TUI_LINE];
 
 	for (int i = 0; i < l->list_h; i++) {
 		int y = l->list_y + i;
@@ -108,7 +124,8 @@ static void draw_list(const struct tui *t, const struct tui_layout *l)
 		attroff(A_BOLD | (have_color ? COLOR_PAIR(PAIR_MARK) : 0));
 		attron(a);
 		put_clipped(y, 1, t->cols - 1, " ", 0);
-		put_clipped(y, 2, t->cols - 2, r->text, t->hscroll);
+		tui_list_line(t, i, line);
+		put_clipped(y, 2, t->cols - 2, line, t->hscroll);
 		attroff(a);
 	}
 }
@@ -179,6 +196,36 @@ static void draw_status(struct tui *t, const struct tui_layout *l)
 	curs_set(t->prompt ? 1 : 0);
 }
 
+/* htop's function bar: each key, then its name in reverse, from the key table */
+static void draw_keybar(const struct tui *t, const struct tui_layout *l)
+{
+	int x = 0;
+
+	if (l->keybar_y < 0)
+		return;
+	move(l->keybar_y, 0);
+	clrtoeol();
+	for (size_t i = 0; i < tui_nbindings && x < t->cols; i++) {
+		const struct tui_binding *b = &tui_bindings[i];
+		int w;
+
+		if (b->bar == NULL)
+			continue;
+		w = (int)strlen(b->label);
+		attron(A_BOLD);
+		put_clipped(l->keybar_y, x, t->cols - x < w ? t->cols - x : w, b->label, 0);
+		attroff(A_BOLD);
+		x += w;
+		w = (int)strlen(b->bar) + 1;
+		if (x >= t->cols)
+			break;
+		attron(A_REVERSE | (have_color ? COLOR_PAIR(PAIR_BAR) : 0));
+		put_clipped(l->keybar_y, x, t->cols - x < w ? t->cols - x : w, b->bar, 0);
+		attroff(A_REVERSE | (have_color ? COLOR_PAIR(PAIR_BAR) : 0));
+		x += w;
+	}
+}
+
 static void draw_help(const struct tui *t)
 {
 	erase();
@@ -214,6 +261,8 @@ static void draw(struct tui *t, int flags)
 		draw_list(t, &l);
 	if (flags & TUI_DRAW_PANES)
 		draw_panes(t, &l);
+	if ((flags & TUI_DRAW_ALL) == TUI_DRAW_ALL)
+		draw_keybar(t, &l);
 	draw_status(t, &l);
 	refresh();
 }
@@ -254,6 +303,13 @@ int tui_crt_run(struct tui_model *m, char **cause)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	/* presses, not clicks: no wait to tell a click from a double click */
+	mouseinterval(0);
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+	    | BUTTON5_PRESSED
+#endif
+	    , NULL);
 	/* https://no-color.org: a set, non-empty NO_COLOR means no colour; attributes stay */
 	no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0';
 	have_color = false;
@@ -263,6 +319,7 @@ int tui_crt_run(struct tui_model *m, char **cause)
 		init_pair(PAIR_MARK, COLOR_RED, -1);
 		init_pair(PAIR_ERR, COLOR_RED, -1);
 		init_pair(PAIR_DIFF, COLOR_YELLOW, -1);
+		init_pair(PAIR_BAR, COLOR_BLACK, COLOR_CYAN);
 		have_color = true;
 	}
 	t = tui_new(m, LINES, COLS);
@@ -280,6 +337,16 @@ int tui_crt_run(struct tui_model *m, char **cause)
 		}
 		if (ch == KEY_RESIZE) {
 			flags = tui_resize(t, LINES, COLS);
+			continue;
+		}
+		if (ch == KEY_MOUSE) {
+			MEVENT ev;
+
+			flags = TUI_DRAW_NONE;
+			if (getmouse(&ev) == OK)
+				flags = tui_mouse(t, ev.y, ev.x, mouse_button(ev.bstate));
+			if (flags)
+				flags |= TUI_DRAW_STATUS;
 			continue;
 		}
 		if ((key = translate(ch)) < 0) {

@@ -57,15 +57,24 @@ struct tui_model {
 	int64_t count[TUI_VIEW_COUNT];	/* -1: not counted under the current filter */
 };
 
-/* Database strings go to a terminal: keep printable ASCII only. */
-static void sanitize(char *s)
+#define SEP	"\x1f"	/* TUI_COL_SEP in a format string */
+
+/* Database strings go to a terminal: keep printable ASCII only (and sep, a column separator, if not 0). */
+static void sanitize_keep(char *s, int sep)
 {
 	for (unsigned char *p = (unsigned char *)s; *p; p++) {
+		if (*p == sep && sep != 0)
+			continue;
 		if (*p == '\t' || *p == '\n' || *p == '\r')
 			*p = ' ';
 		else if (*p < 0x20 || *p >= 0x7f)
 			*p = '?';
 	}
+}
+
+static void sanitize(char *s)
+{
+	sanitize_keep(s, 0);
 }
 
 static bool is_null(sqlite3_stmt *st, int c)
@@ -88,6 +97,18 @@ static const char *txt(sqlite3_stmt *st, int c, const char *dflt)
 	const unsigned char *t = sqlite3_column_text(st, c);
 
 	return t ? (const char *)t : dflt;
+}
+
+/* A string for a list cell: cut and made printable, so it cannot split the row's columns. */
+static const char *ctxt(sqlite3_stmt *st, int c, const char *dflt)
+{
+	static char b[8][TUI_ROW_TEXT];
+	static int k;
+	char *r = b[k++ & 7];
+
+	snprintf(r, TUI_ROW_TEXT, "%s", txt(st, c, dflt));
+	sanitize(r);
+	return r;
 }
 
 /* "0x1f" or "-" for NULL, into one of a few rotating buffers. */
@@ -134,20 +155,20 @@ static bool starts(const char *s, const char *prefix)
 static void format_event(sqlite3_stmt *st, struct tui_row *r)
 {
 	char ev[32], where[64], rec[24];
-	const char *kind = txt(st, 5, "?");
+	const char *kind = ctxt(st, 5, "?");
 
 	if (i64(st, 1))
 		snprintf(ev, sizeof(ev), "%lld.%lld", i64(st, 0), i64(st, 1));
 	else
 		snprintf(ev, sizeof(ev), "%lld", i64(st, 0));
 	if (!is_null(st, 6))
-		snprintf(where, sizeof(where), "%s", txt(st, 6, ""));
+		snprintf(where, sizeof(where), "%s", ctxt(st, 6, ""));
 	else if (starts(kind, "cfg-") || starts(kind, "model-cfg-"))
 		snprintf(where, sizeof(where), "cfg+0x%llx", u64(st, 8));
 	else if (starts(kind, "bar-") || starts(kind, "model-bar-"))
 		snprintf(where, sizeof(where), "bar%lld+0x%llx", i64(st, 7), u64(st, 8));
 	else if (!is_null(st, 15))
-		snprintf(where, sizeof(where), "\"%s\"", txt(st, 15, ""));
+		snprintf(where, sizeof(where), "\"%s\"", ctxt(st, 15, ""));
 	else if (!is_null(st, 12))
 		snprintf(where, sizeof(where), "0x%llx [%lld]", u64(st, 8), i64(st, 12));
 	else if (u64(st, 8))
@@ -157,7 +178,7 @@ static void format_event(sqlite3_stmt *st, struct tui_row *r)
 	/* a read whose model value differs from the recording is flagged with '!' */
 	snprintf(rec, sizeof(rec), "%s%s",
 	    !is_null(st, 10) && !is_null(st, 11) && i64(st, 10) != i64(st, 11) ? "!" : "", hexval(st, 11));
-	snprintf(r->text, sizeof(r->text), "%10s %8llx %12s %-15s %-38s %-18s %-18s",
+	snprintf(r->text, sizeof(r->text), "%s" SEP "%llx" SEP "%s" SEP "%s" SEP "%s" SEP "%s" SEP "%s",
 	    ev, u64(st, 3), optnum(st, 4), kind, where, hexval(st, 10), rec);
 	r->mark = mark_of(st, 13, 14);
 }
@@ -167,10 +188,11 @@ static void format_txn(sqlite3_stmt *st, struct tui_row *r)
 {
 	char q[48], evs[48];
 
-	snprintf(q, sizeof(q), "%lld %s", i64(st, 3), txt(st, 4, ""));
+	snprintf(q, sizeof(q), "%lld %s", i64(st, 3), ctxt(st, 4, ""));
 	snprintf(evs, sizeof(evs), "%lld-%lld", i64(st, 12), i64(st, 13));
-	snprintf(r->text, sizeof(r->text), "%7lld %-14s %5lld %-9s %-32s %-8s %8lld %8lld %5lld %s",
-	    i64(st, 0), q, i64(st, 5), txt(st, 6, "-"), txt(st, 7, ""), txt(st, 8, "-"),
+	snprintf(r->text, sizeof(r->text), "%lld" SEP "%s" SEP "%lld" SEP "%s" SEP "%s" SEP "%s" SEP "%lld" SEP "%lld"
+	    SEP "%lld" SEP "%s",
+	    i64(st, 0), q, i64(st, 5), ctxt(st, 6, "-"), ctxt(st, 7, ""), ctxt(st, 8, "-"),
 	    i64(st, 9), i64(st, 10), i64(st, 11), evs);
 	r->mark = mark_of(st, 14, 15);
 }
@@ -178,9 +200,9 @@ static void format_txn(sqlite3_stmt *st, struct tui_row *r)
 /* violations: 3 offset, 4 name, 5 queue, 6 desc, 7 addr, 8 detail */
 static void format_violation(sqlite3_stmt *st, struct tui_row *r)
 {
-	snprintf(r->text, sizeof(r->text), "%6lld %10lld %8llx %-22s %5s %5s %-18s %s",
-	    i64(st, 0), i64(st, 2), u64(st, 3), txt(st, 4, "?"), optnum(st, 5), optnum(st, 6),
-	    hexval(st, 7), txt(st, 8, ""));
+	snprintf(r->text, sizeof(r->text), "%lld" SEP "%lld" SEP "%llx" SEP "%s" SEP "%s" SEP "%s" SEP "%s" SEP "%s",
+	    i64(st, 0), i64(st, 2), u64(st, 3), ctxt(st, 4, "?"), optnum(st, 5), optnum(st, 6),
+	    hexval(st, 7), ctxt(st, 8, ""));
 	r->mark = TUI_MARK_VIOLATION;
 }
 
@@ -219,16 +241,15 @@ static void format_divergence(sqlite3_stmt *st, struct tui_row *r)
 	char diff[96];
 
 	divergence_difference(st, 6, diff, sizeof(diff));
-	snprintf(r->text, sizeof(r->text), "%6lld %10lld %8llx %-14s %-32s %s",
-	    i64(st, 0), i64(st, 2), u64(st, 3), txt(st, 4, "?"), txt(st, 5, "-"), diff);
+	snprintf(r->text, sizeof(r->text), "%lld" SEP "%lld" SEP "%llx" SEP "%s" SEP "%s" SEP "%s",
+	    i64(st, 0), i64(st, 2), u64(st, 3), ctxt(st, 4, "?"), ctxt(st, 5, "-"), diff);
 	r->mark = TUI_MARK_DIVERGENCE;
 }
 
 static const struct view_def views[TUI_VIEW_COUNT] = {
 	[TUI_VIEW_EVENTS] = {
 		.name = "events",
-		.header = "     EVENT   OFFSET        VTIME KIND            REGISTER / WHERE"
-			"                       VALUE              RECORDED",
+		.header = ">EVENT" SEP ">OFFSET" SEP ">VTIME" SEP "KIND" SEP "REGISTER / WHERE" SEP "VALUE" SEP "RECORDED",
 		.from = "events e LEFT JOIN event_kinds k ON k.code = e.kind LEFT JOIN registers r ON r.id = e.reg",
 		.run = "e.run", .ka = "e.event", .kb = "e.sub",
 		.order = "e.event, e.sub", .order_desc = "e.event DESC, e.sub DESC",
@@ -249,8 +270,8 @@ static const struct view_def views[TUI_VIEW_COUNT] = {
 	},
 	[TUI_VIEW_TXNS] = {
 		.name = "transactions",
-		.header = "     ID QUEUE           HEAD TYPE      FIELDS                           STATUS"
-			"        OUT       IN  DESC EVENTS",
+		.header = ">ID" SEP "QUEUE" SEP ">HEAD" SEP "TYPE" SEP "FIELDS" SEP "STATUS" SEP ">OUT" SEP ">IN" SEP ">DESC"
+			SEP "EVENTS",
 		.from = "transactions t", .run = "t.run", .ka = "t.id", .kb = "0",
 		.order = "t.id", .order_desc = "t.id DESC",
 		.ev = "t.first_event",
@@ -267,7 +288,7 @@ static const struct view_def views[TUI_VIEW_COUNT] = {
 	},
 	[TUI_VIEW_VIOLATIONS] = {
 		.name = "violations",
-		.header = "    ID      EVENT   OFFSET NAME                   QUEUE  DESC ADDR               DETAIL",
+		.header = ">ID" SEP ">EVENT" SEP ">OFFSET" SEP "NAME" SEP ">QUEUE" SEP ">DESC" SEP "ADDR" SEP "DETAIL",
 		.from = "violations v", .run = "v.run", .ka = "v.id", .kb = "0",
 		.order = "v.id", .order_desc = "v.id DESC",
 		.ev = "v.event",
@@ -278,8 +299,7 @@ static const struct view_def views[TUI_VIEW_COUNT] = {
 	},
 	[TUI_VIEW_DIVERGENCES] = {
 		.name = "divergences",
-		.header = "    ID      EVENT   OFFSET WHAT           FIELD                            DIFFERENCE"
-			" (expected -> produced)",
+		.header = ">ID" SEP ">EVENT" SEP ">OFFSET" SEP "WHAT" SEP "FIELD" SEP "DIFFERENCE (expected -> produced)",
 		.from = "divergences d", .run = "d.run", .ka = "d.id", .kb = "0",
 		.order = "d.id", .order_desc = "d.id DESC",
 		.ev = "d.event",
@@ -424,7 +444,8 @@ int tui_model_fetch(struct tui_model *m, enum tui_view v, const struct tui_pos *
 		r->pos.b = sqlite3_column_int64(st, 1);
 		r->event = sqlite3_column_int64(st, 2);
 		views[v].format(st, r);
-		sanitize(r->text);
+		/* a separator inside a database string only splits a column, it reaches no terminal */
+		sanitize_keep(r->text, TUI_COL_SEP);
 	}
 	if (k < n && rc != SQLITE_DONE) {
 		db_error(m, cause, views[v].name);

@@ -38,8 +38,12 @@ void tui_layout(const struct tui *t, struct tui_layout *l)
 	l->title_y = 0;
 	l->header_y = 1;
 	l->list_y = 2;
-	l->status_y = t->lines > 0 ? t->lines - 1 : 0;
-	avail = t->lines - 3;
+	/* the key bar goes first when the screen is short */
+	l->keybar_y = t->lines >= 8 ? t->lines - 1 : -1;
+	l->status_y = t->lines - 1 - (l->keybar_y >= 0);
+	if (l->status_y < 0)
+		l->status_y = 0;
+	avail = l->status_y - 2;
 	if (avail < 1)
 		avail = 1;
 	l->list_h = avail;
@@ -126,6 +130,92 @@ static int selection_moved(struct tui *t)
 	return TUI_DRAW_LIST | TUI_DRAW_STATUS;
 }
 
+/* ---- columns sized to what is on screen ---- */
+
+#define COL_GAP		2
+#define COL_MIN		12	/* a text column is cut no narrower than this to fit the screen */
+
+/* Cell k of a TUI_COL_SEP separated line: its start and length; false past the last. */
+static bool cell(const char *s, int k, const char **start, int *len)
+{
+	for (; k > 0; k--) {
+		s = strchr(s, TUI_COL_SEP);
+		if (s == NULL)
+			return false;
+		s++;
+	}
+	*start = s;
+	*len = (int)strcspn(s, "\x1f");
+	return true;
+}
+
+static void size_columns(struct tui *t)
+{
+	const char *h = tui_model_header(t->view), *c;
+	int len, total = 0, avail = t->cols - 2;
+
+	for (t->ncols = 0; t->ncols < TUI_MAX_COLS && cell(h, t->ncols, &c, &len); t->ncols++) {
+		t->colright[t->ncols] = len > 0 && c[0] == '>';
+		t->colw[t->ncols] = len - t->colright[t->ncols];
+	}
+	for (int i = 0; i < t->nrows; i++)
+		for (int k = 0; k < t->ncols && cell(t->rows[i].text, k, &c, &len); k++)
+			if (len > t->colw[k])
+				t->colw[k] = len;
+	for (int k = 0; k < t->ncols; k++)
+		total += t->colw[k] + (k ? COL_GAP : 0);
+	/* too wide: cut the widest text column (never the last, which runs off the edge) */
+	while (total > avail) {
+		int widest = -1;
+
+		for (int k = 0; k + 1 < t->ncols; k++)
+			if (!t->colright[k] && t->colw[k] > COL_MIN && (widest < 0 || t->colw[k] > t->colw[widest]))
+				widest = k;
+		if (widest < 0)
+			break;
+		len = t->colw[widest] - (total - avail);
+		if (len < COL_MIN)
+			len = COL_MIN;
+		total -= t->colw[widest] - len;
+		t->colw[widest] = len;
+	}
+}
+
+void tui_list_line(const struct tui *t, int i, char *out)
+{
+	const char *s = i < 0 ? tui_model_header(t->view) : i < t->nrows ? t->rows[i].text : "";
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int k = 0; k < t->ncols; k++) {
+		const char *c;
+		int len, w = t->colw[k], pad;
+
+		if (!cell(s, k, &c, &len))
+			break;
+		if (i < 0 && t->colright[k]) {
+			c++;
+			len--;
+		}
+		if (k + 1 == t->ncols)
+			w = len;	/* the last column is not padded */
+		pad = w > len ? w - len : 0;
+		if (len > w)
+			len = w;
+		if (o + (size_t)w + COL_GAP + 1 >= TUI_LINE)
+			break;
+		if (k > 0)
+			o += (size_t)snprintf(out + o, TUI_LINE - o, "%*s", COL_GAP, "");
+		if (t->colright[k])
+			o += (size_t)snprintf(out + o, TUI_LINE - o, "%*s%.*s", pad, "", len, c);
+		else
+			o += (size_t)snprintf(out + o, TUI_LINE - o, "%.*s%*s", len, c, pad, "");
+		/* a cell cut to fit ends in '~' */
+		if (len < (int)strcspn(c, "\x1f") && len > 0 && !(i < 0))
+			out[o - (size_t)pad - 1] = '~';
+	}
+}
+
 /*
  * Read the screenful starting at the view's top row. Near the end there may
  * be fewer rows than lines: the window then slides back so the screen stays
@@ -171,6 +261,7 @@ static void reload(struct tui *t)
 		free(before);
 	}
 	t->nrows = n;
+	size_columns(t);
 	if (n > 0) {
 		vs->top = t->rows[0].pos;
 		vs->from_start = false;
@@ -763,58 +854,58 @@ static int k_quit(struct tui *t, int key)
 }
 
 const struct tui_binding tui_bindings[] = {
-	{ 'j', "j", k_down, "next row (in a pane: scroll down)" },
-	{ TUI_KEY_DOWN, "Down", k_down, NULL },
-	{ TUI_CTRL('n'), "^N", k_down, NULL },
-	{ TUI_CTRL('e'), "^E", k_down, NULL },
-	{ 'k', "k", k_up, "previous row (in a pane: scroll up)" },
-	{ TUI_KEY_UP, "Up", k_up, NULL },
-	{ TUI_CTRL('p'), "^P", k_up, NULL },
-	{ TUI_CTRL('y'), "^Y", k_up, NULL },
-	{ ' ', "Space", k_pgdn, "next page" },
-	{ TUI_KEY_PGDN, "PgDn", k_pgdn, NULL },
-	{ TUI_CTRL('f'), "^F", k_pgdn, NULL },
-	{ 'b', "b", k_pgup, "previous page" },
-	{ TUI_KEY_PGUP, "PgUp", k_pgup, NULL },
-	{ TUI_CTRL('b'), "^B", k_pgup, NULL },
-	{ TUI_CTRL('d'), "^D", k_half_down, "half a page down" },
-	{ TUI_CTRL('u'), "^U", k_half_up, "half a page up" },
-	{ 'g', "g", k_first, "first row" },
-	{ '<', "<", k_first, NULL },
-	{ TUI_KEY_HOME, "Home", k_first, NULL },
-	{ 'G', "G", k_last, "last row" },
-	{ '>', ">", k_last, NULL },
-	{ TUI_KEY_END, "End", k_last, NULL },
-	{ TUI_KEY_LEFT, "Left", k_left, "scroll the focused list or pane left / right" },
-	{ TUI_KEY_RIGHT, "Right", k_right, NULL },
-	{ '/', "/", k_prompt, "search forward (register, kind, value; type, fields...)" },
-	{ '?', "?", k_prompt, "search backward" },
-	{ 'n', "n", k_next_match, "repeat the search" },
-	{ 'N', "N", k_next_match, "repeat the search in the other direction" },
-	{ ':', ":", k_prompt, "go to event N (other lists: first row at or after N)" },
-	{ 'f', "f", k_prompt, "filter: kind/register glob, queue, type... (empty: off)" },
-	{ 'v', "v", k_flagged, "next event with a violation (violations list: next row)" },
-	{ 'V', "V", k_flagged, "previous violation" },
-	{ 'd', "d", k_flagged, "next event with a divergence (divergences: next row)" },
-	{ 'D', "D", k_flagged, "previous divergence" },
-	{ TUI_KEY_ENTER, "Enter", k_enter, "open/close the detail and hex panes (in a pane: back to the list)" },
-	{ TUI_KEY_TAB, "Tab", k_pane, "focus the next pane: list, detail, hex" },
-	{ 'w', "w", k_pane, NULL },
-	{ TUI_KEY_BTAB, "S-Tab", k_pane, "focus the previous pane" },
-	{ TUI_KEY_ESC, "Esc", k_close, "close the panes" },
-	{ 'c', "c", k_close, NULL },
-	{ 't', "t", k_view, "next list: events, transactions, violations, divergences" },
-	{ 'T', "T", k_view, "previous list" },
-	{ '1', "1", k_view, "events" },
-	{ '2', "2", k_view, "transactions" },
-	{ '3', "3", k_view, "violations" },
-	{ '4', "4", k_view, "divergences" },
-	{ ']', "]", k_run, "next run of the database" },
-	{ '[', "[", k_run, "previous run" },
-	{ 'h', "h", k_help, "this help" },
-	{ TUI_KEY_F1, "F1", k_help, NULL },
-	{ TUI_CTRL('l'), "^L", k_redraw, "repaint the screen" },
-	{ 'q', "q", k_quit, "quit" },
+	{ 'j', "j", k_down, "next row (in a pane: scroll down)", NULL },
+	{ TUI_KEY_DOWN, "Down", k_down, NULL, NULL },
+	{ TUI_CTRL('n'), "^N", k_down, NULL, NULL },
+	{ TUI_CTRL('e'), "^E", k_down, NULL, NULL },
+	{ 'k', "k", k_up, "previous row (in a pane: scroll up)", NULL },
+	{ TUI_KEY_UP, "Up", k_up, NULL, NULL },
+	{ TUI_CTRL('p'), "^P", k_up, NULL, NULL },
+	{ TUI_CTRL('y'), "^Y", k_up, NULL, NULL },
+	{ ' ', "Space", k_pgdn, "next page", NULL },
+	{ TUI_KEY_PGDN, "PgDn", k_pgdn, NULL, NULL },
+	{ TUI_CTRL('f'), "^F", k_pgdn, NULL, NULL },
+	{ 'b', "b", k_pgup, "previous page", NULL },
+	{ TUI_KEY_PGUP, "PgUp", k_pgup, NULL, NULL },
+	{ TUI_CTRL('b'), "^B", k_pgup, NULL, NULL },
+	{ TUI_CTRL('d'), "^D", k_half_down, "half a page down", NULL },
+	{ TUI_CTRL('u'), "^U", k_half_up, "half a page up", NULL },
+	{ 'g', "g", k_first, "first row", NULL },
+	{ '<', "<", k_first, NULL, NULL },
+	{ TUI_KEY_HOME, "Home", k_first, NULL, NULL },
+	{ 'G', "G", k_last, "last row", NULL },
+	{ '>', ">", k_last, NULL, NULL },
+	{ TUI_KEY_END, "End", k_last, NULL, NULL },
+	{ TUI_KEY_LEFT, "Left", k_left, "scroll the focused list or pane left / right", NULL },
+	{ TUI_KEY_RIGHT, "Right", k_right, NULL, NULL },
+	{ '/', "/", k_prompt, "search forward (register, kind, value; type, fields...)", "Search" },
+	{ '?', "?", k_prompt, "search backward", NULL },
+	{ 'n', "n", k_next_match, "repeat the search", NULL },
+	{ 'N', "N", k_next_match, "repeat the search in the other direction", NULL },
+	{ ':', ":", k_prompt, "go to event N (other lists: first row at or after N)", "Goto" },
+	{ 'f', "f", k_prompt, "filter: kind/register glob, queue, type... (empty: off)", "Filter" },
+	{ 'v', "v", k_flagged, "next event with a violation (violations list: next row)", "Viol" },
+	{ 'V', "V", k_flagged, "previous violation", NULL },
+	{ 'd', "d", k_flagged, "next event with a divergence (divergences: next row)", "Diverg" },
+	{ 'D', "D", k_flagged, "previous divergence", NULL },
+	{ TUI_KEY_ENTER, "Enter", k_enter, "open/close the detail and hex panes (in a pane: back to the list)", "Panes" },
+	{ TUI_KEY_TAB, "Tab", k_pane, "focus the next pane: list, detail, hex", "Focus" },
+	{ 'w', "w", k_pane, NULL, NULL },
+	{ TUI_KEY_BTAB, "S-Tab", k_pane, "focus the previous pane", NULL },
+	{ TUI_KEY_ESC, "Esc", k_close, "close the panes", NULL },
+	{ 'c', "c", k_close, NULL, NULL },
+	{ 't', "t", k_view, "next list: events, transactions, violations, divergences", "List" },
+	{ 'T', "T", k_view, "previous list", NULL },
+	{ '1', "1", k_view, "events", NULL },
+	{ '2', "2", k_view, "transactions", NULL },
+	{ '3', "3", k_view, "violations", NULL },
+	{ '4', "4", k_view, "divergences", NULL },
+	{ ']', "]", k_run, "next run of the database", NULL },
+	{ '[', "[", k_run, "previous run", NULL },
+	{ 'h', "h", k_help, "this help", "Help" },
+	{ TUI_KEY_F1, "F1", k_help, NULL, NULL },
+	{ TUI_CTRL('l'), "^L", k_redraw, "repaint the screen", NULL },
+	{ 'q', "q", k_quit, "quit", "Quit" },
 };
 const size_t tui_nbindings = sizeof(tui_bindings) / sizeof(tui_bindings[0]);
 
@@ -952,6 +1043,59 @@ int tui_key(struct tui *t, int key)
 	return TUI_DRAW_STATUS;
 }
 
+/* A tab of the title bar at column x, or -1; the same widths as tui_title writes. */
+static int title_tab_at(const struct tui *t, int x)
+{
+	int at = 0;
+
+	for (int v = 0; v < TUI_VIEW_COUNT; v++) {
+		int w = (int)strlen(tui_view_name(v)) + 5;	/* "[1 name] " or " 1 name  " */
+
+		if (x >= at && x < at + w)
+			return v;
+		at += w;
+	}
+	(void)t;
+	return -1;
+}
+
+int tui_mouse(struct tui *t, int y, int x, int button)
+{
+	struct tui_layout l;
+	int wheel = button == TUI_MOUSE_WHEEL_UP ? -3 : button == TUI_MOUSE_WHEEL_DOWN ? 3 : 0;
+	int v;
+
+	t->msg[0] = '\0';
+	if (t->prompt)
+		return TUI_DRAW_NONE;
+	if (t->help)
+		return wheel ? help_scroll(t, wheel, 0) : TUI_DRAW_NONE;
+	tui_layout(t, &l);
+	if (y == l.title_y && !wheel && (v = title_tab_at(t, x)) >= 0)
+		return set_view(t, (enum tui_view)v);
+	if (y >= l.list_y && y < l.list_y + l.list_h) {
+		int i = y - l.list_y, flags = t->focus != TUI_FOCUS_LIST ? TUI_DRAW_ALL : 0;
+
+		t->focus = TUI_FOCUS_LIST;
+		if (wheel)
+			return flags | (wheel > 0 ? move_down(t, wheel) : move_up(t, -wheel));
+		if (i >= t->nrows)
+			return flags | TUI_DRAW_STATUS;
+		t->vs[t->view].sel = i;
+		return flags | selection_moved(t);
+	}
+	if (t->detail_open && y >= l.pane_y && y < l.pane_y + l.pane_h) {
+		enum tui_focus f = l.show_hex && (!l.show_detail || x >= l.hex_x) ? TUI_FOCUS_HEX : TUI_FOCUS_DETAIL;
+
+		if (f != t->focus) {
+			t->focus = f;
+			return TUI_DRAW_ALL;
+		}
+		return wheel ? pane_scroll(t, wheel, 0) : TUI_DRAW_NONE;
+	}
+	return TUI_DRAW_NONE;
+}
+
 int tui_resize(struct tui *t, int lines, int cols)
 {
 	t->lines = lines > 1 ? lines : 1;
@@ -963,13 +1107,15 @@ int tui_resize(struct tui *t, int lines, int cols)
 void tui_title(const struct tui *t, char *buf, size_t n)
 {
 	const struct tui_run *r = tui_model_run(t->m);
-	size_t k;
+	size_t k = 0;
 
-	k = (size_t)snprintf(buf, n, "run %" PRId64 " %s/%s %s%s  %" PRId64 " events %" PRId64 " txns %" PRId64
-	    " viol %" PRId64 " div  %s  |", r->id, r->device, r->layout, r->outcome, r->complete ? "" : " (incomplete)",
-	    r->events, r->transactions, r->violations, r->divergences, r->trace);
+	/* the list tabs first: on a narrow terminal they stay on screen */
 	for (int v = 0; v < TUI_VIEW_COUNT && k < n; v++)
-		k += (size_t)snprintf(buf + k, n - k, v == (int)t->view ? " [%d %s]" : "  %d %s ", v + 1, tui_view_name(v));
+		k += (size_t)snprintf(buf + k, n - k, v == (int)t->view ? "[%d %s] " : " %d %s  ", v + 1, tui_view_name(v));
+	if (k < n)
+		snprintf(buf + k, n - k, "| run %" PRId64 " %s/%s %s%s  %" PRId64 " events %" PRId64 " txns %" PRId64
+		    " viol %" PRId64 " div  %s", r->id, r->device, r->layout, r->outcome, r->complete ? "" : " (incomplete)",
+		    r->events, r->transactions, r->violations, r->divergences, r->trace);
 }
 
 void tui_status(struct tui *t, char *buf, size_t n)

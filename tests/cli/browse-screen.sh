@@ -6,6 +6,14 @@ $VR replay "$TMP/t/blk-basic.vrt" --db "$TMP/ok.db" --quiet 2>/dev/null || { ech
 $VR replay "$TMP/t/dma-bytes.vrt" --db "$TMP/div.db" --lenient --quiet >/dev/null 2>&1
 [ $? -eq 1 ] || { echo "FAIL: replay dma-bytes should diverge"; exit 1; }
 $VR replay "$TMP/t/desc-loop.vrt" --db "$TMP/viol.db" --quiet 2>/dev/null || { echo "FAIL: replay desc-loop"; exit 1; }
+$VR replay "$srcdir/traces/scsi-basic.vrt" --db "$TMP/scsi.db" --quiet 2>/dev/null || { echo "FAIL: replay scsi-basic"; exit 1; }
+# click X Y: button 1 pressed and released at 0-based column X, line Y, as the terminal reports it
+# (X10 encoding, which TERM=screen announces; coordinates + 33 as bytes)
+click() {
+	xy="$(printf "\\$(printf %o $(($1 + 33)))")$(printf "\\$(printf %o $(($2 + 33)))")"
+	text "$(printf '\033[M ')$xy"
+	text "$(printf '\033[M#')$xy"
+}
 . "$srcdir/tests/cli/browse-lib.sh"
 
 # ---- the selection survives the list shrinking (Enter opens the panes; the terminal shrinks) ----
@@ -34,7 +42,7 @@ exited 0
 # ---- a byte divergence: the first differing offset, both sides with the differing bytes marked ----
 start "'$TMP/div.db'"
 keys 4
-screen '^D +1 +132 +4904 dma +requestq\.buffer +\+0x0: 00 -> 73 \(512 bytes\)' "first difference in the list"
+screen '^D +1 +132 +4904 +dma +requestq\.buffer +\+0x0: 00 -> 73 \(512 bytes\)' "first difference in the list"
 not_on_screen '0x40100230' "the list does not show the address twice"
 keys Enter
 screen '^difference \+0x0: 00 -> 73 \(512 bytes\)' "the difference in the detail"
@@ -56,6 +64,44 @@ screen '│ {10}\^\^ {22}\^ {8}\| \^\^ {22}\^' "NO_COLOR: the marker line under 
 screen '│00000008  37 37 36 3a' "NO_COLOR: the next line follows the marker"
 screen_e '~\[1;7m00~\[0m' "NO_COLOR: reverse bold stays"
 grep -Eq '~\[3[0-7]m|~\[4[0-7]m|~\[9[0-7]m' "$TMP/screen.e" && { echo "FAIL: NO_COLOR: colour on screen"; cat "$TMP/screen.e"; fails=$((fails + 1)); }
+keys q
+exited 0
+
+# ---- 80x24: every column of the events list, the list tabs, the key bar; one pane at a time ----
+start_sized 80 24 - "'$TMP/ok.db'"
+screen '^\[1 events\]  2 transactions   3 violations   4 divergences' "80x24: the list tabs"
+screen '^ +EVENT +OFFSET +VTIME +KIND +REGISTER / WHERE +VALUE +RECORDED$' "80x24: every column title"
+screen '^ +1 +167 +0 +cfg-read +cfg\.vendor +0x1af4 +0x1af4$' "80x24: VALUE and RECORDED on screen"
+screen '"linux-like init \(ms~ ' "80x24: a long cell is cut with ~"
+screen '^event 0  \[196 events\]' "80x24: the status line"
+screen '^/Search :Goto fFilter .*hHelp qQuit' "80x24: the key bar"
+keys Enter
+screen '^── detail ─' "80x24: the detail pane below the list"
+screen '^kind +mark' "80x24: the detail"
+not_on_screen ' hex \(' "80x24: one pane at a time"
+keys Tab Tab
+screen '^── hex \(' "80x24: Tab to the hex pane"
+keys q
+exited 0
+
+# ---- columns sized to their content: a long TYPE keeps FIELDS and STATUS in line ----
+start "'$TMP/scsi.db'"
+keys 2
+screen '^ +3 +2 requestq +0 +READ_CAPACITY\(10\) +lun=0 +GOOD +51 +116 +3 +184-184$' "a long TYPE"
+capture
+c1=$(grep -E '^ +1 +2 requestq' "$TMP/screen" | grep -bo 'lun=0' | head -1 | cut -d: -f1)
+c3=$(grep -E '^ +3 +2 requestq' "$TMP/screen" | grep -bo 'lun=0' | head -1 | cut -d: -f1)
+[ -n "$c1" ] && [ "$c1" = "$c3" ] || { echo "FAIL: FIELDS not in one column ($c1, $c3)"; cat "$TMP/screen"; fails=$((fails + 1)); }
+keys q
+exited 0
+
+# ---- the mouse: a click selects a row, a click on a tab switches the list ----
+start_sized 80 24 - "'$TMP/ok.db'"
+screen '^event 0  \[196 events\]' "mouse: start"
+click 10 7
+screen '^event 5  \[196 events\]' "mouse: a click on the sixth row selects event 5"
+click 20 0
+screen '^ 1 events  \[2 transactions\]' "mouse: a click on a tab"
 keys q
 exited 0
 

@@ -46,7 +46,7 @@ fi
 # blk-basic: 196 events (0-195), 6 transactions
 start "'$TMP/ok.db'"
 screen '\[1 events\]' "title" && screen 'run 1 blk/qemu matched +196 events 6 txns' "title"
-screen '^ +1 +167 +0 cfg-read +cfg\.vendor +0x1af4 +0x1af4' "first events"
+screen '^ +1 +167 +0 +cfg-read +cfg\.vendor +0x1af4 +0x1af4' "first events"
 screen '^event 0  \[196 events\]' "status"
 # goto and first/last
 text ':100'; keys Enter
@@ -80,7 +80,7 @@ screen ' detail .* hex ' "pane titles"
 keys Escape
 keys 2
 screen '\[2 transactions\]' "transactions list"
-screen '^ +1 0 requestq +0 OUT +sector=1776 len=512 +OK +528 +1 +3 116-116' "transaction row"
+screen '^ +1 +0 requestq +0 +OUT +sector=1776 len=512 +OK +528 +1 +3 +116-116' "transaction row"
 keys Enter
 screen 'descriptor chain \(3\)' "descriptor walk"
 screen 'OUT buffer \(528 bytes\)' "hex pane title"
@@ -94,7 +94,7 @@ screen '\[1 events\]' "T back to events"
 # filter by kind, then clear it
 keys f; text 'bar-write'; keys Enter
 screen 'filter bar-write: 36 events' "filter"
-screen '^ +55 +[0-9a-f]+ +0 bar-write +common\.device_status +0x0' "first bar-write"
+screen '^ +55 +[0-9a-f]+ +0 +bar-write +common\.device_status +0x0' "first bar-write"
 not_on_screen ' cfg-read ' "filtered list"
 keys f Enter
 screen 'filter off: 196 events' "filter off"
@@ -116,7 +116,7 @@ start "'$TMP/viol.db'"
 screen '\[1 events\]' "violation db"
 keys v
 screen 'violation 1 at event 125' "v"
-screen '^V +125 +[0-9a-f]+ +0 bar-write +notify\[0\]' "V mark"
+screen '^V +125 +[0-9a-f]+ +0 +bar-write +notify\[0\]' "V mark"
 keys v
 screen 'no further violation' "v at the last"
 keys g V
@@ -132,7 +132,7 @@ start "'$TMP/div.db'"
 screen '\[1 events\]' "divergence db"
 keys d
 screen 'divergence 1 at event 105' "d"
-screen '^D +105 +[0-9a-f]+ +0 bar-read +common\.device_status +0xf +!0x4f' "D mark"
+screen '^D +105 +[0-9a-f]+ +0 +bar-read +common\.device_status +0xf +!0x4f' "D mark"
 keys Enter
 screen 'D #1 bar-read common\.device_status: expected 0x4f produced 0xf' "divergence at the event"
 keys Escape 4 Enter
@@ -151,13 +151,13 @@ exited 130
 
 # --run picks an older run; the newest is the default
 start "'$TMP/two.db'"
-screen 'run 2 blk/qemu .*desc-loop\.vrt' "newest run"
+screen 'run 2 blk/qemu .*desc-loop' "newest run"
 keys '['
-screen 'run 1 blk/qemu .*blk-basic\.vrt' "[ to the previous run"
+screen 'run 1 blk/qemu .*blk-basic' "[ to the previous run"
 keys q
 exited 0
 start "'$TMP/two.db' --run 1"
-screen 'run 1 blk/qemu .*blk-basic\.vrt' "--run 1"
+screen 'run 1 blk/qemu .*blk-basic' "--run 1"
 keys q
 exited 0
 finish
