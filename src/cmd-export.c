@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "vr/cause.h"
+#include "vr/perfetto.h"
 #include "vr/qtest-export.h"
 #include "vr/xmalloc.h"
 
@@ -42,6 +43,29 @@ static int export_qtest(struct export_args *a, char **cause)
 	return 0;
 }
 
+/*
+ * perfetto: a replay run as Chrome/Perfetto trace-event JSON. The input is
+ * DB[:RUN], a database and optionally a run after the last ':' (the newest
+ * run by default); a path that exists as given is taken whole.
+ */
+static int export_perfetto(struct export_args *a, char **cause)
+{
+	const char *colon = strrchr(a->trace, ':');
+	unsigned long long run = 0;
+	struct stat sb;
+	char *path;
+	int rc;
+
+	if (colon == NULL || colon[1] == '\0' || stat(a->trace, &sb) == 0)
+		return perfetto_write(a->trace, 0, a->f, cause);
+	if (cmd_parse_u64(colon + 1, &run) < 0 || run == 0 || run > INT64_MAX)
+		return cause_set(cause, "%s: bad run number '%s'", a->trace, colon + 1);
+	path = xstrndup(a->trace, (size_t)(colon - a->trace));
+	rc = perfetto_write(path, (int64_t)run, a->f, cause);
+	free(path);
+	return rc;
+}
+
 /* To add a target: a row here, its run function, and a line in --help and virtio-replay(1). */
 static const struct {
 	const char *name;
@@ -49,6 +73,7 @@ static const struct {
 	bool executable;	/* the output is a script: mark it executable */
 } targets[] = {
 	{ "qtest", export_qtest, true },
+	{ "perfetto", export_perfetto, false },
 };
 
 static int cmd_export_exec(int argc, char **argv)
@@ -88,16 +113,16 @@ static int cmd_export_exec(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1)
-		return cmd_usage_error(e, "need one trace");
+		return cmd_usage_error(e, "need one input (a trace; a database for perfetto)");
 	if (to == NULL)
-		return cmd_usage_error(e, "need --to TARGET (qtest)");
+		return cmd_usage_error(e, "need --to TARGET (qtest, perfetto)");
 	if (a.out == NULL)
 		return cmd_usage_error(e, "need -o FILE");
 	for (t = 0; t < sizeof targets / sizeof targets[0]; t++)
 		if (strcmp(targets[t].name, to) == 0)
 			break;
 	if (t == sizeof targets / sizeof targets[0])
-		return cmd_usage_error(e, "unknown target '%s' (qtest)", to);
+		return cmd_usage_error(e, "unknown target '%s' (qtest, perfetto)", to);
 	a.trace = argv[optind];
 	if (strcmp(a.out, "-") == 0) {
 		a.f = stdout;
@@ -121,12 +146,17 @@ static int cmd_export_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_export_entry = {
 	.name = "export",
-	.usage = "TRACE --to qtest -o FILE [--stream] [--quiet]",
-	.summary = "export a trace to another tool: qtest (QEMU) commands playing its guest side",
+	.usage = "TRACE --to qtest -o FILE [--stream] [--quiet] | DB[:RUN] --to perfetto -o FILE",
+	.summary = "export to another tool: qtest (QEMU) commands playing a trace's guest side; a run as a Perfetto timeline",
 	.help =
 	    "  --to qtest        a shell script that plays the trace's guest side on QEMU:\n"
 	    "                    cat << 'EOF' | qemu-system-x86_64 ... -qtest stdio, the qtest\n"
 	    "                    commands, EOF (the form bug reports use; FILE is made executable)\n"
+	    "  --to perfetto     DB[:RUN] (default the newest run) as Chrome/Perfetto trace-event JSON:\n"
+	    "                    a track per queue, each request a slice from the event that took it\n"
+	    "                    to the one that completed it, interrupts, violations, divergences as\n"
+	    "                    instants; time axis: the event number (1 us = 1 event). Open it at\n"
+	    "                    https://ui.perfetto.dev or in chrome://tracing\n"
 	    "  -o, --output FILE where to write (\"-\": standard output)\n"
 	    "  --stream          the qtest commands alone, after a comment line with the QEMU\n"
 	    "                    command line (# qemu-system-x86_64 ...)\n"
