@@ -12,6 +12,7 @@
 #include "vr/cause.h"
 #include "vr/sink-sqlite.h"
 #include "vr/tui-model.h"
+#include "vr/tui-rings.h"
 #include "vr/xmalloc.h"
 
 #define BLOB_BUDGET	(8u << 20)	/* bytes the hex pane loads for one row */
@@ -45,7 +46,7 @@ struct view_def {
 	const char *cols;
 	const char *filter;	/* ?5 the filter text (NULL: none), ?6 the filter as a number */
 	const char *search;	/* ?7 the needle */
-	void (*format)(sqlite3_stmt *st, struct tui_row *r);
+	void (*format)(struct tui_model *m, sqlite3_stmt *st, struct tui_row *r);
 };
 
 struct tui_model {
@@ -55,6 +56,7 @@ struct tui_model {
 	sqlite3_stmt *q[TUI_VIEW_COUNT][Q_N];
 	char *filter[TUI_VIEW_COUNT];
 	int64_t count[TUI_VIEW_COUNT];	/* -1: not counted under the current filter */
+	struct tui_rings *rings;	/* names of ring addresses, for the run shown */
 };
 
 #define SEP	"\x1f"	/* TUI_COL_SEP in a format string */
@@ -150,11 +152,12 @@ static bool starts(const char *s, const char *prefix)
 
 /*
  * events: 3 offset, 4 vtime, 5 kind, 6 reg, 7 space, 8 addr, 9 size, 10 value, 11 recorded, 12 len,
- * 13 violation here, 14 divergence here, 15 the start of a mark's text
+ * 13 violation here, 14 divergence here, 15 the start of a mark's text, 16 what a device write
+ * touched (requestq.used.ring[0]); other guest addresses are named from the ring layouts
  */
-static void format_event(sqlite3_stmt *st, struct tui_row *r)
+static void format_event(struct tui_model *m, sqlite3_stmt *st, struct tui_row *r)
 {
-	char ev[32], where[64], rec[24];
+	char ev[32], where[128], rec[24], ring[64];
 	const char *kind = ctxt(st, 5, "?");
 
 	if (i64(st, 1))
@@ -169,6 +172,10 @@ static void format_event(sqlite3_stmt *st, struct tui_row *r)
 		snprintf(where, sizeof(where), "bar%lld+0x%llx", i64(st, 7), u64(st, 8));
 	else if (!is_null(st, 15))
 		snprintf(where, sizeof(where), "\"%s\"", ctxt(st, 15, ""));
+	else if (!is_null(st, 16))	/* a device write the store named */
+		snprintf(where, sizeof(where), "%s 0x%llx [%lld]", ctxt(st, 16, ""), u64(st, 8), i64(st, 12));
+	else if (!is_null(st, 12) && tui_rings_name(m->rings, i64(st, 0), u64(st, 8), u64(st, 12), ring, sizeof(ring)))
+		snprintf(where, sizeof(where), "%s 0x%llx [%lld]", ring, u64(st, 8), i64(st, 12));
 	else if (!is_null(st, 12))
 		snprintf(where, sizeof(where), "0x%llx [%lld]", u64(st, 8), i64(st, 12));
 	else if (u64(st, 8))
@@ -183,23 +190,28 @@ static void format_event(sqlite3_stmt *st, struct tui_row *r)
 	r->mark = mark_of(st, 13, 14);
 }
 
-/* transactions: 3 queue, 4 name, 5 head, 6 type, 7 fields, 8 status, 9 out, 10 in, 11 ndesc, 12 first, 13 last, 14 v, 15 d */
-static void format_txn(sqlite3_stmt *st, struct tui_row *r)
+/*
+ * transactions: 3 queue, 4 name, 5 head, 6 type, 7 fields, 8 status, 9 out, 10 in, 11 ndesc, 12 first, 13 last,
+ * 14 v, 15 d, 16 latency in events
+ */
+static void format_txn(struct tui_model *m, sqlite3_stmt *st, struct tui_row *r)
 {
+	(void)m;
 	char q[48], evs[48];
 
 	snprintf(q, sizeof(q), "%lld %s", i64(st, 3), ctxt(st, 4, ""));
 	snprintf(evs, sizeof(evs), "%lld-%lld", i64(st, 12), i64(st, 13));
 	snprintf(r->text, sizeof(r->text), "%lld" SEP "%s" SEP "%lld" SEP "%s" SEP "%s" SEP "%s" SEP "%lld" SEP "%lld"
-	    SEP "%lld" SEP "%s",
+	    SEP "%lld" SEP "%lld" SEP "%s",
 	    i64(st, 0), q, i64(st, 5), ctxt(st, 6, "-"), ctxt(st, 7, ""), ctxt(st, 8, "-"),
-	    i64(st, 9), i64(st, 10), i64(st, 11), evs);
+	    i64(st, 9), i64(st, 10), i64(st, 11), i64(st, 16), evs);
 	r->mark = mark_of(st, 14, 15);
 }
 
 /* violations: 3 offset, 4 name, 5 queue, 6 desc, 7 addr, 8 detail */
-static void format_violation(sqlite3_stmt *st, struct tui_row *r)
+static void format_violation(struct tui_model *m, sqlite3_stmt *st, struct tui_row *r)
 {
+	(void)m;
 	snprintf(r->text, sizeof(r->text), "%lld" SEP "%lld" SEP "%llx" SEP "%s" SEP "%s" SEP "%s" SEP "%s" SEP "%s",
 	    i64(st, 0), i64(st, 2), u64(st, 3), ctxt(st, 4, "?"), optnum(st, 5), optnum(st, 6),
 	    hexval(st, 7), ctxt(st, 8, ""));
@@ -236,8 +248,9 @@ static void divergence_difference(sqlite3_stmt *st, int c, char *out, size_t n)
 }
 
 /* divergences: 3 offset, 4 what, 5 field, 6 expected, 7 produced, 8-9 bytes (cut), 10-11 their lengths */
-static void format_divergence(sqlite3_stmt *st, struct tui_row *r)
+static void format_divergence(struct tui_model *m, sqlite3_stmt *st, struct tui_row *r)
 {
+	(void)m;
 	char diff[96];
 
 	divergence_difference(st, 6, diff, sizeof(diff));
@@ -258,9 +271,14 @@ static const struct view_def views[TUI_VIEW_COUNT] = {
 			" e.value, e.recorded, e.len,"
 			" EXISTS (SELECT 1 FROM violations v WHERE v.run = e.run AND v.event = e.event),"
 			" EXISTS (SELECT 1 FROM divergences d WHERE d.run = e.run AND d.event = e.event),"
-			" CASE WHEN k.name = 'mark' THEN CAST(substr(e.bytes, 1, 60) AS TEXT) END",
+			" CASE WHEN k.name = 'mark' THEN CAST(substr(e.bytes, 1, 60) AS TEXT) END,"
+			" CASE WHEN k.name = 'dma' THEN (SELECT d.what FROM dma d WHERE d.run = e.run AND d.event = e.event"
+			"  AND d.addr = e.addr ORDER BY +d.id LIMIT 1) END",
 		.filter = "?5 IS NULL OR e.kind IN (SELECT code FROM event_kinds WHERE name GLOB ?5)"
-			" OR e.reg IN (SELECT id FROM registers WHERE name GLOB ?5)",
+			" OR e.reg IN (SELECT id FROM registers WHERE name GLOB ?5)"
+			" OR (e.len IS NOT NULL AND e.kind IN (SELECT code FROM event_kinds WHERE name IN ('mem', 'dma'))"
+			"  AND EXISTS (SELECT 1 FROM temp.ring_filter f WHERE e.addr BETWEEN f.lo AND f.hi"
+			"  AND e.event BETWEEN f.first AND f.last))",
 		/* names are matched once in their small tables, so a scan costs two lookups a row */
 		.search = "e.kind IN (SELECT code FROM event_kinds WHERE instr(lower(name), lower(?7)) > 0)"
 			" OR e.reg IN (SELECT id FROM registers WHERE instr(lower(name), lower(?7)) > 0)"
@@ -271,7 +289,7 @@ static const struct view_def views[TUI_VIEW_COUNT] = {
 	[TUI_VIEW_TXNS] = {
 		.name = "transactions",
 		.header = ">ID" SEP "QUEUE" SEP ">HEAD" SEP "TYPE" SEP "FIELDS" SEP "STATUS" SEP ">OUT" SEP ">IN" SEP ">DESC"
-			SEP "EVENTS",
+			SEP ">LAT" SEP "EVENTS",
 		.from = "transactions t", .run = "t.run", .ka = "t.id", .kb = "0",
 		.order = "t.id", .order_desc = "t.id DESC",
 		.ev = "t.first_event",
@@ -280,7 +298,7 @@ static const struct view_def views[TUI_VIEW_COUNT] = {
 			" EXISTS (SELECT 1 FROM violations v WHERE v.run = t.run"
 			"  AND v.event BETWEEN t.first_event AND t.last_event),"
 			" EXISTS (SELECT 1 FROM divergences d WHERE d.run = t.run"
-			"  AND d.event BETWEEN t.first_event AND t.last_event)",
+			"  AND d.event BETWEEN t.first_event AND t.last_event), t.latency_events",
 		.filter = "?5 IS NULL OR t.queue = ?6 OR t.type GLOB ?5 OR t.queue_name GLOB ?5 OR t.status GLOB ?5",
 		.search = "instr(lower(coalesce(t.queue_name, '') || ' ' || coalesce(t.type, '') || ' ' ||"
 			" coalesce(t.fields, '') || ' ' || coalesce(t.status, '')), lower(?7)) > 0",
@@ -443,7 +461,7 @@ int tui_model_fetch(struct tui_model *m, enum tui_view v, const struct tui_pos *
 		r->pos.a = sqlite3_column_int64(st, 0);
 		r->pos.b = sqlite3_column_int64(st, 1);
 		r->event = sqlite3_column_int64(st, 2);
-		views[v].format(st, r);
+		views[v].format(m, st, r);
 		/* a separator inside a database string only splits a column, it reaches no terminal */
 		sanitize_keep(r->text, TUI_COL_SEP);
 	}
@@ -1075,6 +1093,9 @@ void tui_model_set_filter(struct tui_model *m, enum tui_view v, const char *filt
 {
 	if (v >= TUI_VIEW_COUNT)
 		return;
+	/* events: guest memory whose ring name matches (requestq.used*), as address ranges */
+	if (v == TUI_VIEW_EVENTS && filter && *filter)
+		tui_rings_filter(m->rings, filter);
 	free(m->filter[v]);
 	m->filter[v] = filter && *filter ? xstrdup(filter) : NULL;
 	m->count[v] = -1;
@@ -1122,6 +1143,8 @@ static int load_run(struct tui_model *m, int64_t run, char **cause)
 		r->transactions = sqlite3_column_int64(st, 7);
 		r->divergences = sqlite3_column_int64(st, 8);
 		r->violations = sqlite3_column_int64(st, 9);
+		tui_rings_free(m->rings);
+		m->rings = tui_rings_new(m->db, r->id);
 		sanitize(r->trace);
 		sanitize(r->device);
 		sanitize(r->layout);
@@ -1158,6 +1181,8 @@ int tui_model_step_run(struct tui_model *m, int dir, char **cause)
 		return 0;
 	if (load_run(m, id, cause) < 0)
 		return -1;
+	if (m->filter[TUI_VIEW_EVENTS])
+		tui_rings_filter(m->rings, m->filter[TUI_VIEW_EVENTS]);
 	for (int v = 0; v < TUI_VIEW_COUNT; v++)
 		m->count[v] = -1;
 	return 1;
@@ -1172,6 +1197,8 @@ struct tui_model *tui_model_open(const char *path, int64_t run, char **cause)
 		return NULL;
 	m = xcalloc(1, sizeof(*m));
 	m->db = db;
+	/* the ranges a ring filter matches, in the connection's own temporary database */
+	sqlite3_exec(db, TUI_RINGS_FILTER_TABLE, NULL, NULL, NULL);
 	m->path = xstrdup(path);
 	for (int v = 0; v < TUI_VIEW_COUNT; v++)
 		m->count[v] = -1;
@@ -1191,6 +1218,7 @@ void tui_model_free(struct tui_model *m)
 			sqlite3_finalize(m->q[v][q]);
 		free(m->filter[v]);
 	}
+	tui_rings_free(m->rings);
 	sqlite3_close(m->db);
 	free(m->path);
 	free(m);

@@ -87,11 +87,35 @@ exited 0
 # ---- columns sized to their content: a long TYPE keeps FIELDS and STATUS in line ----
 start "'$TMP/scsi.db'"
 keys 2
-screen '^ +3 +2 requestq +0 +READ_CAPACITY\(10\) +lun=0 +GOOD +51 +116 +3 +184-184$' "a long TYPE"
+screen '^ +3 +2 requestq +0 +READ_CAPACITY\(10\) +lun=0 +GOOD +51 +116 +3 +0 +184-184$' "a long TYPE"
 capture
 c1=$(grep -E '^ +1 +2 requestq' "$TMP/screen" | grep -bo 'lun=0' | head -1 | cut -d: -f1)
 c3=$(grep -E '^ +3 +2 requestq' "$TMP/screen" | grep -bo 'lun=0' | head -1 | cut -d: -f1)
 [ -n "$c1" ] && [ "$c1" = "$c3" ] || { echo "FAIL: FIELDS not in one column ($c1, $c3)"; cat "$TMP/screen"; fails=$((fails + 1)); }
+keys q
+exited 0
+
+# ---- rings: guest memory named by what it touches, filters by queue and ring field ----
+start "'$TMP/ok.db'"
+text ':109'; keys Enter
+screen '^ +109 +[0-9a-f]+ +[0-9]+ +mem +requestq\.buffer 0x40100000 \[16\]' "a request's buffer"
+screen '^ +111 +[0-9a-f]+ +[0-9]+ +mem +requestq\.desc\[0\] 0x40010000 \[16\]' "a descriptor"
+screen '^ +114 +[0-9a-f]+ +[0-9]+ +mem +requestq\.avail\.ring\[0\] 0x40011004 \[2\]' "an avail ring entry"
+screen '^ +119 +[0-9a-f]+ +[0-9]+ +dma +requestq\.used\.ring\[0\] 0x40011244 \[8\]' "a used ring entry"
+keys f; text 'requestq.used*'; keys Enter
+screen 'filter requestq\.used\*: 18 events' "filter by ring"
+screen '^ +117 +[0-9a-f]+ +[0-9]+ +dma +requestq\.used\.avail_event' "the used ring's rows"
+not_on_screen ' mem ' "no avail or descriptor rows under requestq.used*"
+keys f; text '*.desc[1]'; keys Enter
+screen 'filter \*\.desc\[1\]: 6 events' "filter by one descriptor"
+screen '^ +112 +[0-9a-f]+ +[0-9]+ +mem +requestq\.desc\[1\]' "descriptor 1"
+keys f Enter
+# the transactions of one queue, with their latency
+keys 2 f; text 'requestq'; keys Enter
+screen 'filter requestq: 6 transactions' "a queue's transactions"
+screen '^ +ID +QUEUE +HEAD +TYPE +FIELDS +STATUS +OUT +IN +DESC +LAT +EVENTS$' "the transaction columns"
+keys f; text '1'; keys Enter
+screen 'filter 1: 0 transactions' "no queue 1"
 keys q
 exited 0
 

@@ -80,7 +80,7 @@ screen ' detail .* hex ' "pane titles"
 keys Escape
 keys 2
 screen '\[2 transactions\]' "transactions list"
-screen '^ +1 +0 requestq +0 +OUT +sector=1776 len=512 +OK +528 +1 +3 +116-116' "transaction row"
+screen '^ +1 +0 requestq +0 +OUT +sector=1776 len=512 +OK +528 +1 +3 +0 +116-116' "transaction row"
 keys Enter
 screen 'descriptor chain \(3\)' "descriptor walk"
 screen 'OUT buffer \(528 bytes\)' "hex pane title"

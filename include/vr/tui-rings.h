@@ -1,0 +1,38 @@
+/* tui-rings.h -- name the guest memory an event touches after the virtqueue it belongs to (requestq.used.ring[3]) */
+#ifndef VR_TUI_RINGS_H
+#define VR_TUI_RINGS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sqlite3;
+struct tui_rings;
+
+/*
+ * The split-ring layout of each queue as the guest programmed it through
+ * the common configuration registers (queue_select, queue_size,
+ * queue_desc/driver/device) recorded in the events table. The register
+ * writes are read lazily, up to the latest event asked about, so opening a
+ * big run costs nothing and a name near its start costs a short scan.
+ */
+struct tui_rings *tui_rings_new(struct sqlite3 *db, int64_t run);
+void tui_rings_free(struct tui_rings *r);
+/*
+ * Name the len bytes at guest address addr as of event: "requestq.desc[7]",
+ * "requestq.avail.idx", "requestq.used.ring[3]", "requestq.desc[0..2]" for
+ * a range. false if they lie in no ring (or the database cannot say).
+ */
+bool tui_rings_name(struct tui_rings *r, int64_t event, uint64_t addr, uint64_t len, char *out, size_t n);
+
+/*
+ * Fill the temporary table temp.ring_filter (first, last, lo, hi) with the
+ * guest address ranges [lo, hi] whose ring names match glob, each valid for
+ * events first..last; adjacent entries merge into one range. Reads every
+ * register write of the run. Returns the number of ranges, -1 on error.
+ */
+int64_t tui_rings_filter(struct tui_rings *r, const char *glob);
+/* The statement that creates temp.ring_filter, run once per connection. */
+#define TUI_RINGS_FILTER_TABLE \
+	"CREATE TEMP TABLE IF NOT EXISTS ring_filter (first INTEGER, last INTEGER, lo INTEGER, hi INTEGER)"
+
+#endif
