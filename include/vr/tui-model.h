@@ -130,6 +130,12 @@ int tui_model_goto_event(struct tui_model *m, enum tui_view v, int64_t event, st
 int tui_model_next_flagged(struct tui_model *m, enum tui_view which, int64_t after, int dir,
     int64_t *event_out, int64_t *id_out, char **cause);
 
+/*
+ * Queue depth over events first..last cut into n equal spans: depth[i] is
+ * the number of requests (all queues) in flight during span i. 0 / -1.
+ */
+int tui_model_depth(struct tui_model *m, int64_t first, int64_t last, int *depth, int n, char **cause);
+
 /* Everything about one row (all columns, descriptor walk, report...), replacing out. 0 / -1. */
 int tui_model_detail(struct tui_model *m, enum tui_view v, const struct tui_pos *pos, struct tui_text *out,
     char **cause);

@@ -12,8 +12,9 @@ struct tui_rings;
  * The split-ring layout of each queue as the guest programmed it through
  * the common configuration registers (queue_select, queue_size,
  * queue_desc/driver/device) recorded in the events table. The register
- * writes are read lazily, up to the latest event asked about, so opening a
- * big run costs nothing and a name near its start costs a short scan.
+ * writes are read lazily, up to the latest event asked about, in short
+ * steps: opening a big run costs nothing, paging along keeps the layouts
+ * current, and a jump far into it names rows from the layouts known so far.
  */
 struct tui_rings *tui_rings_new(struct sqlite3 *db, int64_t run);
 void tui_rings_free(struct tui_rings *r);

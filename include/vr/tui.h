@@ -56,6 +56,7 @@ struct tui_layout {
 	int detail_x, detail_w, hex_x, hex_w;
 	int status_y;
 	int keybar_y;		/* -1: no room for the key bar */
+	int spark_y;		/* the queue depth row under the events list, -1: none */
 };
 
 /* Each list view keeps its place while another is shown. */
@@ -76,6 +77,8 @@ struct tui {
 	int nrows, caprows;
 	int hscroll;		/* columns the list is shifted left */
 	int ncols, colw[TUI_MAX_COLS];	/* the list's columns, sized to the rows on screen */
+	int spark[TUI_LINE];	/* requests in flight across the events on screen, per column */
+	int nspark;
 	bool colright[TUI_MAX_COLS];
 
 	bool detail_open;
@@ -129,6 +132,8 @@ int tui_resize(struct tui *t, int lines, int cols);
 void tui_layout(const struct tui *t, struct tui_layout *l);
 /* The selected row, NULL if the view is empty. */
 const struct tui_row *tui_selected(const struct tui *t);
+/* The queue depth row as text (TUI_LINE bytes): a label, then one level character a column. */
+void tui_spark_line(const struct tui *t, char *out);
 /* List line i (0 <= i < nrows; -1 the column titles), columns aligned, into out (TUI_LINE bytes). */
 void tui_list_line(const struct tui *t, int i, char *out);
 /* The title bar and the status line (prompt, message or position) as text. */

@@ -130,6 +130,18 @@ static void draw_list(const struct tui *t, const struct tui_layout *l)
 	}
 }
 
+static void draw_spark(const struct tui *t, const struct tui_layout *l)
+{
+	char line[TUI_LINE];
+
+	if (l->spark_y < 0)
+		return;
+	tui_spark_line(t, line);
+	attron(A_DIM);
+	put_clipped(l->spark_y, 2, t->cols - 2, line, 0);
+	attroff(A_DIM);
+}
+
 static void draw_sep(const struct tui *t, const struct tui_layout *l)
 {
 	mvhline(l->sep_y, 0, ACS_HLINE, t->cols);
@@ -257,8 +269,10 @@ static void draw(struct tui *t, int flags)
 		erase();
 	if (flags & TUI_DRAW_TITLE)
 		draw_title(t, &l);
-	if (flags & TUI_DRAW_LIST)
+	if (flags & TUI_DRAW_LIST) {
 		draw_list(t, &l);
+		draw_spark(t, &l);
+	}
 	if (flags & TUI_DRAW_PANES)
 		draw_panes(t, &l);
 	if ((flags & TUI_DRAW_ALL) == TUI_DRAW_ALL)

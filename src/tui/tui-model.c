@@ -623,6 +623,34 @@ int tui_model_next_flagged(struct tui_model *m, enum tui_view which, int64_t aft
 	return found;
 }
 
+int tui_model_depth(struct tui_model *m, int64_t first, int64_t last, int *depth, int n, char **cause)
+{
+	sqlite3_stmt *st;
+	double span;
+	int rc;
+
+	memset(depth, 0, (size_t)n * sizeof(*depth));
+	if (n <= 0 || last < first)
+		return 0;
+	span = ((double)last - (double)first + 1) / n;
+	/* through the index on first_event: requests taken at most TXN_LOOKBACK events before the range */
+	if ((st = prep(m, "SELECT first_event, last_event FROM transactions WHERE run = ?1"
+	    " AND first_event BETWEEN ?2 AND ?3 AND last_event >= ?4", cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 2, first > INT64_MIN + TXN_LOOKBACK ? first - TXN_LOOKBACK : INT64_MIN);
+	sqlite3_bind_int64(st, 3, last);
+	sqlite3_bind_int64(st, 4, first);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t a = sqlite3_column_int64(st, 0), b = sqlite3_column_int64(st, 1);
+		int i = a <= first ? 0 : (int)(((double)a - (double)first) / span);
+		int j = b >= last ? n - 1 : (int)(((double)b - (double)first) / span);
+
+		for (i = i < 0 ? 0 : i; i <= j && i < n; i++)
+			depth[i]++;
+	}
+	return done(m, st, rc, "transactions", cause);
+}
+
 void tui_text_clear(struct tui_text *t)
 {
 	for (size_t i = 0; i < t->n; i++)

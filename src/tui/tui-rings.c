@@ -11,6 +11,8 @@
 
 #define MAX_QUEUES	1024	/* as the transport allows */
 #define MAX_SIZE	32768	/* the split ring's largest queue size */
+#define INIT_SCAN	65536	/* events a first scan reads at most */
+#define SCAN_STEP	4096	/* the largest gap a later scan reads */
 
 /* One queue's layout from event `from` on. */
 struct layout {
@@ -24,6 +26,7 @@ struct tui_rings {
 	sqlite3 *db;
 	int64_t run;
 	int64_t scanned;	/* register writes read up to this event */
+	sqlite3_stmt *scan_st, *buffer_st;
 	bool broken;		/* a query failed: name nothing rather than stall */
 	int64_t sel;		/* common.queue_select */
 	struct layout cur[MAX_QUEUES];
@@ -57,6 +60,8 @@ void tui_rings_free(struct tui_rings *r)
 {
 	if (r == NULL)
 		return;
+	sqlite3_finalize(r->scan_st);
+	sqlite3_finalize(r->buffer_st);
 	free(r->v);
 	free(r);
 }
@@ -91,8 +96,14 @@ static void apply(struct tui_rings *r, int64_t event, int reg, uint64_t value)
 	r->v[r->n++] = *l;
 }
 
-/* Read the register writes after r->scanned up to event. */
-static void scan(struct tui_rings *r, int64_t event)
+/*
+ * Read the register writes after r->scanned up to event. Unless all, a
+ * first scan reads at most the run's first INIT_SCAN events and a later one
+ * only a gap of at most SCAN_STEP: paging along keeps the layouts current,
+ * a jump far ahead names rows from the layouts known so far (a guest lays
+ * out its queues at start-up) instead of reading millions of events.
+ */
+static void scan(struct tui_rings *r, int64_t event, bool all)
 {
 	static const char sql[] = "SELECT e.event, g.name, e.value FROM events e JOIN registers g ON g.id = e.reg"
 		" WHERE e.run = ?1 AND e.event > ?2 AND e.event <= ?3 AND e.sub = 0 AND e.value IS NOT NULL"
@@ -103,10 +114,16 @@ static void scan(struct tui_rings *r, int64_t event)
 
 	if (event <= r->scanned || r->broken)
 		return;
-	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (!all && r->scanned < 0 && event > INIT_SCAN)
+		event = INIT_SCAN;
+	else if (!all && r->scanned >= 0 && event - r->scanned > SCAN_STEP)
+		return;
+	if (r->scan_st == NULL && sqlite3_prepare_v2(r->db, sql, -1, &r->scan_st, NULL) != SQLITE_OK) {
 		r->broken = true;
 		return;
 	}
+	st = r->scan_st;
+	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, r->run);
 	sqlite3_bind_int64(st, 2, r->scanned);
 	sqlite3_bind_int64(st, 3, event);
@@ -121,9 +138,11 @@ static void scan(struct tui_rings *r, int64_t event)
 	}
 	if (rc != SQLITE_DONE)
 		r->broken = true;
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	r->scanned = event;
 }
+
+
 
 /* The queue's name from its transactions ("queue3" if it has none). */
 static const char *queue_name(struct tui_rings *r, int64_t q)
@@ -204,18 +223,20 @@ static int64_t buffer_queue(struct tui_rings *r, int64_t event, uint64_t addr)
 	sqlite3_stmt *st;
 	int64_t q = -1;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT t.queue FROM transactions t JOIN descriptors d ON d.run = t.run"
-	    " AND d.txn = t.id WHERE t.run = ?1 AND t.first_event BETWEEN ?2 - ?4 AND ?2 + ?4 AND d.addr <= ?3"
-	    " AND ?3 < d.addr + d.len AND (d.flags & 4) = 0 ORDER BY abs(t.first_event - ?2) LIMIT 1", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (r->buffer_st == NULL && sqlite3_prepare_v2(r->db, "SELECT t.queue FROM transactions t JOIN descriptors d"
+	    " ON d.run = t.run AND d.txn = t.id WHERE t.run = ?1 AND t.first_event BETWEEN ?2 - ?4 AND ?2 + ?4"
+	    " AND d.addr <= ?3 AND ?3 < d.addr + d.len AND (d.flags & 4) = 0 ORDER BY abs(t.first_event - ?2) LIMIT 1",
+	    -1, &r->buffer_st, NULL) != SQLITE_OK)
 		return -1;
+	st = r->buffer_st;
+	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, r->run);
 	sqlite3_bind_int64(st, 2, event);
 	sqlite3_bind_int64(st, 3, (int64_t)addr);
 	sqlite3_bind_int64(st, 4, BUFFER_NEAR);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		q = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return q >= 0 && q < MAX_QUEUES ? q : -1;
 }
 
@@ -225,7 +246,7 @@ bool tui_rings_name(struct tui_rings *r, int64_t event, uint64_t addr, uint64_t 
 
 	const struct layout *best[MAX_QUEUES] = { 0 };
 
-	scan(r, event);
+	scan(r, event, false);
 	/* each queue's layout as of event: the last snapshot at or before it */
 	for (size_t i = 0; i < r->n && r->v[i].from <= event; i++)
 		best[r->v[i].q] = &r->v[i];
@@ -290,6 +311,46 @@ static int add_range(sqlite3_stmt *ins, int64_t first, int64_t last, uint64_t lo
 	return sqlite3_step(ins) == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * Could glob name a ring field of some queue? Its part before the first '.'
+ * must match a queue's name (or the whole glob match "name.desc[0]"). The
+ * queues are found by seeking the index on (run, queue), one per queue.
+ */
+static bool may_name(struct tui_rings *r, const char *glob)
+{
+	const char *dot = strchr(glob, '.');
+	char *pre = xstrdup(glob);
+	sqlite3_stmt *st;
+	int64_t q = 0;
+	bool yes = false;
+
+	if (dot)
+		pre[dot - glob] = '\0';
+	if (sqlite3_prepare_v2(r->db, "SELECT queue FROM transactions WHERE run = ?1 AND queue >= ?2 ORDER BY queue"
+	    " LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		free(pre);
+		return true;
+	}
+	while (!yes && q < MAX_QUEUES) {
+		char full[64];
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, r->run);
+		sqlite3_bind_int64(st, 2, q);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			break;
+		q = sqlite3_column_int64(st, 0);
+		if (q < 0 || q >= MAX_QUEUES)
+			break;
+		snprintf(full, sizeof(full), "%s.desc[0]", queue_name(r, q));
+		yes = sqlite3_strglob(pre, queue_name(r, q)) == 0 || sqlite3_strglob(glob, full) == 0;
+		q++;
+	}
+	sqlite3_finalize(st);
+	free(pre);
+	return yes;
+}
+
 /* "desc[7]" means entry 7, not a character class: write its '[' as "[[]" for GLOB. */
 static char *literal_indices(const char *glob)
 {
@@ -315,7 +376,12 @@ int64_t tui_rings_filter(struct tui_rings *r, const char *user_glob)
 	int64_t n = 0;
 	char *glob;
 
-	scan(r, INT64_MAX);
+	if (!may_name(r, user_glob)) {
+		/* a kind or register filter (bar-write, common.queue_*): no ring name can match, skip the scan */
+		return sqlite3_exec(r->db, TUI_RINGS_FILTER_TABLE "; DELETE FROM temp.ring_filter", NULL, NULL,
+		    NULL) == SQLITE_OK ? 0 : -1;
+	}
+	scan(r, INT64_MAX, true);
 	if (r->broken || sqlite3_exec(r->db, TUI_RINGS_FILTER_TABLE "; DELETE FROM temp.ring_filter", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		return -1;

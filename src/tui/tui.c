@@ -11,6 +11,8 @@
 #define HEX_PANE_W	78	/* "00000000  xx xx ... |16 chars|" */
 #define SPLIT_MIN_COLS	120	/* detail and hex side by side from this width on */
 #define HSCROLL_STEP	8
+#define SPARK_MIN_LIST	24
+#define SPARK_LABEL	16	/* "in flight NNN " and a margin */	/* list lines from which the events list shows the queue depth row */
 
 static void set_msg(struct tui *t, bool err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_msg(struct tui *t, bool err, const char *fmt, ...)
@@ -47,6 +49,12 @@ void tui_layout(const struct tui *t, struct tui_layout *l)
 	if (avail < 1)
 		avail = 1;
 	l->list_h = avail;
+	l->spark_y = -1;
+	/* a tall events list ends in a sparkline of the queue depth over its events */
+	if (t->view == TUI_VIEW_EVENTS && avail >= SPARK_MIN_LIST && (!t->detail_open || avail < 5)) {
+		l->list_h = avail - 1;
+		l->spark_y = l->list_y + l->list_h;
+	}
 	if (!t->detail_open || avail < 5)
 		return;
 	l->list_h = avail * 2 / 5;
@@ -128,6 +136,45 @@ static int selection_moved(struct tui *t)
 		return TUI_DRAW_LIST | TUI_DRAW_PANES | TUI_DRAW_STATUS;
 	}
 	return TUI_DRAW_LIST | TUI_DRAW_STATUS;
+}
+
+/* ---- the queue depth over the events on screen ---- */
+
+static void spark(struct tui *t)
+{
+	struct tui_layout l;
+	char *cause = NULL;
+
+	tui_layout(t, &l);
+	t->nspark = 0;
+	if (l.spark_y < 0 || t->nrows == 0)
+		return;
+	t->nspark = t->cols - SPARK_LABEL;
+	if (t->nspark > TUI_LINE - SPARK_LABEL - 1)
+		t->nspark = TUI_LINE - SPARK_LABEL - 1;
+	if (t->nspark <= 0 || tui_model_depth(t->m, t->rows[0].event, t->rows[t->nrows - 1].event, t->spark,
+	    t->nspark, &cause) < 0) {
+		t->nspark = 0;
+		free(cause);
+	}
+}
+
+void tui_spark_line(const struct tui *t, char *out)
+{
+	static const char level[] = " .:-=+*#";
+	int max = 0, k;
+
+	for (int i = 0; i < t->nspark; i++)
+		if (t->spark[i] > max)
+			max = t->spark[i];
+	k = snprintf(out, TUI_LINE, "in flight %3d ", max);
+	for (int i = 0; i < t->nspark && k + 1 < TUI_LINE; i++) {
+		/* 0 blank; otherwise 1..7 in proportion to the busiest column */
+		int v = t->spark[i] == 0 ? 0 : 1 + (t->spark[i] - 1) * 6 / (max > 1 ? max - 1 : 1);
+
+		out[k++] = level[v];
+	}
+	out[k] = '\0';
 }
 
 /* ---- columns sized to what is on screen ---- */
@@ -262,6 +309,7 @@ static void reload(struct tui *t)
 	}
 	t->nrows = n;
 	size_columns(t);
+	spark(t);
 	if (n > 0) {
 		vs->top = t->rows[0].pos;
 		vs->from_start = false;

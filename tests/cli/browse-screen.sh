@@ -99,6 +99,8 @@ exited 0
 start "'$TMP/ok.db'"
 text ':109'; keys Enter
 screen '^ +109 +[0-9a-f]+ +[0-9]+ +mem +requestq\.buffer 0x40100000 \[16\]' "a request's buffer"
+# the queue depth row: requests in flight over the events on screen
+screen '^  in flight +1 +[ .:#*=+-]*[.:#*=+-]' "the sparkline of the queue depth"
 screen '^ +111 +[0-9a-f]+ +[0-9]+ +mem +requestq\.desc\[0\] 0x40010000 \[16\]' "a descriptor"
 screen '^ +114 +[0-9a-f]+ +[0-9]+ +mem +requestq\.avail\.ring\[0\] 0x40011004 \[2\]' "an avail ring entry"
 screen '^ +119 +[0-9a-f]+ +[0-9]+ +dma +requestq\.used\.ring\[0\] 0x40011244 \[8\]' "a used ring entry"
