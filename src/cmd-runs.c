@@ -65,12 +65,15 @@ static int cmd_runs_exec(int argc, char **argv);
 
 const struct cmd_entry cmd_runs_entry = {
 	.name = "runs",
-	.usage = "DB [--json]",
+	.usage = "DB [--json] | --upgrade DB",
 	.summary = "list the replay runs stored in a database",
-	.help = "  --json   print a JSON array of objects, one per run, with every column of the runs table\n"
+	.help = "  --json      print a JSON array of objects, one per run, with every column of the runs table\n"
+		"  --upgrade   convert a database of an older schema version to this program's, in place\n"
 		"\nColumns: id, trace SHA-256 (first 12 digits), device, layout, outcome, complete,\n"
 		"events, divergences, violations, start time (UTC), trace path.\n"
 		"A run that stopped early (signal, error, crash) says complete=no.\n"
+		"An older database is listed with a note on standard error; replay --db refuses to\n"
+		"add to it until it is converted with --upgrade (never done silently).\n"
 		"The database is described in virtio-replay-db(5).\n",
 	.exec = cmd_runs_exec,
 };
@@ -78,7 +81,7 @@ const struct cmd_entry cmd_runs_entry = {
 static int cmd_runs_exec(int argc, char **argv)
 {
 	const char *path = NULL;
-	int json = 0, n = 0, rc;
+	int json = 0, upgrade = 0, n = 0, rc, version = 0;
 	char *cause = NULL;
 	sqlite3 *db;
 	sqlite3_stmt *st;
@@ -88,6 +91,8 @@ static int cmd_runs_exec(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "--upgrade") == 0)
+			upgrade = 1;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return cmd_usage_error(&cmd_runs_entry, "unknown option '%s'", argv[i]);
 		else if (path == NULL)
@@ -97,9 +102,24 @@ static int cmd_runs_exec(int argc, char **argv)
 	}
 	if (path == NULL)
 		return cmd_usage_error(&cmd_runs_entry, "missing database");
-	db = (sqlite3 *)sink_sqlite_open_readonly(path, NULL, &cause);
+	if (upgrade && json)
+		return cmd_usage_error(&cmd_runs_entry, "--upgrade lists nothing: no --json with it");
+	if (upgrade) {
+		if (sink_sqlite_upgrade(path, &version, &cause) < 0)
+			return cmd_fail_cause(EXIT_BADINPUT, cause);
+		if (version == SINK_SQLITE_SCHEMA_VERSION)
+			printf("%s: already schema version %d\n", path, version);
+		else
+			printf("%s: converted from schema version %d to %d\n", path, version, SINK_SQLITE_SCHEMA_VERSION);
+		return fflush(stdout) == 0 ? EXIT_OK : cmd_fail(EXIT_INTERNAL, "write error on standard output");
+	}
+	db = (sqlite3 *)sink_sqlite_open_readonly(path, &version, &cause);
 	if (db == NULL)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	if (version < SINK_SQLITE_SCHEMA_VERSION)
+		fprintf(stderr, "virtio-replay: %s: schema version %d is older than this program's %d: readable, but"
+		    " replay --db will not add to it; convert it with 'virtio-replay runs --upgrade %s'\n", path,
+		    version, SINK_SQLITE_SCHEMA_VERSION, path);
 	if (sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) != SQLITE_OK) {
 		rc = cmd_fail(EXIT_BADINPUT, "%s: %s", path, sqlite3_errmsg(db));
 		sqlite3_close(db);

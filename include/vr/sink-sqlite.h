@@ -17,10 +17,11 @@
  * are ignored, and it is returned by sink_sqlite_error() and sink_sqlite_close().
  */
 
-#define SINK_SQLITE_SCHEMA_VERSION	1	/* PRAGMA user_version and schema_version.version */
+#define SINK_SQLITE_SCHEMA_VERSION	2	/* PRAGMA user_version and schema_version.version */
 #define SINK_SQLITE_APP_ID		0x56525042	/* PRAGMA application_id: "VRPB" */
 #define SINK_SQLITE_BATCH		65536	/* rows per committed transaction */
 #define SINK_SQLITE_MAX_BLOB		(1u << 20)	/* bytes kept per blob; the length column keeps the real size */
+#define SINK_SQLITE_INLINE		32	/* payloads up to this many bytes stay in their row; longer ones go to blobs */
 
 struct sink_sqlite;
 struct sqlite3;
@@ -45,6 +46,13 @@ int sink_sqlite_error(const struct sink_sqlite *s, char **cause);
  * s is freed either way.
  */
 int sink_sqlite_close(struct sink_sqlite *s, char **cause);
+
+/*
+ * Convert the database at path to this program's schema version in place
+ * (one transaction, then VACUUM). *from gets the version it had; a database
+ * already current is left alone. 0, or -1 with *cause (nothing changed).
+ */
+int sink_sqlite_upgrade(const char *path, int *from, char **cause);
 
 /*
  * For readers (runs command, TUI): open path read-only after checking it is

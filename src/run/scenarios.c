@@ -619,8 +619,8 @@ static int sc_wrap(struct record *rec, char **cause)
 	return io_run(&x, 0, (unsigned)n, cause);
 }
 
-/* The benchmark trace: many small blk requests. */
-static int sc_bulk(struct record *rec, char **cause)
+/* The benchmark traces: many blk requests of len bytes, reads and writes alternating. */
+static int bulk_run(struct record *rec, uint32_t len, char **cause)
 {
 	struct io x;
 	uint64_t n = record_count(rec, 1000);
@@ -632,10 +632,20 @@ static int sc_bulk(struct record *rec, char **cause)
 
 		if (i % 64 == 0)
 			record_time(rec, 64000);
-		if (blk_req(&x, (i & 1) ? BLK_T_IN : BLK_T_OUT, sector, SECTOR, (unsigned)i, cause) < 0)
+		if (blk_req(&x, (i & 1) ? BLK_T_IN : BLK_T_OUT, sector, len, (unsigned)i, cause) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+static int sc_bulk(struct record *rec, char **cause)
+{
+	return bulk_run(rec, SECTOR, cause);
+}
+
+static int sc_bulk_4k(struct record *rec, char **cause)
+{
+	return bulk_run(rec, 8 * SECTOR, cause);
 }
 
 /* ---- guest misbehaviour: one scenario per violation ---- */
@@ -1101,6 +1111,7 @@ const struct record_scenario record_scenarios[] = {
 	{ "wrap", "starts from a checkpoint just before avail/used idx wrap past 65535", "blk", "blk", NULL,
 	  sc_wrap, "the trace starts from a checkpoint of the simulator's device state" },
 	{ "bulk", "--count N blk reads and writes (benchmark traces)", "blk", "blk", NULL, sc_bulk, NULL },
+	{ "bulk-4k", "--count N blk reads and writes of 4 KiB (benchmark traces)", "blk", "blk", NULL, sc_bulk_4k, NULL },
 	BAD("desc-loop", v_desc_loop, "descriptor chain loop"),
 	BAD("desc-next-range", v_desc_next_range, "next index beyond the table"),
 	BAD("avail-head-range", v_avail_head_range, "head index from the avail ring beyond the queue"),

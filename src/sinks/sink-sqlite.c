@@ -8,41 +8,100 @@
 
 #include <sqlite3.h>
 
+#include "vr/buf.h"
 #include "vr/cause.h"
 #include "vr/sink-sqlite.h"
 #include "vr/xmalloc.h"
 
 /*
- * Schema, version 1. Integers are stored as SQLite's signed 64-bit values
- * (a u64 above 2^63 reads back negative; printf('0x%x', ...) shows it right).
- * Tables looked up by their key (events, transactions, descriptors, buffers)
- * are WITHOUT ROWID so their primary key is their only b-tree (a rowid table
- * with a UNIQUE key costs two b-tree inserts a row) and rows arrive in key
- * order. Tables with an index by event (dma, interrupts, notes, ...) keep a
- * rowid and a UNIQUE (run, id): made WITHOUT ROWID, SQLite's planner (no
- * ANALYZE statistics) prefers a walk of the run's primary key range to the
- * by-event index for "run = ? AND event = ?". Databases whose buffers table
- * has a rowid and a UNIQUE key (written before) are read and appended to alike.
+ * Schema, version 2 (virtio-replay-db(5) says why it is shaped so).
+ * Integers are stored as SQLite's signed 64-bit values (a u64 above 2^63
+ * reads back negative; printf('0x%x', ...) shows it right).
+ *
+ * The hot path writes one b-tree row per trace event (event_rows), per
+ * transaction (transactions, with its descriptor chain as JSON and its
+ * buffers by reference), per device write into guest RAM (dma_rows) and per
+ * interrupt, each in key order into a WITHOUT ROWID table with no secondary
+ * index. A payload longer than SINK_SQLITE_INLINE bytes is stored once in
+ * blobs (a rowid table: big blobs on their own pages, no overflow waste in a
+ * WITHOUT ROWID leaf), found again by its content, and referred to by id.
+ * Views with the version-1 table names (events, descriptors, buffers, dma)
+ * give the rows back as version 1 stored them.
  */
-static const char schema_sql[] =
-	"CREATE TABLE schema_version (version INTEGER NOT NULL);\n"
-	"INSERT INTO schema_version VALUES (1);\n"
-	"CREATE TABLE event_kinds (code INTEGER PRIMARY KEY, name TEXT NOT NULL);\n"
-	"CREATE TABLE registers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n"
-	"CREATE TABLE runs (\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  trace TEXT, trace_sha256 TEXT, version TEXT, options TEXT,\n"
-	"  device TEXT, layout TEXT,\n"
-	"  features_offered INTEGER, features_negotiated INTEGER,\n"
-	"  outcome TEXT NOT NULL, complete INTEGER NOT NULL DEFAULT 0,\n"
-	"  started TEXT NOT NULL,\n"
-	"  events INTEGER NOT NULL DEFAULT 0, transactions INTEGER NOT NULL DEFAULT 0,\n"
+#define SCHEMA_TABLES \
+	"CREATE TABLE schema_version (version INTEGER NOT NULL);\n" \
+	"INSERT INTO schema_version VALUES (2);\n" \
+	"CREATE TABLE event_kinds (code INTEGER PRIMARY KEY, name TEXT NOT NULL);\n" \
+	"CREATE TABLE registers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n" \
+	"CREATE TABLE runs (\n" \
+	"  id INTEGER PRIMARY KEY,\n" \
+	"  trace TEXT, trace_sha256 TEXT, version TEXT, options TEXT,\n" \
+	"  device TEXT, layout TEXT,\n" \
+	"  features_offered INTEGER, features_negotiated INTEGER,\n" \
+	"  outcome TEXT NOT NULL, complete INTEGER NOT NULL DEFAULT 0,\n" \
+	"  started TEXT NOT NULL,\n" \
+	"  events INTEGER NOT NULL DEFAULT 0, transactions INTEGER NOT NULL DEFAULT 0,\n" \
 	"  divergences INTEGER NOT NULL DEFAULT 0, violations INTEGER NOT NULL DEFAULT 0);\n"
-	"CREATE TABLE events (\n"
+
+#define V2_VIEWS \
+	/* the version-1 tables, as views */ \
+	"CREATE VIEW events AS SELECT run, event, sub, file_offset, vtime, kind, space, addr, size, value,\n" \
+	"  recorded, reg, len, CASE WHEN payload IS NULL THEN bytes\n" \
+	"  ELSE (SELECT b.bytes FROM blobs b WHERE b.id = payload) END AS bytes FROM event_rows;\n" \
+	"CREATE VIEW descriptors AS SELECT t.run AS run, t.id AS txn, d.key AS seq,\n" \
+	"  json_extract(d.value, '$[0]') AS idx, json_extract(d.value, '$[1]') AS addr,\n" \
+	"  json_extract(d.value, '$[2]') AS len, json_extract(d.value, '$[3]') AS flags,\n" \
+	"  json_extract(d.value, '$[4]') AS next, json_extract(d.value, '$[5]') AS indirect\n" \
+	"  FROM transactions t, json_each(t.chain) d;\n" \
+	"CREATE VIEW buffers AS SELECT run, id AS txn, 'in' AS dir, bytes_in AS len,\n" \
+	"  CASE WHEN in_payload IS NULL THEN in_bytes ELSE (SELECT b.bytes FROM blobs b WHERE b.id = in_payload) END\n" \
+	"  AS bytes FROM transactions WHERE bytes_in > 0\n" \
+	"  UNION ALL SELECT run, id, 'out', bytes_out,\n" \
+	"  CASE WHEN out_payload IS NULL THEN out_bytes ELSE (SELECT b.bytes FROM blobs b WHERE b.id = out_payload) END\n" \
+	"  FROM transactions WHERE bytes_out > 0;\n" \
+	"CREATE VIEW dma AS SELECT run, id, event, addr, len, what, CASE WHEN payload IS NULL THEN bytes\n" \
+	"  ELSE (SELECT b.bytes FROM blobs b WHERE b.id = payload) END AS bytes FROM dma_rows;\n" \
+	/* Views: readable forms of the common questions. */ \
+	"CREATE VIEW v_runs AS SELECT id, trace, substr(trace_sha256, 1, 12) AS sha256, device, layout,\n" \
+	"  printf('0x%x', features_negotiated) AS features, outcome, complete, events, transactions,\n" \
+	"  divergences, violations, started FROM runs;\n" \
+	/* \
+	 * v_events: reads with a recorded value apart, so the mismatch question \
+	 * walks the event_rows_recorded index instead of a whole run \
+	 */ \
+	"CREATE VIEW v_events AS SELECT e.run, e.event, e.sub, e.file_offset, e.vtime, k.name AS kind,\n" \
+	"  e.space, printf('0x%x', e.addr) AS addr, e.size,\n" \
+	"  CASE WHEN e.value IS NULL THEN NULL ELSE printf('0x%x', e.value) END AS value,\n" \
+	"  NULL AS recorded, r.name AS reg, e.len\n" \
+	"  FROM event_rows e JOIN event_kinds k ON k.code = e.kind LEFT JOIN registers r ON r.id = e.reg\n" \
+	"  WHERE e.recorded IS NULL\n" \
+	"  UNION ALL SELECT e.run, e.event, e.sub, e.file_offset, e.vtime, k.name, e.space, printf('0x%x', e.addr),\n" \
+	"  e.size, CASE WHEN e.value IS NULL THEN NULL ELSE printf('0x%x', e.value) END,\n" \
+	"  printf('0x%x', e.recorded), r.name, e.len\n" \
+	"  FROM event_rows e JOIN event_kinds k ON k.code = e.kind LEFT JOIN registers r ON r.id = e.reg\n" \
+	"  WHERE e.recorded IS NOT NULL ORDER BY 1, 2, 3;\n" \
+	"CREATE VIEW v_txn_summary AS SELECT run, id, queue, queue_name, head, first_event, last_event,\n" \
+	"  latency_events, trim(coalesce(device, '') || ' ' || coalesce(type, '') ||\n" \
+	"  CASE WHEN coalesce(fields, '') = '' THEN '' ELSE ' ' || fields END ||\n" \
+	"  CASE WHEN coalesce(status, '') = '' THEN '' ELSE ' status=' || status END) AS summary\n" \
+	"  FROM transactions;\n" \
+	"CREATE VIEW v_descriptors AS SELECT run, txn, seq, idx, printf('0x%x', addr) AS addr, len,\n" \
+	"  trim(CASE WHEN flags & 1 THEN 'NEXT ' ELSE '' END || CASE WHEN flags & 2 THEN 'WRITE ' ELSE '' END ||\n" \
+	"  CASE WHEN flags & 4 THEN 'INDIRECT' ELSE '' END) AS flags, next, indirect FROM descriptors;\n" \
+	"CREATE VIEW v_violations AS SELECT run, event, name, queue, desc_index,\n" \
+	"  printf('0x%x', addr) AS addr, detail FROM violations;\n" \
+	"CREATE VIEW v_divergences AS SELECT run, event, printf('0x%x', file_offset) AS file_offset, what, field,\n" \
+	"  printf('0x%x', expected) AS expected, printf('0x%x', produced) AS produced, report FROM divergences;\n" \
+	"CREATE VIEW v_queue_stats AS SELECT run, queue, queue_name, txns, bytes_out, bytes_in,\n" \
+	"  round(CAST(latency_sum AS REAL) / txns, 2) AS avg_latency, max_latency FROM queue_stats;\n"
+
+static const char v2_sql[] =
+	"CREATE TABLE blobs (id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);\n"
+	"CREATE TABLE event_rows (\n"
 	"  run INTEGER NOT NULL, event INTEGER NOT NULL, sub INTEGER NOT NULL,\n"
 	"  file_offset INTEGER, vtime INTEGER, kind INTEGER NOT NULL,\n"
 	"  space INTEGER, addr INTEGER, size INTEGER, value INTEGER, recorded INTEGER,\n"
-	"  reg INTEGER, len INTEGER, bytes BLOB,\n"
+	"  reg INTEGER, len INTEGER, bytes BLOB, payload INTEGER,\n"
 	"  PRIMARY KEY (run, event, sub)) WITHOUT ROWID;\n"
 	"CREATE TABLE transactions (\n"
 	"  run INTEGER NOT NULL, id INTEGER NOT NULL,\n"
@@ -51,31 +110,35 @@ static const char schema_sql[] =
 	"  bytes_out INTEGER NOT NULL, bytes_in INTEGER NOT NULL, used_len INTEGER NOT NULL,\n"
 	"  ndesc INTEGER NOT NULL,\n"
 	"  first_event INTEGER NOT NULL, last_event INTEGER NOT NULL, latency_events INTEGER NOT NULL,\n"
+	"  chain TEXT, out_bytes BLOB, out_payload INTEGER, in_bytes BLOB, in_payload INTEGER,\n"
 	"  PRIMARY KEY (run, id)) WITHOUT ROWID;\n"
-	"CREATE INDEX transactions_by_queue ON transactions (run, queue, id);\n"
-	"CREATE INDEX transactions_by_type ON transactions (run, type, id);\n"
-	"CREATE INDEX transactions_by_event ON transactions (run, first_event);\n"
-	"CREATE TABLE descriptors (\n"
-	"  run INTEGER NOT NULL, txn INTEGER NOT NULL, seq INTEGER NOT NULL,\n"
-	"  idx INTEGER NOT NULL, addr INTEGER NOT NULL, len INTEGER NOT NULL,\n"
-	"  flags INTEGER NOT NULL, next INTEGER NOT NULL, indirect INTEGER NOT NULL,\n"
-	"  PRIMARY KEY (run, txn, seq)) WITHOUT ROWID;\n"
-	"CREATE TABLE buffers (\n"
-	"  run INTEGER NOT NULL, txn INTEGER NOT NULL,\n"
-	"  dir TEXT NOT NULL CHECK (dir IN ('out', 'in')),\n"
-	"  len INTEGER NOT NULL, bytes BLOB,\n"
-	"  PRIMARY KEY (run, txn, dir)) WITHOUT ROWID;\n"
-	"CREATE TABLE dma (\n"
-	"  run INTEGER NOT NULL, id INTEGER NOT NULL, event INTEGER NOT NULL,\n"
-	"  addr INTEGER NOT NULL, len INTEGER NOT NULL, what TEXT, bytes BLOB,\n"
-	"  UNIQUE (run, id));\n"
-	"CREATE INDEX dma_by_event ON dma (run, event);\n"
+	"CREATE TABLE dma_rows (\n"
+	"  run INTEGER NOT NULL, event INTEGER NOT NULL, id INTEGER NOT NULL,\n"
+	"  addr INTEGER NOT NULL, len INTEGER NOT NULL, what TEXT, bytes BLOB, payload INTEGER,\n"
+	"  PRIMARY KEY (run, event, id)) WITHOUT ROWID;\n"
 	"CREATE TABLE interrupts (\n"
 	"  run INTEGER NOT NULL, id INTEGER NOT NULL, event INTEGER NOT NULL,\n"
 	"  msix INTEGER NOT NULL, vector INTEGER, level INTEGER, isr INTEGER,\n"
 	"  msg_addr INTEGER, msg_data INTEGER, cause TEXT,\n"
-	"  UNIQUE (run, id));\n"
-	"CREATE INDEX interrupts_by_event ON interrupts (run, event);\n"
+	"  PRIMARY KEY (run, event, id)) WITHOUT ROWID;\n"
+	"CREATE TABLE queue_stats (\n"
+	"  run INTEGER NOT NULL, queue INTEGER NOT NULL, queue_name TEXT, txns INTEGER NOT NULL,\n"
+	"  bytes_out INTEGER NOT NULL, bytes_in INTEGER NOT NULL,\n"
+	"  latency_sum INTEGER NOT NULL, max_latency INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (run, queue)) WITHOUT ROWID;\n"
+	/* reads with a recorded value: the few rows the mismatch question looks at */
+	"CREATE INDEX event_rows_recorded ON event_rows (run, event, sub) WHERE recorded IS NOT NULL;\n"
+	/*
+	 * Planner statistics, written by hand (an ANALYZE would read every row):
+	 * a run is large, an event number nearly unique, reads are few.
+	 */
+	"ANALYZE sqlite_schema;\n"
+	"INSERT INTO sqlite_stat1 VALUES ('event_rows', 'event_rows', '4000000 4000000 1 1'),\n"
+	"  ('event_rows', 'event_rows_recorded', '100000 100000 1 1');\n"
+	V2_VIEWS;
+
+/* Tables version 1 had in the same form. */
+static const char common_sql[] = SCHEMA_TABLES
 	"CREATE TABLE violations (\n"
 	"  run INTEGER NOT NULL, id INTEGER NOT NULL, event INTEGER NOT NULL, file_offset INTEGER,\n"
 	"  name TEXT NOT NULL, queue INTEGER, desc_index INTEGER, addr INTEGER, detail TEXT,\n"
@@ -95,33 +158,20 @@ static const char schema_sql[] =
 	"CREATE TABLE notes (\n"
 	"  run INTEGER NOT NULL, id INTEGER NOT NULL, event INTEGER NOT NULL, text TEXT NOT NULL,\n"
 	"  UNIQUE (run, id));\n"
-	"CREATE INDEX notes_by_event ON notes (run, event);\n"
-	/* Views: readable forms of the common questions. */
-	"CREATE VIEW v_runs AS SELECT id, trace, substr(trace_sha256, 1, 12) AS sha256, device, layout,\n"
-	"  printf('0x%x', features_negotiated) AS features, outcome, complete, events, transactions,\n"
-	"  divergences, violations, started FROM runs;\n"
-	"CREATE VIEW v_events AS SELECT e.run, e.event, e.sub, e.file_offset, e.vtime, k.name AS kind,\n"
-	"  e.space, printf('0x%x', e.addr) AS addr, e.size,\n"
-	"  CASE WHEN e.value IS NULL THEN NULL ELSE printf('0x%x', e.value) END AS value,\n"
-	"  CASE WHEN e.recorded IS NULL THEN NULL ELSE printf('0x%x', e.recorded) END AS recorded,\n"
-	"  r.name AS reg, e.len\n"
-	"  FROM events e JOIN event_kinds k ON k.code = e.kind LEFT JOIN registers r ON r.id = e.reg;\n"
-	"CREATE VIEW v_txn_summary AS SELECT run, id, queue, queue_name, head, first_event, last_event,\n"
-	"  latency_events, trim(coalesce(device, '') || ' ' || coalesce(type, '') ||\n"
-	"  CASE WHEN coalesce(fields, '') = '' THEN '' ELSE ' ' || fields END ||\n"
-	"  CASE WHEN coalesce(status, '') = '' THEN '' ELSE ' status=' || status END) AS summary\n"
-	"  FROM transactions;\n"
-	"CREATE VIEW v_descriptors AS SELECT run, txn, seq, idx, printf('0x%x', addr) AS addr, len,\n"
-	"  trim(CASE WHEN flags & 1 THEN 'NEXT ' ELSE '' END || CASE WHEN flags & 2 THEN 'WRITE ' ELSE '' END ||\n"
-	"  CASE WHEN flags & 4 THEN 'INDIRECT' ELSE '' END) AS flags, next, indirect FROM descriptors;\n"
-	"CREATE VIEW v_violations AS SELECT run, event, name, queue, desc_index,\n"
-	"  printf('0x%x', addr) AS addr, detail FROM violations;\n"
-	"CREATE VIEW v_divergences AS SELECT run, event, printf('0x%x', file_offset) AS file_offset, what, field,\n"
-	"  printf('0x%x', expected) AS expected, printf('0x%x', produced) AS produced, report FROM divergences;\n"
-	"CREATE VIEW v_queue_stats AS SELECT run, queue, min(queue_name) AS queue_name, count(*) AS txns,\n"
-	"  sum(bytes_out) AS bytes_out, sum(bytes_in) AS bytes_in,\n"
-	"  round(avg(latency_events), 2) AS avg_latency, max(latency_events) AS max_latency\n"
-	"  FROM transactions GROUP BY run, queue;\n";
+	"CREATE INDEX notes_by_event ON notes (run, event);\n";
+
+
+/*
+ * Secondary indexes of the per-event tables: built when a run ends (one
+ * sorted pass instead of a b-tree insert per row), and by the next writer
+ * if a run was killed before. IF NOT EXISTS: a no-op once built.
+ */
+static const char index_sql[] =
+	"CREATE INDEX IF NOT EXISTS transactions_by_event ON transactions (run, first_event);\n"
+	"CREATE INDEX IF NOT EXISTS transactions_by_queue ON transactions (run, queue, id);\n"
+	"CREATE INDEX IF NOT EXISTS transactions_by_type ON transactions (run, type, id);\n"
+	"CREATE INDEX IF NOT EXISTS transactions_failed ON transactions (run, id) WHERE status NOT IN ('OK', 'GOOD');\n"
+	"CREATE INDEX IF NOT EXISTS interrupts_by_vector ON interrupts (run, msix, vector);\n";
 
 /* Device-model accesses that came with no trace event (e.g. the record command's model driver). */
 #define KIND_ACCESS_BASE	0x80	/* + 2*bar + write: cfg-read, cfg-write, bar-read, bar-write */
@@ -133,7 +183,7 @@ enum st {
 	ST_BEGIN, ST_COMMIT,
 	ST_RUN_INSERT, ST_RUN_END, ST_RUN_ABORT, ST_RUN_PROGRESS,
 	ST_KIND, ST_REG_INSERT, ST_REG_SELECT,
-	ST_EVENT, ST_TXN, ST_DESC, ST_BUF, ST_DMA, ST_IRQ, ST_VIOL, ST_DIV, ST_FRAME, ST_NOTE,
+	ST_EVENT, ST_TXN, ST_BLOB, ST_QSTATS, ST_DMA, ST_IRQ, ST_VIOL, ST_DIV, ST_FRAME, ST_NOTE,
 	ST_COUNT
 };
 
@@ -151,16 +201,35 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_KIND] = "INSERT OR IGNORE INTO event_kinds (code, name) VALUES (?, ?)",
 	[ST_REG_INSERT] = "INSERT OR IGNORE INTO registers (name) VALUES (?)",
 	[ST_REG_SELECT] = "SELECT id FROM registers WHERE name = ?",
-	[ST_EVENT] = "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_TXN] = "INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[ST_DESC] = "INSERT INTO descriptors VALUES (?,?,?,?,?,?,?,?,?)",
-	[ST_BUF] = "INSERT INTO buffers VALUES (?,?,?,?,?)",
-	[ST_DMA] = "INSERT INTO dma VALUES (?,?,?,?,?,?,?)",
+	[ST_EVENT] = "INSERT INTO event_rows VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_TXN] = "INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_BLOB] = "INSERT INTO blobs (bytes) VALUES (?)",
+	[ST_QSTATS] = "INSERT OR REPLACE INTO queue_stats VALUES (?,?,?,?,?,?,?,?)",
+	[ST_DMA] = "INSERT INTO dma_rows VALUES (?,?,?,?,?,?,?,?)",
 	[ST_IRQ] = "INSERT INTO interrupts VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[ST_VIOL] = "INSERT INTO violations VALUES (?,?,?,?,?,?,?,?,?)",
 	[ST_DIV] = "INSERT INTO divergences VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_FRAME] = "INSERT INTO frames VALUES (?,?,?,?,?,?,?,?)",
 	[ST_NOTE] = "INSERT INTO notes VALUES (?,?,?,?)",
+};
+
+/*
+ * Payloads already in blobs, by content: a direct-mapped cache of 128-bit
+ * hashes (two independent 64-bit ones) and length. A payload seen again
+ * while its slot still holds it is stored as a reference to the first copy.
+ */
+#define BLOB_CACHE_SLOTS	(1u << 16)
+struct blob_slot {
+	uint64_t h1, h2;
+	uint32_t len;
+	int64_t id;		/* 0: empty */
+};
+
+/* A queue's transaction totals in the current run (queue_stats), written with each batch. */
+struct qstat {
+	char *name;		/* least queue_name seen, as min() would give */
+	uint64_t txns, bytes_out, bytes_in, latency_sum, max_latency;
+	bool dirty;
 };
 
 /* Register names interned to small integers (registers table); open addressing on the name. */
@@ -193,9 +262,13 @@ struct sink_sqlite {
 	uint32_t last_sub;
 
 	uint8_t kind_known[256];
+	struct blob_slot *blob_cache;
 
 	struct reg_slot *regs;
 	size_t nregs, capregs;	/* capregs: power of two */
+	struct buf chain;	/* a transaction's descriptors as JSON */
+	struct qstat *qs;	/* by queue index */
+	size_t nqs;
 };
 
 static void set_err(struct sink_sqlite *s, const char *what)
@@ -257,12 +330,47 @@ static void bind_counts(struct sink_sqlite *s, sqlite3_stmt *st)
  * Count a row; a full batch is committed so a crash loses at most one batch,
  * and the run row's counters say what the committed batches hold.
  */
+static void qstats_write(struct sink_sqlite *s)
+{
+	sqlite3_stmt *st = s->st[ST_QSTATS];
+
+	for (size_t q = 0; q < s->nqs; q++) {
+		struct qstat *x = &s->qs[q];
+
+		if (!x->dirty)
+			continue;
+		x->dirty = false;
+		sqlite3_bind_int64(st, 1, s->run);
+		sqlite3_bind_int64(st, 2, (int64_t)q);
+		if (x->name)
+			sqlite3_bind_text(st, 3, x->name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3);
+		bind_u64(st, 4, x->txns);
+		bind_u64(st, 5, x->bytes_out);
+		bind_u64(st, 6, x->bytes_in);
+		bind_u64(st, 7, x->latency_sum);
+		bind_u64(st, 8, x->max_latency);
+		step(s, ST_QSTATS, "update queue statistics");
+	}
+}
+
+static void qstats_free(struct sink_sqlite *s)
+{
+	for (size_t q = 0; q < s->nqs; q++)
+		free(s->qs[q].name);
+	free(s->qs);
+	s->qs = NULL;
+	s->nqs = 0;
+}
+
 static void row_done(struct sink_sqlite *s)
 {
 	if (++s->batch_rows >= SINK_SQLITE_BATCH) {
 		if (s->in_run) {
 			bind_counts(s, s->st[ST_RUN_PROGRESS]);
 			step(s, ST_RUN_PROGRESS, "update run counters");
+			qstats_write(s);
 		}
 		commit(s);
 		begin(s);
@@ -284,6 +392,82 @@ static void bind_blob_static(sqlite3_stmt *st, int i, const uint8_t *p, uint32_t
 		sqlite3_bind_blob(st, i, p, (int)(n > SINK_SQLITE_MAX_BLOB ? SINK_SQLITE_MAX_BLOB : n), SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
+}
+
+/* Two 64-bit hashes of p in one pass (multiply-xorshift over 8-byte words). */
+static void payload_hash(const uint8_t *p, uint32_t n, uint64_t *h1, uint64_t *h2)
+{
+	uint64_t a = 0x9e3779b97f4a7c15ull ^ n, b = 0xc2b2ae3d27d4eb4full + n;
+	uint32_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		a = (a ^ w) * 0xff51afd7ed558ccdull;
+		a ^= a >> 32;
+		b = (b + w) * 0x9fb21c651e98df25ull;
+		b ^= b >> 29;
+	}
+	for (; i < n; i++) {
+		a = (a ^ p[i]) * 0x100000001b3ull;
+		b = (b + p[i]) * 0xd6e8feb86659fd93ull;
+	}
+	a ^= a >> 33;
+	a *= 0xc4ceb9fe1a85ec53ull;
+	a ^= a >> 29;
+	b ^= b >> 31;
+	b *= 0xff51afd7ed558ccdull;
+	b ^= b >> 33;
+	*h1 = a;
+	*h2 = b;
+}
+
+/* blobs.id of the payload p (n > SINK_SQLITE_INLINE bytes), stored on first sight; -1 on error. */
+static int64_t blob_ref(struct sink_sqlite *s, const uint8_t *p, uint32_t n)
+{
+	uint64_t h1, h2;
+	struct blob_slot *slot;
+
+	if (n > SINK_SQLITE_MAX_BLOB)
+		n = SINK_SQLITE_MAX_BLOB;
+	payload_hash(p, n, &h1, &h2);
+	slot = &s->blob_cache[h1 & (BLOB_CACHE_SLOTS - 1)];
+	if (slot->id && slot->h1 == h1 && slot->h2 == h2 && slot->len == n)
+		return slot->id;
+	sqlite3_bind_blob(s->st[ST_BLOB], 1, p, (int)n, SQLITE_STATIC);
+	if (!step(s, ST_BLOB, "insert payload"))
+		return -1;
+	slot->h1 = h1;
+	slot->h2 = h2;
+	slot->len = n;
+	slot->id = sqlite3_last_insert_rowid(s->db);
+	row_done(s);
+	return slot->id;
+}
+
+/*
+ * A payload into the column pair (bytes, payload) at i, i + 1: short ones
+ * inline, longer ones by reference to blobs. The bytes are stepped before
+ * the callback returns, or copied (transient).
+ */
+static void bind_payload(struct sink_sqlite *s, sqlite3_stmt *st, int i, const uint8_t *p, uint32_t n, bool transient)
+{
+	if (p == NULL || n == 0) {
+		sqlite3_bind_null(st, i);
+		sqlite3_bind_null(st, i + 1);
+	} else if (n <= SINK_SQLITE_INLINE) {
+		sqlite3_bind_blob(st, i, p, (int)n, transient ? SQLITE_TRANSIENT : SQLITE_STATIC);
+		sqlite3_bind_null(st, i + 1);
+	} else {
+		int64_t id = blob_ref(s, p, n);
+
+		sqlite3_bind_null(st, i);
+		if (id > 0)
+			sqlite3_bind_int64(st, i + 1, id);
+		else
+			sqlite3_bind_null(st, i + 1);
+	}
 }
 
 static uint32_t name_hash(const char *p)
@@ -381,7 +565,7 @@ static void flush_pending(struct sink_sqlite *s)
 		row_done(s);
 	}
 	/* columns 1-9 are bound for every row; the rest only when present */
-	for (int i = 10; i <= 14; i++)
+	for (int i = 10; i <= 15; i++)
 		sqlite3_bind_null(s->st[ST_EVENT], i);
 }
 
@@ -449,8 +633,12 @@ static void close_run(struct sink_sqlite *s, const struct vr_ev_run *end)
 		bind_counts(s, s->st[ST_RUN_ABORT]);
 		step(s, ST_RUN_ABORT, "mark run aborted");
 	}
+	qstats_write(s);
 	commit(s);
+	qstats_free(s);
 	s->in_run = false;
+	if (s->err == NULL && sqlite3_exec(s->db, index_sql, NULL, NULL, NULL) != SQLITE_OK)
+		set_err(s, "create indexes");
 }
 
 static void ev_trace(struct sink_sqlite *s, const struct vr_event *ev)
@@ -486,13 +674,10 @@ static void ev_trace(struct sink_sqlite *s, const struct vr_event *ev)
 	s->pend_read = read;
 	if (access) {
 		/* wait for the device's ACCESS to add the register and produced value */
-		if (t->data && t->len) {
-			uint32_t n = t->len > SINK_SQLITE_MAX_BLOB ? SINK_SQLITE_MAX_BLOB : t->len;
-			sqlite3_bind_blob(st, 14, t->data, (int)n, SQLITE_TRANSIENT);
-		}
+		bind_payload(s, st, 14, t->data, t->len, true);
 		return;
 	}
-	bind_blob_static(st, 14, t->data, t->len);
+	bind_payload(s, st, 14, t->data, t->len, false);
 	flush_pending(s);
 }
 
@@ -526,6 +711,37 @@ static void ev_access(struct sink_sqlite *s, const struct vr_event *ev)
 	flush_pending(s);
 }
 
+/* The descriptor chain as a JSON array of [idx, addr, len, flags, next, indirect] (the descriptors view). */
+static const char *chain_json(struct sink_sqlite *s, const struct vr_ev_txn *t)
+{
+	struct buf *b = &s->chain;
+
+	buf_reset(b);
+	buf_add_u8(b, '[');
+	for (unsigned i = 0; t->desc && i < t->ndesc; i++) {
+		const struct vr_desc *d = &t->desc[i];
+
+		buf_add_str(b, i ? ",[" : "[");
+		buf_add_dec(b, d->index);
+		buf_add_u8(b, ',');
+		if ((int64_t)d->addr < 0) {
+			buf_add_u8(b, '-');
+			buf_add_dec(b, -d->addr);
+		} else {
+			buf_add_dec(b, d->addr);
+		}
+		buf_add_u8(b, ',');
+		buf_add_dec(b, d->len);
+		buf_add_u8(b, ',');
+		buf_add_dec(b, d->flags);
+		buf_add_u8(b, ',');
+		buf_add_dec(b, d->next);
+		buf_add_str(b, d->indirect ? ",1]" : ",0]");
+	}
+	buf_add_u8(b, ']');
+	return buf_str(b);
+}
+
 static void ev_txn(struct sink_sqlite *s, const struct vr_event *ev)
 {
 	const struct vr_ev_txn *t = &ev->u.txn;
@@ -548,47 +764,40 @@ static void ev_txn(struct sink_sqlite *s, const struct vr_event *ev)
 	bind_u64(st, 14, t->first_event);
 	bind_u64(st, 15, ev->event_no);
 	bind_u64(st, 16, ev->event_no >= t->first_event ? ev->event_no - t->first_event : 0);
-	if (!step(s, ST_TXN, "insert transaction"))
-		return;
-	row_done(s);
+	const char *chain = chain_json(s, t);
 
-	st = s->st[ST_DESC];
-	for (unsigned i = 0; t->desc && i < t->ndesc; i++) {
-		const struct vr_desc *d = &t->desc[i];
-
-		sqlite3_bind_int64(st, 1, s->run);
-		bind_u64(st, 2, id);
-		sqlite3_bind_int(st, 3, (int)i);
-		sqlite3_bind_int(st, 4, d->index);
-		bind_u64(st, 5, d->addr);
-		sqlite3_bind_int64(st, 6, d->len);
-		sqlite3_bind_int(st, 7, d->flags);
-		sqlite3_bind_int(st, 8, d->next);
-		sqlite3_bind_int(st, 9, d->indirect);
-		if (!step(s, ST_DESC, "insert descriptor"))
-			return;
-		row_done(s);
-	}
-
-	st = s->st[ST_BUF];
+	sqlite3_bind_text(st, 17, chain, (int)s->chain.len, SQLITE_STATIC);
 	for (int dir = 0; dir < 2; dir++) {
 		uint32_t len = dir ? t->in_len : t->out_len;
 		uint32_t shown = dir ? t->in_shown : t->out_shown;
 		const uint8_t *p = dir ? t->in : t->out;
 
-		if (len == 0)
-			continue;
-		if (p == NULL)
-			shown = 0;
-		sqlite3_bind_int64(st, 1, s->run);
-		bind_u64(st, 2, id);
-		sqlite3_bind_text(st, 3, dir ? "in" : "out", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, len);
-		bind_blob_static(st, 5, p, shown < len ? shown : len);
-		if (!step(s, ST_BUF, "insert buffer"))
-			return;
-		row_done(s);
+		bind_payload(s, st, dir ? 20 : 18, p, shown < len ? shown : len, false);
 	}
+	if (!step(s, ST_TXN, "insert transaction"))
+		return;
+	if (t->queue >= s->nqs) {
+		size_t n = (size_t)t->queue + 1;
+
+		s->qs = xrealloc(s->qs, n * sizeof(*s->qs));
+		memset(s->qs + s->nqs, 0, (n - s->nqs) * sizeof(*s->qs));
+		s->nqs = n;
+	}
+	struct qstat *q = &s->qs[t->queue];
+	uint64_t lat = ev->event_no >= t->first_event ? ev->event_no - t->first_event : 0;
+
+	if (t->queue_name && (q->name == NULL || strcmp(t->queue_name, q->name) < 0)) {
+		free(q->name);
+		q->name = xstrdup(t->queue_name);
+	}
+	q->txns++;
+	q->bytes_out += t->out_len;
+	q->bytes_in += t->in_len;
+	q->latency_sum += lat;
+	if (lat > q->max_latency)
+		q->max_latency = lat;
+	q->dirty = true;
+	row_done(s);
 }
 
 static void ev_dma(struct sink_sqlite *s, const struct vr_event *ev)
@@ -597,12 +806,12 @@ static void ev_dma(struct sink_sqlite *s, const struct vr_event *ev)
 	sqlite3_stmt *st = s->st[ST_DMA];
 
 	sqlite3_bind_int64(st, 1, s->run);
-	bind_u64(st, 2, ++s->n_dma);
-	bind_u64(st, 3, ev->event_no);
+	bind_u64(st, 2, ev->event_no);
+	bind_u64(st, 3, ++s->n_dma);
 	bind_u64(st, 4, d->addr);
 	sqlite3_bind_int64(st, 5, d->len);
 	bind_text(st, 6, d->what);
-	bind_blob_static(st, 7, d->data, d->len);
+	bind_payload(s, st, 7, d->data, d->len, false);
 	if (step(s, ST_DMA, "insert dma"))
 		row_done(s);
 }
@@ -829,6 +1038,8 @@ struct sink_sqlite *sink_sqlite_open(const char *path, char **cause)
 
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
+	s->blob_cache = xcalloc(BLOB_CACHE_SLOTS, sizeof(*s->blob_cache));
+	buf_init(&s->chain);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		cause_set(cause, "%s: cannot open database: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
@@ -840,20 +1051,20 @@ struct sink_sqlite *sink_sqlite_open(const char *path, char **cause)
 	/*
 	 * WAL: a crash never corrupts committed batches and readers (the TUI)
 	 * can look while a replay writes. synchronous=NORMAL: a power cut may
-	 * lose the last batches, never the database. 16 KiB pages (new files
-	 * only) keep a 4 KiB buffer blob on its row's page instead of an
-	 * overflow chain; 32 MiB of page cache avoids re-reading b-tree pages.
-	 * Checkpoints every 8192 pages (128 MiB of WAL) instead of SQLite's
+	 * lose the last batches, never the database. 32 KiB pages (new files
+	 * only) hold seven 4 KiB blobs each without overflow chains; 32 MiB of
+	 * page cache avoids re-reading b-tree pages.
+	 * Checkpoints every 4096 pages (128 MiB of WAL) instead of SQLite's
 	 * 1000: each checkpoint copies the b-trees' hot pages (interior, last
 	 * leaf) once however many batches rewrote them, and the WAL is read
 	 * back fewer times.
 	 */
-	if (exec_sql(s->db, path, "PRAGMA page_size=16384; PRAGMA cache_size=-32768;"
-	    " PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192;", cause) < 0)
+	if (exec_sql(s->db, path, "PRAGMA page_size=32768; PRAGMA cache_size=-32768;"
+	    " PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=4096;", cause) < 0)
 		goto fail;
 	if (version == 0) {
-		xasprintf(&sql, "BEGIN; %s PRAGMA application_id=%d; PRAGMA user_version=%d; COMMIT;",
-		    schema_sql, SINK_SQLITE_APP_ID, SINK_SQLITE_SCHEMA_VERSION);
+		xasprintf(&sql, "BEGIN; %s %s PRAGMA application_id=%d; PRAGMA user_version=%d; COMMIT;",
+		    common_sql, v2_sql, SINK_SQLITE_APP_ID, SINK_SQLITE_SCHEMA_VERSION);
 		int rc = exec_sql(s->db, path, sql, cause);
 		free(sql);
 		if (rc < 0) {
@@ -861,7 +1072,12 @@ struct sink_sqlite *sink_sqlite_open(const char *path, char **cause)
 			goto fail;
 		}
 	}
-	/* Schema upgrades from older versions go here once there are any. */
+	if (version > 0 && version < SINK_SQLITE_SCHEMA_VERSION) {
+		cause_set(cause, "%s: schema version %d is older than this program's %d; convert it with"
+		    " 'virtio-replay runs --upgrade %s' or write to a new file", path, version,
+		    SINK_SQLITE_SCHEMA_VERSION, path);
+		goto fail;
+	}
 	for (int i = 0; i < ST_COUNT; i++) {
 		if (sqlite3_prepare_v3(s->db, st_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
 			cause_set(cause, "%s: prepare: %s", path, sqlite3_errmsg(s->db));
@@ -873,6 +1089,8 @@ fail:
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	buf_release(&s->chain);
+	free(s->blob_cache);
 	free(s->path);
 	free(s);
 	return NULL;
@@ -941,9 +1159,101 @@ int sink_sqlite_close(struct sink_sqlite *s, char **cause)
 	for (size_t i = 0; i < s->capregs; i++)
 		free(s->regs[i].name);
 	free(s->regs);
+	buf_release(&s->chain);
+	qstats_free(s);
+	free(s->blob_cache);
 	free(s->err);
 	free(s->path);
 	free(s);
+	return rc;
+}
+
+/*
+ * Version 1 to 2, in one transaction: the per-event tables are renamed away,
+ * the version-2 tables and views created, the rows copied (payloads over
+ * SINK_SQLITE_INLINE bytes into blobs, once per distinct content; each
+ * descriptor chain into its transaction's JSON), and the old tables dropped.
+ */
+static const char upgrade_v1_sql[] =
+	"DROP VIEW IF EXISTS v_runs; DROP VIEW IF EXISTS v_events; DROP VIEW IF EXISTS v_txn_summary;\n"
+	"DROP VIEW IF EXISTS v_descriptors; DROP VIEW IF EXISTS v_violations; DROP VIEW IF EXISTS v_divergences;\n"
+	"DROP VIEW IF EXISTS v_queue_stats;\n"
+	"ALTER TABLE events RENAME TO v1_events; ALTER TABLE transactions RENAME TO v1_transactions;\n"
+	"ALTER TABLE descriptors RENAME TO v1_descriptors; ALTER TABLE buffers RENAME TO v1_buffers;\n"
+	"ALTER TABLE dma RENAME TO v1_dma; ALTER TABLE interrupts RENAME TO v1_interrupts;\n"
+	"DROP INDEX IF EXISTS transactions_by_queue; DROP INDEX IF EXISTS transactions_by_type;\n"
+	"DROP INDEX IF EXISTS transactions_by_event; DROP INDEX IF EXISTS dma_by_event;\n"
+	"DROP INDEX IF EXISTS interrupts_by_event;\n"
+	"%s\n"
+	"CREATE TEMP TABLE v1_payloads (id INTEGER PRIMARY KEY, bytes BLOB UNIQUE);\n"
+	"INSERT OR IGNORE INTO v1_payloads (bytes) SELECT bytes FROM v1_events WHERE length(bytes) > %d\n"
+	"  UNION ALL SELECT bytes FROM v1_buffers WHERE length(bytes) > %d\n"
+	"  UNION ALL SELECT bytes FROM v1_dma WHERE length(bytes) > %d;\n"
+	"INSERT INTO blobs (id, bytes) SELECT id, bytes FROM temp.v1_payloads;\n"
+	"INSERT INTO event_rows SELECT run, event, sub, file_offset, vtime, kind, space, addr, size, value,\n"
+	"  recorded, reg, len, CASE WHEN length(bytes) > %d THEN NULL ELSE bytes END,\n"
+	"  (SELECT p.id FROM temp.v1_payloads p WHERE p.bytes = e.bytes AND length(e.bytes) > %d)\n"
+	"  FROM v1_events e ORDER BY run, event, sub;\n"
+	"INSERT INTO transactions SELECT t.run, t.id, queue, queue_name, head, device, type, fields, status,\n"
+	"  bytes_out, bytes_in, used_len, ndesc, first_event, last_event, latency_events,\n"
+	"  (SELECT json_group_array(json_array(idx, addr, len, flags, next, indirect)) FROM\n"
+	"    (SELECT * FROM v1_descriptors d WHERE d.run = t.run AND d.txn = t.id ORDER BY seq)),\n"
+	"  CASE WHEN length(o.bytes) > %d THEN NULL ELSE o.bytes END,\n"
+	"  (SELECT p.id FROM temp.v1_payloads p WHERE p.bytes = o.bytes AND length(o.bytes) > %d),\n"
+	"  CASE WHEN length(i.bytes) > %d THEN NULL ELSE i.bytes END,\n"
+	"  (SELECT p.id FROM temp.v1_payloads p WHERE p.bytes = i.bytes AND length(i.bytes) > %d)\n"
+	"  FROM v1_transactions t\n"
+	"  LEFT JOIN v1_buffers o ON o.run = t.run AND o.txn = t.id AND o.dir = 'out'\n"
+	"  LEFT JOIN v1_buffers i ON i.run = t.run AND i.txn = t.id AND i.dir = 'in' ORDER BY t.run, t.id;\n"
+	"INSERT INTO queue_stats SELECT run, queue, min(queue_name), count(*), sum(bytes_out), sum(bytes_in),\n"
+	"  sum(latency_events), max(latency_events) FROM v1_transactions GROUP BY run, queue;\n"
+	"INSERT INTO dma_rows SELECT run, event, id, addr, len, what,\n"
+	"  CASE WHEN length(bytes) > %d THEN NULL ELSE bytes END,\n"
+	"  (SELECT p.id FROM temp.v1_payloads p WHERE p.bytes = d.bytes AND length(d.bytes) > %d)\n"
+	"  FROM v1_dma d ORDER BY run, event, id;\n"
+	"INSERT INTO interrupts SELECT run, id, event, msix, vector, level, isr, msg_addr, msg_data, cause\n"
+	"  FROM v1_interrupts ORDER BY run, event, id;\n"
+	"DROP TABLE temp.v1_payloads;\n"
+	"DROP TABLE v1_events; DROP TABLE v1_transactions; DROP TABLE v1_descriptors; DROP TABLE v1_buffers;\n"
+	"DROP TABLE v1_dma; DROP TABLE v1_interrupts;\n"
+	"%s\n"
+	"UPDATE schema_version SET version = 2; PRAGMA user_version = 2;\n";
+
+int sink_sqlite_upgrade(const char *path, int *from, char **cause)
+{
+	sqlite3 *db = NULL;
+	int version, rc = -1, n = SINK_SQLITE_INLINE;
+	char *sql = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		cause_set(cause, "%s: cannot open database: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if (check_schema(db, path, &version, cause) < 0)
+		goto out;
+	if (version == 0) {
+		cause_set(cause, "%s: not a virtio-replay database (no tables)", path);
+		goto out;
+	}
+	*from = version;
+	if (version == SINK_SQLITE_SCHEMA_VERSION) {
+		rc = 0;
+		goto out;
+	}
+	xasprintf(&sql, upgrade_v1_sql, v2_sql, n, n, n, n, n, n, n, n, n, n, n, index_sql);
+	if (exec_sql(db, path, "PRAGMA journal_mode=DELETE; BEGIN IMMEDIATE", cause) < 0)
+		goto out;
+	if (exec_sql(db, path, sql, cause) < 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	if (exec_sql(db, path, "COMMIT; VACUUM", cause) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(sql);
+	sqlite3_close(db);
 	return rc;
 }
 
