@@ -43,7 +43,8 @@ static void check_done(void *arg, unsigned i, const struct check_trace *t, const
 
 	buf_reset(&live->tap);
 	check_tap_record(&live->tap, i + 1, t, r);
-	fwrite(live->tap.data, 1, live->tap.len, stdout);
+	if (live->tap.len > 0)
+		fwrite(live->tap.data, 1, live->tap.len, stdout);
 	fflush(stdout);
 	if (!r->ok)
 		live->failed++;

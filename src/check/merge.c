@@ -264,6 +264,13 @@ static int merge_cmp(const void *a, const void *b)
 	return strcmp(((const struct merge_rec *)a)->key, ((const struct merge_rec *)b)->key);
 }
 
+/* A record with no text has no storage either: fwrite must not see its NULL pointer. */
+static void put_text(FILE *f, const struct buf *b)
+{
+	if (b->len > 0)
+		fwrite(b->data, 1, b->len, f);
+}
+
 static void merge_write(FILE *f, const struct merge *m, unsigned failed)
 {
 	switch (m->kind) {
@@ -271,7 +278,7 @@ static void merge_write(FILE *f, const struct merge *m, unsigned failed)
 		fprintf(f, "TAP version 13\n1..%u\n", m->n);
 		for (unsigned i = 0; i < m->n; i++) {
 			fprintf(f, "%s %u - %s\n", m->rec[i].failed ? "not ok" : "ok", i + 1, m->rec[i].key);
-			fwrite(m->rec[i].text.data, 1, m->rec[i].text.len, f);
+			put_text(f, &m->rec[i].text);
 		}
 		break;
 	case MERGE_JUNIT:
@@ -281,14 +288,14 @@ static void merge_write(FILE *f, const struct merge *m, unsigned failed)
 		fprintf(f, "  <testsuite name=\"virtio-replay check\" tests=\"%u\" failures=\"%u\" errors=\"0\" "
 		    "skipped=\"0\">\n", m->n, failed);
 		for (unsigned i = 0; i < m->n; i++)
-			fwrite(m->rec[i].text.data, 1, m->rec[i].text.len, f);
+			put_text(f, &m->rec[i].text);
 		fprintf(f, "  </testsuite>\n</testsuites>\n");
 		break;
 	case MERGE_JSON:
 		fprintf(f, "{\"tool\":\"virtio-replay check\",\"tests\":%u,\"passed\":%u,\"failed\":%u,\"results\":[\n",
 		    m->n, m->n - failed, failed);
 		for (unsigned i = 0; i < m->n; i++) {
-			fwrite(m->rec[i].text.data, 1, m->rec[i].text.len, f);
+			put_text(f, &m->rec[i].text);
 			fprintf(f, "%s\n", i + 1 < m->n ? "," : "");
 		}
 		fprintf(f, "]}\n");
