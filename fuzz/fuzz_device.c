@@ -56,9 +56,10 @@ static void echo_notified(void *dev, unsigned qi)
 	}
 }
 
-static void echo_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
+static const uint8_t *echo_get_config(void *dev, uint32_t *len)
 {
-	memcpy(dst, ((struct echo *)dev)->cfg + off, len);
+	*len = sizeof ((struct echo *)dev)->cfg;
+	return ((struct echo *)dev)->cfg;
 }
 
 static void echo_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t len)
@@ -91,7 +92,7 @@ static const struct vdev_ops echo_ops = {
 	.create = echo_create,
 	.destroy = echo_destroy,
 	.queue_notified = echo_notified,
-	.cfg_read = echo_cfg_read,
+	.get_config = echo_get_config,
 	.cfg_write = echo_cfg_write,
 	.save = echo_save,
 	.load = echo_load,

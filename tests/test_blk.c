@@ -437,3 +437,27 @@ Test(blk, random_requests_survive)
 	h_fuzz(&H, qs, 1, 600, 12345, blk_shape);
 	cr_expect_gt(H.ntxn, 100, "only %u requests completed", H.ntxn);
 }
+
+/* A configured serial (struct vpci_setup.serial) answers GET_ID, NUL-padded to 20 bytes as QEMU's strncpy. */
+Test(blk, get_id_serial)
+{
+	struct vpci_setup s;
+	static struct vdev_backend be;
+	char serial[32];
+
+	memset(&s, 0, sizeof s);
+	be.type = "disk";
+	be.size = 1u << 20;
+	s.backends = &be;
+	s.nbackends = 1;
+	snprintf(serial, sizeof serial, "QM00005");
+	s.serial = serial;
+	h_open_setup(&H, "blk", &s, 0);
+	serial[0] = 'X';	/* the device keeps its own copy */
+	memset(inbuf, 0xee, 32);
+	cr_expect_eq(blk_req(T_GET_ID, 0, NULL, 0, 20), 21);
+	cr_expect_eq(status_byte, 0);
+	cr_expect_eq(memcmp(inbuf, "QM00005", 7), 0);
+	cr_expect_eq(inbuf[7], 0);
+	cr_expect_eq(inbuf[19], 0);
+}

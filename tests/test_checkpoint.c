@@ -178,3 +178,24 @@ Test(checkpoint, c21_checkpoint_bad)
 	harness_fini(&other);
 	harness_fini(&h);
 }
+
+/* More than 64 vectors: the PBA is saved as several words and loads back. */
+Test(checkpoint, many_vectors)
+{
+	struct harness h;
+	harness_init(&h, TRACE_LAYOUT_QEMU, 0, 100, 64);
+	struct buf b;
+	buf_init(&b);
+	vpci_save(h.d, &b);
+	char *cause = NULL;
+	cr_assert_eq(vpci_load(h.d, b.data, b.len, &cause), 0, "%s", cause ? cause : "?");
+	/* a pending bit past the last vector (101 vectors: bit 101 of the second word) is refused */
+	size_t pba = 4 + 2 + 1 + 1 + 2 + 2 + 256 + 16u * 101;
+	b.data[pba + 8 + (101 - 64) / 8] |= (uint8_t)(1u << ((101 - 64) % 8));
+	le32_store(b.data + b.len - 4, crc32c(0, b.data, b.len - 4));
+	cr_assert_eq(vpci_load(h.d, b.data, b.len, &cause), -1);
+	cr_assert_not_null(strstr(cause, "pending bits"), "%s", cause);
+	free(cause);
+	buf_release(&b);
+	harness_fini(&h);
+}

@@ -93,3 +93,32 @@ Test(msix, config_interrupt_isr_bits)
 		harness_fini(&h);
 	}
 }
+
+/* A message whose address lies in guest RAM is a memory write: the data dword lands there. */
+Test(msix, message_into_ram)
+{
+	struct harness h;
+	harness_init(&h, TRACE_LAYOUT_QEMU, 1ull << 32, 2, 64);
+	harness_up(&h, GUEST_IRQ_MSIX);
+	const struct guest_caps *c = guest_caps(h.g);
+	const uint64_t at = 0x1fffff000ull;	/* end of the RAM region at 4 GiB, away from the guest's rings */
+	vpci_bar_write(h.d, c->msix_bar, c->msix_table + 16, 4, (uint32_t)at);	/* vector 1 */
+	vpci_bar_write(h.d, c->msix_bar, c->msix_table + 20, 4, (uint32_t)(at >> 32));
+	vpci_bar_write(h.d, c->msix_bar, c->msix_table + 24, 4, 0xcafe0001u);
+	unsigned first = h.nev;
+	uint8_t b[4] = { 1, 2, 3, 4 };
+	harness_echo(&h, 0, b, 4, 4, false);
+	const struct rec_ev *e = harness_last(&h, VR_EV_IRQ);
+	cr_assert_eq(e->a, 1);
+	uint32_t got = 0;
+	cr_assert_eq(gmem_read_u32(vpci_gmem(h.d), at, &got), 0);
+	cr_assert_eq(got, 0xcafe0001u);
+	/* no DMA event for the message itself (the IRQ event describes it) */
+	for (unsigned i = first; i < h.nev; i++)
+		cr_assert(!(h.ev[i].kind == VR_EV_DMA && h.ev[i].a == at));
+	/* an address outside RAM writes nothing and still interrupts */
+	vpci_bar_write(h.d, c->msix_bar, c->msix_table + 20, 4, 0x100);
+	harness_echo(&h, 0, b, 4, 4, false);
+	cr_assert_eq(harness_last(&h, VR_EV_IRQ)->a, 1);
+	harness_fini(&h);
+}

@@ -130,3 +130,92 @@ Test(pci, guest_finds_what_is_there)
 	cr_assert_eq(c->pci_cfg_cap, 0x84);
 	harness_fini(&h);
 }
+
+/* Identity fields of struct vpci_setup override the model's and the profile's defaults; 0 keeps them. */
+Test(pci, identity_overrides)
+{
+	int layouts[2] = { TRACE_LAYOUT_QEMU, TRACE_LAYOUT_VBOX };
+	for (int l = 0; l < 2; l++) {
+		struct vpci_setup s;
+		memset(&s, 0, sizeof s);
+		s.ops = &testdev_ops;
+		s.layout = layouts[l];
+		s.nqueues = 3;
+		s.pci_class = 0x01;
+		s.pci_subclass = 0x80;
+		s.pci_progif = 0x05;
+		s.pci_revision = 0x07;
+		s.subsys_vendor = 0x1234;
+		s.subsys_id = 0x5678;
+		s.msix_vectors = 9;
+		char *cause = NULL;
+		struct vpci *d = vpci_new(&s, NULL, &cause);
+		cr_assert_not_null(d, "%s", cause ? cause : "?");
+		cr_assert_eq(vpci_cfg_read(d, 0x08, 4), 0x01800507u);
+		cr_assert_eq(vpci_cfg_read(d, 0x2c, 4), 0x56781234u);
+		cr_assert_eq(vpci_cfg_read(d, 0x9a, 2), 8);		/* 9 vectors */
+		vpci_free(d);
+		/* defaults */
+		memset(&s, 0, sizeof s);
+		s.ops = &testdev_ops;
+		s.layout = layouts[l];
+		s.nqueues = 3;
+		d = vpci_new(&s, NULL, &cause);
+		cr_assert_not_null(d);
+		cr_assert_eq(vpci_cfg_read(d, 0x08, 1), 1);
+		cr_assert_eq(vpci_cfg_read(d, 0x2e, 2), layouts[l] == TRACE_LAYOUT_QEMU ? 0x1100 : 0x40 + TESTDEV_ID);
+		cr_assert_eq(vpci_cfg_read(d, 0x9a, 2), 3);		/* queues + 1 */
+		vpci_free(d);
+	}
+	struct vpci_setup bad;
+	memset(&bad, 0, sizeof bad);
+	bad.ops = &testdev_ops;
+	bad.msix_vectors = 4096;
+	char *cause = NULL;
+	cr_assert_null(vpci_new(&bad, NULL, &cause));
+	cr_assert_not_null(strstr(cause, "msi-x vectors"), "%s", cause);
+	free(cause);
+}
+
+/* Up to 1024 queues: the MSI-X BAR grows past 4 KiB as QEMU's msix_init_exclusive_bar does. */
+Test(pci, many_queues)
+{
+	struct harness h;
+	harness_init(&h, TRACE_LAYOUT_QEMU, 0, 1024, 64);
+	/* the model guest sets up queue 0 only; queue 1023 gets rings in the RAM at 4 GiB */
+	struct guest_config gc;
+	memset(&gc, 0, sizeof gc);
+	gc.ram = h.ram;
+	gc.nram = 2;
+	gc.irq = GUEST_IRQ_MSIX;
+	gc.nqueues = 1;
+	guest_free(h.g);
+	h.g = guest_new(&h.port, &gc);
+	h.bus.nsinks = 1;
+	h.bus.mask = h.bus.sinks[0].mask;
+	guest_watch_bus(h.g, &h.bus);
+	char *why = NULL;
+	cr_assert_eq(guest_init(h.g, &why), 0, "%s", why ? why : "?");
+	cr_assert_eq(guest_setup_queue(h.g, 1023, 64, 1ull << 32, (1ull << 32) + 0x1000, (1ull << 32) + 0x2000, &why), 0,
+	    "%s", why ? why : "?");
+	cr_assert_eq(guest_common_read(h.g, 0x12, 2), 1024);
+	cr_assert_eq(vpci_cfg_read(h.d, 0x9a, 2) & 0x7ff, 1024);	/* 1025 vectors */
+	cr_assert_eq(vpci_cfg_read(h.d, 0xa0, 4), 1025u * 16 | 1);	/* PBA right after the table */
+	vpci_cfg_write(h.d, 0x14, 4, 0xffffffffu);
+	cr_assert_eq(vpci_cfg_read(h.d, 0x14, 4), ~(32768u - 1));	/* 32 KiB BAR1 */
+	/* the last queue works */
+	uint8_t b[4] = { 9, 8, 7, 6 };
+	harness_echo(&h, 1023, b, 4, 4, false);
+	struct guest_used u;
+	cr_assert_eq(guest_poll(h.g, 1023, &u), 1);
+	cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, NULL), 0);
+	cr_assert_eq(harness_last(&h, VR_EV_IRQ)->a, 1024);		/* the guest gives queue q vector q + 1 */
+	harness_fini(&h);
+	struct vpci_setup s;
+	memset(&s, 0, sizeof s);
+	s.ops = &testdev_ops;
+	s.nqueues = 1025;
+	char *cause = NULL;
+	cr_assert_null(vpci_new(&s, NULL, &cause));
+	free(cause);
+}

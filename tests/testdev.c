@@ -111,10 +111,11 @@ struct vdev_ctx *testdev_ctx(void)
 	return last_dev ? last_dev->ctx : NULL;
 }
 
-static void td_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
+static const uint8_t *td_get_config(void *dev, uint32_t *len)
 {
 	struct tdev *t = dev;
-	memcpy(dst, t->cfg + off, len);
+	*len = sizeof t->cfg;
+	return t->cfg;
 }
 
 static void td_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t len)
@@ -184,7 +185,7 @@ const struct vdev_ops testdev_ops = {
 	.destroy = td_destroy,
 	.reset = td_reset,
 	.queue_notified = td_notified,
-	.cfg_read = td_cfg_read,
+	.get_config = td_get_config,
 	.cfg_write = td_cfg_write,
 	.input = td_input,
 	.save = td_save,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "vr/buf.h"
 #include "vr/event.h"
+#include "vr/virtio-spec.h"
 #include "vr/virtq.h"
 
 /*
@@ -14,12 +15,6 @@
  * Everything a model consumes from the host side arrives through ops->input
  * (from trace INPUT events) or the setup's backends, so replay is deterministic.
  */
-
-#define VIRTIO_ID_NET		1
-#define VIRTIO_ID_BLOCK		2
-#define VIRTIO_ID_CONSOLE	3
-#define VIRTIO_ID_RNG		4
-#define VIRTIO_ID_SCSI		8
 
 /* Layout profiles; the same values as enum trace_layout (the machine layer does not include trace.h). */
 #define VDEV_LAYOUT_QEMU	0
@@ -69,6 +64,7 @@ struct vdev_setup {
 	int layout;			/* enum trace_layout */
 	const struct vdev_backend *backends;
 	unsigned nbackends;
+	const char *serial;		/* NULL: none configured */
 };
 
 /*
@@ -106,7 +102,13 @@ struct vdev_ops {
 	void (*reset)(void *dev);
 	void (*status_changed)(void *dev, bool driver_ok);
 	void (*queue_notified)(void *dev, unsigned queue);
-	void (*cfg_read)(void *dev, uint32_t off, uint8_t *dst, uint32_t len);	/* range already checked */
+	/*
+	 * Device config (kvmtool's get_config): the transport owns the access
+	 * rules and reads these bytes itself; *len is how many the model has
+	 * (bytes past them, up to devcfg_size, read 0). Writes go to cfg_write,
+	 * range already checked.
+	 */
+	const uint8_t *(*get_config)(void *dev, uint32_t *len);
 	void (*cfg_write)(void *dev, uint32_t off, const uint8_t *src, uint32_t len);
 	/* -1 + cause if the input does not fit this device (bad trace). */
 	int (*input)(void *dev, const struct vdev_input *in, char **cause);

@@ -5,27 +5,48 @@
 #include <stdint.h>
 #include "vr/event.h"
 
+#include "vr/violation.h"
+#include "vr/virtio-spec.h"
+
 #define VIRTQ_MAX_SIZE		1024
-#define VIRTQ_MAX_QUEUES	24
+#define VIRTQ_MAX_QUEUES	1024		/* per device (QEMU's VIRTIO_QUEUE_MAX) */
 #define VIRTQ_NAME_MAX		32
 #define VIRTQ_MAX_SG		1024		/* scatter-gather entries per chain */
 #define VIRTQ_OUT_MAX		(16u << 20)	/* OUT bytes gathered per chain */
 
-#define VIRTQ_DESC_F_NEXT	1
-#define VIRTQ_DESC_F_WRITE	2
-#define VIRTQ_DESC_F_INDIRECT	4
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
-#define VIRTQ_USED_F_NO_NOTIFY	1
-
-#define VIRTIO_F_INDIRECT_DESC	28
-#define VIRTIO_F_EVENT_IDX	29
-#define VIRTIO_F_VERSION_1	32
-#define VIRTIO_F_ACCESS_PLATFORM 33
-#define VIRTIO_F_RING_PACKED	34
-#define VIRTIO_F_ORDER_PLATFORM	36
-#define VIRTIO_F_RING_RESET	40
-
 struct virtq;
+
+/*
+ * Where QEMU and the letter of the spec disagree on a ring rule, the layout
+ * profile chooses; these are its switches for the ring code.
+ */
+struct virtq_policy {
+	bool indirect_with_next_ok;	/* INDIRECT+NEXT: report, ignore next (QEMU) instead of refusing */
+	bool zero_len_fatal;		/* a zero-length descriptor breaks the chain (QEMU virtqueue_map_desc) */
+	bool misaligned_ring_ok;	/* misaligned rings reported but used (QEMU never checks) */
+	bool avail_jump_ok;		/* avail idx jumps reported, stale slots popped (QEMU) */
+	bool first_sync_notifies;	/* EVENT_IDX: the first sync after enable always interrupts */
+	bool signalled_wrap_guard;	/* EVENT_IDX: notify when signalled_used left the window */
+};
+
+/*
+ * What the ring decided (rust-vmm virtio-queue's Error, with detail): up to
+ * VIRTQ_REPORTS_MAX findings in order; the last may be fatal (the operation
+ * was refused). The caller reports them and applies the reaction.
+ */
+#define VIRTQ_REPORTS_MAX	4
+struct virtq_report {
+	enum violation v;
+	int desc;
+	uint64_t addr;
+	bool fatal;			/* needs a reaction (NEEDS_RESET, queue or device stops) */
+	char detail[200];
+};
+struct virtq_result {
+	unsigned n;
+	bool refused;			/* the operation did not happen */
+	struct virtq_report r[VIRTQ_REPORTS_MAX];
+};
 
 struct virtq_sg {
 	uint64_t addr;
@@ -105,7 +126,8 @@ bool virtq_is_enabled(const struct virtq *q);		/* queue_enable set and device li
 bool virtq_is_empty(struct virtq *q);			/* true also when not enabled */
 
 /*
- * Take (remove=true) or peek at the next available chain.
+ * Take (remove=true) or peek at the next available chain. (Implemented by the
+ * transport, src/machine/vdev-ctx.c: the ring decides, the transport reports.)
  * Returns 1 with *c filled, 0 if the queue is empty or not enabled/live,
  * -1 if the guest broke the rules (the violation has been emitted and, per
  * the layout profile, the queue or device is stopped; the caller just stops

@@ -32,9 +32,33 @@ struct vpci_setup {
 	unsigned nram;
 	const struct vdev_backend *backends;
 	unsigned nbackends;
+	/* PCI identity; 0 (NULL) keeps the profile's or the device model's default */
+	uint8_t pci_class, pci_subclass, pci_progif;
+	uint8_t pci_revision;
+	uint16_t subsys_vendor, subsys_id;
+	uint16_t msix_vectors;		/* MSI-X table size (default: queues + 1; at most 2048) */
+	const char *serial;		/* device serial (virtio-blk GET_ID), copied */
 };
 
 struct vpci;
+
+/*
+ * The common configuration registers (spec 4.1.4.3): one table for the
+ * transport, the register namer and replay's reports.
+ */
+enum vpci_common {
+	VPCI_CF_DFSELECT, VPCI_CF_DF, VPCI_CF_GFSELECT, VPCI_CF_GF, VPCI_CF_MSIX, VPCI_CF_NUMQ, VPCI_CF_STATUS,
+	VPCI_CF_GEN, VPCI_CF_QSEL, VPCI_CF_QSIZE, VPCI_CF_QMSIX, VPCI_CF_QENABLE, VPCI_CF_QNOFF, VPCI_CF_QDESC,
+	VPCI_CF_QDRIVER, VPCI_CF_QDEVICE, VPCI_CF_QNDATA, VPCI_CF_QRESET, VPCI_CF_COUNT
+};
+struct vpci_reg {
+	uint16_t off;
+	uint8_t size;			/* 8: may also be accessed as two 4-byte halves */
+	const char *name;		/* "queue_select" */
+};
+extern const struct vpci_reg vpci_common_regs[VPCI_CF_COUNT];
+/* The common register at offset rel of the common structure (-1: none); *half: 1 for the upper half of a 64-bit one. */
+int vpci_common_find(uint32_t rel, unsigned *half);
 
 struct vpci *vpci_new(const struct vpci_setup *setup, struct evbus *bus, char **cause);
 void vpci_free(struct vpci *d);
@@ -44,6 +68,8 @@ uint64_t vpci_cfg_read(struct vpci *d, uint32_t off, unsigned size);
 void vpci_cfg_write(struct vpci *d, uint32_t off, unsigned size, uint64_t value);
 uint64_t vpci_bar_read(struct vpci *d, unsigned bar, uint64_t off, unsigned size);
 void vpci_bar_write(struct vpci *d, unsigned bar, uint64_t off, unsigned size, uint64_t value);
+/* The common register a BAR access at (bar, off) hits, -1 if none; *half as for vpci_common_find. */
+int vpci_common_reg_at(const struct vpci *d, unsigned bar, uint64_t off, unsigned *half);
 /* Name of the register at (cfg or bar, off, size), e.g. "common.queue_select". */
 void vpci_reg_name(struct vpci *d, bool cfg, unsigned bar, uint64_t off, unsigned size, char *out, size_t outlen);
 int vpci_input(struct vpci *d, const struct vdev_input *in, char **cause);

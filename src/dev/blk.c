@@ -69,6 +69,8 @@ struct blk {
 	uint64_t sector_mask;			/* blk_size / 512 - 1 */
 	uint8_t cfg[BLK_CFG_SIZE];
 	uint8_t writeback0;			/* writeback at creation, restored by reset */
+	char serial[BLK_ID_BYTES];		/* configured serial, NUL-padded (serial_len 0: none) */
+	uint32_t serial_len;
 	char fields[96];
 	char typebuf[24];
 };
@@ -138,6 +140,11 @@ static void *blk_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	/* The backend is the truth about the disk; the config only mirrors it. */
 	le64_store(b->cfg + CFG_CAPACITY, disk_size(b->disk) / 512);
 	b->ro = (setup->offered >> BLK_F_RO) & 1;
+	if (setup->serial != NULL && setup->serial[0] != '\0') {
+		size_t n = strlen(setup->serial);
+		memcpy(b->serial, setup->serial, n < sizeof b->serial ? n : sizeof b->serial);
+		b->serial_len = sizeof b->serial;
+	}
 	b->writeback0 = b->cfg[CFG_WRITEBACK];
 	return b;
 fail:
@@ -274,15 +281,19 @@ static int blk_request(struct blk *b, struct virtq *q, struct virtq_chain *c)
 		status = BLK_S_OK;
 		break;
 	case BLK_T_GET_ID: {
-		/* QEMU's serial is empty unless configured: the id is one NUL byte. */
-		static const char serial[] = "";
+		/*
+		 * QEMU strncpy()s the serial into up to 20 bytes; unconfigured, the
+		 * id is one NUL byte.
+		 */
+		static const char none[] = "";
+		const char *serial = b->serial_len ? b->serial : none;
 		uint32_t n = c->in_len - 1;
 
 		info.type = "GET_ID";
 		if (n > BLK_ID_BYTES)
 			n = BLK_ID_BYTES;
-		if (n > sizeof serial)
-			n = sizeof serial;
+		if (!b->serial_len && n > sizeof none)
+			n = sizeof none;
 		if (want_fields(b))
 			snprintf(b->fields, sizeof b->fields, "len=%u", c->in_len - 1);
 		status = virtq_chain_write(q, c, 0, serial, n) == 0 ? BLK_S_OK : BLK_S_IOERR;
@@ -336,12 +347,12 @@ static void blk_queue_notified(void *dev, unsigned queue)
 	virtq_sync(q);
 }
 
-static void blk_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
+static const uint8_t *blk_get_config(void *dev, uint32_t *len)
 {
 	struct blk *b = dev;
 
-	for (uint32_t i = 0; i < len; i++)
-		dst[i] = off + i < BLK_CFG_SIZE ? b->cfg[off + i] : 0;
+	*len = BLK_CFG_SIZE;
+	return b->cfg;
 }
 
 static void blk_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t len)
@@ -414,7 +425,7 @@ const struct vdev_ops vdev_blk_ops = {
 	.reset = blk_reset,
 	.status_changed = blk_status_changed,
 	.queue_notified = blk_queue_notified,
-	.cfg_read = blk_cfg_read,
+	.get_config = blk_get_config,
 	.cfg_write = blk_cfg_write,
 	.input = blk_input,
 	.save = blk_save,

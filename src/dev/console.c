@@ -34,7 +34,7 @@
 #define CON_EV_HOST_OPEN	1	/* data: port le32 */
 #define CON_EV_HOST_CLOSE	2	/* data: port le32 */
 
-#define CON_MAX_PORTS		((VIRTQ_MAX_QUEUES - 2) / 2)
+#define CON_MAX_PORTS		11	/* 2 + 2 * 11 queues, this model's bound (the transport takes up to 1024) */
 #define CON_RX_MAX		(1u << 20)	/* bytes typed and not yet read, per port */
 #define CON_CTRL_MAX		256		/* control messages waiting for guest buffers */
 #define CON_STATE_VERSION	1
@@ -347,12 +347,12 @@ static void con_status_changed(void *dev, bool driver_ok)
 	ctrl_flush(s);
 }
 
-static void con_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
+static const uint8_t *con_get_config(void *dev, uint32_t *len)
 {
 	struct console *s = dev;
 
-	for (uint32_t i = 0; i < len; i++)
-		dst[i] = off + i < CON_CFG_SIZE ? s->cfg[off + i] : 0;
+	*len = CON_CFG_SIZE;
+	return s->cfg;
 }
 
 static void con_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t len)
@@ -516,7 +516,7 @@ const struct vdev_ops vdev_console_ops = {
 	.reset = con_reset,
 	.status_changed = con_status_changed,
 	.queue_notified = con_queue_notified,
-	.cfg_read = con_cfg_read,
+	.get_config = con_get_config,
 	.cfg_write = con_cfg_write,
 	.input = con_input,
 	.save = con_save,

@@ -48,7 +48,7 @@
 
 #define MAC_TABLE_ENTRIES	64
 #define MAX_VLAN		4096
-#define MAX_PAIRS		(VIRTQ_MAX_QUEUES / 2)
+#define MAX_PAIRS		12	/* 24 queues, this model's bound (the transport takes up to 1024) */
 #define FRAME_MAX		65536u		/* bytes in one received frame */
 #define RX_FRAMES_MAX		1024u		/* frames waiting for rx buffers, per pair */
 #define RX_BYTES_MAX		(16u << 20)
@@ -602,12 +602,12 @@ static void net_status_changed(void *dev, bool driver_ok)
 		rx_flush_all(n);
 }
 
-static void net_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
+static const uint8_t *net_get_config(void *dev, uint32_t *len)
 {
 	struct net *n = dev;
 
-	for (uint32_t i = 0; i < len; i++)
-		dst[i] = off + i < NET_CFG_SIZE ? n->cfg[off + i] : 0;
+	*len = NET_CFG_SIZE;
+	return n->cfg;
 }
 
 static void net_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t len)
@@ -818,7 +818,7 @@ const struct vdev_ops vdev_net_ops = {
 	.reset = net_reset,
 	.status_changed = net_status_changed,
 	.queue_notified = net_queue_notified,
-	.cfg_read = net_cfg_read,
+	.get_config = net_get_config,
 	.cfg_write = net_cfg_write,
 	.input = net_input,
 	.save = net_save,

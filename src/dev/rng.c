@@ -110,15 +110,6 @@ static void rng_queue_notified(void *dev, unsigned queue)
 	rng_process(dev, queue);
 }
 
-static void rng_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
-{
-	memset(dst, 0, len);
-}
-
-static void rng_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t len)
-{
-}
-
 static int rng_add(struct rng *r, const uint8_t *p, size_t n, char **cause)
 {
 	if (n == 0)
@@ -201,8 +192,6 @@ const struct vdev_ops vdev_rng_ops = {
 	.reset = rng_reset,
 	.status_changed = rng_status_changed,
 	.queue_notified = rng_queue_notified,
-	.cfg_read = rng_cfg_read,
-	.cfg_write = rng_cfg_write,
 	.input = rng_input,
 	.save = rng_save,
 	.load = rng_load,

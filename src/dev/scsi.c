@@ -877,12 +877,12 @@ static void scsi_status_changed(void *dev, bool driver_ok)
 	s->driver_ok = driver_ok;
 }
 
-static void scsi_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
+static const uint8_t *scsi_get_config(void *dev, uint32_t *len)
 {
 	struct scsi *s = dev;
 
-	for (uint32_t i = 0; i < len; i++)
-		dst[i] = off + i < SCSI_CFG_SIZE ? s->cfg[off + i] : 0;
+	*len = SCSI_CFG_SIZE;
+	return s->cfg;
 }
 
 static void scsi_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t len)
@@ -1000,7 +1000,7 @@ const struct vdev_ops vdev_scsi_ops = {
 	.reset = scsi_reset,
 	.status_changed = scsi_status_changed,
 	.queue_notified = scsi_queue_notified,
-	.cfg_read = scsi_cfg_read,
+	.get_config = scsi_get_config,
 	.cfg_write = scsi_cfg_write,
 	.input = scsi_input,
 	.save = scsi_save,

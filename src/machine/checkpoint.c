@@ -10,7 +10,8 @@
 /*
  * Blob layout (all little-endian), version 1:
  *   "VRCK" magic, u16 version, u8 layout, u8 device id, u16 queues, u16 msix vectors
- *   256 bytes config space, MSI-X table, u64 PBA
+ *   256 bytes config space, MSI-X table, PBA as u64 words (one per 64 vectors: one up to 64 vectors,
+ *   as version 1 always had)
  *   transport registers and flags
  *   per queue: register shadows, then the ring state (virtq_save)
  *   u32 length + device model state (ops->save)
@@ -29,13 +30,14 @@ void vpci_save(struct vpci *d, struct buf *out)
 	size_t start = out->len;
 	buf_add_le32(out, CK_MAGIC);
 	buf_add_le16(out, CK_VERSION);
-	buf_add_u8(out, d->qemu ? 0 : 1);
+	buf_add_u8(out, (uint8_t)d->prof->id);
 	buf_add_u8(out, d->ops->id);
 	buf_add_le16(out, d->nq);
-	buf_add_le16(out, d->msix_n);
-	buf_add(out, d->cfg, sizeof d->cfg);
-	buf_add(out, d->msix_table, 16u * d->msix_n);
-	buf_add_le64(out, d->msix_pba);
+	buf_add_le16(out, d->msix.n);
+	buf_add(out, d->pci.cfg, sizeof d->pci.cfg);
+	buf_add(out, d->msix.table, 16u * d->msix.n);
+	for (size_t i = 0; i < msix_pba_words(&d->msix); i++)
+		buf_add_le64(out, d->msix.pba[i]);
 	buf_add_le32(out, d->dfselect);
 	buf_add_le32(out, d->gfselect);
 	buf_add_le32(out, d->gf[0]);
@@ -44,8 +46,8 @@ void vpci_save(struct vpci *d, struct buf *out)
 	buf_add_le16(out, d->msix_config);
 	buf_add_u8(out, d->status);
 	buf_add_u8(out, d->generation);
-	buf_add_u8(out, d->isr);
-	buf_add_u8(out, (uint8_t)(d->broken | d->intx_level << 1));
+	buf_add_u8(out, d->intx.isr);
+	buf_add_u8(out, (uint8_t)(d->broken | d->intx.level << 1));
 	buf_add_le16(out, d->queue_select);
 	for (unsigned i = 0; i < d->nq; i++) {
 		const struct vpci_qregs *r = &d->qr[i];
@@ -76,7 +78,7 @@ void vpci_save(struct vpci *d, struct buf *out)
 
 static bool vector_ok(const struct vpci *d, uint16_t v)
 {
-	return v == VPCI_NO_VECTOR || v < d->msix_n;
+	return v == VPCI_NO_VECTOR || v < d->msix.n;
 }
 
 /* Fill scratch device s from the blob; every field is checked against what the device can be. */
@@ -96,25 +98,30 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 		return cause_set(cause, "checkpoint: version %u not supported (expected %u)", ver, CK_VERSION);
 	uint8_t lay = cursor_u8(&c), id = cursor_u8(&c);
 	uint16_t nq = cursor_le16(&c), nvec = cursor_le16(&c);
-	if (lay != (d->qemu ? 0 : 1) || id != d->ops->id || nq != d->nq || nvec != d->msix_n)
+	if (lay != d->prof->id || id != d->ops->id || nq != d->nq || nvec != d->msix.n)
 		return cause_set(cause, "checkpoint: taken from a different device (layout %u id %u queues %u)", lay,
 		    id, nq);
 	const uint8_t *cfg = cursor_bytes(&c, 256);
 	const uint8_t *tab = cursor_bytes(&c, 16u * nvec);
-	uint64_t pba = cursor_le64(&c);
+	size_t npba = msix_pba_words(&d->msix);
+	const uint8_t *pba = cursor_bytes(&c, 8 * npba);
 	if (c.err)
 		return cause_set(cause, "checkpoint: truncated");
 	for (unsigned i = 0; i < 256; i++)
-		if ((cfg[i] & ~d->wmask[i]) != (d->cfg[i] & ~d->wmask[i]))
+		if ((cfg[i] & ~d->pci.wmask[i]) != (d->pci.cfg[i] & ~d->pci.wmask[i]))
 			return cause_set(cause, "checkpoint: config space byte 0x%02x is read-only and differs", i);
 	for (unsigned v = 0; v < nvec; v++)
 		if (le32_load(tab + 16 * v + 12) & ~1u)
 			return cause_set(cause, "checkpoint: msix vector %u control 0x%x", v, le32_load(tab + 16 * v + 12));
-	if (nvec < 64 && (pba >> nvec) != 0)
-		return cause_set(cause, "checkpoint: msix pending bits beyond vector %u", nvec - 1);
-	memcpy(s->cfg, cfg, 256);
-	memcpy(s->msix_table, tab, 16u * nvec);
-	s->msix_pba = pba;
+	for (size_t w = 0; w < npba; w++) {
+		uint64_t bits = le64_load(pba + 8 * w);
+		unsigned first = (unsigned)(64 * w);
+		if (nvec - first < 64 && (bits >> (nvec - first)) != 0)
+			return cause_set(cause, "checkpoint: msix pending bits beyond vector %u", nvec - 1);
+		s->msix.pba[w] = bits;
+	}
+	memcpy(s->pci.cfg, cfg, 256);
+	memcpy(s->msix.table, tab, 16u * nvec);
 	s->dfselect = cursor_le32(&c);
 	s->gfselect = cursor_le32(&c);
 	s->gf[0] = cursor_le32(&c);
@@ -123,7 +130,7 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	s->msix_config = cursor_le16(&c);
 	s->status = cursor_u8(&c);
 	s->generation = cursor_u8(&c);
-	s->isr = cursor_u8(&c);
+	s->intx.isr = cursor_u8(&c);
 	uint8_t fl = cursor_u8(&c);
 	s->queue_select = cursor_le16(&c);
 	if (c.err)
@@ -134,18 +141,18 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	if (!vector_ok(d, s->msix_config))
 		return cause_set(cause, "checkpoint: msix_config %u out of range", s->msix_config);
 	/* any status byte is possible: QEMU stores what the driver writes */
-	if (s->isr > 3)
-		return cause_set(cause, "checkpoint: isr 0x%02x", s->isr);
+	if (s->intx.isr > 3)
+		return cause_set(cause, "checkpoint: isr 0x%02x", s->intx.isr);
 	if (fl & ~3u)
 		return cause_set(cause, "checkpoint: unknown flags 0x%x", fl);
 	s->broken = fl & 1;
-	s->intx_level = (fl >> 1) & 1;
-	if (s->broken && !d->qemu)
-		return cause_set(cause, "checkpoint: broken flag under the vbox profile");
-	if (d->qemu && s->queue_select >= VIRTQ_MAX_SIZE)
+	s->intx.level = (fl >> 1) & 1;
+	if (s->broken && !d->prof->fatal_breaks_device)
+		return cause_set(cause, "checkpoint: broken flag under the %s profile", d->prof->name);
+	if (d->prof->queue_select_limit != 0 && s->queue_select >= d->prof->queue_select_limit)
 		return cause_set(cause, "checkpoint: queue_select %u out of range", s->queue_select);
-	if (s->intx_level != vpci_intx_wanted(s))
-		return cause_set(cause, "checkpoint: intx level %u disagrees with isr 0x%x", s->intx_level, s->isr);
+	if (s->intx.level != vpci_intx_wanted(s))
+		return cause_set(cause, "checkpoint: intx level %u disagrees with isr 0x%x", s->intx.level, s->intx.isr);
 	for (unsigned i = 0; i < nq; i++) {
 		struct vpci_qregs *r = &s->qr[i];
 		r->size = cursor_le16(&c);
@@ -213,6 +220,7 @@ int vpci_load(struct vpci *d, const uint8_t *p, size_t len, char **cause)
 	d->setup.ram = d->ram_copy;
 	if (d->setup.devcfg != NULL)
 		d->setup.devcfg = d->devcfg_copy;
+	d->setup.serial = d->serial_copy;
 	struct buf g;
 	buf_init(&g);
 	gmem_save(loaded, &g);
@@ -225,6 +233,7 @@ int vpci_load(struct vpci *d, const uint8_t *p, size_t len, char **cause)
 		virtq_rebind(d->q[i], d, d->m);
 		virtq_rebind(s->q[i], s, s->m);
 	}
+	vpci_gate(d);
 	vpci_free(s);
 	return 0;
 }

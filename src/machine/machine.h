@@ -1,4 +1,4 @@
-/* machine.h -- internal glue between the transport (vpci.c) and the split ring (virtq.c) */
+/* machine.h -- internal glue of the machine layer: PCI function, MSI-X, INTx, profiles, transport state */
 #ifndef VR_MACHINE_INT_H
 #define VR_MACHINE_INT_H
 #include <stdarg.h>
@@ -9,8 +9,172 @@
 #include "vr/event.h"
 #include "vr/gmem.h"
 #include "vr/violation.h"
+#include "vr/virtio-spec.h"
 #include "vr/virtq.h"
 #include "vr/vpci.h"
+#include "virtq-ring.h"
+
+/*
+ * The parts, bottom up (each knows only those before it):
+ *   pci.c      one PCI function: config space with write masks, BAR sizing,
+ *              the capability builder pci_add_cap()
+ *   msix.c     MSI-X table, PBA, masking, delivery (an IRQ event, and a dword
+ *              written into guest RAM when the message address lies there)
+ *   intx.c     ISR byte, INTx line, PCI status interrupt bit
+ *   profile.c  layout profiles as data: placements, BARs, policy switches
+ *   virtq.c    the split ring: decides and returns (struct virtq_report,
+ *              "interrupt needed"); knows no transport
+ *   vpci.c     the transport core: setup, status, reset, features, violations
+ *              and their reactions, BAR dispatch, services for device models
+ *   virtio-pci-modern.c  common config, notify, ISR and device regions
+ *   vpci-name.c, checkpoint.c  register names; save/load
+ */
+
+/* ------------------------------------------------------------------ pci.c */
+
+struct pci_func {
+	uint8_t cfg[256];
+	uint8_t wmask[256];
+	uint64_t bar_size[6];		/* 0: unused (or the high half of a 64-bit BAR) */
+	bool bar_io[6];			/* an I/O-space BAR */
+	bool newest_first;		/* capability list order: QEMU prepends, others append */
+	uint8_t cap_last;		/* last capability added (append order) */
+	uint8_t cap_free;		/* lowest free offset for automatic placement */
+};
+
+struct pci_ident {
+	uint16_t vendor, device, subsys_vendor, subsys_id;
+	uint8_t revision, class, subclass, progif;
+};
+
+void pci_init(struct pci_func *p, const struct pci_ident *id, bool newest_first);
+/* flags: PCI_BAR_IO, PCI_BAR_MEM64, PCI_BAR_PREFETCH; size a power of two. */
+void pci_set_bar(struct pci_func *p, unsigned bar, uint64_t size, unsigned flags);
+/*
+ * Place a capability of len bytes at `at` (0: the next free dword-aligned
+ * offset), write its id and link it into the list in the function's order.
+ * Returns its offset, 0 if it does not fit.
+ */
+uint8_t pci_add_cap(struct pci_func *p, uint8_t at, uint8_t id, uint8_t len);
+void pci_w16(struct pci_func *p, unsigned off, uint16_t v);
+void pci_w32(struct pci_func *p, unsigned off, uint32_t v);
+/* Guest access rules for config space: size 1/2/4, aligned, inside 256 bytes. */
+bool pci_cfg_access_ok(uint32_t off, unsigned size);
+uint64_t pci_cfg_load(const struct pci_func *p, uint32_t off, unsigned size);
+void pci_cfg_store(struct pci_func *p, uint32_t off, unsigned size, uint64_t value);	/* through wmask */
+bool pci_overlaps(uint32_t off, unsigned size, uint32_t start, unsigned len);
+uint64_t pci_size_mask(unsigned size);
+
+/* ------------------------------------------------------------------ msix.c */
+
+struct msix {
+	uint16_t n;			/* vectors */
+	uint8_t cap;			/* capability offset */
+	uint8_t bar;
+	uint32_t pba_off;		/* BAR offset of the PBA (the table is at 0) */
+	uint32_t bar_size;
+	uint8_t *table;			/* n entries of 16 bytes */
+	uint64_t *pba;			/* one bit per vector */
+};
+
+/* Where a delivered message goes: the bus (IRQ event) and guest RAM (the data dword). */
+struct msix_out {
+	struct evbus *bus;
+	struct gmem *m;
+	uint8_t isr;			/* reported with the IRQ event */
+};
+
+/* BAR size QEMU's msix_init_exclusive_bar gives n vectors (table at 0, PBA at 0x800 or after the table). */
+uint32_t msix_bar_size(uint16_t n, uint32_t *pba_off);
+void msix_init(struct msix *x, struct pci_func *p, uint8_t cap_at, uint8_t bar, uint16_t n);
+void msix_free(struct msix *x);
+size_t msix_pba_words(const struct msix *x);
+bool msix_enabled(const struct msix *x, const struct pci_func *p);
+/* Signal vector v (NO_VECTOR / out of range: nothing); pending while masked. */
+void msix_notify(struct msix *x, const struct pci_func *p, const struct msix_out *o, uint16_t v, const char *why);
+/* Deliver pending vectors no longer masked, lowest first (after a mask bit or the control word changed). */
+void msix_flush(struct msix *x, const struct pci_func *p, const struct msix_out *o);
+/* Table or PBA access; -1 for a bad size/alignment (the caller reports; reads give 0). */
+int msix_access(struct msix *x, const struct pci_func *p, const struct msix_out *o, bool pba, uint32_t rel,
+    unsigned size, uint64_t *v, bool write);
+
+/* ------------------------------------------------------------------ intx.c */
+
+struct intx {
+	uint8_t isr;			/* ISR status byte */
+	bool level;			/* INTx line as last announced */
+	bool deassert;			/* deferred line update after an ISR read */
+};
+
+/* What the line should be: ISR bits under isr_mask, unless MSI-X is on or INTx disabled. */
+bool intx_wanted(const struct intx *x, const struct pci_func *p, bool msix_on, uint8_t isr_mask);
+/* Announce a line change (IRQ event). */
+void intx_update(struct intx *x, const struct pci_func *p, struct evbus *bus, bool msix_on, uint8_t isr_mask,
+    const char *why);
+/* Reading the ISR returns and clears it; the line drops after the access is logged. */
+uint8_t intx_isr_read(struct intx *x);
+
+/* ------------------------------------------------------------------ profile.c */
+
+enum vpci_rkind { R_COMMON, R_ISR, R_DEVICE, R_NOTIFY, R_MSIX_TABLE, R_MSIX_PBA, R_LEGACY };
+
+/* One virtio structure: its capability slot and where it lives in the structures BAR. */
+struct vpci_place {
+	enum vpci_rkind kind;
+	uint8_t cap_at;			/* config-space offset of its vendor capability */
+	uint32_t off;			/* offset in the structures BAR */
+	uint32_t len;			/* region length; 0: exactly the structure's size */
+};
+
+/*
+ * A layout profile: where everything is and how the device behaves where
+ * QEMU and the letter of the spec disagree. Every difference is a named
+ * switch here; code tests switches, never the profile's name.
+ */
+struct vpci_profile {
+	const char *name;
+	int id;				/* VDEV_LAYOUT_* (checkpoints and the trace header) */
+	uint16_t subsys_id;		/* 0: 0x40 + device id */
+	uint8_t msix_bar, msix_cap;
+	uint8_t struct_bar;
+	unsigned struct_bar_flags;	/* PCI_BAR_* */
+	uint32_t struct_bar_size;
+	uint32_t notify_mult;
+	uint8_t pcicfg_cap;
+	struct vpci_place place[4];	/* in capability order */
+	bool caps_newest_first;		/* QEMU's pci_add_capability prepends */
+	bool device_cap_always;		/* else omitted for a device without config */
+	/* policy switches */
+	bool fatal_breaks_device;	/* a fatal violation marks the device broken (QEMU virtio_error); else the queue stops */
+	bool queue_live_before_driver_ok;	/* queues run once enabled, whatever the status */
+	bool notify_before_driver_ok_runs;	/* a kick before DRIVER_OK still runs the handler */
+	bool keep_features_on_reset;	/* feature selectors and driver_feature survive a reset */
+	bool features_ok_despite_bad;	/* unoffered bits masked, FEATURES_OK sticks */
+	bool needs_reset_sticky;	/* only a reset clears NEEDS_RESET */
+	bool driver_feature_after_ok_kept;	/* the register keeps a late write */
+	bool queue_enable_bad_fatal;	/* queue_enable != 1 breaks the device */
+	bool enable_before_features_ok;	/* queue_enable before FEATURES_OK proceeds */
+	bool refused_queue_reads_enabled;	/* queue_enable reads 1 even if the rings were refused */
+	bool queue_size_lenient;	/* any size 1..1024 (non power of two, over max) accepted */
+	uint32_t queue_select_limit;	/* writes >= this are dropped (0: all stored) */
+	bool common_lax_size;		/* mismatched sizes dispatch on the start offset */
+	bool isr_lax;			/* ISR reads ignore offset and size */
+	bool notify_strict;		/* notify: 2 bytes of the queue index at the queue's offset */
+	bool pcicfg_any_bar;		/* the pci_cfg window always targets the structures BAR */
+	bool isr_with_msix;		/* ISR bits set even when MSI-X delivers */
+	uint8_t intx_isr_mask;		/* ISR bits that drive the INTx line */
+	uint8_t config_isr;		/* ISR bits a config interrupt sets */
+	bool generation_on_notify;	/* config_generation bumps when a config interrupt goes out */
+	bool generation_on_change;	/* config_generation counts every device-config change */
+	bool intx_status_bit;		/* PCI status bit 3 follows the INTx line */
+	struct virtq_policy ring;	/* what the ring code does with the same choices */
+};
+
+const struct vpci_profile *vpci_profile_find(int id);
+/* Config space, capabilities, BARs, regions and MSI-X of d from its profile and setup. */
+void vpci_layout(struct vpci *d);
+
+/* ------------------------------------------------------------------ vpci.c: transport state */
 
 /* The services handle a device model gets is the transport itself. */
 struct vdev_ctx {
@@ -18,16 +182,13 @@ struct vdev_ctx {
 };
 
 /*
- * How the device reacts to a violation. FATAL follows the profile: qemu
- * marks the whole device broken (QEMU's virtio_error()), vbox stops the
- * violating queue; both set DEVICE_NEEDS_RESET and raise a config interrupt.
+ * How the device reacts to a violation. FATAL follows the profile's
+ * fatal_breaks_device; both reactions set DEVICE_NEEDS_RESET and raise a
+ * config interrupt.
  */
 enum vpci_react { REACT_REPORT, REACT_FATAL };
 
-#define VPCI_MSIX_MAX	(VIRTQ_MAX_QUEUES + 1)
-#define VPCI_NO_VECTOR	0xffff
-
-enum vpci_rkind { R_COMMON, R_ISR, R_DEVICE, R_NOTIFY, R_MSIX_TABLE, R_MSIX_PBA };
+#define VPCI_NO_VECTOR	VIRTIO_MSI_NO_VECTOR
 
 struct vpci_region {
 	enum vpci_rkind kind;
@@ -43,36 +204,29 @@ struct vpci_qregs {
 	uint32_t desc[2], avail[2], used[2];
 };
 
-/* The transport's state; vpci.c, vpci-cfg.c (naming) and checkpoint.c share it. */
+/* The transport's state; the machine files share it. */
 struct vpci {
 	struct vdev_ctx *ctx;
 	struct evbus *bus;
 	struct gmem *m;
 	const struct vdev_ops *ops;
 	void *dev;
+	const struct vpci_profile *prof;
 	/* setup, kept for checkpoint loads (which build a scratch device) */
 	struct vpci_setup setup;
 	uint8_t devcfg_copy[256];
 	struct vpci_ram ram_copy[16];
-	bool qemu;
+	char *serial_copy;
 	uint16_t nq;
-	uint16_t qmax[VIRTQ_MAX_QUEUES];
 	uint64_t offered;
 	uint32_t devcfg_size;
-	/* PCI config space */
-	uint8_t cfg[256];
-	uint8_t wmask[256];
-	uint64_t bar_size[6];		/* 0: unused (or the high half of a 64-bit BAR) */
-	uint8_t cap_common, cap_notify, cap_isr, cap_device, cap_pcicfg, cap_msix;
-	uint8_t struct_bar;		/* BAR holding the virtio structures */
-	struct vpci_region reg[6];
+	struct pci_func pci;
+	uint8_t cap_common, cap_notify, cap_isr, cap_device, cap_pcicfg;
+	struct vpci_region reg[8];
 	unsigned nreg;
-	uint32_t notify_mult;
-	/* MSI-X */
-	uint16_t msix_n;
-	uint8_t msix_bar;
-	uint8_t msix_table[VPCI_MSIX_MAX * 16];
-	uint64_t msix_pba;		/* one bit per vector */
+	/* MSI-X and INTx */
+	struct msix msix;
+	struct intx intx;
 	/* transport registers */
 	uint32_t dfselect, gfselect;
 	uint32_t gf[2];
@@ -80,42 +234,41 @@ struct vpci {
 	uint16_t msix_config;
 	uint8_t status;
 	uint8_t generation;
-	uint8_t isr;
 	uint16_t queue_select;
-	bool broken;			/* qemu: virtio_error() happened, until reset */
-	bool intx_level;		/* INTx line as last announced */
-	bool isr_deassert;		/* deferred line update after an ISR read */
-	struct vpci_qregs qr[VIRTQ_MAX_QUEUES];
-	struct virtq *q[VIRTQ_MAX_QUEUES];
-	char qname[VIRTQ_MAX_QUEUES][VIRTQ_NAME_MAX];
+	bool broken;			/* fatal_breaks_device: a fatal violation happened, until reset */
+	/* per queue, nq entries each (allocated: small devices do not pay for 1024 queues) */
+	uint16_t *qmax;
+	struct vpci_qregs *qr;
+	struct virtq **q;
+	char (*qname)[VIRTQ_NAME_MAX];
 };
 
 /* Register naming (vpci-name.c). */
 void vpci_name_cfg(const struct vpci *d, uint32_t off, unsigned size, char *out, size_t n);
 void vpci_name_bar(const struct vpci *d, unsigned bar, uint64_t off, unsigned size, char *out, size_t n);
 
-/* Transport services for virtq.c. */
+/* Transport core services for the region handlers (vpci.c). */
 int vpci_violate(struct vpci *d, enum violation v, int queue, int desc, uint64_t addr, enum vpci_react r,
     const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-void vpci_queue_irq(struct vpci *d, unsigned queue);
-bool vpci_queue_live(const struct vpci *d);	/* device not broken and (qemu or DRIVER_OK) */
-bool vpci_is_qemu(const struct vpci *d);
-bool vpci_intx_wanted(const struct vpci *d);	/* what the INTx line should be now */
-const char *vpci_dev_name(const struct vpci *d);
+int vpci_violate_v(struct vpci *d, const char *name, int queue, int desc, uint64_t addr, enum vpci_react r,
+    const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+void vpci_note(struct vpci *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vpci_note_v(struct vpci *d, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void vpci_queue_irq(struct vpci *d, unsigned qi);
+/* cfg_change: the device config bytes changed, as opposed to a NEEDS_RESET announcement. */
+void vpci_config_irq(struct vpci *d, bool cfg_change);
+void vpci_set_status(struct vpci *d, uint8_t v);
+uint64_t vpci_cur_features(const struct vpci *d);
+uint16_t vpci_check_vector(const struct vpci *d, uint64_t v);
+void vpci_queue_reset(struct vpci *d, unsigned qi);
+void vpci_gate(struct vpci *d);		/* tell the rings whether they may run (after status/broken change) */
+bool vpci_intx_wanted(const struct vpci *d);
+void vpci_devcfg_access(struct vpci *d, uint32_t rel, unsigned size, uint64_t *v, bool write);
+void vpci_notify_queue(struct vpci *d, unsigned qi, uint64_t at);	/* at: register offset, for the report */
+/* Report what the ring decided, with the profile's reaction; returns -1 if r held an error. */
+int vpci_ring_reports(struct vpci *d, unsigned qi, const struct virtq_result *r);
 
-/* Split ring internals the transport drives. */
-struct virtq *virtq_new(struct vpci *d, struct gmem *m, struct evbus *bus, unsigned index, const char *name);
-void virtq_free(struct virtq *q);
-void virtq_reset(struct virtq *q);
-/* queue_enable: validate and start; -1 if refused (violation emitted). */
-int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features);
-/* vbox reaction to a fatal violation: the queue stops until reset. */
-void virtq_halt(struct virtq *q);
-void virtq_rename(struct virtq *q, const char *name);
-bool virtq_halted(const struct virtq *q);
-bool virtq_started(const struct virtq *q);
-void virtq_rebind(struct virtq *q, struct vpci *d, struct gmem *m);	/* after a checkpoint swap */
-void virtq_save(const struct virtq *q, struct buf *out);
-int virtq_load(struct virtq *q, struct cursor *c, char **cause);
+/* The modern register regions (virtio-pci-modern.c). */
+void vpci_modern_access(struct vpci *d, enum vpci_rkind k, uint32_t rel, unsigned size, uint64_t *v, bool write);
 
 #endif

@@ -4,13 +4,7 @@
 
 #include "machine.h"
 
-struct field {
-	uint16_t off;
-	uint8_t size;
-	const char *name;
-};
-
-static const struct field hdr_fields[] = {
+static const struct vpci_reg hdr_fields[] = {
 	{ 0x00, 2, "vendor" }, { 0x02, 2, "device" }, { 0x04, 2, "command" }, { 0x06, 2, "status" },
 	{ 0x08, 1, "revision" }, { 0x09, 1, "progif" }, { 0x0a, 1, "subclass" }, { 0x0b, 1, "class" },
 	{ 0x0c, 1, "cache_line" }, { 0x0d, 1, "latency" }, { 0x0e, 1, "header_type" }, { 0x0f, 1, "bist" },
@@ -20,29 +14,19 @@ static const struct field hdr_fields[] = {
 	{ 0x3d, 1, "int_pin" }, { 0x3e, 1, "min_gnt" }, { 0x3f, 1, "max_lat" },
 };
 
-static const struct field vcap_fields[] = {
+static const struct vpci_reg vcap_fields[] = {
 	{ 0, 1, "vndr" }, { 1, 1, "next" }, { 2, 1, "len" }, { 3, 1, "cfg_type" }, { 4, 1, "bar" },
 	{ 5, 1, "id" }, { 8, 4, "offset" }, { 12, 4, "length" },
 };
 
-static const struct field msix_fields[] = {
+static const struct vpci_reg msix_fields[] = {
 	{ 0, 1, "id" }, { 1, 1, "next" }, { 2, 2, "control" }, { 4, 4, "table" }, { 8, 4, "pba" },
-};
-
-static const struct field common_fields[] = {
-	{ 0x00, 4, "device_feature_select" }, { 0x04, 4, "device_feature" },
-	{ 0x08, 4, "driver_feature_select" }, { 0x0c, 4, "driver_feature" }, { 0x10, 2, "msix_config" },
-	{ 0x12, 2, "num_queues" }, { 0x14, 1, "device_status" }, { 0x15, 1, "config_generation" },
-	{ 0x16, 2, "queue_select" }, { 0x18, 2, "queue_size" }, { 0x1a, 2, "queue_msix_vector" },
-	{ 0x1c, 2, "queue_enable" }, { 0x1e, 2, "queue_notify_off" }, { 0x20, 8, "queue_desc" },
-	{ 0x28, 8, "queue_driver" }, { 0x30, 8, "queue_device" }, { 0x38, 2, "queue_notify_data" },
-	{ 0x3a, 2, "queue_reset" },
 };
 
 static const char *const msix_entry[] = { "addr_lo", "addr_hi", "data", "ctrl" };
 
 /* Name off within a field table: exact field, 64-bit half, or field+offset. */
-static void name_in(const struct field *t, size_t n, const char *prefix, uint32_t off, unsigned size, char *out,
+static void name_in(const struct vpci_reg *t, size_t n, const char *prefix, uint32_t off, unsigned size, char *out,
     size_t len)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -69,13 +53,14 @@ void vpci_name_cfg(const struct vpci *d, uint32_t off, unsigned size, char *out,
 		return;
 	}
 	static const char *const capname[] = { "?", "common", "notify", "isr", "device", "pci_cfg" };
+	const uint8_t *cfg = d->pci.cfg;
 	uint8_t caps[6] = { d->cap_common, d->cap_notify, d->cap_isr, d->cap_device, d->cap_pcicfg, 0 };
 	for (unsigned i = 0; i < 5; i++) {
 		uint8_t c = caps[i];
-		if (c == 0 || off < c || off >= (uint32_t)c + d->cfg[c + 2])
+		if (c == 0 || off < c || off >= (uint32_t)c + cfg[c + 2])
 			continue;
 		char prefix[32];
-		snprintf(prefix, sizeof prefix, "cfg.cap_%s.", capname[d->cfg[c + 3] < 6 ? d->cfg[c + 3] : 0]);
+		snprintf(prefix, sizeof prefix, "cfg.cap_%s.", capname[cfg[c + 3] < 6 ? cfg[c + 3] : 0]);
 		uint32_t in = off - c;
 		if (in >= 16)
 			snprintf(out, n, "%s%s", prefix, c == d->cap_pcicfg ? "data" : "notify_off_multiplier");
@@ -85,8 +70,8 @@ void vpci_name_cfg(const struct vpci *d, uint32_t off, unsigned size, char *out,
 			snprintf(out + strlen(out), n - strlen(out), "+0x%x", in - 16);
 		return;
 	}
-	if (off >= d->cap_msix && off < d->cap_msix + 12u) {
-		name_in(msix_fields, N(msix_fields), "cfg.msix.", off - d->cap_msix, size, out, n);
+	if (off >= d->msix.cap && off < d->msix.cap + 12u) {
+		name_in(msix_fields, N(msix_fields), "cfg.msix.", off - d->msix.cap, size, out, n);
 		return;
 	}
 	snprintf(out, n, "cfg.0x%02x", off);
@@ -105,7 +90,7 @@ void vpci_name_bar(const struct vpci *d, unsigned bar, uint64_t off, unsigned si
 	uint32_t rel = (uint32_t)(off - r->off);
 	switch (r->kind) {
 	case R_COMMON:
-		name_in(common_fields, N(common_fields), "common.", rel, size, out, n);
+		name_in(vpci_common_regs, VPCI_CF_COUNT, "common.", rel, size, out, n);
 		break;
 	case R_ISR:
 		if (rel == 0)
@@ -117,8 +102,8 @@ void vpci_name_bar(const struct vpci *d, unsigned bar, uint64_t off, unsigned si
 		snprintf(out, n, "devcfg+0x%x", rel);
 		break;
 	case R_NOTIFY:
-		if (rel % d->notify_mult == 0)
-			snprintf(out, n, "notify[%u]", rel / d->notify_mult);
+		if (rel % d->prof->notify_mult == 0)
+			snprintf(out, n, "notify[%u]", rel / d->prof->notify_mult);
 		else
 			snprintf(out, n, "notify+0x%x", rel);
 		break;
@@ -130,6 +115,9 @@ void vpci_name_bar(const struct vpci *d, unsigned bar, uint64_t off, unsigned si
 		break;
 	case R_MSIX_PBA:
 		snprintf(out, n, "msix.pba+0x%x", rel);
+		break;
+	case R_LEGACY:
+		snprintf(out, n, "legacy+0x%x", rel);
 		break;
 	}
 }

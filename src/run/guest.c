@@ -5,6 +5,7 @@
 #include "vr/cause.h"
 #include "vr/guest.h"
 #include "vr/le.h"
+#include "vr/virtio-spec.h"
 #include "vr/virtq.h"
 #include "vr/xmalloc.h"
 
@@ -12,11 +13,6 @@
 #define GUEST_VECTORS	64
 #define MSIX_ADDR	0xfee00000u
 #define MSIX_DATA_BASE	0x4020u
-
-#define ST_ACK		0x01
-#define ST_DRIVER	0x02
-#define ST_DRIVER_OK	0x04
-#define ST_FEATURES_OK	0x08
 
 struct ghead {
 	uint16_t ndesc;			/* ring descriptors used (1 for an indirect chain) */
@@ -381,8 +377,8 @@ void guest_reset(struct guest *g)
 int guest_negotiate(struct guest *g, uint64_t want, char **cause)
 {
 	guest_reset(g);
-	add_status(g, ST_ACK);
-	add_status(g, ST_DRIVER);
+	add_status(g, VIRTIO_STATUS_ACK);
+	add_status(g, VIRTIO_STATUS_DRIVER);
 	guest_common_write(g, 0x00, 4, 0);
 	uint64_t lo = guest_common_read(g, 0x04, 4);
 	guest_common_write(g, 0x00, 4, 1);
@@ -395,9 +391,9 @@ int guest_negotiate(struct guest *g, uint64_t want, char **cause)
 	guest_common_write(g, 0x0c, 4, (uint32_t)g->feat);
 	guest_common_write(g, 0x08, 4, 1);
 	guest_common_write(g, 0x0c, 4, g->feat >> 32);
-	add_status(g, ST_FEATURES_OK);
+	add_status(g, VIRTIO_STATUS_FEATURES_OK);
 	uint8_t s = guest_status(g);
-	if (!(s & ST_FEATURES_OK))
+	if (!(s & VIRTIO_STATUS_FEATURES_OK))
 		return cause_set(cause, "guest: device refused features 0x%llx (status 0x%02x)",
 		    (unsigned long long)g->feat, s);
 	g->nq_dev = (uint16_t)guest_common_read(g, 0x12, 2);
@@ -511,7 +507,7 @@ int guest_setup_queues(struct guest *g, char **cause)
 
 void guest_driver_ok(struct guest *g)
 {
-	add_status(g, ST_DRIVER_OK);
+	add_status(g, VIRTIO_STATUS_DRIVER_OK);
 }
 
 int guest_init(struct guest *g, char **cause)
@@ -524,7 +520,7 @@ int guest_init(struct guest *g, char **cause)
 		return -1;
 	guest_driver_ok(g);
 	uint8_t s = guest_status(g);
-	if (!(s & ST_DRIVER_OK))
+	if (!(s & VIRTIO_STATUS_DRIVER_OK))
 		return cause_set(cause, "guest: DRIVER_OK did not stick (status 0x%02x)", s);
 	return 0;
 }

@@ -553,17 +553,16 @@ static void device_state(struct replay *r, struct buf *b)
 	}
 }
 
-/* Follow the guest's queue programming through the register names (cheap: BAR writes only). */
+/* Follow the guest's queue programming through the common-config register table (cheap: BAR writes only). */
 static const struct {
-	const char *name;
+	int reg;		/* VPCI_CF_* */
 	int field;		/* 0 select, 1 size, 2 desc, 3 avail, 4 used */
 	int shift;		/* -1: whole 64-bit field */
 } snoop_regs[] = {
-	{ "common.queue_select", 0, 0 }, { "common.queue_size", 1, 0 },
-	{ "common.queue_desc", 2, -1 }, { "common.queue_desc[31:0]", 2, 0 }, { "common.queue_desc[63:32]", 2, 32 },
-	{ "common.queue_driver", 3, -1 }, { "common.queue_driver[31:0]", 3, 0 },
-	{ "common.queue_driver[63:32]", 3, 32 }, { "common.queue_device", 4, -1 },
-	{ "common.queue_device[31:0]", 4, 0 }, { "common.queue_device[63:32]", 4, 32 },
+	{ VPCI_CF_QSEL, 0, 0 }, { VPCI_CF_QSIZE, 1, 0 },
+	{ VPCI_CF_QDESC, 2, -1 }, { VPCI_CF_QDESC, 2, 0 }, { VPCI_CF_QDESC, 2, 32 },
+	{ VPCI_CF_QDRIVER, 3, -1 }, { VPCI_CF_QDRIVER, 3, 0 }, { VPCI_CF_QDRIVER, 3, 32 },
+	{ VPCI_CF_QDEVICE, 4, -1 }, { VPCI_CF_QDEVICE, 4, 0 }, { VPCI_CF_QDEVICE, 4, 32 },
 };
 
 static int snoop_lookup(struct replay *r, const struct trace_event *ev)
@@ -571,16 +570,17 @@ static int snoop_lookup(struct replay *r, const struct trace_event *ev)
 	/* The register map depends on BAR-relative offsets only, so the answer never changes. */
 	uint64_t key = ((uint64_t)ev->space << 56 | (uint64_t)ev->size << 48 | (ev->addr & 0xffffffffffffull)) + 1;
 	unsigned slot = (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 58);
-	char name[64];
-	int reg = -1;
+	unsigned half;
+	int cf, shift, reg = -1;
 
 	if (r->snoop_cache[slot].key == key)
 		return r->snoop_cache[slot].reg;
-	vpci_reg_name(r->dev, false, ev->space, ev->addr, ev->size, name, sizeof(name));
-	if (strncmp(name, "common.queue_", 13) == 0)
-		for (size_t i = 0; i < sizeof(snoop_regs) / sizeof(snoop_regs[0]); i++)
-			if (strcmp(name, snoop_regs[i].name) == 0)
-				reg = (int)i;
+	cf = vpci_common_reg_at(r->dev, ev->space, ev->addr, &half);
+	/* a 64-bit register: 4-byte halves, or the whole of it from its start */
+	shift = vpci_common_regs[cf < 0 ? 0 : cf].size != 8 ? 0 : ev->size == 4 ? 32 * (int)half : half ? -2 : -1;
+	for (size_t i = 0; cf >= 0 && i < sizeof(snoop_regs) / sizeof(snoop_regs[0]); i++)
+		if (snoop_regs[i].reg == cf && snoop_regs[i].shift == shift)
+			reg = (int)i;
 	r->snoop_cache[slot].key = key;
 	r->snoop_cache[slot].reg = (int8_t)reg;
 	return reg;

@@ -1,0 +1,127 @@
+/* vdev-ctx.c -- what a device model may call: its queues (reported through the transport) and services */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "machine.h"
+
+/* ------------------------------------------------------------------ the queue calls models make */
+
+/*
+ * Models call virtq_get/virtq_sync on their queues; the ring core
+ * (virtq_pop/virtq_publish) decides, and the transport reports, reacts and
+ * interrupts here, so virtq.c needs nothing of the transport.
+ */
+int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove)
+{
+	struct vpci *d = virtq_owner(q);
+	struct virtq_result res;
+	res.n = 0;
+	res.refused = false;
+	int r = virtq_pop(q, c, &res);
+	if (vpci_ring_reports(d, virtq_index(q), &res) < 0 || r < 0)
+		return -1;
+	if (r == 1 && remove)
+		virtq_take(q);
+	return r;
+}
+
+void virtq_sync(struct virtq *q)
+{
+	if (virtq_publish(q))
+		vpci_queue_irq(virtq_owner(q), virtq_index(q));
+}
+
+/* ------------------------------------------------------------------ services for device models */
+
+struct virtq *vdev_queue(struct vdev_ctx *ctx, unsigned index)
+{
+	return index < ctx->d->nq ? ctx->d->q[index] : NULL;
+}
+
+unsigned vdev_num_queues(const struct vdev_ctx *ctx)
+{
+	return ctx->d->nq;
+}
+
+uint64_t vdev_features(const struct vdev_ctx *ctx)
+{
+	return vpci_cur_features(ctx->d);
+}
+
+bool vdev_has_feature(const struct vdev_ctx *ctx, unsigned bit)
+{
+	return bit < 64 && (vpci_cur_features(ctx->d) >> bit & 1);
+}
+
+int vdev_layout(const struct vdev_ctx *ctx)
+{
+	return ctx->d->prof->id;
+}
+
+struct evbus *vdev_bus(struct vdev_ctx *ctx)
+{
+	return ctx->d->bus;
+}
+
+void vdev_queue_attach(struct vdev_ctx *ctx, unsigned index, const char *name)
+{
+	struct vpci *d = ctx->d;
+	if (index >= d->nq || name == NULL)
+		return;
+	snprintf(d->qname[index], VIRTQ_NAME_MAX, "%s", name);
+	virtq_rename(d->q[index], d->qname[index]);
+}
+
+void vdev_reset_all(struct vdev_ctx *ctx)
+{
+	struct vpci *d = ctx->d;
+	if (d->status & VIRTIO_STATUS_NEEDS_RESET)
+		return;
+	d->status |= VIRTIO_STATUS_NEEDS_RESET;
+	vpci_note(d, "device asks for a reset: status 0x%02x", d->status);
+	vpci_config_irq(d, false);
+}
+
+void vdev_config_changed(struct vdev_ctx *ctx)
+{
+	vpci_config_irq(ctx->d, true);
+}
+
+void vdev_violation(struct vdev_ctx *ctx, const char *name, int queue, int desc, uint64_t addr, bool needs_reset,
+    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vpci_violate_v(ctx->d, name, queue, desc, addr, needs_reset ? REACT_FATAL : REACT_REPORT, fmt, ap);
+	va_end(ap);
+}
+
+void vdev_note(struct vdev_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vpci_note_v(ctx->d, fmt, ap);
+	va_end(ap);
+}
+
+int vdev_dma_read(struct vdev_ctx *ctx, uint64_t addr, void *dst, uint32_t len)
+{
+	return gmem_read(ctx->d->m, addr, dst, len);
+}
+
+int vdev_dma_write(struct vdev_ctx *ctx, uint64_t addr, const void *src, uint32_t len, const char *what)
+{
+	struct vpci *d = ctx->d;
+	if (gmem_write(d->m, addr, src, len) < 0)
+		return -1;
+	if (evbus_wants(d->bus, VR_EV_DMA)) {
+		struct vr_event ev;
+		ev.kind = VR_EV_DMA;
+		ev.u.dma.addr = addr;
+		ev.u.dma.data = src;
+		ev.u.dma.len = len;
+		ev.u.dma.what = what ? what : "dma";
+		evbus_emit(d->bus, &ev);
+	}
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* virtq-ring.h -- the split ring's interface to the transport: create, start, pop/publish (decide and return), state */
+#ifndef VR_VIRTQ_RING_H
+#define VR_VIRTQ_RING_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vr/buf.h"
+#include "vr/event.h"
+#include "vr/gmem.h"
+#include "vr/virtq.h"
+
+/* Split ring internals the transport drives (virtq.c, virtq-used.c). */
+struct virtq *virtq_new(void *owner, struct gmem *m, struct evbus *bus, unsigned index, const char *name,
+    const char *device, const struct virtq_policy *pol);
+void *virtq_owner(const struct virtq *q);
+void virtq_free(struct virtq *q);
+void virtq_reset(struct virtq *q);
+/* queue_enable: validate and start; -1 if refused (res says why). */
+int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
+    struct virtq_result *res);
+/* Ring core for the model-facing virtq_get/virtq_sync (those live in vdev-ctx.c, which reports and interrupts). */
+int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res);
+void virtq_take(struct virtq *q);	/* consume the chain virtq_pop returned (avail_event with EVENT_IDX) */
+bool virtq_publish(struct virtq *q);	/* true: the driver wants an interrupt */
+/* The transport's gate: may the ring hand out chains and write the used ring. */
+void virtq_set_live(struct virtq *q, bool live);
+/* halt: the vbox reaction to a fatal violation; the queue stops until reset. */
+void virtq_halt(struct virtq *q);
+void virtq_rename(struct virtq *q, const char *name);
+bool virtq_halted(const struct virtq *q);
+bool virtq_started(const struct virtq *q);
+void virtq_rebind(struct virtq *q, void *owner, struct gmem *m);	/* after a checkpoint swap */
+void virtq_save(const struct virtq *q, struct buf *out);
+int virtq_load(struct virtq *q, struct cursor *c, char **cause);
+
+#endif

@@ -1,0 +1,259 @@
+/* virtq-used.c -- split virtqueue, device side: DMA into the IN buffers, the used ring, notification suppression, state */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vr/cause.h"
+#include "vr/le.h"
+#include "vr/xmalloc.h"
+#include "virtq-int.h"
+#include "virtq-ring.h"
+
+#define TXN_SHOW_MAX	(64u << 10)	/* IN bytes copied into a TXN event */
+#define VIRTQ_SAVE_VERSION 1
+
+void virtq_dma(struct virtq *q, uint64_t addr, const void *p, uint32_t len, enum dma_what what, unsigned idx)
+{
+	if (gmem_write(q->m, addr, p, len) < 0)
+		return;		/* rings were checked at enable; buffers by the walk */
+	if (!evbus_wants(q->bus, VR_EV_DMA))
+		return;
+	char name[VIRTQ_NAME_MAX + 32];
+	switch (what) {
+	case DMA_USED_ELEM:
+		snprintf(name, sizeof name, "%s.used.ring[%u]", q->name, idx);
+		break;
+	case DMA_USED_IDX:
+		snprintf(name, sizeof name, "%s.used.idx", q->name);
+		break;
+	case DMA_USED_FLAGS:
+		snprintf(name, sizeof name, "%s.used.flags", q->name);
+		break;
+	case DMA_AVAIL_EVENT:
+		snprintf(name, sizeof name, "%s.used.avail_event", q->name);
+		break;
+	default:
+		snprintf(name, sizeof name, "%s.buffer", q->name);
+		break;
+	}
+	struct vr_event ev;
+	ev.kind = VR_EV_DMA;
+	ev.u.dma.addr = addr;
+	ev.u.dma.data = p;
+	ev.u.dma.len = len;
+	ev.u.dma.what = name;
+	evbus_emit(q->bus, &ev);
+}
+
+int virtq_chain_write(struct virtq *q, struct virtq_chain *c, uint32_t off, const void *src, uint32_t len)
+{
+	if (c->gen != q->gen || (uint64_t)off + len > c->in_len)
+		return -1;
+	const uint8_t *s = src;
+	uint32_t end = off + len;
+	uint32_t pos = 0;
+	for (unsigned i = 0; i < c->nin && len > 0; i++) {
+		uint32_t l = c->in[i].len;
+		if (off < pos + l) {
+			uint32_t in = off - pos;
+			uint32_t n = l - in < len ? l - in : len;
+			virtq_dma(q, c->in[i].addr + in, s, n, DMA_BUFFER, 0);
+			s += n;
+			off += n;
+			len -= n;
+		}
+		pos += l;
+	}
+	if (end > c->in_written)
+		c->in_written = end;
+	return 0;
+}
+
+static void emit_txn(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info)
+{
+	struct vr_event ev;
+	struct vr_ev_txn *t = &ev.u.txn;
+	bool fresh = c->gen == q->gen;
+	ev.kind = VR_EV_TXN;
+	t->queue = (uint16_t)q->index;
+	t->queue_name = q->name;
+	t->head = c->head;
+	t->device = q->device;
+	t->type = info->type ? info->type : "";
+	t->fields = info->fields ? info->fields : "";
+	t->status = info->status ? info->status : "";
+	t->desc = fresh ? c->desc : NULL;
+	t->ndesc = fresh ? c->ndesc : 0;
+	t->out = fresh ? c->out : NULL;
+	t->out_len = c->out_len;
+	t->out_shown = fresh ? c->out_len : 0;
+	uint32_t shown = 0;
+	if (fresh) {
+		shown = c->in_written < TXN_SHOW_MAX ? c->in_written : TXN_SHOW_MAX;
+		if (shown > 0 && q->scratch == NULL)
+			q->scratch = xmalloc(TXN_SHOW_MAX);
+		uint32_t got = 0;
+		for (unsigned i = 0; i < c->nin && got < shown; i++) {
+			uint32_t n = c->in[i].len < shown - got ? c->in[i].len : shown - got;
+			gmem_read(q->m, c->in[i].addr, q->scratch + got, n);
+			got += n;
+		}
+	}
+	t->in = q->scratch;
+	t->in_len = c->in_written;
+	t->in_shown = shown;
+	t->used_len = len;
+	t->first_event = c->first_event;
+	evbus_emit(q->bus, &ev);
+}
+
+void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info)
+{
+	if (q->in_flight > 0)
+		q->in_flight--;
+	/* QEMU's virtqueue_fill writes nothing once the device is broken. */
+	if (!q->started || q->halted || !q->live)
+		return;
+	uint8_t b[8];
+	uint16_t slot = (uint16_t)(q->used_idx % q->size);
+	le32_store(b, c->head);
+	le32_store(b + 4, len);
+	virtq_dma(q, q->used + 4 + 8ull * slot, b, 8, DMA_USED_ELEM, slot);
+	q->used_idx++;
+	if (info != NULL && evbus_wants(q->bus, VR_EV_TXN))
+		emit_txn(q, c, len, info);
+}
+
+static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
+}
+
+bool virtq_publish(struct virtq *q)
+{
+	if (!q->started || q->halted || !q->live)
+		return false;
+	if (q->used_idx == q->pub_used)
+		return false;
+	uint16_t old = q->pub_used, nw = q->used_idx;
+	uint8_t b[2];
+	le16_store(b, nw);
+	virtq_dma(q, q->used + 2, b, 2, DMA_USED_IDX, 0);
+	q->pub_used = nw;
+	bool notify;
+	if (q->event_idx) {
+		/* QEMU's wrap guard: if signalled_used fell out of the window, notify unconditionally. */
+		if (q->pol.signalled_wrap_guard && (int16_t)(nw - q->signalled_used) < (int32_t)(uint16_t)(nw - old))
+			q->signalled_valid = false;
+		bool v = q->signalled_valid;
+		uint16_t sold = q->signalled_used;
+		q->signalled_valid = true;
+		q->signalled_used = nw;
+		uint16_t ev = virtq_rd16(q, q->avail + 4 + 2ull * q->size);
+		notify = !v || need_event(ev, nw, sold);
+	} else {
+		notify = !(virtq_rd16(q, q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	}
+	return notify;
+}
+
+static void set_notify(struct virtq *q, bool enable)
+{
+	if (!virtq_is_enabled(q))
+		return;
+	uint8_t b[2];
+	if (q->event_idx) {
+		le16_store(b, virtq_avail_idx(q));
+		virtq_dma(q, q->used + 4 + 8ull * q->size, b, 2, DMA_AVAIL_EVENT, 0);
+		return;
+	}
+	uint16_t f = virtq_rd16(q, q->used);
+	f = enable ? (uint16_t)(f & ~VIRTQ_USED_F_NO_NOTIFY) : (uint16_t)(f | VIRTQ_USED_F_NO_NOTIFY);
+	le16_store(b, f);
+	virtq_dma(q, q->used, b, 2, DMA_USED_FLAGS, 0);
+}
+
+void virtq_disable_notify(struct virtq *q)
+{
+	set_notify(q, false);
+}
+
+void virtq_resume_notify(struct virtq *q)
+{
+	set_notify(q, true);
+}
+
+void virtq_rebind(struct virtq *q, void *owner, struct gmem *m)
+{
+	q->owner = owner;
+	q->m = m;
+}
+
+void virtq_save(const struct virtq *q, struct buf *out)
+{
+	buf_add_le16(out, VIRTQ_SAVE_VERSION);
+	buf_add_u8(out, (uint8_t)(q->started | q->halted << 1 | q->event_idx << 2 | q->signalled_valid << 3 |
+	    q->jump_seen << 4));
+	buf_add_le16(out, q->size);
+	buf_add_le64(out, q->desc);
+	buf_add_le64(out, q->avail);
+	buf_add_le64(out, q->used);
+	buf_add_le64(out, q->features);
+	buf_add_le16(out, q->last_avail);
+	buf_add_le16(out, q->used_idx);
+	buf_add_le16(out, q->pub_used);
+	buf_add_le16(out, q->signalled_used);
+	buf_add_le16(out, q->in_flight);
+	buf_add_le16(out, q->jump_idx);
+}
+
+int virtq_load(struct virtq *q, struct cursor *c, char **cause)
+{
+	uint16_t ver = cursor_le16(c);
+	uint8_t fl = cursor_u8(c);
+	uint16_t size = cursor_le16(c);
+	uint64_t desc = cursor_le64(c), avail = cursor_le64(c), used = cursor_le64(c);
+	uint64_t feat = cursor_le64(c);
+	uint16_t la = cursor_le16(c), ui = cursor_le16(c), pu = cursor_le16(c), su = cursor_le16(c);
+	uint16_t inf = cursor_le16(c), ji = cursor_le16(c);
+	if (c->err)
+		return cause_set(cause, "queue %u: state truncated", q->index);
+	if (ver != VIRTQ_SAVE_VERSION)
+		return cause_set(cause, "queue %u: state version %u not supported", q->index, ver);
+	if (fl & ~0x1fu)
+		return cause_set(cause, "queue %u: unknown flags 0x%x", q->index, fl);
+	bool started = fl & 1;
+	if (started) {
+		if (size == 0 || size > VIRTQ_MAX_SIZE)
+			return cause_set(cause, "queue %u: size %u out of range", q->index, size);
+		if (!gmem_valid(q->m, desc, 16ull * size) || !gmem_valid(q->m, avail, 6 + 2ull * size) ||
+		    !gmem_valid(q->m, used, 6 + 8ull * size))
+			return cause_set(cause, "queue %u: rings not in guest ram", q->index);
+		if (inf > size)
+			return cause_set(cause, "queue %u: %u in flight exceeds size %u", q->index, inf, size);
+		if ((uint16_t)(ui - pu) > size)
+			return cause_set(cause, "queue %u: %u unpublished used entries exceed size %u", q->index,
+			    (uint16_t)(ui - pu), size);
+		if (((fl >> 2) & 1) != ((feat >> VIRTIO_F_EVENT_IDX) & 1))
+			return cause_set(cause, "queue %u: event-idx flag disagrees with features", q->index);
+	} else if (size != 0 || inf != 0 || desc != 0 || avail != 0 || used != 0 || la != 0 || ui != 0 || pu != 0) {
+		return cause_set(cause, "queue %u: disabled queue carries ring state", q->index);
+	}
+	q->started = started;
+	q->halted = (fl >> 1) & 1;
+	q->event_idx = (fl >> 2) & 1;
+	q->signalled_valid = (fl >> 3) & 1;
+	q->jump_seen = (fl >> 4) & 1;
+	q->size = size;
+	q->desc = desc;
+	q->avail = avail;
+	q->used = used;
+	q->features = feat;
+	q->last_avail = la;
+	q->used_idx = ui;
+	q->pub_used = pu;
+	q->signalled_used = su;
+	q->in_flight = inf;
+	q->jump_idx = ji;
+	q->gen++;
+	return 0;
+}
