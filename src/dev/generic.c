@@ -154,12 +154,12 @@ static void gen_queue_notified(void *dev, unsigned queue)
 	gen_process(dev, queue);
 }
 
-static void gen_cfg_read(void *dev, uint32_t off, uint8_t *dst, uint32_t len)
+static const uint8_t *gen_get_config(void *dev, uint32_t *len)
 {
 	struct gen *d = dev;
 
-	for (uint32_t i = 0; i < len; i++)
-		dst[i] = off + i < d->cfg_len ? d->cfg[off + i] : 0;
+	*len = d->cfg_len;
+	return d->cfg;
 }
 
 static void gen_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t len)
@@ -219,7 +219,7 @@ static const struct vdev_ops gen_ops = {
 	.reset = gen_reset,
 	.status_changed = gen_status_changed,
 	.queue_notified = gen_queue_notified,
-	.cfg_read = gen_cfg_read,
+	.get_config = gen_get_config,
 	.cfg_write = gen_cfg_write,
 	.save = gen_save,
 	.load = gen_load,
