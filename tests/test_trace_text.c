@@ -616,3 +616,22 @@ Test(trace_text, stdin_pipe_and_crlf)
 	dup2(saved, 0);
 	close(saved);
 }
+
+/* The header's RAM as one address space: a range may run from one region into an adjacent one. */
+Test(trace_text, header_ram_spans_adjacent_regions)
+{
+	struct trace_header h;
+
+	trace_header_init(&h);
+	h.nram = 3;
+	h.ram[0].base = 0x3000, h.ram[0].size = 0x1000;	/* unsorted on purpose */
+	h.ram[1].base = 0x1000, h.ram[1].size = 0x2000;
+	h.ram[2].base = 0x8000, h.ram[2].size = 0x1000;
+	cr_expect(trace_header_in_ram(&h, 0x1000, 0x3000));		/* every byte of the first two */
+	cr_expect(trace_header_in_ram(&h, 0x2ff0, 0x20));		/* across the border */
+	cr_expect(trace_header_in_ram(&h, 0x8000, 0x1000));
+	cr_expect(!trace_header_in_ram(&h, 0x3ff0, 0x20));		/* into the hole after them */
+	cr_expect(!trace_header_in_ram(&h, 0x0ff0, 0x20));		/* starts before RAM */
+	cr_expect(!trace_header_in_ram(&h, 0x8000, 0x1001));
+	cr_expect(!trace_header_in_ram(&h, UINT64_MAX - 4, 16));	/* wraps */
+}

@@ -14,7 +14,8 @@
  *   cfg_read/cfg_write   -> TRACE_CFG_READ/WRITE
  *   bar_read/bar_write   -> TRACE_BAR_READ/WRITE (bar-relative offsets)
  *   mem_write            -> TRACE_MEM (guest stores into its RAM)
- *   mem_read             -> not recorded (guest loads of used rings, IN data)
+ *   mem_read             -> TRACE_MEM_READ (guest loads of used rings, IN data)
+ *                           when recording read-backs (always from QEMU)
  * Reads a recording wrapper passes through must return the device's answer.
  *
  * The guest never touches the device any other way, and it keeps no state
@@ -33,7 +34,7 @@ struct guest_port {
 	uint64_t (*bar_read)(void *o, unsigned bar, uint64_t off, unsigned size);
 	void (*bar_write)(void *o, unsigned bar, uint64_t off, unsigned size, uint64_t v);
 	int (*mem_write)(void *o, uint64_t addr, const void *p, uint32_t len);	/* guest stores into RAM */
-	int (*mem_read)(void *o, uint64_t addr, void *p, uint32_t len);		/* guest loads (not recorded) */
+	int (*mem_read)(void *o, uint64_t addr, void *p, uint32_t len);		/* guest loads (read-backs) */
 	/*
 	 * Optional; NULL when the device finishes its work before an access
 	 * returns (the simulator). A device that works on its own time (QEMU)
@@ -151,6 +152,8 @@ struct guest_used {
 int guest_poll(struct guest *g, unsigned q, struct guest_used *u);
 /* Copy IN bytes the device wrote for a completed head (valid until the next guest_add on q). */
 int guest_read_in(struct guest *g, unsigned q, uint16_t head, uint32_t off, void *dst, uint32_t len);
+/* Bytes of IN buffers the head's chain has (0 for a bad queue or head). */
+uint32_t guest_in_size(const struct guest *g, unsigned q, uint16_t head);
 /*
  * Before taking n completions of q: give an asynchronous device (a port with
  * wait) time to publish them. 0 at once for the simulator; -1 if it gave up.

@@ -148,6 +148,8 @@ int trace_layout_parse(const char *name);
 void trace_header_init(struct trace_header *h);	/* version set, everything else empty */
 /* Check a header's internal consistency (bounds, RAM overlap...). */
 int trace_header_check(const struct trace_header *h, char **cause);
+/* Whether every byte of [addr, addr+len) is in the header's RAM (a range may run across adjacent regions). */
+bool trace_header_in_ram(const struct trace_header *h, uint64_t addr, uint64_t len);
 
 /* Reader: streams; memory use does not grow with trace length. */
 struct trace_reader;

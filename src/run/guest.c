@@ -715,6 +715,17 @@ int guest_read_in(struct guest *g, unsigned qi, uint16_t head, uint32_t off, voi
 	return len == 0 ? 0 : -1;
 }
 
+uint32_t guest_in_size(const struct guest *g, unsigned qi, uint16_t head)
+{
+	if (qi >= VIRTQ_MAX_QUEUES || !g->q[qi].ready || head >= g->q[qi].size)
+		return 0;
+	const struct ghead *h = &g->q[qi].head[head];
+	uint64_t n = 0;
+	for (unsigned i = 0; i < h->nin; i++)
+		n += h->in[i].len;
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 void guest_disable_cb(struct guest *g, unsigned qi)
 {
 	struct gq *q = getq(g, qi);

@@ -59,6 +59,7 @@ struct record {
 	uint64_t vtime;
 	uint64_t rng;
 	bool paused;
+	bool read_backs;		/* guest loads of RAM become mem-read events */
 	struct rec_out *outs;
 	unsigned nouts, outcap;
 	struct buf arena;
@@ -126,13 +127,7 @@ static bool in_ram(const struct record *rec, uint64_t addr, uint32_t len)
 {
 	if (rec->dev != NULL)
 		return gmem_valid(vpci_gmem(rec->dev), addr, len);
-	for (unsigned i = 0; i < rec->hdr.nram; i++) {
-		const struct trace_ram *r = &rec->hdr.ram[i];
-
-		if (addr >= r->base && len <= r->size && addr - r->base <= r->size - len)
-			return true;
-	}
-	return false;
+	return trace_header_in_ram(&rec->hdr, addr, len);
 }
 
 /* Called before each guest event: maybe a checkpoint, then stamp the bus with the event's number. */
@@ -271,11 +266,25 @@ static int rp_mem_write(void *o, uint64_t addr, const void *p, uint32_t len)
 	return 0;
 }
 
+/*
+ * A guest load of its RAM (used ring, IN data, event-idx words): with read-backs
+ * on (always on QEMU, where DMA is invisible) it becomes a mem-read event with
+ * the bytes the device left there, which replay compares with simulated RAM.
+ * Loads outside the declared RAM stay unrecorded, as replay would refuse them.
+ */
 static int rp_mem_read(void *o, uint64_t addr, void *p, uint32_t len)
 {
 	struct record *rec = o;
+	struct trace_event ev = { .kind = TRACE_MEM_READ, .addr = addr, .data = p, .len = len };
 
-	return rec->devport.mem_read(rec->devport.opaque, addr, p, len);
+	if (!rec->read_backs || rec->paused || len == 0 || len > TRACE_MAX_PAYLOAD || !in_ram(rec, addr, len))
+		return rec->devport.mem_read(rec->devport.opaque, addr, p, len);
+	begin(rec);
+	if (rec->devport.mem_read(rec->devport.opaque, addr, p, len) < 0)
+		return -1;
+	put(rec, &ev);
+	end(rec);
+	return 0;
 }
 
 static int rp_wait(void *o, uint64_t addr, uint16_t from, uint16_t n)
@@ -500,6 +509,7 @@ static int start_qemu(struct record *rec, char **cause)
 	snprintf(rec->hdr.title, sizeof(rec->hdr.title), "record --target qemu --device %s --scenario %s --seed %" PRIu64,
 	    rec->ops->name, rec->sc->name, rec->opts.seed);
 	qport_guest_port(rec->qp, &rec->devport);
+	rec->read_backs = true;
 	return 0;
 }
 

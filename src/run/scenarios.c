@@ -10,6 +10,7 @@
 #include "vr/le.h"
 #include "vr/record.h"
 #include "vr/trace.h"
+#include "vr/xmalloc.h"
 #include "vr/vdev.h"
 #include "vr/violation.h"
 #include "vr/virtq.h"
@@ -67,6 +68,25 @@ static void fill_text(uint8_t *p, size_t n, const char *tag, unsigned no)
 		p[i] = (uint8_t)line[i % len];
 }
 
+/*
+ * What a driver does with a completion: read the IN bytes the device says it
+ * wrote (data, then status). On QEMU these loads are the trace's evidence of
+ * what the device put in RAM (mem-read events).
+ */
+static void read_back(struct io *x, unsigned q, const struct guest_used *u)
+{
+	uint32_t n = guest_in_size(x->g, q, u->head);
+	uint8_t *p;
+
+	if (u->len < n)
+		n = u->len;
+	if (n == 0)
+		return;
+	p = xmalloc(n);
+	(void)guest_read_in(x->g, q, u->head, 0, p, n);
+	free(p);
+}
+
 /* After a kick: acknowledge INTx like Linux's vp_interrupt (read ISR), then take n used entries. */
 static int complete(struct io *x, unsigned q, unsigned n, char **cause)
 {
@@ -87,6 +107,7 @@ static int complete(struct io *x, unsigned q, unsigned n, char **cause)
 		if (rc == 0)
 			break;
 		got++;
+		read_back(x, q, &u);
 	}
 	if (got < n)
 		return cause_set(cause, "queue %u: %u of %u requests completed", q, got, n);

@@ -274,6 +274,28 @@ static int fixed_str_ok(const char *s, size_t cap, int token)
 	return 1;
 }
 
+bool trace_header_in_ram(const struct trace_header *h, uint64_t addr, uint64_t len)
+{
+	uint64_t at = addr, end = addr + len;
+
+	if (end < addr)
+		return false;
+	/* Regions need not be sorted: step from region to region while one ends where the next begins. */
+	for (unsigned step = 0; step <= h->nram && step < TRACE_MAX_RAM + 1; step++) {
+		unsigned i;
+
+		for (i = 0; i < h->nram && i < TRACE_MAX_RAM; i++)
+			if (at >= h->ram[i].base && at - h->ram[i].base < h->ram[i].size)
+				break;
+		if (i == h->nram || i == TRACE_MAX_RAM)
+			return false;
+		if (end - h->ram[i].base <= h->ram[i].size)
+			return true;
+		at = h->ram[i].base + h->ram[i].size;
+	}
+	return false;
+}
+
 int trace_header_check(const struct trace_header *h, char **cause)
 {
 	uint64_t total = 0;

@@ -19,4 +19,15 @@ expect 0 "" ": matched$" "$VR" replay "$TMP/blk.vrt"
 n=$(grep -n '^bar r 4 0x12 2 = ' "$TMP/blk.vrt" | head -1 | cut -d: -f1)
 sed "${n}s/= 0x1\$/= 0x7/" "$TMP/blk.vrt" >"$TMP/planted.vrt"
 expect 1 "event [0-9]+ .*divergence in common.num_queues" ": diverged" "$VR" replay "$TMP/planted.vrt"
+# What the device left in RAM comes back as mem-read events (qtest cannot see DMA): the used
+# ring the guest polls, and the IN bytes of each completion (rng: the entropy the host gave).
+expect 0 "^mem-read 0x[0-9a-f]+ [0-9a-f]{4}$" "" grep -m1 "^mem-read " "$TMP/blk.vrt"
+expect 0 "" "" "$VR" record --target qemu --device rng --scenario basic -o "$TMP/rng.vrt"
+e=$(awk '$1 == "input" { print $4; exit }' "$TMP/rng.vrt")
+expect 0 "^mem-read 0x[0-9a-f]+ $e$" "" grep -m1 "^mem-read 0x[0-9a-f]* $e$" "$TMP/rng.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/rng.vrt"
+# A read-back the simulation does not hold is a divergence naming the ring field.
+n=$(grep -n '^mem-read 0x40011242 0100$' "$TMP/blk.vrt" | head -1 | cut -d: -f1)
+sed "${n}s/ 0100\$/ 0500/" "$TMP/blk.vrt" >"$TMP/planted-ram.vrt"
+expect 1 "divergence in requestq.used.idx" ": diverged" "$VR" replay "$TMP/planted-ram.vrt"
 finish
