@@ -171,8 +171,9 @@ const struct cmd_entry cmd_crosscheck_entry = {
 	    "  --wait MS        how long to give QEMU for an interrupt or RAM contents the trace\n"
 	    "                   expects before taking what it has (default 200)\n"
 	    "\nThe trace's guest side (config and BAR accesses, RAM stores, host inputs) is played on\n"
-	    "QEMU's device of the trace's type (qemu layout only); QEMU's register values and\n"
-	    "interrupts become a trace that is replayed against virtio-replay's device model. The\n"
+	    "QEMU's device of the trace's type (qemu layout only); QEMU's register values,\n"
+	    "interrupts, and QEMU's RAM under each of the trace's mem-read read-backs, become a\n"
+	    "trace that is replayed against virtio-replay's device model. The\n"
 	    "report names the first event of TRACE where the two differ (expected: QEMU, produced:\n"
 	    "virtio-replay). Exit 0 same, 1 differ, 2 bad input (or a trace QEMU cannot play: a\n"
 	    "checkpoint start, another layout, a device without a QEMU model), 3 QEMU missing or failed.\n",

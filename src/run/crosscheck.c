@@ -30,6 +30,7 @@ struct xc {
 	struct crosscheck_origin here;	/* the guest event being played */
 	struct crosscheck_origin *origin;
 	uint64_t norigin, capacity;
+	struct buf ram;			/* QEMU's RAM under a read-back */
 	char *err;
 };
 
@@ -83,6 +84,33 @@ static void flush(struct xc *x)
 	}
 }
 
+/*
+ * A guest read-back of RAM: what QEMU's device left there. QEMU completes in
+ * its main loop, so give it up to wait_ms to show what the source saw, then
+ * take what it has. 0 / -1 bad input (outside the header's RAM).
+ */
+static int read_back(struct xc *x, const struct trace_event *ev, struct trace_event *out, char **cause)
+{
+	unsigned ms = x->o->wait_ms ? x->o->wait_ms : XC_WAIT_MS;
+
+	if (!trace_header_in_ram(trace_header(x->r), ev->addr, ev->len))
+		return cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): guest read of %" PRIu32
+		    " bytes at 0x%" PRIx64 " lies outside the declared RAM", trace_path(x->r), x->here.no, x->here.off,
+		    ev->len, ev->addr);
+	if (ev->len == 0)
+		return 0;
+	buf_reset(&x->ram);
+	buf_reserve(&x->ram, ev->len);
+	for (unsigned t = 0;; t++) {
+		if (x->port.mem_read(x->port.opaque, ev->addr, x->ram.data, ev->len) < 0 || t >= ms ||
+		    memcmp(x->ram.data, ev->data, ev->len) == 0)
+			break;
+		qport_settle(x->qp, 1);
+	}
+	out->data = x->ram.data;
+	return 0;
+}
+
 /* One source event: guest events are played and written with QEMU's answers. 0 / -1 bad input. */
 static int play(struct xc *x, struct trace_event *ev, char **cause)
 {
@@ -121,6 +149,10 @@ static int play(struct xc *x, struct trace_event *ev, char **cause)
 			(void)qport_wait_irq(x->qp, x->o->wait_ms ? x->o->wait_ms : XC_WAIT_MS);
 		flush(x);
 		return 0;
+	case TRACE_MEM_READ:
+		if (read_back(x, ev, &out, cause) < 0)
+			return -1;
+		break;
 	case TRACE_DMA:
 		return 0;		/* qtest cannot see DMA */
 	case TRACE_CHECKPOINT:
@@ -163,6 +195,7 @@ int crosscheck_record(const struct crosscheck_opts *o, struct crosscheck_origin 
 	int rc = -1, got;
 
 	x->o = o;
+	buf_init(&x->ram);
 	*origin = NULL;
 	*norigin = 0;
 	if ((x->r = trace_open(o->path, cause)) == NULL)
@@ -244,6 +277,7 @@ out:
 		free(x->origin);
 	}
 	free(x->err);
+	buf_release(&x->ram);
 	free(x);
 	free(ds);
 	return rc;
