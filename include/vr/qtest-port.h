@@ -56,7 +56,8 @@ void qport_guest_port(struct qport *p, struct guest_port *gp);
 /*
  * Learn what the device offers, as firmware would, and put it back as found
  * (BARs unassigned, command 0, device reset): offered features, queue count
- * and sizes, device config bytes, into h. 0 / -1 + cause.
+ * and sizes, device config bytes, and the identity facts (PCI class code,
+ * revision, subsystem IDs, MSI-X table size), into h. 0 / -1 + cause.
  */
 int qport_probe(struct qport *p, struct trace_header *h, char **cause);
 

@@ -737,6 +737,17 @@ int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 	}
 	for (unsigned i = 0; i < h->devcfg_len; i++)
 		h->devcfg[i] = (uint8_t)guest_devcfg_read(g, i, 1);
+	/* The function's identity as QEMU states it: revision, class code, subsystem, MSI-X table size. */
+	{
+		uint32_t rc_class = qemu_pci_read(p->q, QP_DEVFN, 0x08, 4);
+
+		h->pci_revision = (uint8_t)rc_class;
+		h->pci_class = rc_class >> 8;
+		h->subsys_vendor = (uint16_t)qemu_pci_read(p->q, QP_DEVFN, 0x2c, 2);
+		h->subsys_id = (uint16_t)qemu_pci_read(p->q, QP_DEVFN, 0x2e, 2);
+		h->msix_vectors = p->msix_size;
+		h->has |= TRACE_HAS_CLASS | TRACE_HAS_REVISION | TRACE_HAS_SUBSYS | TRACE_HAS_MSIX;
+	}
 	/* Leave it as reset left it: no status, no decoding, no BAR addresses. */
 	guest_common_write(g, 0x14, 1, 0);
 	qemu_pci_write(p->q, QP_DEVFN, 0x04, 2, 0);

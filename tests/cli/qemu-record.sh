@@ -13,6 +13,11 @@ expect 0 "^$" "" "$VR" record --target qemu --scenario basic -o "$TMP/blk.vrt"
 expect 0 "^recorded irq$" "" grep -x "recorded irq" "$TMP/blk.vrt"
 expect 0 "^mark qemu -device virtio-blk-pci" "" grep "^mark qemu" "$TMP/blk.vrt"
 expect 0 "^irq msix 1$" "" grep -m1 "^irq " "$TMP/blk.vrt"
+# The header's identity facts are QEMU's answers (a block device, class 01/00; a table of 2 vectors).
+expect 0 "^pci-class 0x010000$" "" grep "^pci-class" "$TMP/blk.vrt"
+expect 0 "^pci-subsystem 0x1af4 0x[0-9a-f]{4}$" "" grep "^pci-subsystem" "$TMP/blk.vrt"
+expect 0 "^msix-vectors 2$" "" grep "^msix-vectors" "$TMP/blk.vrt"
+expect 0 "^pci-revision 0x[0-9a-f]+$" "" grep "^pci-revision" "$TMP/blk.vrt"
 expect 1 "^$" "" grep -q "^dma " "$TMP/blk.vrt"
 expect 0 "" ": matched$" "$VR" replay "$TMP/blk.vrt"
 # The trace is QEMU's: a value the simulator would not give is a divergence at that event.
