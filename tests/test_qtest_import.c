@@ -234,6 +234,34 @@ Test(qtest_import, log_replies_become_values_and_read_backs)
 	free(t);
 }
 
+/* q35's ECAM window: followed once the guest enables it in PCIEXBAR; other buses and offsets past 0xff dropped. */
+Test(qtest_import, ecam_config_accesses)
+{
+	char *t = import_text(
+	    "[I 0.000000] OPENED\n"
+	    "[R +0.1] readl 0xb0020000\n[S +0.1] OK 0x00000000ffffffff\n"	/* window still disabled */
+	    "[R +0.1] outl 0xcf8 0x80000060\n[S +0.1] OK\n"
+	    "[R +0.1] outl 0xcfc 0xc0000005\n[S +0.1] OK\n"		/* 128 MiB at 0xc0000000 */
+	    "[R +0.1] readl 0xc0020000\n[S +0.1] OK 0x0000000010441af4\n"
+	    "[R +0.1] writel 0xc0020020 0xfe000000\n[S +0.1] OK\n"
+	    "[R +0.1] writeq 0xc0020010 0x1122334455667788\n[S +0.1] OK\n"	/* two 4-byte accesses */
+	    "[R +0.1] readb 0xc0020100\n[S +0.1] OK 0x00000000000000ff\n"	/* extended config: dropped */
+	    "[R +0.1] readl 0xc0120000\n[S +0.1] OK 0x00000000ffffffff\n"	/* bus 1: dropped */
+	    "[R +0.1] readl 0xc8020000\n[S +0.1] OK 0x00000000ffffffff\n"	/* past the window */
+	    "[R +0.1] writel 0xfe000000 0x1\n[S +0.1] OK\n",
+	    "-M q35 -m 1M -device virtio-rng-pci,addr=4,disable-legacy=on");
+	const char *want =
+	    "cfg r 0x0 4 = 0x10441af4\n"
+	    "cfg w 0x20 4 0xfe000000\n"
+	    "cfg w 0x10 4 0x55667788\n"
+	    "cfg w 0x14 4 0x11223344\n"
+	    "bar w 4 0x0 4 0x1\n";
+
+	cr_assert(strstr(t, want) != NULL, "%s", t);
+	cr_assert(strstr(t, "0xffffffff") == NULL, "%s", t);
+	free(t);
+}
+
 Test(qtest_import, errors_name_file_and_line)
 {
 	static const struct {

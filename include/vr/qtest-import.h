@@ -19,7 +19,8 @@
  *     qtest_bufwrite(s, A, "\x..", N), ...) a line, as a stream.
  *
  * The import follows PCI configuration accesses through ports 0xcf8/0xcfc
- * to the virtio function, follows the BARs the guest programs (QEMU's
+ * and q35's ECAM window (where PCIEXBAR puts it, once enabled) to the
+ * virtio function, follows the BARs the guest programs (QEMU's
  * modern layout: MSI-X in BAR 1, the virtio structures in the 64-bit
  * BAR 4) to turn absolute MMIO addresses into BAR offsets, and keeps RAM
  * stores (mem) and, from a log, RAM read-backs (mem-read) and the device's

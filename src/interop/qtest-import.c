@@ -24,6 +24,8 @@
 #define CC_QSIZE	0x18
 
 #define PCI_VENDOR_VIRTIO	0x1af4
+#define Q35_PCIEXBAR		0x60		/* MCH (00:00.0) config register placing the ECAM window */
+#define Q35_PCIEXBAR_RESET	0xb0000000ull	/* QEMU's reset value: 256 MiB at 0xb0000000, disabled */
 
 enum pass { P_DISCOVER, P_OBSERVE, P_WRITE };
 enum form { F_LOG, F_STREAM, F_SHELL, F_C };
@@ -45,6 +47,7 @@ struct qtest_import {
 	enum pass pass;
 	uint64_t line;
 	uint32_t cf8;
+	uint64_t pciexbar;		/* q35: the MCH's PCIEXBAR (00:00.0 0x60) as the guest set it */
 	struct pci_bars bars;		/* where the guest placed the function's BARs */
 	uint64_t vtime;
 	struct trace_writer *w;
@@ -173,9 +176,11 @@ static int find_ram(const struct qtest_import *qi, uint64_t addr, uint64_t *left
 }
 
 /* Bytes from addr to the next BAR or RAM start (so a walk over nothing stops where something begins). */
+static bool ecam_window(const struct qtest_import *qi, uint64_t *base, uint64_t *len);
+
 static uint64_t gap(const struct qtest_import *qi, uint64_t addr)
 {
-	uint64_t best = UINT64_MAX - addr;
+	uint64_t best = UINT64_MAX - addr, base, len;
 
 	for (unsigned bar = 1; bar < 6; bar++) {
 		uint64_t a = pci_bars_addr(&qi->bars, bar);
@@ -185,6 +190,8 @@ static uint64_t gap(const struct qtest_import *qi, uint64_t addr)
 	for (unsigned i = 0; i < qi->hdr.nram; i++)
 		if (qi->hdr.ram[i].base > addr && qi->hdr.ram[i].base - addr < best)
 			best = qi->hdr.ram[i].base - addr;
+	if (ecam_window(qi, &base, &len) && base > addr && base - addr < best)
+		best = base - addr;
 	return best;
 }
 
@@ -259,6 +266,100 @@ static uint64_t le_get(const uint8_t *p, unsigned n)
 }
 
 /*
+ * One configuration access to bus 0, through 0xcf8/0xcfc or the ECAM window:
+ * the virtio function's become cfg events; on q35 the MCH's PCIEXBAR is
+ * followed, since it places the ECAM window.
+ */
+static int cfg_access(struct qtest_import *qi, bool write, unsigned devfn, uint32_t off, unsigned size,
+    uint64_t value, bool has_value, char **cause)
+{
+	struct trace_event ev = {
+		.kind = write ? TRACE_CFG_WRITE : TRACE_CFG_READ, .size = (uint8_t)size, .addr = off,
+		.value = value, .has_value = write || has_value,
+	};
+
+	if (write && qi->cmd.q35 && devfn == 0)
+		for (unsigned i = 0; i < size; i++)
+			if (off + i >= Q35_PCIEXBAR && off + i < Q35_PCIEXBAR + 8) {
+				unsigned sh = 8 * (off + i - Q35_PCIEXBAR);
+
+				qi->pciexbar = (qi->pciexbar & ~(0xffull << sh)) | ((value >> (8 * i)) & 0xff) << sh;
+			}
+	if (qi->pass == P_DISCOVER) {
+		if (write)
+			qi->cfg_writes[devfn]++;
+		else if (has_value && off == 0 && size >= 2 && (value & 0xffff) == PCI_VENDOR_VIRTIO &&
+		    qi->virtio_devfn < 0) {
+			qi->virtio_devfn = (int)devfn;
+			qi->virtio_devid = size == 4 ? (uint16_t)(value >> 16) : 0;
+		} else if (has_value && off == 2 && size == 2 && (int)devfn == qi->virtio_devfn)
+			qi->virtio_devid = (uint16_t)value;
+		return 0;
+	}
+	if (devfn != qi->devfn) {
+		qi->st.dropped++;
+		return 0;
+	}
+	if (write)
+		pci_bars_cfg_write(&qi->bars, off, size, value);
+	if (!write && has_value && qi->pass == P_OBSERVE)
+		for (unsigned i = 0; i < size; i++)
+			if (!qi->cfg_seen[off + i]) {
+				qi->cfg_seen[off + i] = 1;
+				qi->cfg_val[off + i] = (uint8_t)(value >> (8 * i));
+			}
+	return emit(qi, &ev, cause);
+}
+
+/*
+ * The ECAM (MMCONFIG) window of q35 while the guest has it enabled: PCIEXBAR
+ * bit 0 enables it, bits 2:1 give 256, 128 or 64 MiB, the base is aligned to
+ * the length. false when there is none.
+ */
+static bool ecam_window(const struct qtest_import *qi, uint64_t *base, uint64_t *len)
+{
+	static const uint64_t lens[] = { 256ull << 20, 128ull << 20, 64ull << 20 };
+	unsigned code = (unsigned)(qi->pciexbar >> 1) & 3;
+
+	if (!qi->cmd.q35 || !(qi->pciexbar & 1) || code >= NELEM(lens))
+		return false;
+	*len = lens[code];
+	*base = qi->pciexbar & 0xffffffff0ull & ~(*len - 1);
+	return true;
+}
+
+/* Bytes of the ECAM window left from addr, or 0 if addr is not in it. */
+static uint64_t ecam_left(const struct qtest_import *qi, uint64_t addr)
+{
+	uint64_t base, len;
+
+	if (!ecam_window(qi, &base, &len) || addr < base || addr - base >= len)
+		return 0;
+	return len - (addr - base);
+}
+
+/*
+ * An access of at most 4 bytes inside the ECAM window: bus 0 (bits 27:20 of
+ * the offset), device and function (19:12), register (11:0). Offsets past the
+ * 256 bytes of a conventional PCI function, and other buses, are dropped.
+ */
+static int ecam_access(struct qtest_import *qi, bool write, uint64_t addr, unsigned size, uint64_t value,
+    bool has_value, char **cause)
+{
+	uint64_t base = 0, len = 0, rel;
+	uint32_t off;
+
+	(void)ecam_window(qi, &base, &len);
+	rel = addr - base;
+	off = (uint32_t)(rel & 0xfff);
+	if ((rel >> 20) != 0 || off + size > 256) {
+		qi->st.dropped++;
+		return 0;
+	}
+	return cfg_access(qi, write, (unsigned)(rel >> 12) & 0xff, off, size, value, has_value, cause);
+}
+
+/*
  * Bytes at addr (write: data; read: data if the log has the reply, else
  * NULL): RAM parts become mem / mem-read, BAR parts accesses of at most 4
  * aligned bytes (what QEMU's virtio regions take), the rest is dropped.
@@ -267,22 +368,26 @@ static int mem_bytes(struct qtest_import *qi, bool write, uint64_t addr, const u
     char **cause)
 {
 	while (len > 0) {
-		uint64_t left, n;
-		int bar = pci_bars_find(&qi->bars, addr, &left), ram = -1;
+		uint64_t left = ecam_left(qi, addr), n;
+		bool ecam = left > 0;
+		int bar = -1, ram = -1;
 
-		if (bar < 0)
+		if (!ecam && (bar = pci_bars_find(&qi->bars, addr, &left)) < 0)
 			ram = find_ram(qi, addr, &left);
-		if (bar < 0 && ram < 0) {
-			n = gap(qi, addr);
-			n = n < len ? n : len;
-			qi->st.dropped++;
-		} else if (bar >= 0) {
+		if (ecam || bar >= 0) {
+			uint64_t v;
+
 			n = 4 - (addr & 3);
 			while (n > len || n > left || (n & (n - 1)) != 0 || (addr & (n - 1)) != 0)
 				n--;
-			if (bar_access(qi, write, (unsigned)bar, addr, (unsigned)n, data ? le_get(data, (unsigned)n) : 0,
-			    data != NULL, cause) != 0)
+			v = data ? le_get(data, (unsigned)n) : 0;
+			if ((ecam ? ecam_access(qi, write, addr, (unsigned)n, v, data != NULL, cause) :
+			    bar_access(qi, write, (unsigned)bar, addr, (unsigned)n, v, data != NULL, cause)) != 0)
 				return -1;
+		} else if (ram < 0) {
+			n = gap(qi, addr);
+			n = n < len ? n : len;
+			qi->st.dropped++;
 		} else {
 			struct trace_event ev = { .kind = write ? TRACE_MEM : TRACE_MEM_READ, .addr = addr, .data = data };
 			n = left < len ? left : len;
@@ -308,6 +413,8 @@ static int mem_sized(struct qtest_import *qi, bool write, uint64_t addr, unsigne
 
 	if (size < 8)
 		value &= (1ull << (8 * size)) - 1;
+	if (size <= 4 && ecam_left(qi, addr) >= size)
+		return ecam_access(qi, write, addr, size, value, has_value, cause);
 	if (bar >= 0 && left >= size)
 		return bar_access(qi, write, (unsigned)bar, addr, size, value, has_value, cause);
 	for (unsigned i = 0; i < size; i++)
@@ -330,40 +437,10 @@ static int port_access(struct qtest_import *qi, bool write, uint64_t port, unsig
 			qi->cf8 = (uint32_t)value;
 		return 0;
 	}
-	if (port >= 0xcfc && port + size <= 0xd00 && (qi->cf8 & 0x80000000u) && ((qi->cf8 >> 16) & 0xff) == 0) {
-		unsigned devfn = (qi->cf8 >> 8) & 0xff;
-		/* QEMU ORs the port's low bits into the latch as written (low bits included). */
-		uint32_t off = (qi->cf8 | (uint32_t)(port & 3)) & 0xff;
-		struct trace_event ev = {
-			.kind = write ? TRACE_CFG_WRITE : TRACE_CFG_READ, .size = (uint8_t)size, .addr = off,
-			.value = value, .has_value = write || has_value,
-		};
-
-		if (qi->pass == P_DISCOVER) {
-			if (write)
-				qi->cfg_writes[devfn]++;
-			else if (has_value && off == 0 && size >= 2 && (value & 0xffff) == PCI_VENDOR_VIRTIO &&
-			    qi->virtio_devfn < 0) {
-				qi->virtio_devfn = (int)devfn;
-				qi->virtio_devid = size == 4 ? (uint16_t)(value >> 16) : 0;
-			} else if (has_value && off == 2 && size == 2 && (int)devfn == qi->virtio_devfn)
-				qi->virtio_devid = (uint16_t)value;
-			return 0;
-		}
-		if (devfn != qi->devfn) {
-			qi->st.dropped++;
-			return 0;
-		}
-		if (write)
-			pci_bars_cfg_write(&qi->bars, off, size, value);
-		if (!write && has_value && qi->pass == P_OBSERVE)
-			for (unsigned i = 0; i < size; i++)
-				if (!qi->cfg_seen[off + i]) {
-					qi->cfg_seen[off + i] = 1;
-					qi->cfg_val[off + i] = (uint8_t)(value >> (8 * i));
-				}
-		return emit(qi, &ev, cause);
-	}
+	/* QEMU ORs the port's low bits into the latch as written (low bits included). */
+	if (port >= 0xcfc && port + size <= 0xd00 && (qi->cf8 & 0x80000000u) && ((qi->cf8 >> 16) & 0xff) == 0)
+		return cfg_access(qi, write, (qi->cf8 >> 8) & 0xff, (qi->cf8 | (uint32_t)(port & 3)) & 0xff, size, value,
+		    has_value, cause);
 	if (io != 0 && port >= io && port < io + PCI_BARS_LEGACY_SIZE)
 		return fail(qi, cause, "%s port 0x%llx is the legacy virtio transport (I/O BAR 0 of %s); "
 		    "virtio-replay cannot replay the legacy transport yet (use disable-legacy=on and the modern BARs)",
@@ -684,6 +761,7 @@ static int run(struct qtest_import *qi, enum pass pass, char **cause)
 	qi->pass = pass;
 	qi->line = qi->body_line;
 	qi->cf8 = 0;
+	qi->pciexbar = Q35_PCIEXBAR_RESET;
 	pci_bars_init(&qi->bars, qi->cmd.legacy, qi->cmd.vectors > 0 ? (unsigned)qi->cmd.vectors : 0);
 	qi->vtime = 0;
 	memset(&qi->st, 0, sizeof qi->st);

@@ -49,6 +49,12 @@ expect_replays "$TMP/repro.vrt"
 expect 0 "" "\(stream\)" "$VR" import "$TMP/plain.qtest" -o "$TMP/plain.vrt"
 grep -v '^\(serial\|mark\|title\)' "$TMP/plain.vrt" > "$TMP/a"; grep -v '^\(serial\|mark\|title\)' "$TMP/repro.vrt" > "$TMP/b"
 cmp -s "$TMP/a" "$TMP/b" || { echo "FAIL: plain stream and shell form differ"; diff "$TMP/a" "$TMP/b" | head; fails=$((fails + 1)); }
+# ECAM: the same commands with configuration space reached through q35's MMCONFIG window
+# (enabled through PCIEXBAR) import to the same events.
+expect 0 "" "\(stream\): 23 qtest lines, 19 events, device blk at 00:04.0; 3 accesses" \
+	"$VR" import "$D/blk-ecam.qtest" -o "$TMP/ecam.vrt"
+grep -v '^\(serial\|mark\|title\)' "$TMP/ecam.vrt" > "$TMP/a"
+cmp -s "$TMP/a" "$TMP/b" || { echo "FAIL: ECAM and 0xcf8/0xcfc differ"; diff "$TMP/a" "$TMP/b" | head; fails=$((fails + 1)); }
 
 # QEMU's C reproducers (tests/qtest/fuzz-*-test.c): qtest_init's command line, one libqtest call a line.
 expect 0 "" "\(C\): 10 qtest lines, 6 events, device scsi at 00:03.0" \
