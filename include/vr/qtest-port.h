@@ -68,8 +68,11 @@ void qport_settle(struct qport *p, unsigned ms);
 /* Wait until the mailbox shows MSI-X vector v or INTx was raised, at most ms. true if it came. */
 bool qport_wait_irq(struct qport *p, unsigned ms);
 
-/* Next line QEMU wrote on stderr (caller frees), or NULL. */
-char *qport_message(struct qport *p);
+/*
+ * The next line QEMU wrote on stderr as a trace mark "qemu: LINE" (non-printable bytes as
+ * '?', cut to fit cap), text in the caller's buffer. false when none is left.
+ */
+bool qport_mark(struct qport *p, struct trace_event *ev, char *text, size_t cap);
 bool qport_failed(const struct qport *p);
 const char *qport_error(const struct qport *p);
 /* The device's QEMU arguments without host paths (for a trace's first mark). */

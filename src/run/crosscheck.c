@@ -63,25 +63,15 @@ static void put(struct xc *x, const struct trace_event *ev)
 /* QEMU's interrupts so far, and what it said on stderr, after the event they followed. */
 static void flush(struct xc *x)
 {
-	char *line;
+	struct trace_event ev;
+	char text[240];
 
 	for (unsigned i = 0; i < x->nirqs; i++)
 		put(x, &x->irqs[i]);
 	x->qemu_irqs += x->nirqs;
 	x->nirqs = 0;
-	while ((line = qport_message(x->qp)) != NULL) {
-		char text[240];
-		struct trace_event ev = { .kind = TRACE_MARK };
-		size_t n = (size_t)snprintf(text, sizeof(text), "qemu: ");
-
-		for (const char *c = line; *c != '\0' && n + 1 < sizeof(text); c++)
-			text[n++] = (*c >= 0x20 && *c < 0x7f) ? *c : '?';
-		text[n] = '\0';
-		ev.data = (const uint8_t *)text;
-		ev.len = (uint32_t)n;
+	while (qport_mark(x->qp, &ev, text, sizeof(text)))
 		put(x, &ev);
-		free(line);
-	}
 }
 
 /*

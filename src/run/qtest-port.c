@@ -668,9 +668,25 @@ void qport_free(struct qport *p)
 	free(p);
 }
 
-char *qport_message(struct qport *p)
+bool qport_mark(struct qport *p, struct trace_event *ev, char *text, size_t cap)
 {
-	return qemu_stderr_take(p->q);
+	char *line = qemu_stderr_take(p->q);
+	size_t n;
+
+	if (line == NULL || cap < 8) {
+		free(line);
+		return false;
+	}
+	n = (size_t)snprintf(text, cap, "qemu: ");
+	for (const char *c = line; *c != '\0' && n + 1 < cap; c++)
+		text[n++] = (*c >= 0x20 && *c < 0x7f) ? *c : '?';
+	text[n] = '\0';
+	free(line);
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = TRACE_MARK;
+	ev->data = (const uint8_t *)text;
+	ev->len = (uint32_t)n;
+	return true;
 }
 
 bool qport_failed(const struct qport *p) { return qemu_failed(p->q); }

@@ -104,22 +104,11 @@ static void write_checkpoint(struct record *rec)
 /* QEMU's stderr lines (virtio_error() messages) as marks, where they appeared. */
 static void qemu_marks(struct record *rec)
 {
-	char *line;
+	struct trace_event ev;
+	char text[240];
 
-	while ((line = qport_message(rec->qp)) != NULL) {
-		char text[240];
-		struct trace_event ev = { .kind = TRACE_MARK };
-		size_t n = 0;
-
-		n = (size_t)snprintf(text, sizeof(text), "qemu: ");
-		for (const char *c = line; *c != '\0' && n + 1 < sizeof(text); c++)
-			text[n++] = (*c >= 0x20 && *c < 0x7f) ? *c : '?';
-		text[n] = '\0';
-		ev.data = (const uint8_t *)text;
-		ev.len = (uint32_t)n;
+	while (qport_mark(rec->qp, &ev, text, sizeof(text)))
 		put(rec, &ev);
-		free(line);
-	}
 }
 
 /* The guest may store only into the declared RAM (replay refuses anything else). */
