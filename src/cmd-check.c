@@ -1,6 +1,5 @@
 /* cmd-check.c -- run a directory of traces against their expected outcomes; TAP, JUnit XML and JSON for CI */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +27,13 @@ struct check_cli {
 	int verbose, timings, merge, minimize;
 };
 
+extern const struct cmd_entry cmd_check_entry;
+
 struct check_live {
 	int verbose;
 	unsigned failed;
 	struct buf tap;
 };
-
-extern const struct cmd_entry cmd_check_entry;
 
 /* Results as they become final, in suite order: TAP on stdout, failures on stderr. */
 static void check_done(void *arg, unsigned i, const struct check_trace *t, const struct check_result *r)
@@ -109,60 +108,62 @@ static int check_do_merge(const struct check_cli *cli, char **paths, unsigned n)
 	return failed ? EXIT_DIVERGED : EXIT_OK;
 }
 
-static int check_parse(struct check_cli *cli, int argc, char **argv)
+static const struct cmd_option check_options[] = {
+	{ .name = "tap", .arg = "FILE", .complete = CMD_COMPLETE_FILE,
+	  .help = "also write the TAP report (always printed on stdout) to FILE" },
+	{ .name = "junit", .arg = "FILE", .complete = CMD_COMPLETE_FILE, .help = "write a JUnit XML report to FILE" },
+	{ .name = "json", .arg = "FILE", .complete = CMD_COMPLETE_FILE, .help = "write a JSON report to FILE" },
+	{ .name = "artifacts", .arg = "DIR", .complete = CMD_COMPLETE_DIR,
+	  .help = "keep each failing trace's replay log and database (and the\n"
+	      "outputs its .expect names) in DIR/<trace path>/" },
+	{ .name = "minimize", .help = "also shrink each failing trace (`virtio-replay minimize`, same\n"
+	      "outcome) to DIR/<trace path>/minimized.vrt" },
+	{ .name = "jobs", .short_name = 'j', .arg = "N", .type = CMD_ARG_U64,
+	  .help = "replay N traces at a time (default: the number of CPUs);\n"
+	      "reports do not depend on N" },
+	{ .name = "shard", .arg = "I/N", .help = "run only slice I of N (by a hash of each trace's path below\n"
+	      "DIR), for CI jobs that split a suite; join with --merge" },
+	{ .name = "merge", .help = "combine the TAP, JUnit or JSON reports of shards into the one\n"
+	      "report a whole run writes (-o FILE, default stdout)" },
+	{ .name = "output", .short_name = 'o', .arg = "FILE", .complete = CMD_COMPLETE_FILE,
+	  .help = "--merge: where to write the merged report" },
+	{ .name = "timeout", .arg = "SECS", .type = CMD_ARG_U64, .help = "kill a replay that runs longer (default 300)" },
+	{ .name = "timings", .help = "put times in the reports (they are left out so reports are\n"
+	      "reproducible)" },
+	{ .name = "verbose", .short_name = 'v', .help = "list passing traces on stderr too" },
+	{ .name = NULL },
+};
+
+static int check_parse(const struct cmd_entry *e, struct check_cli *cli, const struct cmd_args *a)
 {
-	enum { O_TAP = 256, O_JUNIT, O_JSON, O_TIMEOUT, O_SHARD, O_MERGE, O_ARTIFACTS, O_TIMINGS, O_MINIMIZE };
-	static const struct option longopts[] = {
-		{ "tap", required_argument, NULL, O_TAP },
-		{ "junit", required_argument, NULL, O_JUNIT },
-		{ "json", required_argument, NULL, O_JSON },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "shard", required_argument, NULL, O_SHARD },
-		{ "merge", no_argument, NULL, O_MERGE },
-		{ "output", required_argument, NULL, 'o' },
-		{ "artifacts", required_argument, NULL, O_ARTIFACTS },
-		{ "timings", no_argument, NULL, O_TIMINGS },
-		{ "minimize", no_argument, NULL, O_MINIMIZE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	const char *shard = cmd_args_get(a, "shard");
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "vj:o:", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_TAP: cli->tap = optarg; break;
-		case O_JUNIT: cli->junit = optarg; break;
-		case O_JSON: cli->json = optarg; break;
-		case O_TIMEOUT:
-			if (cmd_parse_u64(optarg, &cli->timeout) != 0 || cli->timeout == 0 || cli->timeout > 86400)
-				return cmd_usage_error(&cmd_check_entry, "--timeout wants seconds (1-86400)");
-			break;
-		case 'j':
-			if (cmd_parse_u64(optarg, &cli->jobs) != 0 || cli->jobs == 0 || cli->jobs > CHECK_MAX_JOBS)
-				return cmd_usage_error(&cmd_check_entry, "-j wants a number of jobs (1-%d)", CHECK_MAX_JOBS);
-			break;
-		case O_SHARD: {
-			char *slash = strchr(optarg, '/'), *i = xstrndup(optarg, slash ? (size_t)(slash - optarg) : 0);
-			int bad = slash == NULL || cmd_parse_u64(i, &cli->shard_i) != 0 ||
-			    cmd_parse_u64(slash + 1, &cli->shard_n) != 0 || cli->shard_n == 0 || cli->shard_n > 100000 ||
-			    cli->shard_i == 0 || cli->shard_i > cli->shard_n;
+	cli->tap = cmd_args_get(a, "tap");
+	cli->junit = cmd_args_get(a, "junit");
+	cli->json = cmd_args_get(a, "json");
+	cli->timeout = cmd_args_u64(a, "timeout", cli->timeout);
+	if (cli->timeout == 0 || cli->timeout > 86400)
+		return cmd_usage_error(e, "--timeout wants seconds (1-86400)");
+	cli->jobs = cmd_args_u64(a, "jobs", 0);
+	if (cmd_args_has(a, "jobs") && (cli->jobs == 0 || cli->jobs > CHECK_MAX_JOBS))
+		return cmd_usage_error(e, "-j wants a number of jobs (1-%d)", CHECK_MAX_JOBS);
+	if (shard != NULL) {
+		const char *slash = strchr(shard, '/');
+		char *i = xstrndup(shard, slash ? (size_t)(slash - shard) : 0);
+		int bad = slash == NULL || cmd_parse_u64(i, &cli->shard_i) != 0 ||
+		    cmd_parse_u64(slash + 1, &cli->shard_n) != 0 || cli->shard_n == 0 || cli->shard_n > 100000 ||
+		    cli->shard_i == 0 || cli->shard_i > cli->shard_n;
 
-			free(i);
-			if (bad)
-				return cmd_usage_error(&cmd_check_entry, "--shard wants I/N with 1 <= I <= N");
-			break;
-		}
-		case O_MERGE: cli->merge = 1; break;
-		case 'o': cli->output = optarg; break;
-		case O_ARTIFACTS: cli->artifacts = optarg; break;
-		case O_TIMINGS: cli->timings = 1; break;
-		case O_MINIMIZE: cli->minimize = 1; break;
-		case 'v': cli->verbose = 1; break;
-		default: return cmd_usage_error(&cmd_check_entry, "bad option");
-		}
+		free(i);
+		if (bad)
+			return cmd_usage_error(e, "--shard wants I/N with 1 <= I <= N");
 	}
+	cli->merge = cmd_args_has(a, "merge");
+	cli->output = cmd_args_get(a, "output");
+	cli->artifacts = cmd_args_get(a, "artifacts");
+	cli->timings = cmd_args_has(a, "timings");
+	cli->minimize = cmd_args_has(a, "minimize");
+	cli->verbose = cmd_args_has(a, "verbose");
 	if (cli->minimize && cli->artifacts == NULL)
 		return cmd_usage_error(&cmd_check_entry, "--minimize keeps its copies in --artifacts DIR");
 	if (cli->merge && (cli->tap || cli->junit || cli->json || cli->artifacts || cli->shard_n || cli->jobs))
@@ -172,7 +173,7 @@ static int check_parse(struct check_cli *cli, int argc, char **argv)
 	return 0;
 }
 
-static int check_exec(int argc, char **argv)
+static int check_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
 	struct check_cli cli = { .timeout = 300 };
 	struct check_suite s;
@@ -186,15 +187,15 @@ static int check_exec(int argc, char **argv)
 	long ncpu;
 	int rc;
 
-	if ((rc = check_parse(&cli, argc, argv)) != 0)
+	if ((rc = check_parse(e, &cli, a)) != 0)
 		return rc;
 	if (cli.merge)
-		return check_do_merge(&cli, argv + optind, (unsigned)(argc - optind));
-	if (optind >= argc)
+		return check_do_merge(&cli, a->argv, (unsigned)a->argc);
+	if (a->argc == 0)
 		return cmd_usage_error(&cmd_check_entry, "no trace or directory given");
 	check_suite_init(&s);
-	for (int i = optind; i < argc; i++) {
-		if (check_suite_add(&s, argv[i], &cause) != 0) {
+	for (int i = 0; i < a->argc; i++) {
+		if (check_suite_add(&s, a->argv[i], &cause) != 0) {
 			check_suite_free(&s);
 			return cmd_fail_cause(EXIT_BADINPUT, cause);
 		}
@@ -266,9 +267,10 @@ out:
 
 const struct cmd_entry cmd_check_entry = {
 	.name = "check",
-	.usage = "[--tap FILE] [--junit FILE] [--json FILE] [--artifacts DIR [--minimize]] [-j N]\n"
-	    "       [--shard I/N] [--timeout SECONDS] [--timings] [-v] TRACE|DIR...\n"
-	    "       virtio-replay check --merge [-o FILE] REPORT...",
+	.args = "TRACE|DIR...",
+	.args_complete = CMD_COMPLETE_FILE,
+	.usage_also = "--merge [-o FILE] REPORT...",
+	.options = check_options,
 	.summary = "replay a directory of traces against their expected outcomes (TAP, JUnit XML, JSON)",
 	.help =
 	    "Every *.vrt/*.vrb under each DIR (recursively, in name order) is replayed in its\n"
@@ -282,25 +284,7 @@ const struct cmd_entry cmd_check_entry = {
 	    "A trace without a .expect file must replay with exit 0. A suite is untrusted:\n"
 	    "directory symlinks are not followed, file symlinks only inside DIR, each file\n"
 	    "runs once, an .expect must be a regular file of at most 64 KiB, and only the\n"
-	    "first and last 32 KiB of a failing trace's output are kept.\n\n"
-	    "Options:\n"
-	    "  --tap FILE       also write the TAP report (always printed on stdout) to FILE\n"
-	    "  --junit FILE     write a JUnit XML report to FILE\n"
-	    "  --json FILE      write a JSON report to FILE\n"
-	    "  --artifacts DIR  keep each failing trace's replay log and database (and the\n"
-	    "                   outputs its .expect names) in DIR/<trace path>/\n"
-	    "  --minimize       also shrink each failing trace (`virtio-replay minimize`, same\n"
-	    "                   outcome) to DIR/<trace path>/minimized.vrt\n"
-	    "  -j, --jobs N     replay N traces at a time (default: the number of CPUs);\n"
-	    "                   reports do not depend on N\n"
-	    "  --shard I/N      run only slice I of N (by a hash of each trace's path below\n"
-	    "                   DIR), for CI jobs that split a suite; join with --merge\n"
-	    "  --merge          combine the TAP, JUnit or JSON reports of shards into the one\n"
-	    "                   report a whole run writes (-o FILE, default stdout)\n"
-	    "  --timeout SECS   kill a replay that runs longer (default 300)\n"
-	    "  --timings        put times in the reports (they are left out so reports are\n"
-	    "                   reproducible)\n"
-	    "  -v, --verbose    list passing traces on stderr too\n"
+	    "first and last 32 KiB of a failing trace's output are kept.\n"
 	    "Exit status: 0 all passed, 1 some failed, 2 bad usage or no traces.\n",
 	.exec = check_exec,
 };

@@ -1,5 +1,4 @@
 /* cmd-convert.c -- convert a trace between the text (.vrt) and binary (.vrb) forms */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,54 +7,44 @@
 #include "vr/trace.h"
 #include "vr/xmalloc.h"
 
-extern const struct cmd_entry cmd_convert_entry;
+static const struct cmd_option convert_options[] = {
+	{ .name = "to", .arg = "text|binary", .complete = CMD_COMPLETE_WORDS, .words = "text binary",
+	  .help = "output format (default: from OUT's extension, .vrt or .vrb;\n"
+	      "OUT \"-\" writes text to standard output)" },
+	{ .name = "level", .arg = "L", .type = CMD_ARG_U64,
+	  .help = "zstd compression level for binary output, 1..19 (default 3)" },
+	{ .name = "chunk-size", .arg = "BYTES", .type = CMD_ARG_U64,
+	  .help = "binary output: close a chunk once it holds BYTES raw bytes,\n"
+	      "64..1048576 (default 1048576); smaller chunks seek finer" },
+	{ .name = NULL },
+};
 
-static int cmd_convert_exec(int argc, char **argv)
+static int cmd_convert_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "level", required_argument, NULL, 'l' },
-		{ "chunk-size", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_convert_entry;
 	struct trace_reader *r;
 	struct trace_writer *w;
 	struct trace_event ev;
-	unsigned long long level = 0, chunk = TRACE_CHUNK_DEFAULT;
-	const char *in, *out;
+	unsigned long long level = cmd_args_u64(a, "level", 0), chunk = cmd_args_u64(a, "chunk-size", TRACE_CHUNK_DEFAULT);
+	const char *in, *out, *to = cmd_args_get(a, "to");
 	char *cause = NULL, *tmp = NULL;
-	int fmt = -1, c, rc;
+	int fmt = -1, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (strcmp(optarg, "text") == 0)
-				fmt = TRACE_FMT_TEXT;
-			else if (strcmp(optarg, "binary") == 0)
-				fmt = TRACE_FMT_BINARY;
-			else
-				return cmd_usage_error(e, "--to must be text or binary, not '%s'", optarg);
-			break;
-		case 'l':
-			if (cmd_parse_u64(optarg, &level) != 0 || level < 1 || level > TRACE_LEVEL_MAX)
-				return cmd_usage_error(e, "--level must be 1..%d", TRACE_LEVEL_MAX);
-			break;
-		case 'c':
-			if (cmd_parse_u64(optarg, &chunk) != 0 || chunk < TRACE_CHUNK_MIN || chunk > TRACE_CHUNK_DEFAULT)
-				return cmd_usage_error(e, "--chunk-size must be %u..%u bytes", TRACE_CHUNK_MIN,
-				    TRACE_CHUNK_DEFAULT);
-			break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	if (to != NULL) {
+		if (strcmp(to, "text") == 0)
+			fmt = TRACE_FMT_TEXT;
+		else if (strcmp(to, "binary") == 0)
+			fmt = TRACE_FMT_BINARY;
+		else
+			return cmd_usage_error(e, "--to must be text or binary, not '%s'", to);
 	}
-	if (argc - optind != 2)
+	if (cmd_args_has(a, "level") && (level < 1 || level > TRACE_LEVEL_MAX))
+		return cmd_usage_error(e, "--level must be 1..%d", TRACE_LEVEL_MAX);
+	if (chunk < TRACE_CHUNK_MIN || chunk > TRACE_CHUNK_DEFAULT)
+		return cmd_usage_error(e, "--chunk-size must be %u..%u bytes", TRACE_CHUNK_MIN, TRACE_CHUNK_DEFAULT);
+	if (a->argc != 2)
 		return cmd_usage_error(e, "need an input and an output trace");
-	in = argv[optind];
-	out = argv[optind + 1];
+	in = a->argv[0];
+	out = a->argv[1];
 	if (fmt < 0) {
 		if (strcmp(out, "-") == 0)
 			fmt = TRACE_FMT_TEXT;
@@ -90,15 +79,11 @@ static int cmd_convert_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_convert_entry = {
 	.name = "convert",
-	.usage = "IN OUT [--to text|binary] [--level L] [--chunk-size BYTES]",
+	.args = "IN OUT",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = convert_options,
 	.summary = "convert a trace between the text (.vrt) and binary (.vrb) forms",
 	.help =
-	    "  --to text|binary  output format (default: from OUT's extension, .vrt or .vrb;\n"
-	    "                    OUT \"-\" writes text to standard output)\n"
-	    "  --level L         zstd compression level for binary output, 1..19 (default 3)\n"
-	    "  --chunk-size B    binary output: close a chunk once it holds B raw bytes,\n"
-	    "                    64..1048576 (default 1048576); smaller chunks seek finer\n"
-	    "\n"
 	    "IN may be either form (detected from its first byte). The output is written to\n"
 	    "OUT.tmp and renamed to OUT only when the whole trace converted, so a damaged\n"
 	    "input never leaves a half-written OUT. Text output is canonical: converting\n"

@@ -1,5 +1,4 @@
 /* cmd-crosscheck.c -- would real QEMU do the same? play a trace's guest side on QEMU, replay its answers here */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,14 +12,16 @@
 #include "vr/replay.h"
 #include "vr/trace.h"
 
-extern const struct cmd_entry cmd_crosscheck_entry;
-
-static const struct option crosscheck_longopts[] = {
-	{ "lenient", no_argument, NULL, 'n' },
-	{ "qemu", required_argument, NULL, 'Q' },
-	{ "keep", required_argument, NULL, 'k' },
-	{ "wait", required_argument, NULL, 'w' },
-	{ NULL, 0, NULL, 0 },
+static const struct cmd_option crosscheck_options[] = {
+	{ .name = "lenient", .help = "list every difference, not only the first" },
+	{ .name = "qemu", .arg = "PATH", .complete = CMD_COMPLETE_FILE,
+	  .help = "the QEMU binary (default: qemu-system-x86_64 on PATH)" },
+	{ .name = "keep", .arg = "QTRACE", .complete = CMD_COMPLETE_FILE,
+	  .help = "keep QEMU's trace (its answers, text) at QTRACE" },
+	{ .name = "wait", .arg = "MS", .type = CMD_ARG_U64,
+	  .help = "how long to give QEMU for an interrupt or RAM contents the trace\n"
+	      "expects before taking what it has (default 200)" },
+	{ .name = NULL },
 };
 
 struct xc_cli {
@@ -59,9 +60,8 @@ static void print_difference(void *opaque, const struct vr_event *ev)
 	    c->qtrace, ev->event_no);
 }
 
-static int cmd_crosscheck_exec(int argc, char **argv)
+static int cmd_crosscheck_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
-	const struct cmd_entry *e = &cmd_crosscheck_entry;
 	struct crosscheck_opts co;
 	struct replay_opts ro;
 	struct xc_cli cli;
@@ -70,32 +70,21 @@ static int cmd_crosscheck_exec(int argc, char **argv)
 	struct replay *r = NULL;
 	struct evbus bus;
 	char tmp[256];
-	const char *keep = NULL;
+	const char *keep = cmd_args_get(a, "keep");
 	char *cause = NULL;
-	unsigned long long v;
-	bool lenient = false;
-	int c, rc, outcome, status;
+	bool lenient = cmd_args_has(a, "lenient");
+	int rc, outcome, status;
 
 	memset(&co, 0, sizeof(co));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", crosscheck_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n': lenient = true; break;
-		case 'Q': co.qemu = optarg; break;
-		case 'k': keep = optarg; break;
-		case 'w':
-			if (cmd_parse_u64(optarg, &v) < 0 || v > 60000)
-				return cmd_usage_error(e, "bad --wait '%s' (0 to 60000 ms)", optarg);
-			co.wait_ms = (unsigned)v;
-			break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	co.qemu = cmd_args_get(a, "qemu");
+	if (cmd_args_has(a, "wait")) {
+		if (cmd_args_u64(a, "wait", 0) > 60000)
+			return cmd_usage_error(e, "bad --wait '%s' (0 to 60000 ms)", cmd_args_get(a, "wait"));
+		co.wait_ms = (unsigned)cmd_args_u64(a, "wait", 0);
 	}
-	if (optind + 1 != argc)
-		return cmd_usage_error(e, optind == argc ? "missing TRACE" : "too many arguments");
-	co.path = argv[optind];
+	if (a->argc != 1)
+		return cmd_usage_error(e, a->argc == 0 ? "missing TRACE" : "too many arguments");
+	co.path = a->argv[0];
 	if (keep != NULL) {
 		snprintf(tmp, sizeof(tmp), "%s", keep);
 	} else {
@@ -162,15 +151,12 @@ static int cmd_crosscheck_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_crosscheck_entry = {
 	.name = "crosscheck",
-	.usage = "TRACE [--lenient] [--qemu PATH] [--keep QTRACE] [--wait MS]",
+	.args = "TRACE",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = crosscheck_options,
 	.summary = "play a trace's guest side on QEMU and report where virtio-replay answers differently",
 	.help =
-	    "  --lenient        list every difference, not only the first\n"
-	    "  --qemu PATH      the QEMU binary (default: qemu-system-x86_64 on PATH)\n"
-	    "  --keep QTRACE    keep QEMU's trace (its answers, text) at QTRACE\n"
-	    "  --wait MS        how long to give QEMU for an interrupt or RAM contents the trace\n"
-	    "                   expects before taking what it has (default 200)\n"
-	    "\nThe trace's guest side (config and BAR accesses, RAM stores, host inputs) is played on\n"
+	    "The trace's guest side (config and BAR accesses, RAM stores, host inputs) is played on\n"
 	    "QEMU's device of the trace's type (qemu layout only); QEMU's register values,\n"
 	    "interrupts, and QEMU's RAM under each of the trace's mem-read read-backs, become a\n"
 	    "trace that is replayed against virtio-replay's device model. The\n"

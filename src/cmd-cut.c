@@ -1,5 +1,4 @@
 /* cmd-cut.c -- write a self-contained trace of events N..M that starts from a checkpoint of the state at N */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +11,13 @@
 #include "vr/trace.h"
 #include "vr/vpci.h"
 
-extern const struct cmd_entry cmd_cut_entry;
-
-static const struct option cut_longopts[] = {
-	{ "from", required_argument, NULL, 'f' },
-	{ "to", required_argument, NULL, 't' },
-	{ "output", required_argument, NULL, 'o' },
-	{ NULL, 0, NULL, 0 },
+static const struct cmd_option cut_options[] = {
+	{ .name = "from", .arg = "N", .type = CMD_ARG_U64,
+	  .help = "first event kept (the device state at N becomes the starting checkpoint)" },
+	{ .name = "to", .arg = "M", .type = CMD_ARG_U64, .help = "last event kept (default: the end)" },
+	{ .name = "output", .short_name = 'o', .arg = "OUT", .complete = CMD_COMPLETE_FILE, .flags = CMD_OPT_REQUIRED,
+	  .help = "the new trace; .vrb = binary, otherwise text" },
+	{ .name = NULL },
 };
 
 static bool is_guest_event(const struct trace_event *ev)
@@ -120,39 +119,20 @@ out:
 	return rc;
 }
 
-static int cmd_cut_exec(int argc, char **argv)
+static int cmd_cut_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
-	const struct cmd_entry *e = &cmd_cut_entry;
-	unsigned long long from = 0, to = UINT64_MAX;
-	const char *out = NULL;
+	unsigned long long from = cmd_args_u64(a, "from", 0), to = cmd_args_u64(a, "to", UINT64_MAX);
+	const char *out = cmd_args_get(a, "output");
 	uint64_t start;
 	char *cause = NULL;
-	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", cut_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (cmd_parse_u64(optarg, &from) < 0)
-				return cmd_usage_error(e, "bad --from '%s'", optarg);
-			break;
-		case 't':
-			if (cmd_parse_u64(optarg, &to) < 0)
-				return cmd_usage_error(e, "bad --to '%s'", optarg);
-			break;
-		case 'o': out = optarg; break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind + 1 != argc)
-		return cmd_usage_error(e, optind == argc ? "missing TRACE" : "too many arguments");
+	if (a->argc != 1)
+		return cmd_usage_error(e, a->argc == 0 ? "missing TRACE" : "too many arguments");
 	if (out == NULL)
 		return cmd_usage_error(e, "-o OUT is required");
 	if (to < from)
 		return cmd_usage_error(e, "--to %llu is before --from %llu", to, from);
-	if (cut(argv[optind], out, from, to, &start, &cause) < 0)
+	if (cut(a->argv[0], out, from, to, &start, &cause) < 0)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
 	if (start != from)
 		fprintf(stderr, "cut: event %llu is a device output; the cut starts at event %" PRIu64
@@ -162,13 +142,12 @@ static int cmd_cut_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_cut_entry = {
 	.name = "cut",
-	.usage = "TRACE --from N --to M -o OUT",
+	.args = "TRACE",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = cut_options,
 	.summary = "write events N..M of a trace as a self-contained trace starting from a checkpoint",
 	.help =
-	    "  --from N      first event kept (the device state at N becomes the starting checkpoint)\n"
-	    "  --to M        last event kept (default: the end)\n"
-	    "  -o OUT        the new trace; .vrb = binary, otherwise text\n"
-	    "\nThe new trace starts with a mark, the virtual time at N and a checkpoint (events 0-2,\n"
+	    "The new trace starts with a mark, the virtual time at N and a checkpoint (events 0-2,\n"
 	    "or 0-1 without time); event N of the original follows. Replaying it produces what\n"
 	    "replaying the original from N to M produces. A cut never separates a guest event from\n"
 	    "the device outputs it caused: N moves back to that guest event, M forward past them.\n",

@@ -1,5 +1,4 @@
 /* cmd-diff.c -- compare what the device did in two replays: two traces, or one trace under two profiles */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,14 +9,15 @@
 #include "vr/rundiff.h"
 #include "vr/trace.h"
 
-extern const struct cmd_entry cmd_diff_entry;
-
-static const struct option diff_longopts[] = {
-	{ "layout-a", required_argument, NULL, 'a' },
-	{ "layout-b", required_argument, NULL, 'b' },
-	{ "image-dir", required_argument, NULL, 'i' },
-	{ "json", no_argument, NULL, 'j' },
-	{ NULL, 0, NULL, 0 },
+static const struct cmd_option diff_options[] = {
+	{ .name = "layout-a", .arg = "L", .complete = CMD_COMPLETE_LAYOUT,
+	  .help = "replay A under profile L instead of its own (likewise --layout-b)" },
+	{ .name = "layout-b", .arg = "L", .complete = CMD_COMPLETE_LAYOUT,
+	  .help = "replay B under profile L instead of its own" },
+	{ .name = "image-dir", .arg = "DIR", .complete = CMD_COMPLETE_DIR,
+	  .help = "where the disk images the headers name are (default: beside each trace)" },
+	{ .name = "json", .help = "one JSON object: both sides, the first difference, counts per kind" },
+	{ .name = NULL },
 };
 
 static void event_text(char *out, size_t n, uint64_t ev)
@@ -97,45 +97,31 @@ static void print_json(const struct rundiff_side *a, const struct rundiff_side *
 	buf_release(&o);
 }
 
-static int cmd_diff_exec(int argc, char **argv)
+static int cmd_diff_exec(const struct cmd_entry *e, struct cmd_args *args)
 {
-	const struct cmd_entry *e = &cmd_diff_entry;
 	struct rundiff_side a, b;
 	struct rundiff_result r;
+	const char *v;
 	char *cause = NULL;
-	bool json = false;
-	int c;
+	bool json = cmd_args_has(args, "json");
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	a.layout = b.layout = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", diff_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if ((a.layout = trace_layout_parse(optarg)) < 0)
-				return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", optarg);
-			break;
-		case 'b':
-			if ((b.layout = trace_layout_parse(optarg)) < 0)
-				return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", optarg);
-			break;
-		case 'i': a.image_dir = b.image_dir = optarg; break;
-		case 'j': json = true; break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind == argc)
+	if ((v = cmd_args_get(args, "layout-a")) != NULL && (a.layout = trace_layout_parse(v)) < 0)
+		return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", v);
+	if ((v = cmd_args_get(args, "layout-b")) != NULL && (b.layout = trace_layout_parse(v)) < 0)
+		return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", v);
+	a.image_dir = b.image_dir = cmd_args_get(args, "image-dir");
+	if (args->argc == 0)
 		return cmd_usage_error(e, "missing TRACE");
-	if (argc - optind > 2)
+	if (args->argc > 2)
 		return cmd_usage_error(e, "too many arguments");
-	a.path = argv[optind];
-	b.path = argc - optind == 2 ? argv[optind + 1] : argv[optind];
+	a.path = args->argv[0];
+	b.path = args->argv[args->argc - 1];
 	if (strcmp(a.path, "-") == 0 || strcmp(b.path, "-") == 0)
 		return cmd_usage_error(e, "traces must be files");
-	if (argc - optind == 1 && a.layout == b.layout)
+	if (args->argc == 1 && a.layout == b.layout)
 		return cmd_usage_error(e, "one trace: name two profiles with --layout-a and --layout-b");
 	if (rundiff_run(&a, &b, &r, &cause) < 0)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
@@ -148,14 +134,13 @@ static int cmd_diff_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_diff_entry = {
 	.name = "diff",
-	.usage = "A [B] [--layout-a qemu|vbox] [--layout-b qemu|vbox] [--image-dir DIR] [--json]",
+	.args = "A [B]",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = diff_options,
 	.summary = "replay two traces (or one under two profiles) and name the first thing their devices did differently",
 	.help =
-	    "  A, B            traces; with one trace, --layout-a and --layout-b name two profiles\n"
-	    "  --layout-a L    replay A under profile L instead of its own (likewise --layout-b)\n"
-	    "  --image-dir DIR where the disk images the headers name are (default: beside each trace)\n"
-	    "  --json          one JSON object: both sides, the first difference, counts per kind\n"
-	    "\nBoth sides replay leniently (a divergence from their own recording does not stop them).\n"
+	    "A and B are traces; with one trace, --layout-a and --layout-b name two profiles.\n"
+	    "Both sides replay leniently (a divergence from their own recording does not stop them).\n"
 	    "What each device did is split into streams: register reads (name and value), DMA writes\n"
 	    "(address, length, CRC32C and the first bytes), interrupts, violations and completed\n"
 	    "requests. The n-th item of each stream in A is compared with the n-th in B, so traces\n"

@@ -1,5 +1,4 @@
 /* cmd-dump.c -- print any trace as canonical text, optionally a slice or some kinds only */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -13,8 +12,6 @@
 #include "vr/replay.h"
 #include "vr/trace.h"
 #include "vr/xmalloc.h"
-
-extern const struct cmd_entry cmd_dump_entry;
 
 /* --kind names: every event kind, plus the two access families. */
 static int kind_mask(const char *list, unsigned *mask)
@@ -291,74 +288,72 @@ static int dump_annotated(const char *path, uint64_t from, uint64_t count, bool 
 	return outcome == REPLAY_BADINPUT || outcome == REPLAY_ERROR ? -1 : 0;
 }
 
-static int cmd_dump_exec(int argc, char **argv)
+static const struct cmd_option dump_options[] = {
+	{ .name = "from", .arg = "N", .type = CMD_ARG_U64,
+	  .help = "start at event N (events are numbered from 0; binary traces\n"
+	      "jump there through the seek index)" },
+	{ .name = "count", .arg = "M", .type = CMD_ARG_U64,
+	  .help = "read at most M events from there (before --kind filtering)" },
+	{ .name = "kind", .arg = "K[,K...]", .flags = CMD_OPT_REPEAT, .complete = CMD_COMPLETE_WORDS,
+	  .words = "cfg bar cfg-read cfg-write bar-read bar-write mem dma irq input checkpoint mark time",
+	  .help = "print only events of kind K; repeatable or a comma list of\n"
+	      "cfg bar cfg-read cfg-write bar-read bar-write mem dma irq input\n"
+	      "checkpoint mark time" },
+	{ .name = "annotate",
+	  .help = "replay the trace (leniently, nothing stored) and prefix each event\n"
+	      "with #NUMBER and OFFSET, then add what the device made of it after\n"
+	      "\"  ; \": register name (and queue), value a read returned, ring\n"
+	      "field a dma wrote, transactions completed, interrupts, violations" },
+	{ .name = "queue", .arg = "Q", .help = "only events that touch queue Q (its name, e.g. requestq, or queueN)" },
+	{ .name = "region", .arg = "R", .complete = CMD_COMPLETE_WORDS, .words = "common device notify isr msix cfg",
+	  .help = "only register accesses to R: common device notify isr msix cfg" },
+	{ .name = "grep", .arg = "S",
+	  .help = "only events whose annotated line contains S\n"
+	      "(the filters replay like --annotate; without it the lines printed\n"
+	      "are canonical text)" },
+	{ .name = NULL },
+};
+
+static int cmd_dump_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "kind", required_argument, NULL, 'k' },
-		{ "annotate", no_argument, NULL, 'a' },
-		{ "queue", required_argument, NULL, 'q' },
-		{ "region", required_argument, NULL, 'r' },
-		{ "grep", required_argument, NULL, 'g' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct annot an;
-	const struct cmd_entry *e = &cmd_dump_entry;
-	unsigned long long from = 0, count = 0;
-	int have_count = 0, c, rc;
+	unsigned long long from = cmd_args_u64(a, "from", 0), count = cmd_args_u64(a, "count", 0);
+	int have_count = cmd_args_has(a, "count"), rc;
 	unsigned mask = 0;
 	struct trace_reader *r;
 	struct trace_event ev;
 	struct buf out;
+	const char *v;
 	char *cause = NULL;
+	size_t it = 0;
 
 	memset(&an, 0, sizeof(an));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': an.annotate = true; break;
-		case 'q': an.queue = optarg; break;
-		case 'g': an.grep = optarg; break;
-		case 'r':
-			an.region = NULL;
-			for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
-				if (strcmp(optarg, regions[i].name) == 0)
-					an.region = regions[i].prefix;
-			if (an.region == NULL)
-				return cmd_usage_error(e, "bad --region '%s' (common device notify isr msix cfg)", optarg);
-			break;
-		case 'f':
-			if (cmd_parse_u64(optarg, &from) != 0)
-				return cmd_usage_error(e, "bad --from '%s'", optarg);
-			break;
-		case 'c':
-			if (cmd_parse_u64(optarg, &count) != 0)
-				return cmd_usage_error(e, "bad --count '%s'", optarg);
-			have_count = 1;
-			break;
-		case 'k':
-			if (kind_mask(optarg, &mask) != 0)
-				return cmd_usage_error(e, "bad --kind '%s' (kinds: cfg bar cfg-read cfg-write "
-				    "bar-read bar-write mem dma irq input checkpoint mark time)", optarg);
-			break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	an.annotate = cmd_args_has(a, "annotate");
+	an.queue = cmd_args_get(a, "queue");
+	an.grep = cmd_args_get(a, "grep");
+	if ((v = cmd_args_get(a, "region")) != NULL) {
+		for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
+			if (strcmp(v, regions[i].name) == 0)
+				an.region = regions[i].prefix;
+		if (an.region == NULL)
+			return cmd_usage_error(e, "bad --region '%s' (common device notify isr msix cfg)", v);
 	}
-	if (argc - optind != 1)
+	while ((v = cmd_args_next(a, "kind", &it)) != NULL)
+		if (kind_mask(v, &mask) != 0)
+			return cmd_usage_error(e, "bad --kind '%s' (kinds: cfg bar cfg-read cfg-write "
+			    "bar-read bar-write mem dma irq input checkpoint mark time)", v);
+	if (a->argc != 1)
 		return cmd_usage_error(e, "need exactly one trace");
 	if (mask == 0)
 		mask = ~0u;
 	if (an.annotate || an.queue != NULL || an.region != NULL || an.grep != NULL) {
-		if (strcmp(argv[optind], "-") == 0)
+		if (strcmp(a->argv[0], "-") == 0)
 			return cmd_usage_error(e, "--annotate and its filters replay the trace: TRACE must be a file");
 		an.mask = mask;
 		buf_init(&an.out);
 		buf_init(&an.ann);
 		buf_init(&an.evdata);
-		rc = dump_annotated(argv[optind], from, count, have_count != 0, &an, &cause);
+		rc = dump_annotated(a->argv[0], from, count, have_count != 0, &an, &cause);
 		flush_out(&an.out);
 		buf_release(&an.out);
 		buf_release(&an.ann);
@@ -369,7 +364,7 @@ static int cmd_dump_exec(int argc, char **argv)
 		}
 		return rc < 0 ? cmd_fail_cause(EXIT_BADINPUT, cause) : EXIT_OK;
 	}
-	if ((r = trace_open(argv[optind], &cause)) == NULL)
+	if ((r = trace_open(a->argv[0], &cause)) == NULL)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
 	buf_init(&out);
 	trace_header_text(&out, trace_header(r));
@@ -405,25 +400,11 @@ static int cmd_dump_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_dump_entry = {
 	.name = "dump",
-	.usage = "TRACE [--from N] [--count M] [--kind K[,K...]]... [--annotate] [--queue Q] [--region R] [--grep S]",
+	.args = "TRACE",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = dump_options,
 	.summary = "print a trace (text or binary) as canonical text",
 	.help =
-	    "  --from N      start at event N (events are numbered from 0; binary traces\n"
-	    "                jump there through the seek index)\n"
-	    "  --count M     read at most M events from there (before --kind filtering)\n"
-	    "  --kind K      print only events of kind K; repeatable or a comma list of\n"
-	    "                cfg bar cfg-read cfg-write bar-read bar-write mem dma irq input\n"
-	    "                checkpoint mark time\n"
-	    "  --annotate    replay the trace (leniently, nothing stored) and prefix each event\n"
-	    "                with #NUMBER and OFFSET, then add what the device made of it after\n"
-	    "                \"  ; \": register name (and queue), value a read returned, ring\n"
-	    "                field a dma wrote, transactions completed, interrupts, violations\n"
-	    "  --queue Q     only events that touch queue Q (its name, e.g. requestq, or queueN)\n"
-	    "  --region R    only register accesses to R: common device notify isr msix cfg\n"
-	    "  --grep S      only events whose annotated line contains S\n"
-	    "                (the filters replay like --annotate; without it the lines printed\n"
-	    "                are canonical text)\n"
-	    "\n"
 	    "TRACE \"-\" reads standard input. The header is always printed, so the output\n"
 	    "is itself a valid .vrt trace.\n"
 	    "On a damaged trace everything before the damage is printed, then the error\n"

@@ -1,6 +1,5 @@
 /* cmd-export.c -- export a trace to another tool's format; a table of targets (--to qtest, ...) */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +12,6 @@
 #include "vr/perfetto.h"
 #include "vr/qtest-export.h"
 #include "vr/xmalloc.h"
-
-extern const struct cmd_entry cmd_export_entry;
 
 struct export_args {
 	const char *trace;
@@ -76,43 +73,38 @@ static const struct {
 	{ "perfetto", export_perfetto, false },
 };
 
-static int cmd_export_exec(int argc, char **argv)
+static const struct cmd_option export_options[] = {
+	{ .name = "to", .arg = "qtest|perfetto", .complete = CMD_COMPLETE_WORDS, .words = "qtest perfetto",
+	  .flags = CMD_OPT_REQUIRED,
+	  .help = "qtest: a shell script that plays the trace's guest side on QEMU:\n"
+	      "cat << 'EOF' | qemu-system-x86_64 ... -qtest stdio, the qtest\n"
+	      "commands, EOF (the form bug reports use; FILE is made executable)\n"
+	      "perfetto: DB[:RUN] (default the newest run) as Chrome/Perfetto\n"
+	      "trace-event JSON: a track per queue, each request a slice from the\n"
+	      "event that took it to the one that completed it, interrupts,\n"
+	      "violations, divergences as instants; time axis: the event number\n"
+	      "(1 us = 1 event). Open it at https://ui.perfetto.dev or in\n"
+	      "chrome://tracing" },
+	{ .name = "output", .short_name = 'o', .arg = "FILE", .complete = CMD_COMPLETE_FILE, .flags = CMD_OPT_REQUIRED,
+	  .help = "where to write (\"-\": standard output)" },
+	{ .name = "stream", .help = "the qtest commands alone, after a comment line with the QEMU\n"
+	      "command line (# qemu-system-x86_64 ...)" },
+	{ .name = "quiet", .short_name = 'q', .help = "no summary line on standard error" },
+	{ .name = NULL },
+};
+
+static int cmd_export_exec(const struct cmd_entry *e, struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		{ "to", required_argument, NULL, 't' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "stream", no_argument, NULL, 's' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_export_entry;
 	struct export_args a = { .trace = NULL };
-	const char *to = NULL;
+	const char *to = cmd_args_get(args, "to");
 	char *cause = NULL, *tmp = NULL;
 	size_t t;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			to = optarg;
-			break;
-		case 'o':
-			a.out = optarg;
-			break;
-		case 's':
-			a.stream = true;
-			break;
-		case 'q':
-			a.quiet = true;
-			break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (argc - optind != 1)
+	a.out = cmd_args_get(args, "output");
+	a.stream = cmd_args_has(args, "stream");
+	a.quiet = cmd_args_has(args, "quiet");
+	if (args->argc != 1)
 		return cmd_usage_error(e, "need one input (a trace; a database for perfetto)");
 	if (to == NULL)
 		return cmd_usage_error(e, "need --to TARGET (qtest, perfetto)");
@@ -123,7 +115,7 @@ static int cmd_export_exec(int argc, char **argv)
 			break;
 	if (t == sizeof targets / sizeof targets[0])
 		return cmd_usage_error(e, "unknown target '%s' (qtest, perfetto)", to);
-	a.trace = argv[optind];
+	a.trace = args->argv[0];
 	if (strcmp(a.out, "-") == 0) {
 		a.f = stdout;
 	} else {
@@ -146,22 +138,12 @@ static int cmd_export_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_export_entry = {
 	.name = "export",
-	.usage = "TRACE --to qtest -o FILE [--stream] [--quiet] | DB[:RUN] --to perfetto -o FILE",
+	.args = "TRACE",
+	.args_complete = CMD_COMPLETE_FILE,
+	.usage_also = "DB[:RUN] --to perfetto -o FILE",
+	.options = export_options,
 	.summary = "export to another tool: qtest (QEMU) commands playing a trace's guest side; a run as a Perfetto timeline",
 	.help =
-	    "  --to qtest        a shell script that plays the trace's guest side on QEMU:\n"
-	    "                    cat << 'EOF' | qemu-system-x86_64 ... -qtest stdio, the qtest\n"
-	    "                    commands, EOF (the form bug reports use; FILE is made executable)\n"
-	    "  --to perfetto     DB[:RUN] (default the newest run) as Chrome/Perfetto trace-event JSON:\n"
-	    "                    a track per queue, each request a slice from the event that took it\n"
-	    "                    to the one that completed it, interrupts, violations, divergences as\n"
-	    "                    instants; time axis: the event number (1 us = 1 event). Open it at\n"
-	    "                    https://ui.perfetto.dev or in chrome://tracing\n"
-	    "  -o, --output FILE where to write (\"-\": standard output)\n"
-	    "  --stream          the qtest commands alone, after a comment line with the QEMU\n"
-	    "                    command line (# qemu-system-x86_64 ...)\n"
-	    "  -q, --quiet       no summary line on standard error\n"
-	    "\n"
 	    "The device is QEMU's modern virtio-pci device of the trace's type at 00:04.0\n"
 	    "(disable-legacy=on; serial= and vectors= from the header; a zero-filled\n"
 	    "null-co drive of the trace's disk size). Config accesses go through ports\n"

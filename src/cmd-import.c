@@ -1,5 +1,4 @@
 /* cmd-import.c -- import a QEMU qtest log or command stream (bug reproducers) as a trace */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,57 +11,42 @@
 #include "vr/vdev.h"
 #include "vr/xmalloc.h"
 
-extern const struct cmd_entry cmd_import_entry;
+static const struct cmd_option import_options[] = {
+	{ .name = "output", .short_name = 'o', .arg = "TRACE", .complete = CMD_COMPLETE_FILE, .flags = CMD_OPT_REQUIRED,
+	  .help = "the trace to write (.vrt text, .vrb binary, \"-\" text on stdout)" },
+	{ .name = "cmdline", .arg = "'ARGS'",
+	  .help = "the QEMU command line, for a -qtest-log log (which has none);\n"
+	      "a shell-form input's own command line wins" },
+	{ .name = "to", .arg = "text|binary", .complete = CMD_COMPLETE_WORDS, .words = "text binary",
+	  .help = "output format when TRACE's extension does not say" },
+	{ .name = "quiet", .short_name = 'q', .help = "no summary line on standard error" },
+	{ .name = NULL },
+};
 
-static int cmd_import_exec(int argc, char **argv)
+static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "cmdline", required_argument, NULL, 'c' },
-		{ "to", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_import_entry;
-	const char *out = NULL, *cmdline = NULL, *in;
+	const char *out = cmd_args_get(a, "output"), *cmdline = cmd_args_get(a, "cmdline"), *in, *to;
 	const struct trace_header *h;
 	struct qtest_import *qi;
 	struct qtest_import_stats st;
 	struct trace_writer *w;
 	char *cause = NULL, *tmp = NULL;
-	int fmt = -1, c, rc;
-	bool quiet = false;
+	int fmt = -1, rc;
+	bool quiet = cmd_args_has(a, "quiet");
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:q", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'c':
-			cmdline = optarg;
-			break;
-		case 't':
-			if (strcmp(optarg, "text") == 0)
-				fmt = TRACE_FMT_TEXT;
-			else if (strcmp(optarg, "binary") == 0)
-				fmt = TRACE_FMT_BINARY;
-			else
-				return cmd_usage_error(e, "--to must be text or binary, not '%s'", optarg);
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	if ((to = cmd_args_get(a, "to")) != NULL) {
+		if (strcmp(to, "text") == 0)
+			fmt = TRACE_FMT_TEXT;
+		else if (strcmp(to, "binary") == 0)
+			fmt = TRACE_FMT_BINARY;
+		else
+			return cmd_usage_error(e, "--to must be text or binary, not '%s'", to);
 	}
-	if (argc - optind != 1)
+	if (a->argc != 1)
 		return cmd_usage_error(e, "need one qtest log or command stream");
 	if (out == NULL)
 		return cmd_usage_error(e, "need -o TRACE");
-	in = argv[optind];
+	in = a->argv[0];
 	if (fmt < 0) {
 		if (strcmp(out, "-") == 0)
 			fmt = TRACE_FMT_TEXT;
@@ -109,15 +93,11 @@ static int cmd_import_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_import_entry = {
 	.name = "import",
-	.usage = "FILE -o TRACE [--cmdline 'QEMU ARGS'] [--to text|binary] [--quiet]",
+	.args = "FILE",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = import_options,
 	.summary = "turn a QEMU qtest log or command stream (a bug reproducer) into a trace",
 	.help =
-	    "  -o, --output TRACE    the trace to write (.vrt text, .vrb binary, \"-\" text on stdout)\n"
-	    "  --cmdline 'ARGS'      the QEMU command line, for a -qtest-log log (which has none);\n"
-	    "                        a shell-form input's own command line wins\n"
-	    "  --to text|binary      output format when TRACE's extension does not say\n"
-	    "  -q, --quiet           no summary line on standard error\n"
-	    "\n"
 	    "FILE is one of: a QEMU -qtest-log log (\"[R +T] readl 0x...\" / \"[S +T] OK 0x...\"),\n"
 	    "a qtest command stream (one command a line), or the shell form of bug reports:\n"
 	    "  cat << EOF | qemu-system-x86_64 -M q35 -device virtio-blk-pci,... -qtest stdio\n"

@@ -1,5 +1,4 @@
 /* cmd-info.c -- summarise a trace: header facts, event counts, duration, chunks; checks every chunk */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,8 +6,6 @@
 #include "cmd.h"
 #include "vr/buf.h"
 #include "vr/trace.h"
-
-extern const struct cmd_entry cmd_info_entry;
 
 struct feature_name {
 	uint8_t device;		/* 0: any device */
@@ -210,32 +207,25 @@ static int fail_json(const char *path, char *cause)
 	return cmd_fail_cause(EXIT_BADINPUT, cause);
 }
 
-static int cmd_info_exec(int argc, char **argv)
+static const struct cmd_option info_options[] = {
+	{ .name = "json", .help = "print one JSON object instead of aligned text" },
+	{ .name = NULL },
+};
+
+static int cmd_info_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_info_entry;
 	struct trace_reader *r;
 	struct trace_event ev;
 	struct trace_file_info fi;
 	struct counts n;
 	struct buf out;
 	char *cause = NULL;
-	int json = 0, c, rc;
+	int json = cmd_args_has(a, "json"), rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'j')
-			return cmd_usage_error(e, "unknown option '%s'", argv[optind - 1]);
-		json = 1;
-	}
-	if (argc - optind != 1)
+	if (a->argc != 1)
 		return cmd_usage_error(e, "need exactly one trace");
-	if ((r = trace_open(argv[optind], &cause)) == NULL)
-		return json ? fail_json(argv[optind], cause) : cmd_fail_cause(EXIT_BADINPUT, cause);
+	if ((r = trace_open(a->argv[0], &cause)) == NULL)
+		return json ? fail_json(a->argv[0], cause) : cmd_fail_cause(EXIT_BADINPUT, cause);
 	memset(&n, 0, sizeof n);
 	while ((rc = trace_read(r, &ev, &cause)) > 0) {
 		n.events++;
@@ -251,9 +241,9 @@ static int cmd_info_exec(int argc, char **argv)
 	trace_get_file_info(r, &fi);
 	buf_init(&out);
 	if (json)
-		print_json(&out, argv[optind], trace_header(r), trace_format(r), &fi, &n, cause);
+		print_json(&out, a->argv[0], trace_header(r), trace_format(r), &fi, &n, cause);
 	else
-		print_text(&out, argv[optind], trace_header(r), trace_format(r), &fi, &n);
+		print_text(&out, a->argv[0], trace_header(r), trace_format(r), &fi, &n);
 	fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	trace_close(r);
@@ -263,11 +253,11 @@ static int cmd_info_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_info_entry = {
 	.name = "info",
-	.usage = "TRACE [--json]",
+	.args = "TRACE",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = info_options,
 	.summary = "summarise a trace and check its integrity",
 	.help =
-	    "  --json    print one JSON object instead of aligned text\n"
-	    "\n"
 	    "Prints the format and version, the header facts (device, layout, offered\n"
 	    "features with the names of known bits, queue sizes, RAM, backends), the event\n"
 	    "count per kind, the virtual duration (the last time event), and for binary\n"

@@ -1,5 +1,4 @@
 /* cmd-minimize.c -- shrink a trace to the smallest one that keeps its divergence, violation or exit status */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,16 +10,24 @@
 #include "vr/minimize.h"
 #include "vr/trace.h"
 
-extern const struct cmd_entry cmd_minimize_entry;
-
-static const struct option minimize_longopts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "keep", required_argument, NULL, 'k' },
-	{ "layout", required_argument, NULL, 'l' },
-	{ "image-dir", required_argument, NULL, 'i' },
-	{ "max-replays", required_argument, NULL, 'm' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ NULL, 0, NULL, 0 },
+static const struct cmd_option minimize_options[] = {
+	{ .name = "output", .short_name = 'o', .arg = "OUT", .complete = CMD_COMPLETE_FILE, .flags = CMD_OPT_REQUIRED,
+	  .help = "the minimized trace; .vrb = binary, otherwise text" },
+	{ .name = "keep", .arg = "SPEC", .complete = CMD_COMPLETE_WORDS, .words = "diverge violation: exit:",
+	  .help = "what must stay the same (default: the first divergence if the trace\n"
+	      "diverges, else its first violation, else its exit status):\n"
+	      "  diverge         the first divergence: same kind, same field\n"
+	      "  violation:NAME  a violation NAME occurs (e.g. violation:desc-loop)\n"
+	      "  exit:N          the replay exits N (0 matched, 1 diverged, 2 bad input)" },
+	{ .name = "layout", .arg = "L", .complete = CMD_COMPLETE_LAYOUT,
+	  .help = "replay under this layout profile instead of the trace's" },
+	{ .name = "image-dir", .arg = "DIR", .complete = CMD_COMPLETE_DIR,
+	  .help = "where the disk images the header names are (default: beside TRACE);\n"
+	      "OUT names the same images, so replay it with the same --image-dir" },
+	{ .name = "max-replays", .arg = "N", .type = CMD_ARG_U64,
+	  .help = "stop after N candidate replays (default 50000): smaller, not minimal" },
+	{ .name = "quiet", .short_name = 'q', .help = "no report" },
+	{ .name = NULL },
 };
 
 struct min_cli {
@@ -46,53 +53,37 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int cmd_minimize_exec(int argc, char **argv)
+static int cmd_minimize_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
-	const struct cmd_entry *e = &cmd_minimize_entry;
 	struct min_opts o;
 	struct min_result res;
 	struct min_cli cli = { false, 16 };
-	unsigned long long max = 0;
+	unsigned long long max = cmd_args_u64(a, "max-replays", 0);
 	const char *tmp;
 	char scratch[4096];
 	char *cause = NULL;
-	bool quiet = false;
+	bool quiet = cmd_args_has(a, "quiet");
 	double t0;
-	int c, rc;
+	int rc;
 
 	memset(&o, 0, sizeof(o));
 	o.layout = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:q", minimize_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': o.out = optarg; break;
-		case 'k':
-			if (min_spec_parse(optarg, &o.spec, &cause) < 0) {
-				rc = cmd_usage_error(e, "%s", cause);
-				free(cause);
-				return rc;
-			}
-			break;
-		case 'l':
-			if ((o.layout = trace_layout_parse(optarg)) < 0)
-				return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", optarg);
-			break;
-		case 'i': o.image_dir = optarg; break;
-		case 'm':
-			if (cmd_parse_u64(optarg, &max) < 0 || max == 0)
-				return cmd_usage_error(e, "bad --max-replays '%s'", optarg);
-			break;
-		case 'q': quiet = true; break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	o.out = cmd_args_get(a, "output");
+	o.image_dir = cmd_args_get(a, "image-dir");
+	if (cmd_args_has(a, "keep") && min_spec_parse(cmd_args_get(a, "keep"), &o.spec, &cause) < 0) {
+		rc = cmd_usage_error(e, "%s", cause);
+		free(cause);
+		return rc;
 	}
-	if (optind + 1 != argc)
-		return cmd_usage_error(e, optind == argc ? "missing TRACE" : "too many arguments");
+	if (cmd_args_has(a, "layout") && (o.layout = trace_layout_parse(cmd_args_get(a, "layout"))) < 0)
+		return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", cmd_args_get(a, "layout"));
+	if (cmd_args_has(a, "max-replays") && max == 0)
+		return cmd_usage_error(e, "bad --max-replays '%s'", cmd_args_get(a, "max-replays"));
+	if (a->argc != 1)
+		return cmd_usage_error(e, a->argc == 0 ? "missing TRACE" : "too many arguments");
 	if (o.out == NULL)
 		return cmd_usage_error(e, "-o OUT is required");
-	o.in = argv[optind];
+	o.in = a->argv[0];
 	o.max_replays = max;
 	if (strcmp(o.in, "-") == 0)
 		return cmd_usage_error(e, "TRACE must be a file (minimize reads it many times)");
@@ -129,21 +120,12 @@ static int cmd_minimize_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_minimize_entry = {
 	.name = "minimize",
-	.usage = "TRACE -o OUT [--keep diverge|violation:NAME|exit:N] [--layout qemu|vbox] [--image-dir DIR]",
+	.args = "TRACE",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = minimize_options,
 	.summary = "shrink a trace to the fewest events and bytes that keep the same outcome",
 	.help =
-	    "  -o OUT              the minimized trace; .vrb = binary, otherwise text\n"
-	    "  --keep SPEC         what must stay the same (default: the first divergence if the trace\n"
-	    "                      diverges, else its first violation, else its exit status):\n"
-	    "                        diverge         the first divergence: same kind, same field\n"
-	    "                        violation:NAME  a violation NAME occurs (e.g. violation:desc-loop)\n"
-	    "                        exit:N          the replay exits N (0 matched, 1 diverged, 2 bad input)\n"
-	    "  --layout L          replay under this layout profile instead of the trace's\n"
-	    "  --image-dir DIR     where the disk images the header names are (default: beside TRACE);\n"
-	    "                      OUT names the same images, so replay it with the same --image-dir\n"
-	    "  --max-replays N     stop after N candidate replays (default 50000): smaller, not minimal\n"
-	    "  -q, --quiet         no report\n"
-	    "\nDelta debugging: events after the one that revealed the outcome go first, then ddmin\n"
+	    "Delta debugging: events after the one that revealed the outcome go first, then ddmin\n"
 	    "removes chunks of events (halving the chunk size down to single events), then the bytes\n"
 	    "of guest stores and host inputs shrink from both ends, then header facts (device config,\n"
 	    "queue count, RAM regions) are dropped where the outcome holds. Each candidate replays in\n"

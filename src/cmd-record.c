@@ -1,5 +1,4 @@
 /* cmd-record.c -- record a trace from a scenario of the model guest driver against the simulated device */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,21 +6,31 @@
 #include "vr/record.h"
 #include "vr/trace.h"
 
-extern const struct cmd_entry cmd_record_entry;
-
-static const struct option record_longopts[] = {
-	{ "device", required_argument, NULL, 'd' },
-	{ "scenario", required_argument, NULL, 's' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "layout", required_argument, NULL, 'L' },
-	{ "seed", required_argument, NULL, 'S' },
-	{ "checkpoint-every", required_argument, NULL, 'k' },
-	{ "count", required_argument, NULL, 'n' },
-	{ "format", required_argument, NULL, 'f' },
-	{ "list", no_argument, NULL, 'l' },
-	{ "target", required_argument, NULL, 't' },
-	{ "qemu", required_argument, NULL, 'Q' },
-	{ NULL, 0, NULL, 0 },
+static const struct cmd_option record_options[] = {
+	{ .name = "list", .help = "list the scenarios" },
+	{ .name = "scenario", .arg = "NAME", .complete = CMD_COMPLETE_SCENARIO, .flags = CMD_OPT_REQUIRED,
+	  .help = "what the guest does (init, basic, ..., one per violation name)" },
+	{ .name = "device", .arg = "D", .complete = CMD_COMPLETE_DEVICE,
+	  .help = "device type: blk, net, scsi, rng, console, or a type without a\n"
+	      "model (balloon, virtio-input-host-pci, 42...): the transport-only\n"
+	      "device (default: the scenario's, usually blk)" },
+	{ .name = "output", .short_name = 'o', .arg = "TRACE", .complete = CMD_COMPLETE_FILE,
+	  .help = "where to write; .vrb = binary, otherwise text (default: stdout)" },
+	{ .name = "layout", .arg = "L", .complete = CMD_COMPLETE_LAYOUT,
+	  .help = "register layout profile qemu (default) or vbox" },
+	{ .name = "seed", .arg = "S", .type = CMD_ARG_U64,
+	  .help = "seed of the scenario's generator (sectors, payloads); default 0" },
+	{ .name = "checkpoint-every", .arg = "K", .type = CMD_ARG_U64,
+	  .help = "write a device checkpoint every K events (default: none)" },
+	{ .name = "count", .arg = "N", .type = CMD_ARG_U64, .help = "scenario size: requests for basic, bulk, ..." },
+	{ .name = "format", .arg = "F", .complete = CMD_COMPLETE_WORDS, .words = "text binary",
+	  .help = "text or binary, overriding the extension" },
+	{ .name = "target", .arg = "T", .complete = CMD_COMPLETE_WORDS, .words = "sim qemu",
+	  .help = "sim (default): the simulator; qemu: a real QEMU device\n"
+	      "(qemu-system-x86_64 -qtest), its answers go into the trace" },
+	{ .name = "qemu", .arg = "PATH", .complete = CMD_COMPLETE_FILE,
+	  .help = "the QEMU binary (default: qemu-system-x86_64 on PATH)" },
+	{ .name = NULL },
 };
 
 static void list_scenarios(void)
@@ -32,74 +41,54 @@ static void list_scenarios(void)
 		    s->no_qemu ? " [not with --target qemu: " : "", s->no_qemu ? s->no_qemu : "", s->no_qemu ? "]" : "");
 }
 
-static int cmd_record_exec(int argc, char **argv)
+static int cmd_record_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
-	const struct cmd_entry *e = &cmd_record_entry;
 	struct record_opts o;
-	unsigned long long v;
+	const char *v;
 	char *cause = NULL;
-	int c;
-	bool list = false;
+	bool list = cmd_args_has(a, "list");
 
 	memset(&o, 0, sizeof(o));
 	o.out = "-";
 	o.layout = -1;
 	o.format = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", record_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			if (trace_device_parse(optarg) < 0)
-				return cmd_usage_error(e, "unknown device '%s' (blk, net, scsi, rng, console, a type "
-				    "without a model such as balloon or input, or a virtio device id 1..63)", optarg);
-			o.device = optarg;
-			break;
-		case 's': o.scenario = optarg; break;
-		case 'o': o.out = optarg; break;
-		case 'L':
-			if ((o.layout = trace_layout_parse(optarg)) < 0)
-				return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", optarg);
-			break;
-		case 'S':
-			if (cmd_parse_u64(optarg, &v) < 0)
-				return cmd_usage_error(e, "bad --seed '%s'", optarg);
-			o.seed = v;
-			break;
-		case 'k':
-			if (cmd_parse_u64(optarg, &v) < 0)
-				return cmd_usage_error(e, "bad --checkpoint-every '%s'", optarg);
-			o.checkpoint_every = v;
-			break;
-		case 'n':
-			if (cmd_parse_u64(optarg, &v) < 0 || v == 0 || v > 100000000)
-				return cmd_usage_error(e, "bad --count '%s' (1 to 100000000)", optarg);
-			o.count = v;
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				o.format = TRACE_FMT_TEXT;
-			else if (strcmp(optarg, "binary") == 0)
-				o.format = TRACE_FMT_BINARY;
-			else
-				return cmd_usage_error(e, "unknown format '%s' (text or binary)", optarg);
-			break;
-		case 'l': list = true; break;
-		case 't':
-			if (strcmp(optarg, "qemu") == 0)
-				o.qemu = true;
-			else if (strcmp(optarg, "sim") == 0)
-				o.qemu = false;
-			else
-				return cmd_usage_error(e, "unknown target '%s' (sim or qemu)", optarg);
-			break;
-		case 'Q': o.qemu_binary = optarg; break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	if ((v = cmd_args_get(a, "device")) != NULL) {
+		if (trace_device_parse(v) < 0)
+			return cmd_usage_error(e, "unknown device '%s' (blk, net, scsi, rng, console, a type "
+			    "without a model such as balloon or input, or a virtio device id 1..63)", v);
+		o.device = v;
 	}
-	if (optind != argc)
-		return cmd_usage_error(e, "unexpected argument '%s'", argv[optind]);
+	o.scenario = cmd_args_get(a, "scenario");
+	if (cmd_args_has(a, "output"))
+		o.out = cmd_args_get(a, "output");
+	if ((v = cmd_args_get(a, "layout")) != NULL && (o.layout = trace_layout_parse(v)) < 0)
+		return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", v);
+	o.seed = cmd_args_u64(a, "seed", 0);
+	o.checkpoint_every = cmd_args_u64(a, "checkpoint-every", 0);
+	if (cmd_args_has(a, "count")) {
+		o.count = cmd_args_u64(a, "count", 0);
+		if (o.count == 0 || o.count > 100000000)
+			return cmd_usage_error(e, "bad --count '%s' (1 to 100000000)", cmd_args_get(a, "count"));
+	}
+	if ((v = cmd_args_get(a, "format")) != NULL) {
+		if (strcmp(v, "text") == 0)
+			o.format = TRACE_FMT_TEXT;
+		else if (strcmp(v, "binary") == 0)
+			o.format = TRACE_FMT_BINARY;
+		else
+			return cmd_usage_error(e, "unknown format '%s' (text or binary)", v);
+	}
+	if ((v = cmd_args_get(a, "target")) != NULL) {
+		if (strcmp(v, "qemu") == 0)
+			o.qemu = true;
+		else if (strcmp(v, "sim") == 0)
+			o.qemu = false;
+		else
+			return cmd_usage_error(e, "unknown target '%s' (sim or qemu)", v);
+	}
+	o.qemu_binary = cmd_args_get(a, "qemu");
+	if (a->argc != 0)
+		return cmd_usage_error(e, "unexpected argument '%s'", a->argv[0]);
 	if (list) {
 		list_scenarios();
 		return EXIT_OK;
@@ -118,26 +107,11 @@ static int cmd_record_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_record_entry = {
 	.name = "record",
-	.usage = "--scenario NAME [--device TYPE] [-o TRACE] [--layout vbox|qemu]\n"
-	    "       [--seed S] [--checkpoint-every K] [--count N] [--format text|binary]\n"
-	    "       [--target sim|qemu] [--qemu PATH] | --list",
+	.usage_also = "--list",
+	.options = record_options,
 	.summary = "record a trace by running a scenario of the model guest driver against the device",
 	.help =
-	    "  --list                 list the scenarios\n"
-	    "  --scenario NAME        what the guest does (init, basic, ..., one per violation name)\n"
-	    "  --device D             device type: blk, net, scsi, rng, console, or a type without a\n"
-	    "                         model (balloon, virtio-input-host-pci, 42...): the transport-only\n"
-	    "                         device (default: the scenario's, usually blk)\n"
-	    "  -o, --output TRACE     where to write; .vrb = binary, otherwise text (default: stdout)\n"
-	    "  --layout L             register layout profile qemu (default) or vbox\n"
-	    "  --seed S               seed of the scenario's generator (sectors, payloads); default 0\n"
-	    "  --checkpoint-every K   write a device checkpoint every K events (default: none)\n"
-	    "  --count N              scenario size: requests for basic, bulk, ...\n"
-	    "  --format F             text or binary, overriding the extension\n"
-	    "  --target T             sim (default): the simulator; qemu: a real QEMU device\n"
-	    "                         (qemu-system-x86_64 -qtest), its answers go into the trace\n"
-	    "  --qemu PATH            the QEMU binary (default: qemu-system-x86_64 on PATH)\n"
-	    "\nThe trace holds the guest's accesses (reads with the device's answers), host inputs,\n"
+	    "The trace holds the guest's accesses (reads with the device's answers), host inputs,\n"
 	    "and the device's DMA writes and interrupts as expected outputs. With --target qemu\n"
 	    "it holds QEMU's register values, RAM read-backs and interrupts (qtest cannot see DMA);\n"
 	    "QEMU's stderr lines become marks. Exit 3 if QEMU is missing or fails (the message says which).\n",

@@ -1,5 +1,4 @@
 /* cmd-replay.c -- replay a trace against the device model, report divergences, feed the sinks */
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -271,26 +270,38 @@ static void summary_json(const struct replay_cli *c, const char *path, const cha
 	buf_release(&b);
 }
 
-static const struct option replay_longopts[] = {
-	{ "db", required_argument, NULL, 'd' },
-	{ "log", required_argument, NULL, 'l' },
-	{ "log-bytes", required_argument, NULL, 'B' },
-	{ "pcap", required_argument, NULL, 'p' },
-	{ "from", required_argument, NULL, 'f' },
-	{ "to", required_argument, NULL, 't' },
-	{ "layout", required_argument, NULL, 'L' },
-	{ "lenient", no_argument, NULL, 'n' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "no-verify-checkpoints", no_argument, NULL, 'C' },
-	{ "image-dir", required_argument, NULL, 'I' },
-	{ "budget", required_argument, NULL, 'b' },
-	{ "budget-bytes", required_argument, NULL, 'y' },
-	{ "mem-limit", required_argument, NULL, 'm' },
-	{ NULL, 0, NULL, 0 },
+static const struct cmd_option replay_options[] = {
+	{ .name = "db", .arg = "FILE", .complete = CMD_COMPLETE_FILE,
+	  .help = "store the run (events, transactions, violations...) in an SQLite database" },
+	{ .name = "log", .arg = "FILE", .complete = CMD_COMPLETE_FILE,
+	  .help = "write the inspection log (register accesses, transactions, hex dumps)" },
+	{ .name = "log-bytes", .arg = "N", .type = CMD_ARG_U64,
+	  .help = "cap each hex dump in the log at N bytes (default 256, 0 = no cap)" },
+	{ .name = "pcap", .arg = "FILE", .complete = CMD_COMPLETE_FILE,
+	  .help = "write network frames crossing the device as a pcap file" },
+	{ .name = "from", .arg = "N", .type = CMD_ARG_U64,
+	  .help = "report from event N on, starting at the last checkpoint before it" },
+	{ .name = "to", .arg = "M", .type = CMD_ARG_U64,
+	  .help = "stop after event M (and the device outputs recorded after it)" },
+	{ .name = "layout", .arg = "L", .complete = CMD_COMPLETE_LAYOUT,
+	  .help = "override the trace's register layout profile (vbox or qemu)" },
+	{ .name = "lenient", .help = "count divergences and go on instead of stopping at the first" },
+	{ .name = "quiet", .help = "no violation lines and no summary (divergence reports and errors stay)" },
+	{ .name = "json", .help = "print the summary as one JSON object on stdout (each divergence and\n"
+	      "violation an object; a bad trace still gives the object, with \"error\")" },
+	{ .name = "no-verify-checkpoints", .help = "do not compare checkpoints with the device state" },
+	{ .name = "image-dir", .arg = "DIR", .complete = CMD_COMPLETE_DIR,
+	  .help = "look disk images up in DIR instead of the trace's directory" },
+	{ .name = "budget", .arg = "N", .type = CMD_ARG_U64,
+	  .help = "let the device serve at most N requests (0 = no limit; default\n"
+	      "max(16384, 32 per byte of trace read))" },
+	{ .name = "budget-bytes", .arg = "N", .type = CMD_ARG_SIZE,
+	  .help = "let the device write at most N bytes into guest RAM (0 = no limit;\n"
+	      "default max(256M, 64K per byte of trace read)); K, M, G, T suffixes" },
+	{ .name = "mem-limit", .arg = "N", .type = CMD_ARG_SIZE,
+	  .help = "allocate at most N bytes of guest RAM (default 2G, 0 = no limit)" },
+	{ .name = NULL },
 };
-
-extern const struct cmd_entry cmd_replay_entry;
 
 static double now_seconds(void)
 {
@@ -300,13 +311,22 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int cmd_replay_exec(int argc, char **argv)
+/* 0 on the command line means no limit; 0 in replay_opts means the default. */
+static unsigned long long limit_option(const struct cmd_args *a, const char *name)
 {
-	const struct cmd_entry *e = &cmd_replay_entry;
-	const char *db = NULL, *logpath = NULL, *pcap = NULL;
-	unsigned long long log_bytes = 256, from = 0, to = UINT64_MAX, v;
-	unsigned long long budget = 0, budget_bytes = 0, mem_limit = 0;
-	const char *image_dir = NULL;
+	unsigned long long v = cmd_args_u64(a, name, 0);
+
+	return cmd_args_has(a, name) && v == 0 ? UINT64_MAX : v;
+}
+
+static int cmd_replay_exec(const struct cmd_entry *e, struct cmd_args *a)
+{
+	const char *db = cmd_args_get(a, "db"), *logpath = cmd_args_get(a, "log"), *pcap = cmd_args_get(a, "pcap");
+	unsigned long long log_bytes = cmd_args_u64(a, "log-bytes", 256), from = cmd_args_u64(a, "from", 0);
+	unsigned long long to = cmd_args_u64(a, "to", UINT64_MAX);
+	unsigned long long budget = limit_option(a, "budget"), budget_bytes = limit_option(a, "budget-bytes");
+	unsigned long long mem_limit = limit_option(a, "mem-limit");
+	const char *image_dir = cmd_args_get(a, "image-dir");
 	struct replay_opts o;
 	struct replay_cli cli;
 	struct replay *r = NULL;
@@ -317,63 +337,18 @@ static int cmd_replay_exec(int argc, char **argv)
 	struct evbus bus;
 	struct buf opts;
 	char *cause = NULL, *close_cause[3] = { NULL, NULL, NULL };
-	int c, layout = -1, outcome, status;
-	bool lenient = false, noverify = false;
+	int layout = -1, outcome, status;
+	bool lenient = cmd_args_has(a, "lenient"), noverify = cmd_args_has(a, "no-verify-checkpoints");
 	double t0, secs;
 	struct stat sb;
 
 	memset(&cli, 0, sizeof(cli));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", replay_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'l': logpath = optarg; break;
-		case 'p': pcap = optarg; break;
-		case 'B':
-			if (cmd_parse_u64(optarg, &log_bytes) < 0)
-				return cmd_usage_error(e, "bad --log-bytes '%s'", optarg);
-			break;
-		case 'f':
-			if (cmd_parse_u64(optarg, &from) < 0)
-				return cmd_usage_error(e, "bad --from '%s'", optarg);
-			break;
-		case 't':
-			if (cmd_parse_u64(optarg, &v) < 0)
-				return cmd_usage_error(e, "bad --to '%s'", optarg);
-			to = v;
-			break;
-		case 'L':
-			if ((layout = trace_layout_parse(optarg)) < 0)
-				return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", optarg);
-			break;
-		case 'n': lenient = true; break;
-		case 'q': cli.quiet = true; break;
-		case 'j': cli.json = true; break;
-		case 'C': noverify = true; break;
-		case 'I': image_dir = optarg; break;
-		/* 0 on the command line means no limit; 0 in replay_opts means the default. */
-		case 'b':
-			if (cmd_parse_u64(optarg, &budget) < 0)
-				return cmd_usage_error(e, "bad --budget '%s'", optarg);
-			budget = budget == 0 ? UINT64_MAX : budget;
-			break;
-		case 'y':
-			if (cmd_parse_size(optarg, &budget_bytes) < 0)
-				return cmd_usage_error(e, "bad --budget-bytes '%s'", optarg);
-			budget_bytes = budget_bytes == 0 ? UINT64_MAX : budget_bytes;
-			break;
-		case 'm':
-			if (cmd_parse_size(optarg, &mem_limit) < 0)
-				return cmd_usage_error(e, "bad --mem-limit '%s'", optarg);
-			mem_limit = mem_limit == 0 ? UINT64_MAX : mem_limit;
-			break;
-		default:
-			return cmd_usage_error(e, "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind + 1 != argc)
-		return cmd_usage_error(e, optind == argc ? "missing TRACE" : "too many arguments");
+	cli.quiet = cmd_args_has(a, "quiet");
+	cli.json = cmd_args_has(a, "json");
+	if (cmd_args_has(a, "layout") && (layout = trace_layout_parse(cmd_args_get(a, "layout"))) < 0)
+		return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", cmd_args_get(a, "layout"));
+	if (a->argc != 1)
+		return cmd_usage_error(e, a->argc == 0 ? "missing TRACE" : "too many arguments");
 	if (to < from)
 		return cmd_usage_error(e, "--to %llu is before --from %llu", to, from);
 
@@ -415,7 +390,7 @@ static int cmd_replay_exec(int argc, char **argv)
 	}
 
 	memset(&o, 0, sizeof(o));
-	o.path = argv[optind];
+	o.path = a->argv[0];
 	o.layout = layout;
 	o.from = from;
 	o.to = to;
@@ -489,7 +464,7 @@ static int cmd_replay_exec(int argc, char **argv)
 usage_fail:
 	/* A trace or output that cannot be opened still gives --json its object. */
 	if (cli.json)
-		summary_json(&cli, argv[optind], replay_outcome_name(REPLAY_BADINPUT), NULL, 0, NULL, cause);
+		summary_json(&cli, a->argv[0], replay_outcome_name(REPLAY_BADINPUT), NULL, 0, NULL, cause);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sink_sqlite_close(sdb, NULL);
@@ -503,30 +478,12 @@ usage_fail:
 
 const struct cmd_entry cmd_replay_entry = {
 	.name = "replay",
-	.usage = "TRACE [--db FILE] [--log FILE] [--log-bytes N] [--pcap FILE] [--from N] [--to M]\n"
-	    "       [--layout vbox|qemu] [--lenient] [--quiet] [--json] [--image-dir DIR]\n"
-	    "       [--budget N] [--budget-bytes N] [--mem-limit N]",
+	.args = "TRACE",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = replay_options,
 	.summary = "replay a trace against the device model and compare its outputs with the recording",
 	.help =
-	    "  --db FILE          store the run (events, transactions, violations...) in an SQLite database\n"
-	    "  --log FILE         write the inspection log (register accesses, transactions, hex dumps)\n"
-	    "  --log-bytes N      cap each hex dump in the log at N bytes (default 256, 0 = no cap)\n"
-	    "  --pcap FILE        write network frames crossing the device as a pcap file\n"
-	    "  --from N           report from event N on, starting at the last checkpoint before it\n"
-	    "  --to M             stop after event M (and the device outputs recorded after it)\n"
-	    "  --layout L         override the trace's register layout profile (vbox or qemu)\n"
-	    "  --lenient          count divergences and go on instead of stopping at the first\n"
-	    "  --quiet            no violation lines and no summary (divergence reports and errors stay)\n"
-	    "  --json             print the summary as one JSON object on stdout (each divergence and\n"
-	    "                     violation an object; a bad trace still gives the object, with \"error\")\n"
-	    "  --no-verify-checkpoints  do not compare checkpoints with the device state\n"
-	    "  --image-dir DIR    look disk images up in DIR instead of the trace's directory\n"
-	    "  --budget N         let the device serve at most N requests (0 = no limit; default\n"
-	    "                     max(16384, 32 per byte of trace read))\n"
-	    "  --budget-bytes N   let the device write at most N bytes into guest RAM (0 = no limit;\n"
-	    "                     default max(256M, 64K per byte of trace read)); K, M, G, T suffixes\n"
-	    "  --mem-limit N      allocate at most N bytes of guest RAM (default 2G, 0 = no limit)\n"
-	    "\nViolation lines and divergence reports go to stdout, the summary to stderr.\n"
+	    "Violation lines and divergence reports go to stdout, the summary to stderr.\n"
 	    "A replay interrupted by SIGINT/SIGTERM keeps what its sinks stored (marked incomplete)\n"
 	    "and exits 130/143.\n",
 	.exec = cmd_replay_exec,

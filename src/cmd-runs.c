@@ -61,15 +61,21 @@ static void print_row(sqlite3_stmt *st)
 	    (long long)sqlite3_column_int64(st, C_VIOL), text(st, C_STARTED, "-"), text(st, C_TRACE, "-"));
 }
 
-static int cmd_runs_exec(int argc, char **argv);
+static int cmd_runs_exec(const struct cmd_entry *e, struct cmd_args *a);
+
+static const struct cmd_option runs_options[] = {
+	{ .name = "json", .help = "print a JSON array of objects, one per run, with every column of the runs table" },
+	{ .name = "upgrade", .help = "convert a database of an older schema version to this program's, in place" },
+	{ .name = NULL },
+};
 
 const struct cmd_entry cmd_runs_entry = {
 	.name = "runs",
-	.usage = "DB [--json] | --upgrade DB",
+	.args = "DB",
+	.args_complete = CMD_COMPLETE_FILE,
+	.options = runs_options,
 	.summary = "list the replay runs stored in a database",
-	.help = "  --json      print a JSON array of objects, one per run, with every column of the runs table\n"
-		"  --upgrade   convert a database of an older schema version to this program's, in place\n"
-		"\nColumns: id, trace SHA-256 (first 12 digits), device, layout, outcome, complete,\n"
+	.help = "Columns: id, trace SHA-256 (first 12 digits), device, layout, outcome, complete,\n"
 		"events, divergences, violations, start time (UTC), trace path.\n"
 		"A run that stopped early (signal, error, crash) says complete=no.\n"
 		"An older database is listed with a note on standard error; replay --db refuses to\n"
@@ -78,32 +84,20 @@ const struct cmd_entry cmd_runs_entry = {
 	.exec = cmd_runs_exec,
 };
 
-static int cmd_runs_exec(int argc, char **argv)
+static int cmd_runs_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
-	const char *path = NULL;
-	int json = 0, upgrade = 0, n = 0, rc, version = 0;
+	const char *path = a->argc > 0 ? a->argv[0] : NULL;
+	int json = cmd_args_has(a, "json"), upgrade = cmd_args_has(a, "upgrade"), n = 0, rc, version = 0;
 	char *cause = NULL;
 	sqlite3 *db;
 	sqlite3_stmt *st;
 
-	if (cmd_wants_help(&cmd_runs_entry, argc, argv))
-		return EXIT_OK;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (strcmp(argv[i], "--upgrade") == 0)
-			upgrade = 1;
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return cmd_usage_error(&cmd_runs_entry, "unknown option '%s'", argv[i]);
-		else if (path == NULL)
-			path = argv[i];
-		else
-			return cmd_usage_error(&cmd_runs_entry, "one database at a time");
-	}
+	if (a->argc > 1)
+		return cmd_usage_error(e, "one database at a time");
 	if (path == NULL)
-		return cmd_usage_error(&cmd_runs_entry, "missing database");
+		return cmd_usage_error(e, "missing database");
 	if (upgrade && json)
-		return cmd_usage_error(&cmd_runs_entry, "--upgrade lists nothing: no --json with it");
+		return cmd_usage_error(e, "--upgrade lists nothing: no --json with it");
 	if (upgrade) {
 		if (sink_sqlite_upgrade(path, &version, &cause) < 0)
 			return cmd_fail_cause(EXIT_BADINPUT, cause);

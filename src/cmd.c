@@ -1,5 +1,6 @@
 /* cmd.c -- the table of commands and the helpers every command shares */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
@@ -10,6 +11,7 @@
 
 #include "cmd.h"
 #include "vr/buf.h"
+#include "vr/cause.h"
 #include "vr/xmalloc.h"
 
 extern const struct cmd_entry cmd_info_entry;
@@ -109,9 +111,284 @@ int cmd_unknown(const char *name)
 	return cmd_fail(EXIT_BADINPUT, "unknown command '%s' (try virtio-replay --help)", name);
 }
 
+/* The long names of e's options, for error messages and completion; abort on a name the table lacks. */
+static const struct cmd_option *option_named(const struct cmd_entry *e, const char *name, size_t len)
+{
+	for (const struct cmd_option *o = e->options; o != NULL && o->name != NULL; o++)
+		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+			return o;
+	return NULL;
+}
+
+static const struct cmd_option *option_short(const struct cmd_entry *e, char c)
+{
+	for (const struct cmd_option *o = e->options; o != NULL && o->name != NULL; o++)
+		if (o->short_name != 0 && o->short_name == c)
+			return o;
+	return NULL;
+}
+
+/* A command asking for an option its table does not declare is a bug in the command, not bad usage. */
+static const struct cmd_option *option_declared(const struct cmd_args *a, const char *name)
+{
+	const struct cmd_option *o = option_named(a->entry, name, strlen(name));
+
+	if (o == NULL) {
+		fprintf(stderr, "virtio-replay %s: internal error: option --%s is not declared\n", a->entry->name, name);
+		abort();
+	}
+	return o;
+}
+
+static int args_add(struct cmd_args *a, const struct cmd_option *o, const char *value, char **cause)
+{
+	struct cmd_arg_set *s = &a->set[a->nset];
+
+	s->opt = o;
+	s->value = value;
+	s->num = 0;
+	if (o->type == CMD_ARG_U64 && cmd_parse_u64(value, &s->num) < 0)
+		return cause_set(cause, "bad --%s '%s'", o->name, value);
+	if (o->type == CMD_ARG_SIZE && cmd_parse_size(value, &s->num) < 0)
+		return cause_set(cause, "bad --%s '%s'", o->name, value);
+	a->nset++;
+	return 0;
+}
+
+static int args_missing(const struct cmd_option *o, char **cause)
+{
+	if (o->what != NULL)
+		return cause_set(cause, "--%s needs %s", o->name, o->what);
+	return cause_set(cause, "--%s needs an argument %s", o->name, o->arg);
+}
+
+/* "unknown option '--jsno' (did you mean '--json'?)": the closest long name, two edits at most. */
+static int args_unknown(const struct cmd_entry *e, const char *arg, size_t len, char **cause)
+{
+	const struct cmd_option *best = NULL;
+	size_t best_d = 3;
+	char name[64];
+
+	snprintf(name, sizeof(name), "%.*s", (int)(len < sizeof(name) ? len : sizeof(name) - 1), arg);
+	if (name[0] == '-' && name[1] == '-')
+		for (const struct cmd_option *o = e->options; o != NULL && o->name != NULL; o++) {
+			size_t d = edit_distance(name + 2, o->name);
+
+			if (d < best_d) {
+				best_d = d;
+				best = o;
+			}
+		}
+	if (best != NULL)
+		return cause_set(cause, "unknown option '%s' (did you mean '--%s'?)", name, best->name);
+	return cause_set(cause, "unknown option '%s'", name);
+}
+
+static int args_long(struct cmd_args *a, int argc, char **argv, int *i, char **cause)
+{
+	const char *arg = argv[*i], *name = arg + 2, *eq = strchr(name, '=');
+	size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+	const struct cmd_option *o = option_named(a->entry, name, len);
+
+	if (o == NULL)
+		return args_unknown(a->entry, arg, len + 2, cause);
+	if (o->arg == NULL) {
+		if (eq != NULL)
+			return cause_set(cause, "--%s takes no argument", o->name);
+		return args_add(a, o, NULL, cause);
+	}
+	if (eq != NULL)
+		return args_add(a, o, eq + 1, cause);
+	if (*i + 1 >= argc)
+		return args_missing(o, cause);
+	return args_add(a, o, argv[++*i], cause);
+}
+
+static int args_short(struct cmd_args *a, int argc, char **argv, int *i, char **cause)
+{
+	for (const char *p = argv[*i] + 1; *p != '\0'; p++) {
+		const struct cmd_option *o = option_short(a->entry, *p);
+		char flag[3] = { '-', *p, '\0' };
+
+		if (o == NULL)
+			return args_unknown(a->entry, flag, 2, cause);
+		if (o->arg == NULL) {
+			if (args_add(a, o, NULL, cause) < 0)
+				return -1;
+			continue;
+		}
+		if (p[1] != '\0')
+			return args_add(a, o, p + 1, cause);
+		if (*i + 1 >= argc)
+			return args_missing(o, cause);
+		return args_add(a, o, argv[++*i], cause);
+	}
+	return 0;
+}
+
+struct cmd_args *cmd_args_parse(const struct cmd_entry *e, int argc, char **argv, char **cause)
+{
+	struct cmd_args *a = xcalloc(1, sizeof(*a));
+	bool only_args = false;
+	int rc;
+
+	a->entry = e;
+	a->argv = xcalloc((size_t)argc + 1, sizeof(*a->argv));
+	a->set = xcalloc((size_t)argc + 1, sizeof(*a->set));
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (only_args || arg[0] != '-' || arg[1] == '\0') {
+			a->argv[a->argc++] = argv[i];
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			only_args = true;
+			continue;
+		}
+		rc = arg[1] == '-' ? args_long(a, argc, argv, &i, cause) : args_short(a, argc, argv, &i, cause);
+		if (rc < 0) {
+			cmd_args_free(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+void cmd_args_free(struct cmd_args *a)
+{
+	if (a == NULL)
+		return;
+	free(a->argv);
+	free(a->set);
+	free(a);
+}
+
+unsigned cmd_args_count(const struct cmd_args *a, const char *name)
+{
+	const struct cmd_option *o = option_declared(a, name);
+	unsigned n = 0;
+
+	for (size_t i = 0; i < a->nset; i++)
+		n += a->set[i].opt == o;
+	return n;
+}
+
+static const struct cmd_arg_set *args_last(const struct cmd_args *a, const char *name)
+{
+	const struct cmd_option *o = option_declared(a, name);
+
+	for (size_t i = a->nset; i-- > 0;)
+		if (a->set[i].opt == o)
+			return &a->set[i];
+	return NULL;
+}
+
+const char *cmd_args_get(const struct cmd_args *a, const char *name)
+{
+	const struct cmd_arg_set *s = args_last(a, name);
+
+	return s != NULL ? s->value : NULL;
+}
+
+unsigned long long cmd_args_u64(const struct cmd_args *a, const char *name, unsigned long long dflt)
+{
+	const struct cmd_arg_set *s = args_last(a, name);
+
+	return s != NULL ? s->num : dflt;
+}
+
+const char *cmd_args_next(const struct cmd_args *a, const char *name, size_t *it)
+{
+	const struct cmd_option *o = option_declared(a, name);
+
+	while (*it < a->nset)
+		if (a->set[(*it)++].opt == o)
+			return a->set[*it - 1].value;
+	return NULL;
+}
+
+/* Append word to the usage line, wrapping before column 100 under the first argument. */
+static void usage_word(FILE *f, const char *word, size_t *col, size_t indent)
+{
+	size_t n = strlen(word);
+
+	if (*col + 1 + n > 100 && *col > indent) {
+		fprintf(f, "\n%*s", (int)indent, "");
+		*col = indent;
+	} else if (*col > indent || *col == indent) {
+		fputc(' ', f);
+		(*col)++;
+	}
+	fputs(word, f);
+	*col += n;
+}
+
+void cmd_usage_text(const struct cmd_entry *e, FILE *f)
+{
+	size_t indent = strlen("usage: virtio-replay ") + strlen(e->name), col;
+	char word[128];
+
+	fprintf(f, "virtio-replay %s", e->name);
+	col = indent;
+	if (e->args != NULL && e->args[0] != '\0')
+		usage_word(f, e->args, &col, indent);
+	for (const struct cmd_option *o = e->options; o != NULL && o->name != NULL; o++) {
+		const bool req = (o->flags & CMD_OPT_REQUIRED) != 0;
+		char flag[80];
+
+		if (o->short_name != 0)
+			snprintf(flag, sizeof(flag), "-%c", o->short_name);
+		else
+			snprintf(flag, sizeof(flag), "--%s", o->name);
+		snprintf(word, sizeof(word), "%s%s%s%s%s%s", req ? "" : "[", flag, o->arg ? " " : "", o->arg ? o->arg : "",
+		    req ? "" : "]", o->flags & CMD_OPT_REPEAT ? "..." : "");
+		usage_word(f, word, &col, indent);
+	}
+	if (e->usage_also != NULL)
+		fprintf(f, "\n       virtio-replay %s %s", e->name, e->usage_also);
+}
+
+/* "-o, --output FILE" or "--from N" */
+static void option_label(const struct cmd_option *o, char *out, size_t n)
+{
+	char s[8] = "";
+
+	if (o->short_name != 0)
+		snprintf(s, sizeof(s), "-%c, ", o->short_name);
+	snprintf(out, n, "%s--%s%s%s", s, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
 void cmd_print_help(const struct cmd_entry *e, FILE *f)
 {
-	fprintf(f, "usage: virtio-replay %s %s\n\n%s\n", e->name, e->usage, e->summary);
+	size_t width = 0;
+	char label[96];
+
+	fputs("usage: ", f);
+	cmd_usage_text(e, f);
+	fprintf(f, "\n\n%s\n", e->summary);
+	for (const struct cmd_option *o = e->options; o != NULL && o->name != NULL; o++) {
+		option_label(o, label, sizeof(label));
+		if (strlen(label) > width && strlen(label) <= 20)
+			width = strlen(label);
+	}
+	if (e->options != NULL && e->options[0].name != NULL)
+		fputs("\nOptions:\n", f);
+	for (const struct cmd_option *o = e->options; o != NULL && o->name != NULL; o++) {
+		const char *h = o->help != NULL ? o->help : "", *nl;
+
+		option_label(o, label, sizeof(label));
+		if (strlen(label) > width)
+			fprintf(f, "  %s\n%*s", label, (int)width + 4, "");
+		else
+			fprintf(f, "  %-*s  ", (int)width, label);
+		/* Continuation lines of the description line up under its first. */
+		while ((nl = strchr(h, '\n')) != NULL && nl[1] != '\0') {
+			fprintf(f, "%.*s\n%*s", (int)(nl - h), h, (int)width + 4, "");
+			h = nl + 1;
+		}
+		fprintf(f, "%s%s", h, h[0] != '\0' && h[strlen(h) - 1] == '\n' ? "" : "\n");
+	}
 	if (e->help != NULL && e->help[0] != '\0')
 		fprintf(f, "\n%s", e->help);
 	fprintf(f, "\nExit status: 0 success/matched, 1 diverged, 2 bad input or usage, 3 internal error.\n");
@@ -125,7 +402,9 @@ int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: virtio-replay %s %s\n", e->name, e->usage);
+	fputs("\nusage: ", stderr);
+	cmd_usage_text(e, stderr);
+	fputc('\n', stderr);
 	return EXIT_BADINPUT;
 }
 

@@ -5,7 +5,9 @@
 
 /*
  * To add a command:
- *   1. write src/cmd-<name>.c exporting `const struct cmd_entry cmd_<name>_entry`;
+ *   1. write src/cmd-<name>.c exporting `const struct cmd_entry cmd_<name>_entry`,
+ *      its options declared in a struct cmd_option table (parsing, usage,
+ *      --help and shell completion all come from that table);
  *   2. list it in cmd_table[] in src/cmd.c and in mk/front.am;
  *   3. document it in man/virtio-replay.1 and the README.
  */
@@ -16,14 +18,89 @@
 #define EXIT_BADINPUT	2	/* bad input or usage */
 #define EXIT_INTERNAL	3	/* internal error */
 
+/* What a shell may offer for an option's argument or a positional argument. */
+enum cmd_complete {
+	CMD_COMPLETE_NONE,	/* free text: nothing to offer */
+	CMD_COMPLETE_FILE,
+	CMD_COMPLETE_DIR,
+	CMD_COMPLETE_WORDS,	/* the words of .words */
+	CMD_COMPLETE_LAYOUT,	/* layout profile names (qemu, vbox) */
+	CMD_COMPLETE_DEVICE,	/* device type names (blk, net, ...) */
+	CMD_COMPLETE_SCENARIO,	/* record --list's scenario names */
+};
+
+/* How the parser checks an option's argument before the command sees it. */
+enum cmd_argtype {
+	CMD_ARG_STRING,		/* taken as it is */
+	CMD_ARG_U64,		/* cmd_parse_u64; "bad --NAME 'VALUE'" otherwise */
+	CMD_ARG_SIZE,		/* cmd_parse_size (K, M, G, T suffixes) */
+};
+
+#define CMD_OPT_REQUIRED	0x1	/* shown without brackets in the usage line (the command checks it) */
+#define CMD_OPT_REPEAT		0x2	/* may be given more than once (cmd_args_next walks the values) */
+
+/*
+ * One option of a command, declared once: the parser, the usage line, the
+ * --help text and the shell completion all come from it.
+ */
+struct cmd_option {
+	const char *name;	/* long name without "--"; NULL ends the list */
+	char short_name;	/* -X as well, or 0 */
+	const char *arg;	/* placeholder of its argument ("N", "FILE"), NULL for a flag */
+	enum cmd_argtype type;
+	enum cmd_complete complete;
+	const char *words;	/* CMD_COMPLETE_WORDS: "text binary" */
+	const char *what;	/* for "--NAME needs WHAT" (default: "an argument ARG") */
+	unsigned flags;		/* CMD_OPT_* */
+	const char *help;	/* description; each "\n" starts a continuation line */
+};
+
+struct cmd_args;
+
 struct cmd_entry {
 	const char *name;
-	const char *usage;	/* "TRACE [--json]" */
+	const char *args;	/* positional arguments for the usage line: "TRACE", "IN OUT" */
+	enum cmd_complete args_complete;	/* what the positional arguments are */
+	const char *usage_also;	/* another form of the command, printed as a second usage line, or NULL */
 	const char *summary;	/* one line for `virtio-replay --help` */
-	const char *help;	/* option descriptions for `<command> --help` */
-	/* argv[0] is the command name; returns an EXIT_* status. */
-	int (*exec)(int argc, char **argv);
+	const struct cmd_option *options;	/* NULL-name terminated, or NULL: no options */
+	const char *help;	/* text after the option list in `<command> --help` */
+	/* a holds the parsed options and the positional arguments; returns an EXIT_* status. */
+	int (*exec)(const struct cmd_entry *self, struct cmd_args *a);
 };
+
+/* The parsed command line of one command. */
+struct cmd_args {
+	const struct cmd_entry *entry;
+	int argc;		/* positional arguments, in order (the command name is not among them) */
+	char **argv;		/* argv[argc] is NULL */
+	size_t nset;
+	struct cmd_arg_set {
+		const struct cmd_option *opt;
+		const char *value;	/* NULL for a flag */
+		unsigned long long num;	/* CMD_ARG_U64, CMD_ARG_SIZE: the parsed value */
+	} *set;			/* options as given, in order */
+};
+
+/*
+ * Parse argv (argv[0] is the command name) against e's options: --name VALUE,
+ * --name=VALUE, -x VALUE, -xVALUE, grouped flags (-qv), "--" ends options,
+ * "-" is an argument; options and arguments may be mixed. NULL with cause
+ * ("unknown option '--frob' (did you mean '--from'?)") on bad usage.
+ */
+struct cmd_args *cmd_args_parse(const struct cmd_entry *e, int argc, char **argv, char **cause);
+void cmd_args_free(struct cmd_args *a);
+/* How many times option NAME (its long name) was given. */
+unsigned cmd_args_count(const struct cmd_args *a, const char *name);
+static inline int cmd_args_has(const struct cmd_args *a, const char *name) { return cmd_args_count(a, name) > 0; }
+/* The last value of NAME, or NULL. */
+const char *cmd_args_get(const struct cmd_args *a, const char *name);
+/* The last parsed number of NAME (CMD_ARG_U64 / CMD_ARG_SIZE), or dflt if it was not given. */
+unsigned long long cmd_args_u64(const struct cmd_args *a, const char *name, unsigned long long dflt);
+/* Walk NAME's values in order: *it starts at 0; NULL after the last. */
+const char *cmd_args_next(const struct cmd_args *a, const char *name, size_t *it);
+/* The usage line without "usage: " (wrapped; continuation lines indented). */
+void cmd_usage_text(const struct cmd_entry *e, FILE *f);
 
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);

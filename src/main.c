@@ -1,5 +1,6 @@
 /* main.c -- virtio-replay: dispatch to a command from the table */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -20,6 +21,9 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const struct cmd_entry *e;
+	struct cmd_args *a;
+	char *cause = NULL;
+	int rc;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -47,5 +51,12 @@ int main(int argc, char **argv)
 		return cmd_unknown(argv[1]);
 	if (cmd_wants_help(e, argc - 1, argv + 1))
 		return EXIT_OK;
-	return e->exec(argc - 1, argv + 1);
+	if ((a = cmd_args_parse(e, argc - 1, argv + 1, &cause)) == NULL) {
+		rc = cmd_usage_error(e, "%s", cause != NULL ? cause : "bad usage");
+		free(cause);
+		return rc;
+	}
+	rc = e->exec(e, a);
+	cmd_args_free(a);
+	return rc;
 }

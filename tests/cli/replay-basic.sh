@@ -61,7 +61,7 @@ expect 2 "" "too many arguments" "$VR" replay a.vrt b.vrt
 expect 2 "" "unknown layout 'pdp11'" "$VR" replay "$T/blk-basic.vrt" --layout pdp11
 expect 2 "" "bad --from" "$VR" replay "$T/blk-basic.vrt" --from x
 expect 2 "" "--to 3 is before --from 5" "$VR" replay "$T/blk-basic.vrt" --from 5 --to 3
-expect 2 "" "unknown or incomplete option" "$VR" replay "$T/blk-basic.vrt" --frobnicate
+expect 2 "" "unknown option" "$VR" replay "$T/blk-basic.vrt" --frobnicate
 # --to stops early: fewer events, still matched.
 expect 0 "" "events +10[0-9] " "$VR" replay "$T/blk-basic.vrt" --to 99
 # SIGTERM: stops at an event boundary, keeps the run (incomplete), exits 143.
