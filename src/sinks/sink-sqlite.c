@@ -214,6 +214,41 @@ static const char *const st_sql[ST_COUNT] = {
 };
 
 /*
+ * Rows of the per-event tables wait in memory and go SINK_STAGE_ROWS at a
+ * time into their table through one multi-row INSERT: a statement step per
+ * block instead of per row, which is most of what a row cost. Values are
+ * copied (text and bytes into the stage's arena), so an event's data may go
+ * away when its callback returns. A row being built (a trace event waiting
+ * for the device's access) survives a flush.
+ */
+#define SINK_STAGE_ROWS		64
+
+enum cell_type { CELL_NULL, CELL_INT, CELL_TEXT, CELL_BLOB };
+
+struct cell {
+	uint8_t type;		/* enum cell_type; zero (all bytes) is NULL */
+	uint32_t len;		/* text and bytes */
+	int64_t v;		/* the integer, or the offset of text and bytes in the arena */
+};
+
+enum stage_id { STG_EVENT, STG_TXN, STG_DMA, STG_IRQ, STG_COUNT };
+
+/* The one-row INSERT of each staged table; the block statement repeats its VALUES. */
+static const enum st stage_stmt[STG_COUNT] = {
+	[STG_EVENT] = ST_EVENT, [STG_TXN] = ST_TXN, [STG_DMA] = ST_DMA, [STG_IRQ] = ST_IRQ,
+};
+
+struct stage {
+	sqlite3_stmt *block;
+	int ncols;
+	unsigned nrows;		/* rows complete, waiting */
+	bool building;		/* the row after them is being filled */
+	size_t row_arena;	/* where the building row's text and bytes start in the arena */
+	struct cell *cells;	/* SINK_STAGE_ROWS + 1 rows */
+	struct buf arena;
+};
+
+/*
  * Payloads already in blobs, by content: a direct-mapped cache of 128-bit
  * hashes (two independent 64-bit ones) and length. A payload seen again
  * while its slot still holds it is stored as a reference to the first copy.
@@ -243,6 +278,7 @@ struct sink_sqlite {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
+	struct stage stages[STG_COUNT];
 	char *err;
 	bool in_txn;
 	uint32_t batch_rows;
@@ -304,10 +340,135 @@ static bool begin(struct sink_sqlite *s)
 	return true;
 }
 
+/* The row being built in stage g (a fresh one is all NULL). */
+static struct cell *stage_row(struct stage *g)
+{
+	struct cell *c = &g->cells[(size_t)g->nrows * (size_t)g->ncols];
+
+	if (!g->building) {
+		g->building = true;
+		g->row_arena = g->arena.len;
+		memset(c, 0, (size_t)g->ncols * sizeof(*c));
+	}
+	return c;
+}
+
+static void cell_int(struct cell *c, int64_t v)
+{
+	c->type = CELL_INT;
+	c->v = v;
+}
+
+static void cell_u64(struct cell *c, uint64_t v)
+{
+	cell_int(c, (int64_t)v);
+}
+
+static void cell_bytes(struct stage *g, struct cell *c, enum cell_type type, const void *p, uint32_t n)
+{
+	c->type = (uint8_t)type;
+	c->len = n;
+	c->v = (int64_t)g->arena.len;
+	buf_add(&g->arena, p, n);
+}
+
+/* Text (NULL stays NULL). */
+static void cell_text(struct stage *g, struct cell *c, const char *t)
+{
+	if (t)
+		cell_bytes(g, c, CELL_TEXT, t, (uint32_t)strlen(t));
+}
+
+/* Bind row r of g at parameter base + 1... of st. */
+static void stage_bind(sqlite3_stmt *st, const struct stage *g, unsigned r, int base)
+{
+	const struct cell *c = &g->cells[(size_t)r * (size_t)g->ncols];
+	const char *arena = (const char *)g->arena.data;
+
+	for (int i = 0; i < g->ncols; i++) {
+		switch (c[i].type) {
+		case CELL_INT:
+			sqlite3_bind_int64(st, base + i + 1, c[i].v);
+			break;
+		case CELL_TEXT:
+			sqlite3_bind_text(st, base + i + 1, arena + c[i].v, (int)c[i].len, SQLITE_STATIC);
+			break;
+		case CELL_BLOB:
+			sqlite3_bind_blob(st, base + i + 1, arena + c[i].v, (int)c[i].len, SQLITE_STATIC);
+			break;
+		default:
+			sqlite3_bind_null(st, base + i + 1);
+			break;
+		}
+	}
+}
+
+/*
+ * Insert the complete rows of stage k: a full stage in one step of the
+ * block statement, fewer row by row. The rows of the events stage are
+ * counted in n_events once inserted. A row being built moves to the front.
+ */
+static void stage_flush(struct sink_sqlite *s, enum stage_id k)
+{
+	struct stage *g = &s->stages[k];
+	unsigned n = g->nrows;
+	bool ok = true;
+
+	if (n == SINK_STAGE_ROWS) {
+		for (unsigned r = 0; r < n; r++)
+			stage_bind(g->block, g, r, (int)r * g->ncols);
+		ok = sqlite3_step(g->block) == SQLITE_DONE;
+		if (!ok)
+			set_err(s, "insert rows");
+		sqlite3_reset(g->block);
+	} else {
+		for (unsigned r = 0; r < n && ok; r++) {
+			stage_bind(s->st[stage_stmt[k]], g, r, 0);
+			ok = step(s, stage_stmt[k], "insert row");
+		}
+	}
+	if (ok && k == STG_EVENT)
+		s->n_events += n;
+	g->nrows = 0;
+	if (!g->building) {
+		buf_reset(&g->arena);
+		return;
+	}
+	struct cell *c = &g->cells[(size_t)n * (size_t)g->ncols];
+	size_t from = g->row_arena, len = g->arena.len - from;
+
+	for (int i = 0; i < g->ncols; i++)
+		if (c[i].type == CELL_TEXT || c[i].type == CELL_BLOB)
+			c[i].v -= (int64_t)from;
+	if (n)
+		memmove(g->cells, c, (size_t)g->ncols * sizeof(*c));
+	memmove(g->arena.data, g->arena.data + from, len);
+	g->arena.len = len;
+	g->row_arena = 0;
+}
+
+static void stages_flush(struct sink_sqlite *s)
+{
+	for (int k = 0; k < STG_COUNT; k++)
+		if (s->err == NULL)
+			stage_flush(s, (enum stage_id)k);
+}
+
+/* The row being built in stage k is complete. */
+static void stage_push(struct sink_sqlite *s, enum stage_id k)
+{
+	struct stage *g = &s->stages[k];
+
+	g->building = false;
+	if (++g->nrows == SINK_STAGE_ROWS)
+		stage_flush(s, k);
+}
+
 static bool commit(struct sink_sqlite *s)
 {
 	if (!s->in_txn)
 		return true;
+	stages_flush(s);
 	s->in_txn = false;
 	return step(s, ST_COMMIT, "commit");
 }
@@ -367,6 +528,7 @@ static void qstats_free(struct sink_sqlite *s)
 static void row_done(struct sink_sqlite *s)
 {
 	if (++s->batch_rows >= SINK_SQLITE_BATCH) {
+		stages_flush(s);
 		if (s->in_run) {
 			bind_counts(s, s->st[ST_RUN_PROGRESS]);
 			step(s, ST_RUN_PROGRESS, "update run counters");
@@ -442,32 +604,26 @@ static int64_t blob_ref(struct sink_sqlite *s, const uint8_t *p, uint32_t n)
 	slot->h2 = h2;
 	slot->len = n;
 	slot->id = sqlite3_last_insert_rowid(s->db);
-	row_done(s);
+	s->batch_rows++;	/* no commit here: a row referring to it may be half built */
 	return slot->id;
 }
 
 /*
- * A payload into the column pair (bytes, payload) at i, i + 1: short ones
- * inline, longer ones by reference to blobs. The bytes are stepped before
- * the callback returns, or copied (transient).
+ * A payload into the cell pair (bytes, payload) at c: short ones inline,
+ * longer ones by reference to blobs.
  */
-static void bind_payload(struct sink_sqlite *s, sqlite3_stmt *st, int i, const uint8_t *p, uint32_t n, bool transient)
+static void cell_payload(struct sink_sqlite *s, struct stage *g, struct cell *c, const uint8_t *p, uint32_t n)
 {
-	if (p == NULL || n == 0) {
-		sqlite3_bind_null(st, i);
-		sqlite3_bind_null(st, i + 1);
-	} else if (n <= SINK_SQLITE_INLINE) {
-		sqlite3_bind_blob(st, i, p, (int)n, transient ? SQLITE_TRANSIENT : SQLITE_STATIC);
-		sqlite3_bind_null(st, i + 1);
-	} else {
-		int64_t id = blob_ref(s, p, n);
-
-		sqlite3_bind_null(st, i);
-		if (id > 0)
-			sqlite3_bind_int64(st, i + 1, id);
-		else
-			sqlite3_bind_null(st, i + 1);
+	if (p == NULL || n == 0)
+		return;
+	if (n <= SINK_SQLITE_INLINE) {
+		cell_bytes(g, c, CELL_BLOB, p, n);
+		return;
 	}
+	int64_t id = blob_ref(s, p, n);
+
+	if (id > 0)
+		cell_int(c + 1, id);
 }
 
 static uint32_t name_hash(const char *p)
@@ -560,13 +716,8 @@ static void flush_pending(struct sink_sqlite *s)
 	if (!s->pending)
 		return;
 	s->pending = false;
-	if (step(s, ST_EVENT, "insert event")) {
-		s->n_events++;
-		row_done(s);
-	}
-	/* columns 1-9 are bound for every row; the rest only when present */
-	for (int i = 10; i <= 15; i++)
-		sqlite3_bind_null(s->st[ST_EVENT], i);
+	stage_push(s, STG_EVENT);	/* counted in n_events once inserted */
+	row_done(s);
 }
 
 static void close_run(struct sink_sqlite *s, const struct vr_ev_run *end);
@@ -617,6 +768,7 @@ static void close_run(struct sink_sqlite *s, const struct vr_ev_run *end)
 		return;
 	flush_pending(s);
 	begin(s);
+	stages_flush(s);	/* the counters say what is in the tables */
 	if (end) {
 		st = s->st[ST_RUN_END];
 		bind_u64(st, 1, end->features);
@@ -641,10 +793,27 @@ static void close_run(struct sink_sqlite *s, const struct vr_ev_run *end)
 		set_err(s, "create indexes");
 }
 
+/* Columns 1-9 of an event row (run, event, sub, file_offset, vtime, kind, space, addr, size). */
+static struct cell *event_row(struct sink_sqlite *s, const struct vr_event *ev, unsigned kind, unsigned space,
+    uint64_t addr, unsigned size)
+{
+	struct cell *c = stage_row(&s->stages[STG_EVENT]);
+
+	cell_int(&c[0], s->run);
+	cell_u64(&c[1], ev->event_no);
+	cell_int(&c[2], next_sub(s, ev->event_no));
+	cell_u64(&c[3], ev->offset);
+	cell_u64(&c[4], ev->vtime);
+	cell_int(&c[5], kind);
+	cell_int(&c[6], space);
+	cell_u64(&c[7], addr);
+	cell_int(&c[8], size);
+	return c;
+}
+
 static void ev_trace(struct sink_sqlite *s, const struct vr_event *ev)
 {
 	const struct vr_ev_trace *t = &ev->u.trace;
-	sqlite3_stmt *st = s->st[ST_EVENT];
 	const char *kn = t->kind_name ? t->kind_name : "?";
 	size_t kl = strlen(kn);
 	bool access = strncmp(kn, "cfg-", 4) == 0 || strncmp(kn, "bar-", 4) == 0;
@@ -652,61 +821,42 @@ static void ev_trace(struct sink_sqlite *s, const struct vr_event *ev)
 
 	flush_pending(s);
 	kind_seen(s, t->kind, kn);
-	sqlite3_bind_int64(st, 1, s->run);
-	bind_u64(st, 2, ev->event_no);
-	sqlite3_bind_int(st, 3, (int)next_sub(s, ev->event_no));
-	bind_u64(st, 4, ev->offset);
-	bind_u64(st, 5, ev->vtime);
-	sqlite3_bind_int(st, 6, t->kind);
-	sqlite3_bind_int(st, 7, t->space);
-	bind_u64(st, 8, t->addr);
-	sqlite3_bind_int(st, 9, t->size);
+	struct cell *c = event_row(s, ev, t->kind, t->space, t->addr, t->size);
+
 	/* value: what was written or produced; recorded: what the real device answered */
-	if (t->has_value && !read)
-		bind_u64(st, 10, t->value);
-	if (t->has_value && read)
-		bind_u64(st, 11, t->value);
+	if (t->has_value)
+		cell_u64(&c[read ? 10 : 9], t->value);
 	if (t->data || t->len)
-		sqlite3_bind_int64(st, 13, t->len);
+		cell_int(&c[12], t->len);
+	cell_payload(s, &s->stages[STG_EVENT], &c[13], t->data, t->len);
 	s->pending = true;
 	s->pend_event = ev->event_no;
 	s->pend_access = false;
 	s->pend_read = read;
-	if (access) {
-		/* wait for the device's ACCESS to add the register and produced value */
-		bind_payload(s, st, 14, t->data, t->len, true);
-		return;
-	}
-	bind_payload(s, st, 14, t->data, t->len, false);
-	flush_pending(s);
+	/* an access waits for the device's ACCESS to add the register and produced value */
+	if (!access)
+		flush_pending(s);
 }
 
 static void ev_access(struct sink_sqlite *s, const struct vr_event *ev)
 {
 	const struct vr_ev_access *a = &ev->u.access;
-	sqlite3_stmt *st = s->st[ST_EVENT];
 	int64_t reg = a->reg ? reg_id(s, a->reg) : -1;
+	struct cell *c;
 
 	if (!(s->pending && s->pend_event == ev->event_no && !s->pend_access)) {
 		unsigned code = KIND_ACCESS_BASE + (a->cfg ? 0 : 2) + (a->write ? 1 : 0);
 
 		flush_pending(s);
 		kind_seen(s, code, access_kind_names[code - KIND_ACCESS_BASE]);
-		sqlite3_bind_int64(st, 1, s->run);
-		bind_u64(st, 2, ev->event_no);
-		sqlite3_bind_int(st, 3, (int)next_sub(s, ev->event_no));
-		bind_u64(st, 4, ev->offset);
-		bind_u64(st, 5, ev->vtime);
-		sqlite3_bind_int(st, 6, (int)code);
-		sqlite3_bind_int(st, 7, a->cfg ? 0 : a->bar);
-		bind_u64(st, 8, a->offset);
-		sqlite3_bind_int(st, 9, a->size);
+		event_row(s, ev, code, a->cfg ? 0 : a->bar, a->offset, a->size);
 		s->pending = true;
 		s->pend_event = ev->event_no;
 	}
-	bind_u64(st, 10, a->value);
+	c = stage_row(&s->stages[STG_EVENT]);
+	cell_u64(&c[9], a->value);
 	if (reg >= 0)
-		sqlite3_bind_int64(st, 12, reg);
+		cell_int(&c[11], reg);
 	s->pend_access = true;
 	flush_pending(s);
 }
@@ -745,37 +895,37 @@ static const char *chain_json(struct sink_sqlite *s, const struct vr_ev_txn *t)
 static void ev_txn(struct sink_sqlite *s, const struct vr_event *ev)
 {
 	const struct vr_ev_txn *t = &ev->u.txn;
-	sqlite3_stmt *st = s->st[ST_TXN];
+	struct stage *g = &s->stages[STG_TXN];
+	struct cell *c = stage_row(g);
 	uint64_t id = ++s->n_txn;
+	uint64_t lat = ev->event_no >= t->first_event ? ev->event_no - t->first_event : 0;
 
-	sqlite3_bind_int64(st, 1, s->run);
-	bind_u64(st, 2, id);
-	sqlite3_bind_int(st, 3, t->queue);
-	bind_text(st, 4, t->queue_name);
-	sqlite3_bind_int(st, 5, t->head);
-	bind_text(st, 6, t->device);
-	bind_text(st, 7, t->type);
-	bind_text(st, 8, t->fields);
-	bind_text(st, 9, t->status);
-	sqlite3_bind_int64(st, 10, t->out_len);
-	sqlite3_bind_int64(st, 11, t->in_len);
-	sqlite3_bind_int64(st, 12, t->used_len);
-	sqlite3_bind_int(st, 13, (int)t->ndesc);
-	bind_u64(st, 14, t->first_event);
-	bind_u64(st, 15, ev->event_no);
-	bind_u64(st, 16, ev->event_no >= t->first_event ? ev->event_no - t->first_event : 0);
-	const char *chain = chain_json(s, t);
-
-	sqlite3_bind_text(st, 17, chain, (int)s->chain.len, SQLITE_STATIC);
+	cell_int(&c[0], s->run);
+	cell_u64(&c[1], id);
+	cell_int(&c[2], t->queue);
+	cell_text(g, &c[3], t->queue_name);
+	cell_int(&c[4], t->head);
+	cell_text(g, &c[5], t->device);
+	cell_text(g, &c[6], t->type);
+	cell_text(g, &c[7], t->fields);
+	cell_text(g, &c[8], t->status);
+	cell_int(&c[9], t->out_len);
+	cell_int(&c[10], t->in_len);
+	cell_int(&c[11], t->used_len);
+	cell_int(&c[12], t->ndesc);
+	cell_u64(&c[13], t->first_event);
+	cell_u64(&c[14], ev->event_no);
+	cell_u64(&c[15], lat);
+	chain_json(s, t);
+	cell_bytes(g, &c[16], CELL_TEXT, s->chain.data, (uint32_t)s->chain.len);
 	for (int dir = 0; dir < 2; dir++) {
 		uint32_t len = dir ? t->in_len : t->out_len;
 		uint32_t shown = dir ? t->in_shown : t->out_shown;
 		const uint8_t *p = dir ? t->in : t->out;
 
-		bind_payload(s, st, dir ? 20 : 18, p, shown < len ? shown : len, false);
+		cell_payload(s, g, &c[dir ? 19 : 17], p, shown < len ? shown : len);
 	}
-	if (!step(s, ST_TXN, "insert transaction"))
-		return;
+	stage_push(s, STG_TXN);
 	if (t->queue >= s->nqs) {
 		size_t n = (size_t)t->queue + 1;
 
@@ -784,7 +934,6 @@ static void ev_txn(struct sink_sqlite *s, const struct vr_event *ev)
 		s->nqs = n;
 	}
 	struct qstat *q = &s->qs[t->queue];
-	uint64_t lat = ev->event_no >= t->first_event ? ev->event_no - t->first_event : 0;
 
 	if (t->queue_name && (q->name == NULL || strcmp(t->queue_name, q->name) < 0)) {
 		free(q->name);
@@ -803,44 +952,41 @@ static void ev_txn(struct sink_sqlite *s, const struct vr_event *ev)
 static void ev_dma(struct sink_sqlite *s, const struct vr_event *ev)
 {
 	const struct vr_ev_dma *d = &ev->u.dma;
-	sqlite3_stmt *st = s->st[ST_DMA];
+	struct stage *g = &s->stages[STG_DMA];
+	struct cell *c = stage_row(g);
 
-	sqlite3_bind_int64(st, 1, s->run);
-	bind_u64(st, 2, ev->event_no);
-	bind_u64(st, 3, ++s->n_dma);
-	bind_u64(st, 4, d->addr);
-	sqlite3_bind_int64(st, 5, d->len);
-	bind_text(st, 6, d->what);
-	bind_payload(s, st, 7, d->data, d->len, false);
-	if (step(s, ST_DMA, "insert dma"))
-		row_done(s);
+	cell_int(&c[0], s->run);
+	cell_u64(&c[1], ev->event_no);
+	cell_u64(&c[2], ++s->n_dma);
+	cell_u64(&c[3], d->addr);
+	cell_int(&c[4], d->len);
+	cell_text(g, &c[5], d->what);
+	cell_payload(s, g, &c[6], d->data, d->len);
+	stage_push(s, STG_DMA);
+	row_done(s);
 }
 
 static void ev_irq(struct sink_sqlite *s, const struct vr_event *ev)
 {
 	const struct vr_ev_irq *q = &ev->u.irq;
-	sqlite3_stmt *st = s->st[ST_IRQ];
+	struct stage *g = &s->stages[STG_IRQ];
+	struct cell *c = stage_row(g);
 
-	sqlite3_bind_int64(st, 1, s->run);
-	bind_u64(st, 2, ++s->n_irq);
-	bind_u64(st, 3, ev->event_no);
-	sqlite3_bind_int(st, 4, q->msix);
+	cell_int(&c[0], s->run);
+	cell_u64(&c[1], ++s->n_irq);
+	cell_u64(&c[2], ev->event_no);
+	cell_int(&c[3], q->msix);
 	if (q->msix) {
-		sqlite3_bind_int(st, 5, q->vector);
-		sqlite3_bind_null(st, 6);
-		sqlite3_bind_null(st, 7);
-		bind_u64(st, 8, q->msg_addr);
-		sqlite3_bind_int64(st, 9, q->msg_data);
+		cell_int(&c[4], q->vector);
+		cell_u64(&c[7], q->msg_addr);
+		cell_int(&c[8], q->msg_data);
 	} else {
-		sqlite3_bind_null(st, 5);
-		sqlite3_bind_int(st, 6, q->level);
-		sqlite3_bind_int(st, 7, q->isr);
-		sqlite3_bind_null(st, 8);
-		sqlite3_bind_null(st, 9);
+		cell_int(&c[5], q->level);
+		cell_int(&c[6], q->isr);
 	}
-	bind_text(st, 10, q->cause);
-	if (step(s, ST_IRQ, "insert interrupt"))
-		row_done(s);
+	cell_text(g, &c[9], q->cause);
+	stage_push(s, STG_IRQ);
+	row_done(s);
 }
 
 static void ev_violation(struct sink_sqlite *s, const struct vr_event *ev)
@@ -1030,6 +1176,43 @@ static int check_schema(sqlite3 *db, const char *path, int *version, char **caus
 	return 0;
 }
 
+/* Stage k: its block statement (the one-row INSERT's VALUES SINK_STAGE_ROWS times) and its rows. */
+static int stage_open(struct sink_sqlite *s, enum stage_id k, char **cause)
+{
+	struct stage *g = &s->stages[k];
+	const char *one = st_sql[stage_stmt[k]];
+	const char *values = strstr(one, "VALUES (");
+	struct buf sql;
+	int rc = 0;
+
+	g->ncols = 0;
+	for (const char *p = one; *p; p++)
+		g->ncols += *p == '?';
+	g->cells = xcalloc((size_t)(SINK_STAGE_ROWS + 1) * (size_t)g->ncols, sizeof(*g->cells));
+	buf_init(&g->arena);
+	buf_init(&sql);
+	buf_add(&sql, one, (size_t)(values - one) + strlen("VALUES "));
+	for (int r = 0; r < SINK_STAGE_ROWS; r++) {
+		buf_add_str(&sql, r ? ",(" : "(");
+		for (int i = 0; i < g->ncols; i++)
+			buf_add_str(&sql, i ? ",?" : "?");
+		buf_add_u8(&sql, ')');
+	}
+	if (sqlite3_prepare_v3(s->db, buf_str(&sql), -1, SQLITE_PREPARE_PERSISTENT, &g->block, NULL) != SQLITE_OK)
+		rc = cause_set(cause, "%s: prepare: %s", s->path, sqlite3_errmsg(s->db));
+	buf_release(&sql);
+	return rc;
+}
+
+static void stages_close(struct sink_sqlite *s)
+{
+	for (int k = 0; k < STG_COUNT; k++) {
+		sqlite3_finalize(s->stages[k].block);
+		free(s->stages[k].cells);
+		buf_release(&s->stages[k].arena);
+	}
+}
+
 struct sink_sqlite *sink_sqlite_open(const char *path, char **cause)
 {
 	struct sink_sqlite *s;
@@ -1084,10 +1267,14 @@ struct sink_sqlite *sink_sqlite_open(const char *path, char **cause)
 			goto fail;
 		}
 	}
+	for (int k = 0; k < STG_COUNT; k++)
+		if (stage_open(s, (enum stage_id)k, cause) < 0)
+			goto fail;
 	return s;
 fail:
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	stages_close(s);
 	sqlite3_close(s->db);
 	buf_release(&s->chain);
 	free(s->blob_cache);
@@ -1127,6 +1314,7 @@ int sink_sqlite_close(struct sink_sqlite *s, char **cause)
 
 		s->err = NULL;
 		s->pending = false;
+		s->stages[STG_EVENT].building = false;
 		if (s->in_txn) {
 			s->in_txn = false;
 			sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
@@ -1144,6 +1332,7 @@ int sink_sqlite_close(struct sink_sqlite *s, char **cause)
 		rc = cause_set(cause, "%s", s->err);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	stages_close(s);
 	/*
 	 * Back to a single file for readers (a read-only connection to a WAL
 	 * database leaves -wal/-shm files behind) and for copying. Fails
