@@ -70,7 +70,7 @@ Test(blk, config_capacity_from_backend)
 	cr_expect_eq(guest_devcfg_read(H.g, 0, 4), 2048);
 	cr_expect_eq(guest_devcfg_read(H.g, 4, 4), 0);
 	cr_expect_eq(guest_devcfg_read(H.g, 20, 4), 512);	/* blk_size */
-	cr_expect_eq(guest_devcfg_read(H.g, 12, 4), 126);	/* seg_max */
+	cr_expect_eq(guest_devcfg_read(H.g, 12, 4), 254);	/* seg_max: QEMU's queue size - 2 */
 	cr_expect_eq(guest_devcfg_read(H.g, 36, 4), 0x3fffff);	/* max_discard_sectors */
 }
 

@@ -146,6 +146,7 @@ struct replay_devsetup {
 	struct vdev_backend backend[TRACE_MAX_BACKENDS];
 	char image[TRACE_MAX_BACKENDS][PATH_MAX];
 	uint8_t devcfg[TRACE_MAX_DEVCFG];
+	char serial[TRACE_MAX_SERIAL];
 };
 int replay_devsetup(const struct trace_header *h, const char *trace_path, int layout,
     struct replay_devsetup *storage, char **cause);

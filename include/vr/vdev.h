@@ -86,6 +86,41 @@ struct vdev_input {
 	uint32_t len;
 };
 
+/*
+ * What a device is when a trace states nothing about it, per layout profile
+ * (ops->defaults[layout]; NULL: the model's own features, 256-entry queues,
+ * queues + 1 MSI-X vectors, the whole devcfg_size). The qemu entries are what
+ * QEMU 7.2's -device virtio-*-pci offers with its default properties.
+ */
+#define VDEV_DEFAULT_QUEUES	8
+#define VDEV_CONFIG_ENDS	6
+
+/* The ring and transport features QEMU 7.2 offers on every modern virtio-pci device. */
+#define VDEV_QEMU_TRANSPORT_FEATURES	((1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX) | \
+	(1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_RESET))
+
+struct vdev_defaults {
+	uint64_t features;		/* offered, transport bits included */
+	uint16_t nqueues;		/* 0: ops->default_queues */
+	uint16_t queue_size[VDEV_DEFAULT_QUEUES];	/* 0 (or past the table): 256 */
+	uint32_t pci_class;		/* class << 16 | subclass << 8 | prog-if; 0: the ops' */
+	uint8_t pci_revision;		/* 0: 1 (modern) */
+	uint16_t subsys_vendor, subsys_id;	/* 0: the profile's */
+	/* MSI-X table size for a device of nqueues queues (NULL: nqueues + 1, QEMU's rule but for serial) */
+	uint16_t (*msix_vectors)(uint16_t nqueues);
+	/*
+	 * Device-config size as QEMU's virtio_get_config_size() computes it: at
+	 * least config_min bytes, extended to the end of each offered feature's
+	 * fields (config_min 0: always ops->devcfg_size). Reads past it are out
+	 * of range like any read past the config.
+	 */
+	uint16_t config_min;
+	struct {
+		uint8_t bit;
+		uint16_t end;
+	} config_ends[VDEV_CONFIG_ENDS];	/* end 0: unused slot */
+};
+
 struct vdev_ops {
 	const char *name;		/* "blk" */
 	uint8_t id;			/* VIRTIO_ID_* */
@@ -95,8 +130,9 @@ struct vdev_ops {
 	uint16_t devcfg_size;		/* bytes of device config the model defines */
 	/* Name of queue index (e.g. "requestq", "rx0", "tx0", "ctrl"). */
 	void (*queue_name)(unsigned index, uint16_t nqueues, char out[VIRTQ_NAME_MAX]);
-	/* Fill the default device config (used when the trace gives none). */
-	void (*default_config)(uint8_t *cfg, uint16_t len);
+	/* Fill the default device config under a layout profile (used when the trace gives none). */
+	void (*default_config)(uint8_t *cfg, uint16_t len, int layout);
+	const struct vdev_defaults *defaults[2];	/* by layout: VDEV_LAYOUT_QEMU, VDEV_LAYOUT_VBOX */
 	void *(*create)(struct vdev_ctx *ctx, const struct vdev_setup *setup, char **cause);
 	void (*destroy)(void *dev);
 	void (*reset)(void *dev);
@@ -149,6 +185,14 @@ struct vdev_generic {
 const struct vdev_ops *vdev_pick(uint8_t id, const char *name, uint16_t devcfg_len, int requests,
     struct vdev_generic *g);
 bool vdev_is_generic(const struct vdev_ops *ops);
+/* The defaults of ops under layout (NULL: none, the model's own apply). */
+const struct vdev_defaults *vdev_defaults(const struct vdev_ops *ops, int layout);
+/* Features offered when a trace states none (transport bits included, VERSION_1 always). */
+uint64_t vdev_default_features(const struct vdev_ops *ops, int layout);
+/* The device-config size under layout with `offered` features (<= ops->devcfg_size). */
+uint16_t vdev_config_size(const struct vdev_ops *ops, int layout, uint64_t offered);
+/* Maximum size of queue i when a trace states none. */
+uint16_t vdev_default_queue_size(const struct vdev_ops *ops, int layout, unsigned i);
 void vdev_generic_init(struct vdev_generic *g, uint8_t id, const char *name, uint16_t devcfg_len, int requests);
 
 #endif

@@ -85,12 +85,13 @@ static void blk_queue_name(unsigned index, uint16_t nqueues, char out[VIRTQ_NAME
 		snprintf(out, VIRTQ_NAME_MAX, "request%u", index);
 }
 
-static void blk_default_config(uint8_t *cfg, uint16_t len)
+static void blk_default_config(uint8_t *cfg, uint16_t len, int layout)
 {
 	uint8_t c[BLK_CFG_SIZE] = { 0 };
 
 	le64_store(c + CFG_CAPACITY, 2048);	/* 1 MiB; replaced by the disk backend's size */
-	le32_store(c + CFG_SEG_MAX, 126);
+	/* QEMU: queue size - 2 (seg-max-adjust, the 256-entry queue); vbox: 128 - 2 */
+	le32_store(c + CFG_SEG_MAX, layout == VDEV_LAYOUT_QEMU ? 254 : 126);
 	le16_store(c + CFG_CYLINDERS, 2);
 	c[CFG_HEADS] = 16;
 	c[CFG_SECTORS] = 63;
@@ -114,7 +115,7 @@ static void *blk_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	uint32_t blk_size;
 
 	b->ctx = ctx;
-	blk_default_config(b->cfg, BLK_CFG_SIZE);
+	blk_default_config(b->cfg, BLK_CFG_SIZE, setup->layout);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(b->cfg, setup->devcfg, setup->devcfg_len < BLK_CFG_SIZE ? setup->devcfg_len : BLK_CFG_SIZE);
 	for (unsigned i = 0; i < setup->nbackends; i++) {
@@ -407,6 +408,22 @@ static int blk_load(void *dev, const uint8_t *p, size_t len, char **cause)
 	return 0;
 }
 
+/*
+ * QEMU 7.2 virtio-blk-pci with its default properties: no SIZE_MAX (size_max
+ * 0), no MQ (num-queues 1), DISCARD and WRITE_ZEROES on; one 256-entry queue;
+ * MSI-X num-queues + 1; config up to write_zeroes_may_unmap (57 bytes).
+ */
+static const struct vdev_defaults blk_qemu = {
+	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << BLK_F_SEG_MAX) | (1ull << BLK_F_GEOMETRY) |
+	    (1ull << BLK_F_BLK_SIZE) | (1ull << BLK_F_FLUSH) | (1ull << BLK_F_TOPOLOGY) |
+	    (1ull << BLK_F_CONFIG_WCE) | (1ull << BLK_F_DISCARD) | (1ull << BLK_F_WRITE_ZEROES),
+	.nqueues = 1,
+	.queue_size = { 256 },
+	.pci_class = 0x010000,
+	.config_min = CFG_MAX_DISCARD,
+	.config_ends = { { BLK_F_DISCARD, CFG_DISCARD_ALIGN + 4 }, { BLK_F_WRITE_ZEROES, CFG_WZ_MAY_UNMAP + 1 } },
+};
+
 /* RO is honoured when a trace offers it, but is not in the default offer. */
 const struct vdev_ops vdev_blk_ops = {
 	.name = "blk",
@@ -420,6 +437,7 @@ const struct vdev_ops vdev_blk_ops = {
 	.devcfg_size = BLK_CFG_SIZE,
 	.queue_name = blk_queue_name,
 	.default_config = blk_default_config,
+	.defaults = { [VDEV_LAYOUT_QEMU] = &blk_qemu },
 	.create = blk_create,
 	.destroy = blk_destroy,
 	.reset = blk_reset,

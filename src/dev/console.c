@@ -87,12 +87,14 @@ static void con_queue_name(unsigned index, uint16_t nqueues, char out[VIRTQ_NAME
 		snprintf(out, VIRTQ_NAME_MAX, "%s%u", index % 2 == 0 ? "rx" : "tx", index < 2 ? 0 : (index - 2) / 2);
 }
 
-static void con_default_config(uint8_t *cfg, uint16_t len)
+static void con_default_config(uint8_t *cfg, uint16_t len, int layout)
 {
 	uint8_t c[CON_CFG_SIZE] = { 0 };
 
-	le16_store(c + CFG_COLS, 80);
-	le16_store(c + CFG_ROWS, 25);
+	if (layout != VDEV_LAYOUT_QEMU) {	/* QEMU does not offer SIZE: 0 x 0 */
+		le16_store(c + CFG_COLS, 80);
+		le16_store(c + CFG_ROWS, 25);
+	}
 	le32_store(c + CFG_MAX_NR_PORTS, 1);
 	memset(cfg, 0, len);
 	memcpy(cfg, c, len < CON_CFG_SIZE ? len : CON_CFG_SIZE);
@@ -102,10 +104,10 @@ static void *con_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 {
 	struct console *s = xcalloc(1, sizeof *s);
 	uint32_t max;
-	unsigned nq = setup->nqueues ? setup->nqueues : 2;
+	unsigned nq = setup->nqueues ? setup->nqueues : vdev_num_queues(ctx);
 
 	s->ctx = ctx;
-	con_default_config(s->cfg, CON_CFG_SIZE);
+	con_default_config(s->cfg, CON_CFG_SIZE, setup->layout);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(s->cfg, setup->devcfg, setup->devcfg_len < CON_CFG_SIZE ? setup->devcfg_len : CON_CFG_SIZE);
 	s->nports = 1;
@@ -502,6 +504,25 @@ static int con_load(void *dev, const uint8_t *p, size_t len, char **cause)
  * per port queues) but is not in the default offer, whose 2 queues have no
  * room for the control queues.
  */
+/*
+ * QEMU 7.2 virtio-serial-pci with one port (max_ports=1, as recorded): port 0's
+ * queues (128 entries) and the control queues (32) even without MULTIPORT,
+ * which it offers only for more than one port; EMERG_WRITE, no SIZE; MSI-X
+ * max_ports + 1.
+ */
+static uint16_t con_qemu_vectors(uint16_t nqueues)
+{
+	return (uint16_t)(nqueues < 4 ? 2 : nqueues / 2);	/* max_ports + 1; 2 + 2 * max_ports queues */
+}
+
+static const struct vdev_defaults con_qemu = {
+	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << CON_F_EMERG_WRITE),
+	.nqueues = 4,
+	.queue_size = { 128, 128, 32, 32 },
+	.pci_class = 0x078000,
+	.msix_vectors = con_qemu_vectors,
+};
+
 const struct vdev_ops vdev_console_ops = {
 	.name = "console",
 	.id = VIRTIO_ID_CONSOLE,
@@ -511,6 +532,7 @@ const struct vdev_ops vdev_console_ops = {
 	.devcfg_size = CON_CFG_SIZE,
 	.queue_name = con_queue_name,
 	.default_config = con_default_config,
+	.defaults = { [VDEV_LAYOUT_QEMU] = &con_qemu },
 	.create = con_create,
 	.destroy = con_destroy,
 	.reset = con_reset,

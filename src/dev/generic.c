@@ -205,8 +205,9 @@ static int gen_load(void *dev, const uint8_t *p, size_t len, char **cause)
 	return 0;
 }
 
-static void gen_default_config(uint8_t *cfg, uint16_t len)
+static void gen_default_config(uint8_t *cfg, uint16_t len, int layout)
 {
+	(void)layout;
 	memset(cfg, 0, len);
 }
 

@@ -10,6 +10,7 @@
 
 
 #define NET_F_CSUM		0
+#define NET_F_CTRL_GUEST_OFFLOADS	2
 #define NET_F_MTU		3
 #define NET_F_MAC		5
 #define NET_F_MRG_RXBUF		15
@@ -107,8 +108,9 @@ static void net_queue_name(unsigned index, uint16_t nqueues, char out[VIRTQ_NAME
 		snprintf(out, VIRTQ_NAME_MAX, "%s%u", index % 2 == 0 ? "rx" : "tx", index / 2);
 }
 
-static void net_default_config(uint8_t *cfg, uint16_t len)
+static void net_default_config(uint8_t *cfg, uint16_t len, int layout)
 {
+	(void)layout;	/* the same bytes; the qemu profile's config ends after status */
 	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 	uint8_t c[NET_CFG_SIZE] = { 0 };
 
@@ -139,7 +141,7 @@ static void *net_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	unsigned nq = setup->nqueues ? setup->nqueues : 3;
 
 	n->ctx = ctx;
-	net_default_config(n->cfg, NET_CFG_SIZE);
+	net_default_config(n->cfg, NET_CFG_SIZE, setup->layout);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(n->cfg, setup->devcfg, setup->devcfg_len < NET_CFG_SIZE ? setup->devcfg_len : NET_CFG_SIZE);
 	n->max_pairs = 1;
@@ -801,6 +803,24 @@ static int net_load(void *dev, const uint8_t *p, size_t len, char **cause)
 	return 0;
 }
 
+/*
+ * QEMU 7.2 virtio-net-pci on a backend without a vnet header (no offloads):
+ * no MTU, MQ or SPEED_DUPLEX, but CTRL_GUEST_OFFLOADS; queues 256 256 and a
+ * 64-entry control queue; MSI-X 2 * pairs + 2; config up to status.
+ */
+static const struct vdev_defaults net_qemu = {
+	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << NET_F_CTRL_GUEST_OFFLOADS) | (1ull << NET_F_MAC) |
+	    (1ull << NET_F_MRG_RXBUF) | (1ull << NET_F_STATUS) | (1ull << NET_F_CTRL_VQ) | (1ull << NET_F_CTRL_RX) |
+	    (1ull << NET_F_CTRL_VLAN) | (1ull << NET_F_CTRL_RX_EXTRA) | (1ull << NET_F_GUEST_ANNOUNCE) |
+	    (1ull << NET_F_CTRL_MAC_ADDR),
+	.nqueues = 3,
+	.queue_size = { 256, 256, 64 },
+	.pci_class = 0x020000,
+	.config_min = CFG_MAC + 6,
+	.config_ends = { { NET_F_STATUS, CFG_STATUS + 2 }, { NET_F_MQ, CFG_MAX_PAIRS + 2 }, { NET_F_MTU, CFG_MTU + 2 },
+	    { NET_F_SPEED_DUPLEX, CFG_DUPLEX + 1 } },
+};
+
 const struct vdev_ops vdev_net_ops = {
 	.name = "net",
 	.id = VIRTIO_ID_NET,
@@ -813,6 +833,7 @@ const struct vdev_ops vdev_net_ops = {
 	.devcfg_size = NET_CFG_SIZE,
 	.queue_name = net_queue_name,
 	.default_config = net_default_config,
+	.defaults = { [VDEV_LAYOUT_QEMU] = &net_qemu },
 	.create = net_create,
 	.destroy = net_destroy,
 	.reset = net_reset,

@@ -30,8 +30,9 @@ static void rng_queue_name(unsigned index, uint16_t nqueues, char out[VIRTQ_NAME
 	snprintf(out, VIRTQ_NAME_MAX, nqueues <= 1 ? "requestq" : "requestq%u", index);
 }
 
-static void rng_default_config(uint8_t *cfg, uint16_t len)
+static void rng_default_config(uint8_t *cfg, uint16_t len, int layout)
 {
+	(void)layout;
 	memset(cfg, 0, len);
 }
 
@@ -178,6 +179,14 @@ static int rng_load(void *dev, const uint8_t *p, size_t len, char **cause)
 	return 0;
 }
 
+/* QEMU 7.2 virtio-rng-pci: an 8-entry queue, class "other" (0x00ff), two MSI-X vectors. */
+static const struct vdev_defaults rng_qemu = {
+	.features = VDEV_QEMU_TRANSPORT_FEATURES,
+	.nqueues = 1,
+	.queue_size = { 8 },
+	.pci_class = 0x00ff00,
+};
+
 const struct vdev_ops vdev_rng_ops = {
 	.name = "rng",
 	.id = VIRTIO_ID_RNG,
@@ -187,6 +196,7 @@ const struct vdev_ops vdev_rng_ops = {
 	.devcfg_size = 0,
 	.queue_name = rng_queue_name,
 	.default_config = rng_default_config,
+	.defaults = { [VDEV_LAYOUT_QEMU] = &rng_qemu },
 	.create = rng_create,
 	.destroy = rng_destroy,
 	.reset = rng_reset,

@@ -125,12 +125,12 @@ static void scsi_queue_name(unsigned index, uint16_t nqueues, char out[VIRTQ_NAM
 		snprintf(out, VIRTQ_NAME_MAX, "request%u", index - 2);
 }
 
-static void scsi_default_config(uint8_t *cfg, uint16_t len)
+static void scsi_default_config(uint8_t *cfg, uint16_t len, int layout)
 {
 	uint8_t c[SCSI_CFG_SIZE] = { 0 };
 
 	le32_store(c + CFG_NUM_QUEUES, 1);
-	le32_store(c + CFG_SEG_MAX, 126);
+	le32_store(c + CFG_SEG_MAX, layout == VDEV_LAYOUT_QEMU ? 254 : 126);	/* QEMU: queue size - 2 */
 	le32_store(c + CFG_MAX_SECTORS, 0xffff);
 	le32_store(c + CFG_CMD_PER_LUN, 128);
 	le32_store(c + CFG_EVENT_INFO_SIZE, 16);
@@ -159,7 +159,7 @@ static void *scsi_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, c
 	const struct vdev_backend *be = NULL;
 
 	s->ctx = ctx;
-	scsi_default_config(s->cfg, SCSI_CFG_SIZE);
+	scsi_default_config(s->cfg, SCSI_CFG_SIZE, setup->layout);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(s->cfg, setup->devcfg, setup->devcfg_len < SCSI_CFG_SIZE ? setup->devcfg_len : SCSI_CFG_SIZE);
 	if (sense_size(s) >= 65536 || cdb_size(s) >= 256) {
@@ -986,6 +986,14 @@ static int scsi_load(void *dev, const uint8_t *p, size_t len, char **cause)
 	return 0;
 }
 
+/* QEMU 7.2 virtio-scsi-pci: HOTPLUG and CHANGE, three 256-entry queues, MSI-X num_queues + 3. */
+static const struct vdev_defaults scsi_qemu = {
+	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << SCSI_F_HOTPLUG) | (1ull << SCSI_F_CHANGE),
+	.nqueues = 3,
+	.queue_size = { 256, 256, 256 },
+	.pci_class = 0x010000,
+};
+
 const struct vdev_ops vdev_scsi_ops = {
 	.name = "scsi",
 	.id = VIRTIO_ID_SCSI,
@@ -995,6 +1003,7 @@ const struct vdev_ops vdev_scsi_ops = {
 	.devcfg_size = SCSI_CFG_SIZE,
 	.queue_name = scsi_queue_name,
 	.default_config = scsi_default_config,
+	.defaults = { [VDEV_LAYOUT_QEMU] = &scsi_qemu },
 	.create = scsi_create,
 	.destroy = scsi_destroy,
 	.reset = scsi_reset,

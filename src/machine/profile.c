@@ -145,21 +145,32 @@ void vpci_layout(struct vpci *d)
 	const struct vpci_profile *p = d->prof;
 	const struct vpci_setup *s = &d->setup;
 	uint8_t id = d->ops->id;
+	/* Each fact: the trace's, else the device's default under this profile, else the model's or profile's. */
+	const struct vdev_defaults *df = vdev_defaults(d->ops, p->id);
+	static const struct vdev_defaults none;
+	uint32_t cc = df != NULL && df->pci_class ? df->pci_class :
+	    (uint32_t)d->ops->pci_class << 16 | (uint32_t)d->ops->pci_subclass << 8 | d->ops->pci_progif;
+	bool stated_class = s->pci_class || s->pci_subclass || s->pci_progif;
+
+	if (df == NULL)
+		df = &none;
 	struct pci_ident ident = {
 		.vendor = PCI_VENDOR_VIRTIO,
 		.device = (uint16_t)(VIRTIO_PCI_DEVICE_MODERN + id),
-		.subsys_vendor = s->subsys_vendor ? s->subsys_vendor : PCI_VENDOR_VIRTIO,
-		.subsys_id = s->subsys_id ? s->subsys_id : p->subsys_id ? p->subsys_id : (uint16_t)(0x40 + id),
-		.revision = s->pci_revision ? s->pci_revision : 1,	/* 1: modern */
-		.class = s->pci_class ? s->pci_class : d->ops->pci_class,
-		.subclass = s->pci_subclass ? s->pci_subclass : d->ops->pci_subclass,
-		.progif = s->pci_progif ? s->pci_progif : d->ops->pci_progif,
+		.subsys_vendor = s->subsys_vendor ? s->subsys_vendor :
+		    df->subsys_vendor ? df->subsys_vendor : PCI_VENDOR_VIRTIO,
+		.subsys_id = s->subsys_id ? s->subsys_id : df->subsys_id ? df->subsys_id :
+		    p->subsys_id ? p->subsys_id : (uint16_t)(0x40 + id),
+		.revision = s->pci_revision ? s->pci_revision : df->pci_revision ? df->pci_revision : 1,	/* 1: modern */
+		.class = stated_class ? s->pci_class : (uint8_t)(cc >> 16),
+		.subclass = stated_class ? s->pci_subclass : (uint8_t)(cc >> 8),
+		.progif = stated_class ? s->pci_progif : (uint8_t)cc,
 	};
 	pci_init(&d->pci, &ident, p->caps_newest_first);
 	d->nreg = 0;
 	d->cap_common = d->cap_notify = d->cap_isr = d->cap_device = 0;
 
-	uint16_t nvec = s->msix_vectors ? s->msix_vectors : (uint16_t)(d->nq + 1);
+	uint16_t nvec = s->msix_vectors ? s->msix_vectors : df->msix_vectors ? df->msix_vectors(d->nq) : (uint16_t)(d->nq + 1);
 	pci_set_bar(&d->pci, p->struct_bar, p->struct_bar_size, p->struct_bar_flags);
 	for (unsigned i = 0; i < 4; i++) {
 		const struct vpci_place *pl = &p->place[i];

@@ -125,3 +125,42 @@ int vdev_dma_write(struct vdev_ctx *ctx, uint64_t addr, const void *src, uint32_
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------------------ defaults per layout profile */
+
+const struct vdev_defaults *vdev_defaults(const struct vdev_ops *ops, int layout)
+{
+	if (ops == NULL || layout < 0 || layout >= (int)(sizeof ops->defaults / sizeof ops->defaults[0]))
+		return NULL;
+	return ops->defaults[layout];
+}
+
+uint64_t vdev_default_features(const struct vdev_ops *ops, int layout)
+{
+	const struct vdev_defaults *df = vdev_defaults(ops, layout);
+
+	return (df != NULL ? df->features : ops->features) | (1ull << VIRTIO_F_VERSION_1);
+}
+
+uint16_t vdev_config_size(const struct vdev_ops *ops, int layout, uint64_t offered)
+{
+	const struct vdev_defaults *df = vdev_defaults(ops, layout);
+	uint16_t size;
+
+	if (df == NULL || df->config_min == 0)
+		return ops->devcfg_size;
+	size = df->config_min;
+	for (unsigned i = 0; i < VDEV_CONFIG_ENDS; i++)
+		if (df->config_ends[i].end > size && (offered >> df->config_ends[i].bit & 1))
+			size = df->config_ends[i].end;
+	return size < ops->devcfg_size ? size : ops->devcfg_size;
+}
+
+uint16_t vdev_default_queue_size(const struct vdev_ops *ops, int layout, unsigned i)
+{
+	const struct vdev_defaults *df = vdev_defaults(ops, layout);
+
+	if (df == NULL || i >= VDEV_DEFAULT_QUEUES || df->queue_size[i] == 0)
+		return 256;
+	return df->queue_size[i];
+}

@@ -76,7 +76,8 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	const struct vpci_profile *prof = vpci_profile_find(s->layout);
 	if (prof == NULL)
 		return cause_set(cause, "device: unknown layout profile %d", s->layout), NULL;
-	uint16_t nq = s->nqueues ? s->nqueues : s->ops->default_queues;
+	const struct vdev_defaults *df = vdev_defaults(s->ops, s->layout);
+	uint16_t nq = s->nqueues ? s->nqueues : df != NULL && df->nqueues ? df->nqueues : s->ops->default_queues;
 	if (check_setup(s, nq, cause) < 0)
 		return NULL;
 
@@ -88,8 +89,8 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	d->prof = prof;
 	d->setup = *s;
 	d->nq = nq;
-	d->offered = (s->offered ? s->offered : s->ops->features) | (1ull << VIRTIO_F_VERSION_1);
-	d->devcfg_size = s->ops->devcfg_size;
+	d->offered = s->offered ? s->offered | (1ull << VIRTIO_F_VERSION_1) : vdev_default_features(s->ops, s->layout);
+	d->devcfg_size = vdev_config_size(s->ops, s->layout, d->offered);
 	if (s->devcfg != NULL && s->devcfg_len > 0) {
 		memcpy(d->devcfg_copy, s->devcfg, s->devcfg_len);
 		d->setup.devcfg = d->devcfg_copy;
@@ -112,7 +113,7 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 		}
 	}
 	for (unsigned i = 0; i < nq; i++) {
-		d->qmax[i] = s->queue_max[i] ? s->queue_max[i] : 256;
+		d->qmax[i] = s->queue_max[i] ? s->queue_max[i] : vdev_default_queue_size(s->ops, s->layout, i);
 		if (s->ops->queue_name != NULL)
 			s->ops->queue_name(i, nq, d->qname[i]);
 		else

@@ -451,22 +451,30 @@ bool record_scenario_supports(const struct record_scenario *s, const char *devic
 static void default_header(struct record *rec, struct trace_header *h)
 {
 	const struct vdev_ops *ops = rec->ops;
+	const struct vdev_defaults *df;
 
 	trace_header_init(h);
 	h->device = ops->id;
 	h->layout = (uint8_t)(rec->opts.layout >= 0 ? rec->opts.layout : TRACE_LAYOUT_QEMU);
 	h->recorded = TRACE_REC_DMA | TRACE_REC_IRQ;
-	h->features = ops->features | (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) |
-	    (1ull << VIRTIO_F_EVENT_IDX);
+	/* A profile with defaults for the device (qemu: QEMU 7.2's) shapes the header; else the model's own. */
+	df = vdev_defaults(ops, h->layout);
+	h->features = df != NULL ? vdev_default_features(ops, h->layout) : ops->features |
+	    (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX);
 	/* One console port without the MULTIPORT control protocol, which the scenarios do not speak. */
-	if (ops->id == VIRTIO_ID_CONSOLE)
+	h->nqueues = df != NULL && df->nqueues ? df->nqueues : ops->default_queues;
+	if (ops->id == VIRTIO_ID_CONSOLE) {
 		h->features &= ~(1ull << 1);
-	h->nqueues = ops->default_queues;
+		/* The scenarios give each queue its own vector (QEMU is started with vectors=5 for this). */
+		h->msix_vectors = (uint16_t)(h->nqueues + 1);
+		h->has |= TRACE_HAS_MSIX;
+	}
 	for (unsigned i = 0; i < h->nqueues && i < TRACE_MAX_QUEUES; i++)
-		h->queue_max[i] = vdev_is_generic(ops) ? rec->gen.queue_size[i] : REC_QUEUE_MAX;
+		h->queue_max[i] = vdev_is_generic(ops) ? rec->gen.queue_size[i] :
+		    df != NULL ? vdev_default_queue_size(ops, h->layout, i) : REC_QUEUE_MAX;
 	if (ops->devcfg_size > 0 && ops->devcfg_size <= TRACE_MAX_DEVCFG && ops->default_config != NULL) {
-		h->devcfg_len = ops->devcfg_size;
-		ops->default_config(h->devcfg, h->devcfg_len);
+		h->devcfg_len = vdev_config_size(ops, h->layout, h->features);
+		ops->default_config(h->devcfg, h->devcfg_len, h->layout);
 	}
 	h->nram = 1;
 	h->ram[0].base = REC_RAM_BASE;

@@ -246,6 +246,28 @@ int replay_devsetup_in(const struct trace_header *h, const char *trace_path, con
 		s->setup.devcfg = s->devcfg;
 		s->setup.devcfg_len = h->devcfg_len;
 	}
+	/* The recorded function's identity; what the header does not state is the profile's default. */
+	if (h->has & TRACE_HAS_CLASS) {
+		s->setup.pci_class = (uint8_t)(h->pci_class >> 16);
+		s->setup.pci_subclass = (uint8_t)(h->pci_class >> 8);
+		s->setup.pci_progif = (uint8_t)h->pci_class;
+	}
+	if (h->has & TRACE_HAS_REVISION)
+		s->setup.pci_revision = h->pci_revision;
+	if (h->has & TRACE_HAS_SUBSYS) {
+		s->setup.subsys_vendor = h->subsys_vendor;
+		s->setup.subsys_id = h->subsys_id;
+	}
+	if (h->has & TRACE_HAS_MSIX) {
+		if (h->msix_vectors == 0)
+			return cause_set(cause, "%s: header: msix-vectors 0 (a function without MSI-X) is not modelled",
+			    where);
+		s->setup.msix_vectors = h->msix_vectors;
+	}
+	if (h->serial[0] != '\0') {
+		snprintf(s->serial, sizeof s->serial, "%s", h->serial);
+		s->setup.serial = s->serial;
+	}
 	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++) {
 		s->ram[i].base = h->ram[i].base;
 		s->ram[i].size = h->ram[i].size;
