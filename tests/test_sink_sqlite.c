@@ -105,14 +105,14 @@ Test(sink_sqlite, new_database_has_schema)
 	cr_assert_eq(sink_sqlite_run_id(s), 0);
 	cr_assert_eq(sink_sqlite_close(s, &cause), 0);
 	sqlite3 *db = ro(db_path("a.db"));
-	cr_assert_eq(q_int(db, "PRAGMA user_version"), 2);
+	cr_assert_eq(q_int(db, "PRAGMA user_version"), 3);
 	cr_assert_eq(q_int(db, "PRAGMA application_id"), SINK_SQLITE_APP_ID);
-	cr_assert_eq(q_int(db, "SELECT version FROM schema_version"), 2);
+	cr_assert_eq(q_int(db, "SELECT version FROM schema_version"), 3);
 	cr_assert_str_eq(q_text(db, "PRAGMA journal_mode"), "delete");
 	static const char *const tables[] = { "runs", "events", "event_kinds", "registers", "transactions",
 		"descriptors", "buffers", "dma", "interrupts", "violations", "divergences", "frames", "notes",
 		"v_runs", "v_events", "v_txn_summary", "v_descriptors", "v_violations", "v_divergences",
-		"v_queue_stats", "event_rows", "dma_rows", "blobs" };
+		"v_queue_stats", "event_rows", "dma_rows", "blobs", "irq_stats" };
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		char sql[128];
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master WHERE name = '%s'", tables[i]);
@@ -174,6 +174,7 @@ Test(sink_sqlite, complete_run_rows)
 	cr_expect_str_eq(q_text(db, "SELECT what || ' ' || hex(bytes) FROM dma"), "used.ring[0] 0300000001000000");
 	cr_expect_str_eq(q_text(db, "SELECT vector || ' ' || printf('%x', msg_addr) || ' ' || cause FROM interrupts"),
 	    "1 fee00000 queue 0");
+	cr_expect_str_eq(q_text(db, "SELECT msix || ' ' || vector || ' ' || interrupts FROM irq_stats"), "1 1 1");
 	cr_expect_str_eq(q_text(db, "SELECT event || ' ' || name || ' ' || queue || ' ' || desc_index || ' ' || addr"
 	    " || ' ' || detail FROM v_violations"), "5 desc-loop 0 7 0x100070 descriptor 7 loops to 3");
 	cr_expect_str_eq(q_text(db, "SELECT expected || ' ' || produced || ' ' || file_offset FROM v_divergences"),
@@ -383,9 +384,9 @@ Test(sink_sqlite, refuses_newer_schema)
 	const char *path = db_path("new.db");
 
 	store_sample(path, true);
-	make_db(path, "PRAGMA user_version = 3");
+	make_db(path, "PRAGMA user_version = 4");
 	cr_assert_null(sink_sqlite_open(path, &cause));
-	cr_expect(strstr(cause, "schema version 3 is newer than this program's 2") != NULL, "%s", cause);
+	cr_expect(strstr(cause, "schema version 4 is newer than this program's 3") != NULL, "%s", cause);
 	cr_expect(strstr(cause, "new.db") != NULL, "%s", cause);
 	free(cause);
 	cause = NULL;

@@ -17,7 +17,7 @@
  * are ignored, and it is returned by sink_sqlite_error() and sink_sqlite_close().
  */
 
-#define SINK_SQLITE_SCHEMA_VERSION	2	/* PRAGMA user_version and schema_version.version */
+#define SINK_SQLITE_SCHEMA_VERSION	3	/* PRAGMA user_version and schema_version.version */
 #define SINK_SQLITE_APP_ID		0x56525042	/* PRAGMA application_id: "VRPB" */
 #define SINK_SQLITE_BATCH		65536	/* rows per committed transaction */
 #define SINK_SQLITE_MAX_BLOB		(1u << 20)	/* bytes kept per blob; the length column keeps the real size */

@@ -14,7 +14,7 @@
 #include "vr/xmalloc.h"
 
 /*
- * Schema, version 2 (virtio-replay-db(5) says why it is shaped so).
+ * Schema, version 3 (virtio-replay-db(5) says why it is shaped so).
  * Integers are stored as SQLite's signed 64-bit values (a u64 above 2^63
  * reads back negative; printf('0x%x', ...) shows it right).
  *
@@ -30,7 +30,7 @@
  */
 #define SCHEMA_TABLES \
 	"CREATE TABLE schema_version (version INTEGER NOT NULL);\n" \
-	"INSERT INTO schema_version VALUES (2);\n" \
+	"INSERT INTO schema_version VALUES (3);\n" \
 	"CREATE TABLE event_kinds (code INTEGER PRIMARY KEY, name TEXT NOT NULL);\n" \
 	"CREATE TABLE registers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n" \
 	"CREATE TABLE runs (\n" \
@@ -95,6 +95,12 @@
 	"CREATE VIEW v_queue_stats AS SELECT run, queue, queue_name, txns, bytes_out, bytes_in,\n" \
 	"  round(CAST(latency_sum AS REAL) / txns, 2) AS avg_latency, max_latency FROM queue_stats;\n"
 
+/* Interrupts per (msix, vector) of a run (version 3): rewritten with each batch like queue_stats. */
+#define IRQ_STATS_SQL \
+	"CREATE TABLE irq_stats (run INTEGER NOT NULL, msix INTEGER NOT NULL, vector INTEGER,\n" \
+	"  interrupts INTEGER NOT NULL);\n" \
+	"CREATE INDEX irq_stats_by_run ON irq_stats (run, msix, vector);\n"
+
 static const char v2_sql[] =
 	"CREATE TABLE blobs (id INTEGER PRIMARY KEY, bytes BLOB NOT NULL);\n"
 	"CREATE TABLE event_rows (\n"
@@ -126,6 +132,7 @@ static const char v2_sql[] =
 	"  bytes_out INTEGER NOT NULL, bytes_in INTEGER NOT NULL,\n"
 	"  latency_sum INTEGER NOT NULL, max_latency INTEGER NOT NULL,\n"
 	"  PRIMARY KEY (run, queue)) WITHOUT ROWID;\n"
+	IRQ_STATS_SQL
 	/* reads with a recorded value: the few rows the mismatch question looks at */
 	"CREATE INDEX event_rows_recorded ON event_rows (run, event, sub) WHERE recorded IS NOT NULL;\n"
 	/*
@@ -183,7 +190,7 @@ enum st {
 	ST_BEGIN, ST_COMMIT,
 	ST_RUN_INSERT, ST_RUN_END, ST_RUN_ABORT, ST_RUN_PROGRESS,
 	ST_KIND, ST_REG_INSERT, ST_REG_SELECT,
-	ST_EVENT, ST_TXN, ST_BLOB, ST_QSTATS, ST_DMA, ST_IRQ, ST_VIOL, ST_DIV, ST_FRAME, ST_NOTE,
+	ST_EVENT, ST_TXN, ST_BLOB, ST_QSTATS, ST_ISTATS_CLEAR, ST_ISTATS, ST_DMA, ST_IRQ, ST_VIOL, ST_DIV, ST_FRAME, ST_NOTE,
 	ST_COUNT
 };
 
@@ -205,6 +212,8 @@ static const char *const st_sql[ST_COUNT] = {
 	[ST_TXN] = "INSERT INTO transactions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_BLOB] = "INSERT INTO blobs (bytes) VALUES (?)",
 	[ST_QSTATS] = "INSERT OR REPLACE INTO queue_stats VALUES (?,?,?,?,?,?,?,?)",
+	[ST_ISTATS_CLEAR] = "DELETE FROM irq_stats WHERE run = ?",
+	[ST_ISTATS] = "INSERT INTO irq_stats VALUES (?,?,?,?)",
 	[ST_DMA] = "INSERT INTO dma_rows VALUES (?,?,?,?,?,?,?,?)",
 	[ST_IRQ] = "INSERT INTO interrupts VALUES (?,?,?,?,?,?,?,?,?,?)",
 	[ST_VIOL] = "INSERT INTO violations VALUES (?,?,?,?,?,?,?,?,?)",
@@ -267,6 +276,13 @@ struct qstat {
 	bool dirty;
 };
 
+/* Interrupts of the current run per (msix, vector) (irq_stats); vector -1: none (INTx). */
+struct istat {
+	int msix;
+	int64_t vector;
+	uint64_t n;
+};
+
 /* Register names interned to small integers (registers table); open addressing on the name. */
 struct reg_slot {
 	char *name;
@@ -305,6 +321,9 @@ struct sink_sqlite {
 	struct buf chain;	/* a transaction's descriptors as JSON */
 	struct qstat *qs;	/* by queue index */
 	size_t nqs;
+	struct istat *is;
+	size_t nis;
+	bool is_dirty;
 };
 
 static void set_err(struct sink_sqlite *s, const char *what)
@@ -516,8 +535,49 @@ static void qstats_write(struct sink_sqlite *s)
 	}
 }
 
+/* The run's irq_stats rows, replaced whole (a few rows). */
+static void istats_write(struct sink_sqlite *s)
+{
+	sqlite3_stmt *st = s->st[ST_ISTATS];
+
+	if (!s->is_dirty)
+		return;
+	s->is_dirty = false;
+	sqlite3_bind_int64(s->st[ST_ISTATS_CLEAR], 1, s->run);
+	step(s, ST_ISTATS_CLEAR, "update interrupt statistics");
+	for (size_t i = 0; i < s->nis; i++) {
+		sqlite3_bind_int64(st, 1, s->run);
+		sqlite3_bind_int(st, 2, s->is[i].msix);
+		if (s->is[i].vector >= 0)
+			sqlite3_bind_int64(st, 3, s->is[i].vector);
+		else
+			sqlite3_bind_null(st, 3);
+		bind_u64(st, 4, s->is[i].n);
+		step(s, ST_ISTATS, "update interrupt statistics");
+	}
+}
+
+static void istat_count(struct sink_sqlite *s, int msix, int64_t vector)
+{
+	size_t i;
+
+	for (i = 0; i < s->nis; i++)
+		if (s->is[i].msix == msix && s->is[i].vector == vector)
+			break;
+	if (i == s->nis) {
+		s->is = xrealloc(s->is, (s->nis + 1) * sizeof(*s->is));
+		s->is[s->nis++] = (struct istat){ .msix = msix, .vector = vector };
+	}
+	s->is[i].n++;
+	s->is_dirty = true;
+}
+
 static void qstats_free(struct sink_sqlite *s)
 {
+	free(s->is);
+	s->is = NULL;
+	s->nis = 0;
+	s->is_dirty = false;
 	for (size_t q = 0; q < s->nqs; q++)
 		free(s->qs[q].name);
 	free(s->qs);
@@ -533,6 +593,7 @@ static void row_done(struct sink_sqlite *s)
 			bind_counts(s, s->st[ST_RUN_PROGRESS]);
 			step(s, ST_RUN_PROGRESS, "update run counters");
 			qstats_write(s);
+			istats_write(s);
 		}
 		commit(s);
 		begin(s);
@@ -786,6 +847,7 @@ static void close_run(struct sink_sqlite *s, const struct vr_ev_run *end)
 		step(s, ST_RUN_ABORT, "mark run aborted");
 	}
 	qstats_write(s);
+	istats_write(s);
 	commit(s);
 	qstats_free(s);
 	s->in_run = false;
@@ -986,6 +1048,7 @@ static void ev_irq(struct sink_sqlite *s, const struct vr_event *ev)
 	}
 	cell_text(g, &c[9], q->cause);
 	stage_push(s, STG_IRQ);
+	istat_count(s, q->msix, q->msix ? q->vector : -1);
 	row_done(s);
 }
 
@@ -1358,8 +1421,8 @@ int sink_sqlite_close(struct sink_sqlite *s, char **cause)
 }
 
 /*
- * Version 1 to 2, in one transaction: the per-event tables are renamed away,
- * the version-2 tables and views created, the rows copied (payloads over
+ * Version 1 to 3, in one transaction: the per-event tables are renamed away,
+ * the current tables and views created, the rows copied (payloads over
  * SINK_SQLITE_INLINE bytes into blobs, once per distinct content; each
  * descriptor chain into its transaction's JSON), and the old tables dropped.
  */
@@ -1402,11 +1465,18 @@ static const char upgrade_v1_sql[] =
 	"  FROM v1_dma d ORDER BY run, event, id;\n"
 	"INSERT INTO interrupts SELECT run, id, event, msix, vector, level, isr, msg_addr, msg_data, cause\n"
 	"  FROM v1_interrupts ORDER BY run, event, id;\n"
+	"INSERT INTO irq_stats SELECT run, msix, vector, count(*) FROM v1_interrupts GROUP BY run, msix, vector;\n"
 	"DROP TABLE temp.v1_payloads;\n"
 	"DROP TABLE v1_events; DROP TABLE v1_transactions; DROP TABLE v1_descriptors; DROP TABLE v1_buffers;\n"
 	"DROP TABLE v1_dma; DROP TABLE v1_interrupts;\n"
 	"%s\n"
-	"UPDATE schema_version SET version = 2; PRAGMA user_version = 2;\n";
+	"UPDATE schema_version SET version = 3; PRAGMA user_version = 3;\n";
+
+/* Version 2 to 3: the interrupts per vector, counted once. */
+static const char upgrade_v2_sql[] =
+	IRQ_STATS_SQL
+	"INSERT INTO irq_stats SELECT run, msix, vector, count(*) FROM interrupts GROUP BY run, msix, vector;\n"
+	"UPDATE schema_version SET version = 3; PRAGMA user_version = 3;\n";
 
 int sink_sqlite_upgrade(const char *path, int *from, char **cause)
 {
@@ -1430,7 +1500,10 @@ int sink_sqlite_upgrade(const char *path, int *from, char **cause)
 		rc = 0;
 		goto out;
 	}
-	xasprintf(&sql, upgrade_v1_sql, v2_sql, n, n, n, n, n, n, n, n, n, n, n, index_sql);
+	if (version == 1)
+		xasprintf(&sql, upgrade_v1_sql, v2_sql, n, n, n, n, n, n, n, n, n, n, n, index_sql);
+	else
+		sql = xstrdup(upgrade_v2_sql);
 	if (exec_sql(db, path, "PRAGMA journal_mode=DELETE; BEGIN IMMEDIATE", cause) < 0)
 		goto out;
 	if (exec_sql(db, path, sql, cause) < 0) {

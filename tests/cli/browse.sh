@@ -36,8 +36,8 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	sqlite3 "$TMP/other.db" "CREATE TABLE t (x)"
 	expect 2 "" "other.db: not a virtio-replay database" $VR browse "$TMP/other.db"
 	cp "$TMP/ok.db" "$TMP/newer.db"
-	sqlite3 "$TMP/newer.db" "PRAGMA user_version = 3"
-	expect 2 "" "newer.db: schema version 3 is newer than this program's 2" $VR browse "$TMP/newer.db"
+	sqlite3 "$TMP/newer.db" "PRAGMA user_version = 4"
+	expect 2 "" "newer.db: schema version 4 is newer than this program's 3" $VR browse "$TMP/newer.db"
 fi
 
 # ---- the TUI in a private tmux server ----

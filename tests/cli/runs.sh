@@ -52,20 +52,20 @@ fi
 sqlite3 "$TMP/other.db" "CREATE TABLE t (x)"
 expect 2 "" "other.db: not a virtio-replay database" $VR runs "$TMP/other.db"
 cp "$db" "$TMP/newer.db"
-sqlite3 "$TMP/newer.db" "PRAGMA user_version = 3"
-expect 2 "" "newer.db: schema version 3 is newer than this program's 2" $VR runs "$TMP/newer.db"
+sqlite3 "$TMP/newer.db" "PRAGMA user_version = 4"
+expect 2 "" "newer.db: schema version 4 is newer than this program's 3" $VR runs "$TMP/newer.db"
 no_stdout
 
 # A version-1 database: listed with a note, refused by replay --db, converted by runs --upgrade
 # into rows that read back exactly as the same replays stored by this program.
 sqlite3 "$TMP/v1.db" <"$srcdir/tests/data/db/v1-runs.sql"
 expect 0 "^ +3 +[0-9a-f]{12} +blk +qemu +diverged +yes " "runs --upgrade $TMP/v1.db" $VR runs "$TMP/v1.db"
-expect 2 "" "v1.db: schema version 1 is older than this program's 2; convert it with 'virtio-replay runs --upgrade" \
+expect 2 "" "v1.db: schema version 1 is older than this program's 3; convert it with 'virtio-replay runs --upgrade" \
 	$VR replay "$srcdir/traces/blk-basic.vrt" --db "$TMP/v1.db"
 expect 2 "" "no --json with it" $VR runs --upgrade --json "$TMP/v1.db"
-expect 0 "v1.db: converted from schema version 1 to 2" "" $VR runs --upgrade "$TMP/v1.db"
+expect 0 "v1.db: converted from schema version 1 to 3" "" $VR runs --upgrade "$TMP/v1.db"
 no_stderr
-expect 0 "v1.db: already schema version 2" "" $VR runs --upgrade "$TMP/v1.db"
+expect 0 "v1.db: already schema version 3" "" $VR runs --upgrade "$TMP/v1.db"
 expect 0 "^ +3 +[0-9a-f]{12} +blk +qemu +diverged +yes " "" $VR runs "$TMP/v1.db"
 no_stderr
 (cd "$srcdir" && for t in traces/blk-basic.vrt traces/net-basic.vrt traces/diverge/dma-bytes.vrt; do
@@ -73,12 +73,26 @@ no_stderr
 for q in "SELECT * FROM events ORDER BY run, event, sub" "SELECT * FROM descriptors ORDER BY run, txn, seq" \
 	"SELECT * FROM buffers ORDER BY run, txn, dir" "SELECT * FROM dma ORDER BY run, id" \
 	"SELECT * FROM interrupts ORDER BY run, id" "SELECT * FROM frames" "SELECT * FROM divergences" \
-	"SELECT * FROM v_queue_stats" "SELECT * FROM v_txn_summary" "SELECT * FROM v_events"; do
+	"SELECT * FROM v_queue_stats" "SELECT * FROM v_txn_summary" "SELECT * FROM v_events" \
+	"SELECT * FROM irq_stats ORDER BY run, msix, vector"; do
 	sqlite3 "$TMP/v1.db" "$q" >"$TMP/q.up"
 	sqlite3 "$TMP/v2.db" "$q" >"$TMP/q.v2"
 	[ -s "$TMP/q.v2" ] && cmp -s "$TMP/q.up" "$TMP/q.v2" ||
 		{ echo "FAIL: upgraded database differs from a fresh one: $q"; fails=$((fails + 1)); }
 done
+# A version-2 database (no irq_stats): converted to version 3 with the counts a fresh run stores.
+cp "$TMP/v2.db" "$TMP/old2.db"
+sqlite3 "$TMP/old2.db" "DROP TABLE irq_stats; UPDATE schema_version SET version = 2; PRAGMA user_version = 2"
+expect 2 "" "old2.db: schema version 2 is older than this program's 3; convert it with 'virtio-replay runs --upgrade" \
+	$VR replay "$srcdir/traces/blk-basic.vrt" --db "$TMP/old2.db"
+expect 0 "old2.db: converted from schema version 2 to 3" "" $VR runs --upgrade "$TMP/old2.db"
+q="SELECT * FROM irq_stats ORDER BY run, msix, vector"
+[ -n "$(sqlite3 "$TMP/v2.db" "$q")" ] && [ "$(sqlite3 "$TMP/old2.db" "$q")" = "$(sqlite3 "$TMP/v2.db" "$q")" ] ||
+	{ echo "FAIL: irq_stats after runs --upgrade from version 2 differs from a fresh one"; fails=$((fails + 1)); }
+[ "$(sqlite3 "$TMP/v2.db" "SELECT group_concat(vector || ':' || interrupts) FROM irq_stats WHERE run = 1 AND msix = 1")" = \
+	"$(sqlite3 "$TMP/v2.db" "SELECT group_concat(vector || ':' || n) FROM (SELECT vector, count(*) AS n FROM interrupts
+		WHERE run = 1 AND msix = 1 GROUP BY vector ORDER BY vector)")" ] ||
+	{ echo "FAIL: irq_stats does not count the interrupts rows"; fails=$((fails + 1)); }
 echo "-- not a database" >"$TMP/bad.sql.db"
 expect 2 "" "bad.sql.db: not a virtio-replay database" $VR runs --upgrade "$TMP/bad.sql.db"
 
