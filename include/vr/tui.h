@@ -99,6 +99,7 @@ struct tui {
 	size_t ilen;
 	char search[128];	/* the last search, repeated by n and N */
 	int search_dir;
+	bool search_hidden;	/* u: matches not highlighted until the next search */
 
 	char msg[256];		/* shown on the status line until the next key */
 	bool msg_err;
@@ -136,6 +137,12 @@ const struct tui_row *tui_selected(const struct tui *t);
 void tui_spark_line(const struct tui *t, char *out);
 /* List line i (0 <= i < nrows; -1 the column titles), columns aligned, into out (TUI_LINE bytes). */
 void tui_list_line(const struct tui *t, int i, char *out);
+/*
+ * Mark in hl (n bytes, for the first n columns of s) the columns of s where
+ * the last search matches, case-insensitively as the search compares.
+ * Returns the number of matches (0: no search, or none in s).
+ */
+int tui_match_mask(const struct tui *t, const char *s, char *hl, size_t n);
 /* The title bar and the status line (prompt, message or position) as text. */
 void tui_title(const struct tui *t, char *buf, size_t n);
 void tui_status(struct tui *t, char *buf, size_t n);

@@ -11,7 +11,7 @@
 #include "vr/tui-crt.h"
 #include "vr/tui.h"
 
-enum { PAIR_MARK = 1, PAIR_ERR, PAIR_DIFF, PAIR_BAR };
+enum { PAIR_MARK = 1, PAIR_ERR, PAIR_DIFF, PAIR_BAR, PAIR_MATCH };
 
 static bool have_color;
 static volatile sig_atomic_t stop_signal;
@@ -66,22 +66,33 @@ static void put_clipped(int y, int x, int w, const char *s, int skip)
 	mvprintw(y, x, "%-*.*s", w, w, s);
 }
 
-/* As put_clipped, with the columns hl marks (differing bytes) in reverse bold. */
-static void put_marked(int y, int x, int w, const char *s, const char *hl, int skip)
+/*
+ * As put_clipped, with the columns hl marks (hlen of them: differing bytes,
+ * search matches) drawn with attribute on instead of the current one.
+ */
+static void put_marked(int y, int x, int w, const char *s, const char *hl, size_t hlen, int skip, attr_t on)
 {
 	size_t len = strlen(s);
-	attr_t on = A_REVERSE | A_BOLD | (have_color ? COLOR_PAIR(PAIR_DIFF) : 0);
+	attr_t base = getattrs(stdscr);
 
 	for (int c = 0; c < w; c++) {
 		size_t k = (size_t)skip + (size_t)c;
-		bool lit = k < len && hl[k];
+		bool lit = k < len && k < hlen && hl[k];
 
 		if (lit)
-			attron(on);
+			attrset(on);
 		mvaddch(y, x + c, k < len ? (chtype)(unsigned char)s[k] : ' ');
 		if (lit)
-			attroff(on);
+			attrset(base);
 	}
+}
+
+/* The look of a search match: reverse bold (in colour if allowed); in a reversed row, bold underlined */
+static attr_t match_attr(bool in_reverse)
+{
+	if (in_reverse)
+		return A_BOLD | A_UNDERLINE | (have_color ? COLOR_PAIR(PAIR_MATCH) : 0);
+	return A_REVERSE | A_BOLD | (have_color ? COLOR_PAIR(PAIR_MATCH) : 0);
 }
 
 static void draw_title(const struct tui *t, const struct tui_layout *l)
@@ -102,7 +113,7 @@ static void draw_title(const struct tui *t, const struct tui_layout *l)
 static void draw_list(const struct tui *t, const struct tui_layout *l)
 {
 	int sel = t->vs[t->view].sel;
-	char line[TUI_LINE];
+	char line[TUI_LINE], hl[TUI_LINE];
 
 	for (int i = 0; i < l->list_h; i++) {
 		int y = l->list_y + i;
@@ -125,7 +136,10 @@ static void draw_list(const struct tui *t, const struct tui_layout *l)
 		attron(a);
 		put_clipped(y, 1, t->cols - 1, " ", 0);
 		tui_list_line(t, i, line);
-		put_clipped(y, 2, t->cols - 2, line, t->hscroll);
+		if (tui_match_mask(t, line, hl, sizeof(hl)) > 0)
+			put_marked(y, 2, t->cols - 2, line, hl, sizeof(hl), t->hscroll, match_attr(a == A_REVERSE));
+		else
+			put_clipped(y, 2, t->cols - 2, line, t->hscroll);
 		attroff(a);
 	}
 }
@@ -163,7 +177,8 @@ static void draw_sep(const struct tui *t, const struct tui_layout *l)
 
 static void draw_panes(const struct tui *t, const struct tui_layout *l)
 {
-	char line[TUI_HEX_LINE], hl[TUI_HEX_LINE];
+	char line[TUI_HEX_LINE], hl[TUI_HEX_LINE], mhl[TUI_LINE];
+	attr_t diff = A_REVERSE | A_BOLD | (have_color ? COLOR_PAIR(PAIR_DIFF) : 0);
 	size_t nhex = tui_hex_lines(&t->blobs);
 
 	if (!t->detail_open)
@@ -175,7 +190,13 @@ static void draw_panes(const struct tui *t, const struct tui_layout *l)
 		if (l->show_detail) {
 			size_t k = t->detail_top + (size_t)i;
 
-			put_clipped(y, l->detail_x, l->detail_w, k < t->detail.n ? t->detail.line[k] : "", t->detail_left);
+			const char *s = k < t->detail.n ? t->detail.line[k] : "";
+
+			/* matches past the first TUI_LINE columns of a line are not marked */
+			if (tui_match_mask(t, s, mhl, sizeof(mhl)) > 0)
+				put_marked(y, l->detail_x, l->detail_w, s, mhl, sizeof(mhl), t->detail_left, match_attr(false));
+			else
+				put_clipped(y, l->detail_x, l->detail_w, s, t->detail_left);
 		}
 		if (l->show_hex) {
 			size_t k = t->hex_top + (size_t)i;
@@ -185,7 +206,7 @@ static void draw_panes(const struct tui *t, const struct tui_layout *l)
 				tui_hex_line(&t->blobs, k, line, hl);
 			else
 				snprintf(line, sizeof(line), "%s", nhex == 0 && i == 0 ? "(no bytes)" : "");
-			put_marked(y, l->hex_x, l->hex_w, line, hl, t->hex_left);
+			put_marked(y, l->hex_x, l->hex_w, line, hl, sizeof(hl), t->hex_left, diff);
 		}
 	}
 }
@@ -334,6 +355,7 @@ int tui_crt_run(struct tui_model *m, char **cause)
 		init_pair(PAIR_ERR, COLOR_RED, -1);
 		init_pair(PAIR_DIFF, COLOR_YELLOW, -1);
 		init_pair(PAIR_BAR, COLOR_BLACK, COLOR_CYAN);
+		init_pair(PAIR_MATCH, COLOR_GREEN, -1);
 		have_color = true;
 	}
 	t = tui_new(m, LINES, COLS);

@@ -14,6 +14,12 @@
 #define SPARK_MIN_LIST	24
 #define SPARK_LABEL	16	/* "in flight NNN " and a margin */	/* list lines from which the events list shows the queue depth row */
 
+/* The search compares as SQLite's lower() does: ASCII letters only. */
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 static void set_msg(struct tui *t, bool err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_msg(struct tui *t, bool err, const char *fmt, ...)
 {
@@ -175,6 +181,31 @@ void tui_spark_line(const struct tui *t, char *out)
 		out[k++] = level[v];
 	}
 	out[k] = '\0';
+}
+
+/* ---- search matches, highlighted where they show ---- */
+
+int tui_match_mask(const struct tui *t, const char *s, char *hl, size_t n)
+{
+	size_t nl = strlen(t->search), len = strlen(s);
+	int found = 0;
+
+	memset(hl, 0, n);
+	if (nl == 0 || t->search_hidden)
+		return 0;
+	for (size_t i = 0; i + nl <= len; i++) {
+		size_t k = 0;
+
+		while (k < nl && ascii_lower(s[i + k]) == ascii_lower(t->search[k]))
+			k++;
+		if (k < nl)
+			continue;
+		for (k = 0; k < nl && i + k < n; k++)
+			hl[i + k] = 1;
+		found++;
+		i += nl - 1;
+	}
+	return found;
 }
 
 /* ---- columns sized to what is on screen ---- */
@@ -722,8 +753,19 @@ static int do_search(struct tui *t, int dir)
 	return go_pos(t, &p);
 }
 
+/* u: hide the highlighted matches (n, N or a new search shows them again), as less's ESC-u */
+static int k_unmark(struct tui *t, int key)
+{
+	(void)key;
+	if (t->search[0] == '\0')
+		return TUI_DRAW_NONE;
+	t->search_hidden = !t->search_hidden;
+	return TUI_DRAW_LIST | TUI_DRAW_PANES;
+}
+
 static int k_next_match(struct tui *t, int key)
 {
+	t->search_hidden = false;
 	return do_search(t, key == 'n' ? t->search_dir : -t->search_dir);
 }
 
@@ -930,6 +972,7 @@ const struct tui_binding tui_bindings[] = {
 	{ '?', "?", k_prompt, "search backward", NULL },
 	{ 'n', "n", k_next_match, "repeat the search", NULL },
 	{ 'N', "N", k_next_match, "repeat the search in the other direction", NULL },
+	{ 'u', "u", k_unmark, "hide/show the highlighted search matches", NULL },
 	{ ':', ":", k_prompt, "go to event N (other lists: first row at or after N)", "Goto" },
 	{ 'f', "f", k_prompt, "filter: kind/register glob, queue, type... (empty: off)", "Filter" },
 	{ 'v', "v", k_flagged, "next event with a violation (violations list: next row)", "Viol" },
@@ -972,6 +1015,7 @@ static int prompt_done(struct tui *t)
 		if (t->ilen > 0)
 			snprintf(t->search, sizeof(t->search), "%s", t->input);
 		t->search_dir = key == '/' ? 1 : -1;
+		t->search_hidden = false;
 		return do_search(t, t->search_dir) | TUI_DRAW_STATUS;
 	case ':':
 		if (t->ilen == 0)

@@ -131,6 +131,26 @@ screen '^ 1 events  \[2 transactions\]' "mouse: a click on a tab"
 keys q
 exited 0
 
+# ---- search matches highlighted in the list and the detail, with and without colour; u hides them ----
+start_sized 120 30 NO_COLOR=1 "'$TMP/ok.db'"
+text '/cap_notify'; keys Enter
+screen '^event 30  \[196 events\]' "search: the first match selected"
+# a match in an unselected row: reverse bold; in the selected (reversed) row: bold underlined
+screen_e '^(~\[[0-9;]*m)* +31 .*cfg\.~\[1;7m(~\[[0-9;]*m)*cap_notify~\[0m(~\[[0-9;]*m)*\.next' "search: a match in another row in reverse bold"
+screen_e '^ ~\[7m +30 .*cfg\.~\[0;1;4m(~\[[0-9;]*m)*cap_notify~\[0;7m(~\[[0-9;]*m)*\.vndr' "search: the match in the selected row"
+grep -Eq '~\[3[0-7]m' "$TMP/screen.e" && { echo "FAIL: NO_COLOR: colour on screen"; fails=$((fails + 1)); }
+keys Enter
+screen_e 'register +cfg\.~\[1;7m(~\[[0-9;]*m)*cap_notify~\[0m' "search: the match in the detail pane"
+keys u
+screen '^register +cfg\.cap_notify\.vndr' "u: redrawn"
+capture -e
+grep -q '1;7mcap_notify' "$TMP/screen" && { echo "FAIL: u does not hide the matches"; fails=$((fails + 1)); }
+keys n
+screen '^event 31  \[196 events\]' "n: the next match"
+screen_e '~\[1;7mcap_notify' "n shows the matches again"
+keys q
+exited 0
+
 # ---- a violation's detail, longer than the terminal, scrolled sideways ----
 start_sized 80 24 - "'$TMP/viol.db'"
 keys 3
