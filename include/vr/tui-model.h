@@ -139,6 +139,8 @@ int tui_model_depth(struct tui_model *m, int64_t first, int64_t last, int *depth
 /* Everything about one row (all columns, descriptor walk, report...), replacing out. 0 / -1. */
 int tui_model_detail(struct tui_model *m, enum tui_view v, const struct tui_pos *pos, struct tui_text *out,
     char **cause);
+/* The queue-state panel as of event (see tui_qstate), replacing out. 0 / -1. */
+int tui_model_qstate(struct tui_model *m, int64_t event, struct tui_text *out, char **cause);
 /* The bytes of one row (payload, buffers, expected/produced), replacing out. 0 / -1. */
 int tui_model_bytes(struct tui_model *m, enum tui_view v, const struct tui_pos *pos, struct tui_blobs *out,
     char **cause);

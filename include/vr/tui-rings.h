@@ -25,6 +25,21 @@ void tui_rings_free(struct tui_rings *r);
  */
 bool tui_rings_name(struct tui_rings *r, int64_t event, uint64_t addr, uint64_t len, char *out, size_t n);
 
+/* One queue's split-ring layout as of an event. */
+struct tui_ring_layout {
+	int64_t queue;
+	char name[24];
+	uint64_t desc, avail, used;
+	uint32_t size;
+	int64_t since;		/* the event of its last layout register write */
+};
+/*
+ * The queues laid out (a size and a ring address programmed) as of event,
+ * in queue order, at most max of them into out. Reads register writes as
+ * tui_rings_name does. Returns how many.
+ */
+size_t tui_rings_layouts(struct tui_rings *r, int64_t event, struct tui_ring_layout *out, size_t max);
+
 /*
  * Fill the temporary table temp.ring_filter (first, last, lo, hi) with the
  * guest address ranges [lo, hi] whose ring names match glob, each valid for

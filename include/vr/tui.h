@@ -82,6 +82,8 @@ struct tui {
 	bool colright[TUI_MAX_COLS];
 
 	bool detail_open;
+	bool qstate;		/* s: the detail pane shows the queue state at the selected event */
+	int64_t qstate_at;	/* the event it was read for (-1: none) */
 	enum tui_focus focus;
 	bool panes_stale;	/* the selection moved since the panes were read */
 	struct tui_text detail;

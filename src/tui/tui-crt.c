@@ -162,7 +162,7 @@ static void draw_sep(const struct tui *t, const struct tui_layout *l)
 	if (l->show_detail) {
 		if (t->focus == TUI_FOCUS_DETAIL)
 			attron(A_REVERSE);
-		mvprintw(l->sep_y, l->detail_x + 2, " detail ");
+		mvprintw(l->sep_y, l->detail_x + 2, t->qstate ? " queue state " : " detail ");
 		attroff(A_REVERSE);
 	}
 	if (l->show_hex) {

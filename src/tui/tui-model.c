@@ -12,6 +12,7 @@
 #include "vr/cause.h"
 #include "vr/sink-sqlite.h"
 #include "vr/tui-model.h"
+#include "vr/tui-qstate.h"
 #include "vr/tui-rings.h"
 #include "vr/xmalloc.h"
 
@@ -967,6 +968,11 @@ static int detail_divergence(struct tui_model *m, const struct tui_pos *pos, str
 		tui_text_add(out, "divergence %lld is not in run %lld", (long long)pos->a, (long long)m->run.id);
 	}
 	return done(m, st, rc, "divergences", cause);
+}
+
+int tui_model_qstate(struct tui_model *m, int64_t event, struct tui_text *out, char **cause)
+{
+	return tui_qstate(m->db, m->path, m->run.id, m->rings, event, out, cause);
 }
 
 int tui_model_detail(struct tui_model *m, enum tui_view v, const struct tui_pos *pos, struct tui_text *out,

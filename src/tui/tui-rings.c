@@ -271,6 +271,28 @@ bool tui_rings_name(struct tui_rings *r, int64_t event, uint64_t addr, uint64_t 
 	return false;
 }
 
+size_t tui_rings_layouts(struct tui_rings *r, int64_t event, struct tui_ring_layout *out, size_t max)
+{
+	const struct layout **best = xcalloc(MAX_QUEUES, sizeof(*best));
+	size_t k = 0;
+
+	scan(r, event, false);
+	for (size_t i = 0; i < r->n && r->v[i].from <= event; i++)
+		best[r->v[i].q] = &r->v[i];
+	for (int q = 0; q < MAX_QUEUES && k < max; q++) {
+		const struct layout *l = best[q];
+
+		if (l == NULL || l->size == 0 || (l->desc == 0 && l->avail == 0 && l->used == 0))
+			continue;
+		out[k] = (struct tui_ring_layout){ .queue = q, .desc = l->desc, .avail = l->avail, .used = l->used,
+			.size = l->size, .since = l->from };
+		snprintf(out[k].name, sizeof(out[k].name), "%s", queue_name(r, q));
+		k++;
+	}
+	free(best);
+	return k;
+}
+
 /* Entries of one region of a layout: its field name, first address, entry size and count (1: no index). */
 struct region {
 	const char *f;

@@ -118,16 +118,29 @@ static void load_panes(struct tui *t)
 	char *cause = NULL;
 
 	t->panes_stale = false;
-	t->detail_top = t->hex_top = 0;
+	if (!t->qstate || r == NULL || t->qstate_at != r->event)
+		t->detail_top = 0;
+	t->hex_top = 0;
 	if (r == NULL) {
+		t->qstate_at = -1;
 		tui_text_clear(&t->detail);
 		tui_blobs_clear(&t->blobs);
 		tui_text_add(&t->detail, "no %s in this run%s", tui_view_name(t->view),
 		    tui_model_filter(t->m, t->view) ? " under the filter" : "");
 		return;
 	}
-	if (tui_model_detail(t->m, t->view, &r->pos, &t->detail, &cause) < 0)
+	if (t->qstate) {
+		/* rows of one event share it: read once per event */
+		if (t->qstate_at != r->event || t->detail.n == 0) {
+			t->qstate_at = r->event;
+			if (tui_model_qstate(t->m, r->event, &t->detail, &cause) < 0) {
+				t->qstate_at = -1;
+				model_err(t, cause);
+			}
+		}
+	} else if (tui_model_detail(t->m, t->view, &r->pos, &t->detail, &cause) < 0) {
 		model_err(t, cause);
+	}
 	cause = NULL;
 	if (tui_model_bytes(t->m, t->view, &r->pos, &t->blobs, &cause) < 0)
 		model_err(t, cause);
@@ -873,6 +886,24 @@ static int k_pane(struct tui *t, int key)
 	return TUI_DRAW_ALL;
 }
 
+/* s: the detail pane shows the queue state at the selected event, or the row's detail again */
+static int k_qstate(struct tui *t, int key)
+{
+	(void)key;
+	t->qstate = !t->qstate;
+	t->qstate_at = -1;
+	t->detail_top = 0;
+	t->detail_left = 0;
+	if (!t->detail_open) {
+		t->detail_open = true;
+		load_panes(t);
+		relayout(t);
+		return TUI_DRAW_ALL;
+	}
+	load_panes(t);
+	return TUI_DRAW_ALL;
+}
+
 static int k_close(struct tui *t, int key)
 {
 	(void)key;
@@ -916,6 +947,7 @@ static int k_run(struct tui *t, int key)
 		t->vs[v].sel = 0;
 	}
 	t->hscroll = 0;
+	t->qstate_at = -1;
 	reload(t);
 	selection_moved(t);
 	set_msg(t, false, "run %" PRId64 ": %s", tui_model_run(t->m)->id, tui_model_run(t->m)->trace);
@@ -983,6 +1015,7 @@ const struct tui_binding tui_bindings[] = {
 	{ TUI_KEY_TAB, "Tab", k_pane, "focus the next pane: list, detail, hex", "Focus" },
 	{ 'w', "w", k_pane, NULL, NULL },
 	{ TUI_KEY_BTAB, "S-Tab", k_pane, "focus the previous pane", NULL },
+	{ 's', "s", k_qstate, "queue state at the selected event in the detail pane (again: the detail)", NULL },
 	{ TUI_KEY_ESC, "Esc", k_close, "close the panes", NULL },
 	{ 'c', "c", k_close, NULL, NULL },
 	{ 't', "t", k_view, "next list: events, transactions, violations, divergences", "List" },
@@ -1251,6 +1284,7 @@ struct tui *tui_new(struct tui_model *m, int lines, int cols)
 
 	t->m = m;
 	t->search_dir = 1;
+	t->qstate_at = -1;
 	for (int v = 0; v < TUI_VIEW_COUNT; v++)
 		t->vs[v].from_start = true;
 	build_help(t);
