@@ -73,3 +73,37 @@ exited() {
 	got=$(cat "$TMP/exit.$n" 2>/dev/null)
 	[ "$got" = "$1" ] || { echo "FAIL: browse exit status '$got', want $1"; fails=$((fails + 1)); }
 }
+
+# golden NAME [-e]: the pane (-e: with its attributes, ESC shown as ~) must equal
+# tests/cli/golden/NAME.txt. Normalised: trailing blanks go (give the databases relative trace
+# paths so the screens name the same files wherever $TMP lies). Polls until equal (about 10 s), then shows the difference.
+# UPDATE_GOLDEN=1 writes the file instead (into $srcdir: review the diff before committing).
+golden() {
+	g="$srcdir/tests/cli/golden/$1.txt"
+	i=0
+	while :; do
+		capture ${2:-}
+		tr '\033' '~' <"$TMP/screen" | sed -e 's/ *$//' >"$TMP/golden.got"
+		if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+			# wait for the screen to settle: the same twice in a row
+			[ -f "$TMP/golden.prev" ] && cmp -s "$TMP/golden.prev" "$TMP/golden.got" && break
+			cp "$TMP/golden.got" "$TMP/golden.prev"
+		elif cmp -s "$g" "$TMP/golden.got"; then
+			return 0
+		fi
+		[ $i -ge 100 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm -f "$TMP/golden.prev"
+	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+		mkdir -p "$srcdir/tests/cli/golden"
+		cp "$TMP/golden.got" "$g"
+		echo "golden: wrote $g"
+		return 0
+	fi
+	echo "FAIL: golden screen $1 differs (UPDATE_GOLDEN=1 rewrites it):"
+	diff -u "$g" "$TMP/golden.got"
+	fails=$((fails + 1))
+	return 1
+}
