@@ -73,6 +73,8 @@ static void print_text(struct buf *b, const char *path, const struct trace_heade
 	buf_printf(b, "format     %s, version %u\n", fmt == TRACE_FMT_BINARY ? "binary" : "text", h->version);
 	buf_printf(b, "device     %s (virtio id %u)\n", trace_device_name(h->device), h->device);
 	buf_printf(b, "layout     %s\n", trace_layout_name(h->layout));
+	if (h->transport != TRACE_TRANSPORT_MODERN)
+		buf_printf(b, "transport  %s\n", trace_transport_name(h->transport));
 	buf_printf(b, "features   0x%" PRIx64 " (", h->features);
 	feature_list(b, h->device, h->features, 0);
 	buf_printf(b, ")\n");
@@ -135,6 +137,8 @@ static void print_json(struct buf *b, const char *path, const struct trace_heade
 	    h->version);
 	buf_printf(b, ",\"device\":\"%s\",\"layout\":\"%s\"", trace_device_name(h->device),
 	    trace_layout_name(h->layout));
+	if (h->transport != TRACE_TRANSPORT_MODERN)
+		buf_printf(b, ",\"transport\":\"%s\"", trace_transport_name(h->transport));
 	buf_printf(b, ",\"features\":\"0x%" PRIx64 "\",\"feature_names\":[", h->features);
 	feature_list(b, h->device, h->features, 1);
 	buf_printf(b, "],\"recorded\":[%s%s%s]", h->recorded & TRACE_REC_DMA ? "\"dma\"" : "",

@@ -70,6 +70,14 @@ struct trace_event {
 
 enum trace_layout { TRACE_LAYOUT_QEMU = 0, TRACE_LAYOUT_VBOX = 1 };
 
+/* Which virtio-pci interface the function has (the layout places it). */
+enum trace_transport {
+	TRACE_TRANSPORT_MODERN = 0,		/* VirtIO 1.0 capabilities only (the default) */
+	TRACE_TRANSPORT_TRANSITIONAL = 1,	/* legacy I/O BAR0 plus the modern capabilities */
+	TRACE_TRANSPORT_LEGACY = 2,		/* legacy I/O BAR0 only (virtio 0.9.5) */
+	TRACE_TRANSPORT_COUNT
+};
+
 /* What the transport-only device (types without a model) does with a validated request. */
 enum trace_requests {
 	TRACE_REQ_COMPLETE = 0,	/* used with len 0, nothing written (the default) */
@@ -98,6 +106,7 @@ struct trace_header {
 	uint16_t version;		/* TRACE_VERSION */
 	uint8_t device;			/* virtio device id 1..TRACE_MAX_DEVICE: 1 net, 2 blk, 5 balloon... */
 	uint8_t layout;			/* enum trace_layout */
+	uint8_t transport;		/* enum trace_transport ("transport" line; modern when absent) */
 	uint8_t requests;		/* enum trace_requests ("generic-requests") */
 	uint32_t recorded;		/* TRACE_REC_* */
 	uint64_t features;		/* offered device features */
@@ -145,6 +154,8 @@ const char *trace_requests_name(uint8_t requests);	/* "complete", "hold" or NULL
 int trace_requests_parse(const char *name);
 const char *trace_layout_name(uint8_t layout);
 int trace_layout_parse(const char *name);
+const char *trace_transport_name(uint8_t transport);	/* "modern", "transitional", "legacy" or NULL */
+int trace_transport_parse(const char *name);
 void trace_header_init(struct trace_header *h);	/* version set, everything else empty */
 /* Check a header's internal consistency (bounds, RAM overlap...). */
 int trace_header_check(const struct trace_header *h, char **cause);

@@ -113,6 +113,12 @@ static const char *const layout_names[] = {
 	[TRACE_LAYOUT_VBOX] = "vbox",
 };
 
+static const char *const transport_names[TRACE_TRANSPORT_COUNT] = {
+	[TRACE_TRANSPORT_MODERN] = "modern",
+	[TRACE_TRANSPORT_TRANSITIONAL] = "transitional",
+	[TRACE_TRANSPORT_LEGACY] = "legacy",
+};
+
 static const char *const requests_names[TRACE_REQ_COUNT] = {
 	[TRACE_REQ_COMPLETE] = "complete",
 	[TRACE_REQ_HOLD] = "hold",
@@ -194,43 +200,58 @@ int trace_device_parse(const char *name)
 	return -1;
 }
 
-const char *trace_layout_name(uint8_t layout)
+/* The name tables above: index -> name (NULL past the end) and back (-1 if unknown). */
+static const char *table_name(const char *const *t, size_t n, uint8_t i)
 {
-	return layout < NELEM(layout_names) ? layout_names[layout] : NULL;
+	return i < n ? t[i] : NULL;
 }
 
-int trace_layout_parse(const char *name)
+static int table_parse(const char *const *t, size_t n, const char *name)
 {
-	for (size_t i = 0; i < NELEM(layout_names); i++)
-		if (strcmp(layout_names[i], name) == 0)
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i], name) == 0)
 			return (int)i;
 	return -1;
 }
 
+const char *trace_layout_name(uint8_t layout)
+{
+	return table_name(layout_names, NELEM(layout_names), layout);
+}
+
+int trace_layout_parse(const char *name)
+{
+	return table_parse(layout_names, NELEM(layout_names), name);
+}
+
+const char *trace_transport_name(uint8_t transport)
+{
+	return table_name(transport_names, NELEM(transport_names), transport);
+}
+
+int trace_transport_parse(const char *name)
+{
+	return table_parse(transport_names, NELEM(transport_names), name);
+}
+
 const char *trace_requests_name(uint8_t requests)
 {
-	return requests < TRACE_REQ_COUNT ? requests_names[requests] : NULL;
+	return table_name(requests_names, NELEM(requests_names), requests);
 }
 
 int trace_requests_parse(const char *name)
 {
-	for (int i = 0; i < TRACE_REQ_COUNT; i++)
-		if (strcmp(requests_names[i], name) == 0)
-			return i;
-	return -1;
+	return table_parse(requests_names, NELEM(requests_names), name);
 }
 
 const char *trace_input_name(uint8_t type)
 {
-	return type < TRACE_INPUT_COUNT ? input_names[type] : NULL;
+	return table_name(input_names, NELEM(input_names), type);
 }
 
 int trace_input_parse(const char *name)
 {
-	for (int i = 0; i < TRACE_INPUT_COUNT; i++)
-		if (strcmp(input_names[i], name) == 0)
-			return i;
-	return -1;
+	return table_parse(input_names, NELEM(input_names), name);
 }
 
 int trace_format_from_name(const char *path)
@@ -309,6 +330,8 @@ int trace_header_check(const struct trace_header *h, char **cause)
 		return cause_set(cause, "unknown layout %u", h->layout);
 	if (trace_requests_name(h->requests) == NULL)
 		return cause_set(cause, "unknown generic-requests policy %u", h->requests);
+	if (trace_transport_name(h->transport) == NULL)
+		return cause_set(cause, "unknown transport %u", h->transport);
 	if (h->recorded & ~(TRACE_REC_DMA | TRACE_REC_IRQ))
 		return cause_set(cause, "unknown recorded-output bits 0x%x", h->recorded);
 	if (h->nqueues > TRACE_MAX_QUEUES)
@@ -607,6 +630,11 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 	put_str(b, dev != NULL ? dev : "?");
 	put_str(b, "\nlayout ");
 	put_str(b, lay != NULL ? lay : "?");
+	if (h->transport != TRACE_TRANSPORT_MODERN) {
+		const char *tr = trace_transport_name(h->transport);
+		put_str(b, "\ntransport ");
+		put_str(b, tr != NULL ? tr : "?");
+	}
 	put_str(b, "\nfeatures ");
 	put_hex(b, h->features);
 	put_str(b, "\nrecorded");
@@ -663,7 +691,7 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 /* ---- binary header facts ---- */
 
 /* Tags of the optional header facts (binary). */
-enum { HX_CLASS = 1, HX_REVISION, HX_SUBSYS, HX_MSIX, HX_SERIAL, HX_REQUESTS, HX_COUNT };
+enum { HX_CLASS = 1, HX_REVISION, HX_SUBSYS, HX_MSIX, HX_SERIAL, HX_REQUESTS, HX_TRANSPORT, HX_COUNT };
 
 void trace_header_encode(struct buf *b, const struct trace_header *h)
 {
@@ -734,6 +762,11 @@ void trace_header_encode(struct buf *b, const struct trace_header *h)
 		buf_add_u8(b, 1);
 		buf_add_u8(b, h->requests);
 	}
+	if (h->transport != TRACE_TRANSPORT_MODERN) {
+		buf_add_u8(b, HX_TRANSPORT);
+		buf_add_u8(b, 1);
+		buf_add_u8(b, h->transport);
+	}
 }
 
 /* Copy a length-prefixed string into a fixed array, refusing NULs and overflow. */
@@ -752,7 +785,7 @@ static int get_str(struct cursor *c, size_t n, char *dst, size_t cap)
 static int decode_ext(struct trace_header *h, struct cursor *c, const char **why)
 {
 	static const uint8_t want_len[HX_COUNT] = {
-		[HX_CLASS] = 4, [HX_REVISION] = 1, [HX_SUBSYS] = 4, [HX_MSIX] = 2, [HX_REQUESTS] = 1,
+		[HX_CLASS] = 4, [HX_REVISION] = 1, [HX_SUBSYS] = 4, [HX_MSIX] = 2, [HX_REQUESTS] = 1, [HX_TRANSPORT] = 1,
 	};
 	unsigned last = 0;
 
@@ -788,6 +821,9 @@ static int decode_ext(struct trace_header *h, struct cursor *c, const char **why
 			break;
 		case HX_REQUESTS:
 			h->requests = cursor_u8(c);
+			break;
+		case HX_TRANSPORT:
+			h->transport = cursor_u8(c);
 			break;
 		default:
 			if (len == 0 || get_str(c, len, h->serial, sizeof h->serial) != 0)
