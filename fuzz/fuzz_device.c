@@ -15,8 +15,11 @@
 /*
  * Input: byte 0 picks the profile and the device model (0 = a built-in echo
  * model, then vdev_table in order, then the transport-only device for three
- * types without a model); byte 1 picks whether the model guest
- * driver brings the device up first and with which interrupt mode. The rest
+ * types without a model) and, with its top bits, the transport (modern,
+ * transitional, legacy; the echo model then poses as blk, which has a
+ * legacy PCI id); byte 1 picks whether the model guest driver brings the
+ * device up first, with which interrupt mode and (bit 7, transitional) as a
+ * legacy driver. The rest
  * is a list of operations. Invariants checked beyond "no crash": a device's
  * own checkpoint always loads back, and saving again gives the same bytes.
  */
@@ -186,9 +189,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	evbus_add(&bus, EVBUS_ALL, sink, NULL);
 	static const struct vpci_ram ram[2] = { { 0, 4u << 20 }, { 1ull << 30, 1u << 16 } };
 	static const struct vdev_backend disk = { "disk", 1u << 20, NULL, NULL, false, -1 };
+	int transport = (b0 >> 6) % 3;
+	static struct vdev_ops echo_legacy;
+	if (ops == &echo_ops && transport != VDEV_TRANSPORT_MODERN) {
+		echo_legacy = echo_ops;
+		echo_legacy.id = VIRTIO_ID_BLOCK;
+		ops = &echo_legacy;
+	}
 	struct vpci_setup s;
 	memset(&s, 0, sizeof s);
 	s.ops = ops;
+	s.transport = transport;
 	s.layout = (b0 & 1) ? TRACE_LAYOUT_VBOX : TRACE_LAYOUT_QEMU;
 	s.offered = (1ull << VIRTIO_F_VERSION_1) | ((uint64_t)(b1 & 0x10) << (VIRTIO_F_INDIRECT_DESC - 4)) |
 	    ((uint64_t)(b1 & 0x20) << (VIRTIO_F_EVENT_IDX - 5)) | ops->features;
@@ -214,6 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gc.irq = (enum guest_irq_mode)((b1 >> 1) % 3);
 	gc.data_base = 0x200000;
 	gc.data_size = 0x100000;
+	gc.legacy = transport == VDEV_TRANSPORT_LEGACY || (transport == VDEV_TRANSPORT_TRANSITIONAL && (b1 & 0x80));
 	struct guest *g = guest_new(&port, &gc);
 	guest_watch_bus(g, &bus);
 	bool up = false;

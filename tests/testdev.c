@@ -243,6 +243,15 @@ static void rec(void *opaque, const struct vr_event *ev)
 
 void harness_init(struct harness *h, int layout, uint64_t offered, uint16_t nqueues, uint16_t qmax)
 {
+	harness_init_transport(h, layout, VDEV_TRANSPORT_MODERN, offered, nqueues, qmax);
+}
+
+/* The echo device under a virtio id that has a legacy PCI device id (transitional and legacy need one). */
+static struct vdev_ops echo_legacy_ops;
+
+void harness_init_transport(struct harness *h, int layout, int transport, uint64_t offered, uint16_t nqueues,
+    uint16_t qmax)
+{
 	memset(h, 0, sizeof *h);
 	evbus_init(&h->bus);
 	evbus_add(&h->bus, EVBUS_ALL, rec, h);
@@ -252,8 +261,11 @@ void harness_init(struct harness *h, int layout, uint64_t offered, uint16_t nque
 	h->ram[1].size = 1ull << 32;	/* sparse: costs nothing until written */
 	struct vpci_setup s;
 	memset(&s, 0, sizeof s);
-	s.ops = &testdev_ops;
+	echo_legacy_ops = testdev_ops;
+	echo_legacy_ops.id = VIRTIO_ID_BLOCK;
+	s.ops = transport == VDEV_TRANSPORT_MODERN ? &testdev_ops : &echo_legacy_ops;
 	s.layout = layout;
+	s.transport = transport;
 	s.offered = offered ? offered
 	    : (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX);
 	s.nqueues = nqueues;
@@ -286,11 +298,18 @@ void harness_fini(struct harness *h)
 
 void harness_up(struct harness *h, enum guest_irq_mode irq)
 {
+	harness_up_driver(h, irq, false, 0);
+}
+
+void harness_up_driver(struct harness *h, enum guest_irq_mode irq, bool legacy, uint16_t nqueues)
+{
 	struct guest_config gc;
 	memset(&gc, 0, sizeof gc);
 	gc.ram = h->ram;
 	gc.nram = 2;
 	gc.irq = irq;
+	gc.legacy = legacy;
+	gc.nqueues = nqueues;
 	guest_free(h->g);
 	h->g = guest_new(&h->port, &gc);
 	/* the old guest's sink stays subscribed; re-point it by adding a fresh one */

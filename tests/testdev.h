@@ -52,9 +52,14 @@ struct harness {
 
 /* Device + guest on 16 MiB of RAM at 0 (plus 4 GiB at 4 GiB). offered 0: defaults (VERSION_1, INDIRECT, EVENT_IDX). */
 void harness_init(struct harness *h, int layout, uint64_t offered, uint16_t nqueues, uint16_t qmax);
+/* The same under a transport (VDEV_TRANSPORT_*); non-modern ones present the echo device as virtio id 2. */
+void harness_init_transport(struct harness *h, int layout, int transport, uint64_t offered, uint16_t nqueues,
+    uint16_t qmax);
 void harness_fini(struct harness *h);
 /* Full guest_init with the given irq mode; asserts success. */
 void harness_up(struct harness *h, enum guest_irq_mode irq);
+/* With a legacy driver (the legacy I/O BAR block) that sets up nqueues queues. */
+void harness_up_driver(struct harness *h, enum guest_irq_mode irq, bool legacy, uint16_t nqueues);
 unsigned harness_count(const struct harness *h, enum vr_ev_kind k, const char *name);	/* name NULL: any */
 const struct rec_ev *harness_last(const struct harness *h, enum vr_ev_kind k);
 void harness_clear(struct harness *h);

@@ -71,6 +71,14 @@ struct guest_config {
 	uint16_t nqueues;		/* queues to set up; 0: num_queues read from the device */
 	uint16_t queue_size;		/* 0: the device's maximum (queue_size read back) */
 	bool no_bar_assign;		/* skip BAR sizing/assignment (firmware already did it) */
+	/*
+	 * Drive the legacy (virtio 0.9.5) register block in the I/O BAR, as
+	 * Linux's virtio_pci_legacy does: 32 feature bits written (no
+	 * FEATURES_OK), each queue handed over as a page frame number with the
+	 * rings in the legacy layout (the used ring on the next 4 KiB boundary),
+	 * device config after the registers. For legacy and transitional devices.
+	 */
+	bool legacy;
 	uint64_t bar_base;		/* where BARs get assigned; 0: 0xfe000000 */
 };
 
@@ -108,6 +116,9 @@ int guest_setup_queue(struct guest *g, unsigned q, uint16_t size, uint64_t desc,
 void guest_driver_ok(struct guest *g);
 /* Reset: write 0 to device_status and read until it reads 0; forgets queue state. */
 void guest_reset(struct guest *g);
+/* Legacy mode: a register of the legacy block (VIRTIO_PCI_LEGACY_*), for scenarios that misbehave. */
+uint64_t guest_legacy_read(struct guest *g, uint32_t off, unsigned size);
+void guest_legacy_write(struct guest *g, uint32_t off, unsigned size, uint64_t v);
 
 /* What was found / negotiated. */
 uint64_t guest_device_features(const struct guest *g);

@@ -20,6 +20,11 @@
 #define VDEV_LAYOUT_QEMU	0
 #define VDEV_LAYOUT_VBOX	1
 
+/* Transports; the same values as enum trace_transport. */
+#define VDEV_TRANSPORT_MODERN		0	/* VirtIO 1.0 capabilities only (device id 0x1040 + id) */
+#define VDEV_TRANSPORT_TRANSITIONAL	1	/* legacy I/O BAR0 plus the modern capabilities (0x1000 + n) */
+#define VDEV_TRANSPORT_LEGACY		2	/* legacy I/O BAR0 only (virtio 0.9.5) */
+
 struct vdev_ctx;	/* implemented by the transport (vpci) */
 
 /* Services a model may use. */

@@ -13,6 +13,7 @@
 /* Reserved feature bits (spec 6). */
 #define VIRTIO_F_NOTIFY_ON_EMPTY	24
 #define VIRTIO_F_ANY_LAYOUT		27
+#define VIRTIO_F_BAD_FEATURE		30	/* legacy: QEMU offers it so a driver acking everything shows itself */
 #define VIRTIO_F_INDIRECT_DESC		28
 #define VIRTIO_F_EVENT_IDX		29
 #define VIRTIO_F_VERSION_1		32
@@ -39,7 +40,9 @@
 #define VIRTIO_ID_BLOCK			2
 #define VIRTIO_ID_CONSOLE		3
 #define VIRTIO_ID_RNG			4
+#define VIRTIO_ID_BALLOON		5
 #define VIRTIO_ID_SCSI			8
+#define VIRTIO_ID_9P			9
 
 /* PCI identity (spec 4.1.2). */
 #define PCI_VENDOR_VIRTIO		0x1af4
@@ -87,6 +90,25 @@
 #define VIRTIO_PCI_CAP_DEVICE_CFG	4
 #define VIRTIO_PCI_CAP_PCI_CFG		5
 #define VIRTIO_PCI_CAP_LEN		16	/* + 4: notify_off_multiplier or the pci_cfg data window */
+
+/*
+ * Legacy register block (spec 4.1.4.8, virtio 0.9.5), at the start of the
+ * legacy I/O BAR; device config follows at 20, or at 24 while MSI-X is
+ * enabled (the two vector registers sit in between).
+ */
+#define VIRTIO_PCI_LEGACY_HOST_FEATURES	0x00	/* 32 bits, read-only */
+#define VIRTIO_PCI_LEGACY_GUEST_FEATURES 0x04	/* 32 bits */
+#define VIRTIO_PCI_LEGACY_QUEUE_PFN	0x08	/* 32 bits: ring address >> 12 */
+#define VIRTIO_PCI_LEGACY_QUEUE_NUM	0x0c	/* 16 bits, read-only */
+#define VIRTIO_PCI_LEGACY_QUEUE_SEL	0x0e	/* 16 bits */
+#define VIRTIO_PCI_LEGACY_QUEUE_NOTIFY	0x10	/* 16 bits: the queue index */
+#define VIRTIO_PCI_LEGACY_STATUS	0x12	/* 8 bits */
+#define VIRTIO_PCI_LEGACY_ISR		0x13	/* 8 bits, read clears */
+#define VIRTIO_PCI_LEGACY_MSIX_CONFIG	0x14	/* 16 bits, only while MSI-X is enabled */
+#define VIRTIO_PCI_LEGACY_QUEUE_VECTOR	0x16	/* 16 bits, only while MSI-X is enabled */
+#define VIRTIO_PCI_LEGACY_CONFIG	0x14	/* device config without MSI-X */
+#define VIRTIO_PCI_LEGACY_CONFIG_MSIX	0x18	/* device config with MSI-X enabled */
+#define VIRTIO_PCI_LEGACY_REVISION	0	/* PCI revision of legacy and transitional functions */
 
 /* ISR status bits (spec 4.1.4.5). */
 #define VIRTIO_ISR_QUEUE		0x1

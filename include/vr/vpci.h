@@ -23,6 +23,7 @@ struct vpci_ram {
 struct vpci_setup {
 	const struct vdev_ops *ops;
 	int layout;			/* enum trace_layout */
+	int transport;			/* VDEV_TRANSPORT_* (0: modern) */
 	uint64_t offered;		/* device features offered (VERSION_1 is always added) */
 	uint16_t nqueues;		/* 0: ops->default_queues */
 	uint16_t queue_max[VIRTQ_MAX_QUEUES];	/* 0: 256 */
@@ -57,6 +58,13 @@ struct vpci_reg {
 	const char *name;		/* "queue_select" */
 };
 extern const struct vpci_reg vpci_common_regs[VPCI_CF_COUNT];
+
+/* The legacy (virtio 0.9.5) register block at the start of the legacy I/O BAR (spec 4.1.4.8). */
+enum vpci_legacy {
+	VPCI_LG_HOST_FEATURES, VPCI_LG_GUEST_FEATURES, VPCI_LG_QUEUE_PFN, VPCI_LG_QUEUE_NUM, VPCI_LG_QUEUE_SEL,
+	VPCI_LG_QUEUE_NOTIFY, VPCI_LG_STATUS, VPCI_LG_ISR, VPCI_LG_MSIX_CONFIG, VPCI_LG_QUEUE_VECTOR, VPCI_LG_COUNT
+};
+extern const struct vpci_reg vpci_legacy_regs[VPCI_LG_COUNT];
 /* The common register at offset rel of the common structure (-1: none); *half: 1 for the upper half of a 64-bit one. */
 int vpci_common_find(uint32_t rel, unsigned *half);
 

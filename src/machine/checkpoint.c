@@ -9,7 +9,7 @@
 
 /*
  * Blob layout (all little-endian), version 1:
- *   "VRCK" magic, u16 version, u8 layout, u8 device id, u16 queues, u16 msix vectors
+ *   "VRCK" magic, u16 version, u8 layout (| transport << 4), u8 device id, u16 queues, u16 msix vectors
  *   256 bytes config space, MSI-X table, PBA as u64 words (one per 64 vectors: one up to 64 vectors,
  *   as version 1 always had)
  *   transport registers and flags
@@ -30,7 +30,7 @@ void vpci_save(struct vpci *d, struct buf *out)
 	size_t start = out->len;
 	buf_add_le32(out, CK_MAGIC);
 	buf_add_le16(out, CK_VERSION);
-	buf_add_u8(out, (uint8_t)d->prof->id);
+	buf_add_u8(out, vpci_profile_byte(d));
 	buf_add_u8(out, d->ops->id);
 	buf_add_le16(out, d->nq);
 	buf_add_le16(out, d->msix.n);
@@ -47,7 +47,7 @@ void vpci_save(struct vpci *d, struct buf *out)
 	buf_add_u8(out, d->status);
 	buf_add_u8(out, d->generation);
 	buf_add_u8(out, d->intx.isr);
-	buf_add_u8(out, (uint8_t)(d->broken | d->intx.level << 1));
+	buf_add_u8(out, (uint8_t)(d->broken | d->intx.level << 1 | d->legacy << 2));
 	buf_add_le16(out, d->queue_select);
 	for (unsigned i = 0; i < d->nq; i++) {
 		const struct vpci_qregs *r = &d->qr[i];
@@ -98,7 +98,7 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 		return cause_set(cause, "checkpoint: version %u not supported (expected %u)", ver, CK_VERSION);
 	uint8_t lay = cursor_u8(&c), id = cursor_u8(&c);
 	uint16_t nq = cursor_le16(&c), nvec = cursor_le16(&c);
-	if (lay != d->prof->id || id != d->ops->id || nq != d->nq || nvec != d->msix.n)
+	if (lay != vpci_profile_byte(d) || id != d->ops->id || nq != d->nq || nvec != d->msix.n)
 		return cause_set(cause, "checkpoint: taken from a different device (layout %u id %u queues %u)", lay,
 		    id, nq);
 	const uint8_t *cfg = cursor_bytes(&c, 256);
@@ -143,10 +143,11 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	/* any status byte is possible: QEMU stores what the driver writes */
 	if (s->intx.isr > 3)
 		return cause_set(cause, "checkpoint: isr 0x%02x", s->intx.isr);
-	if (fl & ~3u)
+	if (fl & ~(d->xp->legacy_bar != VPCI_NO_BAR ? 7u : 3u))
 		return cause_set(cause, "checkpoint: unknown flags 0x%x", fl);
 	s->broken = fl & 1;
 	s->intx.level = (fl >> 1) & 1;
+	s->legacy = (fl >> 2) & 1;
 	if (s->broken && !d->prof->fatal_breaks_device)
 		return cause_set(cause, "checkpoint: broken flag under the %s profile", d->prof->name);
 	if (d->prof->queue_select_limit != 0 && s->queue_select >= d->prof->queue_select_limit)

@@ -27,6 +27,7 @@
  *   vpci.c     the transport core: setup, status, reset, features, violations
  *              and their reactions, BAR dispatch, services for device models
  *   virtio-pci-modern.c  common config, notify, ISR and device regions
+ *   virtio-pci-legacy.c  the legacy (0.9.5) register block in the I/O BAR
  *   vpci-name.c, checkpoint.c  register names; save/load
  */
 
@@ -167,10 +168,33 @@ struct vpci_profile {
 	bool generation_on_notify;	/* config_generation bumps when a config interrupt goes out */
 	bool generation_on_change;	/* config_generation counts every device-config change */
 	bool intx_status_bit;		/* PCI status bit 3 follows the INTx line */
+	/* the legacy register block (transitional and legacy transports) */
+	bool legacy_lax_size;		/* registers answer any access size at their offset (QEMU ignores the size) */
+	bool legacy_msix_regs;		/* the two vector registers appear while MSI-X is on (device config moves to 24) */
+	bool legacy_bad_feature;	/* host features carry VIRTIO_F_BAD_FEATURE; a driver acking it gets none */
+	bool legacy_pfn0_resets_device;	/* queue_pfn 0 resets the whole device (QEMU), else only that queue */
+	bool legacy_status_sets_master;	/* status ACK|DRIVER turns on bus mastering (QEMU's fix for old Linux) */
 	struct virtq_policy ring;	/* what the ring code does with the same choices */
 };
 
 const struct vpci_profile *vpci_profile_find(int id);
+
+/*
+ * Where a transport puts its parts under a layout: one row per (layout,
+ * transport). Behaviour stays the layout's; only placement and identity
+ * change with the transport.
+ */
+struct vpci_transport {
+	const char *name;		/* "transitional" */
+	int layout, transport;		/* VDEV_LAYOUT_*, VDEV_TRANSPORT_* */
+	bool modern;			/* the virtio capabilities and the structures BAR */
+	uint8_t legacy_bar;		/* I/O BAR of the legacy block; VPCI_NO_BAR: none */
+	uint8_t msix_bar, msix_cap;	/* VPCI_NO_BAR: the layout's */
+};
+#define VPCI_NO_BAR	0xff
+const struct vpci_transport *vpci_transport_find(int layout, int transport);
+/* Legacy PCI device id of a virtio device id (spec 4.1.2.3), 0 if it has none. */
+uint16_t vpci_legacy_device_id(uint8_t virtio_id);
 /* Config space, capabilities, BARs, regions and MSI-X of d from its profile and setup. */
 void vpci_layout(struct vpci *d);
 
@@ -212,6 +236,7 @@ struct vpci {
 	const struct vdev_ops *ops;
 	void *dev;
 	const struct vpci_profile *prof;
+	const struct vpci_transport *xp;
 	/* setup, kept for checkpoint loads (which build a scratch device) */
 	struct vpci_setup setup;
 	uint8_t devcfg_copy[256];
@@ -236,6 +261,7 @@ struct vpci {
 	uint8_t generation;
 	uint16_t queue_select;
 	bool broken;			/* fatal_breaks_device: a fatal violation happened, until reset */
+	bool legacy;			/* the driver negotiated through the legacy block (until reset) */
 	/* per queue, nq entries each (allocated: small devices do not pay for 1024 queues) */
 	uint16_t *qmax;
 	struct vpci_qregs *qr;
@@ -270,5 +296,19 @@ int vpci_ring_reports(struct vpci *d, unsigned qi, const struct virtq_result *r)
 
 /* The modern register regions (virtio-pci-modern.c). */
 void vpci_modern_access(struct vpci *d, enum vpci_rkind k, uint32_t rel, unsigned size, uint64_t *v, bool write);
+/* One common-config field (VPCI_CF_*), as the common region reads and writes it; the legacy block shares them. */
+uint64_t vpci_common_get(struct vpci *d, int f, unsigned half);
+void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v);
+
+/* The legacy register block (virtio-pci-legacy.c). */
+void vpci_legacy_access(struct vpci *d, uint32_t rel, unsigned size, uint64_t *v, bool write);
+/* Size of the legacy I/O BAR: registers plus device config, rounded up to a power of two (QEMU). */
+uint32_t vpci_legacy_bar_size(const struct vpci *d, bool msix);
+/* Offset of device config in the legacy block right now (20, or 24 while MSI-X is on). */
+uint32_t vpci_legacy_config_off(const struct vpci *d);
+/* The driver is legacy: it negotiated through the legacy block, or the device has no other. */
+bool vpci_is_legacy(const struct vpci *d);
+/* The checkpoint byte naming layout and transport (the layout alone for modern devices). */
+uint8_t vpci_profile_byte(const struct vpci *d);
 
 #endif

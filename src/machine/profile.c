@@ -19,6 +19,13 @@
  *   multiplier 2. (Offsets inside the BARs are our choice: the seed fixes
  *   only the BAR numbers and the multiplier.)
  * Each switch is documented in struct vpci_profile and man/virtio-replay-pci.7.
+ *
+ * Transports (the rows of transports[] below): modern is the layout as
+ * above. transitional adds the legacy block in I/O BAR0 (QEMU's default
+ * virtio-*-pci: BAR0 I/O legacy, BAR1 MSI-X, BAR4 modern); legacy keeps the
+ * I/O BAR0 and MSI-X only (QEMU's disable-modern=on, MSI-X capability at
+ * 0x40, the first free offset). VirtualBox keeps its legacy block in BAR0
+ * too (VIRTIO_REGION_LEGACY_IO), so its rows move MSI-X to BAR1 (our choice).
  */
 
 static const struct vpci_profile profiles[] = {
@@ -59,6 +66,11 @@ static const struct vpci_profile profiles[] = {
 		.intx_isr_mask = VIRTIO_ISR_QUEUE,
 		.config_isr = VIRTIO_ISR_QUEUE | VIRTIO_ISR_CONFIG,
 		.generation_on_notify = true,
+		.legacy_lax_size = true,
+		.legacy_msix_regs = true,
+		.legacy_bad_feature = true,
+		.legacy_pfn0_resets_device = true,
+		.legacy_status_sets_master = true,
 		.ring = {
 			.indirect_with_next_ok = true,
 			.zero_len_fatal = true,
@@ -90,6 +102,46 @@ static const struct vpci_profile profiles[] = {
 		.generation_on_change = true,
 	},
 };
+
+static const struct vpci_transport transports[] = {
+	{ "modern", VDEV_LAYOUT_QEMU, VDEV_TRANSPORT_MODERN, true, VPCI_NO_BAR, VPCI_NO_BAR, 0 },
+	{ "transitional", VDEV_LAYOUT_QEMU, VDEV_TRANSPORT_TRANSITIONAL, true, 0, 1, 0x98 },
+	{ "legacy", VDEV_LAYOUT_QEMU, VDEV_TRANSPORT_LEGACY, false, 0, 1, 0x40 },
+	{ "modern", VDEV_LAYOUT_VBOX, VDEV_TRANSPORT_MODERN, true, VPCI_NO_BAR, VPCI_NO_BAR, 0 },
+	{ "transitional", VDEV_LAYOUT_VBOX, VDEV_TRANSPORT_TRANSITIONAL, true, 0, 1, 0x98 },
+	{ "legacy", VDEV_LAYOUT_VBOX, VDEV_TRANSPORT_LEGACY, false, 0, 1, 0x40 },
+};
+
+const struct vpci_transport *vpci_transport_find(int layout, int transport)
+{
+	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++)
+		if (transports[i].layout == layout && transports[i].transport == transport)
+			return &transports[i];
+	return NULL;
+}
+
+/* Spec 4.1.2.3: the transitional PCI device ids. */
+static const struct {
+	uint8_t id;
+	uint16_t pci;
+} legacy_ids[] = {
+	{ VIRTIO_ID_NET, 0x1000 }, { VIRTIO_ID_BLOCK, 0x1001 }, { VIRTIO_ID_BALLOON, 0x1002 },
+	{ VIRTIO_ID_CONSOLE, 0x1003 }, { VIRTIO_ID_SCSI, 0x1004 }, { VIRTIO_ID_RNG, 0x1005 },
+	{ VIRTIO_ID_9P, 0x1009 },
+};
+
+uint16_t vpci_legacy_device_id(uint8_t virtio_id)
+{
+	for (size_t i = 0; i < sizeof legacy_ids / sizeof legacy_ids[0]; i++)
+		if (legacy_ids[i].id == virtio_id)
+			return legacy_ids[i].pci;
+	return 0;
+}
+
+uint8_t vpci_profile_byte(const struct vpci *d)
+{
+	return (uint8_t)(d->prof->id | d->xp->transport << 4);
+}
 
 const struct vpci_profile *vpci_profile_find(int id)
 {
@@ -140,11 +192,15 @@ static uint8_t add_vcap(struct vpci *d, uint8_t at, uint8_t type, uint8_t bar, u
 	return c;
 }
 
+static void layout_modern(struct vpci *d);
+
 void vpci_layout(struct vpci *d)
 {
 	const struct vpci_profile *p = d->prof;
 	const struct vpci_setup *s = &d->setup;
+	const struct vpci_transport *xp = d->xp;
 	uint8_t id = d->ops->id;
+	bool legacy = xp->legacy_bar != VPCI_NO_BAR;
 	/* Each fact: the trace's, else the device's default under this profile, else the model's or profile's. */
 	const struct vdev_defaults *df = vdev_defaults(d->ops, p->id);
 	static const struct vdev_defaults none;
@@ -154,23 +210,42 @@ void vpci_layout(struct vpci *d)
 
 	if (df == NULL)
 		df = &none;
+	/* legacy and transitional: device 0x1000 + n, revision 0, subsystem id = virtio id (QEMU, spec 4.1.2.3) */
 	struct pci_ident ident = {
 		.vendor = PCI_VENDOR_VIRTIO,
-		.device = (uint16_t)(VIRTIO_PCI_DEVICE_MODERN + id),
+		.device = legacy ? vpci_legacy_device_id(id) : (uint16_t)(VIRTIO_PCI_DEVICE_MODERN + id),
 		.subsys_vendor = s->subsys_vendor ? s->subsys_vendor :
 		    df->subsys_vendor ? df->subsys_vendor : PCI_VENDOR_VIRTIO,
-		.subsys_id = s->subsys_id ? s->subsys_id : df->subsys_id ? df->subsys_id :
+		.subsys_id = s->subsys_id ? s->subsys_id : legacy ? id : df->subsys_id ? df->subsys_id :
 		    p->subsys_id ? p->subsys_id : (uint16_t)(0x40 + id),
-		.revision = s->pci_revision ? s->pci_revision : df->pci_revision ? df->pci_revision : 1,	/* 1: modern */
+		.revision = s->pci_revision ? s->pci_revision : legacy ? VIRTIO_PCI_LEGACY_REVISION :
+		    df->pci_revision ? df->pci_revision : 1,
 		.class = stated_class ? s->pci_class : (uint8_t)(cc >> 16),
 		.subclass = stated_class ? s->pci_subclass : (uint8_t)(cc >> 8),
 		.progif = stated_class ? s->pci_progif : (uint8_t)cc,
 	};
 	pci_init(&d->pci, &ident, p->caps_newest_first);
 	d->nreg = 0;
-	d->cap_common = d->cap_notify = d->cap_isr = d->cap_device = 0;
+	d->cap_common = d->cap_notify = d->cap_isr = d->cap_device = d->cap_pcicfg = 0;
 
 	uint16_t nvec = s->msix_vectors ? s->msix_vectors : df->msix_vectors ? df->msix_vectors(d->nq) : (uint16_t)(d->nq + 1);
+	if (xp->modern)
+		layout_modern(d);
+	msix_init(&d->msix, &d->pci, xp->msix_bar != VPCI_NO_BAR ? xp->msix_cap : p->msix_cap,
+	    xp->msix_bar != VPCI_NO_BAR ? xp->msix_bar : p->msix_bar, nvec);
+	add_region(d, R_MSIX_TABLE, d->msix.bar, 0, (uint32_t)nvec * PCI_MSIX_ENTRY_SIZE);
+	add_region(d, R_MSIX_PBA, d->msix.bar, d->msix.pba_off, (uint32_t)msix_pba_words(&d->msix) * 8);
+	if (legacy) {
+		uint32_t size = vpci_legacy_bar_size(d, nvec > 0);
+		pci_set_bar(&d->pci, xp->legacy_bar, size, PCI_BAR_IO);
+		add_region(d, R_LEGACY, xp->legacy_bar, 0, size);
+	}
+}
+
+/* The virtio capabilities and the structures BAR (modern and transitional). */
+static void layout_modern(struct vpci *d)
+{
+	const struct vpci_profile *p = d->prof;
 	pci_set_bar(&d->pci, p->struct_bar, p->struct_bar_size, p->struct_bar_flags);
 	for (unsigned i = 0; i < 4; i++) {
 		const struct vpci_place *pl = &p->place[i];
@@ -191,7 +266,4 @@ void vpci_layout(struct vpci *d)
 	le32_store(d->pci.wmask + d->cap_pcicfg + 8, 0xffffffffu);
 	le32_store(d->pci.wmask + d->cap_pcicfg + 12, 0xffffffffu);
 	le32_store(d->pci.wmask + d->cap_pcicfg + 16, 0xffffffffu);
-	msix_init(&d->msix, &d->pci, p->msix_cap, p->msix_bar, nvec);
-	add_region(d, R_MSIX_TABLE, p->msix_bar, 0, (uint32_t)nvec * PCI_MSIX_ENTRY_SIZE);
-	add_region(d, R_MSIX_PBA, p->msix_bar, d->msix.pba_off, (uint32_t)msix_pba_words(&d->msix) * 8);
 }

@@ -72,7 +72,7 @@ static uint32_t *qaddr(struct vpci_qregs *r, int f)
 	return f == VPCI_CF_QDESC ? r->desc : f == VPCI_CF_QDRIVER ? r->avail : r->used;
 }
 
-static uint64_t common_get(struct vpci *d, int f, unsigned half)
+uint64_t vpci_common_get(struct vpci *d, int f, unsigned half)
 {
 	struct vpci_qregs *r = selq(d);
 	switch (f) {
@@ -152,7 +152,7 @@ static void queue_size(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint64
 	r->size = (uint16_t)v;
 }
 
-static void common_set(struct vpci *d, int f, unsigned half, uint64_t v)
+void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v)
 {
 	struct vpci_qregs *r = selq(d);
 	unsigned qi = d->queue_select;
@@ -211,18 +211,18 @@ static void common_access(struct vpci *d, uint32_t rel, unsigned size, uint64_t 
 	bool whole64 = f >= 0 && vpci_common_regs[f].size == 8 && half == 0 && size == 8;
 	if (whole64) {
 		if (write) {
-			common_set(d, f, 0, (uint32_t)*v);
-			common_set(d, f, 1, *v >> 32);
+			vpci_common_set(d, f, 0, (uint32_t)*v);
+			vpci_common_set(d, f, 1, *v >> 32);
 		} else {
-			*v = common_get(d, f, 0) | common_get(d, f, 1) << 32;
+			*v = vpci_common_get(d, f, 0) | vpci_common_get(d, f, 1) << 32;
 		}
 		return;
 	}
 	if (f >= 0 && size == fsz) {
 		if (write)
-			common_set(d, f, half, *v);
+			vpci_common_set(d, f, half, *v);
 		else
-			*v = common_get(d, f, half);
+			*v = vpci_common_get(d, f, half);
 		return;
 	}
 	vpci_violate(d, VIOL_BAR_ACCESS_BAD, -1, -1, rel, REACT_REPORT,
@@ -242,9 +242,9 @@ static void common_access(struct vpci *d, uint32_t rel, unsigned size, uint64_t 
 		return;
 	}
 	if (write)
-		common_set(d, f, half, *v & pci_size_mask(size));
+		vpci_common_set(d, f, half, *v & pci_size_mask(size));
 	else
-		*v = common_get(d, f, half) & pci_size_mask(size);
+		*v = vpci_common_get(d, f, half) & pci_size_mask(size);
 }
 
 /* ------------------------------------------------------------------ ISR, notify */

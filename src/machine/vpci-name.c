@@ -117,7 +117,10 @@ void vpci_name_bar(const struct vpci *d, unsigned bar, uint64_t off, unsigned si
 		snprintf(out, n, "msix.pba+0x%x", rel);
 		break;
 	case R_LEGACY:
-		snprintf(out, n, "legacy+0x%x", rel);
+		if (rel >= vpci_legacy_config_off(d))
+			snprintf(out, n, "legacy.devcfg+0x%x", rel - vpci_legacy_config_off(d));
+		else
+			name_in(vpci_legacy_regs, VPCI_LG_COUNT, "legacy.", rel, size, out, n);
 		break;
 	}
 }

@@ -13,7 +13,8 @@
  * The layout and every behaviour difference between profiles come from
  * the profile table (profile.c); this file tests its named switches. The
  * register regions of the modern interface are in virtio-pci-modern.c, the
- * PCI function, MSI-X and INTx in pci.c, msix.c and intx.c.
+ * legacy block in virtio-pci-legacy.c, the PCI function, MSI-X and INTx in
+ * pci.c, msix.c and intx.c.
  */
 
 #define VPCI_MSIX_LIMIT	2048		/* PCI: table size field is 11 bits */
@@ -32,6 +33,7 @@ static void regs_reset(struct vpci *d, bool power_on)
 	d->intx.isr = 0;
 	d->queue_select = 0;
 	d->broken = false;
+	d->legacy = false;
 	for (unsigned i = 0; i < d->nq; i++)
 		vpci_queue_reset(d, i);
 	vpci_gate(d);
@@ -77,6 +79,12 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	if (prof == NULL)
 		return cause_set(cause, "device: unknown layout profile %d", s->layout), NULL;
 	const struct vdev_defaults *df = vdev_defaults(s->ops, s->layout);
+	const struct vpci_transport *xp = vpci_transport_find(s->layout, s->transport);
+	if (xp == NULL)
+		return cause_set(cause, "device: unknown transport %d", s->transport), NULL;
+	if (xp->legacy_bar != VPCI_NO_BAR && vpci_legacy_device_id(s->ops->id) == 0)
+		return cause_set(cause, "device: %s (virtio id %u) has no legacy PCI device id; transport %s needs one",
+		    s->ops->name, s->ops->id, xp->name), NULL;
 	uint16_t nq = s->nqueues ? s->nqueues : df != NULL && df->nqueues ? df->nqueues : s->ops->default_queues;
 	if (check_setup(s, nq, cause) < 0)
 		return NULL;
@@ -87,9 +95,12 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	d->bus = bus;
 	d->ops = s->ops;
 	d->prof = prof;
+	d->xp = xp;
 	d->setup = *s;
 	d->nq = nq;
 	d->offered = s->offered ? s->offered | (1ull << VIRTIO_F_VERSION_1) : vdev_default_features(s->ops, s->layout);
+	if (!xp->modern)
+		d->offered &= ~(1ull << VIRTIO_F_VERSION_1);	/* a legacy-only device does not offer VERSION_1 */
 	d->devcfg_size = vdev_config_size(s->ops, s->layout, d->offered);
 	if (s->devcfg != NULL && s->devcfg_len > 0) {
 		memcpy(d->devcfg_copy, s->devcfg, s->devcfg_len);
@@ -362,7 +373,8 @@ void vpci_set_status(struct vpci *d, uint8_t v)
 		device_reset(d);
 		return;
 	}
-	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK)) {
+	/* A legacy driver negotiated by writing guest_features; FEATURES_OK means nothing to it (QEMU). */
+	if ((v & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK) && !vpci_is_legacy(d)) {
 		uint64_t want = (uint64_t)d->gf[1] << 32 | d->gf[0];
 		uint64_t extra = want & ~d->offered;
 		bool v1 = (want >> VIRTIO_F_VERSION_1) & 1;
@@ -498,7 +510,10 @@ static void region_access(struct vpci *d, const struct vpci_region *r, uint32_t 
 		(void)msix_access(&d->msix, &d->pci, &o, r->kind == R_MSIX_PBA, rel, size, v, write);
 		return;
 	}
-	vpci_modern_access(d, r->kind, rel, size, v, write);
+	if (r->kind == R_LEGACY)
+		vpci_legacy_access(d, rel, size, v, write);
+	else
+		vpci_modern_access(d, r->kind, rel, size, v, write);
 }
 
 static void bar_access(struct vpci *d, unsigned bar, uint64_t off, unsigned size, uint64_t *v, bool write)
@@ -588,7 +603,7 @@ uint64_t vpci_cfg_read(struct vpci *d, uint32_t off, unsigned size)
 	if (!cfg_size_ok(d, off, size, false)) {
 		v = pci_size_mask(size > 8 ? 8 : size);
 	} else {
-		if (pci_overlaps(off, size, d->cap_pcicfg + 16u, 4))
+		if (d->cap_pcicfg != 0 && pci_overlaps(off, size, d->cap_pcicfg + 16u, 4))
 			pcicfg_window(d, false);
 		v = pci_cfg_load(&d->pci, off, size);
 		/* PCI status bit 3 shows the INTx line (QEMU's pci_update_irq_status) */
@@ -609,7 +624,7 @@ void vpci_cfg_write(struct vpci *d, uint32_t off, unsigned size, uint64_t value)
 	uint8_t mx = d->msix.cap;
 	uint16_t old_ctrl = le16_load(d->pci.cfg + mx + 2);
 	pci_cfg_store(&d->pci, off, size, value);
-	if (pci_overlaps(off, size, d->cap_pcicfg + 16u, 4))
+	if (d->cap_pcicfg != 0 && pci_overlaps(off, size, d->cap_pcicfg + 16u, 4))
 		pcicfg_window(d, true);
 	if (pci_overlaps(off, size, mx + 2u, 2) && le16_load(d->pci.cfg + mx + 2) != old_ctrl) {
 		struct msix_out o = msix_out(d);

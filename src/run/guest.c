@@ -52,6 +52,8 @@ struct guest {
 	uint64_t irq[GUEST_VECTORS];
 	uint64_t intx;
 	uint64_t irq_total;
+	uint8_t legacy_bar;		/* the I/O BAR of the legacy block (legacy mode) */
+	bool msix_on;			/* the guest enabled MSI-X (legacy device config moves to 24) */
 };
 
 /* ------------------------------------------------------------------ direct port */
@@ -205,6 +207,22 @@ static int mem_wr16(struct guest *g, uint64_t addr, uint16_t v)
 	return mem_wr(g, addr, b, 2);
 }
 
+uint64_t guest_legacy_read(struct guest *g, uint32_t off, unsigned size)
+{
+	return g->port.bar_read(g->port.opaque, g->legacy_bar, off, size);
+}
+
+void guest_legacy_write(struct guest *g, uint32_t off, unsigned size, uint64_t v)
+{
+	g->port.bar_write(g->port.opaque, g->legacy_bar, off, size, v);
+}
+
+/* Where device config starts in the legacy block: after the vector registers while MSI-X is on. */
+static uint32_t legacy_cfg(const struct guest *g)
+{
+	return g->msix_on ? VIRTIO_PCI_LEGACY_CONFIG_MSIX : VIRTIO_PCI_LEGACY_CONFIG;
+}
+
 uint64_t guest_common_read(struct guest *g, uint32_t off, unsigned size)
 {
 	return g->port.bar_read(g->port.opaque, g->caps.common.bar, (uint64_t)g->caps.common.off + off, size);
@@ -217,28 +235,46 @@ void guest_common_write(struct guest *g, uint32_t off, unsigned size, uint64_t v
 
 uint64_t guest_devcfg_read(struct guest *g, uint32_t off, unsigned size)
 {
+	if (g->cfg.legacy)
+		return guest_legacy_read(g, legacy_cfg(g) + off, size);
 	return g->port.bar_read(g->port.opaque, g->caps.device.bar, (uint64_t)g->caps.device.off + off, size);
 }
 
 void guest_devcfg_write(struct guest *g, uint32_t off, unsigned size, uint64_t v)
 {
+	if (g->cfg.legacy) {
+		guest_legacy_write(g, legacy_cfg(g) + off, size, v);
+		return;
+	}
 	g->port.bar_write(g->port.opaque, g->caps.device.bar, (uint64_t)g->caps.device.off + off, size, v);
 }
 
 uint8_t guest_isr_read(struct guest *g)
 {
+	if (g->cfg.legacy)
+		return (uint8_t)guest_legacy_read(g, VIRTIO_PCI_LEGACY_ISR, 1);
 	return (uint8_t)g->port.bar_read(g->port.opaque, g->caps.isr.bar, g->caps.isr.off, 1);
 }
 
 uint8_t guest_status(struct guest *g)
 {
+	if (g->cfg.legacy)
+		return (uint8_t)guest_legacy_read(g, VIRTIO_PCI_LEGACY_STATUS, 1);
 	return (uint8_t)guest_common_read(g, 0x14, 1);
+}
+
+static void set_status(struct guest *g, uint8_t v)
+{
+	if (g->cfg.legacy)
+		guest_legacy_write(g, VIRTIO_PCI_LEGACY_STATUS, 1, v);
+	else
+		guest_common_write(g, 0x14, 1, v);
 }
 
 static void add_status(struct guest *g, uint8_t bits)
 {
 	uint8_t s = guest_status(g);
-	guest_common_write(g, 0x14, 1, s | bits);
+	set_status(g, s | bits);
 }
 
 const struct guest_caps *guest_caps(const struct guest *g)
@@ -274,16 +310,25 @@ int guest_pci_setup(struct guest *g, char **cause)
 	uint16_t vendor = (uint16_t)cfg_rd(g, 0x00, 2);
 	if (vendor != 0x1af4)
 		return cause_set(cause, "guest: vendor 0x%04x is not virtio", vendor);
+	uint16_t enable = 0x0006;	/* MEM | MASTER, and IO once an I/O BAR is assigned */
 	if (!g->cfg.no_bar_assign) {
 		uint64_t base = g->cfg.bar_base ? g->cfg.bar_base : 0xfe000000ull;
+		uint32_t io = 0xc000;
 		for (unsigned b = 0; b < 6; b++) {
 			uint32_t off = 0x10 + 4 * b;
 			cfg_wr(g, off, 4, 0xffffffffu);
 			uint32_t lo = (uint32_t)cfg_rd(g, off, 4);
 			if (lo == 0)
 				continue;
-			if (lo & 1)
-				continue;	/* I/O BAR: none in the profiles */
+			if (lo & 1) {
+				/* the legacy block of legacy and transitional devices */
+				uint32_t iosize = ~(lo & 0xfffffffcu) + 1;
+				io = (io + iosize - 1) & ~(iosize - 1);
+				cfg_wr(g, off, 4, io);
+				io += iosize;
+				enable |= 0x0001;
+				continue;
+			}
 			bool is64 = ((lo >> 1) & 3) == 2;
 			uint64_t mask = lo & 0xfffffff0u;
 			if (is64 && b < 5) {
@@ -305,7 +350,7 @@ int guest_pci_setup(struct guest *g, char **cause)
 		}
 	}
 	uint16_t cmd = (uint16_t)cfg_rd(g, 0x04, 2);
-	cfg_wr(g, 0x04, 2, cmd | 0x0006);
+	cfg_wr(g, 0x04, 2, cmd | enable);
 	return 0;
 }
 
@@ -314,8 +359,18 @@ int guest_find_caps(struct guest *g, char **cause)
 {
 	struct guest_caps *c = &g->caps;
 	memset(c, 0, sizeof *c);
-	if (!(cfg_rd(g, 0x06, 2) & 0x10))
+	if (g->cfg.legacy) {
+		/* Linux's legacy driver takes BAR0; it must be the I/O BAR */
+		if (!(cfg_rd(g, 0x10, 4) & 1))
+			return cause_set(cause, "guest: BAR0 is not an I/O BAR (no legacy interface)");
+		g->legacy_bar = 0;
+		if (!(cfg_rd(g, 0x06, 2) & 0x10)) {
+			g->have_caps = true;
+			return 0;	/* no MSI-X either: INTx only */
+		}
+	} else if (!(cfg_rd(g, 0x06, 2) & 0x10)) {
 		return cause_set(cause, "guest: device has no capability list");
+	}
 	uint8_t ptr = (uint8_t)cfg_rd(g, 0x34, 1) & 0xfc;
 	bool have[6] = { false };
 	for (unsigned n = 0; ptr >= 0x40 && n < 48; n++) {
@@ -356,7 +411,7 @@ int guest_find_caps(struct guest *g, char **cause)
 		}
 		ptr = next;
 	}
-	if (!have[1] || !have[2] || !have[3])
+	if (!g->cfg.legacy && (!have[1] || !have[2] || !have[3]))
 		return cause_set(cause, "guest: missing virtio capability (common %d, notify %d, isr %d)", have[1],
 		    have[2], have[3]);
 	g->have_caps = true;
@@ -365,7 +420,7 @@ int guest_find_caps(struct guest *g, char **cause)
 
 void guest_reset(struct guest *g)
 {
-	guest_common_write(g, 0x14, 1, 0);
+	set_status(g, 0);
 	/* Linux polls until the device reads 0; ours resets at once, but bound it anyway. */
 	for (unsigned i = 0; i < 16 && guest_status(g) != 0; i++)
 		;
@@ -374,11 +429,31 @@ void guest_reset(struct guest *g)
 	g->feat = 0;
 }
 
+/* Legacy: 32 bits each way, no FEATURES_OK; queues counted by their sizes (legacy has no num_queues). */
+static int negotiate_legacy(struct guest *g, uint64_t want)
+{
+	g->devfeat = (uint32_t)guest_legacy_read(g, VIRTIO_PCI_LEGACY_HOST_FEATURES, 4);
+	/* acking "everything" leaves out BAD_FEATURE, as every real driver does */
+	g->feat = want ? want : g->devfeat & ~(1ull << VIRTIO_F_BAD_FEATURE);
+	guest_legacy_write(g, VIRTIO_PCI_LEGACY_GUEST_FEATURES, 4, (uint32_t)g->feat);
+	unsigned n = g->cfg.nqueues;
+	if (n == 0)
+		for (n = 0; n < VIRTQ_MAX_QUEUES; n++) {
+			guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, n);
+			if (guest_legacy_read(g, VIRTIO_PCI_LEGACY_QUEUE_NUM, 2) == 0)
+				break;
+		}
+	g->nq_dev = (uint16_t)n;
+	return 0;
+}
+
 int guest_negotiate(struct guest *g, uint64_t want, char **cause)
 {
 	guest_reset(g);
 	add_status(g, VIRTIO_STATUS_ACK);
 	add_status(g, VIRTIO_STATUS_DRIVER);
+	if (g->cfg.legacy)
+		return negotiate_legacy(g, want);
 	guest_common_write(g, 0x00, 4, 0);
 	uint64_t lo = guest_common_read(g, 0x04, 4);
 	guest_common_write(g, 0x00, 4, 1);
@@ -409,6 +484,53 @@ static uint16_t queue_vector(const struct guest *g, unsigned q)
 	}
 }
 
+/* Fresh ring memory reads zero, as dma_alloc_coherent's does; then the driver's bookkeeping. */
+static void queue_rings(struct guest *g, struct gq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used)
+{
+	uint8_t *zero = xcalloc(1, 16ull * size);
+	mem_wr(g, desc, zero, 16u * size);
+	mem_wr(g, avail, zero, 6u + 2u * size);
+	mem_wr(g, used, zero, 6u + 8u * size);
+	free(zero);
+	q->size = size;
+	q->desc = desc;
+	q->avail = avail;
+	q->used = used;
+	q->next = xcalloc(size, sizeof *q->next);
+	q->head = xcalloc(size, sizeof *q->head);
+	for (unsigned i = 0; i < size; i++)
+		q->next[i] = (uint16_t)(i + 1 < size ? i + 1 : 0);
+	q->free_head = 0;
+	q->num_free = size;
+}
+
+/* Linux's setup_vq of virtio_pci_legacy: the device's size, one page frame number, then the vector. */
+static int setup_queue_legacy(struct guest *g, unsigned qi, uint64_t desc, char **cause)
+{
+	struct gq *q = &g->q[qi];
+	guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, qi);
+	uint16_t size = (uint16_t)guest_legacy_read(g, VIRTIO_PCI_LEGACY_QUEUE_NUM, 2);
+	if (size == 0 || guest_legacy_read(g, VIRTIO_PCI_LEGACY_QUEUE_PFN, 4) != 0)
+		return cause_set(cause, "guest: queue %u unavailable (size %u)", qi, size);
+	if (size > VIRTQ_MAX_SIZE)
+		return cause_set(cause, "guest: queue %u size %u too large", qi, size);
+	if (desc == 0)
+		desc = g->ring_base + 0x8000ull * qi;
+	desc &= ~(uint64_t)(VIRTIO_LEGACY_ALIGN - 1);
+	uint64_t avail = desc + 16ull * size;
+	uint64_t used = (avail + 6 + 2ull * size + VIRTIO_LEGACY_ALIGN - 1) & ~(uint64_t)(VIRTIO_LEGACY_ALIGN - 1);
+	queue_rings(g, q, size, desc, avail, used);
+	guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_PFN, 4, desc >> VIRTIO_LEGACY_PFN_SHIFT);
+	uint16_t vec = queue_vector(g, qi);
+	if (vec != 0xffff && g->msix_on) {
+		guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_VECTOR, 2, vec);
+		if (guest_legacy_read(g, VIRTIO_PCI_LEGACY_QUEUE_VECTOR, 2) != vec)
+			return cause_set(cause, "guest: queue %u refused msix vector %u", qi, vec);
+	}
+	q->ready = true;
+	return 0;
+}
+
 int guest_setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used,
     char **cause)
 {
@@ -416,6 +538,8 @@ int guest_setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t desc
 		return cause_set(cause, "guest: queue %u out of range", qi);
 	struct gq *q = &g->q[qi];
 	queue_forget(q);
+	if (g->cfg.legacy)
+		return setup_queue_legacy(g, qi, desc, cause);
 	guest_common_write(g, 0x16, 2, qi);
 	uint16_t max = (uint16_t)guest_common_read(g, 0x18, 2);
 	if (max == 0 || guest_common_read(g, 0x1c, 2) != 0)
@@ -431,12 +555,7 @@ int guest_setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t desc
 		avail = desc + 16ull * size;
 	if (used == 0)
 		used = (avail + 6 + 2ull * size + 63) & ~63ull;
-	/* fresh ring memory reads zero, as dma_alloc_coherent's does */
-	uint8_t *zero = xcalloc(1, 16ull * size);
-	mem_wr(g, desc, zero, 16u * size);
-	mem_wr(g, avail, zero, 6u + 2u * size);
-	mem_wr(g, used, zero, 6u + 8u * size);
-	free(zero);
+	queue_rings(g, q, size, desc, avail, used);
 	guest_common_write(g, 0x18, 2, size);
 	guest_common_write(g, 0x20, 4, (uint32_t)desc);
 	guest_common_write(g, 0x24, 4, desc >> 32);
@@ -451,16 +570,6 @@ int guest_setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t desc
 		if (guest_common_read(g, 0x1a, 2) != vec)
 			return cause_set(cause, "guest: queue %u refused msix vector %u", qi, vec);
 	}
-	q->size = size;
-	q->desc = desc;
-	q->avail = avail;
-	q->used = used;
-	q->next = xcalloc(size, sizeof *q->next);
-	q->head = xcalloc(size, sizeof *q->head);
-	for (unsigned i = 0; i < size; i++)
-		q->next[i] = (uint16_t)(i + 1 < size ? i + 1 : 0);
-	q->free_head = 0;
-	q->num_free = size;
 	q->ready = true;
 	guest_common_write(g, 0x1c, 2, 1);
 	return 0;
@@ -484,6 +593,7 @@ static void msix_program(struct guest *g)
 		g->port.bar_write(g->port.opaque, c->msix_bar, e + 12, 4, 0);
 	}
 	cfg_wr(g, c->msix_cap + 2u, 2, (ctrl | 0x8000) & ~0x4000);
+	g->msix_on = true;
 }
 
 int guest_setup_queues(struct guest *g, char **cause)
@@ -492,8 +602,12 @@ int guest_setup_queues(struct guest *g, char **cause)
 		if (g->caps.msix_cap == 0)
 			return cause_set(cause, "guest: no msi-x capability");
 		msix_program(g);
-		guest_common_write(g, 0x10, 2, 0);
-		if (guest_common_read(g, 0x10, 2) != 0)
+		uint32_t at = g->cfg.legacy ? VIRTIO_PCI_LEGACY_MSIX_CONFIG : 0x10;
+		uint64_t (*rd)(struct guest *, uint32_t, unsigned) = g->cfg.legacy ? guest_legacy_read : guest_common_read;
+		void (*wr)(struct guest *, uint32_t, unsigned, uint64_t) = g->cfg.legacy ? guest_legacy_write :
+		    guest_common_write;
+		wr(g, at, 2, 0);
+		if (rd(g, at, 2) != 0)
 			return cause_set(cause, "guest: device refused config vector 0");
 	}
 	unsigned n = g->cfg.nqueues ? g->cfg.nqueues : g->nq_dev;
@@ -634,6 +748,10 @@ static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 
 void guest_notify(struct guest *g, unsigned qi)
 {
+	if (g->cfg.legacy) {
+		guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_NOTIFY, 2, qi);
+		return;
+	}
 	uint16_t off = qi < VIRTQ_MAX_QUEUES && g->q[qi].ready ? g->q[qi].notify_off : (uint16_t)qi;
 	uint64_t a = g->caps.notify.off + (uint64_t)off * g->caps.notify_mult;
 	g->port.bar_write(g->port.opaque, g->caps.notify.bar, a, 2, qi);

@@ -232,6 +232,7 @@ int replay_devsetup_in(const struct trace_header *h, const char *trace_path, con
 		    where, trace_requests_name(h->requests), ops->name);
 	s->setup.ops = ops;
 	s->setup.layout = layout >= 0 ? layout : h->layout;
+	s->setup.transport = h->transport;
 	s->setup.offered = h->features;
 	s->setup.nqueues = h->nqueues;
 	for (unsigned i = 0; i < h->nqueues && i < TRACE_MAX_QUEUES && i < VIRTQ_MAX_QUEUES; i++)
