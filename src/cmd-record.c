@@ -30,6 +30,12 @@ static const struct cmd_option record_options[] = {
 	      "(qemu-system-x86_64 -qtest), its answers go into the trace" },
 	{ .name = "qemu", .arg = "PATH", .complete = CMD_COMPLETE_FILE,
 	  .help = "the QEMU binary (default: qemu-system-x86_64 on PATH)" },
+	{ .name = "transport", .arg = "T", .complete = CMD_COMPLETE_WORDS, .words = "modern transitional legacy",
+	  .help = "the device's interface: modern (default), transitional (legacy\n"
+	      "I/O BAR0 plus the modern capabilities, QEMU's default) or legacy" },
+	{ .name = "driver", .arg = "D", .complete = CMD_COMPLETE_WORDS, .words = "modern legacy",
+	  .help = "the guest's driver: modern, or legacy (the I/O BAR0 block); default\n"
+	      "legacy for --transport legacy, else modern" },
 	{ .name = NULL },
 };
 
@@ -52,6 +58,7 @@ static int cmd_record_exec(const struct cmd_entry *e, struct cmd_args *a)
 	o.out = "-";
 	o.layout = -1;
 	o.format = -1;
+	o.driver = -1;
 	if ((v = cmd_args_get(a, "device")) != NULL) {
 		if (trace_device_parse(v) < 0)
 			return cmd_usage_error(e, "unknown device '%s' (blk, net, scsi, rng, console, a type "
@@ -87,6 +94,16 @@ static int cmd_record_exec(const struct cmd_entry *e, struct cmd_args *a)
 			return cmd_usage_error(e, "unknown target '%s' (sim or qemu)", v);
 	}
 	o.qemu_binary = cmd_args_get(a, "qemu");
+	if ((v = cmd_args_get(a, "transport")) != NULL && (o.transport = trace_transport_parse(v)) < 0)
+		return cmd_usage_error(e, "unknown transport '%s' (modern, transitional or legacy)", v);
+	if ((v = cmd_args_get(a, "driver")) != NULL) {
+		if (strcmp(v, "modern") == 0)
+			o.driver = RECORD_DRIVER_MODERN;
+		else if (strcmp(v, "legacy") == 0)
+			o.driver = RECORD_DRIVER_LEGACY;
+		else
+			return cmd_usage_error(e, "unknown driver '%s' (modern or legacy)", v);
+	}
 	if (a->argc != 0)
 		return cmd_usage_error(e, "unexpected argument '%s'", a->argv[0]);
 	if (list) {

@@ -34,6 +34,14 @@ rec blk-wrap.vrt --device blk --scenario wrap
 rec blk-checkpoints.vrt --device blk --scenario basic --count 12 --checkpoint-every 40 --seed 7
 rec net-indirect.vrt --device net --scenario indirect
 rec scsi-intx.vrt --device scsi --scenario intx
+# The legacy (virtio 0.9.5) I/O BAR0 block: legacy-only devices, and QEMU's default transitional
+# device driven by a legacy driver.
+rec blk-legacy.vrt --device blk --scenario basic --transport legacy
+rec net-legacy.vrt --device net --scenario basic --transport legacy
+rec blk-legacy-intx.vrt --device blk --scenario intx --transport legacy
+rec blk-transitional.vrt --device blk --scenario basic --transport transitional --driver legacy
+rec blk-transitional-modern.vrt --device blk --scenario basic --transport transitional
+rec blk-legacy-vbox.vrt --device blk --scenario intx --transport legacy --layout vbox
 # Types without a model: the transport-only device (generic-requests complete, then hold).
 rec balloon-basic.vrt --device virtio-balloon-pci --scenario basic
 rec input-events.vrt --device virtio-keyboard-pci --scenario input-events
@@ -51,6 +59,11 @@ rec malformed/too-many-in-flight-held.vrt --device input --scenario too-many-in-
 # The vbox profile reacts differently to some (the queue stops instead of the whole device).
 for v in desc-loop avail-idx-jump indirect-with-next queue-not-ready; do
 	rec "malformed/$v-vbox.vrt" --device blk --scenario "$v" --layout vbox
+done
+
+# Ring misbehaviour through the legacy block (the rings are the same code, the layout is legacy's).
+for v in desc-loop ring-addr-bad queue-not-ready; do
+	rec "malformed/$v-legacy.vrt" --device blk --scenario "$v" --transport legacy
 done
 
 # Traces that must diverge: a recorded blk-basic with one thing changed (said in a comment).

@@ -31,7 +31,12 @@ struct record_opts {
 	uint64_t count;			/* scenario size (bulk: requests); 0: the scenario's default */
 	bool qemu;			/* --target qemu: drive a real QEMU device instead of the simulator */
 	const char *qemu_binary;	/* NULL: qemu-system-x86_64 on PATH */
+	int transport;			/* enum trace_transport (0: modern) */
+	int driver;			/* RECORD_DRIVER_*; -1: legacy for a legacy transport, else modern */
 };
+
+#define RECORD_DRIVER_MODERN	0
+#define RECORD_DRIVER_LEGACY	1
 
 struct record;
 
@@ -62,6 +67,8 @@ struct vpci *record_device(struct record *rec);
 const char *record_device_name(const struct record *rec);
 uint8_t record_device_id(const struct record *rec);
 int record_layout(const struct record *rec);
+/* The guest drives the legacy block (--driver legacy, or the default for --transport legacy). */
+bool record_legacy_driver(const struct record *rec);
 uint64_t record_count(const struct record *rec, uint64_t dflt);
 const struct trace_header *record_header(const struct record *rec);
 /* The scenario's deterministic generator (xorshift64*, seeded by --seed). */

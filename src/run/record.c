@@ -308,6 +308,32 @@ uint64_t record_rand(struct record *rec)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
+bool record_legacy_driver(const struct record *rec)
+{
+	return rec->opts.driver == RECORD_DRIVER_LEGACY ||
+	    (rec->opts.driver < 0 && rec->opts.transport == TRACE_TRANSPORT_LEGACY);
+}
+
+/* Scenarios that poke the modern common config themselves: nothing to do for a legacy driver. */
+static const char *const modern_only[] = {
+	"queue-size-bad", "queue-select-range", "queue-enable-bad", "features-bad", "bar-access-bad",
+};
+
+static int check_driver(const struct record *rec, char **cause)
+{
+	const struct record_opts *o = &rec->opts;
+	bool legacy = record_legacy_driver(rec);
+	if (legacy && o->transport == TRACE_TRANSPORT_MODERN)
+		return cause_set(cause, "a legacy driver needs --transport transitional or legacy");
+	if (!legacy && o->transport == TRACE_TRANSPORT_LEGACY)
+		return cause_set(cause, "--transport legacy has no modern interface for --driver modern");
+	for (size_t i = 0; legacy && i < sizeof(modern_only) / sizeof(modern_only[0]); i++)
+		if (strcmp(rec->sc->name, modern_only[i]) == 0)
+			return cause_set(cause, "scenario '%s' drives the modern common config (not with a legacy "
+			    "driver)", rec->sc->name);
+	return 0;
+}
+
 struct guest *record_guest(struct record *rec, enum guest_irq_mode irq, uint64_t features)
 {
 	return record_guest_sized(rec, irq, features, REC_DATA_SIZE);
@@ -326,6 +352,11 @@ struct guest *record_guest_sized(struct record *rec, enum guest_irq_mode irq, ui
 	cfg.irq = irq;
 	cfg.features = features;
 	cfg.data_size = data_size;
+	if (record_legacy_driver(rec)) {
+		/* a legacy driver knows its device's queues (there is no num_queues to read) */
+		cfg.legacy = true;
+		cfg.nqueues = rec->hdr.nqueues;
+	}
 	g = guest_new(&rec->port, &cfg);
 	if (g == NULL)
 		return NULL;
@@ -456,6 +487,7 @@ static void default_header(struct record *rec, struct trace_header *h)
 	trace_header_init(h);
 	h->device = ops->id;
 	h->layout = (uint8_t)(rec->opts.layout >= 0 ? rec->opts.layout : TRACE_LAYOUT_QEMU);
+	h->transport = (uint8_t)rec->opts.transport;
 	h->recorded = TRACE_REC_DMA | TRACE_REC_IRQ;
 	/* A profile with defaults for the device (qemu: QEMU 7.2's) shapes the header; else the model's own. */
 	df = vdev_defaults(ops, h->layout);
@@ -543,6 +575,8 @@ int record_run(const struct record_opts *opts, char **cause)
 		cause_set(cause, "scenario '%s' cannot run on QEMU: %s", rec->sc->name, rec->sc->no_qemu);
 		goto out;
 	}
+	if (check_driver(rec, cause) < 0)
+		goto out;
 	if (opts->qemu && opts->checkpoint_every > 0) {
 		cause_set(cause, "--checkpoint-every needs the simulator's device state (not with --target qemu)");
 		goto out;
