@@ -111,6 +111,8 @@ struct cmd {
 	uint8_t response;
 	struct sense sense;
 	uint32_t transferred;
+	bool dma;			/* a READ/WRITE moved its data: resid is dma_resid */
+	uint32_t dma_resid;
 };
 
 static void scsi_queue_name(unsigned index, uint16_t nqueues, char out[VIRTQ_NAME_MAX])
@@ -554,6 +556,16 @@ static void do_rw(struct scsi *s, struct cmd *m, uint64_t lba, uint32_t blocks, 
 	}
 	if (len == 0)
 		return;
+	/*
+	 * The residual of a READ/WRITE: QEMU's scsi-disk starts from the CDB's
+	 * transfer length and subtracts the whole data buffer it hands to DMA
+	 * (scsi_do_read / scsi_write_data: residual -= sg->size), so it is 0
+	 * for a buffer of the exact size and wraps below 0 for a larger one;
+	 * vbox reads the spec: the buffer bytes not transferred.
+	 */
+	m->dma = true;
+	m->dma_resid = vdev_layout(s->ctx) == VDEV_LAYOUT_QEMU ? (uint32_t)(len - (write ? m->dout : m->din)) :
+	    (uint32_t)((write ? m->dout : m->din) - len);
 	if (write) {
 		/* The OVERRUN check guaranteed len <= dout. */
 		if (disk_write(s->disk, lba * BLOCK, m->c->out + m->req_size, (size_t)len) != 0)
@@ -705,7 +717,7 @@ static int scsi_cmd(struct scsi *s, struct virtq *q, struct virtq_chain *c)
 	}
 	le32_store(s->resp, sense_len);
 	if (m.response == S_OK && m.status == GOOD)
-		le32_store(s->resp + 4, (m.dout ? m.dout : m.din) - m.transferred);
+		le32_store(s->resp + 4, m.dma ? m.dma_resid : (m.dout ? m.dout : m.din) - m.transferred);
 	s->resp[10] = m.status;
 	s->resp[11] = m.response;
 	virtq_chain_write(q, c, 0, s->resp, m.resp_size);
