@@ -71,7 +71,7 @@ exited 0
 start_sized 80 24 - "'$TMP/ok.db'"
 screen '^\[1 events\]  2 transactions   3 violations   4 divergences' "80x24: the list tabs"
 screen '^ +EVENT +OFFSET +VTIME +KIND +REGISTER / WHERE +VALUE +RECORDED$' "80x24: every column title"
-screen '^ +1 +167 +0 +cfg-read +cfg\.vendor +0x1af4 +0x1af4$' "80x24: VALUE and RECORDED on screen"
+screen '^ +1 +163 +0 +cfg-read +cfg\.vendor +0x1af4 +0x1af4$' "80x24: VALUE and RECORDED on screen"
 screen '"linux-like init \(ms~ ' "80x24: a long cell is cut with ~"
 screen '^event 0  \[196 events\]' "80x24: the status line"
 screen '^/Search :Goto fFilter .*hHelp qQuit' "80x24: the key bar"

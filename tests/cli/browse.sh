@@ -46,7 +46,7 @@ fi
 # blk-basic: 196 events (0-195), 6 transactions
 start "'$TMP/ok.db'"
 screen '\[1 events\]' "title" && screen 'run 1 blk/qemu matched +196 events 6 txns' "title"
-screen '^ +1 +167 +0 +cfg-read +cfg\.vendor +0x1af4 +0x1af4' "first events"
+screen '^ +1 +163 +0 +cfg-read +cfg\.vendor +0x1af4 +0x1af4' "first events"
 screen '^event 0  \[196 events\]' "status"
 # goto and first/last
 text ':100'; keys Enter
