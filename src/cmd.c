@@ -28,6 +28,7 @@ extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_minimize_entry;
 extern const struct cmd_entry cmd_diff_entry;
+extern const struct cmd_entry cmd_completion_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_replay_entry,
@@ -44,6 +45,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_diff_entry,
 	&cmd_import_entry,
 	&cmd_export_entry,
+	&cmd_completion_entry,
 	NULL,
 };
 

@@ -61,6 +61,7 @@ struct cmd_entry {
 	const char *name;
 	const char *args;	/* positional arguments for the usage line: "TRACE", "IN OUT" */
 	enum cmd_complete args_complete;	/* what the positional arguments are */
+	const char *args_words;	/* args_complete CMD_COMPLETE_WORDS: "bash zsh" */
 	const char *usage_also;	/* another form of the command, printed as a second usage line, or NULL */
 	const char *summary;	/* one line for `virtio-replay --help` */
 	const struct cmd_option *options;	/* NULL-name terminated, or NULL: no options */
