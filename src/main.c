@@ -1,7 +1,10 @@
 /* main.c -- virtio-replay: dispatch to a command from the table */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "cmd.h"
@@ -16,6 +19,34 @@ static void usage(FILE *f)
 	fprintf(f, "\nvirtio-replay help <command> or virtio-replay <command> --help for details;\n"
 	    "man virtio-replay, virtio-replay-trace(5), virtio-replay-db(5) for the reference.\n"
 	    "Exit status: 0 success/matched, 1 diverged, 2 bad input or usage, 3 internal error.\n");
+}
+
+/*
+ * help CMD on a terminal: virtio-replay(1) in man, the pager opened at the
+ * command's section (less -p through $LESS: man pages render a subsection
+ * heading as the name indented three spaces). 0 if man showed it; -1 if
+ * there is no man or no page, so the caller prints the --help text instead.
+ */
+static int help_man(const struct cmd_entry *e)
+{
+	char less[512];
+	const char *old = getenv("LESS");
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	snprintf(less, sizeof(less), "%s%s-p^   %s$", old != NULL ? old : "", old != NULL && old[0] ? " " : "", e->name);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		setenv("LESS", less, 1);
+		execlp("man", "man", "virtio-replay", (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -44,6 +75,8 @@ int main(int argc, char **argv)
 		}
 		if ((e = cmd_find(argv[2])) == NULL)
 			return cmd_unknown(argv[2]);
+		if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO) && help_man(e) == 0)
+			return EXIT_OK;
 		cmd_print_help(e, stdout);
 		return EXIT_OK;
 	}
