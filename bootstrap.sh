@@ -6,8 +6,9 @@ cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake pkg-config libzstd-dev zstd libsqlite3-dev sqlite3 \
 libncurses-dev libpcap-dev libcriterion-dev tmux bc time \
-qemu-system-x86 clang"
+qemu-system-x86 clang libxml2-utils"
 # qemu-system-x86: record --target qemu, crosscheck and the traces/qemu/ library (make check needs it)
+# libxml2-utils: xmllint, which validates check --junit against tests/junit.xsd (make check)
 
 missing=""
 for p in $PKGS; do
