@@ -100,9 +100,7 @@ static void ann_add(struct annot *a, const char *fmt, ...)
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	/* One line whatever names a trace or device brings. */
-	for (char *p = tmp; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
-			*p = '?';
+	buf_one_line(tmp, false);
 	buf_add(&a->ann, a->ann.len ? "; " : "", a->ann.len ? 2 : 0);
 	buf_add(&a->ann, tmp, strlen(tmp));
 }

@@ -1,6 +1,7 @@
 /* buf.h -- growable byte buffer (for building blobs, lines and messages) */
 #ifndef VR_BUF_H
 #define VR_BUF_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,12 @@ void buf_add_str(struct buf *b, const char *s);
 void buf_add_dec(struct buf *b, uint64_t v);
 void buf_add_hexnum(struct buf *b, uint64_t v, unsigned width);
 const char *buf_str(struct buf *b);
+/*
+ * Make s one printable line in place: control bytes (below 0x20, and DEL)
+ * become '?', and with ascii also every byte from 0x80 up. For names and
+ * text a trace or file brings into a message, a mark or an annotation.
+ */
+char *buf_one_line(char *s, bool ascii);
 /*
  * Append s as a JSON string literal (quotes, escapes; NULL is written as "").
  * The result is valid UTF-8 whatever s holds: well-formed UTF-8 is copied,

@@ -634,9 +634,7 @@ int minimize_trace(const struct min_opts *o, struct min_result *res, char **caus
 	snprintf(mark, sizeof(mark), "minimized from %.300s (%" PRIu64 " events), keeping %s", o->in,
 	    res->events_before, res->what);
 	/* A mark is one line of printable text, whatever bytes the file name holds. */
-	for (char *p = mark; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			*p = '?';
+	buf_one_line(mark, true);
 	fmt = trace_format_from_name(o->out);
 	if (write_candidate(&m, o->out, fmt < 0 ? TRACE_FMT_TEXT : (enum trace_fmt)fmt, 0, mark, cause) < 0)
 		goto out;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vr/buf.h"
 #include "vr/cause.h"
 #include "vr/crc32c.h"
 #include "vr/event.h"
@@ -30,14 +31,6 @@ const char *rundiff_kind_name(enum rundiff_kind k)
 	};
 
 	return (unsigned)k < RUNDIFF_KINDS ? names[k] : "?";
-}
-
-/* Descriptions are one line: control bytes from a trace (names, marks) become '?'. */
-static void clean(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
 }
 
 static const char *str(const char *s)
@@ -96,7 +89,8 @@ static int describe(const struct vr_event *ev, char *out, size_t n)
 	default:
 		return -1;
 	}
-	clean(out);
+	/* Descriptions are one line: control bytes from a trace (names, marks) become '?'. */
+	buf_one_line(out, false);
 	return k;
 }
 

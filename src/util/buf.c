@@ -150,6 +150,14 @@ const char *buf_str(struct buf *b)
 	return (const char *)b->data;
 }
 
+char *buf_one_line(char *s, bool ascii)
+{
+	for (unsigned char *p = (unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || (ascii && *p >= 0x80))
+			*p = '?';
+	return s;
+}
+
 /*
  * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no
  * surrogates, nothing above U+10FFFF), or 0 if the bytes there are not one.
