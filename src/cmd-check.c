@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "vr/check.h"
 #include "vr/xmalloc.h"
 
@@ -24,7 +25,7 @@
 struct check_cli {
 	const char *tap, *junit, *json, *artifacts, *output;
 	unsigned long long timeout, jobs, shard_i, shard_n;
-	int verbose, timings, merge, minimize;
+	int verbose, timings, merge, minimize, progress;
 };
 
 extern const struct cmd_entry cmd_check_entry;
@@ -33,6 +34,10 @@ struct check_live {
 	int verbose;
 	unsigned failed;
 	struct buf tap;
+	struct progress progress;	/* counted in events of the traces finished */
+	uint64_t *events;		/* each trace's, when progress is shown */
+	uint64_t done;
+	unsigned ndone;
 };
 
 /* Results as they become final, in suite order: TAP on stdout, failures on stderr. */
@@ -40,6 +45,7 @@ static void check_done(void *arg, unsigned i, const struct check_trace *t, const
 {
 	struct check_live *live = arg;
 
+	progress_clear(&live->progress);
 	buf_reset(&live->tap);
 	check_tap_record(&live->tap, i + 1, t, r);
 	if (live->tap.len > 0)
@@ -51,6 +57,13 @@ static void check_done(void *arg, unsigned i, const struct check_trace *t, const
 		fprintf(stderr, "ok   %s\n", t->name);
 	else if (!r->ok)
 		fprintf(stderr, "FAIL %s: %s\n", t->name, r->message ? r->message : "failed");
+	if (live->events != NULL) {
+		char note[64];
+
+		live->done += live->events[i];
+		snprintf(note, sizeof(note), "%u traces done", ++live->ndone);
+		progress_update(&live->progress, live->done, note);
+	}
 }
 
 /* Write through a temporary name so a reader never sees half a report. */
@@ -131,6 +144,8 @@ static const struct cmd_option check_options[] = {
 	{ .name = "timings", .help = "put times in the reports (they are left out so reports are\n"
 	      "reproducible)" },
 	{ .name = "verbose", .short_name = 'v', .help = "list passing traces on stderr too" },
+	{ .name = "progress", .help = "show progress (events of the traces done, rate, time left) on stderr\n"
+	      "even when it is not a terminal (on a terminal it always shows)" },
 	{ .name = NULL },
 };
 
@@ -164,6 +179,7 @@ static int check_parse(const struct cmd_entry *e, struct check_cli *cli, const s
 	cli->timings = cmd_args_has(a, "timings");
 	cli->minimize = cmd_args_has(a, "minimize");
 	cli->verbose = cmd_args_has(a, "verbose");
+	cli->progress = cmd_args_has(a, "progress");
 	if (cli->minimize && cli->artifacts == NULL)
 		return cmd_usage_error(&cmd_check_entry, "--minimize keeps its copies in --artifacts DIR");
 	if (cli->merge && (cli->tap || cli->junit || cli->json || cli->artifacts || cli->shard_n || cli->jobs))
@@ -236,6 +252,12 @@ static int check_exec(const struct cmd_entry *e, struct cmd_args *a)
 		buf_release(&live.tap);
 		return cmd_fail_cause(EXIT_INTERNAL, cause);
 	}
+	progress_init(&live.progress, "check", "events", 0, cli.progress ? PROGRESS_ON : PROGRESS_AUTO);
+	if (live.progress.on) {
+		live.events = xcalloc(s.n ? s.n : 1, sizeof(*live.events));
+		for (unsigned i = 0; i < s.n; i++)
+			live.progress.total += live.events[i] = progress_trace_events(s.t[i].path);
+	}
 	res = xcalloc(s.n ? s.n : 1, sizeof *res);
 	printf("TAP version 13\n1..%u\n", s.n);
 	fflush(stdout);
@@ -253,6 +275,7 @@ static int check_exec(const struct cmd_entry *e, struct cmd_args *a)
 		goto out;
 	if (cli.json != NULL && (rc = check_write(cli.json, check_json_write, &rep)) != 0)
 		goto out;
+	progress_end(&live.progress, live.done);
 	fprintf(stderr, "check: %u traces, %u passed, %u failed\n", s.n, s.n - live.failed, live.failed);
 	rc = live.failed ? EXIT_DIVERGED : EXIT_OK;
 out:
@@ -262,6 +285,7 @@ out:
 	check_run_free(cr);
 	check_suite_free(&s);
 	buf_release(&live.tap);
+	free(live.events);
 	return rc;
 }
 

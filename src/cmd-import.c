@@ -6,10 +6,19 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "vr/qtest-import.h"
 #include "vr/trace.h"
 #include "vr/vdev.h"
 #include "vr/xmalloc.h"
+
+static void import_progress(void *opaque, uint64_t events, uint64_t total)
+{
+	struct progress *p = opaque;
+
+	p->total = total;
+	progress_update(p, events, NULL);
+}
 
 static const struct cmd_option import_options[] = {
 	{ .name = "output", .short_name = 'o', .arg = "TRACE", .complete = CMD_COMPLETE_FILE, .flags = CMD_OPT_REQUIRED,
@@ -20,6 +29,8 @@ static const struct cmd_option import_options[] = {
 	{ .name = "to", .arg = "text|binary", .complete = CMD_COMPLETE_WORDS, .words = "text binary",
 	  .help = "output format when TRACE's extension does not say" },
 	{ .name = "quiet", .short_name = 'q', .help = "no summary line on standard error" },
+	{ .name = "progress", .help = "show progress (events written, rate, time left) on stderr even when\n"
+	      "it is not a terminal (on a terminal it shows unless --quiet)" },
 	{ .name = NULL },
 };
 
@@ -28,11 +39,12 @@ static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 	const char *out = cmd_args_get(a, "output"), *cmdline = cmd_args_get(a, "cmdline"), *in, *to;
 	const struct trace_header *h;
 	struct qtest_import *qi;
-	struct qtest_import_stats st;
+	struct qtest_import_stats st = { 0 };
 	struct trace_writer *w;
 	char *cause = NULL, *tmp = NULL;
 	int fmt = -1, rc;
 	bool quiet = cmd_args_has(a, "quiet");
+	struct progress pr;
 
 	if ((to = cmd_args_get(a, "to")) != NULL) {
 		if (strcmp(to, "text") == 0)
@@ -72,7 +84,12 @@ static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 		free(tmp);
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
 	}
+	progress_init(&pr, "import", "events", 0, cmd_args_has(a, "progress") ? PROGRESS_ON :
+	    quiet ? PROGRESS_OFF : PROGRESS_AUTO);
+	if (pr.on)
+		qtest_import_set_progress(qi, import_progress, &pr);
 	rc = qtest_import_write(qi, w, &st, &cause);
+	progress_end(&pr, st.events);
 	if (trace_writer_close(w, rc == 0 ? &cause : NULL) != 0)
 		rc = -1;
 	rc = cmd_output_done(tmp, out, rc, &cause);

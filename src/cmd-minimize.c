@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "progress.h"
 #include "vr/minimize.h"
 #include "vr/trace.h"
 
@@ -27,37 +28,31 @@ static const struct cmd_option minimize_options[] = {
 	{ .name = "max-replays", .arg = "N", .type = CMD_ARG_U64,
 	  .help = "stop after N candidate replays (default 50000): smaller, not minimal" },
 	{ .name = "quiet", .short_name = 'q', .help = "no report" },
+	{ .name = "progress", .help = "show progress (replays, their rate, events left) on stderr even when\n"
+	      "it is not a terminal (on a terminal it shows unless --quiet)" },
 	{ .name = NULL },
 };
 
 struct min_cli {
-	bool shown;
-	uint64_t every;
+	struct progress progress;
+	uint64_t events;	/* the original's */
 };
 
+/* Counted in replays (the work) with the events left of the original's. */
 static void progress(void *opaque, uint64_t replays, uint64_t events)
 {
 	struct min_cli *c = opaque;
+	char note[64];
 
-	if (replays % c->every != 0)
-		return;
-	fprintf(stderr, "\rminimize: %" PRIu64 " replays, %" PRIu64 " events left", replays, events);
-	c->shown = true;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	snprintf(note, sizeof(note), "%" PRIu64 " of %" PRIu64 " events left", events, c->events);
+	progress_update(&c->progress, replays, note);
 }
 
 static int cmd_minimize_exec(const struct cmd_entry *e, struct cmd_args *a)
 {
 	struct min_opts o;
 	struct min_result res;
-	struct min_cli cli = { false, 16 };
+	struct min_cli cli;
 	unsigned long long max = cmd_args_u64(a, "max-replays", 0);
 	const char *tmp;
 	char scratch[4096];
@@ -93,14 +88,16 @@ static int cmd_minimize_exec(const struct cmd_entry *e, struct cmd_args *a)
 	    mkdtemp(scratch) == NULL)
 		return cmd_fail(EXIT_INTERNAL, "minimize: cannot make a scratch directory in %s", tmp);
 	o.scratch_dir = scratch;
-	if (!quiet && isatty(STDERR_FILENO)) {
+	progress_init(&cli.progress, "minimize", "replays", 0, cmd_args_has(a, "progress") ? PROGRESS_ON :
+	    quiet ? PROGRESS_OFF : PROGRESS_AUTO);
+	if (cli.progress.on) {
+		cli.events = progress_trace_events(o.in);
 		o.progress = progress;
 		o.progress_opaque = &cli;
 	}
-	t0 = now_seconds();
+	t0 = progress_now();
 	rc = minimize_trace(&o, &res, &cause);
-	if (cli.shown)
-		fputs("\r\033[K", stderr);
+	progress_end(&cli.progress, res.replays);
 	rmdir(scratch);
 	if (rc < 0)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
@@ -112,7 +109,7 @@ static int cmd_minimize_exec(const struct cmd_entry *e, struct cmd_args *a)
 		if (res.cut)
 			fprintf(stderr, "  starts    from a checkpoint (%" PRIu64 " bytes) of the state at event %" PRIu64
 			    " of the original\n", res.checkpoint_bytes, res.cut_at);
-		fprintf(stderr, "  replays   %" PRIu64 " in %.2f s%s\n", res.replays, now_seconds() - t0,
+		fprintf(stderr, "  replays   %" PRIu64 " in %.2f s%s\n", res.replays, progress_now() - t0,
 		    res.budget_hit ? " (--max-replays reached: smaller, not minimal)" : "");
 	}
 	return EXIT_OK;

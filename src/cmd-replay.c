@@ -4,12 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "cmd.h"
+#include "progress.h"
 #include "vr/buf.h"
 #include "vr/event.h"
 #include "vr/le.h"
@@ -37,8 +35,7 @@ static void on_signal(int sig)
 
 struct replay_cli {
 	bool quiet, json;
-	bool progress_shown;
-	uint64_t file_size;
+	struct progress progress;
 	struct buf jviol, jdiv;		/* --json: the objects listed so far, comma-separated */
 	unsigned njviol, njdiv;
 };
@@ -188,11 +185,8 @@ static void progress(void *opaque, uint64_t no, uint64_t off)
 {
 	struct replay_cli *c = opaque;
 
-	if (c->file_size > 0 && off <= c->file_size)
-		fprintf(stderr, "\rreplay: event %" PRIu64 "  %3u%%", no, (unsigned)(off * 100 / c->file_size));
-	else
-		fprintf(stderr, "\rreplay: event %" PRIu64, no);
-	c->progress_shown = true;
+	(void)off;
+	progress_update(&c->progress, no, NULL);
 }
 
 static void summary_text(const char *path, const char *outcome, const struct replay_stats *st, double secs)
@@ -300,16 +294,10 @@ static const struct cmd_option replay_options[] = {
 	      "default max(256M, 64K per byte of trace read)); K, M, G, T suffixes" },
 	{ .name = "mem-limit", .arg = "N", .type = CMD_ARG_SIZE,
 	  .help = "allocate at most N bytes of guest RAM (default 2G, 0 = no limit)" },
+	{ .name = "progress", .help = "show progress (events, rate, time left) on stderr even when it is not\n"
+	      "a terminal (on a terminal it shows unless --quiet or --json)" },
 	{ .name = NULL },
 };
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* 0 on the command line means no limit; 0 in replay_opts means the default. */
 static unsigned long long limit_option(const struct cmd_args *a, const char *name)
@@ -340,7 +328,6 @@ static int cmd_replay_exec(const struct cmd_entry *e, struct cmd_args *a)
 	int layout = -1, outcome, status;
 	bool lenient = cmd_args_has(a, "lenient"), noverify = cmd_args_has(a, "no-verify-checkpoints");
 	double t0, secs;
-	struct stat sb;
 
 	memset(&cli, 0, sizeof(cli));
 	cli.quiet = cmd_args_has(a, "quiet");
@@ -403,22 +390,24 @@ static int cmd_replay_exec(const struct cmd_entry *e, struct cmd_args *a)
 	o.options = opts.len > 0 ? buf_str(&opts) + 1 : "";
 	o.version = PACKAGE_VERSION;
 	o.stop = &replay_signal;
-	if (!cli.quiet && !cli.json && isatty(STDERR_FILENO) && stat(o.path, &sb) == 0 &&
-	    sb.st_size > (1 << 22)) {
-		cli.file_size = (uint64_t)sb.st_size;
+	progress_init(&cli.progress, "replay", "events", 0, cmd_args_has(a, "progress") ? PROGRESS_ON :
+	    cli.quiet || cli.json ? PROGRESS_OFF : PROGRESS_AUTO);
+	if (cli.progress.on) {
+		/* Counted in events, whatever the file's size or compression. */
+		cli.progress.total = progress_trace_events(o.path);
 		o.progress = progress;
 		o.progress_opaque = &cli;
+		o.progress_every = 4096;
 	}
 
 	if ((r = replay_new(&o, &bus, &cause)) == NULL)
 		goto usage_fail;
-	t0 = now_seconds();
+	t0 = progress_now();
 	outcome = replay_run(r, &cause);
-	secs = now_seconds() - t0;
+	secs = progress_now() - t0;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (cli.progress_shown)
-		fputs("\r\033[K", stderr);
+	progress_end(&cli.progress, replay_get_stats(r)->events);
 	fflush(stdout);
 
 	/* Close the sinks before reporting: what they hold is kept whatever the outcome. */

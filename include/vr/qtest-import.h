@@ -60,6 +60,12 @@ struct qtest_import_stats {
 };
 
 /* Write the events (the header is qtest_import_header's). 0, or -1 if the writer failed. */
+/*
+ * Call fn about every 4096 events qtest_import_write writes, with the
+ * number of events the input holds (as counted while reading it at open).
+ */
+void qtest_import_set_progress(struct qtest_import *qi, void (*fn)(void *opaque, uint64_t events, uint64_t total),
+    void *opaque);
 int qtest_import_write(struct qtest_import *qi, struct trace_writer *w, struct qtest_import_stats *st,
     char **cause);
 

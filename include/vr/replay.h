@@ -71,9 +71,10 @@ struct replay_opts {
 	uint64_t budget_bytes;
 	uint64_t mem_limit;
 	volatile sig_atomic_t *stop;	/* polled between events (may be NULL) */
-	/* Called about every 65536 events (may be NULL). */
+	/* Called about every progress_every events (0: 65536) (may be NULL). */
 	void (*progress)(void *opaque, uint64_t event_no, uint64_t offset);
 	void *progress_opaque;
+	uint64_t progress_every;
 };
 
 struct replay_txn_count {

@@ -52,6 +52,9 @@ struct qtest_import {
 	uint64_t vtime;
 	struct trace_writer *w;
 	struct qtest_import_stats st;
+	uint64_t observed;		/* events the observing pass would have written: progress's total */
+	void (*progress)(void *opaque, uint64_t events, uint64_t total);
+	void *progress_opaque;
 	struct buf data;		/* decoded bytes of one command */
 	struct buf reply;		/* decoded bytes of its reply */
 
@@ -199,10 +202,21 @@ static uint64_t gap(const struct qtest_import *qi, uint64_t addr)
 
 static int emit(struct qtest_import *qi, const struct trace_event *ev, char **cause)
 {
+	if (qi->pass == P_OBSERVE)
+		qi->observed++;
 	if (qi->pass != P_WRITE)
 		return 0;
 	qi->st.events++;
+	if (qi->progress != NULL && qi->st.events % 4096 == 0)
+		qi->progress(qi->progress_opaque, qi->st.events, qi->observed + (qi->cmdtext != NULL));
 	return trace_write(qi->w, ev, cause);
+}
+
+void qtest_import_set_progress(struct qtest_import *qi, void (*fn)(void *opaque, uint64_t events, uint64_t total),
+    void *opaque)
+{
+	qi->progress = fn;
+	qi->progress_opaque = opaque;
 }
 
 static int mark(struct qtest_import *qi, const char *text, size_t n, char **cause)

@@ -1398,7 +1398,7 @@ int replay_run(struct replay *r, char **cause)
 static int replay_run_events(struct replay *r, char **cause)
 {
 	struct trace_event ev;
-	uint64_t next_progress = 65536;
+	uint64_t every = r->opts.progress_every > 0 ? r->opts.progress_every : 65536, next_progress = every;
 	bool complete = false, at_end = false;
 	int rc;
 
@@ -1482,7 +1482,7 @@ static int replay_run_events(struct replay *r, char **cause)
 		}
 		if (r->opts.progress != NULL && no >= next_progress) {
 			r->opts.progress(r->opts.progress_opaque, no, off);
-			next_progress = no + 65536;
+			next_progress = no + every;
 		}
 	}
 	/* Outputs produced by the last guest event and never recorded. */
