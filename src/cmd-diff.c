@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "diff-db.h"
 #include "vr/buf.h"
 #include "vr/rundiff.h"
 #include "vr/trace.h"
@@ -97,16 +98,46 @@ static void print_json(const struct rundiff_side *a, const struct rundiff_side *
 	buf_release(&o);
 }
 
+/*
+ * A side that names a stored run (DB, DB:RUN) is read from the database;
+ * anything else is a trace. 0, or an exit status for bad usage.
+ */
+static int diff_side(const struct cmd_entry *e, const char *arg, const char *opt, struct rundiff_side *side,
+    struct diff_db *db)
+{
+	char *cause = NULL;
+	int rc, k = diff_db_parse(arg, db, &cause);
+
+	if (k < 0) {
+		rc = cmd_usage_error(e, "%s", cause);
+		free(cause);
+		return rc;
+	}
+	side->path = arg;
+	if (k == 0)
+		return strcmp(arg, "-") == 0 ? cmd_usage_error(e, "traces must be files") : 0;
+	if (side->layout >= 0)
+		return cmd_usage_error(e, "%s applies to a trace, not a stored run (%s)", opt, arg);
+	side->feed = diff_db_feed;
+	side->feed_arg = db;
+	return 0;
+}
+
 static int cmd_diff_exec(const struct cmd_entry *e, struct cmd_args *args)
 {
 	struct rundiff_side a, b;
 	struct rundiff_result r;
+	struct diff_db da, db;
+	char name_a[4200], name_b[4200];
 	const char *v;
 	char *cause = NULL;
 	bool json = cmd_args_has(args, "json");
+	int rc;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
+	memset(&da, 0, sizeof(da));
+	memset(&db, 0, sizeof(db));
 	a.layout = b.layout = -1;
 	if ((v = cmd_args_get(args, "layout-a")) != NULL && (a.layout = trace_layout_parse(v)) < 0)
 		return cmd_usage_error(e, "unknown layout '%s' (vbox or qemu)", v);
@@ -117,19 +148,35 @@ static int cmd_diff_exec(const struct cmd_entry *e, struct cmd_args *args)
 		return cmd_usage_error(e, "missing TRACE");
 	if (args->argc > 2)
 		return cmd_usage_error(e, "too many arguments");
-	a.path = args->argv[0];
-	b.path = args->argv[args->argc - 1];
-	if (strcmp(a.path, "-") == 0 || strcmp(b.path, "-") == 0)
-		return cmd_usage_error(e, "traces must be files");
-	if (args->argc == 1 && a.layout == b.layout)
-		return cmd_usage_error(e, "one trace: name two profiles with --layout-a and --layout-b");
-	if (rundiff_run(&a, &b, &r, &cause) < 0)
-		return cmd_fail_cause(EXIT_BADINPUT, cause);
+	if ((rc = diff_side(e, args->argv[0], "--layout-a", &a, &da)) != 0 ||
+	    (rc = diff_side(e, args->argv[args->argc - 1], "--layout-b", &b, &db)) != 0)
+		goto out;
+	if (args->argc == 1 && a.feed != NULL) {
+		rc = cmd_usage_error(e, "a stored run needs a second side to compare with");
+		goto out;
+	}
+	if (args->argc == 1 && a.layout == b.layout) {
+		rc = cmd_usage_error(e, "one trace: name two profiles with --layout-a and --layout-b");
+		goto out;
+	}
+	if (rundiff_run(&a, &b, &r, &cause) < 0) {
+		rc = cmd_fail_cause(EXIT_BADINPUT, cause);
+		goto out;
+	}
+	/* A stored run by its database and number (the newest one resolved). */
+	if (a.feed != NULL && snprintf(name_a, sizeof(name_a), "%s:%" PRId64, da.path, da.run) > 0)
+		a.path = name_a;
+	if (b.feed != NULL && snprintf(name_b, sizeof(name_b), "%s:%" PRId64, db.path, db.run) > 0)
+		b.path = name_b;
 	if (json)
 		print_json(&a, &b, &r);
 	else if (!r.same)
 		print_text(&a, &b, &r);
-	return r.same ? EXIT_OK : EXIT_DIVERGED;
+	rc = r.same ? EXIT_OK : EXIT_DIVERGED;
+out:
+	free(da.path);
+	free(db.path);
+	return rc;
 }
 
 const struct cmd_entry cmd_diff_entry = {
@@ -137,10 +184,15 @@ const struct cmd_entry cmd_diff_entry = {
 	.args = "A [B]",
 	.args_complete = CMD_COMPLETE_FILE,
 	.options = diff_options,
-	.summary = "replay two traces (or one under two profiles) and name the first thing their devices did differently",
+	.summary = "compare two runs (stored, or traces replayed, or one trace under two profiles): the first difference",
 	.help =
-	    "A and B are traces; with one trace, --layout-a and --layout-b name two profiles.\n"
-	    "Both sides replay leniently (a divergence from their own recording does not stop them).\n"
+	    "A and B are traces or stored runs: DB:RUN (a database replay --db wrote and a run\n"
+	    "number, see virtio-replay runs DB), or DB alone for its newest run; a trace and a run\n"
+	    "mix. With one trace, --layout-a and --layout-b name two profiles.\n"
+	    "A stored run is read from the database as replay stored it (register values the device\n"
+	    "produced, DMA writes with their bytes, interrupts, violations, completed requests);\n"
+	    "a run that stopped at its first divergence holds only what happened until then.\n"
+	    "Traces replay leniently (a divergence from their own recording does not stop them).\n"
 	    "What each device did is split into streams: register reads (name and value), DMA writes\n"
 	    "(address, length, CRC32C and the first bytes), interrupts, violations and completed\n"
 	    "requests. The n-th item of each stream in A is compared with the n-th in B, so traces\n"

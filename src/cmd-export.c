@@ -47,18 +47,13 @@ static int export_qtest(struct export_args *a, char **cause)
  */
 static int export_perfetto(struct export_args *a, char **cause)
 {
-	const char *colon = strrchr(a->trace, ':');
-	unsigned long long run = 0;
-	struct stat sb;
+	int64_t run;
 	char *path;
 	int rc;
 
-	if (colon == NULL || colon[1] == '\0' || stat(a->trace, &sb) == 0)
-		return perfetto_write(a->trace, 0, a->f, cause);
-	if (cmd_parse_u64(colon + 1, &run) < 0 || run == 0 || run > INT64_MAX)
-		return cause_set(cause, "%s: bad run number '%s'", a->trace, colon + 1);
-	path = xstrndup(a->trace, (size_t)(colon - a->trace));
-	rc = perfetto_write(path, (int64_t)run, a->f, cause);
+	if (cmd_split_run(a->trace, &path, &run, cause) < 0)
+		return -1;
+	rc = perfetto_write(path, run, a->f, cause);
 	free(path);
 	return rc;
 }

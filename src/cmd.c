@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "vr/buf.h"
@@ -509,5 +510,23 @@ int cmd_parse_size(const char *s, unsigned long long *out)
 	if (cmd_parse_u64(num, out) < 0 || *out > (ULLONG_MAX >> shift))
 		return -1;
 	*out <<= shift;
+	return 0;
+}
+
+int cmd_split_run(const char *arg, char **path, int64_t *run, char **cause)
+{
+	const char *colon = strrchr(arg, ':');
+	unsigned long long n = 0;
+	struct stat sb;
+
+	*run = 0;
+	if (colon == NULL || colon[1] == '\0' || stat(arg, &sb) == 0) {
+		*path = xstrdup(arg);
+		return 0;
+	}
+	if (cmd_parse_u64(colon + 1, &n) < 0 || n == 0 || n > INT64_MAX)
+		return cause_set(cause, "%s: bad run number '%s'", arg, colon + 1);
+	*path = xstrndup(arg, (size_t)(colon - arg));
+	*run = (int64_t)n;
 	return 0;
 }

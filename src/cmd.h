@@ -1,6 +1,7 @@
 /* cmd.h -- the command table: one struct cmd_entry per cmd-<name>.c */
 #ifndef VR_CMD_H
 #define VR_CMD_H
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -129,6 +130,12 @@ void cmd_json_string(FILE *f, const char *s);
 int cmd_output_done(const char *tmp, const char *out, int rc, char **cause);
 /* Parse a non-negative integer (decimal or 0x hex). 0 / -1. */
 int cmd_parse_u64(const char *s, unsigned long long *out);
+/*
+ * "PATH:N" names run N of the database PATH (after the last ':'); a name
+ * that exists as given, or has no ':N', is taken whole with *run 0 (the
+ * newest). *path is allocated. 0, or -1 and cause for a bad run number.
+ */
+int cmd_split_run(const char *arg, char **path, int64_t *run, char **cause);
 /* A byte count: cmd_parse_u64 with an optional K, M, G or T suffix (powers of 1024). 0 / -1. */
 int cmd_parse_size(const char *s, unsigned long long *out);
 

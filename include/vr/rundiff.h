@@ -26,10 +26,22 @@ enum rundiff_kind {
 	RUNDIFF_KINDS
 };
 
+struct vr_event;
+
 struct rundiff_side {
 	const char *path;
 	int layout;		/* -1: the trace's own */
 	const char *image_dir;	/* NULL: beside the trace */
+	/*
+	 * NULL: path is a trace, replayed here. Otherwise what the device did
+	 * comes from elsewhere (a stored run): feed calls observe(ctx, ev) for
+	 * each register read, DMA write, interrupt, violation and completed
+	 * request, in event order, and fills layout_name, outcome and events.
+	 * 0 / -1 + cause.
+	 */
+	int (*feed)(struct rundiff_side *side, void (*observe)(void *ctx, const struct vr_event *ev), void *ctx,
+	    char **cause);
+	void *feed_arg;
 	/* filled by rundiff_run */
 	char layout_name[16];
 	char outcome[16];	/* "matched", "diverged", ... */

@@ -156,6 +156,8 @@ static int replay_side(struct side_run *s, char **cause)
 	struct evbus bus;
 	int outcome;
 
+	if (s->side->feed != NULL)
+		return s->side->feed(s->side, on_event, s, cause);
 	evbus_init(&bus);
 	evbus_add(&bus, (1u << VR_EV_ACCESS) | (1u << VR_EV_DMA) | (1u << VR_EV_IRQ) | (1u << VR_EV_VIOLATION) |
 	    (1u << VR_EV_TXN), on_event, s);
