@@ -45,6 +45,28 @@ static sqlite3_stmt *prep(sqlite3 *db, const char *path, const char *sql, int64_
 	return st;
 }
 
+/*
+ * The interrupt queries through interrupts_by_vector: without statistics on
+ * the table the planner walks its primary key instead, every interrupt of
+ * the run. A database whose run was killed before the index was built
+ * gets the query without the hint.
+ */
+static sqlite3_stmt *prep_irq(sqlite3 *db, const char *path, const char *cols, const char *where, int64_t run,
+    char **cause)
+{
+	char sql[320];
+	sqlite3_stmt *st;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM interrupts INDEXED BY interrupts_by_vector WHERE %s", cols, where);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		return st;
+	}
+	sqlite3_finalize(st);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM interrupts WHERE %s", cols, where);
+	return prep(db, path, sql, run, cause);
+}
+
 static int finish(sqlite3 *db, const char *path, sqlite3_stmt *st, int rc, const char *what, char **cause)
 {
 	sqlite3_finalize(st);
@@ -165,8 +187,8 @@ static void qrows_text(const struct qrow *q, size_t nq, struct tui_text *out)
 /* The INTx line and ISR byte as last changed at or before event. */
 static int intx_text(sqlite3 *db, const char *path, int64_t run, int64_t event, struct tui_text *out, char **cause)
 {
-	sqlite3_stmt *st = prep(db, path, "SELECT event, level, isr, cause FROM interrupts WHERE run = ?1 AND msix = 0"
-	    " AND vector IS NULL AND event <= ?2 ORDER BY event DESC, id DESC LIMIT 1", run, cause);
+	sqlite3_stmt *st = prep_irq(db, path, "event, level, isr, cause",
+	    "run = ?1 AND msix = 0 AND vector IS NULL AND event <= ?2 ORDER BY event DESC, id DESC LIMIT 1", run, cause);
 	int rc;
 
 	if (st == NULL)
@@ -223,8 +245,8 @@ static int completed_between(sqlite3 *db, const char *path, int64_t run, int64_t
  */
 static int msix_text(sqlite3 *db, const char *path, int64_t run, int64_t event, struct tui_text *out, char **cause)
 {
-	sqlite3_stmt *vec = prep(db, path, "SELECT vector FROM interrupts WHERE run = ?1 AND msix = 1 AND vector > ?2"
-	    " ORDER BY vector LIMIT 1", run, cause);
+	sqlite3_stmt *vec = prep_irq(db, path, "vector",
+	    "run = ?1 AND msix = 1 AND vector > ?2 ORDER BY vector LIMIT 1", run, cause);
 	sqlite3_stmt *last = NULL, *next = NULL;
 	int64_t v = -1;
 	int rc = SQLITE_DONE, n = 0;
@@ -232,10 +254,10 @@ static int msix_text(sqlite3 *db, const char *path, int64_t run, int64_t event, 
 
 	if (vec == NULL)
 		return -1;
-	last = prep(db, path, "SELECT event, cause FROM interrupts WHERE run = ?1 AND msix = 1 AND vector = ?2"
-	    " AND event <= ?3 ORDER BY event DESC, id DESC LIMIT 1", run, cause);
-	next = last ? prep(db, path, "SELECT event, cause FROM interrupts WHERE run = ?1 AND msix = 1 AND vector = ?2"
-	    " AND event > ?3 ORDER BY event, id LIMIT 1", run, cause) : NULL;
+	last = prep_irq(db, path, "event, cause",
+	    "run = ?1 AND msix = 1 AND vector = ?2 AND event <= ?3 ORDER BY event DESC, id DESC LIMIT 1", run, cause);
+	next = last ? prep_irq(db, path, "event, cause",
+	    "run = ?1 AND msix = 1 AND vector = ?2 AND event > ?3 ORDER BY event, id LIMIT 1", run, cause) : NULL;
 	if (next == NULL) {
 		sqlite3_finalize(vec);
 		sqlite3_finalize(last);
