@@ -19,6 +19,7 @@
 #include "vr/vdev.h"
 #include "vr/violation.h"
 #include "vr/vpci.h"
+#include "vr/vring-name.h"
 #include "vr/xmalloc.h"
 
 /* Bytes of each historic event kept for the report (the text notes the cut). */
@@ -896,9 +897,6 @@ static void verify_checkpoint(struct replay *r, const struct trace_event *ev)
 /* Offsets of a split ring's fields (spec 2.6): desc 16 bytes each; avail and used headers 4 bytes. */
 #define DESC_BYTES	16u
 
-static const char *const desc_fields[] = { "addr", "addr", "addr", "addr", "addr", "addr", "addr", "addr",
-	"len", "len", "len", "len", "flags", "flags", "next", "next" };
-
 /* Is a inside [base, base + n)? Without overflow. */
 static bool in_range(uint64_t a, uint64_t base, uint64_t n)
 {
@@ -935,19 +933,6 @@ static int find_buffer(const struct gmem *m, uint64_t table, uint32_t entries, u
 }
 
 /* Byte o of the avail or used ring (flags, idx, ring[sz] of elem bytes, the event word after it). */
-static void ring_field(char *out, size_t n, const char *qn, const char *ring, uint64_t o, uint64_t sz,
-    unsigned elem, const char *event)
-{
-	if (o < 4)
-		snprintf(out, n, "%s.%s.%s", qn, ring, o < 2 ? "flags" : "idx");
-	else if (o - 4 >= sz * elem)
-		snprintf(out, n, "%s.%s.%s", qn, ring, event);
-	else if (elem == 8)
-		snprintf(out, n, "%s.%s.ring[%" PRIu64 "].%s", qn, ring, (o - 4) / 8, (o - 4) % 8 < 4 ? "id" : "len");
-	else
-		snprintf(out, n, "%s.%s.ring[%" PRIu64 "]", qn, ring, (o - 4) / elem);
-}
-
 /*
  * Name the ring field or buffer guest address a lies in, from what the guest
  * told the device about its queues: "requestq.used.ring[3].len",
@@ -960,8 +945,10 @@ static void ram_field(struct replay *r, uint64_t a, char *out, size_t n)
 	for (unsigned pass = 0; pass < 2; pass++)
 		for (unsigned i = 0; i < VIRTQ_MAX_QUEUES; i++) {
 			const struct qshadow *q = &r->q[i];
-			char qn[40];
+			char qn[40], name[64];
 			uint64_t sz = q->size;
+			struct vring_layout l;
+			struct vring_spot spot;
 
 			if (sz == 0 || q->desc == 0)
 				continue;
@@ -983,17 +970,10 @@ static void ram_field(struct replay *r, uint64_t a, char *out, size_t n)
 				}
 				continue;
 			}
-			if (in_range(a, q->desc, sz * DESC_BYTES)) {
-				uint64_t o = a - q->desc;
-				snprintf(out, n, "%s.desc[%" PRIu64 "].%s", qn, o / DESC_BYTES, desc_fields[o % DESC_BYTES]);
-				return;
-			}
-			if (in_range(a, q->avail, 6 + 2 * sz)) {
-				ring_field(out, n, qn, "avail", a - q->avail, sz, 2, "used_event");
-				return;
-			}
-			if (in_range(a, q->used, 6 + 8 * sz)) {
-				ring_field(out, n, qn, "used", a - q->used, sz, 8, "avail_event");
+			l = (struct vring_layout){ .desc = q->desc, .avail = q->avail, .used = q->used, .size = sz };
+			if (vring_locate(&l, a, &spot)) {
+				vring_spot_name(&spot, true, name, sizeof(name));
+				snprintf(out, n, "%s.%s", qn, name);
 				return;
 			}
 		}

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "vr/tui-rings.h"
+#include "vr/vring-name.h"
 #include "vr/xmalloc.h"
 
 #define MAX_QUEUES	1024	/* as the transport allows */
@@ -172,44 +173,12 @@ static const char *queue_name(struct tui_rings *r, int64_t q)
 	return r->names[q];
 }
 
-/* The field of a ring at offset off: "desc", "avail.ring" ... and the entry index (-1: none). */
-static bool field(const struct layout *l, uint64_t addr, const char **f, int64_t *idx)
+/* Where addr lies in a queue's rings, by the layout as of some event. */
+static bool locate(const struct layout *l, uint64_t addr, struct vring_spot *spot)
 {
-	uint64_t size = l->size, off;
+	struct vring_layout v = { .desc = l->desc, .avail = l->avail, .used = l->used, .size = l->size };
 
-	*idx = -1;
-	if (size == 0)
-		return false;
-	if (l->desc && addr >= l->desc && addr - l->desc < 16 * size) {
-		*f = "desc";
-		*idx = (int64_t)((addr - l->desc) / 16);
-		return true;
-	}
-	if (l->avail && addr >= l->avail && (off = addr - l->avail) < 6 + 2 * size) {
-		if (off < 2)
-			*f = "avail.flags";
-		else if (off < 4)
-			*f = "avail.idx";
-		else if (off < 4 + 2 * size) {
-			*f = "avail.ring";
-			*idx = (int64_t)((off - 4) / 2);
-		} else
-			*f = "avail.used_event";
-		return true;
-	}
-	if (l->used && addr >= l->used && (off = addr - l->used) < 6 + 8 * size) {
-		if (off < 2)
-			*f = "used.flags";
-		else if (off < 4)
-			*f = "used.idx";
-		else if (off < 4 + 8 * size) {
-			*f = "used.ring";
-			*idx = (int64_t)((off - 4) / 8);
-		} else
-			*f = "used.avail_event";
-		return true;
-	}
-	return false;
+	return vring_locate(&v, addr, spot);
 }
 
 /*
@@ -251,17 +220,19 @@ bool tui_rings_name(struct tui_rings *r, int64_t event, uint64_t addr, uint64_t 
 	for (size_t i = 0; i < r->n && r->v[i].from <= event; i++)
 		best[r->v[i].q] = &r->v[i];
 	for (int q = 0; q < MAX_QUEUES; q++) {
-		const char *f, *g;
-		int64_t i, j;
+		struct vring_spot a, b;
+		char name[48];
 
-		if (best[q] == NULL || !field(best[q], addr, &f, &i))
+		if (best[q] == NULL || !locate(best[q], addr, &a))
 			continue;
-		if (len > 1 && field(best[q], addr + len - 1, &g, &j) && g == f && j > i)
-			snprintf(out, n, "%s.%s[%" PRId64 "..%" PRId64 "]", queue_name(r, q), f, i, j);
-		else if (i >= 0)
-			snprintf(out, n, "%s.%s[%" PRId64 "]", queue_name(r, q), f, i);
-		else
-			snprintf(out, n, "%s.%s", queue_name(r, q), f);
+		vring_spot_name(&a, false, name, sizeof(name));
+		/* a range within one table or ring: "desc[0..2]" */
+		if (len > 1 && a.index >= 0 && locate(best[q], addr + len - 1, &b) && strcmp(a.ring, b.ring) == 0 &&
+		    (a.field == NULL) == (b.field == NULL) && (a.field == NULL || strcmp(a.field, b.field) == 0) &&
+		    b.index > a.index)
+			snprintf(strchr(name, '[') + 1, sizeof(name) - (size_t)(strchr(name, '[') + 1 - name),
+			    "%" PRId64 "..%" PRId64 "]", a.index, b.index);
+		snprintf(out, n, "%s.%s", queue_name(r, q), name);
 		return true;
 	}
 	if ((bq = buffer_queue(r, event, addr)) >= 0) {
