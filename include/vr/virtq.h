@@ -27,6 +27,13 @@ struct virtq_policy {
 	bool avail_jump_ok;		/* avail idx jumps reported, stale slots popped (QEMU) */
 	bool first_sync_notifies;	/* EVENT_IDX: the first sync after enable always interrupts */
 	bool signalled_wrap_guard;	/* EVENT_IDX: notify when signalled_used left the window */
+	/*
+	 * Work bound: chains one guest action (a notify or other register write)
+	 * or host input may take from a queue; the rest waits for the next one.
+	 * 0: the queue size (the spec's bound on what a driver can make
+	 * available at once; QEMU's in-flight limit, vring.num).
+	 */
+	uint16_t kick_max;
 };
 
 /*

@@ -262,6 +262,7 @@ struct vpci {
 	uint16_t queue_select;
 	bool broken;			/* fatal_breaks_device: a fatal violation happened, until reset */
 	bool legacy;			/* the driver negotiated through the legacy block (until reset) */
+	uint64_t stimulus;		/* guest writes and host inputs so far (the rings' work bound counts per one) */
 	/* per queue, nq entries each (allocated: small devices do not pay for 1024 queues) */
 	uint16_t *qmax;
 	struct vpci_qregs *qr;

@@ -78,6 +78,7 @@ static const struct vpci_profile profiles[] = {
 			.avail_jump_ok = true,
 			.first_sync_notifies = true,
 			.signalled_wrap_guard = true,
+			.kick_max = 0,		/* QEMU's in-flight limit: the queue size (vring.num) */
 		},
 	},
 	{
@@ -100,6 +101,9 @@ static const struct vpci_profile profiles[] = {
 		.intx_isr_mask = VIRTIO_ISR_QUEUE | VIRTIO_ISR_CONFIG,
 		.config_isr = VIRTIO_ISR_CONFIG,
 		.generation_on_change = true,
+		.ring = {
+			.kick_max = 0,		/* the spec: a queue's worth of chains per notify */
+		},
 	},
 };
 

@@ -17,6 +17,14 @@ int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove)
 	struct virtq_result res;
 	res.n = 0;
 	res.refused = false;
+	/* Bounded work per guest action: a trace that moves avail idx back cannot make one notify serve 65535. */
+	int left = virtq_work_left(q, d->stimulus);
+	if (left <= 0) {
+		if (left == 0 && !virtq_is_empty(q))
+			vpci_note(d, "queue %u: work bound: %u chains taken on one guest action, the rest waits for the next",
+			    virtq_index(q), d->prof->ring.kick_max ? d->prof->ring.kick_max : virtq_size(q));
+		return 0;
+	}
 	int r = virtq_pop(q, c, &res);
 	if (vpci_ring_reports(d, virtq_index(q), &res) < 0 || r < 0)
 		return -1;

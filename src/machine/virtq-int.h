@@ -29,6 +29,9 @@ struct virtq {
 	uint16_t in_flight;
 	bool jump_seen;
 	uint16_t jump_idx;
+	uint64_t work_stimulus;		/* the guest action / input the count is for */
+	uint32_t work_done;		/* chains taken on it */
+	bool work_said;			/* the bound was reported for it */
 	uint32_t gen;
 	/* chain storage (one chain at a time) */
 	uint8_t *out;

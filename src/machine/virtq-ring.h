@@ -22,6 +22,12 @@ int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
 int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res);
 void virtq_take(struct virtq *q);	/* consume the chain virtq_pop returned (avail_event with EVENT_IDX) */
 bool virtq_publish(struct virtq *q);	/* true: the driver wants an interrupt */
+/*
+ * The work bound (virtq_policy.kick_max) for the guest action or input
+ * numbered stimulus: 1 chains may still be taken, 0 the bound was reached
+ * (first time for this stimulus: the caller says so), -1 reached and said.
+ */
+int virtq_work_left(struct virtq *q, uint64_t stimulus);
 /* The transport's gate: may the ring hand out chains and write the used ring. */
 void virtq_set_live(struct virtq *q, bool live);
 /* halt: the vbox reaction to a fatal violation; the queue stops until reset. */

@@ -378,10 +378,26 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
 	return 1;
 }
 
+int virtq_work_left(struct virtq *q, uint64_t stimulus)
+{
+	if (q->work_stimulus != stimulus) {
+		q->work_stimulus = stimulus;
+		q->work_done = 0;
+		q->work_said = false;
+	}
+	if (q->work_done < (q->pol.kick_max ? q->pol.kick_max : q->size))
+		return 1;
+	if (q->work_said)
+		return -1;
+	q->work_said = true;
+	return 0;
+}
+
 void virtq_take(struct virtq *q)
 {
 	q->last_avail++;
 	q->in_flight++;
+	q->work_done++;
 	if (q->event_idx) {
 		uint8_t b[2];
 		le16_store(b, q->last_avail);

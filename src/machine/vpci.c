@@ -558,6 +558,7 @@ uint64_t vpci_bar_read(struct vpci *d, unsigned bar, uint64_t off, unsigned size
 
 void vpci_bar_write(struct vpci *d, unsigned bar, uint64_t off, unsigned size, uint64_t value)
 {
+	d->stimulus++;
 	if (size < 8)
 		value &= pci_size_mask(size);
 	if (evbus_wants(d->bus, VR_EV_ACCESS))
@@ -617,6 +618,7 @@ uint64_t vpci_cfg_read(struct vpci *d, uint32_t off, unsigned size)
 
 void vpci_cfg_write(struct vpci *d, uint32_t off, unsigned size, uint64_t value)
 {
+	d->stimulus++;
 	if (evbus_wants(d->bus, VR_EV_ACCESS))
 		emit_access(d, true, true, 0, off, size, value);
 	if (!cfg_size_ok(d, off, size, true))
@@ -646,6 +648,7 @@ int vpci_input(struct vpci *d, const struct vdev_input *in, char **cause)
 {
 	if (d->ops->input == NULL)
 		return cause_set(cause, "device %s takes no host input", d->ops->name);
+	d->stimulus++;
 	return d->ops->input(d->dev, in, cause);
 }
 

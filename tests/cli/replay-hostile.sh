@@ -85,10 +85,12 @@ expect 0 "" "matched" "$VR" replay "$D/queues-24x1024.vrt"
 expect 2 "" "" "$VR" replay --quiet "$D/ram-too-big.vrt"
 one_error "RAM over 1 TiB" "$D/ram-too-big.vrt: header: more than 0x10000000000 bytes of RAM declared"
 
-# fuzz_replay regression: an avail index moved back makes one notify take 65532 requests (qemu profile:
-# reported, then served). The lenient replay and its log get through it and the violation is reported once.
+# fuzz_replay regression: an avail index moved back offers 65532 stale requests to one notify (qemu
+# profile: reported, then served); the work bound lets the notify take a queue's worth (256) and says so.
+# The lenient replay and its log get through it and the violation is reported once.
 expect 1 "" "" "$VR" replay --lenient --log "$TMP/wrap.log" "$D/avail-back-65532.vrt"
-[ "$(grep -c '^#164 txn' "$TMP/wrap.log")" -eq 65532 ] || { echo "FAIL: avail-back: want 65532 requests at #164"; fails=$((fails + 1)); }
+[ "$(grep -c '^#164 txn' "$TMP/wrap.log")" -eq 256 ] || { echo "FAIL: avail-back: want 256 requests at #164"; fails=$((fails + 1)); }
+grep -q '^#164 note: queue 0: work bound: 256 chains' "$TMP/wrap.log" || { echo "FAIL: avail-back: no work-bound note"; fails=$((fails + 1)); }
 [ "$(grep -c '^violation avail-idx-jump at event 164 ' "$TMP/out")" -eq 1 ] ||
 	{ echo "FAIL: avail-back: want one avail-idx-jump violation"; fails=$((fails + 1)); }
 
