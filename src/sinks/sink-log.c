@@ -17,6 +17,7 @@ struct sink_log {
 	char *path;
 	size_t max;		/* bytes per dump, 0 = all */
 	struct buf b;		/* text of the events since the last write */
+	int werr;		/* errno of the first failed write, 0 if none */
 };
 
 /*
@@ -422,8 +423,8 @@ static void ev_note(struct sink_log *l, const struct vr_event *ev)
 
 static void log_write(struct sink_log *l)
 {
-	if (l->b.len)
-		fwrite(l->b.data, 1, l->b.len, l->f);
+	if (l->b.len && fwrite(l->b.data, 1, l->b.len, l->f) != l->b.len && l->werr == 0)
+		l->werr = errno ? errno : EIO;
 	buf_reset(&l->b);
 }
 
@@ -519,9 +520,10 @@ int sink_log_close(struct sink_log *l, char **cause)
 
 	if (l == NULL)
 		return 0;
+	errno = 0;		/* not another sink's: name this file's error, or none known (EIO) */
 	log_write(l);
 	if (fflush(l->f) != 0 || ferror(l->f))
-		rc = cause_set(cause, "%s: write error: %s", l->path, strerror(errno ? errno : EIO));
+		rc = cause_set(cause, "%s: write error: %s", l->path, strerror(l->werr ? l->werr : errno ? errno : EIO));
 	if (l->own && fclose(l->f) != 0 && rc == 0)
 		rc = cause_set(cause, "%s: %s", l->path, strerror(errno));
 	buf_release(&l->b);

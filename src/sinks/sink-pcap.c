@@ -84,6 +84,7 @@ int sink_pcap_close(struct sink_pcap *p, char **cause)
 	if (p == NULL)
 		return 0;
 	f = pcap_dump_file(p->dump);
+	errno = 0;		/* not another sink's: name this file's error, or none known (EIO) */
 	if (pcap_dump_flush(p->dump) != 0 || ferror(f))
 		rc = cause_set(cause, "%s: write error: %s", p->path, strerror(errno ? errno : EIO));
 	pcap_dump_close(p->dump);

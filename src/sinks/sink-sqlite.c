@@ -201,8 +201,12 @@ static const char *const st_sql[ST_COUNT] = {
 		" features_offered, outcome, complete, started) VALUES (?,?,?,?,?,?,?,'running',0,?)",
 	[ST_RUN_END] = "UPDATE runs SET features_negotiated = ?, outcome = ?, complete = ?, events = ?,"
 		" transactions = ?, divergences = ?, violations = ? WHERE id = ?",
-	[ST_RUN_ABORT] = "UPDATE runs SET outcome = 'aborted', complete = 0, events = ?,"
-		" transactions = ?, divergences = ?, violations = ? WHERE id = ?",
+	/* Counted, not remembered: after a failed write (disk full) only the committed rows are there. */
+	[ST_RUN_ABORT] = "UPDATE runs SET outcome = 'aborted', complete = 0,"
+		" events = (SELECT count(*) FROM event_rows WHERE run = ?1),"
+		" transactions = (SELECT count(*) FROM transactions WHERE run = ?1),"
+		" divergences = (SELECT count(*) FROM divergences WHERE run = ?1),"
+		" violations = (SELECT count(*) FROM violations WHERE run = ?1) WHERE id = ?1",
 	[ST_RUN_PROGRESS] = "UPDATE runs SET events = ?, transactions = ?, divergences = ?, violations = ?"
 		" WHERE id = ?",
 	[ST_KIND] = "INSERT OR IGNORE INTO event_kinds (code, name) VALUES (?, ?)",
@@ -843,7 +847,7 @@ static void close_run(struct sink_sqlite *s, const struct vr_ev_run *end)
 		sqlite3_bind_int64(st, 8, s->run);
 		step(s, ST_RUN_END, "finish run");
 	} else {
-		bind_counts(s, s->st[ST_RUN_ABORT]);
+		sqlite3_bind_int64(s->st[ST_RUN_ABORT], 1, s->run);
 		step(s, ST_RUN_ABORT, "mark run aborted");
 	}
 	qstats_write(s);
