@@ -234,6 +234,28 @@ Test(qtest_import, log_replies_become_values_and_read_backs)
 	free(t);
 }
 
+/* Control characters in what a log carries into marks (found by fuzz_import) become '?'. */
+Test(qtest_import, log_marks_have_no_control_characters)
+{
+	char *t = import_text(
+	    "[R +0.1] outl 0xcf8 0x80001800\n[S +0.1] OK\n"
+	    "[R +0.1] bogus\n[S +0.1] FAIL no\x01such\x7f command\n",
+	    "-device virtio-rng-pci,addr=3,disable-legacy=on -m 1M");
+
+	cr_assert(strstr(t, "mark FAIL no?such? command\n") != NULL, "%s", t);
+	free(t);
+}
+
+/* A port write wider than its size (found by fuzz_import) is truncated as QEMU's qtest does, not a bad event. */
+Test(qtest_import, port_value_truncated_to_its_size)
+{
+	char *t = import_text("outl 0xcf8 0x80001824\noutl 0xcfc 0x9b2ffef81\noutw 0xcfc 0x12345\n",
+	    "-device virtio-rng-pci,addr=3,disable-legacy=on -m 1M");
+
+	cr_assert(strstr(t, "cfg w 0x24 4 0xb2ffef81\ncfg w 0x24 2 0x2345\n") != NULL, "%s", t);
+	free(t);
+}
+
 /* q35's ECAM window: followed once the guest enables it in PCIEXBAR; other buses and offsets past 0xff dropped. */
 Test(qtest_import, ecam_config_accesses)
 {

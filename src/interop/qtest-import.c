@@ -219,11 +219,26 @@ void qtest_import_set_progress(struct qtest_import *qi, void (*fn)(void *opaque,
 	qi->progress_opaque = opaque;
 }
 
+/* A mark: text from the input, control characters (a trace's marks hold none but tab) as '?'. */
 static int mark(struct qtest_import *qi, const char *text, size_t n, char **cause)
 {
-	struct trace_event ev = { .kind = TRACE_MARK, .data = (const uint8_t *)text, .len = (uint32_t)n };
+	struct trace_event ev = { .kind = TRACE_MARK };
+	struct buf m;
+	int rc;
 
-	return emit(qi, &ev, cause);
+	if (qi->pass != P_WRITE)
+		return 0;
+	buf_init(&m);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		buf_add_u8(&m, (c < 0x20 && c != '\t') || c == 0x7f ? '?' : c);
+	}
+	ev.data = m.data;
+	ev.len = (uint32_t)m.len;
+	rc = emit(qi, &ev, cause);
+	buf_release(&m);
+	return rc;
 }
 
 /* What a log shows QEMU answered: header facts (pass P_OBSERVE). */
@@ -444,8 +459,7 @@ static int port_access(struct qtest_import *qi, bool write, uint64_t port, unsig
 
 	if (port > 0xffff)
 		return fail(qi, cause, "port 0x%llx is beyond 0xffff", (unsigned long long)port);
-	if (size < 4)
-		value &= (1ull << (8 * size)) - 1;
+	value &= (1ull << (8 * size)) - 1;	/* at most 4 bytes: QEMU's qtest truncates, so do we */
 	if (port == 0xcf8 && size == 4) {
 		if (write)
 			qi->cf8 = (uint32_t)value;
@@ -888,7 +902,11 @@ static int find_form(struct qtest_import *qi, char **cause)
 		if (memmem(s, n, "<<", 2) == NULL || memmem(s, n, "qemu", 4) == NULL)
 			continue;
 		cmd = xstrndup(s, n);
-		here = strstr(cmd, "<<") + 2;
+		if ((here = strstr(cmd, "<<")) == NULL || strstr(cmd, "qemu") == NULL) {
+			free(cmd);	/* "<<" or "qemu" only after a NUL byte: not a command line */
+			continue;
+		}
+		here += 2;
 		if (*here == '-') {
 			strip_tabs = true;
 			here++;
@@ -1363,7 +1381,7 @@ int qtest_import_write(struct qtest_import *qi, struct trace_writer *w, struct q
 			if (sp && m.len > 6)
 				buf_add_u8(&m, ' ');
 			sp = false;
-			buf_add_u8(&m, (uint8_t)((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p));
+			buf_add_u8(&m, (uint8_t)*p);	/* mark() makes control characters '?' */
 		}
 		rc = mark(qi, (const char *)m.data, m.len, cause);
 		buf_release(&m);

@@ -55,6 +55,9 @@ expect 0 "" "\(stream\): 23 qtest lines, 19 events, device blk at 00:04.0; 3 acc
 	"$VR" import "$D/blk-ecam.qtest" -o "$TMP/ecam.vrt"
 grep -v '^\(serial\|mark\|title\)' "$TMP/ecam.vrt" > "$TMP/a"
 cmp -s "$TMP/a" "$TMP/b" || { echo "FAIL: ECAM and 0xcf8/0xcfc differ"; diff "$TMP/a" "$TMP/b" | head; fails=$((fails + 1)); }
+# A NUL byte before "<< EOF | qemu" (found by fuzz_import): not a here-document line, no crash.
+printf 'outl 0xcf8 0x80002000\nx\000 << EOF | qemu-system-x86_64 -M pc\noutl 0xcfc 0x1\n' > "$TMP/nul.qtest"
+expect 2 "" "nul.qtest: line 2: unknown qtest command 'x'" "$VR" import "$TMP/nul.qtest" -o "$TMP/nul.vrt"
 
 # QEMU's C reproducers (tests/qtest/fuzz-*-test.c): qtest_init's command line, one libqtest call a line.
 expect 0 "" "\(C\): 10 qtest lines, 6 events, device scsi at 00:03.0" \

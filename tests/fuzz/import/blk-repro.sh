@@ -1,0 +1,30 @@
+#!/bin/sh
+# A reproducer as bug reports publish them: the QEMU command line and the qtest commands in one place.
+cat << EOF | ./qemu-system-x86_64 -display none -machine accel=qtest, -m 512M \
+  -machine q35 -nodefaults -device virtio-blk-pci,drive=disk0,addr=04.0,disable-legacy=on,serial=REPRO-1 \
+  -drive file=null-co://,if=none,format=raw,id=disk0 -qtest stdio
+outl 0xcf8 0x80002020
+outl 0xcfc 0xe0000000
+outl 0xcf8 0x80002024
+outl 0xcfc 0x0
+outl 0xcf8 0x80002004
+outw 0xcfc 0x06
+write 0xe0000014 0x1 0x01
+writeb 0xe0000014 0x03
+writel 0xe0000000 0x1
+readl 0xe0000004
+writew 0xe0000016 0x0
+writeq 0xe0000020 0x100000
+writeq 0xe0000028 0x101000
+writeq 0xe0000030 0x102000
+memset 0x100000 0x30 0xff
+b64write 0x101000 0x6 AAABAAAA
+writew 0xe000001c 0x1
+writeb 0xe0000014 0x0f
+writew 0xe0003000 0x0
+readb 0xe0001000
+read 0x102000 0x8
+clock_step 1000
+outl 0xcf8 0x80000800
+outl 0xcfc 0x0
+EOF
