@@ -135,7 +135,7 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	s->queue_select = cursor_le16(&c);
 	if (c.err)
 		return cause_set(cause, "checkpoint: truncated");
-	if (s->features & ~d->offered)
+	if (s->features & ~(d->offered | vpci_legacy_offered(d)))
 		return cause_set(cause, "checkpoint: negotiated features 0x%llx were never offered",
 		    (unsigned long long)s->features);
 	if (!vector_ok(d, s->msix_config))

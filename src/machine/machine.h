@@ -171,7 +171,8 @@ struct vpci_profile {
 	/* the legacy register block (transitional and legacy transports) */
 	bool legacy_lax_size;		/* registers answer any access size at their offset (QEMU ignores the size) */
 	bool legacy_msix_regs;		/* the two vector registers appear while MSI-X is on (device config moves to 24) */
-	bool legacy_bad_feature;	/* host features carry VIRTIO_F_BAD_FEATURE; a driver acking it gets none */
+	uint32_t legacy_features;	/* shown to legacy drivers only (QEMU's VIRTIO_LEGACY_FEATURES) */
+	bool legacy_bad_feature;	/* a driver acking VIRTIO_F_BAD_FEATURE gets no features at all */
 	bool legacy_pfn0_resets_device;	/* queue_pfn 0 resets the whole device (QEMU), else only that queue */
 	bool legacy_status_sets_master;	/* status ACK|DRIVER turns on bus mastering (QEMU's fix for old Linux) */
 	struct virtq_policy ring;	/* what the ring code does with the same choices */
@@ -307,6 +308,8 @@ void vpci_legacy_access(struct vpci *d, uint32_t rel, unsigned size, uint64_t *v
 uint32_t vpci_legacy_bar_size(const struct vpci *d, bool msix);
 /* Offset of device config in the legacy block right now (20, or 24 while MSI-X is on). */
 uint32_t vpci_legacy_config_off(const struct vpci *d);
+/* Features a legacy driver may ack: the low 32 offered plus the profile's legacy-only ones. */
+uint64_t vpci_legacy_offered(const struct vpci *d);
 /* The driver is legacy: it negotiated through the legacy block, or the device has no other. */
 bool vpci_is_legacy(const struct vpci *d);
 /* The checkpoint byte naming layout and transport (the layout alone for modern devices). */

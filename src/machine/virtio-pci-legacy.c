@@ -59,6 +59,13 @@ uint32_t vpci_legacy_bar_size(const struct vpci *d, bool msix)
 	return size;
 }
 
+uint64_t vpci_legacy_offered(const struct vpci *d)
+{
+	if (d->xp->legacy_bar == VPCI_NO_BAR)
+		return 0;
+	return ((uint32_t)d->offered | d->prof->legacy_features) & ~(1ull << VIRTIO_F_BAD_FEATURE);
+}
+
 bool vpci_is_legacy(const struct vpci *d)
 {
 	return d->legacy || d->setup.transport == VDEV_TRANSPORT_LEGACY;
@@ -76,16 +83,16 @@ static int find_reg(const struct vpci *d, uint32_t rel)
 
 static void guest_features(struct vpci *d, uint64_t v)
 {
-	uint32_t offered = (uint32_t)d->offered;
+	uint64_t offered = vpci_legacy_offered(d);
 	if (d->prof->legacy_bad_feature && (v >> VIRTIO_F_BAD_FEATURE & 1)) {
 		/* QEMU: "guest does not negotiate properly": it gets no features at all */
 		vpci_violate(d, VIOL_FEATURES_BAD, -1, -1, v, REACT_REPORT,
 		    "legacy guest_features 0x%llx acks BAD_FEATURE: negotiated none", (unsigned long long)v);
 		v = 0;
-	} else if (v & ~(uint64_t)offered) {
+	} else if (v & ~offered) {
 		vpci_violate(d, VIOL_FEATURES_BAD, -1, -1, v, REACT_REPORT,
 		    "legacy guest_features 0x%llx: not offered bits 0x%llx", (unsigned long long)v,
-		    (unsigned long long)(v & ~(uint64_t)offered));
+		    (unsigned long long)(v & ~offered));
 	}
 	if (d->status & VIRTIO_STATUS_DRIVER_OK)
 		vpci_note(d, "legacy guest_features written after DRIVER_OK");
@@ -148,7 +155,7 @@ static uint64_t reg_get(struct vpci *d, int reg)
 		return vpci_common_get(d, shared_field[reg], 0);
 	switch (reg) {
 	case VPCI_LG_HOST_FEATURES:
-		return (uint32_t)d->offered | (d->prof->legacy_bad_feature ? 1u << VIRTIO_F_BAD_FEATURE : 0);
+		return (uint32_t)d->offered | d->prof->legacy_features;
 	case VPCI_LG_GUEST_FEATURES:
 		return (uint32_t)d->features;
 	case VPCI_LG_QUEUE_PFN:

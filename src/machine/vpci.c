@@ -405,8 +405,8 @@ void vpci_set_status(struct vpci *d, uint8_t v)
 
 uint64_t vpci_cur_features(const struct vpci *d)
 {
-	if (d->status & VIRTIO_STATUS_FEATURES_OK)
-		return d->features;
+	if ((d->status & VIRTIO_STATUS_FEATURES_OK) || vpci_is_legacy(d))
+		return d->features;	/* a legacy driver's apply when written */
 	return ((uint64_t)d->gf[1] << 32 | d->gf[0]) & d->offered;
 }
 
