@@ -126,8 +126,9 @@ const struct cmd_entry cmd_import_entry = {
 	    "stores mem events; a log's read replies become recorded values and RAM\n"
 	    "read-backs mem-read events. The device type and its serial=, vectors= and\n"
 	    "drive size come from the command line; offered features, queue sizes and\n"
-	    "PCI identity from what a log shows QEMU answered. What cannot be replayed\n"
-	    "(the legacy I/O transport, a device type without a model) is refused with\n"
-	    "one message; bad input gives FILE: line N: ..., exit 2.\n",
+	    "PCI identity from what a log shows QEMU answered. Port accesses to the legacy\n"
+	    "I/O BAR 0 become bar 0 events (header: transport transitional; disable-modern=on:\n"
+	    "legacy). A device type without a model is refused with one message; bad input\n"
+	    "gives FILE: line N: ..., exit 2.\n",
 	.exec = cmd_import_exec,
 };

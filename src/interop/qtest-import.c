@@ -42,6 +42,7 @@ struct qtest_import {
 	char *cmdtext;			/* the command line, one line, for the first mark */
 	struct trace_header hdr;
 	unsigned devfn;
+	bool legacy_used;		/* the input drives the legacy I/O BAR 0 (the header says transitional) */
 
 	/* The state of one pass. */
 	enum pass pass;
@@ -451,7 +452,7 @@ static int mem_sized(struct qtest_import *qi, bool write, uint64_t addr, unsigne
 	return mem_bytes(qi, write, addr, write || has_value ? b : NULL, size, cause);
 }
 
-/* Port I/O: 0xcf8/0xcfc config mechanism #1, and the legacy I/O BAR we cannot replay. */
+/* Port I/O: 0xcf8/0xcfc config mechanism #1, and the legacy I/O BAR 0 of a transitional function. */
 static int port_access(struct qtest_import *qi, bool write, uint64_t port, unsigned size, uint64_t value,
     bool has_value, char **cause)
 {
@@ -469,11 +470,10 @@ static int port_access(struct qtest_import *qi, bool write, uint64_t port, unsig
 	if (port >= 0xcfc && port + size <= 0xd00 && (qi->cf8 & 0x80000000u) && ((qi->cf8 >> 16) & 0xff) == 0)
 		return cfg_access(qi, write, (qi->cf8 >> 8) & 0xff, (qi->cf8 | (uint32_t)(port & 3)) & 0xff, size, value,
 		    has_value, cause);
-	if (io != 0 && port >= io && port < io + PCI_BARS_LEGACY_SIZE)
-		return fail(qi, cause, "%s port 0x%llx is the legacy virtio transport (I/O BAR 0 of %s); "
-		    "virtio-replay cannot replay the legacy transport yet (use disable-legacy=on and the modern BARs)",
-		    write ? "write to" : "read of", (unsigned long long)port,
-		    qi->cmd.device[0] ? qi->cmd.device : "the virtio function");
+	if (io != 0 && port >= io && port < io + PCI_BARS_LEGACY_SIZE) {
+		qi->legacy_used = true;
+		return bar_access(qi, write, 0, port, size, value, has_value, cause);
+	}
 	qi->st.dropped++;
 	return 0;
 }
@@ -1225,15 +1225,14 @@ static int build_header(struct qtest_import *qi, char **cause)
 		if ((dev = device_type(qi->cmd.device)) < 0)
 			return cause_set(cause, "%s: -device %s: not a virtio device type virtio-replay knows", qi->path,
 			    qi->cmd.device);
-		if (!qi->cmd.modern)
-			return cause_set(cause, "%s: -device %s,disable-modern=on: the legacy virtio transport "
-			    "(I/O BAR 0) cannot be replayed yet", qi->path, qi->cmd.device);
 	} else if ((dev = device_from_id(qi->virtio_devid)) < 0) {
 		return cause_set(cause, "%s: no -device virtio-... on a QEMU command line and no device ID "
 		    "read back: give the command line with --cmdline", qi->path);
 	}
 	h->device = (uint8_t)dev;
 	h->layout = TRACE_LAYOUT_QEMU;
+	if (qi->cmd.device[0] != '\0' && !qi->cmd.modern)
+		h->transport = TRACE_TRANSPORT_LEGACY;	/* disable-modern=on */
 	ram_layout(qi);
 	if (qi->cmd.serial[0] != '\0')
 		snprintf(h->serial, sizeof h->serial, "%s", qi->cmd.serial);
@@ -1258,6 +1257,9 @@ static void header_observed(struct qtest_import *qi)
 
 	if (qi->features_seen)
 		h->features = qi->features;
+	/* a transitional function whose I/O BAR 0 the input drives: the header says so */
+	if (qi->legacy_used && h->transport == TRACE_TRANSPORT_MODERN)
+		h->transport = TRACE_TRANSPORT_TRANSITIONAL;
 	if (s[8]) {
 		h->has |= TRACE_HAS_REVISION;
 		h->pci_revision = v[8];

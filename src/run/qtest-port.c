@@ -45,6 +45,7 @@ struct qport {
 	bool bars_known;
 	uint64_t bar_base[6];
 	bool bar_on[6];
+	bool bar_io[6];			/* an I/O BAR (the legacy block of a transitional device): in/out */
 	/* MSI-X: where the table is, and what the guest wrote into address/data words. */
 	uint8_t msix_cap, msix_bar;
 	uint32_t msix_table;
@@ -105,7 +106,8 @@ static char *make_path(struct qport *p, const char *name)
 static void ring_props(struct buf *b, const struct trace_header *h)
 {
 	/* ioeventfd=off: a notify is handled inside the MMIO write, not later in the main loop. */
-	buf_printf(b, ",disable-legacy=on,addr=04.0,ioeventfd=off");
+	/* transitional: QEMU's default layout, the legacy block in I/O BAR0 */
+	buf_printf(b, ",disable-legacy=%s,addr=04.0,ioeventfd=off", h->transport == TRACE_TRANSPORT_MODERN ? "on" : "off");
 	if (!(h->features & (1ull << VIRTIO_F_EVENT_IDX)))
 		buf_printf(b, ",event_idx=off");
 	if (!(h->features & (1ull << VIRTIO_F_INDIRECT_DESC)))
@@ -329,8 +331,12 @@ static void bars_refresh(struct qport *p)
 
 		p->bar_on[b] = false;
 		p->bar_base[b] = 0;
-		if (lo & 1)
-			continue;		/* I/O BARs: not in the modern transport */
+		p->bar_io[b] = lo & 1;
+		if (lo & 1) {
+			p->bar_base[b] = lo & 0xfffcu;
+			p->bar_on[b] = p->bar_base[b] != 0 && (cmd & 1);
+			continue;
+		}
 		base = lo & ~0xfull;
 		if (((lo >> 1) & 3) == 2 && b < 5) {
 			base |= (uint64_t)qemu_pci_read(p->q, QP_DEVFN, 0x14 + 4 * b, 4) << 32;
@@ -416,6 +422,8 @@ static uint64_t qp_bar_read(void *o, unsigned bar, uint64_t off, unsigned size)
 		return p->shadow[w / 3][w % 3];
 	if (!bar_addr(p, bar, off, &a))
 		return mask;
+	if (p->bar_io[bar])
+		return qemu_in(p->q, size, (uint16_t)a) & mask;
 	return qemu_read(p->q, size, a) & mask;
 }
 
@@ -433,9 +441,13 @@ static void qp_bar_write(void *o, unsigned bar, uint64_t off, unsigned size, uin
 			p->shadow[w / 3][1] = (uint32_t)(v >> 32);
 		v = size == 8 ? msix_real(p, w) | (uint64_t)msix_real(p, w + 1) << 32 : msix_real(p, w);
 	}
-	qemu_write(p->q, size, a, v);
+	if (p->bar_io[bar])
+		qemu_out(p->q, size, (uint16_t)a, (uint32_t)v);
+	else
+		qemu_write(p->q, size, a, v);
 	/* Completions come from QEMU's main loop: give them a moment to land after this access. */
-	if (bar == p->notify_bar && off >= p->notify_off && off - p->notify_off < p->notify_len)
+	if ((bar == p->notify_bar && off >= p->notify_off && off - p->notify_off < p->notify_len) ||
+	    (p->bar_io[bar] && off == VIRTIO_PCI_LEGACY_QUEUE_NOTIFY))
 		qport_settle(p, QP_NOTIFY_SETTLE_MS);
 	else
 		check_mailbox(p);

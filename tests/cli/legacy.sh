@@ -33,4 +33,12 @@ expect 2 "" "no legacy PCI device id" "$VR" record --device input --scenario bas
 expect 2 "" "needs --transport transitional or legacy" "$VR" record --scenario basic --driver legacy -o "$TMP/x.vrt"
 expect 2 "" "no modern interface" "$VR" record --scenario basic --transport legacy --driver modern -o "$TMP/x.vrt"
 expect 2 "" "drives the modern common config" "$VR" record --scenario features-bad --transport legacy -o "$TMP/x.vrt"
+# A published legacy reproducer (QEMU's fuzz-virtio-scsi-test) imports and replays with the misbehaviour named.
+expect 0 "" "" "$VR" import "$srcdir/tests/data/import/fuzz-virtio-scsi-legacy.c" -o "$TMP/fz.vrt"
+expect 0 "^violation avail-idx-jump at event" ": matched$" "$VR" replay "$TMP/fz.vrt"
+# Real QEMU: the legacy driver's trace played on a transitional QEMU device answers the same.
+if command -v qemu-system-x86_64 >/dev/null; then
+	expect 0 "^$" "answers as QEMU does" "$VR" crosscheck "$srcdir/traces/blk-transitional.vrt"
+	expect 0 "" ": matched$" "$VR" replay "$srcdir/traces/qemu/blk-legacy-basic.vrt"
+fi
 finish
