@@ -34,6 +34,12 @@ struct virtq_policy {
 	 * available at once; QEMU's in-flight limit, vring.num).
 	 */
 	uint16_t kick_max;
+	/*
+	 * QEMU's vq->notification: virtq_disable_notify turns it off, and while
+	 * it is off neither a pop nor the disable itself writes avail_event
+	 * (vring_set_avail_event returns early); resume writes it again.
+	 */
+	bool notify_off_gates_event;
 };
 
 /*
@@ -158,7 +164,7 @@ int virtq_chain_write(struct virtq *q, struct virtq_chain *c, uint32_t off, cons
 void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info);
 /* Publish used idx, then interrupt the driver as negotiated (EVENT_IDX / NO_INTERRUPT). */
 void virtq_sync(struct virtq *q);
-/* Ask the driver not to kick (NO_NOTIFY, or nothing with EVENT_IDX); a DMA write. */
+/* Ask the driver not to kick (NO_NOTIFY, or avail_event unless notify_off_gates_event); a DMA write. */
 void virtq_disable_notify(struct virtq *q);
 /* Re-enable notifications (avail_event = avail idx / clear NO_NOTIFY) after draining. */
 void virtq_resume_notify(struct virtq *q);

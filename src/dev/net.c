@@ -272,6 +272,26 @@ static void rx_txn(struct net *n, struct virtq *q, struct virtq_chain *c, uint32
  * Deliver frames waiting for pair p. Returns when the queue has no buffer
  * left (frame kept) or the fifo is empty.
  */
+/*
+ * QEMU's virtio_net_has_buffers, before each frame: with no buffer posted it
+ * turns rx notifications on (avail_event = avail idx) and looks again; with
+ * one it turns them off for the pops that follow, which then leave
+ * avail_event alone. (QEMU also asks for enough bytes for the whole frame
+ * with mergeable buffers; here one posted buffer is enough.)
+ */
+static bool rx_has_buffers(struct net *n, struct virtq *q)
+{
+	if (vdev_layout(n->ctx) != VDEV_LAYOUT_QEMU)
+		return true;
+	if (virtq_is_empty(q)) {
+		virtq_resume_notify(q);
+		if (virtq_is_empty(q))
+			return false;
+	}
+	virtq_disable_notify(q);
+	return true;
+}
+
 static void rx_flush(struct net *n, unsigned p)
 {
 	struct virtq *q = vdev_queue(n->ctx, 2 * p);
@@ -287,6 +307,8 @@ static void rx_flush(struct net *n, unsigned p)
 		struct frame *fr = &f->f[f->head];
 		uint8_t hdr[HDR_LEN] = { 0 };
 
+		if (!n->part.active && !rx_has_buffers(n, q))
+			break;
 		if (!n->part.active && !filter_accepts(n, fr->data, fr->len)) {
 			vdev_note(n->ctx, "net: rx%u: %u-byte frame dropped by the receive filter", p, fr->len);
 			fifo_pop(n, f);

@@ -80,6 +80,7 @@ static const struct vpci_profile profiles[] = {
 			.first_sync_notifies = true,
 			.signalled_wrap_guard = true,
 			.kick_max = 0,		/* QEMU's in-flight limit: the queue size (vring.num) */
+			.notify_off_gates_event = true,
 		},
 	},
 	{

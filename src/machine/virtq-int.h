@@ -18,6 +18,7 @@ struct virtq {
 	bool started;
 	bool halted;
 	bool event_idx;
+	bool notify_off;		/* notifications disabled (policy notify_off_gates_event) */
 	uint16_t size;
 	uint64_t desc, avail, used;
 	uint64_t features;

@@ -161,6 +161,11 @@ static void set_notify(struct virtq *q, bool enable)
 	if (!virtq_is_enabled(q))
 		return;
 	uint8_t b[2];
+	if (q->pol.notify_off_gates_event) {
+		q->notify_off = !enable;
+		if (q->event_idx && !enable)
+			return;
+	}
 	if (q->event_idx) {
 		le16_store(b, virtq_avail_idx(q));
 		virtq_dma(q, q->used + 4 + 8ull * q->size, b, 2, DMA_AVAIL_EVENT, 0);
@@ -192,7 +197,7 @@ void virtq_save(const struct virtq *q, struct buf *out)
 {
 	buf_add_le16(out, VIRTQ_SAVE_VERSION);
 	buf_add_u8(out, (uint8_t)(q->started | q->halted << 1 | q->event_idx << 2 | q->signalled_valid << 3 |
-	    q->jump_seen << 4));
+	    q->jump_seen << 4 | q->notify_off << 5));
 	buf_add_le16(out, q->size);
 	buf_add_le64(out, q->desc);
 	buf_add_le64(out, q->avail);
@@ -219,7 +224,7 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 		return cause_set(cause, "queue %u: state truncated", q->index);
 	if (ver != VIRTQ_SAVE_VERSION)
 		return cause_set(cause, "queue %u: state version %u not supported", q->index, ver);
-	if (fl & ~0x1fu)
+	if (fl & ~0x3fu)
 		return cause_set(cause, "queue %u: unknown flags 0x%x", q->index, fl);
 	bool started = fl & 1;
 	if (started) {
@@ -243,6 +248,7 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 	q->event_idx = (fl >> 2) & 1;
 	q->signalled_valid = (fl >> 3) & 1;
 	q->jump_seen = (fl >> 4) & 1;
+	q->notify_off = (fl >> 5) & 1;
 	q->size = size;
 	q->desc = desc;
 	q->avail = avail;

@@ -89,6 +89,7 @@ void virtq_reset(struct virtq *q)
 	q->started = false;
 	q->halted = false;
 	q->event_idx = false;
+	q->notify_off = false;
 	q->size = 0;
 	q->desc = q->avail = q->used = 0;
 	q->features = 0;
@@ -398,7 +399,7 @@ void virtq_take(struct virtq *q)
 	q->last_avail++;
 	q->in_flight++;
 	q->work_done++;
-	if (q->event_idx) {
+	if (q->event_idx && !q->notify_off) {
 		uint8_t b[2];
 		le16_store(b, q->last_avail);
 		virtq_dma(q, q->used + 4 + 8ull * q->size, b, 2, DMA_AVAIL_EVENT, 0);
