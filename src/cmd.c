@@ -21,6 +21,7 @@ extern const struct cmd_entry cmd_convert_entry;
 extern const struct cmd_entry cmd_replay_entry;
 extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_crosscheck_entry;
+extern const struct cmd_entry cmd_sweep_entry;
 extern const struct cmd_entry cmd_cut_entry;
 extern const struct cmd_entry cmd_runs_entry;
 extern const struct cmd_entry cmd_check_entry;
@@ -35,6 +36,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_replay_entry,
 	&cmd_record_entry,
 	&cmd_crosscheck_entry,
+	&cmd_sweep_entry,
 	&cmd_info_entry,
 	&cmd_dump_entry,
 	&cmd_convert_entry,

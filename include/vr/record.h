@@ -91,6 +91,15 @@ void record_time(struct record *rec, uint64_t ns);
 void record_pause(struct record *rec);
 int record_resume(struct record *rec, char **cause);
 uint64_t record_events(const struct record *rec);
+/* The recording port itself, for raw accesses the guest driver would never make (the sweep's). */
+const struct guest_port *record_port(const struct record *rec);
+/*
+ * n requests of the device's usual kind (those of the basic scenario,
+ * numbered from first) on a guest brought up already; setup: first the
+ * device's preparation (receive buffers posted, the disk's first sector).
+ */
+int record_requests(struct record *rec, struct guest *g, enum guest_irq_mode irq, unsigned first, unsigned n,
+    bool setup, char **cause);
 /* A raw BAR read through the recording port (for accesses the guest driver would never make). */
 uint64_t record_bar_read(struct record *rec, unsigned bar, uint64_t off, unsigned size);
 /*

@@ -291,6 +291,7 @@ uint8_t record_device_id(const struct record *rec) { return rec->ops->id; }
 int record_layout(const struct record *rec) { return rec->hdr.layout; }
 const struct trace_header *record_header(const struct record *rec) { return &rec->hdr; }
 uint64_t record_events(const struct record *rec) { return rec->nevents; }
+const struct guest_port *record_port(const struct record *rec) { return &rec->port; }
 
 uint64_t record_count(const struct record *rec, uint64_t dflt)
 {

@@ -9,6 +9,7 @@
 #include "vr/guest.h"
 #include "vr/le.h"
 #include "vr/record.h"
+#include "vr/sweep.h"
 #include "vr/trace.h"
 #include "vr/xmalloc.h"
 #include "vr/vdev.h"
@@ -479,6 +480,21 @@ static int io_run(struct io *x, unsigned first, unsigned n, char **cause)
 			return -1;
 	}
 	return 0;
+}
+
+int record_requests(struct record *rec, struct guest *g, enum guest_irq_mode irq, unsigned first, unsigned n,
+    bool setup, char **cause)
+{
+	struct io x;
+
+	memset(&x, 0, sizeof(x));
+	x.rec = rec;
+	x.g = g;
+	x.irq = irq;
+	x.intx_seen = guest_irq_count(g, GUEST_INTX);
+	if (setup && io_setup(&x, cause) < 0)
+		return -1;
+	return io_run(&x, first, n, cause);
 }
 
 /* ---- normal scenarios ---- */
@@ -1162,5 +1178,26 @@ const struct record_scenario record_scenarios[] = {
 	{ "too-many-in-flight-held", "misbehaviour: one buffer more than the queue size while the device "
 	  "holds them all", "generic", "input", prep_hold, v_too_many_in_flight_held,
 	  "generic-requests hold is the transport-only device's policy" },
+	/* the generated sweep (src/run/sweep.c): every choice from --seed; sweep compares them against QEMU */
+	{ "sweep-common", "sweep: common config at every offset and size, random writes, every field read back",
+	  "*", "blk", NULL, sweep_sc_common, NULL },
+	{ "sweep-regions", "sweep: ISR, device config and notify at every offset and size, across region ends",
+	  "*", "blk", NULL, sweep_sc_regions, NULL },
+	{ "sweep-msix", "sweep: MSI-X table, PBA and holes; masking, vectors past the table or for missing queues",
+	  "*", "blk", NULL, sweep_sc_msix, NULL },
+	{ "sweep-intx", "sweep: INTx with ISR reads, the PCI status interrupt bit, INTX_DISABLE", "*", "blk", NULL,
+	  sweep_sc_intx, NULL },
+	{ "sweep-status", "sweep: the device status bits set in a seeded order, FAILED, NEEDS_RESET, taken away",
+	  "*", "blk", NULL, sweep_sc_status, NULL },
+	{ "sweep-queues", "sweep: queue_select past the queues, queue sizes, queue_reset with and without RING_RESET",
+	  "*", "blk", NULL, sweep_sc_queues, NULL },
+	{ "sweep-busmaster", "sweep: bus mastering cleared in COMMAND while DRIVER_OK", "*", "blk", NULL,
+	  sweep_sc_busmaster, NULL },
+	{ "sweep-cfgspace", "sweep: PCI config space at every offset and size, random writes", "*", "blk", NULL,
+	  sweep_sc_cfgspace, NULL },
+	{ "sweep-pcicfg", "sweep: the PCI_CFG capability window at any bar, offset and length", "*", "blk", NULL,
+	  sweep_sc_pcicfg, NULL },
+	{ "sweep-random", "sweep: requests with seeded feature subsets, queue sizes and resets", "*", "blk", NULL,
+	  sweep_sc_random, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

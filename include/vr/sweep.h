@@ -1,0 +1,80 @@
+/* sweep.h -- generated register, interrupt and request scenarios recorded on QEMU and replayed here */
+#ifndef VR_SWEEP_H
+#define VR_SWEEP_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "vr/record.h"
+
+/*
+ * The sweep is a set of record scenarios ("sweep-*", in record --list) whose
+ * every choice comes from the seed: which registers, at which sizes and
+ * offsets, in which device state, with which values. Each can be recorded
+ * on the simulator like any scenario; the sweep driver records each on
+ * QEMU 7.2 (record --target qemu: QEMU answers, its header facts probed)
+ * and replays QEMU's trace against the simulator, so every read, interrupt
+ * and status where the two part is a difference, the same comparison
+ * crosscheck makes.
+ *
+ * A scenario's kind says whose code a difference points at: "machine" (the
+ * PCI function, MSI-X, INTx, the modern transport: src/machine) or
+ * "device" (requests through the device models: src/dev).
+ */
+
+struct sweep_kind {
+	const char *scenario;		/* the record scenario, "sweep-common" ... */
+	bool machine;			/* differences are the machine layer's */
+};
+
+extern const struct sweep_kind sweep_kinds[];	/* terminated by scenario == NULL */
+
+/* The record scenarios' run functions (rows of record_scenarios[] in scenarios.c). */
+int sweep_sc_common(struct record *rec, char **cause);
+int sweep_sc_regions(struct record *rec, char **cause);
+int sweep_sc_msix(struct record *rec, char **cause);
+int sweep_sc_intx(struct record *rec, char **cause);
+int sweep_sc_status(struct record *rec, char **cause);
+int sweep_sc_queues(struct record *rec, char **cause);
+int sweep_sc_busmaster(struct record *rec, char **cause);
+int sweep_sc_cfgspace(struct record *rec, char **cause);
+int sweep_sc_pcicfg(struct record *rec, char **cause);
+int sweep_sc_random(struct record *rec, char **cause);
+
+struct sweep_opts {
+	uint64_t seed;			/* scenario i runs with seed + i */
+	uint64_t count;			/* scenarios to compare */
+	const char *devices;		/* space-separated, NULL: "blk net scsi rng console" */
+	const char *kinds;		/* space-separated scenario names, NULL: all; "machine": the machine kinds */
+	const char *qemu;		/* NULL: qemu-system-x86_64 on PATH */
+	const char *keep_dir;		/* keep QEMU's traces there (NULL: temporary files, removed) */
+	const char *tmp_dir;		/* for temporary files (NULL: /tmp) */
+};
+
+/* One compared scenario, as the driver hands it to the caller. */
+struct sweep_result {
+	uint64_t index, seed;
+	const char *scenario;
+	const char *device;
+	bool machine;
+	const char *trace;		/* QEMU's trace (gone after the callback unless keep_dir) */
+	uint64_t events;
+	uint64_t differences;		/* divergences found replaying QEMU's trace here */
+	const char *first;		/* the first one's report, or NULL */
+	const char *failed;		/* not compared: why (QEMU failed, the scenario could not run) */
+};
+
+struct sweep_totals {
+	uint64_t compared;		/* scenarios recorded on QEMU and replayed here */
+	uint64_t failed;		/* scenarios that could not be compared */
+	uint64_t differing;		/* scenarios with at least one difference */
+	uint64_t differences;		/* divergences, summed */
+	uint64_t machine_differing;	/* differing scenarios of machine kinds */
+};
+
+/*
+ * Run the sweep; report(opaque, r) after each scenario. 0 with *t filled;
+ * -1 + cause: bad options (unknown device or kind); -2 + cause: QEMU missing.
+ */
+int sweep_run(const struct sweep_opts *o, void (*report)(void *opaque, const struct sweep_result *r),
+    void *opaque, struct sweep_totals *t, char **cause);
+
+#endif
