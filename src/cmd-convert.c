@@ -29,14 +29,8 @@ static int cmd_convert_exec(const struct cmd_entry *e, struct cmd_args *a)
 	char *cause = NULL, *tmp = NULL;
 	int fmt = -1, rc;
 
-	if (to != NULL) {
-		if (strcmp(to, "text") == 0)
-			fmt = TRACE_FMT_TEXT;
-		else if (strcmp(to, "binary") == 0)
-			fmt = TRACE_FMT_BINARY;
-		else
-			return cmd_usage_error(e, "--to must be text or binary, not '%s'", to);
-	}
+	if (to != NULL && (fmt = cmd_trace_fmt(e, to)) < 0)
+		return EXIT_BADINPUT;
 	if (cmd_args_has(a, "level") && (level < 1 || level > TRACE_LEVEL_MAX))
 		return cmd_usage_error(e, "--level must be 1..%d", TRACE_LEVEL_MAX);
 	if (chunk < TRACE_CHUNK_MIN || chunk > TRACE_CHUNK_DEFAULT)

@@ -46,14 +46,8 @@ static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 	bool quiet = cmd_args_has(a, "quiet");
 	struct progress pr;
 
-	if ((to = cmd_args_get(a, "to")) != NULL) {
-		if (strcmp(to, "text") == 0)
-			fmt = TRACE_FMT_TEXT;
-		else if (strcmp(to, "binary") == 0)
-			fmt = TRACE_FMT_BINARY;
-		else
-			return cmd_usage_error(e, "--to must be text or binary, not '%s'", to);
-	}
+	if ((to = cmd_args_get(a, "to")) != NULL && (fmt = cmd_trace_fmt(e, to)) < 0)
+		return EXIT_BADINPUT;
 	if (a->argc != 1)
 		return cmd_usage_error(e, "need one qtest log or command stream");
 	if (out == NULL)

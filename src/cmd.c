@@ -14,6 +14,7 @@
 #include "vr/buf.h"
 #include "vr/cause.h"
 #include "vr/xmalloc.h"
+#include "vr/trace.h"
 
 extern const struct cmd_entry cmd_info_entry;
 extern const struct cmd_entry cmd_dump_entry;
@@ -411,6 +412,16 @@ int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	cmd_usage_text(e, stderr);
 	fputc('\n', stderr);
 	return EXIT_BADINPUT;
+}
+
+int cmd_trace_fmt(const struct cmd_entry *e, const char *to)
+{
+	if (strcmp(to, "text") == 0)
+		return TRACE_FMT_TEXT;
+	if (strcmp(to, "binary") == 0)
+		return TRACE_FMT_BINARY;
+	(void)cmd_usage_error(e, "--to must be text or binary, not '%s'", to);
+	return -1;
 }
 
 int cmd_fail(int status, const char *fmt, ...)

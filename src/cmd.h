@@ -114,6 +114,8 @@ int cmd_unknown(const char *name);
 void cmd_print_help(const struct cmd_entry *e, FILE *f);
 /* Print "virtio-replay NAME: message" and a usage hint to stderr; returns EXIT_BADINPUT. */
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The trace format --to names (text|binary): its enum trace_fmt, or -1 after a usage error. */
+int cmd_trace_fmt(const struct cmd_entry *e, const char *to);
 /* Print "virtio-replay: message" to stderr once; returns status. */
 int cmd_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print a cause (and free it) as "virtio-replay: CAUSE"; returns status. */
