@@ -140,6 +140,14 @@ bool virtq_publish(struct virtq *q)
 	virtq_dma(q, q->used + 2, b, 2, DMA_USED_IDX, 0);
 	q->pub_used = nw;
 	bool notify;
+	/*
+	 * NOTIFY_ON_EMPTY (a legacy feature: only a legacy driver can take it)
+	 * interrupts once the device has run out of buffers, whatever the driver
+	 * asked; as QEMU's virtio_split_should_notify, the EVENT_IDX bookkeeping
+	 * is then left as it was.
+	 */
+	if ((q->features >> VIRTIO_F_NOTIFY_ON_EMPTY & 1) && q->in_flight == 0 && virtq_is_empty(q))
+		return true;
 	if (q->event_idx) {
 		/* QEMU's wrap guard: if signalled_used fell out of the window, notify unconditionally. */
 		if (q->pol.signalled_wrap_guard && (int16_t)(nw - q->signalled_used) < (int32_t)(uint16_t)(nw - old))
