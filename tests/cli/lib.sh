@@ -36,3 +36,15 @@ finish() {
 	fi
 	exit 0
 }
+# bare_header IN OUT: a QEMU recording with its header cut down to what a user states
+# (device, layout, transport, RAM, backends): no features, queues, devcfg or PCI identity, so
+# the qemu profile's defaults must stand in. A fact the recording's QEMU command line set away
+# from QEMU's default (event_idx=off, vectors=N, serial=) stays.
+bare_header() {
+	_qline=$(grep -m1 '^mark qemu ' "$1")
+	_strip='features|queues|devcfg|pci-class|pci-revision|pci-subsystem|msix-vectors|serial'
+	case $_qline in *event_idx=off* | *indirect_desc=off*) _strip=${_strip#features|} ;; esac
+	case $_qline in *vectors=*) _strip=$(echo "$_strip" | sed 's/|msix-vectors//') ;; esac
+	case $_qline in *serial=*) _strip=${_strip%|serial} ;; esac
+	grep -Ev "^($_strip) " "$1" >"$2"
+}

@@ -4,21 +4,17 @@
 # devcfg or PCI identity). The device the simulator builds from its defaults must answer
 # exactly as from the recorded facts: the same exit status and the same reports, and the
 # traces QEMU matches (.expect "exit 0") must still match. A fact the recording's QEMU command
-# line set away from QEMU's default (event_idx=off, vectors=N, serial=) stays in the header.
+# line set away from QEMU's default (event_idx=off, vectors=N, serial=) stays in the header
+# (bare_header in lib.sh).
 . "$srcdir/tests/cli/lib.sh"
 n=0
 for t in "$srcdir"/traces/qemu/*.vrt; do
 	[ -f "$t" ] || continue
 	n=$((n + 1))
 	b=$(basename "$t" .vrt)
-	qline=$(grep -m1 '^mark qemu ' "$t")
-	strip='features|queues|devcfg|pci-class|pci-revision|pci-subsystem|msix-vectors|serial'
-	case $qline in *event_idx=off* | *indirect_desc=off*) strip=${strip#features|} ;; esac
-	case $qline in *vectors=*) strip=$(echo "$strip" | sed 's/|msix-vectors//') ;; esac
-	case $qline in *serial=*) strip=${strip%|serial} ;; esac
 	mkdir -p "$TMP/full" "$TMP/bare"
 	cp "$t" "$TMP/full/$b.vrt"
-	grep -Ev "^($strip) " "$t" >"$TMP/bare/$b.vrt"
+	bare_header "$t" "$TMP/bare/$b.vrt"
 	if cmp -s "$TMP/full/$b.vrt" "$TMP/bare/$b.vrt"; then
 		echo "FAIL: $t: nothing stripped from its header"
 		fails=$((fails + 1))
