@@ -12,70 +12,9 @@
 #include "vr/pci-bars.h"
 #include "vr/qtest-import.h"
 #include "vr/xmalloc.h"
+#include "qtest-import-int.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_WORDS	8
-
-/* Common configuration registers (virtio 1.0, 4.1.4.3) at the start of the modern BAR. */
-#define CC_DFSELECT	0x00
-#define CC_DF		0x04
-#define CC_NUMQ		0x12
-#define CC_QSELECT	0x16
-#define CC_QSIZE	0x18
-
-#define PCI_VENDOR_VIRTIO	0x1af4
-#define Q35_PCIEXBAR		0x60		/* MCH (00:00.0) config register placing the ECAM window */
-#define Q35_PCIEXBAR_RESET	0xb0000000ull	/* QEMU's reset value: 256 MiB at 0xb0000000, disabled */
-
-enum pass { P_DISCOVER, P_OBSERVE, P_WRITE };
-enum form { F_LOG, F_STREAM, F_SHELL, F_C };
-
-struct qtest_import {
-	char *path;
-	char *text;
-	size_t len;
-	enum form form;
-	size_t body, body_end;		/* byte range of the qtest lines */
-	uint64_t body_line;		/* line number of the first of them, minus 1 */
-	struct qemu_cmdline cmd;
-	bool have_cmd;
-	char *cmdtext;			/* the command line, one line, for the first mark */
-	struct trace_header hdr;
-	unsigned devfn;
-	bool legacy_used;		/* the input drives the legacy I/O BAR 0 (the header says transitional) */
-
-	/* The state of one pass. */
-	enum pass pass;
-	uint64_t line;
-	uint32_t cf8;
-	uint64_t pciexbar;		/* q35: the MCH's PCIEXBAR (00:00.0 0x60) as the guest set it */
-	struct pci_bars bars;		/* where the guest placed the function's BARs */
-	uint64_t vtime;
-	struct trace_writer *w;
-	struct qtest_import_stats st;
-	uint64_t observed;		/* events the observing pass would have written: progress's total */
-	void (*progress)(void *opaque, uint64_t events, uint64_t total);
-	void *progress_opaque;
-	struct buf data;		/* decoded bytes of one command */
-	struct buf reply;		/* decoded bytes of its reply */
-
-	/* P_DISCOVER: which function is the virtio one */
-	uint32_t cfg_writes[256];
-	int virtio_devfn;
-	uint16_t virtio_devid;
-	/* P_OBSERVE: what the log shows QEMU answered */
-	uint8_t cfg_seen[256], cfg_val[256];
-	uint32_t dfselect;
-	uint64_t features;
-	uint8_t features_seen;		/* bit 0: low half, bit 1: high half */
-	int numq;			/* -1: not read */
-	uint16_t qsel;
-	uint16_t qsize[TRACE_MAX_QUEUES];
-	uint8_t qsize_state[TRACE_MAX_QUEUES];	/* 0 nothing, 1 read first, 2 written first */
-};
-
-static int fail(struct qtest_import *qi, char **cause, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(struct qtest_import *qi, char **cause, const char *fmt, ...)
+int qi_fail(struct qtest_import *qi, char **cause, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg = NULL;
@@ -92,7 +31,7 @@ static int fail(struct qtest_import *qi, char **cause, const char *fmt, ...)
 /* ---- numbers and data as qtest writes them ---- */
 
 /* strtoul(..., 0) as QEMU reads numbers: decimal, 0x hex or 0 octal, the whole word. */
-static int num(const char *s, uint64_t *out)
+int qi_num(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -459,7 +398,7 @@ static int port_access(struct qtest_import *qi, bool write, uint64_t port, unsig
 	uint64_t io = pci_bars_addr(&qi->bars, 0);
 
 	if (port > 0xffff)
-		return fail(qi, cause, "port 0x%llx is beyond 0xffff", (unsigned long long)port);
+		return qi_fail(qi, cause, "port 0x%llx is beyond 0xffff", (unsigned long long)port);
 	value &= (1ull << (8 * size)) - 1;	/* at most 4 bytes: QEMU's qtest truncates, so do we */
 	if (port == 0xcf8 && size == 4) {
 		if (write)
@@ -529,31 +468,31 @@ static int exec(struct qtest_import *qi, char **w, int nw, const char *reply, ch
 		if (strcmp(w[0], commands[k].name) == 0)
 			break;
 	if (k == NELEM(commands))
-		return fail(qi, cause, "unknown qtest command '%.40s'", w[0]);
+		return qi_fail(qi, cause, "unknown qtest command '%.40s'", w[0]);
 	if ((unsigned)(nw - 1) < commands[k].args)
-		return fail(qi, cause, "%s needs %u argument%s", w[0], commands[k].args,
+		return qi_fail(qi, cause, "%s needs %u argument%s", w[0], commands[k].args,
 		    commands[k].args == 1 ? "" : "s");
 	if (commands[k].op == OP_IGNORE)
 		return 0;
 	if (commands[k].op != OP_CLOCK_STEP && commands[k].op != OP_CLOCK_SET) {
 		if (nw - 1 > (int)commands[k].args)
-			return fail(qi, cause, "%s takes %u argument%s", w[0], commands[k].args,
+			return qi_fail(qi, cause, "%s takes %u argument%s", w[0], commands[k].args,
 			    commands[k].args == 1 ? "" : "s");
-		if (num(w[1], &a) != 0)
-			return fail(qi, cause, "%s: bad address '%.40s'", w[0], w[1]);
+		if (qi_num(w[1], &a) != 0)
+			return qi_fail(qi, cause, "%s: bad address '%.40s'", w[0], w[1]);
 	}
 	/* The reply's value, for the commands that answer one. */
 	if (reply != NULL && reply[0] != '\0' && (commands[k].op == OP_IN || commands[k].op == OP_READ ||
 	    commands[k].op == OP_CLOCK_STEP || commands[k].op == OP_CLOCK_SET)) {
-		if (num(reply, &v) != 0)
-			return fail(qi, cause, "%s: bad reply value '%.40s'", w[0], reply);
+		if (qi_num(reply, &v) != 0)
+			return qi_fail(qi, cause, "%s: bad reply value '%.40s'", w[0], reply);
 		has = true;
 	}
 	switch (commands[k].op) {
 	case OP_OUT:
 	case OP_WRITE:
-		if (num(w[2], &v) != 0)
-			return fail(qi, cause, "%s: bad value '%.40s'", w[0], w[2]);
+		if (qi_num(w[2], &v) != 0)
+			return qi_fail(qi, cause, "%s: bad value '%.40s'", w[0], w[2]);
 		if (commands[k].op == OP_OUT)
 			return port_access(qi, true, a, commands[k].size, v, true, cause);
 		return mem_sized(qi, true, a, commands[k].size, v, true, cause);
@@ -569,27 +508,27 @@ static int exec(struct qtest_import *qi, char **w, int nw, const char *reply, ch
 		bool write = commands[k].op == OP_WRITEBUF || commands[k].op == OP_B64WRITE || commands[k].op == OP_MEMSET;
 		const uint8_t *data = NULL;
 
-		if (num(w[2], &b) != 0)
-			return fail(qi, cause, "%s: bad size '%.40s'", w[0], w[2]);
+		if (qi_num(w[2], &b) != 0)
+			return qi_fail(qi, cause, "%s: bad size '%.40s'", w[0], w[2]);
 		if (b > TRACE_MAX_PAYLOAD)
-			return fail(qi, cause, "%s of %llu bytes (import takes at most 16 MiB in one command)", w[0],
+			return qi_fail(qi, cause, "%s of %llu bytes (import takes at most 16 MiB in one command)", w[0],
 			    (unsigned long long)b);
 		if (a + b < a)
-			return fail(qi, cause, "%s: address range wraps around", w[0]);
+			return qi_fail(qi, cause, "%s: address range wraps around", w[0]);
 		if (commands[k].op == OP_WRITEBUF) {
 			if (hex_data(w[3], b, false, &qi->data) != 0)
-				return fail(qi, cause, "write: data must be 0x and at most %llu hex digit pairs",
+				return qi_fail(qi, cause, "write: data must be 0x and at most %llu hex digit pairs",
 				    (unsigned long long)b);
 			data = qi->data.data;
 		} else if (commands[k].op == OP_B64WRITE) {
 			if (b64_data(w[3], &qi->data) != 0)
-				return fail(qi, cause, "b64write: bad base64 data");
+				return qi_fail(qi, cause, "b64write: bad base64 data");
 			if (qi->data.len < b)
 				b = qi->data.len;	/* QEMU writes what it decoded, up to SIZE */
 			data = qi->data.data;
 		} else if (commands[k].op == OP_MEMSET) {
-			if (num(w[3], &v) != 0)
-				return fail(qi, cause, "memset: bad value '%.40s'", w[3]);
+			if (qi_num(w[3], &v) != 0)
+				return qi_fail(qi, cause, "memset: bad value '%.40s'", w[3]);
 			buf_reset(&qi->data);
 			buf_reserve(&qi->data, b);
 			memset(qi->data.data, (int)(v & 0xff), b);
@@ -598,7 +537,7 @@ static int exec(struct qtest_import *qi, char **w, int nw, const char *reply, ch
 		} else if (reply != NULL) {
 			int rc = commands[k].op == OP_READBUF ? hex_data(reply, b, true, &qi->reply) : b64_data(reply, &qi->reply);
 			if (rc != 0 || qi->reply.len != b)
-				return fail(qi, cause, "%s: the reply does not hold %llu bytes", w[0], (unsigned long long)b);
+				return qi_fail(qi, cause, "%s: the reply does not hold %llu bytes", w[0], (unsigned long long)b);
 			data = qi->reply.data;
 		}
 		return mem_bytes(qi, write, a, data, b, cause);
@@ -608,19 +547,19 @@ static int exec(struct qtest_import *qi, char **w, int nw, const char *reply, ch
 		struct trace_event ev = { .kind = TRACE_TIME };
 
 		if (nw > 2)
-			return fail(qi, cause, "%s takes at most 1 argument", w[0]);
-		if (nw == 2 && num(w[1], &a) != 0)
-			return fail(qi, cause, "%s: bad time '%.40s'", w[0], w[1]);
+			return qi_fail(qi, cause, "%s takes at most 1 argument", w[0]);
+		if (nw == 2 && qi_num(w[1], &a) != 0)
+			return qi_fail(qi, cause, "%s: bad time '%.40s'", w[0], w[1]);
 		if (!has) {
 			/* A stream: the clock as QEMU would set it, where the command says. */
 			if (nw < 2)
 				return 0;
 			v = commands[k].op == OP_CLOCK_SET ? (a > qi->vtime ? a : qi->vtime) : qi->vtime + a;
 			if (v < qi->vtime)
-				return fail(qi, cause, "%s: the clock overflows", w[0]);
+				return qi_fail(qi, cause, "%s: the clock overflows", w[0]);
 		}
 		if (v < qi->vtime)
-			return fail(qi, cause, "%s: the clock goes backwards (0x%llx after 0x%llx)", w[0],
+			return qi_fail(qi, cause, "%s: the clock goes backwards (0x%llx after 0x%llx)", w[0],
 			    (unsigned long long)v, (unsigned long long)qi->vtime);
 		qi->vtime = v;
 		ev.value = v;
@@ -693,7 +632,7 @@ static int run_request(struct qtest_import *qi, struct buf *req, uint64_t req_li
 	qi->line = req_line;
 	nw = split(copy, w);
 	if (nw < 0)
-		rc = fail(qi, cause, "more than %d words", MAX_WORDS);
+		rc = qi_fail(qi, cause, "more than %d words", MAX_WORDS);
 	else
 		rc = nw == 0 ? 0 : exec(qi, w, nw, reply, cause);
 	qi->line = line;
@@ -723,7 +662,7 @@ static int run_log(struct qtest_import *qi, char **cause)
 			if (req.len > 0 && (rc = run_request(qi, &req, req_line, NULL, cause)) != 0)
 				break;
 			if (blank(rest)) {
-				rc = fail(qi, cause, "request without a command");
+				rc = qi_fail(qi, cause, "request without a command");
 				break;
 			}
 			buf_add(&req, rest, strlen(rest));
@@ -733,7 +672,7 @@ static int run_log(struct qtest_import *qi, char **cause)
 				rc = mark(qi, rest, strlen(rest), cause);
 			} else if (strncmp(rest, "OK", 2) == 0 && (rest[2] == '\0' || rest[2] == ' ')) {
 				if (req.len == 0) {
-					rc = fail(qi, cause, "a reply without a request");
+					rc = qi_fail(qi, cause, "a reply without a request");
 					break;
 				}
 				rc = run_request(qi, &req, req_line, rest[2] == ' ' ? rest + 3 : "", cause);
@@ -749,7 +688,7 @@ static int run_log(struct qtest_import *qi, char **cause)
 		} else if (strncmp(s, "qemu", 4) == 0) {
 			rc = mark(qi, s, strlen(s), cause);		/* QEMU's stderr mixed into the log */
 		} else {
-			rc = fail(qi, cause, "not a qtest log line (expected [R +TIME] or [S +TIME])");
+			rc = qi_fail(qi, cause, "not a qtest log line (expected [R +TIME] or [S +TIME])");
 		}
 	}
 	if (rc == 0 && req.len > 0)
@@ -776,7 +715,7 @@ static int run_stream(struct qtest_import *qi, char **cause)
 			continue;
 		qi->st.lines++;
 		if ((nw = split(s, w)) < 0)
-			rc = fail(qi, cause, "more than %d words", MAX_WORDS);
+			rc = qi_fail(qi, cause, "more than %d words", MAX_WORDS);
 		else
 			rc = exec(qi, w, nw, NULL, cause);
 	}
@@ -796,492 +735,6 @@ static int run(struct qtest_import *qi, enum pass pass, char **cause)
 	return qi->form == F_LOG ? run_log(qi, cause) : run_stream(qi, cause);
 }
 
-/* ---- the input's form and its command line ---- */
-
-static int read_file(struct qtest_import *qi, char **cause)
-{
-	struct buf b;
-	int fd = strcmp(qi->path, "-") == 0 ? STDIN_FILENO : open(qi->path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return cause_set(cause, "%s: %s", qi->path, strerror(errno));
-	buf_init(&b);
-	for (;;) {
-		ssize_t got;
-
-		buf_reserve(&b, 65536);
-		got = read(fd, b.data + b.len, 65536);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			cause_set(cause, "%s: %s", qi->path, strerror(errno));
-			break;
-		}
-		if (got == 0) {
-			if (fd != STDIN_FILENO)
-				close(fd);
-			qi->len = b.len;
-			buf_add_u8(&b, 0);
-			qi->text = (char *)b.data;
-			return 0;
-		}
-		b.len += (size_t)got;
-		if (b.len > QTEST_IMPORT_MAX_FILE) {
-			cause_set(cause, "%s: larger than %u MiB", qi->path, QTEST_IMPORT_MAX_FILE >> 20);
-			break;
-		}
-	}
-	if (fd != STDIN_FILENO)
-		close(fd);
-	buf_release(&b);
-	return -1;
-}
-
-/* The end of the logical line at pos (backslash-newline continues it). */
-static size_t logical_end(const char *t, size_t len, size_t pos)
-{
-	for (;;) {
-		const char *nl = memchr(t + pos, '\n', len - pos);
-		size_t e = nl != NULL ? (size_t)(nl - t) : len;
-		size_t k = e;
-
-		if (k > pos && t[k - 1] == '\r')
-			k--;
-		if (nl == NULL || k == pos || t[k - 1] != '\\')
-			return e;
-		pos = e + 1;
-	}
-}
-
-static uint64_t count_lines(const char *t, size_t n)
-{
-	uint64_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += t[i] == '\n';
-	return c;
-}
-
-/*
- * Find the form: a log starts with "[R +", "[S +" or "[I "; the shell form
- * has a line "... << DELIM ..." naming qemu, the commands on the lines after
- * it up to DELIM; anything else is a command stream, whose command line may
- * be given in a comment "# qemu-system-x86_64 ARGS".
- */
-static int find_form(struct qtest_import *qi, char **cause)
-{
-	bool first = true;
-
-	qi->form = F_STREAM;
-	qi->body = 0;
-	qi->body_end = qi->len;
-	qi->body_line = 0;
-	for (size_t pos = 0; pos < qi->len;) {
-		size_t e = logical_end(qi->text, qi->len, pos), n = e - pos, dl = 0;
-		const char *s = qi->text + pos, *here;
-		char *cmd, delim[64];
-		bool strip_tabs = false;
-
-		pos = e + 1;
-		while (n > 0 && (*s == ' ' || *s == '\t')) {
-			s++;
-			n--;
-		}
-		if (n == 0)
-			continue;
-		if (*s == '#') {
-			if (qi->cmdtext == NULL && n > 1 && memmem(s, n, "qemu-system-", 12) != NULL)
-				qi->cmdtext = xstrndup(s + 1, n - 1);
-			continue;
-		}
-		if (first && n >= 3 && s[0] == '[' && (s[1] == 'R' || s[1] == 'S' || s[1] == 'I') && s[2] == ' ') {
-			qi->form = F_LOG;
-			return 0;
-		}
-		first = false;
-		if (memmem(s, n, "<<", 2) == NULL || memmem(s, n, "qemu", 4) == NULL)
-			continue;
-		cmd = xstrndup(s, n);
-		if ((here = strstr(cmd, "<<")) == NULL || strstr(cmd, "qemu") == NULL) {
-			free(cmd);	/* "<<" or "qemu" only after a NUL byte: not a command line */
-			continue;
-		}
-		here += 2;
-		if (*here == '-') {
-			strip_tabs = true;
-			here++;
-		}
-		while (*here == ' ' || *here == '\t')
-			here++;
-		while (*here != '\0' && *here != ' ' && *here != '\t' && *here != '|' && *here != ';' && dl + 1 < sizeof delim) {
-			if (*here != '\'' && *here != '"' && *here != '\\')
-				delim[dl++] = *here;
-			here++;
-		}
-		delim[dl] = '\0';
-		if (dl == 0) {
-			free(cmd);
-			qi->line = count_lines(qi->text, (size_t)(s - qi->text)) + 1;
-			return fail(qi, cause, "here-document without a delimiter word after <<");
-		}
-		free(qi->cmdtext);
-		qi->cmdtext = cmd;
-		qi->form = F_SHELL;
-		qi->body = e < qi->len ? e + 1 : qi->len;
-		qi->body_line = count_lines(qi->text, qi->body);
-		/* The body ends at the line that is the delimiter (leading tabs stripped for <<-). */
-		for (size_t p = qi->body; p < qi->len;) {
-			const char *l = qi->text + p, *nl = memchr(l, '\n', qi->len - p);
-			size_t ln = nl != NULL ? (size_t)(nl - l) : qi->len - p, lln = ln;
-
-			if (lln > 0 && l[lln - 1] == '\r')
-				lln--;
-			while (strip_tabs && lln > 0 && *l == '\t') {
-				l++;
-				lln--;
-			}
-			if (lln == dl && memcmp(l, delim, dl) == 0) {
-				qi->body_end = p;
-				return 0;
-			}
-			p += ln + 1;
-		}
-		qi->line = count_lines(qi->text, qi->len) + 1;
-		return fail(qi, cause, "the here-document never ends (no line '%s')", delim);
-	}
-	return 0;
-}
-
-/* ---- QEMU's C reproducers (tests/qtest/fuzz-*-test.c): libqtest calls, one a line ---- */
-
-/* The C string literal at *p (after its opening quote) into out; *p moves past the closing quote. */
-static int c_string(const char **p, const char *end, struct buf *out)
-{
-	const char *s = *p;
-
-	while (s < end && *s != '"') {
-		if (*s == '\\' && s + 1 < end) {
-			s++;
-			if (*s == 'x') {
-				int v = 0, n = 0;
-				for (s++; s < end && n < 2 && hex_digit((unsigned char)*s) >= 0; s++, n++)
-					v = v * 16 + hex_digit((unsigned char)*s);
-				if (n == 0)
-					return -1;
-				buf_add_u8(out, (uint8_t)v);
-				continue;
-			}
-			if (*s >= '0' && *s <= '7') {
-				int v = 0, n = 0;
-				for (; s < end && n < 3 && *s >= '0' && *s <= '7'; s++, n++)
-					v = v * 8 + (*s - '0');
-				buf_add_u8(out, (uint8_t)v);
-				continue;
-			}
-			buf_add_u8(out, (uint8_t)(*s == 'n' ? '\n' : *s == 't' ? '\t' : *s == 'r' ? '\r' : *s));
-			s++;
-			continue;
-		}
-		buf_add_u8(out, (uint8_t)*s++);
-	}
-	if (s == end)
-		return -1;
-	*p = s + 1;
-	return 0;
-}
-
-/* An integer argument: a C literal with optional u/l suffixes, as qtest writes numbers. */
-static int c_number(const char *a, size_t n, struct buf *out)
-{
-	while (n > 0 && (*a == ' ' || *a == '\t'))
-		a++, n--;
-	while (n > 0 && strchr(" \tuUlL", a[n - 1]) != NULL)
-		n--;
-	if (n == 0 || a[0] < '0' || a[0] > '9')
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!((a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'f') || (a[i] >= 'A' && a[i] <= 'F') ||
-		    a[i] == 'x' || a[i] == 'X'))
-			return -1;
-	buf_add_u8(out, ' ');
-	buf_add(out, a, n);
-	return 0;
-}
-
-/*
- * Rewrite the C file as a command stream with the same line numbers (a call
- * on line N becomes the command on line N, other lines blank) and take the
- * command line from the string literals of qtest_init(...).
- */
-static int c_to_stream(struct qtest_import *qi, char **cause)
-{
-	static const char *const calls[] = {
-		"outb", "outw", "outl", "inb", "inw", "inl", "writeb", "writew", "writel", "writeq",
-		"readb", "readw", "readl", "readq", "bufwrite", "memset", "clock_step",
-	};
-	const char *t = qi->text, *end = qi->text + qi->len, *init = memmem(t, qi->len, "qtest_init", 10);
-	struct buf out, cl, arg;
-	int rc = 0;
-
-	buf_init(&out);
-	buf_init(&cl);
-	buf_init(&arg);
-	/* The command line: every string literal up to the call's closing parenthesis. */
-	for (const char *p = init; p < end && *p != ')';) {
-		if (*p++ == '"' && c_string(&p, end, &cl) != 0)
-			break;
-	}
-	qi->line = 0;
-	for (const char *line = t; line < end && rc == 0;) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line)), *le = nl != NULL ? nl : end;
-		const char *q = line;
-
-		qi->line++;
-		while ((q = memmem(q, (size_t)(le - q), "qtest_", 6)) != NULL) {
-			const char *name = q + 6, *args, *close;
-			size_t k, nl2;
-
-			for (k = 0; k < sizeof calls / sizeof calls[0]; k++) {
-				nl2 = strlen(calls[k]);
-				if ((size_t)(le - name) > nl2 && memcmp(name, calls[k], nl2) == 0 && name[nl2] == '(')
-					break;
-			}
-			q = name;
-			if (k == sizeof calls / sizeof calls[0])
-				continue;
-			args = name + strlen(calls[k]) + 1;
-			/* Skip the QTestState argument. */
-			if ((args = memchr(args, ',', (size_t)(le - args))) == NULL) {
-				rc = fail(qi, cause, "qtest_%s: cannot read its arguments on one line", calls[k]);
-				break;
-			}
-			args++;
-			buf_reset(&arg);
-			if (strcmp(calls[k], "bufwrite") == 0) {
-				/* qtest_bufwrite(s, ADDR, "bytes", LEN) -> write ADDR LEN 0xHEX */
-				const char *c1 = memchr(args, ',', (size_t)(le - args)), *lit;
-				struct buf bytes;
-				buf_init(&bytes);
-				lit = c1 != NULL ? memchr(c1, '"', (size_t)(le - c1)) : NULL;
-				if (c1 == NULL || lit == NULL || c_number(args, (size_t)(c1 - args), &arg) != 0 ||
-				    (lit++, c_string(&lit, le, &bytes)) != 0) {
-					buf_release(&bytes);
-					rc = fail(qi, cause, "qtest_bufwrite: cannot translate its arguments");
-					break;
-				}
-				buf_printf(&out, "write%s 0x%zx 0x", buf_str(&arg), bytes.len);
-				buf_add_hex(&out, bytes.data, bytes.len);
-				buf_release(&bytes);
-			} else {
-				/* Numbers separated by commas up to ')'; memset's pattern and size swap places. */
-				const char *a[3];
-				size_t n[3];
-				int na = 0;
-				close = memchr(args, ')', (size_t)(le - args));
-				for (const char *p = args; close != NULL && p < close && na < 3;) {
-					const char *c = memchr(p, ',', (size_t)(close - p));
-					a[na] = p;
-					n[na++] = (size_t)((c != NULL ? c : close) - p);
-					p = c != NULL ? c + 1 : close;
-				}
-				if (close == NULL || na == 0) {
-					rc = fail(qi, cause, "qtest_%s: cannot read its arguments on one line", calls[k]);
-					break;
-				}
-				if (strcmp(calls[k], "memset") == 0 && na == 3) {
-					const char *ta = a[1];
-					size_t tn = n[1];
-					a[1] = a[2], n[1] = n[2], a[2] = ta, n[2] = tn;
-				}
-				buf_add(&out, calls[k], strlen(calls[k]));
-				for (int i = 0; i < na && rc == 0; i++)
-					if (i == 0 && (calls[k][0] == 'i' || calls[k][0] == 'o') && rc == 0) {
-						/* libqtest's port parameter is a uint16_t: the C call truncates it. */
-						size_t start = out.len;
-						uint64_t v;
-						if (c_number(a[i], n[i], &out) != 0 || num(buf_str(&out) + start + 1, &v) != 0)
-							rc = fail(qi, cause, "qtest_%s: argument '%.*s' is not a number", calls[k],
-							    (int)(n[i] < 40 ? n[i] : 40), a[i]);
-						else {
-							out.len = start;
-							buf_printf(&out, " 0x%x", (unsigned)(v & 0xffff));
-						}
-					} else if (c_number(a[i], n[i], &out) != 0)
-						rc = fail(qi, cause, "qtest_%s: argument '%.*s' is not a number", calls[k],
-						    (int)(n[i] < 40 ? n[i] : 40), a[i]);
-			}
-			break;	/* one call a line, as the reproducers are written */
-		}
-		buf_add_u8(&out, '\n');
-		line = nl != NULL ? nl + 1 : end;
-	}
-	if (rc == 0) {
-		free(qi->text);
-		qi->len = out.len;
-		buf_add_u8(&out, 0);
-		qi->text = (char *)out.data;
-		out.data = NULL;
-		free(qi->cmdtext);
-		qi->cmdtext = cl.len > 0 ? xstrdup(buf_str(&cl)) : NULL;
-		qi->form = F_C;
-		qi->body = 0;
-		qi->body_end = qi->len;
-		qi->body_line = 0;
-	}
-	buf_release(&out);
-	buf_release(&cl);
-	buf_release(&arg);
-	return rc;
-}
-
-/* ---- header facts ---- */
-
-/* Guest RAM as QEMU lays out -m on a PC: below the PCI hole, the rest above 4 GiB. */
-static void ram_layout(struct qtest_import *qi)
-{
-	uint64_t ram = qi->cmd.ram, below = ram;
-	uint64_t limit = qi->cmd.q35 ? 0xb0000000ull : 0xe0000000ull;
-	uint64_t split = qi->cmd.q35 ? 0x80000000ull : 0xc0000000ull;
-
-	if (ram >= limit)
-		below = split;
-	qi->hdr.nram = 1;
-	qi->hdr.ram[0].base = 0;
-	qi->hdr.ram[0].size = below;
-	if (ram > below) {
-		qi->hdr.nram = 2;
-		qi->hdr.ram[1].base = 1ull << 32;
-		qi->hdr.ram[1].size = ram - below;
-	}
-}
-
-/* Virtio device type from a -device name: trace_device_parse, then QEMU's "virtio-X-pci" spelling. */
-static int device_type(const char *name)
-{
-	int id = trace_device_parse(name);
-	char core[64];
-	size_t n;
-
-	if (id >= 0 || strncmp(name, "virtio-", 7) != 0)
-		return id;
-	snprintf(core, sizeof core, "%s", name + 7);
-	n = strlen(core);
-	if (n > 4 && strcmp(core + n - 4, "-pci") == 0)
-		core[n - 4] = '\0';
-	if (strcmp(core, "serial") == 0)
-		return trace_device_parse("console");
-	return trace_device_parse(core);
-}
-
-/* The device id QEMU answered: modern 0x1040 + type, or a transitional id. */
-static int device_from_id(uint16_t id)
-{
-	static const struct {
-		uint16_t id;
-		uint8_t type;
-	} transitional[] = {
-		{ 0x1000, 1 }, { 0x1001, 2 }, { 0x1002, 5 }, { 0x1003, 3 }, { 0x1004, 8 }, { 0x1005, 4 }, { 0x1009, 9 },
-	};
-
-	if (id >= 0x1041 && id <= 0x107f)
-		return id - 0x1040;
-	for (size_t i = 0; i < NELEM(transitional); i++)
-		if (transitional[i].id == id)
-			return transitional[i].type;
-	return -1;
-}
-
-static int choose_devfn(struct qtest_import *qi, char **cause)
-{
-	uint32_t best = 0;
-
-	if (qi->cmd.devfn >= 0) {
-		qi->devfn = (unsigned)qi->cmd.devfn;
-		return 0;
-	}
-	if (qi->virtio_devfn >= 0) {
-		qi->devfn = (unsigned)qi->virtio_devfn;
-		return 0;
-	}
-	/* A stream: the function the guest configures most, leaving out the chipset (slots 0, 1 and 31). */
-	for (unsigned d = 0x10; d < 0xf8; d++)
-		if (qi->cfg_writes[d] > best) {
-			best = qi->cfg_writes[d];
-			qi->devfn = d;
-		}
-	if (best == 0)
-		return cause_set(cause, "%s: the input never writes the config space of a PCI function "
-		    "(no BAR is placed, so no access can be followed to the device)", qi->path);
-	return 0;
-}
-
-static int build_header(struct qtest_import *qi, char **cause)
-{
-	struct trace_header *h = &qi->hdr;
-	const char *base = strrchr(qi->path, '/');
-	int dev;
-
-	if (qi->cmd.device[0] != '\0') {
-		if ((dev = device_type(qi->cmd.device)) < 0)
-			return cause_set(cause, "%s: -device %s: not a virtio device type virtio-replay knows", qi->path,
-			    qi->cmd.device);
-	} else if ((dev = device_from_id(qi->virtio_devid)) < 0) {
-		return cause_set(cause, "%s: no -device virtio-... on a QEMU command line and no device ID "
-		    "read back: give the command line with --cmdline", qi->path);
-	}
-	h->device = (uint8_t)dev;
-	h->layout = TRACE_LAYOUT_QEMU;
-	if (qi->cmd.device[0] != '\0' && !qi->cmd.modern)
-		h->transport = TRACE_TRANSPORT_LEGACY;	/* disable-modern=on */
-	ram_layout(qi);
-	if (qi->cmd.serial[0] != '\0')
-		snprintf(h->serial, sizeof h->serial, "%s", qi->cmd.serial);
-	if (qi->cmd.vectors >= 0) {
-		h->has |= TRACE_HAS_MSIX;
-		h->msix_vectors = (uint16_t)qi->cmd.vectors;
-	}
-	if ((dev == 2 || dev == 8) && qi->cmd.disk_size > 0) {
-		h->nbackends = 1;
-		snprintf(h->backend[0].type, sizeof h->backend[0].type, "disk");
-		h->backend[0].size = qi->cmd.disk_size;
-	}
-	snprintf(h->title, sizeof h->title, "qtest import of %.100s", base != NULL ? base + 1 : qi->path);
-	return 0;
-}
-
-/* What the log showed QEMU answered, into the header (after P_OBSERVE). */
-static void header_observed(struct qtest_import *qi)
-{
-	struct trace_header *h = &qi->hdr;
-	const uint8_t *s = qi->cfg_seen, *v = qi->cfg_val;
-
-	if (qi->features_seen)
-		h->features = qi->features;
-	/* a transitional function whose I/O BAR 0 the input drives: the header says so */
-	if (qi->legacy_used && h->transport == TRACE_TRANSPORT_MODERN)
-		h->transport = TRACE_TRANSPORT_TRANSITIONAL;
-	if (s[8]) {
-		h->has |= TRACE_HAS_REVISION;
-		h->pci_revision = v[8];
-	}
-	if (s[9] && s[10] && s[11]) {
-		h->has |= TRACE_HAS_CLASS;
-		h->pci_class = (uint32_t)v[11] << 16 | (uint32_t)v[10] << 8 | v[9];
-	}
-	if (s[0x2c] && s[0x2d] && s[0x2e] && s[0x2f]) {
-		h->has |= TRACE_HAS_SUBSYS;
-		h->subsys_vendor = (uint16_t)(v[0x2c] | v[0x2d] << 8);
-		h->subsys_id = (uint16_t)(v[0x2e] | v[0x2f] << 8);
-	}
-	if (qi->numq > 0 && qi->numq <= TRACE_MAX_QUEUES) {
-		h->nqueues = (uint16_t)qi->numq;
-		for (int i = 0; i < qi->numq; i++) {
-			unsigned q = qi->qsize_state[i] == 1 ? qi->qsize[i] : 0;
-			/* A size QEMU never showed (or one out of bounds): the transport's default. */
-			h->queue_max[i] = (uint16_t)(q != 0 && q <= TRACE_MAX_QUEUE_SIZE && (q & (q - 1)) == 0 ? q : 256);
-		}
-	}
-}
 
 struct qtest_import *qtest_import_open(const char *path, const char *cmdline, char **cause)
 {
@@ -1294,11 +747,11 @@ struct qtest_import *qtest_import_open(const char *path, const char *cmdline, ch
 	buf_init(&qi->data);
 	buf_init(&qi->reply);
 	trace_header_init(&qi->hdr);
-	if (read_file(qi, cause) != 0)
+	if (qi_read_file(qi, cause) != 0)
 		goto fail;
-	if (memmem(qi->text, qi->len, "qtest_init", 10) != NULL && c_to_stream(qi, cause) != 0)
+	if (memmem(qi->text, qi->len, "qtest_init", 10) != NULL && qi_c_to_stream(qi, cause) != 0)
 		goto fail;
-	if (qi->form != F_C && find_form(qi, cause) != 0)
+	if (qi->form != F_C && qi_find_form(qi, cause) != 0)
 		goto fail;
 	if (qi->cmdtext == NULL && cmdline != NULL)
 		qi->cmdtext = xstrdup(cmdline);
@@ -1310,7 +763,7 @@ struct qtest_import *qtest_import_open(const char *path, const char *cmdline, ch
 		if (qemu_cmdline_parse(qi->cmdtext, strlen(qi->cmdtext), &qi->cmd, &why) != 0) {
 			if (qi->form == F_SHELL) {
 				qi->line = qi->body_line;
-				fail(qi, cause, "%s", why);
+				qi_fail(qi, cause, "%s", why);
 			} else {
 				cause_set(cause, "%s: --cmdline: %s", path, why);
 			}
@@ -1320,12 +773,12 @@ struct qtest_import *qtest_import_open(const char *path, const char *cmdline, ch
 		qi->have_cmd = true;
 	}
 	/* RAM first: the discovery pass must know what is RAM and what is not. */
-	ram_layout(qi);
-	if (run(qi, P_DISCOVER, cause) != 0 || choose_devfn(qi, cause) != 0 || build_header(qi, cause) != 0)
+	qi_ram_layout(qi);
+	if (run(qi, P_DISCOVER, cause) != 0 || qi_choose_devfn(qi, cause) != 0 || qi_build_header(qi, cause) != 0)
 		goto fail;
 	if (run(qi, P_OBSERVE, cause) != 0)
 		goto fail;
-	header_observed(qi);
+	qi_header_observed(qi);
 	if (trace_header_check(&qi->hdr, &why) != 0) {
 		cause_set(cause, "%s: the trace header would be bad: %s", path, why);
 		free(why);
