@@ -38,7 +38,8 @@ static void print_result(void *opaque, const struct sweep_result *r)
 		    r->seed, r->failed);
 	} else if (r->differences > 0) {
 		printf("%4" PRIu64 "  %-16s %-8s seed %-6" PRIu64 " %" PRIu64 " difference%s (%s)\n", r->index, r->scenario,
-		    r->device, r->seed, r->differences, r->differences == 1 ? "" : "s", r->machine ? "machine" : "device");
+		    r->device, r->seed, r->differences, r->differences == 1 ? "" : "s",
+		    r->machine && r->differences > r->device_differences ? "machine" : "device");
 		if (!c->quiet && r->first != NULL) {
 			const char *p = r->first;
 

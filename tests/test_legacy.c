@@ -153,9 +153,11 @@ Test(legacy, access_sizes_per_profile)
 	harness_init_transport(&h, TRACE_LAYOUT_QEMU, VDEV_TRANSPORT_LEGACY, 0, 1, 128);
 	harness_up_driver(&h, GUEST_IRQ_INTX, true, 1);
 	harness_clear(&h);
-	/* QEMU dispatches on the offset: a 4-byte status read answers the status */
-	cr_assert_eq(vpci_bar_read(h.d, 0, LG(STATUS), 4), 0x07);
+	/* QEMU dispatches on the offset: a 2-byte status read answers the status */
+	cr_assert_eq(vpci_bar_read(h.d, 0, LG(STATUS), 2), 0x07);
 	cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, "bar-access-bad"), 1);
+	/* a 4-byte one is cut as address_space_rw cuts it: status (2 bytes), then device config at 0x14 */
+	cr_assert_eq(vpci_bar_read(h.d, 0, LG(STATUS), 4), 0x07u | (uint32_t)vpci_bar_read(h.d, 0, 20, 2) << 16);
 	/* nothing at offset 1: all-ones */
 	cr_assert_eq(vpci_bar_read(h.d, 0, 1, 1), 0xff);
 	harness_fini(&h);

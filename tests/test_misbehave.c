@@ -489,9 +489,10 @@ Test(misbehave, c19_devcfg_range)
 	for (int l = 0; l < 2; l++) {
 		struct harness h;
 		up(&h, layouts[l], 64);
-		cr_assert_eq(guest_devcfg_read(h.g, 6, 4), 0xffffffffu);
-		guest_devcfg_write(h.g, 6, 4, 0);
-		cr_assert_eq(guest_devcfg_read(h.g, 4, 4), 0x88776655u);
+		/* QEMU splits it: bytes 6-7 answered, the half past the end reads all ones */
+		cr_assert_eq(guest_devcfg_read(h.g, 6, 4), layouts[l] == QEMU ? 0xffff8877u : 0xffffffffu);
+		guest_devcfg_write(h.g, 6, 4, 0);	/* QEMU: the in-range half is written */
+		cr_assert_eq(guest_devcfg_read(h.g, 4, 4), layouts[l] == QEMU ? 0x00006655u : 0x88776655u);
 		expect_harmless(&h, "devcfg-range");
 		harness_fini(&h);
 	}

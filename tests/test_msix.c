@@ -43,9 +43,10 @@ Test(msix, vector_mask_and_pending)
 		/* table contents as programmed */
 		cr_assert_eq(vpci_bar_read(h.d, c->msix_bar, c->msix_table + 16, 4), 0xfee00000u);
 		cr_assert_eq(vpci_bar_read(h.d, c->msix_bar, c->msix_table + 24, 4), 0x4021);
-		/* only the mask bit of vector control sticks */
+		/* QEMU keeps the whole vector control dword; vbox only the mask bit */
 		vpci_bar_write(h.d, c->msix_bar, c->msix_table + 12, 4, 0xfffffffe);
-		cr_assert_eq(vpci_bar_read(h.d, c->msix_bar, c->msix_table + 12, 4), 0);
+		cr_assert_eq(vpci_bar_read(h.d, c->msix_bar, c->msix_table + 12, 4),
+		    layouts[l] == TRACE_LAYOUT_QEMU ? 0xfffffffeu : 0);
 		harness_fini(&h);
 	}
 }

@@ -25,7 +25,8 @@ Test(pci, header)
 		vpci_cfg_write(d, 0x00, 4, 0);
 		cr_assert_eq(vpci_cfg_read(d, 0x00, 2), 0x1af4);
 		vpci_cfg_write(d, 0x04, 2, 0xffff);
-		cr_assert_eq(vpci_cfg_read(d, 0x04, 2), 0x0547);
+		/* QEMU's pci_init_wmask leaves PARITY read-only */
+		cr_assert_eq(vpci_cfg_read(d, 0x04, 2), layouts[l] == TRACE_LAYOUT_QEMU ? 0x0507 : 0x0547);
 		vpci_cfg_write(d, 0x3c, 1, 11);
 		cr_assert_eq(vpci_cfg_read(d, 0x3c, 1), 11);
 		harness_fini(&h);

@@ -17,7 +17,8 @@
  *
  * A scenario's kind says whose code a difference points at: "machine" (the
  * PCI function, MSI-X, INTx, the modern transport: src/machine) or
- * "device" (requests through the device models: src/dev).
+ * "device" (requests through the device models: src/dev). A difference in
+ * guest RAM the device wrote is the device model's whatever the scenario.
  */
 
 struct sweep_kind {
@@ -58,6 +59,7 @@ struct sweep_result {
 	const char *trace;		/* QEMU's trace (gone after the callback unless keep_dir) */
 	uint64_t events;
 	uint64_t differences;		/* divergences found replaying QEMU's trace here */
+	uint64_t device_differences;	/* of them in guest RAM (the device models' answers) */
 	const char *first;		/* the first one's report, or NULL */
 	const char *failed;		/* not compared: why (QEMU failed, the scenario could not run) */
 };
@@ -67,7 +69,7 @@ struct sweep_totals {
 	uint64_t failed;		/* scenarios that could not be compared */
 	uint64_t differing;		/* scenarios with at least one difference */
 	uint64_t differences;		/* divergences, summed */
-	uint64_t machine_differing;	/* differing scenarios of machine kinds */
+	uint64_t machine_differing;	/* machine-kind scenarios with a difference outside guest RAM */
 };
 
 /*

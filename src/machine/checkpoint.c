@@ -8,12 +8,15 @@
 #include "machine.h"
 
 /*
- * Blob layout (all little-endian), version 1:
+ * Blob layout (all little-endian), version 2:
  *   "VRCK" magic, u16 version, u8 layout (| transport << 4), u8 device id, u16 queues, u16 msix vectors
  *   256 bytes config space, MSI-X table, PBA as u64 words (one per 64 vectors: one up to 64 vectors,
  *   as version 1 always had)
  *   transport registers and flags
  *   per queue: register shadows, then the ring state (virtq_save)
+ *   (version 2) u8 INTx state (the latch), u64 the driver features as the device holds them before
+ *   FEATURES_OK, u16 count + that many selects without a queue whose registers differ from a reset's:
+ *   u16 select, u16 vector, u16 enable, then desc/avail/used as in a queue's shadows
  *   u32 length + device model state (ops->save)
  *   u64 length + guest memory (gmem_save)
  *   u32 CRC32C of everything before it
@@ -23,13 +26,56 @@
  */
 
 #define CK_MAGIC	0x4b435256u	/* "VRCK" */
-#define CK_VERSION	1
+#define CK_VERSION	2	/* version 1 blobs (no latch, features or per-select registers) still load */
 
+static bool ghost_default(const struct vpci_qregs *r)
+{
+	static const struct vpci_qregs reset = { .vector = VPCI_NO_VECTOR };
+	return memcmp(r, &reset, sizeof *r) == 0;
+}
+
+/* The part version 2 adds. */
+static void save_v2(const struct vpci *d, struct buf *out)
+{
+	buf_add_u8(out, d->intx.latched && d->intx.state);
+	buf_add_le64(out, d->live);
+	uint16_t nghost = 0;
+	for (unsigned i = d->nq; i < d->nqr; i++)
+		nghost = (uint16_t)(nghost + !ghost_default(&d->qr[i]));
+	buf_add_le16(out, nghost);
+	for (unsigned i = d->nq; i < d->nqr; i++) {
+		const struct vpci_qregs *r = &d->qr[i];
+		if (ghost_default(r))
+			continue;
+		buf_add_le16(out, (uint16_t)i);
+		buf_add_le16(out, r->vector);
+		buf_add_le16(out, r->enable);
+		for (unsigned h = 0; h < 2; h++) {
+			buf_add_le32(out, r->desc[h]);
+			buf_add_le32(out, r->avail[h]);
+			buf_add_le32(out, r->used[h]);
+		}
+	}
+}
+
+/* Version 1 holds the whole state when the latch shows on the line and no select without a queue was written. */
+static bool v1_enough(const struct vpci *d)
+{
+	if ((d->intx.latched && d->intx.state != d->intx.level) || d->live != (((uint64_t)d->gf[1] << 32 | d->gf[0]) & d->offered))
+		return false;
+	for (unsigned i = d->nq; i < d->nqr; i++)
+		if (!ghost_default(&d->qr[i]))
+			return false;
+	return true;
+}
+
+/* Written as version 1 when that holds everything, so checkpoints in older traces still compare equal. */
 void vpci_save(struct vpci *d, struct buf *out)
 {
 	size_t start = out->len;
+	bool v1 = v1_enough(d);
 	buf_add_le32(out, CK_MAGIC);
-	buf_add_le16(out, CK_VERSION);
+	buf_add_le16(out, v1 ? 1 : CK_VERSION);
 	buf_add_u8(out, vpci_profile_byte(d));
 	buf_add_u8(out, d->ops->id);
 	buf_add_le16(out, d->nq);
@@ -62,6 +108,8 @@ void vpci_save(struct vpci *d, struct buf *out)
 		}
 		virtq_save(d->q[i], out);
 	}
+	if (!v1)
+		save_v2(d, out);
 	struct buf sub;
 	buf_init(&sub);
 	if (d->ops->save != NULL)
@@ -81,6 +129,44 @@ static bool vector_ok(const struct vpci *d, uint16_t v)
 	return v == VPCI_NO_VECTOR || v < d->msix.n;
 }
 
+/* Version 2's part: the INTx latch, the features the device holds, the registers of selects without a queue. */
+static int parse_v2(struct vpci *s, const struct vpci *d, struct cursor *c, char **cause)
+{
+	uint8_t state = cursor_u8(c);
+	uint64_t live = cursor_le64(c);
+	uint16_t nghost = cursor_le16(c);
+	if (c->err)
+		return cause_set(cause, "checkpoint: truncated");
+	if (state > 1 || (state && !d->intx.latched))
+		return cause_set(cause, "checkpoint: intx state %u", state);
+	if (live & ~s->offered)
+		return cause_set(cause, "checkpoint: driver features 0x%llx were never offered", (unsigned long long)live);
+	if (nghost > s->nqr - s->nq)
+		return cause_set(cause, "checkpoint: %u selects without a queue, the device keeps %u", nghost,
+		    s->nqr - s->nq);
+	s->intx.state = state;
+	s->live = live;
+	for (unsigned k = 0, last = s->nq; k < nghost; k++) {
+		unsigned sel = cursor_le16(c);
+		if (c->err || sel < last || (sel == last && k > 0) || sel >= s->nqr)
+			return cause_set(cause, "checkpoint: select %u without a queue out of range or order", sel);
+		last = sel;
+		struct vpci_qregs *r = &s->qr[sel];
+		r->vector = cursor_le16(c);
+		r->enable = cursor_le16(c);
+		for (unsigned h = 0; h < 2; h++) {
+			r->desc[h] = cursor_le32(c);
+			r->avail[h] = cursor_le32(c);
+			r->used[h] = cursor_le32(c);
+		}
+		if (c->err)
+			return cause_set(cause, "checkpoint: truncated in select %u", sel);
+		if (r->enable > 1 || !vector_ok(d, r->vector))
+			return cause_set(cause, "checkpoint: select %u registers out of range", sel);
+	}
+	return 0;
+}
+
 /* Fill scratch device s from the blob; every field is checked against what the device can be. */
 static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t len, char **cause)
 {
@@ -94,8 +180,8 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	if (cursor_le32(&c) != CK_MAGIC)
 		return cause_set(cause, "checkpoint: bad magic");
 	uint16_t ver = cursor_le16(&c);
-	if (ver != CK_VERSION)
-		return cause_set(cause, "checkpoint: version %u not supported (expected %u)", ver, CK_VERSION);
+	if (ver != 1 && ver != CK_VERSION)
+		return cause_set(cause, "checkpoint: version %u not supported (expected 1 or %u)", ver, CK_VERSION);
 	uint8_t lay = cursor_u8(&c), id = cursor_u8(&c);
 	uint16_t nq = cursor_le16(&c), nvec = cursor_le16(&c);
 	if (lay != vpci_profile_byte(d) || id != d->ops->id || nq != d->nq || nvec != d->msix.n)
@@ -111,7 +197,7 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 		if ((cfg[i] & ~d->pci.wmask[i]) != (d->pci.cfg[i] & ~d->pci.wmask[i]))
 			return cause_set(cause, "checkpoint: config space byte 0x%02x is read-only and differs", i);
 	for (unsigned v = 0; v < nvec; v++)
-		if (le32_load(tab + 16 * v + 12) & ~1u)
+		if (!d->msix.ctrl_whole && (le32_load(tab + 16 * v + 12) & ~1u))
 			return cause_set(cause, "checkpoint: msix vector %u control 0x%x", v, le32_load(tab + 16 * v + 12));
 	for (size_t w = 0; w < npba; w++) {
 		uint64_t bits = le64_load(pba + 8 * w);
@@ -126,6 +212,7 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	s->gfselect = cursor_le32(&c);
 	s->gf[0] = cursor_le32(&c);
 	s->gf[1] = cursor_le32(&c);
+	s->live = ((uint64_t)s->gf[1] << 32 | s->gf[0]) & s->offered;	/* version 1: as the registers say */
 	s->features = cursor_le64(&c);
 	s->msix_config = cursor_le16(&c);
 	s->status = cursor_u8(&c);
@@ -148,12 +235,11 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	s->broken = fl & 1;
 	s->intx.level = (fl >> 1) & 1;
 	s->legacy = (fl >> 2) & 1;
+	s->intx.state = s->intx.level;		/* version 1: the line shows the latch unless INTx is disabled */
 	if (s->broken && !d->prof->fatal_breaks_device)
 		return cause_set(cause, "checkpoint: broken flag under the %s profile", d->prof->name);
 	if (d->prof->queue_select_limit != 0 && s->queue_select >= d->prof->queue_select_limit)
 		return cause_set(cause, "checkpoint: queue_select %u out of range", s->queue_select);
-	if (s->intx.level != vpci_intx_wanted(s))
-		return cause_set(cause, "checkpoint: intx level %u disagrees with isr 0x%x", s->intx.level, s->intx.isr);
 	for (unsigned i = 0; i < nq; i++) {
 		struct vpci_qregs *r = &s->qr[i];
 		r->size = cursor_le16(&c);
@@ -174,6 +260,10 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 		if (virtq_started(s->q[i]) && !r->enable)
 			return cause_set(cause, "checkpoint: queue %u runs but is not enabled", i);
 	}
+	if (ver >= 2 && parse_v2(s, d, &c, cause) < 0)
+		return -1;
+	if (s->intx.level != vpci_intx_wanted(s))
+		return cause_set(cause, "checkpoint: intx level %u disagrees with isr 0x%x", s->intx.level, s->intx.isr);
 	uint32_t mlen = cursor_le32(&c);
 	const uint8_t *mp = cursor_bytes(&c, mlen);
 	if (c.err)

@@ -76,6 +76,7 @@ struct msix {
 	uint32_t bar_size;
 	uint8_t *table;			/* n entries of 16 bytes */
 	uint64_t *pba;			/* one bit per vector */
+	bool ctrl_whole;		/* the vector control dword keeps every bit written (QEMU), else only the mask bit */
 };
 
 /* Where a delivered message goes: the bus (IRQ event) and guest RAM (the data dword). */
@@ -105,6 +106,8 @@ struct intx {
 	uint8_t isr;			/* ISR status byte */
 	bool level;			/* INTx line as last announced */
 	bool deassert;			/* deferred line update after an ISR read */
+	bool latched;			/* the profile's intx_latched: the line follows state */
+	bool state;			/* latched: the function's interrupt state (PCI status bit 3) */
 };
 
 /* What the line should be: ISR bits under isr_mask, unless MSI-X is on or INTx disabled. */
@@ -175,6 +178,17 @@ struct vpci_profile {
 	bool legacy_bad_feature;	/* a driver acking VIRTIO_F_BAD_FEATURE gets no features at all */
 	bool legacy_pfn0_resets_device;	/* queue_pfn 0 resets the whole device (QEMU), else only that queue */
 	bool legacy_status_sets_master;	/* status ACK|DRIVER turns on bus mastering (QEMU's fix for old Linux) */
+	bool bar_split;			/* BAR accesses cut in aligned pieces like QEMU's address_space_rw; holes read 0 */
+	bool cfg_unaligned_pieces;	/* an unaligned config access inside a dword is taken in aligned pieces */
+	bool cfg_spare_writable;	/* config bytes 0x40..0xff outside capabilities are writable */
+	bool master_off_drops_driver_ok;	/* clearing bus mastering in COMMAND clears DRIVER_OK */
+	bool queue_regs_per_select;	/* every queue_select below 1024 keeps its own queue registers */
+	bool queue_reset_any;		/* queue_reset works whether RING_RESET was negotiated or not */
+	bool latency_timer_writable;	/* config byte 0x0d takes writes */
+	bool queue_reset_keeps_addrs;	/* queue_reset leaves queue_desc/driver/device as written */
+	bool msix_ctrl_whole;		/* MSI-X vector control keeps all 32 bits written */
+	uint16_t command_wmask;		/* writable COMMAND bits (0: IO MEM MASTER PARITY SERR INTX_DISABLE) */
+	bool intx_latched;		/* INTx state set at a notify with MSI-X off, cleared by an ISR read or MSI-X on */
 	struct virtq_policy ring;	/* what the ring code does with the same choices */
 };
 
@@ -256,6 +270,7 @@ struct vpci {
 	/* transport registers */
 	uint32_t dfselect, gfselect;
 	uint32_t gf[2];
+	uint64_t live;			/* QEMU's guest_features: set by each driver_feature write before FEATURES_OK, 0 after a reset */
 	uint64_t features;		/* negotiated at FEATURES_OK */
 	uint16_t msix_config;
 	uint8_t status;
@@ -263,10 +278,12 @@ struct vpci {
 	uint16_t queue_select;
 	bool broken;			/* fatal_breaks_device: a fatal violation happened, until reset */
 	bool legacy;			/* the driver negotiated through the legacy block (until reset) */
+	bool in_pieces;			/* bar_pieces: a piece's bar-access-bad is the reported whole access's */
 	uint64_t stimulus;		/* guest writes and host inputs so far (the rings' work bound counts per one) */
 	/* per queue, nq entries each (allocated: small devices do not pay for 1024 queues) */
 	uint16_t *qmax;
-	struct vpci_qregs *qr;
+	struct vpci_qregs *qr;		/* nqr of them: the queues, then registers of selects without a queue */
+	unsigned nqr;
 	struct virtq **q;
 	char (*qname)[VIRTQ_NAME_MAX];
 };
@@ -286,6 +303,7 @@ void vpci_queue_irq(struct vpci *d, unsigned qi);
 /* cfg_change: the device config bytes changed, as opposed to a NEEDS_RESET announcement. */
 void vpci_config_irq(struct vpci *d, bool cfg_change);
 void vpci_set_status(struct vpci *d, uint8_t v);
+void vpci_bus_master(struct vpci *d, bool on);
 uint64_t vpci_cur_features(const struct vpci *d);
 uint16_t vpci_check_vector(const struct vpci *d, uint64_t v);
 void vpci_queue_reset(struct vpci *d, unsigned qi);

@@ -150,8 +150,8 @@ int msix_access(struct msix *x, const struct pci_func *p, const struct msix_out 
 		uint32_t off = rel + i;
 		uint32_t val = (uint32_t)(*v >> (8 * i));
 		if (off % PCI_MSIX_ENTRY_SIZE == 12) {
-			/* only the mask bit is writable */
-			le32_store(x->table + off, val & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+			/* only the mask bit is writable, unless the profile keeps the whole dword */
+			le32_store(x->table + off, x->ctrl_whole ? val : val & PCI_MSIX_ENTRY_CTRL_MASKBIT);
 			msix_flush(x, p, o);
 		} else {
 			le32_store(x->table + off, val);

@@ -66,6 +66,7 @@ uint8_t pci_add_cap(struct pci_func *p, uint8_t at, uint8_t id, uint8_t len)
 	if (at < PCI_CAP_FIRST || at % 4 != 0 || (unsigned)at + len > sizeof p->cfg)
 		return 0;
 	p->cfg[at] = id;
+	memset(p->wmask + at, 0, len);		/* a capability is read-only unless its owner says otherwise */
 	if (!(le16_load(p->cfg + PCI_CFG_STATUS) & PCI_STATUS_CAP_LIST)) {
 		pci_w16(p, PCI_CFG_STATUS, le16_load(p->cfg + PCI_CFG_STATUS) | PCI_STATUS_CAP_LIST);
 		p->cfg[PCI_CFG_CAP_PTR] = at;

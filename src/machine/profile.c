@@ -1,5 +1,6 @@
 /* profile.c -- the layout profiles as data: placements, BARs, and the behaviour switches of each */
 #include <stddef.h>
+#include <string.h>
 
 #include "vr/le.h"
 
@@ -61,6 +62,17 @@ static const struct vpci_profile profiles[] = {
 		.queue_select_limit = VIRTQ_MAX_SIZE,
 		.common_lax_size = true,
 		.isr_lax = true,
+		.bar_split = true,
+		.cfg_unaligned_pieces = true,
+		.cfg_spare_writable = true,
+		.master_off_drops_driver_ok = true,
+		.queue_regs_per_select = true,
+		.queue_reset_any = true,
+		.intx_status_bit = true,
+		.intx_latched = true,
+		.msix_ctrl_whole = true,
+		.command_wmask = 0x0507,	/* pci_init_wmask: no PARITY */
+		.queue_reset_keeps_addrs = true,
 		.pcicfg_any_bar = true,
 		.isr_with_msix = true,
 		.intx_isr_mask = VIRTIO_ISR_QUEUE,
@@ -99,6 +111,7 @@ static const struct vpci_profile profiles[] = {
 			{ R_DEVICE, 0x74, 0x3000, 0 },
 		},
 		.needs_reset_sticky = true,
+		.latency_timer_writable = true,
 		.notify_strict = true,
 		.intx_isr_mask = VIRTIO_ISR_QUEUE | VIRTIO_ISR_CONFIG,
 		.config_isr = VIRTIO_ISR_CONFIG,
@@ -231,6 +244,14 @@ void vpci_layout(struct vpci *d)
 		.progif = stated_class ? s->pci_progif : (uint8_t)cc,
 	};
 	pci_init(&d->pci, &ident, p->caps_newest_first);
+	d->intx.latched = p->intx_latched;
+	/* QEMU's pci_init_wmask: everything past the header writable until a capability claims it */
+	if (p->cfg_spare_writable)
+		memset(d->pci.wmask + 0x40, 0xff, sizeof d->pci.wmask - 0x40);
+	if (!p->latency_timer_writable)
+		d->pci.wmask[0x0d] = 0;
+	if (p->command_wmask != 0)
+		le16_store(d->pci.wmask + PCI_CFG_COMMAND, p->command_wmask);
 	d->nreg = 0;
 	d->cap_common = d->cap_notify = d->cap_isr = d->cap_device = d->cap_pcicfg = 0;
 
@@ -239,6 +260,7 @@ void vpci_layout(struct vpci *d)
 		layout_modern(d);
 	msix_init(&d->msix, &d->pci, xp->msix_bar != VPCI_NO_BAR ? xp->msix_cap : p->msix_cap,
 	    xp->msix_bar != VPCI_NO_BAR ? xp->msix_bar : p->msix_bar, nvec);
+	d->msix.ctrl_whole = p->msix_ctrl_whole;
 	add_region(d, R_MSIX_TABLE, d->msix.bar, 0, (uint32_t)nvec * PCI_MSIX_ENTRY_SIZE);
 	add_region(d, R_MSIX_PBA, d->msix.bar, d->msix.pba_off, (uint32_t)msix_pba_words(&d->msix) * 8);
 	if (legacy) {

@@ -64,7 +64,7 @@ int vpci_common_reg_at(const struct vpci *d, unsigned bar, uint64_t off, unsigne
 
 static struct vpci_qregs *selq(struct vpci *d)
 {
-	return d->queue_select < d->nq ? &d->qr[d->queue_select] : NULL;
+	return d->queue_select < d->nqr ? &d->qr[d->queue_select] : NULL;
 }
 
 static uint32_t *qaddr(struct vpci_qregs *r, int f)
@@ -85,7 +85,7 @@ uint64_t vpci_common_get(struct vpci *d, int f, unsigned half)
 	case VPCI_CF_STATUS: return d->status;
 	case VPCI_CF_GEN: return d->generation;
 	case VPCI_CF_QSEL: return d->queue_select;
-	case VPCI_CF_QSIZE: return r ? r->size : 0;
+	case VPCI_CF_QSIZE: return r && d->queue_select < d->nq ? r->size : 0;
 	case VPCI_CF_QMSIX: return r ? r->vector : VPCI_NO_VECTOR;
 	case VPCI_CF_QENABLE: return r ? r->enable : 0;
 	case VPCI_CF_QNOFF: return r ? d->queue_select : 0;
@@ -152,6 +152,37 @@ static void queue_size(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint64
 	r->size = (uint16_t)v;
 }
 
+/*
+ * The registers of a select without a queue (queue_regs_per_select): QEMU
+ * stores what the driver writes and reads it back; the size stays 0, and
+ * nothing runs.
+ */
+static void ghost_set(struct vpci *d, struct vpci_qregs *r, int f, unsigned half, uint64_t v)
+{
+	unsigned qi = d->queue_select;
+	switch (f) {
+	case VPCI_CF_QMSIX: r->vector = vpci_check_vector(d, v); return;
+	case VPCI_CF_QENABLE:
+		if (v != 1) {
+			vpci_violate(d, VIOL_QUEUE_ENABLE_BAD, (int)qi, -1, v,
+			    d->prof->queue_enable_bad_fatal ? REACT_FATAL : REACT_REPORT,
+			    "queue %u: queue_enable written with %llu", qi, (unsigned long long)v);
+			return;
+		}
+		r->enable = 1;
+		return;
+	case VPCI_CF_QDESC: case VPCI_CF_QDRIVER: case VPCI_CF_QDEVICE:
+		qaddr(r, f)[half] = (uint32_t)v;
+		return;
+	case VPCI_CF_QRESET:
+		if (v == 1)
+			r->enable = 0;
+		return;
+	default:
+		return;
+	}
+}
+
 void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v)
 {
 	struct vpci_qregs *r = selq(d);
@@ -169,6 +200,8 @@ void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v)
 				return;	/* else the register keeps the value, negotiation does not change */
 		}
 		d->gf[d->gfselect] = (uint32_t)v;
+		if (!(d->status & VIRTIO_STATUS_FEATURES_OK))
+			d->live = ((uint64_t)d->gf[1] << 32 | d->gf[0]) & d->offered;
 		return;
 	case VPCI_CF_MSIX: d->msix_config = vpci_check_vector(d, v); return;
 	case VPCI_CF_STATUS: vpci_set_status(d, (uint8_t)v); return;
@@ -185,6 +218,10 @@ void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v)
 	}
 	if (r == NULL)
 		return;		/* queue fields of a missing queue: writes ignored */
+	if (qi >= d->nq) {
+		ghost_set(d, r, f, half, v);
+		return;
+	}
 	switch (f) {
 	case VPCI_CF_QSIZE: queue_size(d, r, qi, v); return;
 	case VPCI_CF_QMSIX: r->vector = vpci_check_vector(d, v); return;
@@ -193,8 +230,15 @@ void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v)
 		qaddr(r, f)[half] = (uint32_t)v;
 		return;
 	case VPCI_CF_QRESET:
-		if (v == 1 && (vpci_cur_features(d) >> VIRTIO_F_RING_RESET & 1)) {
+		if (v == 1 && (d->prof->queue_reset_any || (vpci_cur_features(d) >> VIRTIO_F_RING_RESET & 1))) {
+			struct vpci_qregs keep = *r;
 			vpci_queue_reset(d, qi);
+			if (d->prof->queue_reset_keeps_addrs) {
+				/* QEMU resets the ring, not its proxy's address registers */
+				memcpy(r->desc, keep.desc, sizeof r->desc);
+				memcpy(r->avail, keep.avail, sizeof r->avail);
+				memcpy(r->used, keep.used, sizeof r->used);
+			}
 			vpci_note(d, "queue %u reset", qi);
 		}
 		return;

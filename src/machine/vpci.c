@@ -28,6 +28,7 @@ static void regs_reset(struct vpci *d, bool power_on)
 		d->gf[0] = d->gf[1] = 0;
 	}
 	d->features = 0;
+	d->live = 0;
 	d->msix_config = VPCI_NO_VECTOR;
 	d->status = 0;
 	d->intx.isr = 0;
@@ -36,6 +37,10 @@ static void regs_reset(struct vpci *d, bool power_on)
 	d->legacy = false;
 	for (unsigned i = 0; i < d->nq; i++)
 		vpci_queue_reset(d, i);
+	for (unsigned i = d->nq; i < d->nqr; i++) {
+		memset(&d->qr[i], 0, sizeof d->qr[i]);
+		d->qr[i].vector = VPCI_NO_VECTOR;
+	}
 	vpci_gate(d);
 }
 
@@ -112,7 +117,9 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	if (s->serial != NULL)
 		d->setup.serial = d->serial_copy = xstrdup(s->serial);
 	d->qmax = xcalloc(nq, sizeof *d->qmax);
-	d->qr = xcalloc(nq, sizeof *d->qr);
+	/* QEMU keeps queue registers for every select below 1024, queue or not */
+	d->nqr = prof->queue_regs_per_select && nq < VIRTQ_MAX_SIZE ? VIRTQ_MAX_SIZE : nq;
+	d->qr = xcalloc(d->nqr, sizeof *d->qr);
 	d->q = xcalloc(nq, sizeof *d->q);
 	d->qname = xcalloc(nq, sizeof *d->qname);
 	d->m = gmem_new();
@@ -264,6 +271,7 @@ static void raise(struct vpci *d, uint16_t v, uint8_t isr_bits, const char *why)
 		struct msix_out o = msix_out(d);
 		msix_notify(&d->msix, &d->pci, &o, v, why);
 	} else {
+		d->intx.state = (d->intx.isr & d->prof->intx_isr_mask) != 0;
 		intx_sync(d, why);
 	}
 }
@@ -313,9 +321,11 @@ int vpci_violate_v(struct vpci *d, const char *name, int queue, int desc, uint64
 	if (r != REACT_FATAL || d->broken)
 		return -1;
 	if (d->prof->fatal_breaks_device) {
-		/* QEMU's virtio_error(): NEEDS_RESET (VERSION_1), config interrupt, then broken. */
-		d->status |= VIRTIO_STATUS_NEEDS_RESET;
-		vpci_config_irq(d, false);
+		/* QEMU's virtio_error(): NEEDS_RESET and a config interrupt if VERSION_1 was written, then broken. */
+		if (vpci_cur_features(d) >> VIRTIO_F_VERSION_1 & 1) {
+			d->status |= VIRTIO_STATUS_NEEDS_RESET;
+			vpci_config_irq(d, false);
+		}
 		d->broken = true;
 		vpci_gate(d);
 		vpci_note(d, "device broken: status 0x%02x, requests ignored until reset", d->status);
@@ -334,6 +344,9 @@ int vpci_violate(struct vpci *d, enum violation v, int queue, int desc, uint64_t
     const char *fmt, ...)
 {
 	va_list ap;
+	/* a piece of a split access: the whole access was reported already */
+	if (d->in_pieces && v == VIOL_BAR_ACCESS_BAD && r == REACT_REPORT)
+		return -1;
 	va_start(ap, fmt);
 	vpci_violate_v(d, violation_name(v), queue, desc, addr, r, fmt, ap);
 	va_end(ap);
@@ -357,6 +370,8 @@ static void device_reset(struct vpci *d)
 	if (d->ops->reset != NULL)
 		d->ops->reset(d->dev);
 	regs_reset(d, false);
+	if (!msix_on(d))
+		d->intx.state = false;		/* QEMU's reset notifies: the ISR is 0 now */
 	intx_sync(d, "reset");
 	vpci_note(d, "device reset");
 }
@@ -407,7 +422,7 @@ uint64_t vpci_cur_features(const struct vpci *d)
 {
 	if ((d->status & VIRTIO_STATUS_FEATURES_OK) || vpci_is_legacy(d))
 		return d->features;	/* a legacy driver's apply when written */
-	return ((uint64_t)d->gf[1] << 32 | d->gf[0]) & d->offered;
+	return d->live;
 }
 
 uint16_t vpci_check_vector(const struct vpci *d, uint64_t v)
@@ -495,6 +510,19 @@ static const struct vpci_region *find_region(const struct vpci *d, unsigned bar,
 	return NULL;
 }
 
+/* One access of a size the region takes, to the region's owner. */
+static void region_dispatch(struct vpci *d, enum vpci_rkind kind, uint32_t rel, unsigned size, uint64_t *v, bool write)
+{
+	if (kind == R_MSIX_TABLE || kind == R_MSIX_PBA) {
+		struct msix_out o = msix_out(d);
+		(void)msix_access(&d->msix, &d->pci, &o, kind == R_MSIX_PBA, rel, size, v, write);
+	} else if (kind == R_LEGACY) {
+		vpci_legacy_access(d, rel, size, v, write);
+	} else {
+		vpci_modern_access(d, kind, rel, size, v, write);
+	}
+}
+
 static void region_access(struct vpci *d, const struct vpci_region *r, uint32_t rel, unsigned size, uint64_t *v,
     bool write)
 {
@@ -505,19 +533,77 @@ static void region_access(struct vpci *d, const struct vpci_region *r, uint32_t 
 			*v = 0;
 		return;
 	}
-	if (r->kind == R_MSIX_TABLE || r->kind == R_MSIX_PBA) {
-		struct msix_out o = msix_out(d);
-		(void)msix_access(&d->msix, &d->pci, &o, r->kind == R_MSIX_PBA, rel, size, v, write);
-		return;
+	region_dispatch(d, r->kind, rel, size, v, write);
+}
+
+/* The largest aligned piece at at, of at most 4 and left bytes. */
+static unsigned piece_len(uint32_t at, unsigned left)
+{
+	unsigned l = 4;
+	while (l > 1 && (at % l != 0 || l > left))
+		l /= 2;
+	return l;
+}
+
+/*
+ * QEMU's address_space_rw (what KVM's MMIO exits and qtest go through): an
+ * access is cut into pieces, each as large as the region under its start
+ * allows (at most 4 bytes; the MSI-X table and PBA take 4 and nothing
+ * smaller), no larger than its address's alignment, and ending at the
+ * region's end. Each piece is a dispatch of its own; a piece in no region
+ * reads 0 and writes nothing; a piece a region refuses (a 1-byte MSI-X
+ * read) likewise. So a 4-byte read at +1 is a byte, a word and a byte, an
+ * 8-byte one two dwords, and an access across two regions reaches both.
+ */
+static void bar_pieces(struct vpci *d, unsigned bar, uint64_t off, unsigned size, uint64_t *v, bool write)
+{
+	uint64_t out = 0;
+	const struct vpci_region *r = find_region(d, bar, off);
+	bool natural = r != NULL && off % size == 0 && size <= 4 && off + size <= (uint64_t)r->off + r->len;
+
+	if (!natural)
+		vpci_violate(d, VIOL_BAR_ACCESS_BAD, -1, -1, off, REACT_REPORT,
+		    "bar%u: %u-byte %s at 0x%llx: %s, split in pieces", bar, size, write ? "write" : "read",
+		    (unsigned long long)off, r == NULL ? "hits no register" : off % size ? "unaligned" :
+		    size > 4 ? "wider than the register" : "across the region's end");
+	for (unsigned pos = 0; pos < size;) {
+		uint64_t at = off + pos, end, piece = 0;
+		unsigned l = piece_len((uint32_t)at, size - pos);
+
+		r = find_region(d, bar, at);
+		if (r != NULL) {
+			end = (uint64_t)r->off + r->len;
+		} else {
+			/* a hole lasts up to the next region */
+			end = at + l;
+			for (unsigned i = 0; i < d->nreg; i++)
+				if (d->reg[i].bar == bar && d->reg[i].off > at && d->reg[i].off < end)
+					end = d->reg[i].off;
+		}
+		while (l > 1 && at + l > end)
+			l /= 2;
+		if (r != NULL && !((r->kind == R_MSIX_TABLE || r->kind == R_MSIX_PBA) && l < 4)) {
+			piece = (*v >> (8 * pos)) & pci_size_mask(l);
+			d->in_pieces = !natural;
+			region_dispatch(d, r->kind, (uint32_t)(at - r->off), l, &piece, write);
+			d->in_pieces = false;
+		}
+		if (!write)
+			out |= (piece & pci_size_mask(l)) << (8 * pos);
+		pos += l;
 	}
-	if (r->kind == R_LEGACY)
-		vpci_legacy_access(d, rel, size, v, write);
-	else
-		vpci_modern_access(d, r->kind, rel, size, v, write);
+	if (!write)
+		*v = out;
 }
 
 static void bar_access(struct vpci *d, unsigned bar, uint64_t off, unsigned size, uint64_t *v, bool write)
 {
+	/* from inside the BAR QEMU's pieces (beyond its end a hole); wholly past it all ones as before */
+	if (d->prof->bar_split && (size == 1 || size == 2 || size == 4 || size == 8) && bar < 6 &&
+	    off < d->pci.bar_size[bar]) {
+		bar_pieces(d, bar, off, size, v, write);
+		return;
+	}
 	if (size != 1 && size != 2 && size != 4 && size != 8) {
 		vpci_violate(d, VIOL_BAR_ACCESS_BAD, -1, -1, off, REACT_REPORT, "bar%u: %u-byte access at 0x%llx", bar,
 		    size, (unsigned long long)off);
@@ -568,7 +654,13 @@ void vpci_bar_write(struct vpci *d, unsigned bar, uint64_t off, unsigned size, u
 
 /* ------------------------------------------------------------------ config space */
 
-/* The PCI_CFG capability's window onto the structures BAR (QEMU virtio_read/write_config). */
+/*
+ * The PCI_CFG capability's window onto the structures BAR (QEMU
+ * virtio_read/write_config). QEMU looks the offset up among the virtio
+ * regions and dispatches there directly, not split: a window across a
+ * region's end, or outside every region, leaves the data as it was; an
+ * unaligned offset is first aligned down to the length.
+ */
 static void pcicfg_window(struct vpci *d, bool write)
 {
 	uint8_t c = d->cap_pcicfg;
@@ -581,12 +673,36 @@ static void pcicfg_window(struct vpci *d, bool write)
 		return;
 	}
 	uint64_t v = le32_load(d->pci.cfg + c + 16) & pci_size_mask(len);
+	if (d->prof->bar_split) {
+		off &= ~(len - 1);		/* QEMU's virtio_address_space_read/write align the offset down */
+		const struct vpci_region *r = find_region(d, d->prof->struct_bar, off);
+		if (r == NULL || r->kind == R_MSIX_TABLE || r->kind == R_MSIX_PBA || off + len > (uint64_t)r->off + r->len) {
+			vpci_violate(d, VIOL_BAR_ACCESS_BAD, -1, -1, off, REACT_REPORT,
+			    "pci_cfg window: %u bytes at 0x%x lie in no virtio region", len, off);
+			return;
+		}
+	}
 	if (write) {
 		vpci_bar_write(d, d->prof->struct_bar, off, len, v);
 	} else {
 		v = vpci_bar_read(d, d->prof->struct_bar, off, len);
 		leN_store(d->pci.cfg + c + 16, len, v);
 	}
+}
+
+/*
+ * QEMU's config cycles go through the 0xcfc data port, split like any port
+ * access: an unaligned access inside a dword becomes aligned pieces, each a
+ * config access of its own. Anything else not naturally aligned is refused.
+ */
+static bool cfg_pieces(struct vpci *d, uint32_t off, unsigned size, bool write)
+{
+	if (!d->prof->cfg_unaligned_pieces || off >= 256 || (size != 2 && size != 4) || off % size == 0 ||
+	    (off & 3) + size > 4)
+		return false;
+	vpci_violate(d, VIOL_BAR_ACCESS_BAD, -1, -1, off, REACT_REPORT,
+	    "config space: %u-byte %s at 0x%x unaligned, split in pieces", size, write ? "write" : "read", off);
+	return true;
 }
 
 static bool cfg_size_ok(struct vpci *d, uint32_t off, unsigned size, bool write)
@@ -598,18 +714,68 @@ static bool cfg_size_ok(struct vpci *d, uint32_t off, unsigned size, bool write)
 	return false;
 }
 
+static uint64_t cfg_load(struct vpci *d, uint32_t off, unsigned size)
+{
+	if (d->cap_pcicfg != 0 && pci_overlaps(off, size, d->cap_pcicfg + 16u, 4))
+		pcicfg_window(d, false);
+	uint64_t v = pci_cfg_load(&d->pci, off, size);
+	/* PCI status bit 3 shows the INTx line (QEMU's pci_update_irq_status) */
+	if (d->prof->intx_status_bit && (d->intx.latched ? d->intx.state : d->intx.level) && pci_overlaps(off, size, PCI_CFG_STATUS, 1) &&
+	    off <= PCI_CFG_STATUS)
+		v |= (uint64_t)PCI_STATUS_INTERRUPT << (8 * (PCI_CFG_STATUS - off));
+	return v;
+}
+
+/*
+ * Bus mastering (COMMAND bit 2) as the guest sets it through a COMMAND write
+ * or the legacy status quirk (legacy_status_sets_master). QEMU's
+ * virtio_write_config takes DRIVER_OK away whenever a COMMAND write leaves it
+ * clear (master_off_drops_driver_ok); turning it on again restores nothing.
+ */
+void vpci_bus_master(struct vpci *d, bool on)
+{
+	if (on) {
+		d->pci.cfg[PCI_CFG_COMMAND] |= PCI_CMD_MASTER;
+		return;
+	}
+	d->pci.cfg[PCI_CFG_COMMAND] &= (uint8_t)~PCI_CMD_MASTER;
+	if (d->prof->master_off_drops_driver_ok && (d->status & VIRTIO_STATUS_DRIVER_OK)) {
+		vpci_note(d, "bus mastering off: DRIVER_OK dropped");
+		vpci_set_status(d, (uint8_t)(d->status & ~VIRTIO_STATUS_DRIVER_OK));
+	}
+}
+
+static void cfg_store(struct vpci *d, uint32_t off, unsigned size, uint64_t value)
+{
+	uint8_t mx = d->msix.cap;
+	uint16_t old_ctrl = le16_load(d->pci.cfg + mx + 2);
+	pci_cfg_store(&d->pci, off, size, value);
+	if (d->cap_pcicfg != 0 && pci_overlaps(off, size, d->cap_pcicfg + 16u, 4))
+		pcicfg_window(d, true);
+	if (pci_overlaps(off, size, mx + 2u, 2) && le16_load(d->pci.cfg + mx + 2) != old_ctrl) {
+		struct msix_out o = msix_out(d);
+		if (msix_on(d) && !(old_ctrl & PCI_MSIX_CTRL_ENABLE))
+			d->intx.state = false;	/* QEMU's msix_write_config deasserts INTx */
+		msix_flush(&d->msix, &d->pci, &o);
+	}
+	if (pci_overlaps(off, size, PCI_CFG_COMMAND, 1))
+		vpci_bus_master(d, d->pci.cfg[PCI_CFG_COMMAND] & PCI_CMD_MASTER);
+	if (pci_overlaps(off, size, PCI_CFG_COMMAND, 2) || pci_overlaps(off, size, mx + 2u, 2))
+		intx_sync(d, "command");
+}
+
 uint64_t vpci_cfg_read(struct vpci *d, uint32_t off, unsigned size)
 {
-	uint64_t v;
-	if (!cfg_size_ok(d, off, size, false)) {
+	uint64_t v = 0;
+	if (cfg_pieces(d, off, size, false)) {
+		for (unsigned pos = 0, l; pos < size; pos += l) {
+			l = piece_len(off + pos, size - pos);
+			v |= cfg_load(d, off + pos, l) << (8 * pos);
+		}
+	} else if (!cfg_size_ok(d, off, size, false)) {
 		v = pci_size_mask(size > 8 ? 8 : size);
 	} else {
-		if (d->cap_pcicfg != 0 && pci_overlaps(off, size, d->cap_pcicfg + 16u, 4))
-			pcicfg_window(d, false);
-		v = pci_cfg_load(&d->pci, off, size);
-		/* PCI status bit 3 shows the INTx line (QEMU's pci_update_irq_status) */
-		if (d->prof->intx_status_bit && d->intx.level && pci_overlaps(off, size, PCI_CFG_STATUS, 1))
-			v |= (uint64_t)PCI_STATUS_INTERRUPT << (8 * (PCI_CFG_STATUS - off));
+		v = cfg_load(d, off, size);
 	}
 	if (evbus_wants(d->bus, VR_EV_ACCESS))
 		emit_access(d, false, true, 0, off, size, v);
@@ -621,19 +787,16 @@ void vpci_cfg_write(struct vpci *d, uint32_t off, unsigned size, uint64_t value)
 	d->stimulus++;
 	if (evbus_wants(d->bus, VR_EV_ACCESS))
 		emit_access(d, true, true, 0, off, size, value);
+	if (cfg_pieces(d, off, size, true)) {
+		for (unsigned pos = 0, l; pos < size; pos += l) {
+			l = piece_len(off + pos, size - pos);
+			cfg_store(d, off + pos, l, value >> (8 * pos));
+		}
+		return;
+	}
 	if (!cfg_size_ok(d, off, size, true))
 		return;
-	uint8_t mx = d->msix.cap;
-	uint16_t old_ctrl = le16_load(d->pci.cfg + mx + 2);
-	pci_cfg_store(&d->pci, off, size, value);
-	if (d->cap_pcicfg != 0 && pci_overlaps(off, size, d->cap_pcicfg + 16u, 4))
-		pcicfg_window(d, true);
-	if (pci_overlaps(off, size, mx + 2u, 2) && le16_load(d->pci.cfg + mx + 2) != old_ctrl) {
-		struct msix_out o = msix_out(d);
-		msix_flush(&d->msix, &d->pci, &o);
-	}
-	if (pci_overlaps(off, size, PCI_CFG_COMMAND, 2) || pci_overlaps(off, size, mx + 2u, 2))
-		intx_sync(d, "command");
+	cfg_store(d, off, size, value);
 }
 
 void vpci_reg_name(struct vpci *d, bool cfg, unsigned bar, uint64_t off, unsigned size, char *out, size_t outlen)

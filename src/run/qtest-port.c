@@ -412,34 +412,49 @@ static void qp_cfg_write(void *o, uint32_t off, unsigned size, uint64_t v)
 	check_mailbox(p);
 }
 
+/*
+ * MSI-X table words the guest wrote are the shadow's; QEMU holds the
+ * mailbox in their place. QEMU splits an access into aligned pieces, and a
+ * table dword lying wholly inside an access is always one whole piece (or
+ * half of an 8-byte one), so each such dword is translated on its own: the
+ * guest's value in the shadow, the mailbox's to QEMU, and back on reads when
+ * QEMU answered the mailbox's value (an access QEMU refused reads 0).
+ */
 static uint64_t qp_bar_read(void *o, unsigned bar, uint64_t off, unsigned size)
 {
 	struct qport *p = o;
-	uint64_t a, mask = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-	int w = msix_word(p, bar, off);
+	uint64_t a, v, mask = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
 
-	if (w >= 0 && size == 4)
-		return p->shadow[w / 3][w % 3];
 	if (!bar_addr(p, bar, off, &a))
 		return mask;
 	if (p->bar_io[bar])
 		return qemu_in(p->q, size, (uint16_t)a) & mask;
-	return qemu_read(p->q, size, a) & mask;
+	v = qemu_read(p->q, size, a) & mask;
+	for (uint64_t d = (off + 3) & ~3ull; d + 4 <= off + size; d += 4) {
+		int w = msix_word(p, bar, d);
+		unsigned sh = (unsigned)(8 * (d - off));
+
+		if (w >= 0 && (uint32_t)(v >> sh) == msix_real(p, w))
+			v = (v & ~(0xffffffffull << sh)) | (uint64_t)p->shadow[w / 3][w % 3] << sh;
+	}
+	return v;
 }
 
 static void qp_bar_write(void *o, unsigned bar, uint64_t off, unsigned size, uint64_t v)
 {
 	struct qport *p = o;
 	uint64_t a;
-	int w = msix_word(p, bar, off);
 
 	if (!bar_addr(p, bar, off, &a))
 		return;
-	if (w >= 0 && (size == 4 || (size == 8 && w % 3 == 0))) {
-		p->shadow[w / 3][w % 3] = (uint32_t)v;
-		if (size == 8)
-			p->shadow[w / 3][1] = (uint32_t)(v >> 32);
-		v = size == 8 ? msix_real(p, w) | (uint64_t)msix_real(p, w + 1) << 32 : msix_real(p, w);
+	for (uint64_t d = (off + 3) & ~3ull; d + 4 <= off + size; d += 4) {
+		int w = msix_word(p, bar, d);
+		unsigned sh = (unsigned)(8 * (d - off));
+
+		if (w < 0)
+			continue;
+		p->shadow[w / 3][w % 3] = (uint32_t)(v >> sh);
+		v = (v & ~(0xffffffffull << sh)) | (uint64_t)msix_real(p, w) << sh;
 	}
 	if (p->bar_io[bar])
 		qemu_out(p->q, size, (uint16_t)a, (uint32_t)v);
@@ -744,6 +759,7 @@ int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 	h->features = guest_common_read(g, 0x04, 4);
 	guest_common_write(g, 0x00, 4, 1);
 	h->features |= guest_common_read(g, 0x04, 4) << 32;
+	guest_common_write(g, 0x00, 4, 0);	/* QEMU keeps the select over a reset: leave it as power-on did */
 	h->nqueues = (uint16_t)guest_common_read(g, 0x12, 2);
 	if (h->nqueues > TRACE_MAX_QUEUES) {
 		cause_set(cause, "qemu: the device has %u queues, traces hold %u", h->nqueues, TRACE_MAX_QUEUES);

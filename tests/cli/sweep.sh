@@ -28,7 +28,9 @@ fi
 "$VR" sweep --machine --device blk,scsi --count 18 --seed 100 --quiet --keep "$TMP/keep" >"$TMP/sweep.out" 2>&1
 status=$?
 cat "$TMP/sweep.out"
-expect 0 "^[0-9]+ scenarios compared, [0-9]+ differ" "" cat "$TMP/sweep.out"
-expect 0 "" "" test "$status" -le 3
+# No difference may remain in the machine layer (guest RAM the device models wrote is theirs).
+expect 0 "^18 scenarios compared, [0-9]+ differ \([0-9]+ differences; 0 in machine-layer scenarios\)" "" \
+	cat "$TMP/sweep.out"
+expect 0 "" "" test "$status" -le 1
 expect 0 "" "" test -s "$TMP/keep/0000-common-blk.vrt"
 finish
