@@ -106,6 +106,7 @@ struct vdev_input {
 
 struct vdev_defaults {
 	uint64_t features;		/* offered, transport bits included */
+	uint32_t legacy_features;	/* shown to a legacy driver only, beside the profile's (QEMU's vdc->legacy_features) */
 	uint16_t nqueues;		/* 0: ops->default_queues */
 	uint16_t queue_size[VDEV_DEFAULT_QUEUES];	/* 0 (or past the table): 256 */
 	uint32_t pci_class;		/* class << 16 | subclass << 8 | prog-if; 0: the ops' */

@@ -13,6 +13,7 @@
 #define NET_F_CTRL_GUEST_OFFLOADS	2
 #define NET_F_MTU		3
 #define NET_F_MAC		5
+#define NET_F_GSO		6	/* legacy only */
 #define NET_F_MRG_RXBUF		15
 #define NET_F_STATUS		16
 #define NET_F_CTRL_VQ		17
@@ -835,6 +836,7 @@ static const struct vdev_defaults net_qemu = {
 	    (1ull << NET_F_MRG_RXBUF) | (1ull << NET_F_STATUS) | (1ull << NET_F_CTRL_VQ) | (1ull << NET_F_CTRL_RX) |
 	    (1ull << NET_F_CTRL_VLAN) | (1ull << NET_F_CTRL_RX_EXTRA) | (1ull << NET_F_GUEST_ANNOUNCE) |
 	    (1ull << NET_F_CTRL_MAC_ADDR),
+	.legacy_features = 1u << NET_F_GSO,	/* in host_features, hidden from the modern interface */
 	.nqueues = 3,
 	.queue_size = { 256, 256, 64 },
 	.pci_class = 0x020000,

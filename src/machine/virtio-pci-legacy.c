@@ -59,11 +59,19 @@ uint32_t vpci_legacy_bar_size(const struct vpci *d, bool msix)
 	return size;
 }
 
+/* Feature bits a legacy driver sees beside the offered ones: the profile's and the device type's. */
+static uint32_t legacy_only(const struct vpci *d)
+{
+	const struct vdev_defaults *df = vdev_defaults(d->ops, d->setup.layout);
+
+	return d->prof->legacy_features | (df != NULL ? df->legacy_features : 0);
+}
+
 uint64_t vpci_legacy_offered(const struct vpci *d)
 {
 	if (d->xp->legacy_bar == VPCI_NO_BAR)
 		return 0;
-	return ((uint32_t)d->offered | d->prof->legacy_features) & ~(1ull << VIRTIO_F_BAD_FEATURE);
+	return ((uint32_t)d->offered | legacy_only(d)) & ~(1ull << VIRTIO_F_BAD_FEATURE);
 }
 
 bool vpci_is_legacy(const struct vpci *d)
@@ -155,7 +163,7 @@ static uint64_t reg_get(struct vpci *d, int reg)
 		return vpci_common_get(d, shared_field[reg], 0);
 	switch (reg) {
 	case VPCI_LG_HOST_FEATURES:
-		return (uint32_t)d->offered | d->prof->legacy_features;
+		return (uint32_t)d->offered | legacy_only(d);
 	case VPCI_LG_GUEST_FEATURES:
 		return (uint32_t)d->features;
 	case VPCI_LG_QUEUE_PFN:

@@ -30,6 +30,7 @@ done
 # QEMU's default transitional device driven by a legacy driver through the I/O BAR 0.
 rec blk-legacy-basic.vrt --device blk --scenario basic --transport transitional --driver legacy
 rec blk-legacy-intx.vrt --device blk --scenario intx --transport transitional --driver legacy
+rec net-legacy-basic.vrt --device net --scenario basic --transport transitional --driver legacy
 rec net-intx.vrt --device net --scenario intx
 rec scsi-intx.vrt --device scsi --scenario intx
 rec console-msix.vrt --device console --scenario msix
