@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	uint8_t *data;
@@ -15,15 +16,38 @@ void buf_init(struct buf *b);
 void buf_release(struct buf *b);            /* frees storage; b may be reused after buf_init */
 void buf_reset(struct buf *b);              /* len = 0, keeps storage */
 void buf_reserve(struct buf *b, size_t extra);
-void buf_add(struct buf *b, const void *p, size_t n);
-void buf_add_u8(struct buf *b, uint8_t v);
 void buf_add_le16(struct buf *b, uint16_t v);
 void buf_add_le32(struct buf *b, uint32_t v);
 void buf_add_le64(struct buf *b, uint64_t v);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_add_hex(struct buf *b, const uint8_t *p, size_t n);   /* lowercase, no separators */
+
+/*
+ * Appends, inline: the log sink makes several per trace event, and a call
+ * into buf.c for each cost more than the copy (room for buf_str's NUL kept).
+ */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->len + n >= b->cap)
+		buf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static inline void buf_add_u8(struct buf *b, uint8_t v)
+{
+	if (b->len + 1 >= b->cap)
+		buf_reserve(b, 1);
+	b->data[b->len++] = v;
+}
+
 /* Printf-free formatting for hot paths (log lines): a C string, "%" PRIu64, and "%0*" PRIx64 (width 1..16). */
-void buf_add_str(struct buf *b, const char *s);
+static inline void buf_add_str(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
 void buf_add_dec(struct buf *b, uint64_t v);
 void buf_add_hexnum(struct buf *b, uint64_t v, unsigned width);
 const char *buf_str(struct buf *b);

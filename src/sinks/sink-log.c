@@ -66,9 +66,12 @@ static void dump(struct sink_log *l, const char *indent, const uint8_t *p, uint3
 	if (l->max && n > l->max)
 		n = l->max;
 	hexdump_buf(&l->b, indent, p, n, 0, 0);
-	if (n < len)
-		buf_printf(&l->b, "%s... %" PRIu32 " more byte%s not shown\n", indent, (uint32_t)(len - n),
-		    len - n == 1 ? "" : "s");
+	if (n < len) {		/* most dumps of a big transfer end so: no printf */
+		put_str(&l->b, indent);
+		put_str(&l->b, "... ");
+		buf_add_dec(&l->b, len - n);
+		put_str(&l->b, len - n == 1 ? " more byte not shown\n" : " more bytes not shown\n");
+	}
 }
 
 /* Short payloads on the line itself, longer ones as a dump below it. */
@@ -249,13 +252,16 @@ static void desc_flags(struct buf *b, uint16_t flags)
 
 	for (unsigned i = 0; i < 3; i++) {
 		if (flags & (1u << i)) {
-			buf_printf(b, "%s%s", any ? "|" : "", names[i]);
+			if (any)
+				buf_add_u8(b, '|');
+			put_str(b, names[i]);
 			any = true;
 		}
 	}
-	if (flags & ~7u)
-		buf_printf(b, "%s0x%x", any ? "|" : "", flags & ~7u);
-	else if (!any)
+	if (flags & ~7u) {
+		put_str(b, any ? "|0x" : "0x");
+		buf_add_hexnum(b, flags & ~7u, 1);
+	} else if (!any)
 		put_str(b, "-");
 }
 

@@ -39,20 +39,6 @@ void buf_reserve(struct buf *b, size_t extra)
 	b->data = xrealloc(b->data, b->cap);
 }
 
-void buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (n == 0)
-		return;
-	buf_reserve(b, n);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-void buf_add_u8(struct buf *b, uint8_t v)
-{
-	buf_add(b, &v, 1);
-}
-
 void buf_add_le16(struct buf *b, uint16_t v)
 {
 	uint8_t t[2];
@@ -108,20 +94,27 @@ void buf_add_hex(struct buf *b, const uint8_t *p, size_t n)
 	b->len += 2 * n;
 }
 
-void buf_add_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
 void buf_add_dec(struct buf *b, uint64_t v)
 {
+	/* two digits per division: the log writes an event number on every line */
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	    "8081828384858687888990919293949596979899";
 	char t[20];
 	size_t k = sizeof(t);
 
-	do {
-		t[--k] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		k -= 2;
+		memcpy(t + k, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		k -= 2;
+		memcpy(t + k, pairs + 2 * v, 2);
+	} else {
+		t[--k] = (char)('0' + v);
+	}
 	buf_add(b, t + k, sizeof(t) - k);
 }
 
@@ -129,18 +122,16 @@ void buf_add_dec(struct buf *b, uint64_t v)
 void buf_add_hexnum(struct buf *b, uint64_t v, unsigned width)
 {
 	static const char digits[] = "0123456789abcdef";
-	char t[16];
-	size_t k = sizeof(t);
+	unsigned n = v ? (67u - (unsigned)__builtin_clzll(v)) / 4 : 1;
 
-	if (width > sizeof(t))
-		width = sizeof(t);
-	do {
-		t[--k] = digits[v & 15];
-		v >>= 4;
-	} while (v);
-	while (sizeof(t) - k < width)
-		t[--k] = '0';
-	buf_add(b, t + k, sizeof(t) - k);
+	if (width > 16)
+		width = 16;
+	if (n < width)
+		n = width;
+	buf_reserve(b, n);
+	for (char *o = (char *)b->data + b->len + n; o > (char *)b->data + b->len; v >>= 4)
+		*--o = digits[v & 15];
+	b->len += n;
 }
 
 const char *buf_str(struct buf *b)

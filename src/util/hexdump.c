@@ -3,43 +3,57 @@
 
 #include "vr/hexdump.h"
 
-/*
- * One line is built in a local array and added at once: a printf per byte
- * made the log sink the bottleneck of a replay (fuzz_replay found a hostile
- * trace whose 65532 requests took 10 s under ASan, mostly here).
- */
-static void dump_line(struct buf *b, const uint8_t *p, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *line, *o;
+/* "000102...ff": the two hex digits of each byte value, one copy per byte instead of two lookups and shifts */
+#define HEX_ROW(h) #h "0" #h "1" #h "2" #h "3" #h "4" #h "5" #h "6" #h "7" \
+	#h "8" #h "9" #h "a" #h "b" #h "c" #h "d" #h "e" #h "f"
+static const char hex_pairs[] = HEX_ROW(0) HEX_ROW(1) HEX_ROW(2) HEX_ROW(3) HEX_ROW(4) HEX_ROW(5) HEX_ROW(6)
+	HEX_ROW(7) HEX_ROW(8) HEX_ROW(9) HEX_ROW(a) HEX_ROW(b) HEX_ROW(c) HEX_ROW(d) HEX_ROW(e) HEX_ROW(f);
 
-	buf_reserve(b, 16 * 3 + 1 + 2 + 16 + 1);
-	line = o = (char *)b->data + b->len;
-	if (n == 16) {
-		for (size_t i = 0; i < 16; i++) {
-			if (i == 8)
-				*o++ = ' ';
-			o[0] = hex[p[i] >> 4];
-			o[1] = hex[p[i] & 15];
-			o[2] = ' ';
-			o += 3;
+/* The longest line dump_line writes: 16 "xx " groups, the gap, " |", 16 characters, "|". */
+#define DUMP_LINE_MAX	(16 * 3 + 1 + 2 + 16 + 1)
+
+/*
+ * One line into o (room for DUMP_LINE_MAX), returning its end: a printf
+ * per byte made the log sink the bottleneck of a replay (fuzz_replay found
+ * a hostile trace whose 65532 requests took 10 s under ASan, mostly here),
+ * and a dump is still most of what --log spends, so whole lines are built
+ * from a table of hex pairs with no call per byte.
+ */
+static char *dump_line(char *o, const uint8_t *p, size_t n)
+{
+	if (n >= 16) {		/* a whole line: no test per byte */
+		for (size_t i = 0; i < 8; i++) {
+			memcpy(o + 3 * i, hex_pairs + 2 * p[i], 2);
+			o[3 * i + 2] = ' ';
+			memcpy(o + 25 + 3 * i, hex_pairs + 2 * p[8 + i], 2);
+			o[25 + 3 * i + 2] = ' ';
 		}
-	} else {
-		for (size_t i = 0; i < 16; i++) {
-			if (i == 8)
-				*o++ = ' ';
-			o[0] = i < n ? hex[p[i] >> 4] : ' ';
-			o[1] = i < n ? hex[p[i] & 15] : ' ';
-			o[2] = ' ';
-			o += 3;
+		o[24] = ' ';
+		o[49] = ' ';
+		o[50] = '|';
+		for (size_t i = 0; i < 16; i++)
+			o[51 + i] = (char)((uint8_t)(p[i] - 0x20) < 0x5f ? p[i] : '.');
+		o[67] = '|';
+		return o + 68;
+	}
+	for (size_t i = 0; i < 16; i++) {
+		if (i == 8)
+			*o++ = ' ';
+		if (i < n) {
+			memcpy(o, hex_pairs + 2 * p[i], 2);
+		} else {
+			o[0] = ' ';
+			o[1] = ' ';
 		}
+		o[2] = ' ';
+		o += 3;
 	}
 	*o++ = ' ';
 	*o++ = '|';
-	for (size_t i = 0; i < n && i < 16; i++)
-		*o++ = (char)((p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '.');
+	for (size_t i = 0; i < n; i++)
+		*o++ = (char)((uint8_t)(p[i] - 0x20) < 0x5f ? p[i] : '.');
 	*o++ = '|';
-	b->len += (size_t)(o - line);
+	return o;
 }
 
 void hexdump_buf(struct buf *b, const char *indent, const uint8_t *p, size_t n, uint64_t base, size_t max)
@@ -48,32 +62,33 @@ void hexdump_buf(struct buf *b, const char *indent, const uint8_t *p, size_t n, 
 	size_t shown = (max && n > max) ? max : n;
 	size_t ilen = strlen(indent);
 
+	/* every line at once: indent, an offset of up to 16 digits, two spaces, the line, the newline */
+	buf_reserve(b, (shown + 15) / 16 * (ilen + 16 + 2 + DUMP_LINE_MAX + 1));
+	char *o = (char *)b->data + b->len;
+
 	for (size_t off = 0; off < shown; off += 16) {
 		size_t k = shown - off < 16 ? shown - off : 16;
 		uint64_t a = base + off;
+		unsigned w = 4;
 
-		if (a > 0xffff) {	/* offsets past 4 digits: rare, the general path */
-			buf_add(b, indent, ilen);
-			buf_add_hexnum(b, a, 4);
-			buf_add(b, "  ", 2);
+		memcpy(o, indent, ilen);
+		o += ilen;
+		while (w < 16 && (a >> (4 * w)) != 0)
+			w++;
+		if (w == 4) {
+			memcpy(o, hex_pairs + 2 * ((a >> 8) & 0xff), 2);
+			memcpy(o + 2, hex_pairs + 2 * (a & 0xff), 2);
+			o += 4;
 		} else {
-			char *o;
-
-			buf_reserve(b, ilen + 6);
-			o = (char *)b->data + b->len;
-			memcpy(o, indent, ilen);
-			o += ilen;
-			o[0] = hex[(a >> 12) & 15];
-			o[1] = hex[(a >> 8) & 15];
-			o[2] = hex[(a >> 4) & 15];
-			o[3] = hex[a & 15];
-			o[4] = ' ';
-			o[5] = ' ';
-			b->len += ilen + 6;
+			for (unsigned i = w; i-- > 0;)
+				*o++ = hex[(a >> (4 * i)) & 15];
 		}
-		dump_line(b, p + off, k);
-		buf_add_u8(b, '\n');
+		*o++ = ' ';
+		*o++ = ' ';
+		o = dump_line(o, p + off, k);
+		*o++ = '\n';
 	}
+	b->len = (size_t)(o - (char *)b->data);
 	if (shown < n)
 		buf_printf(b, "%s... %zu more bytes not shown\n", indent, n - shown);
 }
@@ -102,13 +117,16 @@ void hexdump_diff(struct buf *b, const char *indent, const uint8_t *a, size_t al
 		size_t mark;
 
 		buf_printf(b, "%s%c%04llx  ", indent, differ ? '*' : ' ', (unsigned long long)(base + off));
+		buf_reserve(b, 2 * DUMP_LINE_MAX + 2);
 		mark = b->len;
-		dump_line(b, a + (ka ? off : 0), ka);
-		while (b->len - mark < 68)
-			buf_add_u8(b, ' ');
-		buf_add(b, " ", 1);
-		dump_line(b, c + (kc ? off : 0), kc);
-		buf_add_u8(b, '\n');
+		char *o = dump_line((char *)b->data + mark, a + (ka ? off : 0), ka);
+
+		while ((size_t)(o - (char *)b->data) - mark < 68)
+			*o++ = ' ';
+		*o++ = ' ';
+		o = dump_line(o, c + (kc ? off : 0), kc);
+		*o++ = '\n';
+		b->len = (size_t)(o - (char *)b->data);
 	}
 	if (shown < n)
 		buf_printf(b, "%s... %zu more bytes not shown\n", indent, n - shown);
