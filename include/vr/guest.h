@@ -131,7 +131,8 @@ uint8_t guest_status(struct guest *g);			/* reads device_status */
 struct guest_buf {
 	uint64_t addr;
 	uint32_t len;
-	const void *data;		/* OUT: bytes stored before the chain is exposed (NULL: leave RAM) */
+	const void *data;		/* bytes stored before the chain is exposed (NULL: leave RAM); for IN the
+					   stale contents the device may or may not overwrite */
 };
 
 #define GUEST_ADD_INDIRECT	0x1u	/* put the chain in an indirect table (one ring descriptor) */

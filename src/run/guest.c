@@ -688,7 +688,8 @@ int guest_add(struct guest *g, unsigned qi, const struct guest_buf *out, unsigne
 			free(addr);
 			return cause_set(cause, "guest: no data space for %u bytes", b->len);
 		}
-		if (i < nout && b->data != NULL && b->len > 0)
+		/* IN data: what the buffer holds before the device writes (a driver's reused, stale memory) */
+		if (b->data != NULL && b->len > 0)
 			mem_wr(g, addr[i], b->data, b->len);
 	}
 	uint16_t head = q->free_head;
