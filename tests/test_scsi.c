@@ -18,16 +18,22 @@ static void teardown(void)
 
 TestSuite(scsi, .fini = teardown);
 
-static void open_scsi(uint64_t offered)
+static void open_scsi_serial(uint64_t offered, const char *serial)
 {
 	struct vpci_setup s;
 	static struct vdev_backend be = { "disk", 1 << 20, NULL, NULL, false, -1 };
 
 	memset(&s, 0, sizeof s);
+	s.serial = serial;
 	s.offered = offered;
 	s.backends = &be;
 	s.nbackends = 1;
 	h_open_setup(&H, "scsi", &s, 0);
+}
+
+static void open_scsi(uint64_t offered)
+{
+	open_scsi_serial(offered, NULL);
 }
 
 /* One command to target t, LUN l. Returns the response byte; status in resp[10]. */
@@ -115,22 +121,31 @@ Test(scsi, inquiry_standard_and_vpd)
 	cmd(inq, 6, NULL, 0, 96);
 	expect_good();
 	cr_expect_eq(din[1], 0x00);
-	cr_expect_eq(din[3], 3);
+	cr_expect_eq(din[3], 5);		/* no serial: 00 83 b0 b1 b2 */
 	cr_expect_eq(din[4], 0x00);
-	cr_expect_eq(din[5], 0x80);
-	cr_expect_eq(din[6], 0x83);
-	inq[2] = 0x80;
+	cr_expect_eq(din[5], 0x83);
+	cr_expect_eq(din[6], 0xb0);
+	cr_expect_eq(din[8], 0xb2);
+	cr_expect_eq(le32_load(resp + 4), 96 - 36);	/* QEMU hands over the whole allocation length */
+	inq[2] = 0x80;				/* serial number page: none configured */
 	cmd(inq, 6, NULL, 0, 96);
-	expect_good();
-	cr_expect_eq(din[1], 0x80);
-	cr_expect_eq(memcmp(din + 4, "VR0000000001", din[3]), 0);
-	inq[2] = 0x83;
+	expect_sense(5, 0x24, 0);
+	inq[2] = 0x83;				/* device identification: no designator without a serial */
 	cmd(inq, 6, NULL, 0, 96);
 	expect_good();
 	cr_expect_eq(din[1], 0x83);
-	cr_expect_eq(din[4], 0x02);		/* ASCII */
-	cr_expect_eq(din[5], 0x01);		/* T10 vendor id */
-	cr_expect_eq(memcmp(din + 8, "QEMU    ", 8), 0);
+	cr_expect_eq(din[3], 0);
+	inq[2] = 0xb0;
+	cmd(inq, 6, NULL, 0, 96);
+	expect_good();
+	cr_expect_eq(din[3], 0x3c);
+	cr_expect_eq(din[4], 1);		/* WSNZ */
+	cr_expect_eq(be32_load(din + 28), 8);	/* 4 KiB discard granularity */
+	inq[2] = 0xb2;
+	cmd(inq, 6, NULL, 0, 96);
+	expect_good();
+	cr_expect_eq(din[3], 4);
+	cr_expect_eq(din[5], 0xe0);
 	inq[2] = 0x99;
 	cmd(inq, 6, NULL, 0, 96);
 	expect_sense(5, 0x24, 0);
@@ -139,6 +154,56 @@ Test(scsi, inquiry_standard_and_vpd)
 	inq[2] = 0x80;				/* page without EVPD */
 	cmd(inq, 6, NULL, 0, 96);
 	expect_sense(5, 0x24, 0);
+}
+
+Test(scsi, vpd_serial)
+{
+	uint8_t inq[6] = { 0x12, 1, 0x80, 0, 64, 0 };
+
+	open_scsi_serial(0, "SERIAL-0123456789-ABCDEF");
+	cmd(inq, 6, NULL, 0, 64);
+	expect_good();
+	cr_expect_eq(din[3], 24);
+	cr_expect_eq(memcmp(din + 4, "SERIAL-0123456789-ABCDEF", 24), 0);
+	inq[2] = 0x83;				/* the designator holds the first 20 characters */
+	cmd(inq, 6, NULL, 0, 64);
+	expect_good();
+	cr_expect_eq(din[3], 24);
+	cr_expect_eq(din[4], 0x02);
+	cr_expect_eq(din[7], 20);
+	cr_expect_eq(memcmp(din + 8, "SERIAL-0123456789-AB", 20), 0);
+	inq[2] = 0x00;
+	cmd(inq, 6, NULL, 0, 64);
+	cr_expect_eq(din[3], 6);
+	cr_expect_eq(din[5], 0x80);
+}
+
+Test(scsi, response_area_and_framing)
+{
+	uint8_t req[REQ_SIZE] = { 1, 0, 0x40, 0 }, stale[RESP_SIZE + 36];
+	struct guest_buf ob = { 0, REQ_SIZE, req }, ib = { 0, RESP_SIZE, stale };
+	struct guest_used u;
+
+	open_ready(0);
+	memset(stale, 0xa5, sizeof stale);
+	/* TEST UNIT READY: QEMU writes the 12-byte header and leaves the sense area as it was. */
+	h_submit(&H, 2, &ob, 1, &ib, 1);
+	u = h_used(&H, 2);
+	cr_expect_eq(u.len, RESP_SIZE);
+	h_read_in(&H, 2, u.head, 0, resp, RESP_SIZE);
+	cr_expect_eq(resp[11], 0);
+	cr_expect_eq(resp[12], 0xa5);
+	cr_expect_eq(resp[RESP_SIZE - 1], 0xa5);
+	/* One buffer for response and data: QEMU takes the whole first buffer as the response (OVERRUN). */
+	req[19] = 0x12;
+	req[23] = 36;
+	ib.len = sizeof stale;
+	h_submit(&H, 2, &ob, 1, &ib, 1);
+	u = h_used(&H, 2);
+	cr_expect_eq(u.len, RESP_SIZE);
+	h_read_in(&H, 2, u.head, 0, resp, RESP_SIZE);
+	cr_expect_eq(resp[11], 1);
+	h_expect(&H, "scsi INQUIRY lun=0 status=OVERRUN");
 }
 
 Test(scsi, unit_attention_then_request_sense)
@@ -275,9 +340,8 @@ Test(scsi, bad_luns_and_targets)
 	cmd_to(0, 3, inq, 6, NULL, 0, 36);
 	expect_good();
 	cr_expect_eq(din[0], 0x7f);		/* no LUN here */
-	cmd_to(0, 3, rl, 12, NULL, 0, 16);
-	expect_good();
-	cr_expect_eq(be32_load(din), 8);
+	cmd_to(0, 3, rl, 12, NULL, 0, 16);	/* REPORT LUNS is for LUN 0 */
+	expect_sense(5, 0x25, 0);
 	cr_expect_eq(cmd_to(1, 0, TUR, 6, NULL, 0, 0), 3);	/* BAD_TARGET */
 	cr_expect_eq(used_len, RESP_SIZE);
 	h_expect(&H, "scsi TEST_UNIT_READY lun=0 target=1 status=BAD_TARGET");
@@ -299,10 +363,13 @@ Test(scsi, mode_sense)
 	cr_expect_eq(din[14] & 0x04, 0x04);	/* WCE */
 	cmd(ms10, 10, NULL, 0, 255);		/* all pages, no block descriptor */
 	expect_good();
-	cr_expect_eq(be16_load(din), 8 + 20 + 12 - 2);
+	cr_expect_eq(be16_load(din), 8 + 12 + 24 + 32 + 20 - 2);	/* pages 01 04 05 08 */
 	cr_expect_eq(be16_load(din + 6), 0);
-	cr_expect_eq(din[8], 0x08);
-	cr_expect_eq(din[28], 0x0a);
+	cr_expect_eq(din[8], 0x01);
+	cr_expect_eq(din[20], 0x04);
+	cr_expect_eq(din[20 + 5], 16);		/* heads */
+	cr_expect_eq(din[44], 0x05);
+	cr_expect_eq(din[76], 0x08);
 	h_expect(&H, "scsi MODE_SENSE(10) lun=0 status=GOOD");
 	ms6[2] = 0x1c;				/* page not supported */
 	cmd(ms6, 6, NULL, 0, 255);
@@ -329,8 +396,8 @@ Test(scsi, report_luns_and_sync_cache)
 	cmd(sc10, 10, NULL, 0, 0);
 	expect_good();
 	h_expect(&H, "scsi SYNCHRONIZE_CACHE(10) lun=0 status=GOOD");
-	cmd(sc16, 16, NULL, 0, 0);
-	expect_good();
+	cmd(sc16, 16, NULL, 0, 0);		/* scsi-disk only knows SYNCHRONIZE CACHE(10) */
+	expect_sense(5, 0x20, 0);
 }
 
 Test(scsi, overrun_and_bidirectional)
@@ -344,7 +411,7 @@ Test(scsi, overrun_and_bidirectional)
 	h_expect(&H, "scsi READ(10) lba=0 blocks=8 lun=0 status=OVERRUN");
 	cr_expect_eq(cmd(r10, 10, out, sizeof out, 0), 1);	/* read with a data-out buffer */
 	cr_expect_eq(cmd(r10, 10, out, sizeof out, 4096), 9);	/* both directions: FAILURE */
-	cr_expect_eq(used_len, RESP_SIZE);
+	cr_expect_eq(used_len, RESP_SIZE + sizeof out + 4096);	/* QEMU still counts both data areas */
 	h_expect(&H, "scsi READ(10) lba=0 blocks=8 lun=0 status=FAILURE");
 }
 
