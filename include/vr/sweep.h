@@ -39,6 +39,7 @@ int sweep_sc_busmaster(struct record *rec, char **cause);
 int sweep_sc_cfgspace(struct record *rec, char **cause);
 int sweep_sc_pcicfg(struct record *rec, char **cause);
 int sweep_sc_random(struct record *rec, char **cause);
+int sweep_sc_scsi(struct record *rec, char **cause);		/* src/run/sweep-scsi.c */
 
 struct sweep_opts {
 	uint64_t seed;			/* scenario i runs with seed + i */

@@ -1199,5 +1199,7 @@ const struct record_scenario record_scenarios[] = {
 	  sweep_sc_pcicfg, NULL },
 	{ "sweep-random", "sweep: requests with seeded feature subsets, queue sizes and resets", "*", "blk", NULL,
 	  sweep_sc_random, NULL },
+	{ "sweep-scsi", "sweep: SCSI commands with seeded LUNs, CDB flags, page codes and lengths; task management",
+	  "scsi", "scsi", NULL, sweep_sc_scsi, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

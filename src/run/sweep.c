@@ -716,6 +716,7 @@ const struct sweep_kind sweep_kinds[] = {
 	{ "sweep-cfgspace", true },
 	{ "sweep-pcicfg", true },
 	{ "sweep-random", false },
+	{ "sweep-scsi", false },
 	{ NULL, false },
 };
 
@@ -798,7 +799,8 @@ int sweep_run(const struct sweep_opts *o, void (*report)(void *opaque, const str
 	const char *dev[SW_MAX_LIST];
 	const struct sweep_kind *kind[SW_MAX_LIST];
 	const char *kw[SW_MAX_LIST];
-	unsigned ndev, nkind = 0, nk;
+	unsigned ndev, nkind = 0, nk, npair = 0;
+	unsigned pair[SW_MAX_LIST * SW_MAX_LIST];	/* kind + nkind * device, the pairs that run */
 	const char *tmp = o->tmp_dir ? o->tmp_dir : "/tmp";
 
 	memset(t, 0, sizeof(*t));
@@ -822,10 +824,15 @@ int sweep_run(const struct sweep_opts *o, void (*report)(void *opaque, const str
 	}
 	if (ndev == 0 || nkind == 0)
 		return cause_set(cause, "no device or no scenario to sweep");
+	/* every kind on every device it runs on (sweep-scsi: scsi only) before any pair repeats */
+	for (unsigned i = 0; i < nkind * ndev && npair < SW_MAX_LIST * SW_MAX_LIST; i++)
+		if (record_scenario_supports(record_find(kind[i % nkind]->scenario), dev[i / nkind]))
+			pair[npair++] = i;
+	if (npair == 0)
+		return cause_set(cause, "none of the scenarios runs on the devices given");
 	for (uint64_t i = 0; i < o->count; i++) {
-		/* every kind on every device before any pair repeats */
-		const struct sweep_kind *k = kind[i % nkind];
-		const char *device = dev[(i / nkind) % ndev];
+		const struct sweep_kind *k = kind[pair[i % npair] % nkind];
+		const char *device = dev[pair[i % npair] / nkind];
 		struct sweep_result res;
 		struct record_opts ro;
 		struct sw_diff d;

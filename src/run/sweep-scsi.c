@@ -1,0 +1,445 @@
+/* sweep-scsi.c -- the SCSI command sweep: seeded CDBs, LUNs, lengths and task management on virtio-scsi */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/cause.h"
+#include "vr/guest.h"
+#include "vr/le.h"
+#include "vr/record.h"
+#include "vr/sweep.h"
+#include "vr/virtio-spec.h"
+#include "vr/xmalloc.h"
+
+/*
+ * What Linux's sd/scsi_scan and SeaBIOS send to a virtio-scsi disk, with
+ * every length, flag, page code and LUN drawn from the seed, plus opcodes a
+ * disk does not implement and task management on the control queue. Every
+ * device-writable byte starts out as a marker the device cannot produce by
+ * accident, and the guest reads the whole response area back: what QEMU
+ * writes, what it leaves alone and the residual it reports are all in the
+ * trace. Nothing here knows the answers; QEMU gives them, the replay
+ * compares.
+ */
+
+#define SS_CTRLQ	0
+#define SS_REQQ		2
+#define SS_REQ_HDR	19u		/* lun[8] tag[8] task_attr prio crn */
+#define SS_RESP_HDR	12u		/* sense_len resid status_qualifier status response */
+#define SS_BLOCK	512u
+#define SS_DISK_BLOCKS	2048u		/* the recorder's 1 MiB disk */
+#define SS_MAX_DATA	4096u
+#define SS_CFG_SENSE	20u		/* virtio_scsi_config.sense_size */
+#define SS_CFG_CDB	24u		/* virtio_scsi_config.cdb_size */
+
+struct ss {
+	struct record *rec;
+	struct guest *g;
+	uint32_t sense_size, cdb_size;
+	uint8_t marker;			/* what unwritten IN bytes hold, new per request */
+	uint8_t data[SS_MAX_DATA];
+	uint8_t fill[SS_MAX_DATA + SS_RESP_HDR + 256];
+};
+
+/* One command as the guest frames it. */
+struct ss_cmd {
+	uint8_t lun[8];
+	uint8_t cdb[32];
+	uint32_t dout, din;		/* data buffer sizes (0: none) */
+	const char *what;
+};
+
+static uint64_t rnd(struct ss *s, uint64_t n)
+{
+	return n ? record_rand(s->rec) % n : 0;
+}
+
+/* Allocation lengths: the edges of every page and header, then noise. */
+static uint32_t any_alloc(struct ss *s)
+{
+	static const uint16_t v[] = { 0, 1, 2, 3, 4, 5, 7, 8, 12, 16, 18, 20, 31, 32, 35, 36, 37, 56, 60, 63, 64,
+		96, 252, 255, 256, 257, 512 };
+	uint64_t k = rnd(s, sizeof v / sizeof v[0] + 2);
+
+	return k < sizeof v / sizeof v[0] ? v[k] : (uint32_t)rnd(s, 600);
+}
+
+/* The data-in buffer a driver posts for an allocation length: mostly the same, sometimes not. */
+static uint32_t any_din(struct ss *s, uint32_t alloc)
+{
+	switch (rnd(s, 8)) {
+	case 0: return alloc + 1 + (uint32_t)rnd(s, 64);
+	case 1: return alloc > 0 ? alloc - 1 - (uint32_t)rnd(s, alloc) : 0;
+	default: return alloc;
+	}
+}
+
+/* Target 0 LUN 0 mostly; other LUNs, targets and malformed addresses now and then. */
+static void any_lun(struct ss *s, uint8_t *lun)
+{
+	memset(lun, 0, 8);
+	lun[0] = 1;
+	lun[2] = 0x40;
+	switch (rnd(s, 16)) {
+	case 0: lun[3] = (uint8_t)(1 + rnd(s, 7)); break;		/* a LUN that does not exist */
+	case 1: lun[1] = (uint8_t)(1 + rnd(s, 3)); break;		/* a target that does not exist */
+	case 2: lun[2] = 0x00; break;					/* peripheral addressing, LUN 0 */
+	case 3: lun[2] = 0x41; lun[3] = 0x00; break;			/* flat LUN 256 */
+	case 4: lun[0] = 0; break;					/* not a single-level LUN */
+	case 5: lun[2] = 0x80; break;					/* an addressing method virtio rejects */
+	default: break;
+	}
+}
+
+static void cmd_inquiry(struct ss *s, struct ss_cmd *c)
+{
+	static const uint8_t pages[] = { 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2, 0x86, 0x89, 0xb9, 0x01 };
+	uint32_t alloc = any_alloc(s);
+
+	c->cdb[0] = 0x12;
+	c->cdb[1] = rnd(s, 3) != 0 ? 0x01 : 0x00;
+	if (rnd(s, 16) == 0)
+		c->cdb[1] |= 0x02;					/* obsolete CMDDT */
+	if (c->cdb[1] & 0x01)
+		c->cdb[2] = rnd(s, 8) != 0 ? pages[rnd(s, sizeof pages)] : (uint8_t)rnd(s, 256);
+	else if (rnd(s, 8) == 0)
+		c->cdb[2] = (uint8_t)rnd(s, 256);
+	be16_store(c->cdb + 3, (uint16_t)alloc);
+	c->din = any_din(s, alloc);
+	c->what = "INQUIRY";
+}
+
+static void cmd_request_sense(struct ss *s, struct ss_cmd *c)
+{
+	uint32_t alloc = any_alloc(s) & 0xff;
+
+	c->cdb[0] = 0x03;
+	c->cdb[1] = (uint8_t)rnd(s, 2);					/* DESC */
+	c->cdb[4] = (uint8_t)alloc;
+	c->din = any_din(s, alloc);
+	c->what = "REQUEST SENSE";
+}
+
+static void cmd_report_luns(struct ss *s, struct ss_cmd *c)
+{
+	static const uint8_t sel[] = { 0, 0, 0, 1, 2, 0x10, 0xff };
+	uint32_t alloc = any_alloc(s);
+
+	c->cdb[0] = 0xa0;
+	c->cdb[2] = sel[rnd(s, sizeof sel)];
+	be32_store(c->cdb + 6, alloc);
+	c->din = any_din(s, alloc);
+	c->what = "REPORT LUNS";
+}
+
+static uint8_t any_mode_page(struct ss *s)
+{
+	static const uint8_t pages[] = { 0x08, 0x08, 0x3f, 0x3f, 0x0a, 0x01, 0x04, 0x05, 0x1a, 0x1c, 0x00, 0x2a };
+	uint8_t pc = rnd(s, 3) == 0 ? (uint8_t)rnd(s, 4) : 0;
+
+	return (uint8_t)(pc << 6 | (rnd(s, 10) != 0 ? pages[rnd(s, sizeof pages)] : rnd(s, 64)));
+}
+
+static void cmd_mode_sense6(struct ss *s, struct ss_cmd *c)
+{
+	uint32_t alloc = any_alloc(s) & 0xff;
+
+	c->cdb[0] = 0x1a;
+	c->cdb[1] = rnd(s, 2) ? 0x08 : 0x00;				/* DBD */
+	c->cdb[2] = any_mode_page(s);
+	c->cdb[3] = rnd(s, 8) == 0 ? 0xff : 0x00;			/* subpage */
+	c->cdb[4] = (uint8_t)alloc;
+	c->din = any_din(s, alloc);
+	c->what = "MODE SENSE(6)";
+}
+
+static void cmd_mode_sense10(struct ss *s, struct ss_cmd *c)
+{
+	uint32_t alloc = any_alloc(s);
+
+	c->cdb[0] = 0x5a;
+	c->cdb[1] = (uint8_t)((rnd(s, 2) ? 0x08 : 0x00) | (rnd(s, 4) == 0 ? 0x10 : 0x00));	/* DBD, LLBAA */
+	c->cdb[2] = any_mode_page(s);
+	c->cdb[3] = rnd(s, 8) == 0 ? 0xff : 0x00;
+	be16_store(c->cdb + 7, (uint16_t)alloc);
+	c->din = any_din(s, alloc);
+	c->what = "MODE SENSE(10)";
+}
+
+static void cmd_read_capacity10(struct ss *s, struct ss_cmd *c)
+{
+	c->cdb[0] = 0x25;
+	if (rnd(s, 6) == 0) {
+		c->cdb[8] = 0x01;					/* PMI */
+		be32_store(c->cdb + 2, (uint32_t)rnd(s, 4096));
+	}
+	c->din = rnd(s, 6) == 0 ? (uint32_t)rnd(s, 16) : 8;
+	c->what = "READ CAPACITY(10)";
+}
+
+static void cmd_read_capacity16(struct ss *s, struct ss_cmd *c)
+{
+	uint32_t alloc = rnd(s, 2) ? 32 : any_alloc(s);
+
+	c->cdb[0] = 0x9e;
+	c->cdb[1] = rnd(s, 8) != 0 ? 0x10 : (uint8_t)rnd(s, 32);	/* READ CAPACITY(16), or another action */
+	be32_store(c->cdb + 10, alloc);
+	c->din = any_din(s, alloc);
+	c->what = "READ CAPACITY(16)";
+}
+
+static uint64_t any_lba(struct ss *s, uint32_t blocks)
+{
+	switch (rnd(s, 8)) {
+	case 0: return 0;
+	case 1: return SS_DISK_BLOCKS - (blocks ? blocks : 1);
+	case 2: return SS_DISK_BLOCKS - rnd(s, 2);			/* at or one before the end */
+	case 3: return SS_DISK_BLOCKS + rnd(s, 1u << 20);		/* beyond */
+	default: return rnd(s, SS_DISK_BLOCKS - 8);
+	}
+}
+
+static void cmd_rw(struct ss *s, struct ss_cmd *c)
+{
+	bool write = rnd(s, 2) != 0, sixteen = rnd(s, 2) != 0;
+	uint32_t blocks = (uint32_t)rnd(s, 5), len;
+	uint64_t lba = any_lba(s, blocks);
+
+	if (sixteen) {
+		c->cdb[0] = write ? 0x8a : 0x88;
+		be64_store(c->cdb + 2, lba);
+		be32_store(c->cdb + 10, blocks);
+	} else {
+		c->cdb[0] = write ? 0x2a : 0x28;
+		be32_store(c->cdb + 2, (uint32_t)lba);
+		be16_store(c->cdb + 7, (uint16_t)blocks);
+	}
+	if (rnd(s, 8) == 0)
+		c->cdb[1] = 0x08;					/* FUA */
+	len = blocks * SS_BLOCK;
+	switch (rnd(s, 8)) {
+	case 0: len += SS_BLOCK; break;
+	case 1: len = len >= SS_BLOCK ? len - SS_BLOCK : 0; break;
+	case 2: len += (uint32_t)rnd(s, 64); break;
+	default: break;
+	}
+	if (write)
+		c->dout = len;
+	else
+		c->din = len;
+	c->what = write ? (sixteen ? "WRITE(16)" : "WRITE(10)") : (sixteen ? "READ(16)" : "READ(10)");
+}
+
+static void cmd_simple(struct ss *s, struct ss_cmd *c)
+{
+	static const struct { uint8_t op; const char *what; } ops[] = {
+		{ 0x00, "TEST UNIT READY" },
+		{ 0x35, "SYNCHRONIZE CACHE(10)" },
+		{ 0x91, "SYNCHRONIZE CACHE(16)" },
+	};
+	unsigned k = (unsigned)rnd(s, sizeof ops / sizeof ops[0]);
+
+	c->cdb[0] = ops[k].op;
+	c->what = ops[k].what;
+	if (rnd(s, 8) == 0)
+		c->din = 1 + (uint32_t)rnd(s, 32);			/* a data buffer it does not need */
+}
+
+/* Opcodes a disk does not implement (Linux probes some of them), and CDB groups without a length. */
+static void cmd_unknown(struct ss *s, struct ss_cmd *c)
+{
+	static const uint8_t ops[] = { 0x01, 0x07, 0x3b, 0x4d, 0x85, 0xa1, 0xa3, 0x60, 0x7f, 0xc0, 0xe7, 0xff };
+
+	c->cdb[0] = ops[rnd(s, sizeof ops)];
+	c->cdb[1] = (uint8_t)rnd(s, 256);
+	c->cdb[4] = (uint8_t)rnd(s, 64);
+	if (rnd(s, 3) == 0)
+		c->din = (uint32_t)rnd(s, 64);
+	c->what = "unimplemented opcode";
+}
+
+static const struct {
+	void (*build)(struct ss *s, struct ss_cmd *c);
+	unsigned weight;
+} ss_cmds[] = {
+	{ cmd_inquiry, 6 },
+	{ cmd_request_sense, 2 },
+	{ cmd_report_luns, 2 },
+	{ cmd_mode_sense6, 3 },
+	{ cmd_mode_sense10, 3 },
+	{ cmd_read_capacity10, 1 },
+	{ cmd_read_capacity16, 2 },
+	{ cmd_rw, 4 },
+	{ cmd_simple, 2 },
+	{ cmd_unknown, 2 },
+};
+
+static void any_cmd(struct ss *s, struct ss_cmd *c)
+{
+	unsigned total = 0, k;
+
+	for (size_t i = 0; i < sizeof ss_cmds / sizeof ss_cmds[0]; i++)
+		total += ss_cmds[i].weight;
+	k = (unsigned)rnd(s, total);
+	memset(c, 0, sizeof(*c));
+	any_lun(s, c->lun);
+	for (size_t i = 0; i < sizeof ss_cmds / sizeof ss_cmds[0]; i++) {
+		if (k < ss_cmds[i].weight) {
+			ss_cmds[i].build(s, c);
+			break;
+		}
+		k -= ss_cmds[i].weight;
+	}
+	if (c->din > SS_MAX_DATA)
+		c->din = SS_MAX_DATA;
+	if (c->dout > SS_MAX_DATA)
+		c->dout = SS_MAX_DATA;
+}
+
+/* Take one completion of queue q and read every device-writable byte back. */
+static int ss_complete(struct ss *s, unsigned q, char **cause)
+{
+	struct guest_used u;
+	uint32_t n;
+	int rc;
+
+	(void)guest_wait(s->g, q, 1);
+	if ((rc = guest_poll(s->g, q, &u)) <= 0)
+		return cause_set(cause, "queue %u: %s", q, rc < 0 ? "the device published a bad used entry" :
+		    "the request did not complete");
+	n = guest_in_size(s->g, q, u.head);
+	if (n > sizeof s->fill)
+		n = sizeof s->fill;
+	if (n > 0)
+		(void)guest_read_in(s->g, q, u.head, 0, s->fill, n);
+	return 0;
+}
+
+/* IN buffers start out as the marker, so bytes the device leaves alone show. */
+static void ss_in(struct ss *s, struct guest_buf *b, uint32_t len)
+{
+	memset(s->fill, s->marker, len < sizeof s->fill ? len : sizeof s->fill);
+	memset(b, 0, sizeof(*b));
+	b->len = len;
+	b->data = s->fill;
+}
+
+static int ss_send(struct ss *s, const struct ss_cmd *c, char **cause)
+{
+	uint8_t req[SS_REQ_HDR + 256];
+	struct guest_buf out[2], in[2];
+	unsigned nout = 0, nin = 0;
+
+	memset(req, 0, sizeof req);
+	memcpy(req, c->lun, 8);
+	le64_store(req + 8, record_rand(s->rec) & 0xffff);	/* tag */
+	memcpy(req + SS_REQ_HDR, c->cdb, s->cdb_size < sizeof c->cdb ? s->cdb_size : sizeof c->cdb);
+	memset(out, 0, sizeof out);
+	memset(in, 0, sizeof in);
+	out[nout].len = SS_REQ_HDR + s->cdb_size;
+	out[nout++].data = req;
+	if (c->dout > 0) {
+		for (uint32_t i = 0; i < c->dout; i++)
+			s->data[i] = (uint8_t)(i * 7 + s->marker);
+		out[nout].len = c->dout;
+		out[nout++].data = s->data;
+	}
+	s->marker = (uint8_t)(0xa5 ^ rnd(s, 256));
+	/*
+	 * The response and the data in buffers of their own, as drivers post
+	 * them; now and then one buffer for both (QEMU without ANY_LAYOUT
+	 * takes the whole first buffer as the response).
+	 */
+	if (c->din > 0 && rnd(s, 8) == 0) {
+		ss_in(s, &in[nin++], SS_RESP_HDR + s->sense_size + c->din);
+	} else {
+		ss_in(s, &in[nin++], SS_RESP_HDR + s->sense_size);
+		if (c->din > 0)
+			ss_in(s, &in[nin++], c->din);
+	}
+	record_mark(s->rec, "sweep: %s lun %02x %02x %02x %02x cdb %02x %02x %02x %02x %02x %02x, data out %u in %u",
+	    c->what, c->lun[0], c->lun[1], c->lun[2], c->lun[3], c->cdb[0], c->cdb[1], c->cdb[2], c->cdb[3],
+	    c->cdb[4], c->cdb[5], c->dout, c->din);
+	if (guest_add(s->g, SS_REQQ, out, nout, in, nin, 0, cause) < 0)
+		return -1;
+	guest_kick(s->g, SS_REQQ);
+	return ss_complete(s, SS_REQQ, cause);
+}
+
+/* A task management function or an asynchronous notification request on the control queue. */
+static int ss_ctrl(struct ss *s, char **cause)
+{
+	static const char *const tmf[] = { "ABORT_TASK", "ABORT_TASK_SET", "CLEAR_ACA", "CLEAR_TASK_SET",
+		"I_T_NEXUS_RESET", "LOGICAL_UNIT_RESET", "QUERY_TASK", "QUERY_TASK_SET" };
+	uint8_t req[24];
+	struct guest_buf out = { .len = sizeof req, .data = req }, in;
+	uint32_t type = rnd(s, 4) != 0 ? 0 : 1 + (uint32_t)rnd(s, 2), sub = (uint32_t)rnd(s, 9);
+
+	memset(req, 0, sizeof req);
+	le32_store(req, type);
+	any_lun(s, req + (type == 0 ? 8 : 4));
+	if (type == 0) {
+		le32_store(req + 4, sub);
+		le64_store(req + 16, record_rand(s->rec) & 0xffff);
+		record_mark(s->rec, "sweep: TMF %s lun %02x %02x %02x %02x", sub < 8 ? tmf[sub] : "unknown",
+		    req[8], req[9], req[10], req[11]);
+	} else {
+		le32_store(req + 12, (uint32_t)record_rand(s->rec));
+		out.len = 16;
+		record_mark(s->rec, "sweep: %s lun %02x %02x %02x %02x", type == 1 ? "AN_QUERY" : "AN_SUBSCRIBE",
+		    req[4], req[5], req[6], req[7]);
+	}
+	s->marker = (uint8_t)(0x5a ^ rnd(s, 256));
+	ss_in(s, &in, type == 0 ? 1 + (uint32_t)rnd(s, 2) * 15 : 8);
+	if (guest_add(s->g, SS_CTRLQ, &out, 1, &in, 1, 0, cause) < 0)
+		return -1;
+	guest_kick(s->g, SS_CTRLQ);
+	return ss_complete(s, SS_CTRLQ, cause);
+}
+
+int sweep_sc_scsi(struct record *rec, char **cause)
+{
+	static const uint32_t senses[] = { 96, 96, 18, 32, 8, 252 };
+	static const uint32_t cdbs[] = { 32, 32, 16, 12 };
+	struct ss *s;
+	unsigned n;
+	int rc = 0;
+
+	if (record_device_id(rec) != VIRTIO_ID_SCSI)
+		return cause_set(cause, "sweep-scsi is written for scsi");
+	s = xcalloc(1, sizeof *s);
+	s->rec = rec;
+	s->sense_size = 96;
+	s->cdb_size = 32;
+	if ((s->g = record_guest(rec, GUEST_IRQ_MSIX, 0)) == NULL) {
+		free(s);
+		return cause_set(cause, "cannot create the guest");
+	}
+	record_mark(rec, "sweep: linux-like init (msi-x per queue)");
+	if (guest_init(s->g, cause) < 0) {
+		free(s);
+		return -1;
+	}
+	if (rnd(s, 3) == 0) {
+		/* The driver may size the sense and CDB areas (virtio 5.6.4); QEMU frames requests by them. */
+		s->sense_size = senses[rnd(s, sizeof senses / sizeof senses[0])];
+		s->cdb_size = cdbs[rnd(s, sizeof cdbs / sizeof cdbs[0])];
+		record_mark(rec, "sweep: sense_size %u, cdb_size %u", s->sense_size, s->cdb_size);
+		guest_devcfg_write(s->g, SS_CFG_SENSE, 4, s->sense_size);
+		guest_devcfg_write(s->g, SS_CFG_CDB, 4, s->cdb_size);
+	}
+	n = 24 + (unsigned)rnd(s, 24);
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		struct ss_cmd c;
+
+		if (rnd(s, 10) == 0) {
+			rc = ss_ctrl(s, cause);
+			continue;
+		}
+		any_cmd(s, &c);
+		rc = ss_send(s, &c, cause);
+	}
+	free(s);
+	return rc;
+}
