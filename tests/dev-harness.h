@@ -111,7 +111,7 @@ static inline void h_open_setup(struct harness *h, const char *name, struct vpci
 	if (s->ops == NULL)	/* a caller may bring its own ops (the generic device) */
 		s->ops = vdev_find(name);
 	cr_assert_not_null(s->ops, "no model %s", name);
-	s->layout = TRACE_LAYOUT_QEMU;
+	/* s->layout as the caller set it: 0 is the qemu profile */
 	s->ram = &h->ram;
 	s->nram = 1;
 	h->d = vpci_new(s, &h->bus, &cause);

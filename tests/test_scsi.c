@@ -18,17 +18,23 @@ static void teardown(void)
 
 TestSuite(scsi, .fini = teardown);
 
-static void open_scsi_serial(uint64_t offered, const char *serial)
+static void open_scsi_layout(uint64_t offered, const char *serial, int layout)
 {
 	struct vpci_setup s;
 	static struct vdev_backend be = { "disk", 1 << 20, NULL, NULL, false, -1 };
 
 	memset(&s, 0, sizeof s);
+	s.layout = layout;
 	s.serial = serial;
 	s.offered = offered;
 	s.backends = &be;
 	s.nbackends = 1;
 	h_open_setup(&H, "scsi", &s, 0);
+}
+
+static void open_scsi_serial(uint64_t offered, const char *serial)
+{
+	open_scsi_layout(offered, serial, TRACE_LAYOUT_QEMU);
 }
 
 static void open_scsi(uint64_t offered)
@@ -204,6 +210,37 @@ Test(scsi, response_area_and_framing)
 	h_read_in(&H, 2, u.head, 0, resp, RESP_SIZE);
 	cr_expect_eq(resp[11], 1);
 	h_expect(&H, "scsi INQUIRY lun=0 status=OVERRUN");
+}
+
+/* vbox keeps the spec's framing, writes the whole response area and moves only the data. */
+Test(scsi, vbox_profile)
+{
+	uint8_t req[REQ_SIZE] = { 1, 0, 0x40, 0 }, stale[RESP_SIZE + 36];
+	uint8_t inq[6] = { 0x12, 1, 0xb2, 0, 64, 0 };
+	struct guest_buf ob = { 0, REQ_SIZE, req }, ib = { 0, RESP_SIZE, stale };
+	struct guest_used u;
+
+	open_scsi_layout(0, NULL, TRACE_LAYOUT_VBOX);
+	cmd(TUR, 6, NULL, 0, 0);
+	expect_sense(6, 0x29, 0);
+	memset(stale, 0xa5, sizeof stale);
+	h_submit(&H, 2, &ob, 1, &ib, 1);	/* TUR: the sense area is zeroed */
+	u = h_used(&H, 2);
+	h_read_in(&H, 2, u.head, 0, resp, RESP_SIZE);
+	cr_expect_eq(resp[11], 0);
+	cr_expect_eq(resp[12], 0);
+	cr_expect_eq(resp[RESP_SIZE - 1], 0);
+	req[19] = 0x12;				/* response and data in one buffer: framed by the sizes */
+	req[23] = 36;
+	ib.len = sizeof stale;
+	h_submit(&H, 2, &ob, 1, &ib, 1);
+	u = h_used(&H, 2);
+	cr_expect_eq(u.len, sizeof stale);
+	h_read_in(&H, 2, u.head, 0, resp, RESP_SIZE);
+	cr_expect_eq(resp[11], 0);
+	cmd(inq, 6, NULL, 0, 64);		/* VPD 0xb2 is 8 bytes: the rest of the 64 is resid */
+	expect_good();
+	cr_expect_eq(le32_load(resp + 4), 64 - 8);
 }
 
 Test(scsi, unit_attention_then_request_sense)
