@@ -436,6 +436,22 @@ Test(misbehave, c16_queue_enable_zero)
 	}
 }
 
+/* QEMU runs virtio_error again on a broken device: the generation counts, no interrupt goes out. */
+Test(misbehave, c16_queue_enable_zero_twice)
+{
+	struct harness h;
+	up(&h, QEMU, 64);
+	guest_common_write(h.g, 0x1c, 2, 0);
+	unsigned irqs = harness_count(&h, VR_EV_IRQ, NULL);
+	uint64_t gen = guest_common_read(h.g, 0x15, 1);
+	cr_assert_eq(irqs, 1, "the first error sends the configuration interrupt");
+	guest_common_write(h.g, 0x1c, 2, 0);
+	cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, "queue-enable-bad"), 2);
+	cr_assert_eq(guest_common_read(h.g, 0x15, 1), gen + 1, "a second error counts the generation");
+	cr_assert_eq(harness_count(&h, VR_EV_IRQ, NULL), irqs, "and sends nothing");
+	harness_fini(&h);
+}
+
 Test(misbehave, c17_too_many_in_flight)
 {
 	for (int l = 0; l < 2; l++) {

@@ -294,10 +294,15 @@ void vpci_config_irq(struct vpci *d, bool cfg_change)
 	if (d->prof->generation_on_change && cfg_change)
 		d->generation++;
 	/* QEMU's virtio_notify_config does nothing before DRIVER_OK */
-	if (!(d->status & VIRTIO_STATUS_DRIVER_OK) || d->broken)
+	if (!(d->status & VIRTIO_STATUS_DRIVER_OK))
 		return;
 	if (d->prof->generation_on_notify)
 		d->generation++;
+	if (d->broken) {
+		/* QEMU sets the ISR and counts the generation; virtio_notify_vector sends nothing for a broken device */
+		d->intx.isr |= d->prof->config_isr;
+		return;
+	}
 	raise(d, d->msix_config, d->prof->config_isr, "config");
 }
 
@@ -318,14 +323,20 @@ int vpci_violate_v(struct vpci *d, const char *name, int queue, int desc, uint64
 		ev.u.violation.detail = detail;
 		evbus_emit(d->bus, &ev);
 	}
-	if (r != REACT_FATAL || d->broken)
+	if (r != REACT_FATAL)
 		return -1;
 	if (d->prof->fatal_breaks_device) {
-		/* QEMU's virtio_error(): NEEDS_RESET and a config interrupt if VERSION_1 was written, then broken. */
+		/*
+		 * QEMU's virtio_error(): NEEDS_RESET and a config interrupt if VERSION_1
+		 * was written, then broken. On a broken device it runs again: the
+		 * generation counts, the interrupt is not sent (vpci_config_irq).
+		 */
 		if (vpci_cur_features(d) >> VIRTIO_F_VERSION_1 & 1) {
 			d->status |= VIRTIO_STATUS_NEEDS_RESET;
 			vpci_config_irq(d, false);
 		}
+		if (d->broken)
+			return -1;
 		d->broken = true;
 		vpci_gate(d);
 		vpci_note(d, "device broken: status 0x%02x, requests ignored until reset", d->status);
