@@ -380,3 +380,14 @@ Test(net, random_requests_survive)
 	}
 	cr_expect_gt(H.ntxn, 100, "only %u requests completed", H.ntxn);
 }
+
+/* QEMU's virtio-net-pci has an expansion ROM BAR (romfile efi-virtio.rom, 256 KiB); the machine sizes it. */
+Test(net, rom_bar_sizes_as_qemu)
+{
+	open_net(true);
+	cr_assert_eq(vpci_cfg_read(H.d, 0x30, 4), 0);
+	vpci_cfg_write(H.d, 0x30, 4, 0xffffffff);
+	cr_assert_eq(vpci_cfg_read(H.d, 0x30, 4), 0xfffc0001u);
+	vpci_cfg_write(H.d, 0x30, 4, 0x8a259393);
+	cr_assert_eq(vpci_cfg_read(H.d, 0x30, 4), 0x8a240001u, "QEMU 7.2's answer in a sweep recording");
+}

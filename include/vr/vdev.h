@@ -112,6 +112,7 @@ struct vdev_defaults {
 	uint32_t pci_class;		/* class << 16 | subclass << 8 | prog-if; 0: the ops' */
 	uint8_t pci_revision;		/* 0: 1 (modern) */
 	uint16_t subsys_vendor, subsys_id;	/* 0: the profile's */
+	uint32_t rom_size;		/* expansion ROM BAR (QEMU's romfile, padded to a power of two); 0: none */
 	/* MSI-X table size for a device of nqueues queues (NULL: nqueues + 1, QEMU's rule but for serial) */
 	uint16_t (*msix_vectors)(uint16_t nqueues);
 	/*

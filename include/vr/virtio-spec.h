@@ -61,6 +61,8 @@
 #define PCI_CFG_BAR0			0x10
 #define PCI_CFG_SUBSYS_VENDOR		0x2c
 #define PCI_CFG_SUBSYS_ID		0x2e
+#define PCI_CFG_ROM			0x30	/* expansion ROM BAR */
+#define PCI_ROM_ENABLE			0x1
 #define PCI_CFG_CAP_PTR			0x34
 #define PCI_CFG_INT_LINE		0x3c
 #define PCI_CFG_INT_PIN			0x3d

@@ -840,6 +840,7 @@ static const struct vdev_defaults net_qemu = {
 	.nqueues = 3,
 	.queue_size = { 256, 256, 64 },
 	.pci_class = 0x020000,
+	.rom_size = 0x40000,		/* romfile efi-virtio.rom: the ROM BAR at 0x30 sizes as 256 KiB */
 	.config_min = CFG_MAC + 6,
 	.config_ends = { { NET_F_STATUS, CFG_STATUS + 2 }, { NET_F_MQ, CFG_MAX_PAIRS + 2 }, { NET_F_MTU, CFG_MTU + 2 },
 	    { NET_F_SPEED_DUPLEX, CFG_DUPLEX + 1 } },

@@ -252,6 +252,9 @@ void vpci_layout(struct vpci *d)
 		d->pci.wmask[0x0d] = 0;
 	if (p->command_wmask != 0)
 		le16_store(d->pci.wmask + PCI_CFG_COMMAND, p->command_wmask);
+	/* an expansion ROM BAR: address bits and the enable bit (its contents are not modelled) */
+	if (df->rom_size != 0)
+		le32_store(d->pci.wmask + PCI_CFG_ROM, ~(df->rom_size - 1) | PCI_ROM_ENABLE);
 	d->nreg = 0;
 	d->cap_common = d->cap_notify = d->cap_isr = d->cap_device = d->cap_pcicfg = 0;
 
