@@ -77,6 +77,7 @@ struct msix {
 	uint8_t *table;			/* n entries of 16 bytes */
 	uint64_t *pba;			/* one bit per vector */
 	bool ctrl_whole;		/* the vector control dword keeps every bit written (QEMU), else only the mask bit */
+	bool msi_window_only;		/* only a message into 0xfee00000..0xfeefffff interrupts; others are memory writes */
 };
 
 /* Where a delivered message goes: the bus (IRQ event) and guest RAM (the data dword). */
@@ -94,6 +95,8 @@ size_t msix_pba_words(const struct msix *x);
 bool msix_enabled(const struct msix *x, const struct pci_func *p);
 /* Signal vector v (NO_VECTOR / out of range: nothing); pending while masked. */
 void msix_notify(struct msix *x, const struct pci_func *p, const struct msix_out *o, uint16_t v, const char *why);
+/* Forget vector v's pending message (QEMU's msix_clr_pending); NO_VECTOR / out of range: nothing. */
+void msix_clear_pending(struct msix *x, uint16_t v);
 /* Deliver pending vectors no longer masked, lowest first (after a mask bit or the control word changed). */
 void msix_flush(struct msix *x, const struct pci_func *p, const struct msix_out *o);
 /* Table or PBA access; -1 for a bad size/alignment (the caller reports; reads give 0). */
@@ -189,6 +192,8 @@ struct vpci_profile {
 	bool msix_ctrl_whole;		/* MSI-X vector control keeps all 32 bits written */
 	uint16_t command_wmask;		/* writable COMMAND bits (0: IO MEM MASTER PARITY SERR INTX_DISABLE) */
 	bool intx_latched;		/* INTx state set at a notify with MSI-X off, cleared by an ISR read or MSI-X on */
+	bool msix_msi_window;		/* an MSI-X message outside the x86 interrupt window is only a memory write */
+	bool msix_unuse_clears_pending;	/* a vector left without a queue or config using it, and a reset, clear its pending bit */
 	struct virtq_policy ring;	/* what the ring code does with the same choices */
 };
 
@@ -306,6 +311,7 @@ void vpci_set_status(struct vpci *d, uint8_t v);
 void vpci_bus_master(struct vpci *d, bool on);
 uint64_t vpci_cur_features(const struct vpci *d);
 uint16_t vpci_check_vector(const struct vpci *d, uint64_t v);
+void vpci_set_vector(struct vpci *d, uint16_t *slot, uint64_t v);
 void vpci_queue_reset(struct vpci *d, unsigned qi);
 void vpci_gate(struct vpci *d);		/* tell the rings whether they may run (after status/broken change) */
 bool vpci_intx_wanted(const struct vpci *d);

@@ -76,6 +76,9 @@ static bool vmasked(const struct msix *x, unsigned v)
 	return le32_load(x->table + PCI_MSIX_ENTRY_SIZE * v + 12) & PCI_MSIX_ENTRY_CTRL_MASKBIT;
 }
 
+#define MSIX_WINDOW		0xfee00000ull
+#define MSIX_WINDOW_MASK	0xfffffull
+
 static void deliver(const struct msix *x, const struct msix_out *o, unsigned v, const char *why)
 {
 	uint64_t addr = le64_load(x->table + PCI_MSIX_ENTRY_SIZE * v);
@@ -85,6 +88,9 @@ static void deliver(const struct msix *x, const struct msix_out *o, unsigned v, 
 		le32_store(b, data);
 		(void)gmem_write(o->m, addr, b, 4);
 	}
+	/* QEMU's msi_send_message is a memory write: only the x86 interrupt window (the APIC's) makes it an interrupt */
+	if (x->msi_window_only && (addr & ~(uint64_t)MSIX_WINDOW_MASK) != MSIX_WINDOW)
+		return;
 	if (!evbus_wants(o->bus, VR_EV_IRQ))
 		return;
 	struct vr_event ev;
@@ -108,6 +114,12 @@ void msix_notify(struct msix *x, const struct pci_func *p, const struct msix_out
 		return;
 	}
 	deliver(x, o, v, why);
+}
+
+void msix_clear_pending(struct msix *x, uint16_t v)
+{
+	if (v < x->n)
+		x->pba[v / 64] &= ~(1ull << (v % 64));
 }
 
 void msix_flush(struct msix *x, const struct pci_func *p, const struct msix_out *o)

@@ -70,6 +70,8 @@ static const struct vpci_profile profiles[] = {
 		.queue_reset_any = true,
 		.intx_status_bit = true,
 		.intx_latched = true,
+		.msix_unuse_clears_pending = true,
+		.msix_msi_window = true,
 		.msix_ctrl_whole = true,
 		.command_wmask = 0x0507,	/* pci_init_wmask: no PARITY */
 		.queue_reset_keeps_addrs = true,
@@ -264,6 +266,7 @@ void vpci_layout(struct vpci *d)
 	msix_init(&d->msix, &d->pci, xp->msix_bar != VPCI_NO_BAR ? xp->msix_cap : p->msix_cap,
 	    xp->msix_bar != VPCI_NO_BAR ? xp->msix_bar : p->msix_bar, nvec);
 	d->msix.ctrl_whole = p->msix_ctrl_whole;
+	d->msix.msi_window_only = p->msix_msi_window;
 	add_region(d, R_MSIX_TABLE, d->msix.bar, 0, (uint32_t)nvec * PCI_MSIX_ENTRY_SIZE);
 	add_region(d, R_MSIX_PBA, d->msix.bar, d->msix.pba_off, (uint32_t)msix_pba_words(&d->msix) * 8);
 	if (legacy) {

@@ -161,7 +161,7 @@ static void ghost_set(struct vpci *d, struct vpci_qregs *r, int f, unsigned half
 {
 	unsigned qi = d->queue_select;
 	switch (f) {
-	case VPCI_CF_QMSIX: r->vector = vpci_check_vector(d, v); return;
+	case VPCI_CF_QMSIX: vpci_set_vector(d, &r->vector, v); return;
 	case VPCI_CF_QENABLE:
 		if (v != 1) {
 			vpci_violate(d, VIOL_QUEUE_ENABLE_BAD, (int)qi, -1, v,
@@ -203,7 +203,7 @@ void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v)
 		if (!(d->status & VIRTIO_STATUS_FEATURES_OK))
 			d->live = ((uint64_t)d->gf[1] << 32 | d->gf[0]) & d->offered;
 		return;
-	case VPCI_CF_MSIX: d->msix_config = vpci_check_vector(d, v); return;
+	case VPCI_CF_MSIX: vpci_set_vector(d, &d->msix_config, v); return;
 	case VPCI_CF_STATUS: vpci_set_status(d, (uint8_t)v); return;
 	case VPCI_CF_QSEL:
 		if (v >= d->nq)
@@ -224,7 +224,7 @@ void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v)
 	}
 	switch (f) {
 	case VPCI_CF_QSIZE: queue_size(d, r, qi, v); return;
-	case VPCI_CF_QMSIX: r->vector = vpci_check_vector(d, v); return;
+	case VPCI_CF_QMSIX: vpci_set_vector(d, &r->vector, v); return;
 	case VPCI_CF_QENABLE: queue_enable(d, r, qi, v); return;
 	case VPCI_CF_QDESC: case VPCI_CF_QDRIVER: case VPCI_CF_QDEVICE:
 		qaddr(r, f)[half] = (uint32_t)v;

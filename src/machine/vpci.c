@@ -35,6 +35,9 @@ static void regs_reset(struct vpci *d, bool power_on)
 	d->queue_select = 0;
 	d->broken = false;
 	d->legacy = false;
+	/* QEMU's virtio_pci_reset: msix_unuse_all_vectors clears every pending bit */
+	if (d->prof->msix_unuse_clears_pending && d->msix.pba != NULL)
+		memset(d->msix.pba, 0, msix_pba_words(&d->msix) * sizeof *d->msix.pba);
 	for (unsigned i = 0; i < d->nq; i++)
 		vpci_queue_reset(d, i);
 	for (unsigned i = d->nq; i < d->nqr; i++) {
@@ -440,6 +443,27 @@ uint16_t vpci_check_vector(const struct vpci *d, uint64_t v)
 {
 	/* QEMU's msix_vector_use refuses vectors past the table: the register then reads NO_VECTOR. */
 	return v < d->msix.n ? (uint16_t)v : VPCI_NO_VECTOR;
+}
+
+/*
+ * A queue_msix_vector or msix_config write. QEMU's virtio-pci lets go of the
+ * old vector (msix_vector_unuse: when nothing else uses it any more, its
+ * pending bit is cleared, even if the same vector is written again) and
+ * takes the new one (msix_vector_use: NO_VECTOR past the table).
+ */
+void vpci_set_vector(struct vpci *d, uint16_t *slot, uint64_t v)
+{
+	uint16_t old = *slot;
+
+	*slot = VPCI_NO_VECTOR;
+	if (d->prof->msix_unuse_clears_pending && old != VPCI_NO_VECTOR) {
+		bool used = d->msix_config == old;
+		for (unsigned i = 0; i < d->nqr && !used; i++)
+			used = d->qr[i].vector == old;
+		if (!used)
+			msix_clear_pending(&d->msix, old);
+	}
+	*slot = vpci_check_vector(d, v);
 }
 
 /* A kick for queue qi, after the transport checked its own register rules. */

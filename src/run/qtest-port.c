@@ -23,6 +23,8 @@
 #define QP_PIRQ_LINE	11u		/* where PIIX3 routes INTA..INTD */
 #define QP_VECTORS	64u		/* mailbox dwords (MSI-X vectors watched) */
 #define QP_TOKEN	0x51e0u		/* mailbox data: token + vector, never 0 */
+#define QP_MSI_WINDOW	0xfee00000ull	/* x86: messages here are interrupts (the APIC) */
+#define QP_MSI_WINDOW_MASK 0xfffffull
 #define QP_WAIT_MS	2000u
 #define QP_NOTIFY_SETTLE_MS	3u
 #define QP_BAR_BASE	0xfe000000ull	/* where the probe assigns BARs (the model guest's default) */
@@ -298,8 +300,24 @@ static void check_mailbox(struct qport *p)
 	if (!any)
 		return;
 	for (unsigned v = 0; v < n; v++) {
+		uint64_t ga = p->shadow[v][0] | (uint64_t)p->shadow[v][1] << 32;
+
 		if (le32_load(box + 4 * v) == 0)
 			continue;
+		/*
+		 * The mailbox stands in for the guest's address. On x86 only the
+		 * APIC's window makes a message an interrupt; anywhere else QEMU's
+		 * msi_send_message is a memory write, made here where the guest
+		 * pointed it (in RAM) and not reported as an interrupt.
+		 */
+		if ((ga & ~QP_MSI_WINDOW_MASK) != QP_MSI_WINDOW) {
+			uint8_t d[4];
+
+			le32_store(d, p->shadow[v][2]);
+			if (ga + 4 <= p->mailbox)
+				qemu_memwrite(p->q, ga, d, 4);
+			continue;
+		}
 		emit_irq(p, true, (uint16_t)v, 0);
 	}
 	memset(box, 0, sizeof(box));

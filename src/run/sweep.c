@@ -26,6 +26,7 @@
  */
 
 #define SW_STAGES	4
+#define SW_MAX_QUEUES	64		/* queues whose vectors a scenario moves and puts back */
 #define PCI_STATUS_OFF	PCI_CFG_STATUS
 #define PCI_CMD_OFF	PCI_CFG_COMMAND
 #define PCI_CMD_INTX_OFF PCI_CMD_INTX_DISABLE
@@ -267,6 +268,50 @@ static void msix_reads(struct sw *s)
 	read_all(s, bar, pba + 8 * ((n + 63) / 64), 8, 0xf);
 }
 
+/*
+ * Every queue and the config on vector v, v masked, a request left pending,
+ * then every user moved to vector w (or v written again) and v unmasked:
+ * whether the pending message survives its vector losing its users.
+ */
+static int reassign_pending(struct sw *s, uint16_t v, char **cause)
+{
+	uint16_t nq = guest_num_queues(s->g), keep[SW_MAX_QUEUES], cfg;
+	uint16_t w = rnd(s, 3) ? (uint16_t)rnd(s, s->c->msix_size) : v;
+
+	if (nq > SW_MAX_QUEUES)
+		nq = SW_MAX_QUEUES;
+	record_mark(s->rec, "sweep: vector %u pending while its queues move to vector %u", v, w);
+	cfg = (uint16_t)guest_common_read(s->g, VIRTIO_PCI_COMMON_MSIX, 2);
+	for (uint16_t q = 0; q < nq; q++) {
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		keep[q] = (uint16_t)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_MSIX, 2);
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_MSIX, 2, v);
+	}
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_MSIX, 2, v);
+	guest_msix_mask(s->g, v, true);
+	if (requests(s, 1, cause) < 0)
+		return -1;
+	read_all(s, s->c->msix_bar, s->c->msix_pba, 8, 0xc);
+	for (uint16_t q = 0; q < nq; q++) {
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_MSIX, 2, w);
+		read_all(s, s->c->msix_bar, s->c->msix_pba, 8, 0x4);
+	}
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_MSIX, 2, w);
+	read_all(s, s->c->msix_bar, s->c->msix_pba, 8, 0x4);
+	guest_msix_mask(s->g, v, false);
+	read_all(s, s->c->msix_bar, s->c->msix_pba, 8, 0x4);
+	/* back as the driver set them up */
+	for (uint16_t q = 0; q < nq; q++) {
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_MSIX, 2, keep[q]);
+	}
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_MSIX, 2, cfg);
+	read_fields(s);
+	return 0;
+}
+
 int sweep_sc_msix(struct record *rec, char **cause)
 {
 	struct sw s;
@@ -284,7 +329,7 @@ int sweep_sc_msix(struct record *rec, char **cause)
 		uint16_t v = (uint16_t)rnd(&s, s.c->msix_size);
 		uint16_t q = (uint16_t)rnd(&s, nq + 2u);
 
-		switch (rnd(&s, 7)) {
+		switch (rnd(&s, 8)) {
 		case 0:
 			record_mark(rec, "sweep: vector %u masked, a request, unmasked", v);
 			guest_msix_mask(s.g, v, true);
@@ -337,6 +382,10 @@ int sweep_sc_msix(struct record *rec, char **cause)
 			(void)cfg_rd(&s, PCI_STATUS_OFF, 2);
 			msix_ctrl(&s, MSIX_ENABLE, 0);
 			(void)bar_rd(&s, s.c->isr.bar, s.c->isr.off, 1);
+			break;
+		case 6:
+			if (reassign_pending(&s, v, cause) < 0)
+				return -1;
 			break;
 		default:
 			record_mark(rec, "sweep: writes into the PBA and the holes");
