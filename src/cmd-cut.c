@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+
 #include "cmd.h"
 #include "vr/buf.h"
 #include "vr/cause.h"
@@ -15,6 +17,9 @@ static const struct cmd_option cut_options[] = {
 	{ .name = "from", .arg = "N", .type = CMD_ARG_U64,
 	  .help = "first event kept (the device state at N becomes the starting checkpoint)" },
 	{ .name = "to", .arg = "M", .type = CMD_ARG_U64, .help = "last event kept (default: the end)" },
+	{ .name = "checkpoints", .arg = "FILE", .complete = CMD_COMPLETE_FILE,
+	  .help = "device checkpoints of this trace (as replay --checkpoints): start at the\n"
+	      "last one before N if FILE holds this trace's; otherwise write FILE up to N" },
 	{ .name = "output", .short_name = 'o', .arg = "OUT", .complete = CMD_COMPLETE_FILE, .flags = CMD_OPT_REQUIRED,
 	  .help = "the new trace; .vrb = binary, otherwise text" },
 	{ .name = NULL },
@@ -30,7 +35,8 @@ static bool is_guest_event(const struct trace_event *ev)
  * must not separate a guest event from the outputs it caused, so a start
  * on a dma/irq event moves back to the guest event before it.
  */
-static int cut(const char *in, const char *out, uint64_t from, uint64_t to, uint64_t *start, char **cause)
+static int cut(const char *in, const char *out, const char *ckpts, uint64_t from, uint64_t to, uint64_t *start,
+    char **cause)
 {
 	struct trace_reader *rd = NULL;
 	struct trace_writer *w = NULL;
@@ -63,6 +69,8 @@ static int cut(const char *in, const char *out, uint64_t from, uint64_t to, uint
 	o.to = *start > 0 ? *start - 1 : 0;
 	o.lenient = true;
 	o.no_checkpoint_verify = true;
+	o.checkpoints = ckpts;
+	o.version = PACKAGE_VERSION;	/* a checkpoint file is this version's */
 	if ((r = replay_new(&o, NULL, cause)) == NULL)
 		goto out;
 	if (*start > 0) {
@@ -132,7 +140,7 @@ static int cmd_cut_exec(const struct cmd_entry *e, struct cmd_args *a)
 		return cmd_usage_error(e, "-o OUT is required");
 	if (to < from)
 		return cmd_usage_error(e, "--to %llu is before --from %llu", to, from);
-	if (cut(a->argv[0], out, from, to, &start, &cause) < 0)
+	if (cut(a->argv[0], out, cmd_args_get(a, "checkpoints"), from, to, &start, &cause) < 0)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
 	if (start != from)
 		fprintf(stderr, "cut: event %llu is a device output; the cut starts at event %" PRIu64

@@ -277,6 +277,11 @@ static const struct cmd_option replay_options[] = {
 	  .help = "report from event N on, starting at the last checkpoint before it" },
 	{ .name = "to", .arg = "M", .type = CMD_ARG_U64,
 	  .help = "stop after event M (and the device outputs recorded after it)" },
+	{ .name = "checkpoints", .arg = "FILE", .complete = CMD_COMPLETE_FILE,
+	  .help = "device checkpoints of this trace: with --from, start at the last one\n"
+	      "before N if FILE holds this trace's; otherwise write FILE while replaying" },
+	{ .name = "checkpoint-every", .arg = "N", .type = CMD_ARG_U64,
+	  .help = "with --checkpoints, write a checkpoint every N events (default 100000)" },
 	{ .name = "layout", .arg = "L", .complete = CMD_COMPLETE_LAYOUT,
 	  .help = "override the trace's register layout profile (vbox or qemu)" },
 	{ .name = "lenient", .help = "count divergences and go on instead of stopping at the first" },
@@ -338,6 +343,9 @@ static int cmd_replay_exec(const struct cmd_entry *e, struct cmd_args *a)
 		return cmd_usage_error(e, a->argc == 0 ? "missing TRACE" : "too many arguments");
 	if (to < from)
 		return cmd_usage_error(e, "--to %llu is before --from %llu", to, from);
+	if (cmd_args_has(a, "checkpoint-every") && (!cmd_args_has(a, "checkpoints") ||
+	    cmd_args_u64(a, "checkpoint-every", 0) == 0))
+		return cmd_usage_error(e, "--checkpoint-every needs --checkpoints and a count of at least 1");
 
 	/* Options that change what is replayed, for the run record (output paths are not among them). */
 	buf_init(&opts);
@@ -387,6 +395,8 @@ static int cmd_replay_exec(const struct cmd_entry *e, struct cmd_args *a)
 	o.budget_requests = budget;
 	o.budget_bytes = budget_bytes;
 	o.mem_limit = mem_limit;
+	o.checkpoints = cmd_args_get(a, "checkpoints");
+	o.checkpoint_every = cmd_args_u64(a, "checkpoint-every", 0);
 	o.options = opts.len > 0 ? buf_str(&opts) + 1 : "";
 	o.version = PACKAGE_VERSION;
 	o.stop = &replay_signal;

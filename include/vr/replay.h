@@ -75,7 +75,19 @@ struct replay_opts {
 	void (*progress)(void *opaque, uint64_t event_no, uint64_t offset);
 	void *progress_opaque;
 	uint64_t progress_every;
+	/*
+	 * Checkpoint file (may be NULL; ckpt-file.h): with from > 0 and a file
+	 * of this trace there, the replay starts at its last checkpoint before
+	 * `from` (or the trace's own, if later); otherwise it writes the file
+	 * anew, a device checkpoint every checkpoint_every events (0: the
+	 * default, REPLAY_CHECKPOINT_EVERY) at the first guest event with
+	 * nothing pending after that.
+	 */
+	const char *checkpoints;
+	uint64_t checkpoint_every;
 };
+
+#define REPLAY_CHECKPOINT_EVERY	100000
 
 struct replay_txn_count {
 	uint16_t queue;

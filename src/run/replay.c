@@ -11,6 +11,7 @@
 
 #include "vr/buf.h"
 #include "vr/cause.h"
+#include "vr/ckpt-file.h"
 #include "vr/gmem.h"
 #include "vr/hexdump.h"
 #include "vr/replay.h"
@@ -94,6 +95,10 @@ struct replay {
 		uint64_t key;		/* 0: empty */
 		int8_t reg;		/* index in the snoop table, -1: not a queue register */
 	} snoop_cache[64];
+	/* --checkpoints: read (ckpt_writing false) or being written, and the event of the last one written */
+	struct ckpt_file *ckpt;
+	bool ckpt_writing;
+	uint64_t ckpt_last;
 };
 
 /* ---- device setup from the trace header ---- */
@@ -1140,6 +1145,45 @@ int replay_find_before(const char *path, uint64_t n, bool (*want)(const struct t
 	}
 }
 
+/*
+ * --checkpoints FILE: the file of this trace (its SHA-256), layout and
+ * program version is read when --from asks for a start; any other, or none,
+ * is written anew by this replay.
+ */
+static int ckpt_open(struct replay *r, char **cause)
+{
+	const char *ver = r->opts.version ? r->opts.version : "";
+	int rc = 0;
+
+	if (strcmp(r->opts.path, "-") == 0)
+		return cause_set(cause, "--checkpoints needs a trace file, not standard input");
+	if (r->opts.from > 0)
+		rc = ckpt_file_open(r->opts.checkpoints, r->opts.path, r->layout, ver, &r->ckpt, cause);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		if ((r->ckpt = ckpt_file_create(r->opts.checkpoints, r->opts.path, r->layout, ver, cause)) == NULL)
+			return -1;
+		r->ckpt_writing = true;
+	}
+	return 0;
+}
+
+/* Before guest event no: a checkpoint into the file when one is due and the device has nothing pending. */
+static int ckpt_maybe_write(struct replay *r, const struct trace_event *ev, uint64_t no, char **cause)
+{
+	uint64_t every = r->opts.checkpoint_every ? r->opts.checkpoint_every : REPLAY_CHECKPOINT_EVERY;
+	bool guest = ev->kind == TRACE_CFG_READ || ev->kind == TRACE_CFG_WRITE || ev->kind == TRACE_BAR_READ ||
+	    ev->kind == TRACE_BAR_WRITE || ev->kind == TRACE_MEM;
+
+	if (!guest || no - r->ckpt_last < every || r->npend > 0 || !r->guest_seen || r->diverged_stop)
+		return 0;
+	r->ckpt_last = no;
+	buf_reset(&r->tmp2);
+	vpci_save(r->dev, &r->tmp2);
+	return ckpt_file_add(r->ckpt, no, r->vtime, r->tmp2.data, r->tmp2.len, cause);
+}
+
 struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, char **cause)
 {
 	struct replay *r = xcalloc(1, sizeof(*r));
@@ -1173,6 +1217,8 @@ struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, cha
 		goto fail;
 	}
 	gmem_set_limit(vpci_gmem(r->dev), opts->mem_limit != 0 ? opts->mem_limit : REPLAY_MEM_LIMIT_DEFAULT);
+	if (opts->checkpoints != NULL && ckpt_open(r, cause) < 0)
+		goto fail;
 	r->allow_requests = allowance(opts->budget_requests, REPLAY_BUDGET_REQUESTS_MIN,
 	    REPLAY_BUDGET_REQUESTS_PER_BYTE, 0);
 	r->allow_bytes = allowance(opts->budget_bytes, REPLAY_BUDGET_BYTES_MIN, REPLAY_BUDGET_BYTES_PER_BYTE, 0);
@@ -1186,6 +1232,7 @@ void replay_free(struct replay *r)
 {
 	if (r == NULL)
 		return;
+	ckpt_file_close(r->ckpt, NULL);
 	vpci_free(r->dev);
 	replay_devsetup_release(&r->ds);
 	trace_close(r->rd);
@@ -1212,18 +1259,41 @@ unsigned replay_pending(const struct replay *r) { return r->npend; }
  */
 static int seek_checkpoint(struct replay *r, char **cause)
 {
-	uint64_t at, t;
+	uint64_t at, t, next = 0, vtime = 0;
 	struct trace_event ev;
 	char *why = NULL;
+	bool have_file = false;
 	int rc;
 
-	rc = replay_find_before(r->opts.path, r->opts.from, is_checkpoint, &at, &t, &why);
+	/*
+	 * A checkpoint file's last one at or before `from` is used as it is:
+	 * looking for a later one in the trace would read the interval twice
+	 * more (the trace's own, if any, are verified on the way). --from
+	 * beyond the end is still refused as without the file.
+	 */
+	if (r->ckpt != NULL && !r->ckpt_writing)
+		have_file = ckpt_file_find(r->ckpt, r->opts.from, &next, &vtime, &r->tmp2) == 1;
+	if (have_file && trace_seek(r->rd, r->opts.from, cause) < 0)
+		return -1;
+	rc = have_file ? 0 : replay_find_before(r->opts.path, r->opts.from, is_checkpoint, &at, &t, &why);
 	if (rc < 0) {
 		/* Most likely --from lies beyond the end: let the reader say so about N itself. */
 		if (trace_seek(r->rd, r->opts.from, cause) == 0)
 			cause_set(cause, "%s", why);
 		free(why);
 		return -1;
+	}
+	if (rc == 0 && have_file) {
+		if (vpci_load(r->dev, r->tmp2.data, r->tmp2.len, &why) < 0) {
+			/* Not this device's after all: from the start, which is always right. */
+			free(why);
+			return trace_seek(r->rd, 0, cause);
+		}
+		r->vtime = vtime;
+		r->guest_seen = true;
+		r->st.seeked_from = next - 1;
+		/* The checkpoint holds the state after event next - 1. */
+		return trace_seek(r->rd, next, cause);
 	}
 	if (rc == 0 || at == 0)
 		return trace_seek(r->rd, 0, cause);
@@ -1432,6 +1502,11 @@ static int replay_run_events(struct replay *r, char **cause)
 			r->ubus->offset = off;
 			r->ubus->vtime = r->vtime;
 		}
+		/* An output that cannot be written is bad usage (a full disk), as for the sinks. */
+		if (r->ckpt_writing && ckpt_maybe_write(r, &ev, no, cause) < 0) {
+			r->outcome = REPLAY_BADINPUT;
+			break;
+		}
 		/* History first: a report made now names this event as the one that revealed it. */
 		hist_push(r, &ev, no, off);
 		/*
@@ -1468,6 +1543,20 @@ static int replay_run_events(struct replay *r, char **cause)
 	/* Outputs produced by the last guest event and never recorded. */
 	if (at_end && !r->diverged_stop && r->npend > 0)
 		check_unmatched(r);
+	if (r->ckpt_writing) {
+		/* A failed write of the checkpoint file is the run's error, unless it already has one. */
+		char *why = NULL;
+		int crc = ckpt_file_close(r->ckpt, &why);
+
+		r->ckpt = NULL;
+		r->ckpt_writing = false;
+		if (crc < 0 && (r->outcome == REPLAY_MATCHED || r->outcome == REPLAY_STOPPED) && cause != NULL) {
+			r->outcome = REPLAY_BADINPUT;
+			*cause = why;
+			why = NULL;
+		}
+		free(why);
+	}
 	if (r->outcome == REPLAY_MATCHED && r->st.divergences > 0)
 		r->outcome = REPLAY_DIVERGED;
 	if (!r->reporting) {
