@@ -40,6 +40,16 @@ struct virtq_policy {
 	 * (vring_set_avail_event returns early); resume writes it again.
 	 */
 	bool notify_off_gates_event;
+	/*
+	 * QEMU's asynchronous completion (blk and scsi I/O finish in a bottom
+	 * half after the notify returns): a chain completed with
+	 * virtq_put_async stays in flight, and its used element is written
+	 * when the transport's handler call returns, then used idx is
+	 * published and the driver interrupted as virtq_sync does; a device
+	 * broken meanwhile writes none of them. Off: virtq_put_async is
+	 * virtq_put.
+	 */
+	bool async_complete;
 };
 
 /*
@@ -162,6 +172,20 @@ int virtq_chain_write(struct virtq *q, struct virtq_chain *c, uint32_t off, cons
  * for chains that are not requests, e.g. pre-posted rx buffers returned at reset).
  */
 void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info);
+/*
+ * virtq_put for a request the real device completes later (QEMU: block I/O,
+ * flushes; requests it answers at once use virtq_put). Under a profile with
+ * async_complete the TXN event goes out now (the chain's bytes are still
+ * there) and the chain stays in flight: the used elements are written in
+ * put order when the notify handler returns, then used idx is published and
+ * the driver interrupted once (QEMU notifies per request, but a recording
+ * sees one MSI-X message per vector between two guest actions; with
+ * EVENT_IDX the decision is the same), so a notify cannot have more such chains than
+ * the queue size (QEMU's "Virtqueue size exceeded", violation
+ * too-many-in-flight). Data and status bytes go into the IN buffers now, as
+ * QEMU's block layer writes them whatever happens to the device.
+ */
+void virtq_put_async(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info);
 /* Publish used idx, then interrupt the driver as negotiated (EVENT_IDX / NO_INTERRUPT). */
 void virtq_sync(struct virtq *q);
 /* Ask the driver not to kick (NO_NOTIFY, or avail_event unless notify_off_gates_event); a DMA write. */

@@ -191,7 +191,9 @@ static bool want_fields(struct blk *b)
 	return evbus_wants(vdev_bus(b->ctx), VR_EV_TXN);
 }
 
-static uint8_t blk_rw(struct blk *b, struct virtq *q, struct virtq_chain *c, bool write, uint64_t sector)
+/* *later: the request reached the block layer, whose answer comes after the notify (QEMU's aio). */
+static uint8_t blk_rw(struct blk *b, struct virtq *q, struct virtq_chain *c, bool write, uint64_t sector,
+    bool *later)
 {
 	uint32_t len = write ? c->out_len - 16 : c->in_len - 1;
 
@@ -199,6 +201,7 @@ static uint8_t blk_rw(struct blk *b, struct virtq *q, struct virtq_chain *c, boo
 		snprintf(b->fields, sizeof b->fields, "sector=%llu len=%u", (unsigned long long)sector, len);
 	if (!sect_range_ok(b, sector, len))
 		return BLK_S_IOERR;
+	*later = true;
 	if (write) {
 		if (b->ro || disk_write(b->disk, sector * 512, c->out + 16, len) != 0)
 			return BLK_S_IOERR;
@@ -216,7 +219,7 @@ static uint8_t blk_rw(struct blk *b, struct virtq *q, struct virtq_chain *c, boo
 	}
 }
 
-static uint8_t blk_discard_wz(struct blk *b, struct virtq_chain *c, bool wz)
+static uint8_t blk_discard_wz(struct blk *b, struct virtq_chain *c, bool wz, bool *later)
 {
 	const uint8_t *h = c->out + 16;
 	uint64_t sector = le64_load(h);
@@ -232,6 +235,7 @@ static uint8_t blk_discard_wz(struct blk *b, struct virtq_chain *c, bool wz)
 		return BLK_S_IOERR;
 	if ((flags & ~BLK_WZ_UNMAP) != 0 || (!wz && (flags & BLK_WZ_UNMAP) != 0))
 		return BLK_S_UNSUPP;
+	*later = true;
 	if (b->ro)
 		return BLK_S_IOERR;
 	/* Discarded sectors read back as zeros here, which the spec allows. */
@@ -250,6 +254,7 @@ static int blk_request(struct blk *b, struct virtq *q, struct virtq_chain *c)
 	uint32_t type, masked;
 	uint64_t sector;
 	uint8_t status;
+	bool later = false;
 	int qi = (int)virtq_index(q);
 
 	b->fields[0] = '\0';
@@ -275,11 +280,12 @@ static int blk_request(struct blk *b, struct virtq *q, struct virtq_chain *c)
 	switch (masked) {
 	case BLK_T_IN:
 		info.type = (type & BLK_T_OUT) ? "OUT" : "IN";
-		status = blk_rw(b, q, c, type & BLK_T_OUT, sector);
+		status = blk_rw(b, q, c, type & BLK_T_OUT, sector, &later);
 		break;
 	case BLK_T_FLUSH:
 		info.type = "FLUSH";
 		status = BLK_S_OK;
+		later = true;
 		break;
 	case BLK_T_GET_ID: {
 		/*
@@ -317,7 +323,7 @@ static int blk_request(struct blk *b, struct virtq *q, struct virtq_chain *c)
 			    "request %u: %s segment is %u bytes, needs 16", c->head, info.type, c->out_len - 16);
 			return -1;
 		}
-		status = blk_discard_wz(b, c, wz);
+		status = blk_discard_wz(b, c, wz, &later);
 		break;
 	}
 	default:
@@ -330,7 +336,10 @@ static int blk_request(struct blk *b, struct virtq *q, struct virtq_chain *c)
 	info.fields = b->fields;
 	info.status = status_names[status];
 	/* QEMU reports the whole device-writable size as used, whatever was written. */
-	virtq_put(q, c, c->in_len, &info);
+	if (later)
+		virtq_put_async(q, c, c->in_len, &info);
+	else
+		virtq_put(q, c, c->in_len, &info);
 	return 0;
 }
 

@@ -95,6 +95,7 @@ static const struct vpci_profile profiles[] = {
 			.signalled_wrap_guard = true,
 			.kick_max = 0,		/* QEMU's in-flight limit: the queue size (vring.num) */
 			.notify_off_gates_event = true,
+			.async_complete = true,
 		},
 	},
 	{

@@ -19,7 +19,8 @@ int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove)
 	res.refused = false;
 	/* Bounded work per guest action: a trace that moves avail idx back cannot make one notify serve 65535. */
 	int left = virtq_work_left(q, d->stimulus);
-	if (left <= 0) {
+	/* Chains still in flight fill the queue first: the pop then meets QEMU's in-flight limit. */
+	if (left <= 0 && virtq_in_flight(q) < virtq_size(q)) {
 		if (left == 0 && !virtq_is_empty(q))
 			vpci_note(d, "queue %u: work bound: %u chains taken on one guest action, the rest waits for the next",
 			    virtq_index(q), d->prof->ring.kick_max ? d->prof->ring.kick_max : virtq_size(q));
@@ -37,6 +38,19 @@ void virtq_sync(struct virtq *q)
 {
 	if (virtq_publish(q))
 		vpci_queue_irq(virtq_owner(q), virtq_index(q));
+}
+
+void virtq_complete_later(struct virtq *q)
+{
+	unsigned n = virtq_later_count(q);
+	if (n == 0)
+		return;
+	if (!virtq_is_enabled(q))
+		vpci_note(virtq_owner(q), "queue %u: %u requests finished after the device stopped: no used entries "
+		    "(QEMU's virtqueue_fill on a broken device)", virtq_index(q), n);
+	while (virtq_later_count(q) > 0)
+		virtq_later_put(q);
+	virtq_sync(q);
 }
 
 /* ------------------------------------------------------------------ services for device models */

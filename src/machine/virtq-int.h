@@ -34,6 +34,12 @@ struct virtq {
 	uint32_t work_done;		/* chains taken on it */
 	bool work_said;			/* the bound was reported for it */
 	uint32_t gen;
+	/* completions held by virtq_put_async until the handler returns (policy async_complete) */
+	struct virtq_later {
+		uint16_t head;
+		uint32_t len;
+	} *later;
+	uint16_t nlater, later_next;
 	/* chain storage (one chain at a time) */
 	uint8_t *out;
 	uint32_t out_cap;

@@ -28,6 +28,15 @@ bool virtq_publish(struct virtq *q);	/* true: the driver wants an interrupt */
  * (first time for this stimulus: the caller says so), -1 reached and said.
  */
 int virtq_work_left(struct virtq *q, uint64_t stimulus);
+/*
+ * Completions held by virtq_put_async: how many, and write the next one's
+ * used element (nothing if the ring is not live; in flight drops either
+ * way). The transport publishes and interrupts after each.
+ */
+unsigned virtq_later_count(const struct virtq *q);
+void virtq_later_put(struct virtq *q);
+/* After a handler returns: write the used elements it held, then publish and interrupt (vdev-ctx.c). */
+void virtq_complete_later(struct virtq *q);
 /* The transport's gate: may the ring hand out chains and write the used ring. */
 void virtq_set_live(struct virtq *q, bool live);
 /* halt: the vbox reaction to a fatal violation; the queue stops until reset. */

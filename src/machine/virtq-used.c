@@ -106,21 +106,62 @@ static void emit_txn(struct virtq *q, struct virtq_chain *c, uint32_t len, const
 	evbus_emit(q->bus, &ev);
 }
 
-void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info)
+static bool ring_live(const struct virtq *q)
+{
+	return q->started && !q->halted && q->live;
+}
+
+/* The chain leaves the in-flight count; its used element is written unless the ring stopped. */
+static bool used_elem(struct virtq *q, uint16_t head, uint32_t len)
 {
 	if (q->in_flight > 0)
 		q->in_flight--;
 	/* QEMU's virtqueue_fill writes nothing once the device is broken. */
-	if (!q->started || q->halted || !q->live)
-		return;
+	if (!ring_live(q))
+		return false;
 	uint8_t b[8];
 	uint16_t slot = (uint16_t)(q->used_idx % q->size);
-	le32_store(b, c->head);
+	le32_store(b, head);
 	le32_store(b + 4, len);
 	virtq_dma(q, q->used + 4 + 8ull * slot, b, 8, DMA_USED_ELEM, slot);
 	q->used_idx++;
+	return true;
+}
+
+void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info)
+{
+	if (used_elem(q, c->head, len) && info != NULL && evbus_wants(q->bus, VR_EV_TXN))
+		emit_txn(q, c, len, info);
+}
+
+void virtq_put_async(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info)
+{
+	if (!q->pol.async_complete || !ring_live(q) || q->nlater >= VIRTQ_MAX_SIZE) {
+		virtq_put(q, c, len, info);
+		return;
+	}
+	if (q->later == NULL)
+		q->later = xcalloc(VIRTQ_MAX_SIZE, sizeof *q->later);
+	q->later[q->nlater].head = c->head;
+	q->later[q->nlater].len = len;
+	q->nlater++;
 	if (info != NULL && evbus_wants(q->bus, VR_EV_TXN))
 		emit_txn(q, c, len, info);
+}
+
+unsigned virtq_later_count(const struct virtq *q)
+{
+	return (unsigned)(q->nlater - q->later_next);
+}
+
+void virtq_later_put(struct virtq *q)
+{
+	if (q->later_next >= q->nlater)
+		return;
+	struct virtq_later *l = &q->later[q->later_next++];
+	used_elem(q, l->head, l->len);
+	if (q->later_next == q->nlater)
+		q->nlater = q->later_next = 0;
 }
 
 static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
@@ -130,7 +171,7 @@ static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 
 bool virtq_publish(struct virtq *q)
 {
-	if (!q->started || q->halted || !q->live)
+	if (!ring_live(q))
 		return false;
 	if (q->used_idx == q->pub_used)
 		return false;

@@ -81,6 +81,7 @@ void virtq_free(struct virtq *q)
 		return;
 	free(q->out);
 	free(q->scratch);
+	free(q->later);
 	free(q);
 }
 
@@ -98,6 +99,7 @@ void virtq_reset(struct virtq *q)
 	q->in_flight = 0;
 	q->jump_seen = false;
 	q->jump_idx = 0;
+	q->nlater = q->later_next = 0;
 	q->gen++;
 }
 

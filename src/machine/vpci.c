@@ -491,6 +491,7 @@ void vpci_notify_queue(struct vpci *d, unsigned qi, uint64_t at)
 	}
 	if (d->ops->queue_notified != NULL)
 		d->ops->queue_notified(d->dev, qi);
+	virtq_complete_later(d->q[qi]);
 }
 
 /* ------------------------------------------------------------------ device config (kvmtool's virtio_access_config) */

@@ -757,15 +757,48 @@ static int v_avail_head_range(struct record *rec, char **cause)
 	return recover(&x, cause);
 }
 
+/*
+ * Descriptors 200-202: a blk request of type `type` for sector 0 (16-byte
+ * header, 512 bytes in for IN, the status byte). QEMU finishes IN and FLUSH
+ * after the notify returns, so these stay in flight for the whole notify.
+ */
+static void raw_blk_chain(struct io *x, struct record *rec, uint32_t type)
+{
+	uint8_t hdr[16] = { 0 };
+
+	le32_store(hdr, type);
+	guest_raw_mem(x->g, data_addr(rec, 0x3000), hdr, sizeof(hdr));
+	guest_raw_desc(x->g, 0, 200, data_addr(rec, 0x3000), 16, VIRTQ_DESC_F_NEXT, type == BLK_T_IN ? 201 : 202);
+	guest_raw_desc(x->g, 0, 201, data_addr(rec, 0x3200), 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 202);
+	guest_raw_desc(x->g, 0, 202, data_addr(rec, 0x3010), 1, VIRTQ_DESC_F_WRITE, 0);
+}
+
+/*
+ * Move avail idx by n with every new slot naming head 200 and notify; then
+ * read the status (NEEDS_RESET) and poll the used ring as a driver would.
+ */
+static void expose_many(struct io *x, unsigned n)
+{
+	uint16_t idx = guest_avail_idx(x->g, 0);
+	struct guest_used u;
+
+	for (unsigned i = 0; i < n; i++)
+		guest_raw_avail_ring(x->g, 0, (uint16_t)(idx + i), 200);
+	guest_raw_avail_idx(x->g, 0, (uint16_t)(idx + n));
+	guest_notify(x->g, 0);
+	(void)guest_common_read(x->g, 0x14, 1);
+	(void)guest_poll(x->g, 0, &u);
+}
+
+/* QEMU pops reads until a queue's worth is in flight, then "Virtqueue size exceeded" breaks the device. */
 static int v_avail_idx_jump(struct record *rec, char **cause)
 {
 	struct io x;
 
-	if (bad_begin(&x, rec, "avail idx jumps by 300 (queue size 256)", cause) < 0)
+	if (bad_begin(&x, rec, "avail idx jumps by 300 (queue size 256), every slot a read", cause) < 0)
 		return -1;
-	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, 0, 0);
-	guest_raw_avail_idx(x.g, 0, (uint16_t)(guest_avail_idx(x.g, 0) + 300));
-	guest_notify(x.g, 0);
+	raw_blk_chain(&x, rec, BLK_T_IN);
+	expose_many(&x, 300);
 	return recover(&x, cause);
 }
 
@@ -989,18 +1022,15 @@ static int v_queue_enable_bad(struct record *rec, char **cause)
 	return recover(&x, cause);
 }
 
-/* Buffers the device holds without completing: rng requests with no entropy (QEMU lets the ring overfill). */
+/* Queue size + 1 flushes in one notify: each stays in flight until the notify returns, the last one is refused. */
 static int v_too_many_in_flight(struct record *rec, char **cause)
 {
 	struct io x;
 
-	if (bad_begin(&x, rec, "avail idx moved by queue size + 1 on a queue the device drains", cause) < 0)
+	if (bad_begin(&x, rec, "avail idx moved by queue size + 1, every slot a flush QEMU finishes later", cause) < 0)
 		return -1;
-	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, 0, 0);
-	for (unsigned i = 0; i < 257; i++)
-		guest_raw_avail_ring(x.g, 0, (uint16_t)(guest_avail_idx(x.g, 0) + i), 200);
-	guest_raw_avail_idx(x.g, 0, (uint16_t)(guest_avail_idx(x.g, 0) + 257));
-	guest_notify(x.g, 0);
+	raw_blk_chain(&x, rec, BLK_T_FLUSH);
+	expose_many(&x, (unsigned)guest_queue_size(x.g, 0) + 1);
 	return recover(&x, cause);
 }
 

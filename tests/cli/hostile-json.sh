@@ -68,6 +68,6 @@ json_field "$TMP/out" '[(x["field"], x["expected"], x["produced"]) for x in d["d
 expect 0 "" "" "$VR" replay --json "$T/malformed/avail-idx-jump.vrt"
 json_field "$TMP/out" 'sorted(d["violations"][0].keys())' "['addr', 'desc', 'detail', 'event', 'name', 'offset', 'queue']"
 json_field "$TMP/out" '(d["violations"][0]["name"], d["violations"][0]["event"], "more than the queue size" in d["violations"][0]["detail"])' \
-	"('avail-idx-jump', 123, True)"
+	"('avail-idx-jump', 426, True)"
 
 finish

@@ -36,6 +36,6 @@ rec scsi-intx.vrt --device scsi --scenario intx
 rec console-msix.vrt --device console --scenario msix
 rec rng-no-event-idx.vrt --device rng --scenario no-event-idx
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
-for v in desc-loop avail-idx-jump queue-not-ready features-bad bar-access-bad devcfg-range; do
+for v in desc-loop avail-idx-jump too-many-in-flight queue-not-ready features-bad bar-access-bad devcfg-range; do
 	rec "blk-$v.vrt" --device blk --scenario "$v"
 done
