@@ -140,9 +140,10 @@ Test(blk, discard_and_write_zeroes)
 	dwz(T_DISCARD, 16, 4, 0);
 	cr_expect_eq(status_byte, 0);
 	h_expect(&H, "blk DISCARD sector=16 sectors=4 flags=0 status=OK");
+	/* QEMU's default discard=ignore: the sectors keep their data. */
 	blk_req(T_IN, 16, NULL, 0, 4096);
-	cr_expect_eq(inbuf[0], 0);
-	cr_expect_eq(inbuf[2047], 0);
+	cr_expect_eq(inbuf[0], 0x33);
+	cr_expect_eq(inbuf[2047], 0x33);
 	cr_expect_eq(inbuf[2048], 0x33);
 	dwz(T_WZ, 20, 4, 1);
 	cr_expect_eq(status_byte, 0);
@@ -438,7 +439,7 @@ Test(blk, random_requests_survive)
 	cr_expect_gt(H.ntxn, 100, "only %u requests completed", H.ntxn);
 }
 
-/* A configured serial (struct vpci_setup.serial) answers GET_ID, NUL-padded to 20 bytes as QEMU's strncpy. */
+/* A configured serial (struct vpci_setup.serial) answers GET_ID. */
 Test(blk, get_id_serial)
 {
 	struct vpci_setup s;
@@ -460,6 +461,65 @@ Test(blk, get_id_serial)
 	cr_expect_eq(memcmp(inbuf, "QM00005", 7), 0);
 	cr_expect_eq(inbuf[7], 0);
 	cr_expect_eq(inbuf[19], 0);
+}
+
+/* GET_ID copies the serial with its NUL (at most 20 bytes, at most the buffer) and leaves the rest alone. */
+Test(blk, get_id_serial_lengths)
+{
+	struct vpci_setup s;
+	static struct vdev_backend be = { .type = "disk", .size = 1u << 20 };
+	static const struct {
+		const char *serial;
+		uint32_t inlen;
+		const char *want;		/* the bytes written */
+		uint32_t nwant;
+	} cases[] = {
+		{ NULL, 20, "", 1 },
+		{ "abc", 20, "abc", 4 },
+		{ "abc", 2, "ab", 2 },
+		{ "0123456789abcdefghij", 20, "0123456789abcdefghij", 20 },
+		{ "0123456789abcdefghijKLMN", 24, "0123456789abcdefghij", 20 },
+	};
+
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&s, 0, sizeof s);
+		s.backends = &be;
+		s.nbackends = 1;
+		s.serial = cases[i].serial;
+		h_open_setup(&H, "blk", &s, 0);
+		cr_expect_eq(blk_req(T_GET_ID, 0, NULL, 0, cases[i].inlen), cases[i].inlen + 1);
+		cr_expect_eq(status_byte, 0);
+		cr_expect_eq(memcmp(inbuf, cases[i].want, cases[i].nwant), 0, "case %u", i);
+		h_close(&H);
+	}
+	memset(&s, 0, sizeof s);
+	s.backends = &be;
+	s.nbackends = 1;
+	h_open_setup(&H, "blk", &s, 0);
+}
+
+/* The writeback byte: writable without CONFIG_WCE, FLUSH decides it at DRIVER_OK when CONFIG_WCE is off (QEMU). */
+Test(blk, writeback_toggle)
+{
+	setup_default();
+	cr_expect_eq(guest_devcfg_read(H.g, 32, 1), 1);
+	guest_devcfg_write(H.g, 32, 1, 0);
+	cr_expect_eq(guest_devcfg_read(H.g, 32, 1), 0);
+	guest_devcfg_write(H.g, 32, 1, 7);
+	cr_expect_eq(guest_devcfg_read(H.g, 32, 1), 1);
+	h_close(&H);
+	/* a driver taking neither FLUSH nor CONFIG_WCE runs write-through */
+	{
+		struct vpci_setup s;
+		static struct vdev_backend be = { .type = "disk", .size = 1u << 20 };
+
+		memset(&s, 0, sizeof s);
+		s.backends = &be;
+		s.nbackends = 1;
+		s.offered = (1ull << 32) | (1ull << 11) | (1ull << 9) | (1ull << 6);
+		h_open_setup(&H, "blk", &s, (1ull << 32) | (1ull << 6));
+		cr_expect_eq(guest_devcfg_read(H.g, 32, 1), 0);
+	}
 }
 
 /*

@@ -62,15 +62,25 @@
 
 #define BLK_STATE_VERSION	1
 
+/* Where QEMU 7.2's virtio-blk and the spec's letter part, per layout profile (VDEV_LAYOUT_*). */
+static const struct blk_policy {
+	bool discard_zeroes;		/* DISCARD zeroes the sectors; QEMU's default discard=ignore leaves them */
+	bool wce_needs_feature;		/* writeback is writable only with CONFIG_WCE negotiated (spec 5.2.5.1) */
+	bool wce_from_flush;		/* DRIVER_OK without CONFIG_WCE: writeback = FLUSH negotiated (QEMU set_status) */
+} blk_policies[] = {
+	[VDEV_LAYOUT_QEMU] = { .wce_from_flush = true },
+	[VDEV_LAYOUT_VBOX] = { .discard_zeroes = true, .wce_needs_feature = true },
+};
+
 struct blk {
+	const struct blk_policy *pol;
 	struct vdev_ctx *ctx;
 	struct disk *disk;
 	bool ro;
 	uint64_t sector_mask;			/* blk_size / 512 - 1 */
 	uint8_t cfg[BLK_CFG_SIZE];
 	uint8_t writeback0;			/* writeback at creation, restored by reset */
-	char serial[BLK_ID_BYTES];		/* configured serial, NUL-padded (serial_len 0: none) */
-	uint32_t serial_len;
+	char serial[BLK_ID_BYTES + 1];		/* configured serial, at most the 20 bytes GET_ID returns */
 	char fields[96];
 	char typebuf[24];
 };
@@ -115,6 +125,7 @@ static void *blk_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	uint32_t blk_size;
 
 	b->ctx = ctx;
+	b->pol = &blk_policies[setup->layout == VDEV_LAYOUT_VBOX ? VDEV_LAYOUT_VBOX : VDEV_LAYOUT_QEMU];
 	blk_default_config(b->cfg, BLK_CFG_SIZE, setup->layout);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(b->cfg, setup->devcfg, setup->devcfg_len < BLK_CFG_SIZE ? setup->devcfg_len : BLK_CFG_SIZE);
@@ -141,11 +152,8 @@ static void *blk_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	/* The backend is the truth about the disk; the config only mirrors it. */
 	le64_store(b->cfg + CFG_CAPACITY, disk_size(b->disk) / 512);
 	b->ro = (setup->offered >> BLK_F_RO) & 1;
-	if (setup->serial != NULL && setup->serial[0] != '\0') {
-		size_t n = strlen(setup->serial);
-		memcpy(b->serial, setup->serial, n < sizeof b->serial ? n : sizeof b->serial);
-		b->serial_len = sizeof b->serial;
-	}
+	if (setup->serial != NULL)
+		snprintf(b->serial, sizeof b->serial, "%s", setup->serial);
 	b->writeback0 = b->cfg[CFG_WRITEBACK];
 	return b;
 fail:
@@ -173,6 +181,11 @@ static void blk_reset(void *dev)
 
 static void blk_status_changed(void *dev, bool driver_ok)
 {
+	struct blk *b = dev;
+
+	/* QEMU: a driver without CONFIG_WCE gets the cache mode its FLUSH feature asks for. */
+	if (driver_ok && b->pol->wce_from_flush && !vdev_has_feature(b->ctx, BLK_F_CONFIG_WCE))
+		b->cfg[CFG_WRITEBACK] = vdev_has_feature(b->ctx, BLK_F_FLUSH);
 }
 
 /* QEMU's virtio_blk_sect_range_ok: alignment to the logical block and inside the disk. */
@@ -238,6 +251,9 @@ static uint8_t blk_discard_wz(struct blk *b, struct virtq_chain *c, bool wz, boo
 	*later = true;
 	if (b->ro)
 		return BLK_S_IOERR;
+	/* QEMU's default discard=ignore: a discard succeeds and changes nothing. */
+	if (!wz && !b->pol->discard_zeroes)
+		return BLK_S_OK;
 	/* Discarded sectors read back as zeros here, which the spec allows. */
 	if (disk_zero(b->disk, sector * 512, (uint64_t)n * 512) != 0) {
 		vdev_note(b->ctx, "blk: %s of %u sectors needs more overlay blocks than the limit",
@@ -289,21 +305,20 @@ static int blk_request(struct blk *b, struct virtq *q, struct virtq_chain *c)
 		break;
 	case BLK_T_GET_ID: {
 		/*
-		 * QEMU strncpy()s the serial into up to 20 bytes; unconfigured, the
-		 * id is one NUL byte.
+		 * QEMU copies the serial with its NUL, at most 20 bytes and at most
+		 * the data buffers (a 20-byte serial has no NUL); the bytes after
+		 * it are left alone. No serial configured: one NUL byte, status OK.
 		 */
-		static const char none[] = "";
-		const char *serial = b->serial_len ? b->serial : none;
-		uint32_t n = c->in_len - 1;
+		uint32_t n = (uint32_t)strlen(b->serial) + 1;
 
 		info.type = "GET_ID";
+		if (n > c->in_len - 1)
+			n = c->in_len - 1;
 		if (n > BLK_ID_BYTES)
 			n = BLK_ID_BYTES;
-		if (!b->serial_len && n > sizeof none)
-			n = sizeof none;
 		if (want_fields(b))
 			snprintf(b->fields, sizeof b->fields, "len=%u", c->in_len - 1);
-		status = virtq_chain_write(q, c, 0, serial, n) == 0 ? BLK_S_OK : BLK_S_IOERR;
+		status = virtq_chain_write(q, c, 0, b->serial, n) == 0 ? BLK_S_OK : BLK_S_IOERR;
 		break;
 	}
 	case BLK_T_DISCARD & ~BLK_T_OUT:
@@ -369,8 +384,9 @@ static void blk_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t 
 {
 	struct blk *b = dev;
 
-	/* Only writeback is driver-writable, and only with CONFIG_WCE. */
-	if (off <= CFG_WRITEBACK && off + len > CFG_WRITEBACK && vdev_has_feature(b->ctx, BLK_F_CONFIG_WCE))
+	/* Only writeback is driver-writable (the spec: only with CONFIG_WCE; QEMU's set_config: always). */
+	if (off <= CFG_WRITEBACK && off + len > CFG_WRITEBACK &&
+	    (!b->pol->wce_needs_feature || vdev_has_feature(b->ctx, BLK_F_CONFIG_WCE)))
 		b->cfg[CFG_WRITEBACK] = src[CFG_WRITEBACK - off] != 0;
 	else
 		vdev_note(b->ctx, "config write at %u (%u bytes) ignored", off, len);

@@ -191,6 +191,12 @@ static int build_device(struct qport *p, const struct qport_opts *o, char **caus
 		if (make_disk(p, o, cause) < 0)
 			goto fail;
 		buf_printf(&b, "virtio-blk-pci,drive=d0");
+		/* The header's serial answers GET_ID; QEMU's option syntax doubles a comma. */
+		if (h->serial[0] != '\0') {
+			buf_printf(&b, ",serial=");
+			for (const char *c = h->serial; *c != '\0'; c++)
+				buf_printf(&b, *c == ',' ? ",," : "%c", *c);
+		}
 		break;
 	case VIRTIO_ID_SCSI:
 		if (make_disk(p, o, cause) < 0)
