@@ -202,8 +202,8 @@ Test(blk, unknown_type_unsupp)
 	cr_expect_eq(blk_req(99, 0, NULL, 0, 8), 9);
 	cr_expect_eq(status_byte, 2);
 	h_expect(&H, "blk T99 status=UNSUPP");
-	blk_req(2, 0, NULL, 0, 0);		/* legacy SCSI passthrough */
-	cr_expect_eq(status_byte, 2);
+	blk_req(2, 0, NULL, 0, 0);		/* legacy SCSI passthrough, too few buffers: QEMU says IOERR */
+	cr_expect_eq(status_byte, 1);
 }
 
 Test(blk, missing_status_buffer_is_a_violation)
@@ -572,4 +572,26 @@ Test(blk, in_flight_sync_requests)
 	cr_expect_not(h_saw_violation(&H, "too-many-in-flight"));
 	cr_expect_eq(H.ntxn, 8);
 	cr_expect_eq(vpci_status(H.d) & VIRTIO_STATUS_NEEDS_RESET, 0);
+}
+
+/* The legacy SCSI command: IOERR with too few buffers, else UNSUPP with errors = 255 in the scsi inhdr (QEMU). */
+Test(blk, scsi_cmd_answers)
+{
+	uint8_t hdr[16] = { 2 }, cdb[6] = { 0x12 }, inhdr[16];
+	struct guest_buf ob[2] = { { 0, 16, hdr }, { 0, 6, cdb } };
+	struct guest_buf ib[3] = { { 0, 8, NULL }, { 0, 16, NULL }, { 0, 1, NULL } };
+	struct guest_used u;
+
+	setup_default();
+	cr_expect_eq(blk_req(2, 0, NULL, 0, 16), 17);
+	cr_expect_eq(status_byte, 1);
+	h_expect(&H, "blk SCSI_CMD status=IOERR");
+	u.head = (uint16_t)h_submit(&H, 0, ob, 2, ib, 3);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 25);
+	h_read_in(&H, 0, u.head, 24, &status_byte, 1);
+	cr_expect_eq(status_byte, 2);
+	h_read_in(&H, 0, u.head, 8, inhdr, sizeof inhdr);
+	cr_expect_eq(le32_load(inhdr), 255);
+	h_expect(&H, "blk SCSI_CMD status=UNSUPP");
 }

@@ -24,6 +24,7 @@
 
 #define BLK_T_IN		0
 #define BLK_T_OUT		1
+#define BLK_T_SCSI_CMD		2
 #define BLK_T_FLUSH		4
 #define BLK_T_GET_ID		8
 #define BLK_T_DISCARD		11
@@ -67,8 +68,9 @@ static const struct blk_policy {
 	bool discard_zeroes;		/* DISCARD zeroes the sectors; QEMU's default discard=ignore leaves them */
 	bool wce_needs_feature;		/* writeback is writable only with CONFIG_WCE negotiated (spec 5.2.5.1) */
 	bool wce_from_flush;		/* DRIVER_OK without CONFIG_WCE: writeback = FLUSH negotiated (QEMU set_status) */
+	bool scsi_cmd_kept;		/* the legacy SCSI_CMD request keeps QEMU's answers (else UNSUPP) */
 } blk_policies[] = {
-	[VDEV_LAYOUT_QEMU] = { .wce_from_flush = true },
+	[VDEV_LAYOUT_QEMU] = { .wce_from_flush = true, .scsi_cmd_kept = true },
 	[VDEV_LAYOUT_VBOX] = { .discard_zeroes = true, .wce_needs_feature = true },
 };
 
@@ -263,6 +265,28 @@ static uint8_t blk_discard_wz(struct blk *b, struct virtq_chain *c, bool wz, boo
 	return BLK_S_OK;
 }
 
+/*
+ * QEMU 7.2 keeps the legacy SCSI passthrough request and never offers
+ * VIRTIO_BLK_F_SCSI (virtio_blk_handle_scsi_req): fewer than 2
+ * device-readable or 3 device-writable buffers is IOERR; else UNSUPP, and
+ * "errors", the first le32 of the virtio_scsi_inhdr in the buffer before the
+ * last, becomes 255 (whatever that buffer's length).
+ */
+static uint8_t blk_scsi_cmd(struct blk *b, struct virtq *q, const struct virtq_chain *c)
+{
+	unsigned nout = 0;
+	uint8_t errors[4];
+
+	for (unsigned i = 0; i < c->ndesc; i++)
+		if (!(c->desc[i].flags & (VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT)))
+			nout++;
+	if (nout < 2 || c->nin < 3)
+		return BLK_S_IOERR;
+	le32_store(errors, 255);
+	(void)vdev_dma_write(b->ctx, c->in[c->nin - 2].addr, errors, sizeof errors, virtq_name(q));
+	return BLK_S_UNSUPP;
+}
+
 /* One request. -1: the guest broke the protocol (QEMU's virtio_error): stop the queue. */
 static int blk_request(struct blk *b, struct virtq *q, struct virtq_chain *c)
 {
@@ -341,6 +365,13 @@ static int blk_request(struct blk *b, struct virtq *q, struct virtq_chain *c)
 		status = blk_discard_wz(b, c, wz, &later);
 		break;
 	}
+	case BLK_T_SCSI_CMD:
+		if (b->pol->scsi_cmd_kept) {
+			info.type = "SCSI_CMD";
+			status = blk_scsi_cmd(b, q, c);
+			break;
+		}
+		/* fall through */
 	default:
 		info.type = b->typebuf;
 		snprintf(b->typebuf, sizeof b->typebuf, "T%u", type);
