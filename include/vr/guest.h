@@ -208,6 +208,8 @@ int guest_raw_desc(struct guest *g, unsigned q, uint16_t idx, uint64_t addr, uin
 int guest_raw_avail_ring(struct guest *g, unsigned q, uint16_t slot, uint16_t head);	/* slot mod size */
 int guest_raw_avail_idx(struct guest *g, unsigned q, uint16_t idx);	/* also becomes the guest's idx */
 int guest_raw_mem(struct guest *g, uint64_t addr, const void *p, uint32_t len);
+/* Move avail idx by n with every new slot naming head, then notify (avail jumps, QEMU's in-flight limit). */
+int guest_raw_avail_flood(struct guest *g, unsigned q, uint16_t head, unsigned n);
 /* Guest-side shadow of q's rings (addresses and the next avail idx it will publish). */
 uint64_t guest_desc_addr(const struct guest *g, unsigned q);
 uint64_t guest_avail_addr(const struct guest *g, unsigned q);

@@ -937,3 +937,17 @@ uint16_t guest_avail_idx(const struct guest *g, unsigned qi)
 {
 	return qi < VIRTQ_MAX_QUEUES ? g->q[qi].avail_idx : 0;
 }
+
+int guest_raw_avail_flood(struct guest *g, unsigned qi, uint16_t head, unsigned n)
+{
+	if (qi >= VIRTQ_MAX_QUEUES || g->q[qi].size == 0)
+		return -1;
+	uint16_t idx = g->q[qi].avail_idx;
+	for (unsigned i = 0; i < n; i++)
+		if (guest_raw_avail_ring(g, qi, (uint16_t)(idx + i), head) < 0)
+			return -1;
+	if (guest_raw_avail_idx(g, qi, (uint16_t)(idx + n)) < 0)
+		return -1;
+	guest_notify(g, qi);
+	return 0;
+}

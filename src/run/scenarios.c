@@ -10,6 +10,7 @@
 #include "vr/le.h"
 #include "vr/record.h"
 #include "vr/sweep.h"
+#include "vr/sweep-blk.h"
 #include "vr/trace.h"
 #include "vr/xmalloc.h"
 #include "vr/vdev.h"
@@ -779,13 +780,9 @@ static void raw_blk_chain(struct io *x, struct record *rec, uint32_t type)
  */
 static void expose_many(struct io *x, unsigned n)
 {
-	uint16_t idx = guest_avail_idx(x->g, 0);
 	struct guest_used u;
 
-	for (unsigned i = 0; i < n; i++)
-		guest_raw_avail_ring(x->g, 0, (uint16_t)(idx + i), 200);
-	guest_raw_avail_idx(x->g, 0, (uint16_t)(idx + n));
-	guest_notify(x->g, 0);
+	guest_raw_avail_flood(x->g, 0, 200, n);
 	(void)guest_common_read(x->g, 0x14, 1);
 	(void)guest_poll(x->g, 0, &u);
 }
@@ -1231,5 +1228,7 @@ const struct record_scenario record_scenarios[] = {
 	  sweep_sc_random, NULL },
 	{ "sweep-scsi", "sweep: SCSI commands with seeded LUNs, CDB flags, page codes and lengths; task management",
 	  "scsi", "scsi", NULL, sweep_sc_scsi, NULL },
+	{ "sweep-blk", "sweep: blk requests of every type, size, range and flag in batches, GET_ID with a seeded "
+	  "serial, the writeback byte, QEMU's in-flight limit", "blk", "blk", sweep_blk_prepare, sweep_sc_blk, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

@@ -766,6 +766,7 @@ const struct sweep_kind sweep_kinds[] = {
 	{ "sweep-pcicfg", true },
 	{ "sweep-random", false },
 	{ "sweep-scsi", false },
+	{ "sweep-blk", false },
 	{ NULL, false },
 };
 

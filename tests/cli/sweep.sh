@@ -7,6 +7,7 @@ expect 0 "^sweep-random +device " "" "$VR" sweep --list
 for s in $("$VR" sweep --list | awk 'NR > 1 {print $1}'); do
 	d=blk
 	[ "$s" = sweep-scsi ] && d=scsi		# the SCSI command sweep runs on scsi only
+	[ "$s" = sweep-blk ] && d=blk		# the blk request sweep on blk only
 	expect 0 "" "" "$VR" record --scenario "$s" --device $d --seed 5 -o "$TMP/$s-$d.vrt"
 	expect 0 "" ": matched$" "$VR" replay "$TMP/$s-$d.vrt"
 	expect 0 "" "" "$VR" record --scenario "$s" --device $d --seed 5 -o "$TMP/$s-again.vrt"
@@ -36,4 +37,6 @@ expect 0 "" "" test "$status" -le 1
 expect 0 "" "" test -s "$TMP/keep/0000-common-blk.vrt"
 # The SCSI commands against QEMU 7.2's scsi-hd: no difference (issue 15).
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi --device scsi --count 4 --seed 100 --quiet
+# blk requests against QEMU 7.2 (sweep-blk): no difference.
+expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-blk --device blk --count 4 --seed 200 --quiet
 finish
