@@ -102,7 +102,7 @@ Test(net, rx_single_buffer)
 	u = h_used(&H, 0);
 	cr_expect_eq(u.len, HDR + 60);
 	h_read_in(&H, 0, u.head, 0, got, sizeof got);
-	cr_expect_eq(le16_load(got + 10), 1);		/* num_buffers */
+	cr_expect_eq(le16_load(got + 10), 0);		/* num_buffers: QEMU leaves it without MRG_RXBUF */
 	cr_expect_eq(got[0], 0);			/* flags */
 	cr_expect_eq(memcmp(got + HDR, f, sizeof f), 0);
 	h_expect(&H, "net rx len=72 frame=60 status=OK");
@@ -390,4 +390,29 @@ Test(net, rom_bar_sizes_as_qemu)
 	cr_assert_eq(vpci_cfg_read(H.d, 0x30, 4), 0xfffc0001u);
 	vpci_cfg_write(H.d, 0x30, 4, 0x8a259393);
 	cr_assert_eq(vpci_cfg_read(H.d, 0x30, 4), 0x8a240001u, "QEMU 7.2's answer in a sweep recording");
+}
+
+/* QEMU computes a MAC table's byte count in 32 bits: 0x2aaaaaab entries "take" 2 bytes and overflow. */
+Test(net, ctrl_mac_table_count_wraps_like_qemu)
+{
+	uint8_t tbl[10] = { 0xab, 0xaa, 0xaa, 0x2a, 0, 0, 0, 0, 0, 0 }, off = 0, f[60];
+
+	open_net(false);
+	post_rx(0, 1526);
+	cr_expect_eq(ctrl(0, 0, &off, 1), 0);			/* PROMISC off */
+	cr_expect_eq(ctrl(1, 0, tbl, sizeof tbl), 0);		/* accepted: unicast overflow */
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, OTHER, sizeof f));
+	cr_expect_eq(h_used(&H, 0).len, HDR + 60, "a frame to another MAC passes the overflowed table");
+}
+
+/* QEMU 7.2 refuses a tx chain holding only the header ("nothing to send"): device needs reset. */
+Test(net, tx_header_only_refused_qemu)
+{
+	uint8_t hdr[HDR] = { 0 };
+	struct guest_buf ob = { 0, HDR, hdr };
+
+	open_net(false);
+	h_submit(&H, 1, &ob, 1, NULL, 0);
+	cr_expect(h_saw_violation(&H, "net-tx-empty"));
+	cr_expect(h_nothing_used(&H, 1));
 }

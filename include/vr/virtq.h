@@ -196,5 +196,13 @@ void virtq_resume_notify(struct virtq *q);
 void virtq_enable(struct virtq *q, bool enabled);
 /* Chains taken and not yet put. */
 unsigned virtq_in_flight(const struct virtq *q);
+/*
+ * Device-writable bytes in the chains available and not yet taken, counted
+ * up to want (QEMU's virtqueue_avail_bytes: virtio-net asks it whether
+ * mergeable rx buffers hold a whole frame). Takes nothing and reports
+ * nothing: a chain that breaks a rule counts as want, the pop that follows
+ * reports it. Invalidates a chain peeked before.
+ */
+uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want);
 
 #endif

@@ -274,19 +274,22 @@ static void rx_txn(struct net *n, struct virtq *q, struct virtq_chain *c, uint32
  * left (frame kept) or the fifo is empty.
  */
 /*
- * QEMU's virtio_net_has_buffers, before each frame: with no buffer posted it
- * turns rx notifications on (avail_event = avail idx) and looks again; with
- * one it turns them off for the pops that follow, which then leave
- * avail_event alone. (QEMU also asks for enough bytes for the whole frame
- * with mergeable buffers; here one posted buffer is enough.)
+ * QEMU's virtio_net_has_buffers, before each frame: with no buffer posted
+ * (with MRG_RXBUF: not enough device-writable bytes for the header and the
+ * whole frame) it turns rx notifications on (avail_event = avail idx) and
+ * looks again, and the frame waits; otherwise it turns them off for the
+ * pops that follow, which then leave avail_event alone. Under vbox a posted
+ * buffer is enough and a mergeable frame may wait half placed.
  */
-static bool rx_has_buffers(struct net *n, struct virtq *q)
+static bool rx_has_buffers(struct net *n, struct virtq *q, uint32_t need)
 {
+	bool mrg = vdev_has_feature(n->ctx, NET_F_MRG_RXBUF);
+
 	if (vdev_layout(n->ctx) != VDEV_LAYOUT_QEMU)
 		return true;
-	if (virtq_is_empty(q)) {
+	if (virtq_is_empty(q) || (mrg && virtq_avail_in_bytes(q, need) < need)) {
 		virtq_resume_notify(q);
-		if (virtq_is_empty(q))
+		if (virtq_is_empty(q) || (mrg && virtq_avail_in_bytes(q, need) < need))
 			return false;
 	}
 	virtq_disable_notify(q);
@@ -299,6 +302,7 @@ static void rx_flush(struct net *n, unsigned p)
 	struct fifo *f = &n->rx[p];
 	struct virtq_chain c;
 	bool mrg = vdev_has_feature(n->ctx, NET_F_MRG_RXBUF), synced = true;
+	bool qemu = vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU;
 
 	if (q == NULL || !n->driver_ok || !virtq_is_enabled(q) || p >= n->curr_pairs)
 		return;
@@ -308,7 +312,7 @@ static void rx_flush(struct net *n, unsigned p)
 		struct frame *fr = &f->f[f->head];
 		uint8_t hdr[HDR_LEN] = { 0 };
 
-		if (!n->part.active && !rx_has_buffers(n, q))
+		if (!n->part.active && !rx_has_buffers(n, q, HDR_LEN + fr->len))
 			break;
 		if (!n->part.active && !filter_accepts(n, fr->data, fr->len)) {
 			vdev_note(n->ctx, "net: rx%u: %u-byte frame dropped by the receive filter", p, fr->len);
@@ -316,10 +320,21 @@ static void rx_flush(struct net *n, unsigned p)
 			continue;
 		}
 		if (!mrg) {
+			/* QEMU writes the 10-byte virtio_net_hdr and leaves num_buffers alone without MRG_RXBUF. */
+			uint32_t hl = qemu ? HDR_NUM_BUFFERS : HDR_LEN;
+
 			if (virtq_get(q, &c, false) != 1)
 				break;
 			if (c.in_len < HDR_LEN + fr->len) {
-				/* QEMU drops a frame that does not fit one buffer and leaves the buffer posted. */
+				/*
+				 * QEMU drops a frame that does not fit one buffer and leaves the
+				 * buffer posted, holding what fitted of the header and the frame.
+				 */
+				if (qemu) {
+					(void)virtq_chain_write(q, &c, 0, hdr, c.in_len < hl ? c.in_len : hl);
+					if (c.in_len > HDR_LEN)
+						(void)virtq_chain_write(q, &c, HDR_LEN, fr->data, c.in_len - HDR_LEN);
+				}
 				vdev_note(n->ctx, "net: rx%u: %u-byte frame does not fit the %u-byte buffer: dropped",
 				    p, fr->len, c.in_len);
 				fifo_pop(n, f);
@@ -328,7 +343,7 @@ static void rx_flush(struct net *n, unsigned p)
 			if (virtq_get(q, &c, true) != 1)
 				break;
 			le16_store(hdr + HDR_NUM_BUFFERS, 1);
-			if (virtq_chain_write(q, &c, 0, hdr, HDR_LEN) != 0 ||
+			if (virtq_chain_write(q, &c, 0, hdr, hl) != 0 ||
 			    virtq_chain_write(q, &c, HDR_LEN, fr->data, fr->len) != 0) {
 				rx_txn(n, q, &c, 0, fr->len, "IOERR");
 			} else {
@@ -401,27 +416,50 @@ static void handle_tx(struct net *n, unsigned queue)
 {
 	struct virtq *q = vdev_queue(n->ctx, queue);
 	struct virtq_chain c;
+	bool qemu = vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU, refused = false;
 
 	if (q == NULL)
 		return;
+	/*
+	 * QEMU's tx bottom half: notifications off while it flushes, on again
+	 * after it (avail_event = avail idx, or NO_NOTIFY cleared); a chain it
+	 * refuses ends the flush with them left off.
+	 */
+	if (qemu)
+		virtq_disable_notify(q);
 	while (virtq_get(q, &c, true) == 1) {
 		struct virtq_txn_info info = { .type = "tx", .fields = n->fields, .status = "OK" };
+		uint32_t len = c.out_len - HDR_LEN;
 
+		/* QEMU has pushed and notified the frames before a refused one: publish them first. */
+		if (qemu && (c.out_len <= HDR_LEN))
+			virtq_sync(q);
+		/* QEMU 7.2 aborts on this one (iov_copy asserts): both profiles stop the device instead. */
 		if (c.out_len < HDR_LEN) {
 			vdev_violation(n->ctx, "net-tx-header-short", (int)queue, c.head, 0, true,
 			    "tx request %u has %u device-readable bytes, less than the %u-byte header",
 			    c.head, c.out_len, HDR_LEN);
+			refused = true;
+			break;
+		}
+		if (len == 0 && qemu) {
+			/* QEMU 7.2: virtio_error "virtio-net nothing to send", the chain is not completed. */
+			vdev_violation(n->ctx, "net-tx-empty", (int)queue, c.head, 0, true,
+			    "tx request %u holds the header and no frame", c.head);
+			refused = true;
 			break;
 		}
 		if (want(n))
-			snprintf(n->fields, sizeof n->fields, "len=%u", c.out_len - HDR_LEN);
+			snprintf(n->fields, sizeof n->fields, "len=%u", len);
 		if (!(le16_load(n->cfg + CFG_STATUS) & S_LINK_UP))
 			info.status = "LINK_DOWN";	/* completed, the frame goes nowhere (QEMU) */
 		else
-			emit_frame(n, true, queue, c.out + HDR_LEN, c.out_len - HDR_LEN);
+			emit_frame(n, true, queue, c.out + HDR_LEN, len);
 		virtq_put(q, &c, 0, &info);
 	}
 	virtq_sync(q);
+	if (qemu && !refused)
+		virtq_resume_notify(q);
 }
 
 static uint8_t ctrl_rx(struct net *n, uint8_t cmd, const uint8_t *d, uint32_t len)
@@ -448,8 +486,7 @@ static uint8_t ctrl_mac(struct net *n, uint8_t cmd, const uint8_t *d, uint32_t l
 	uint8_t macs[MAC_TABLE_ENTRIES * 6] = { 0 };
 	unsigned in_use = 0, first_multi;
 	bool uni_over = false, multi_over = false;
-	uint64_t uni, multi;
-	uint32_t off;
+	uint32_t uni, multi, off;	/* counts times 6 wrap at 32 bits, as QEMU computes them */
 
 	if (cmd == 1) {			/* ADDR_SET */
 		if (len != 6)
@@ -461,20 +498,20 @@ static uint8_t ctrl_mac(struct net *n, uint8_t cmd, const uint8_t *d, uint32_t l
 		return CTRL_ERR;
 	uni = le32_load(d);
 	off = 4;
-	if (uni * 6 > len - off)
+	if (uni * 6u > len - off)
 		return CTRL_ERR;
 	if (uni <= MAC_TABLE_ENTRIES) {
 		memcpy(macs, d + off, (size_t)uni * 6);
 		in_use = (unsigned)uni;
 	} else
 		uni_over = true;
-	off += (uint32_t)uni * 6;
+	off += uni * 6u;
 	first_multi = in_use;
 	if (len - off < 4)
 		return CTRL_ERR;
 	multi = le32_load(d + off);
 	off += 4;
-	if (multi * 6 != len - off)
+	if (multi * 6u != len - off)
 		return CTRL_ERR;
 	if (multi <= MAC_TABLE_ENTRIES - in_use) {
 		memcpy(macs + in_use * 6, d + off, (size_t)multi * 6);

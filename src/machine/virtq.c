@@ -408,3 +408,25 @@ void virtq_take(struct virtq *q)
 	}
 }
 
+
+uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want)
+{
+	uint32_t total = 0;
+	uint16_t n;
+
+	if (!virtq_is_enabled(q))
+		return 0;
+	n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
+	if (n > q->size)
+		return want;		/* the pop that follows reports the jump */
+	for (uint16_t i = 0; i < n && total < want; i++) {
+		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * (uint16_t)((q->last_avail + i) % q->size));
+		struct virtq_result res = { .n = 0 };
+		struct virtq_chain c;
+
+		if (head >= q->size || walk(q, head, &c, &res) < 0)
+			return want;	/* so is a broken chain */
+		total = c.in_len > want - total ? want : total + c.in_len;
+	}
+	return total;
+}
