@@ -818,6 +818,30 @@ static void match_dma(struct replay *r, const struct trace_event *ev)
 	r->npend--;
 }
 
+/*
+ * A recording without DMA outputs (QEMU's, through qtest) learns of the
+ * MSI-X vectors one guest access raised all at once and lists them lowest
+ * first: their order is not in the trace. Bring the produced interrupt of
+ * the recorded vector to the front of the interrupts waiting in a row.
+ */
+static void irq_to_front(struct replay *r, uint16_t vector)
+{
+	for (size_t i = 0; i < r->npend; i++) {
+		struct pending *p = &r->pend[r->pend_head + i], found;
+
+		if (p->kind == TRACE_DMA)
+			continue;	/* not in the recording */
+		if (p->kind != TRACE_IRQ || !p->msix)
+			return;
+		if (p->vector != vector)
+			continue;
+		found = *p;
+		memmove(&r->pend[r->pend_head + 1], &r->pend[r->pend_head], i * sizeof(*p));
+		r->pend[r->pend_head] = found;
+		return;
+	}
+}
+
 static void match_irq(struct replay *r, const struct trace_event *ev)
 {
 	struct buf *d = &r->tmp;
@@ -826,6 +850,8 @@ static void match_irq(struct replay *r, const struct trace_event *ev)
 
 	buf_reset(d);
 	skip_unrecorded(r);
+	if (msix && !(r->hdr.recorded & TRACE_REC_DMA))
+		irq_to_front(r, (uint16_t)ev->value);
 	buf_printf(d, "  expected: irq %s %" PRIu64 "\n  produced: ", msix ? "msix" : "intx", ev->value);
 	if (r->npend == 0) {
 		buf_printf(d, "nothing\n");
