@@ -114,6 +114,8 @@ int guest_setup_queues(struct guest *g, char **cause);	/* every queue + msix_con
 int guest_setup_queue(struct guest *g, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
     uint64_t used, char **cause);
 void guest_driver_ok(struct guest *g);
+/* The size guest_setup_queues asks for from now on (0: each queue's maximum, as guest_config.queue_size). */
+void guest_set_queue_size(struct guest *g, uint16_t size);
 /* Reset: write 0 to device_status and read until it reads 0; forgets queue state. */
 void guest_reset(struct guest *g);
 /* Legacy mode: a register of the legacy block (VIRTIO_PCI_LEGACY_*), for scenarios that misbehave. */

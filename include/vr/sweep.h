@@ -40,6 +40,9 @@ int sweep_sc_cfgspace(struct record *rec, char **cause);
 int sweep_sc_pcicfg(struct record *rec, char **cause);
 int sweep_sc_random(struct record *rec, char **cause);
 int sweep_sc_scsi(struct record *rec, char **cause);		/* src/run/sweep-scsi.c */
+int sweep_sc_net(struct record *rec, char **cause);		/* src/run/sweep-dev.c */
+int sweep_sc_console(struct record *rec, char **cause);
+int sweep_sc_rng(struct record *rec, char **cause);
 
 struct sweep_opts {
 	uint64_t seed;			/* scenario i runs with seed + i */

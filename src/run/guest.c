@@ -951,3 +951,9 @@ int guest_raw_avail_flood(struct guest *g, unsigned qi, uint16_t head, unsigned 
 	guest_notify(g, qi);
 	return 0;
 }
+
+/* The size guest_setup_queues asks for from now on (0: each queue's maximum; larger: the maximum). */
+void guest_set_queue_size(struct guest *g, uint16_t size)
+{
+	g->cfg.queue_size = size;
+}

@@ -1230,5 +1230,11 @@ const struct record_scenario record_scenarios[] = {
 	  "scsi", "scsi", NULL, sweep_sc_scsi, NULL },
 	{ "sweep-blk", "sweep: blk requests of every type, size, range and flag in batches, GET_ID with a seeded "
 	  "serial, the writeback byte, QEMU's in-flight limit", "blk", "blk", sweep_blk_prepare, sweep_sc_blk, NULL },
+	{ "sweep-net", "sweep: net tx bursts, rx frames and buffers (mergeable or not, filtered), control commands",
+	  "net", "net", NULL, sweep_sc_net, NULL },
+	{ "sweep-console", "sweep: console writes, rx buffers of seeded sizes, typed bytes waiting for them",
+	  "console", "console", NULL, sweep_sc_console, NULL },
+	{ "sweep-rng", "sweep: rng requests of seeded sizes, entropy that serves some, all or none of them",
+	  "rng", "rng", NULL, sweep_sc_rng, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

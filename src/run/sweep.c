@@ -767,6 +767,9 @@ const struct sweep_kind sweep_kinds[] = {
 	{ "sweep-random", false },
 	{ "sweep-scsi", false },
 	{ "sweep-blk", false },
+	{ "sweep-net", false },
+	{ "sweep-console", false },
+	{ "sweep-rng", false },
 	{ NULL, false },
 };
 

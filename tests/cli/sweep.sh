@@ -8,6 +8,7 @@ for s in $("$VR" sweep --list | awk 'NR > 1 {print $1}'); do
 	d=blk
 	[ "$s" = sweep-scsi ] && d=scsi		# the SCSI command sweep runs on scsi only
 	[ "$s" = sweep-blk ] && d=blk		# the blk request sweep on blk only
+	case $s in sweep-net) d=net ;; sweep-console) d=console ;; sweep-rng) d=rng ;; esac	# device sweeps
 	expect 0 "" "" "$VR" record --scenario "$s" --device $d --seed 5 -o "$TMP/$s-$d.vrt"
 	expect 0 "" ": matched$" "$VR" replay "$TMP/$s-$d.vrt"
 	expect 0 "" "" "$VR" record --scenario "$s" --device $d --seed 5 -o "$TMP/$s-again.vrt"
@@ -16,6 +17,7 @@ for s in $("$VR" sweep --list | awk 'NR > 1 {print $1}'); do
 	expect 1 "" "" cmp -s "$TMP/$s-$d.vrt" "$TMP/$s-6.vrt"
 done
 expect 2 "" "does not run on blk" "$VR" record --scenario sweep-scsi --device blk -o "$TMP/x.vrt"
+expect 2 "" "does not run on blk" "$VR" record --scenario sweep-net --device blk -o "$TMP/x.vrt"
 # Usage.
 expect 2 "^$" "unknown device 'floppy'" "$VR" sweep --device floppy
 expect 2 "^$" "unknown sweep scenario 'nosuch'" "$VR" sweep --scenario nosuch
@@ -39,4 +41,6 @@ expect 0 "" "" test -s "$TMP/keep/0000-common-blk.vrt"
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi --device scsi --count 4 --seed 100 --quiet
 # blk requests against QEMU 7.2 (sweep-blk): no difference.
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-blk --device blk --count 4 --seed 200 --quiet
+# net, console and rng traffic against QEMU 7.2: no difference (issue 15); each kind on its own device.
+expect 0 "^6 scenarios compared, 0 differ" "" "$VR" sweep --scenario net,console,rng --count 6 --seed 100 --quiet
 finish

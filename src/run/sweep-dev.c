@@ -1,0 +1,716 @@
+/* sweep-dev.c -- the device sweep for net, console and rng: seeded traffic recorded on QEMU, replayed here */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/cause.h"
+#include "vr/guest.h"
+#include "vr/le.h"
+#include "vr/record.h"
+#include "vr/sweep.h"
+#include "vr/trace.h"
+#include "vr/virtio-spec.h"
+#include "vr/xmalloc.h"
+
+/*
+ * QEMU works in its own time, so the guest must know how many completions
+ * to wait for before it reads a used ring (a read made too early would be a
+ * false difference). It keeps an account of what the device owes from the
+ * spec and from the device's own answers (the control acks it read back),
+ * never from this simulator's code: frames waiting for receive buffers, the
+ * receive filter, console bytes waiting for buffers, entropy in the pool.
+ */
+
+#define NET_HDR		12u
+#define NET_F_MRG_RXBUF	15
+#define NET_F_CTRL_VQ	17
+#define NET_CTRL_ONLY	((1ull << 2) | (0x5full << 18))	/* CTRL_GUEST_OFFLOADS, CTRL_RX..CTRL_MAC_ADDR but MQ */
+#define NET_RXQ		0u
+#define NET_TXQ		1u
+#define NET_CTRLQ	2u
+#define NET_MAX_BUFS	256u
+#define NET_MAX_FRAMES	32u
+#define NET_MACS	64u
+
+struct dsw {
+	struct record *rec;
+	struct guest *g;
+	enum guest_irq_mode irq;
+	uint64_t intx_seen;
+	uint64_t feat;			/* negotiated */
+};
+
+static uint64_t rnd(struct dsw *s, uint64_t n)
+{
+	return n ? record_rand(s->rec) % n : 0;
+}
+
+static void fill(struct dsw *s, uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i % 7 == 0 ? rnd(s, 256) : 0x20 + i % 95);
+}
+
+/*
+ * The guest with a seeded interrupt mode, queue size and feature subset:
+ * optional bits are dropped at random (drop: the candidates), VERSION_1
+ * and whatever the caller keeps stay.
+ */
+static int dsw_begin(struct dsw *s, struct record *rec, uint64_t drop, uint64_t (*fix)(uint64_t want), char **cause)
+{
+	static const enum guest_irq_mode m[] = { GUEST_IRQ_MSIX, GUEST_IRQ_MSIX_SHARED, GUEST_IRQ_INTX };
+	uint64_t offered = record_header(rec)->features;
+	uint16_t size;
+
+	memset(s, 0, sizeof(*s));
+	s->rec = rec;
+	s->irq = m[rnd(s, 3)];
+	drop |= (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX);
+	s->feat = offered ? offered & ~(record_rand(rec) & drop) : 0;
+	if (s->feat != 0 && fix != NULL)
+		s->feat = fix(s->feat);
+	size = (uint16_t)(8u << rnd(s, 6));
+	if ((s->g = record_guest(rec, s->irq, s->feat)) == NULL)
+		return cause_set(cause, "cannot create the guest");
+	guest_set_queue_size(s->g, size);
+	record_mark(rec, "sweep: features 0x%" PRIx64 ", queues of %u, %s interrupts", s->feat, size,
+	    s->irq == GUEST_IRQ_INTX ? "intx" : s->irq == GUEST_IRQ_MSIX ? "msi-x per queue" : "msi-x shared");
+	if (guest_init(s->g, cause) < 0)
+		return -1;
+	s->feat = guest_features(s->g);
+	return 0;
+}
+
+static bool has(const struct dsw *s, unsigned bit)
+{
+	return (s->feat >> bit) & 1;
+}
+
+/*
+ * Take n completions of q (waiting for QEMU to publish them), acknowledging
+ * INTx like Linux; each one's IN bytes are read back, its status byte kept
+ * in *last (when asked). Returns how many came.
+ */
+static unsigned take(struct dsw *s, unsigned q, unsigned n, uint8_t *last)
+{
+	struct guest_used u;
+	unsigned got = 0;
+
+	if (n == 0)
+		return 0;
+	(void)guest_wait(s->g, q, (uint16_t)n);
+	if (s->irq == GUEST_IRQ_INTX && guest_irq_count(s->g, GUEST_INTX) != s->intx_seen) {
+		s->intx_seen = guest_irq_count(s->g, GUEST_INTX);
+		(void)guest_isr_read(s->g);
+	}
+	while (got < n && guest_poll(s->g, q, &u) == 1) {
+		uint32_t len = guest_in_size(s->g, q, u.head);
+		uint8_t *p;
+
+		got++;
+		if (u.len < len)
+			len = u.len;
+		if (len == 0)
+			continue;
+		p = xmalloc(len);
+		if (guest_read_in(s->g, q, u.head, 0, p, len) == 0 && last != NULL)
+			*last = p[len - 1];
+		free(p);
+	}
+	if (got < n)
+		record_mark(s->rec, "sweep: queue %u: %u of %u completions came", q, got, n);
+	return got;
+}
+
+/* Add a chain; a full queue is not an error here (the op is skipped). */
+static bool add(struct dsw *s, unsigned q, const struct guest_buf *out, unsigned nout, const struct guest_buf *in,
+    unsigned nin)
+{
+	char *why = NULL;
+	unsigned flags = has(s, VIRTIO_F_INDIRECT_DESC) && rnd(s, 3) == 0 ? GUEST_ADD_INDIRECT : 0;
+
+	if (guest_add(s->g, q, out, nout, in, nin, flags, &why) < 0) {
+		record_mark(s->rec, "sweep: queue %u: not added (%s)", q, why ? why : "?");
+		free(why);
+		return false;
+	}
+	return true;
+}
+
+/* ---- net ---- */
+
+/* What the guest knows the device holds and how it filters (virtio 1.x 5.1.6.3, 5.1.6.5). */
+struct netacct {
+	uint32_t buf[NET_MAX_BUFS];	/* posted rx buffers in order: device-writable bytes */
+	unsigned nbuf;
+	uint8_t dst[NET_MAX_FRAMES][6];	/* frames waiting for buffers, in order */
+	uint32_t flen[NET_MAX_FRAMES];
+	unsigned nframe;
+	bool promisc, allmulti, alluni, nomulti, nouni, nobcast, uni_over, multi_over;
+	uint8_t mac[6];
+	uint8_t table[NET_MACS][6];
+	unsigned in_use, first_multi;
+};
+
+static bool net_pass(const struct netacct *a, const uint8_t *d)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (a->promisc)
+		return true;
+	if (d[0] & 1) {
+		if (memcmp(d, bcast, 6) == 0)
+			return !a->nobcast;
+		if (a->nomulti)
+			return false;
+		if (a->allmulti || a->multi_over)
+			return true;
+		for (unsigned i = a->first_multi; i < a->in_use; i++)
+			if (memcmp(d, a->table[i], 6) == 0)
+				return true;
+		return false;
+	}
+	if (a->nouni)
+		return false;
+	if (a->alluni || a->uni_over || memcmp(d, a->mac, 6) == 0)
+		return true;
+	for (unsigned i = 0; i < a->first_multi; i++)
+		if (memcmp(d, a->table[i], 6) == 0)
+			return true;
+	return false;
+}
+
+static void net_consume(struct netacct *a, unsigned k)
+{
+	memmove(a->buf, a->buf + k, (a->nbuf - k) * sizeof a->buf[0]);
+	a->nbuf -= k;
+}
+
+/*
+ * Frames the device can place now, in order: a frame waits while no buffer
+ * is posted (with MRG_RXBUF: until the posted buffers hold it); then the
+ * filter may drop it; without MRG_RXBUF one that does not fit the first
+ * buffer is dropped and the buffer stays. Returns the used entries due.
+ */
+static unsigned net_deliver(struct dsw *s, struct netacct *a)
+{
+	bool mrg = has(s, NET_F_MRG_RXBUF);
+	unsigned due = 0;
+
+	while (a->nframe > 0) {
+		uint32_t need = a->flen[0] + NET_HDR;
+		uint64_t total = 0;
+		unsigned k = 0;
+
+		for (unsigned i = 0; i < a->nbuf; i++)
+			total += a->buf[i];
+		if (a->nbuf == 0 || (mrg && total < need))
+			break;
+		if (net_pass(a, a->dst[0])) {
+			if (mrg) {
+				for (total = 0; total < need; k++)
+					total += a->buf[k];
+				net_consume(a, k);
+				due += k;
+			} else if (a->buf[0] >= need) {
+				net_consume(a, 1);
+				due++;
+			}
+		}
+		memmove(a->dst, a->dst + 1, (a->nframe - 1) * sizeof a->dst[0]);
+		memmove(a->flen, a->flen + 1, (a->nframe - 1) * sizeof a->flen[0]);
+		a->nframe--;
+	}
+	return due;
+}
+
+static void net_post(struct dsw *s, struct netacct *a)
+{
+	static const uint32_t sizes[] = { 64, 100, 256, 600, 1526, 2048 };
+	unsigned k = 1 + (unsigned)rnd(s, 4);
+
+	for (unsigned i = 0; i < k && a->nbuf < NET_MAX_BUFS; i++) {
+		uint32_t len = sizes[rnd(s, sizeof sizes / sizeof sizes[0])];
+		struct guest_buf in[2];
+		unsigned nin = 1;
+
+		memset(in, 0, sizeof(in));
+		in[0].len = len;
+		if (rnd(s, 3) == 0) {		/* header apart, as old drivers post it */
+			in[0].len = NET_HDR;
+			in[1].len = len - NET_HDR;
+			nin = 2;
+		}
+		if (!add(s, NET_RXQ, NULL, 0, in, nin))
+			break;
+		a->buf[a->nbuf++] = len;
+	}
+	record_mark(s->rec, "sweep: rx buffers posted, %u now", a->nbuf);
+	if (guest_kick(s->g, NET_RXQ))
+		(void)take(s, NET_RXQ, net_deliver(s, a), NULL);
+}
+
+static void net_dest(struct dsw *s, const struct netacct *a, uint8_t *d)
+{
+	static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x99, 0x88, 0x77 };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+
+	switch (rnd(s, 6)) {
+	case 0: memcpy(d, other, 6); break;
+	case 1: memcpy(d, bcast, 6); break;
+	case 2: memcpy(d, mcast, 6); break;
+	case 3:
+		if (a->in_use > 0) {
+			memcpy(d, a->table[rnd(s, a->in_use)], 6);
+			break;
+		}
+		/* fall through */
+	default: memcpy(d, a->mac, 6); break;
+	}
+}
+
+static int net_frame(struct dsw *s, struct netacct *a, char **cause)
+{
+	static const uint8_t src[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+	uint8_t f[1514];
+	uint32_t len = 60 + (uint32_t)rnd(s, sizeof f - 59);
+	bool queued = a->nframe > 0;
+
+	if (a->nframe == NET_MAX_FRAMES)
+		return 0;
+	net_dest(s, a, f);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	fill(s, f + 14, len - 14);
+	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, len, cause) < 0)
+		return -1;
+	memcpy(a->dst[a->nframe], f, 6);
+	a->flen[a->nframe++] = len;
+	/* Behind a waiting frame the new one waits too (QEMU stops reading its backend). */
+	if (!queued)
+		(void)take(s, NET_RXQ, net_deliver(s, a), NULL);
+	return 0;
+}
+
+static void net_tx(struct dsw *s)
+{
+	unsigned k = 1 + (unsigned)rnd(s, 3), added = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t pkt[NET_HDR + 1514];
+		uint32_t len = rnd(s, 4) == 0 ? (uint32_t)rnd(s, 15) : 14 + (uint32_t)rnd(s, 1501);
+		struct guest_buf out[2];
+		unsigned nout = 1;
+
+		memset(pkt, 0, NET_HDR);
+		fill(s, pkt + NET_HDR, len);
+		memset(out, 0, sizeof(out));
+		out[0].data = pkt;
+		out[0].len = NET_HDR + len;
+		/* (no header shorter than 12 bytes: QEMU 7.2 aborts on it, an assertion in iov_copy) */
+		if (len > 0 && rnd(s, 2)) {
+			out[0].len = NET_HDR;
+			out[1].data = pkt + NET_HDR;
+			out[1].len = len;
+			nout = 2;
+		}
+		if (!add(s, NET_TXQ, out, nout, NULL, 0))
+			break;
+		added++;
+	}
+	record_mark(s->rec, "sweep: %u tx frames", added);
+	guest_kick(s->g, NET_TXQ);
+	(void)take(s, NET_TXQ, added, NULL);
+}
+
+/* One control command: class, command and data as a driver might (mis)form them. */
+struct netcmd {
+	uint8_t cls, cmd;
+	uint8_t data[2 * 4 + 8 * 6 + 40];
+	uint32_t len;
+};
+
+static void net_mac_table(struct dsw *s, struct netcmd *c)
+{
+	static const uint32_t counts[] = { 0, 1, 2, 3, 65, 0x2aaaaaab };
+	uint32_t uni = counts[rnd(s, 4)], multi = counts[rnd(s, sizeof counts / sizeof counts[0])];
+	uint32_t off = 0;
+
+	if (rnd(s, 6) == 0)
+		uni = counts[4 + rnd(s, 2)];
+	le32_store(c->data, uni);
+	off = 4;
+	for (uint32_t i = 0; i < uni && i < 3; i++, off += 6) {
+		static const uint8_t m[6] = { 0x52, 0x54, 0x00, 0x10, 0x20, 0x00 };
+
+		memcpy(c->data + off, m, 6);
+		c->data[off + 5] = (uint8_t)i;
+	}
+	le32_store(c->data + off, multi);
+	off += 4;
+	for (uint32_t i = 0; i < multi && i < 3; i++, off += 6) {
+		static const uint8_t m[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+
+		memcpy(c->data + off, m, 6);
+		c->data[off + 5] = (uint8_t)(1 + i);
+	}
+	c->len = off;
+	if (rnd(s, 5) == 0)
+		c->len = off - 1 - (uint32_t)rnd(s, 3);	/* short by a byte or more */
+	else if (rnd(s, 8) == 0)
+		c->data[c->len++] = 0;			/* one byte too many */
+}
+
+static void net_cmd(struct dsw *s, struct netcmd *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->cls = (uint8_t)rnd(s, 7);
+	switch (c->cls) {
+	case 0:				/* RX */
+		c->cmd = (uint8_t)rnd(s, 7);
+		c->data[0] = rnd(s, 4) == 0 ? 0x80 : (uint8_t)rnd(s, 2);
+		c->len = rnd(s, 8) == 0 ? (uint32_t)rnd(s, 3) * 2 : 1;
+		break;
+	case 1:				/* MAC */
+		c->cmd = (uint8_t)rnd(s, 5) == 0 ? 2 : (uint8_t)rnd(s, 2);
+		if (c->cmd == 0) {
+			net_mac_table(s, c);
+		} else {
+			static const uint8_t m[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x57 };
+
+			memcpy(c->data, m, 6);
+			c->len = rnd(s, 5) == 0 ? 5 + 2 * (uint32_t)rnd(s, 2) : 6;
+		}
+		break;
+	case 2:				/* VLAN */
+		c->cmd = (uint8_t)rnd(s, 3);
+		le16_store(c->data, (uint16_t)(rnd(s, 5) == 0 ? 4096 + rnd(s, 60000) : rnd(s, 4096)));
+		c->len = rnd(s, 8) == 0 ? 1 : 2;
+		break;
+	case 3:				/* ANNOUNCE */
+		c->cmd = (uint8_t)rnd(s, 2);
+		break;
+	case 4:				/* MQ: VQ_PAIRS_SET, RSS_CONFIG, HASH_CONFIG */
+		c->cmd = (uint8_t)rnd(s, 3);
+		if (c->cmd == 0) {
+			le16_store(c->data, (uint16_t)rnd(s, 3));
+			c->len = 2;
+		} else {
+			/* hash types, table mask 0, unclassified queue, one table entry, pairs 1, no key */
+			le32_store(c->data, rnd(s, 2) ? 0 : 1);
+			le16_store(c->data + 8, 0);
+			le16_store(c->data + 10, 1);
+			c->len = 13 - (uint32_t)rnd(s, 2) * (uint32_t)rnd(s, 13);
+		}
+		break;
+	case 5:				/* GUEST_OFFLOADS SET */
+		c->cmd = (uint8_t)rnd(s, 2);
+		c->len = 8;
+		break;
+	default:
+		c->cls = (uint8_t)(6 + rnd(s, 250));
+		c->cmd = (uint8_t)rnd(s, 256);
+		c->len = (uint32_t)rnd(s, 4);
+		break;
+	}
+}
+
+/* What an acknowledged command changed, so the account filters like the device. */
+static void net_acked(struct netacct *a, const struct netcmd *c)
+{
+	bool on = c->len >= 1 && c->data[0] != 0;
+
+	if (c->cls == 0) {
+		bool *f[] = { &a->promisc, &a->allmulti, &a->alluni, &a->nomulti, &a->nouni, &a->nobcast };
+
+		if (c->cmd < 6)
+			*f[c->cmd] = on;
+	} else if (c->cls == 1 && c->cmd == 1 && c->len == 6) {
+		memcpy(a->mac, c->data, 6);
+	} else if (c->cls == 1 && c->cmd == 0 && c->len >= 8) {
+		uint32_t uni = le32_load(c->data), off = 4, multi;
+
+		a->in_use = 0;
+		a->uni_over = uni > NET_MACS;
+		if (!a->uni_over) {
+			for (uint32_t i = 0; i < uni && a->in_use < NET_MACS; i++, off += 6)
+				memcpy(a->table[a->in_use++], c->data + off, 6);
+		} else {
+			off += (uint32_t)(uni * 6u);
+		}
+		a->first_multi = a->in_use;
+		multi = off + 4 <= c->len ? le32_load(c->data + off) : 0;
+		off += 4;
+		a->multi_over = multi > NET_MACS - a->in_use;
+		if (!a->multi_over)
+			for (uint32_t i = 0; i < multi && a->in_use < NET_MACS; i++, off += 6)
+				memcpy(a->table[a->in_use++], c->data + off, 6);
+	}
+}
+
+static void net_ctrl(struct dsw *s, struct netacct *a)
+{
+	unsigned k = 1 + (unsigned)rnd(s, 3), added = 0;
+	struct netcmd cmd[3];
+
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t hdr[2 + sizeof cmd[i].data];
+		struct guest_buf out[2], in = { .len = 1 };
+		unsigned nout = 1;
+
+		net_cmd(s, &cmd[added]);
+		hdr[0] = cmd[added].cls;
+		hdr[1] = cmd[added].cmd;
+		memcpy(hdr + 2, cmd[added].data, cmd[added].len);
+		memset(out, 0, sizeof(out));
+		out[0].data = hdr;
+		out[0].len = 2 + cmd[added].len;
+		if (cmd[added].len > 0 && rnd(s, 2)) {
+			out[0].len = 2;
+			out[1].data = hdr + 2;
+			out[1].len = cmd[added].len;
+			nout = 2;
+		}
+		if (!add(s, NET_CTRLQ, out, nout, &in, 1))
+			break;
+		record_mark(s->rec, "sweep: ctrl class %u cmd %u, %u bytes", cmd[added].cls, cmd[added].cmd,
+		    cmd[added].len);
+		added++;
+	}
+	guest_kick(s->g, NET_CTRLQ);
+	/* Completions come in order: each acked one changes the filter before the next frame. */
+	for (unsigned i = 0; i < added; i++) {
+		uint8_t st = 0xff;
+
+		if (take(s, NET_CTRLQ, 1, &st) == 1 && st == 0)
+			net_acked(a, &cmd[i]);
+	}
+}
+
+/* The control commands' features go with CTRL_VQ, as a driver negotiates them. */
+static uint64_t net_fix(uint64_t want)
+{
+	return (want >> NET_F_CTRL_VQ) & 1 ? want : want & ~NET_CTRL_ONLY;
+}
+
+int sweep_sc_net(struct record *rec, char **cause)
+{
+	static const uint8_t mac0[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	struct dsw s;
+	struct netacct a;
+	unsigned ops;
+
+	if (dsw_begin(&s, rec, (1ull << NET_F_MRG_RXBUF) | (1ull << NET_F_CTRL_VQ) | NET_CTRL_ONLY, net_fix, cause) < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.promisc = true;
+	if (record_header(rec)->devcfg_len >= 6)
+		memcpy(a.mac, record_header(rec)->devcfg, 6);
+	else
+		memcpy(a.mac, mac0, 6);
+	ops = 8 + (unsigned)rnd(&s, 16);
+	for (unsigned i = 0; i < ops; i++) {
+		switch (rnd(&s, 10)) {
+		case 0: case 1: case 2:
+			net_tx(&s);
+			break;
+		case 3: case 4:
+			net_post(&s, &a);
+			break;
+		case 5: case 6: case 7:
+			if (net_frame(&s, &a, cause) < 0)
+				return -1;
+			break;
+		default:
+			if (has(&s, NET_F_CTRL_VQ))
+				net_ctrl(&s, &a);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- console (port 0, no MULTIPORT: QEMU's virtio-serial-pci with max_ports=1) ---- */
+
+#define CON_MAX_BUFS	64u
+
+/*
+ * Bytes the host gave and not yet delivered (typed text, entropy) and the
+ * buffers posted for them: the bytes fill the buffers in order, the last
+ * one maybe in part.
+ */
+struct bytesacct {
+	uint32_t bytes;
+	uint32_t buf[CON_MAX_BUFS];
+	unsigned nbuf;
+};
+
+/* A device that serves host bytes (console, rng): its guest, an empty account, how many ops to make. */
+static int bytes_begin(struct dsw *s, struct record *rec, struct bytesacct *a, unsigned *ops, char **cause)
+{
+	if (dsw_begin(s, rec, 0, NULL, cause) < 0)
+		return -1;
+	memset(a, 0, sizeof(*a));
+	*ops = 6 + (unsigned)rnd(s, 14);
+	return 0;
+}
+
+/* Host bytes of the input type (seeded content) given to the device. */
+static int bytes_give(struct dsw *s, struct bytesacct *a, uint8_t type, uint32_t len, char **cause)
+{
+	uint8_t d[1024];
+
+	if (len == 0 || len > sizeof d)
+		return 0;
+	fill(s, d, len);
+	if (record_input(s->rec, type, 0, d, len, cause) < 0)
+		return -1;
+	a->bytes += len;
+	return 0;
+}
+
+/* The buffers the bytes there are complete now (each a used entry). */
+static unsigned bytes_deliver(struct bytesacct *a)
+{
+	unsigned due = 0;
+
+	while (a->bytes > 0 && a->nbuf > 0) {
+		a->bytes -= a->buf[0] < a->bytes ? a->buf[0] : a->bytes;
+		memmove(a->buf, a->buf + 1, (a->nbuf - 1) * sizeof a->buf[0]);
+		a->nbuf--;
+		due++;
+	}
+	return due;
+}
+
+static void con_tx(struct dsw *s)
+{
+	unsigned k = 1 + (unsigned)rnd(s, 3), added = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t text[256];
+		struct guest_buf out[2];
+		uint32_t len = 1 + (uint32_t)rnd(s, sizeof text);
+		unsigned nout = 1;
+
+		fill(s, text, len);
+		memset(out, 0, sizeof(out));
+		out[0].data = text;
+		out[0].len = len;
+		if (len > 1 && rnd(s, 3) == 0) {
+			out[0].len = len / 2;
+			out[1].data = text + len / 2;
+			out[1].len = len - len / 2;
+			nout = 2;
+		}
+		if (!add(s, 1, out, nout, NULL, 0))
+			break;
+		added++;
+	}
+	record_mark(s->rec, "sweep: %u console writes", added);
+	guest_kick(s->g, 1);
+	(void)take(s, 1, added, NULL);
+}
+
+static void con_post(struct dsw *s, struct bytesacct *a)
+{
+	unsigned k = 1 + (unsigned)rnd(s, 3);
+
+	for (unsigned i = 0; i < k && a->nbuf < CON_MAX_BUFS; i++) {
+		struct guest_buf in = { .len = 1 + (uint32_t)rnd(s, 128) };
+
+		if (!add(s, 0, NULL, 0, &in, 1))
+			break;
+		a->buf[a->nbuf++] = in.len;
+	}
+	record_mark(s->rec, "sweep: console rx buffers posted, %u now", a->nbuf);
+	guest_kick(s->g, 0);
+}
+
+/*
+ * Typed bytes never outnumber the posted room: bytes left waiting would
+ * reach a buffer whenever QEMU's main loop polls its chardev again, which
+ * may be while the guest is still writing the next descriptor.
+ */
+static int con_type(struct dsw *s, struct bytesacct *a, char **cause)
+{
+	uint32_t room = 0;
+
+	for (unsigned i = 0; i < a->nbuf; i++)
+		room += a->buf[i];
+	if (room == 0)
+		return 0;
+	if (bytes_give(s, a, TRACE_INPUT_CONSOLE, 1 + (uint32_t)rnd(s, room < 300 ? room : 300), cause) < 0)
+		return -1;
+	(void)take(s, 0, bytes_deliver(a), NULL);
+	return 0;
+}
+
+int sweep_sc_console(struct record *rec, char **cause)
+{
+	struct dsw s;
+	struct bytesacct a;
+	unsigned ops;
+
+	if (bytes_begin(&s, rec, &a, &ops, cause) < 0)
+		return -1;
+	for (unsigned i = 0; i < ops; i++) {
+		switch (rnd(&s, 3)) {
+		case 0:
+			con_tx(&s);
+			break;
+		case 1:
+			con_post(&s, &a);
+			break;
+		default:
+			if (con_type(&s, &a, cause) < 0)
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- rng ---- */
+
+/*
+ * While requests wait the guest only adds entropy: QEMU asks its backend
+ * again on every kick and a second request for the same buffers would
+ * throw bytes away.
+ */
+#define RNG_MAX_BUFS	8u
+
+int sweep_sc_rng(struct record *rec, char **cause)
+{
+	struct dsw s;
+	struct bytesacct a;
+	unsigned ops;
+
+	if (bytes_begin(&s, rec, &a, &ops, cause) < 0)
+		return -1;
+	for (unsigned i = 0; i < ops; i++) {
+		if (a.nbuf > 0) {
+			/* requests wait: entropy for some or all of them */
+			if (bytes_give(&s, &a, TRACE_INPUT_ENTROPY, 1 + (uint32_t)rnd(&s, 600), cause) < 0)
+				return -1;
+			(void)take(&s, 0, bytes_deliver(&a), NULL);
+			continue;
+		}
+		if (rnd(&s, 2) && bytes_give(&s, &a, TRACE_INPUT_ENTROPY, (uint32_t)rnd(&s, 1024), cause) < 0)
+			return -1;
+		for (unsigned k = 1 + (unsigned)rnd(&s, 4); k > 0 && a.nbuf < RNG_MAX_BUFS; k--) {
+			struct guest_buf in = { .len = 1 + (uint32_t)rnd(&s, rnd(&s, 2) ? 64 : 512) };
+
+			if (!add(&s, 0, NULL, 0, &in, 1))
+				break;
+			a.buf[a.nbuf++] = in.len;
+		}
+		record_mark(rec, "sweep: %u rng requests, %u entropy bytes given", a.nbuf, a.bytes);
+		guest_kick(s.g, 0);
+		(void)take(&s, 0, bytes_deliver(&a), NULL);
+	}
+	return 0;
+}
