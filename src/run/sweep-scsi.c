@@ -202,21 +202,41 @@ static uint64_t any_lba(struct ss *s, uint32_t blocks)
 
 static void cmd_rw(struct ss *s, struct ss_cmd *c)
 {
-	bool write = rnd(s, 2) != 0, sixteen = rnd(s, 2) != 0;
+	static const char *const names[2][4] = { { "READ(6)", "READ(10)", "READ(12)", "READ(16)" },
+		{ "WRITE(6)", "WRITE(10)", "WRITE(12)", "WRITE(16)" } };
+	bool write = rnd(s, 2) != 0;
+	unsigned form = rnd(s, 4) == 0 ? (unsigned)rnd(s, 4) : 1 + 2 * (unsigned)rnd(s, 2);	/* mostly 10, 16 */
 	uint32_t blocks = (uint32_t)rnd(s, 5), len;
 	uint64_t lba = any_lba(s, blocks);
 
-	if (sixteen) {
-		c->cdb[0] = write ? 0x8a : 0x88;
-		be64_store(c->cdb + 2, lba);
-		be32_store(c->cdb + 10, blocks);
-	} else {
+	switch (form) {
+	case 0:						/* 6: 21-bit LBA, 0 blocks means 256 */
+		c->cdb[0] = write ? 0x0a : 0x08;
+		c->cdb[1] = (uint8_t)((lba >> 16) & 0x1f);
+		c->cdb[2] = (uint8_t)(lba >> 8);
+		c->cdb[3] = (uint8_t)lba;
+		c->cdb[4] = (uint8_t)blocks;
+		if (blocks == 0)
+			blocks = 256;
+		break;
+	case 1:
 		c->cdb[0] = write ? 0x2a : 0x28;
 		be32_store(c->cdb + 2, (uint32_t)lba);
 		be16_store(c->cdb + 7, (uint16_t)blocks);
+		break;
+	case 2:
+		c->cdb[0] = write ? 0xaa : 0xa8;
+		be32_store(c->cdb + 2, (uint32_t)lba);
+		be32_store(c->cdb + 6, blocks);
+		break;
+	default:
+		c->cdb[0] = write ? 0x8a : 0x88;
+		be64_store(c->cdb + 2, lba);
+		be32_store(c->cdb + 10, blocks);
+		break;
 	}
-	if (rnd(s, 8) == 0)
-		c->cdb[1] = 0x08;					/* FUA */
+	if (form != 0 && rnd(s, 8) == 0)
+		c->cdb[1] = rnd(s, 2) ? 0x08 : 0x20;		/* FUA, or a protection field */
 	len = blocks * SS_BLOCK;
 	switch (rnd(s, 8)) {
 	case 0: len += SS_BLOCK; break;
@@ -228,7 +248,38 @@ static void cmd_rw(struct ss *s, struct ss_cmd *c)
 		c->dout = len;
 	else
 		c->din = len;
-	c->what = write ? (sixteen ? "WRITE(16)" : "WRITE(10)") : (sixteen ? "READ(16)" : "READ(10)");
+	c->what = names[write][form];
+}
+
+/* Commands without data a disk takes (or, for a CD-ROM's, refuses), with their flag bits. */
+static void cmd_misc(struct ss *s, struct ss_cmd *c)
+{
+	static const struct { uint8_t op, len; const char *what; } ops[] = {
+		{ 0x1b, 6, "START STOP UNIT" }, { 0x1e, 6, "PREVENT ALLOW MEDIUM REMOVAL" },
+		{ 0x16, 6, "RESERVE(6)" }, { 0x17, 6, "RELEASE(6)" }, { 0x56, 10, "RESERVE(10)" },
+		{ 0x57, 10, "RELEASE(10)" }, { 0x2b, 10, "SEEK(10)" }, { 0x2f, 10, "VERIFY(10)" },
+		{ 0xaf, 12, "VERIFY(12)" }, { 0x8f, 16, "VERIFY(16)" }, { 0x46, 10, "GET CONFIGURATION" },
+		{ 0x4a, 10, "GET EVENT STATUS NOTIFICATION" }, { 0x51, 10, "READ DISC INFORMATION" },
+		{ 0xbd, 12, "MECHANISM STATUS" }, { 0xad, 12, "READ DVD STRUCTURE" },
+	};
+	unsigned k = (unsigned)rnd(s, sizeof ops / sizeof ops[0]);
+	uint32_t alloc = rnd(s, 2) ? any_alloc(s) : 0;
+
+	c->cdb[0] = ops[k].op;
+	c->cdb[1] = rnd(s, 3) == 0 ? (uint8_t)rnd(s, 8) : 0;
+	if (ops[k].op == 0x2b || ops[k].op == 0x2f)
+		be32_store(c->cdb + 2, (uint32_t)any_lba(s, 0));
+	if (ops[k].op == 0x1b || ops[k].op == 0x1e)
+		c->cdb[4] = (uint8_t)rnd(s, 4);
+	/* the allocation length where the group puts it, and a buffer to match */
+	if (ops[k].len == 10 && ops[k].op != 0x2b && ops[k].op != 0x2f && ops[k].op != 0x56 && ops[k].op != 0x57)
+		be16_store(c->cdb + 7, (uint16_t)alloc);
+	else if (ops[k].len == 12 && ops[k].op != 0xaf)
+		be32_store(c->cdb + 6, alloc);
+	else
+		alloc = 0;
+	c->din = any_din(s, alloc);
+	c->what = ops[k].what;
 }
 
 static void cmd_simple(struct ss *s, struct ss_cmd *c)
@@ -273,6 +324,7 @@ static const struct {
 	{ cmd_rw, 4 },
 	{ cmd_simple, 2 },
 	{ cmd_unknown, 2 },
+	{ cmd_misc, 2 },
 };
 
 static void any_cmd(struct ss *s, struct ss_cmd *c)
@@ -290,6 +342,11 @@ static void any_cmd(struct ss *s, struct ss_cmd *c)
 			break;
 		}
 		k -= ss_cmds[i].weight;
+	}
+	if (rnd(s, 40) == 0) {
+		/* data both ways: virtio-scsi without INOUT fails it */
+		c->dout = c->dout ? c->dout : 1 + (uint32_t)rnd(s, 64);
+		c->din = c->din ? c->din : 1 + (uint32_t)rnd(s, 64);
 	}
 	if (c->din > SS_MAX_DATA)
 		c->din = SS_MAX_DATA;
