@@ -676,7 +676,19 @@ static void net_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t 
 {
 	struct net *n = dev;
 
-	/* Legacy drivers could write the MAC; a VERSION_1 device keeps it read-only (QEMU). */
+	/*
+	 * qemu: the MAC bytes a write covers are taken while the driver has
+	 * negotiated neither VERSION_1 nor CTRL_MAC_ADDR (QEMU 7.2's
+	 * virtio_net_set_config; a reset brings the configured MAC back); every
+	 * other byte, and every write under vbox, is ignored.
+	 */
+	if (vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU && off < CFG_MAC + 6 && off + len > CFG_MAC &&
+	    !vdev_has_feature(n->ctx, VIRTIO_F_VERSION_1) && !vdev_has_feature(n->ctx, NET_F_CTRL_MAC_ADDR)) {
+		for (uint32_t i = 0; i < len; i++)
+			if (off + i < CFG_MAC + 6)	/* CFG_MAC is 0 */
+				n->cfg[off + i] = src[i];
+		return;
+	}
 	vdev_note(n->ctx, "net: config write at %u (%u bytes) ignored", off, len);
 }
 

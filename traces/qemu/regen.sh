@@ -35,6 +35,8 @@ rec net-intx.vrt --device net --scenario intx
 rec scsi-intx.vrt --device scsi --scenario intx
 rec console-msix.vrt --device console --scenario msix
 rec rng-no-event-idx.vrt --device rng --scenario no-event-idx
+# A sweep scenario that found a difference: an 8-byte write across the MAC before any feature.
+rec net-sweep-regions.vrt --device net --scenario sweep-regions --seed 1012
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
 for v in desc-loop avail-idx-jump too-many-in-flight queue-not-ready features-bad bar-access-bad devcfg-range; do
 	rec "blk-$v.vrt" --device blk --scenario "$v"
