@@ -188,6 +188,13 @@ void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struc
 void virtq_put_async(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info);
 /* Publish used idx, then interrupt the driver as negotiated (EVENT_IDX / NO_INTERRUPT). */
 void virtq_sync(struct virtq *q);
+/*
+ * virtq_sync for a handler QEMU ends with virtio_notify() whether or not it
+ * used a buffer: with nothing put since the last sync the driver is still
+ * interrupted when it asks for it (no NO_INTERRUPT; with EVENT_IDX only the
+ * first notification after queue enable).
+ */
+void virtq_notify(struct virtq *q);
 /* Ask the driver not to kick (NO_NOTIFY, or avail_event unless notify_off_gates_event); a DMA write. */
 void virtq_disable_notify(struct virtq *q);
 /* Re-enable notifications (avail_event = avail idx / clear NO_NOTIFY) after draining. */

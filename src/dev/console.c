@@ -220,6 +220,19 @@ static void port_flush(struct console *s, unsigned p)
 	virtq_sync(q);
 }
 
+/*
+ * The end of a guest-output handler: QEMU's virtio-serial (handle_output,
+ * control_out) calls virtio_notify whether or not it used a buffer; vbox
+ * interrupts only for buffers used.
+ */
+static void end_handler(struct console *s, struct virtq *q)
+{
+	if (vdev_layout(s->ctx) == VDEV_LAYOUT_QEMU)
+		virtq_notify(q);
+	else
+		virtq_sync(q);
+}
+
 static void handle_tx(struct console *s, unsigned queue, unsigned p)
 {
 	struct virtq *q = vdev_queue(s->ctx, queue);
@@ -237,7 +250,7 @@ static void handle_tx(struct console *s, unsigned queue, unsigned p)
 			info.status = "DISCARDED";
 		virtq_put(q, &c, 0, &info);
 	}
-	virtq_sync(q);
+	end_handler(s, q);
 }
 
 static void port_ready(struct console *s, uint32_t id)
@@ -309,7 +322,7 @@ static void handle_ctrl_tx(struct console *s)
 		if (ev == CON_PORT_OPEN && id < s->nports && val != 0)
 			port_flush(s, id);
 	}
-	virtq_sync(q);
+	end_handler(s, q);
 	ctrl_flush(s);
 }
 

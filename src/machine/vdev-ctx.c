@@ -40,6 +40,12 @@ void virtq_sync(struct virtq *q)
 		vpci_queue_irq(virtq_owner(q), virtq_index(q));
 }
 
+void virtq_notify(struct virtq *q)
+{
+	if (virtq_publish_always(q))
+		vpci_queue_irq(virtq_owner(q), virtq_index(q));
+}
+
 void virtq_complete_later(struct virtq *q)
 {
 	unsigned n = virtq_later_count(q);

@@ -22,6 +22,7 @@ int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
 int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res);
 void virtq_take(struct virtq *q);	/* consume the chain virtq_pop returned (avail_event with EVENT_IDX) */
 bool virtq_publish(struct virtq *q);	/* true: the driver wants an interrupt */
+bool virtq_publish_always(struct virtq *q);	/* the same, asked even when nothing was put since */
 /*
  * The work bound (virtq_policy.kick_max) for the guest action or input
  * numbered stimulus: 1 chains may still be taken, 0 the bound was reached

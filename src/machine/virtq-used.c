@@ -169,6 +169,28 @@ static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
 }
 
+/*
+ * QEMU's virtio_split_should_notify, with used idx at nw (the last value
+ * signalled is q->signalled_used).
+ */
+static bool should_notify(struct virtq *q, uint16_t nw)
+{
+	/*
+	 * NOTIFY_ON_EMPTY (a legacy feature: only a legacy driver can take it)
+	 * interrupts once the device has run out of buffers, whatever the driver
+	 * asked; the EVENT_IDX bookkeeping is then left as it was.
+	 */
+	if ((q->features >> VIRTIO_F_NOTIFY_ON_EMPTY & 1) && q->in_flight == 0 && virtq_is_empty(q))
+		return true;
+	if (!q->event_idx)
+		return !(virtq_rd16(q, q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	bool v = q->signalled_valid;
+	uint16_t sold = q->signalled_used;
+	q->signalled_valid = true;
+	q->signalled_used = nw;
+	return !v || need_event(virtq_rd16(q, q->avail + 4 + 2ull * q->size), nw, sold);
+}
+
 bool virtq_publish(struct virtq *q)
 {
 	if (!ring_live(q))
@@ -180,29 +202,20 @@ bool virtq_publish(struct virtq *q)
 	le16_store(b, nw);
 	virtq_dma(q, q->used + 2, b, 2, DMA_USED_IDX, 0);
 	q->pub_used = nw;
-	bool notify;
-	/*
-	 * NOTIFY_ON_EMPTY (a legacy feature: only a legacy driver can take it)
-	 * interrupts once the device has run out of buffers, whatever the driver
-	 * asked; as QEMU's virtio_split_should_notify, the EVENT_IDX bookkeeping
-	 * is then left as it was.
-	 */
-	if ((q->features >> VIRTIO_F_NOTIFY_ON_EMPTY & 1) && q->in_flight == 0 && virtq_is_empty(q))
-		return true;
-	if (q->event_idx) {
-		/* QEMU's wrap guard: if signalled_used fell out of the window, notify unconditionally. */
-		if (q->pol.signalled_wrap_guard && (int16_t)(nw - q->signalled_used) < (int32_t)(uint16_t)(nw - old))
-			q->signalled_valid = false;
-		bool v = q->signalled_valid;
-		uint16_t sold = q->signalled_used;
-		q->signalled_valid = true;
-		q->signalled_used = nw;
-		uint16_t ev = virtq_rd16(q, q->avail + 4 + 2ull * q->size);
-		notify = !v || need_event(ev, nw, sold);
-	} else {
-		notify = !(virtq_rd16(q, q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
-	}
-	return notify;
+	/* QEMU's wrap guard (virtqueue_flush): if signalled_used fell out of the window, notify unconditionally. */
+	if (q->event_idx && q->pol.signalled_wrap_guard &&
+	    (int16_t)(nw - q->signalled_used) < (int32_t)(uint16_t)(nw - old))
+		q->signalled_valid = false;
+	return should_notify(q, nw);
+}
+
+bool virtq_publish_always(struct virtq *q)
+{
+	if (!ring_live(q))
+		return false;
+	if (q->used_idx != q->pub_used)
+		return virtq_publish(q);
+	return should_notify(q, q->pub_used);
 }
 
 static void set_notify(struct virtq *q, bool enable)

@@ -37,6 +37,8 @@ rec console-msix.vrt --device console --scenario msix
 rec rng-no-event-idx.vrt --device rng --scenario no-event-idx
 # A sweep scenario that found a difference: an 8-byte write across the MAC before any feature.
 rec net-sweep-regions.vrt --device net --scenario sweep-regions --seed 1012
+# ... and kicks on console queues with nothing to use: QEMU still notifies.
+rec console-sweep-regions.vrt --device console --scenario sweep-regions --seed 1045
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
 for v in desc-loop avail-idx-jump too-many-in-flight queue-not-ready features-bad bar-access-bad devcfg-range; do
 	rec "blk-$v.vrt" --device blk --scenario "$v"
