@@ -58,12 +58,13 @@
 #define SCSI_EV_PLUG		1
 #define SCSI_EV_CHANGE		2
 
-#define SCSI_STATE_VERSION	2
+#define SCSI_STATE_VERSION	3	/* 3: + the written config bytes (2 still loads) */
 
 struct scsi {
 	struct vdev_ctx *ctx;
 	struct scsi_disk *lun0;
 	bool qemu;
+	uint8_t wcfg[SCSI_CFG_SIZE];	/* qemu: QEMU's vdev->config, where writes land (a read refreshes it) */
 	uint8_t cfg[SCSI_CFG_SIZE];
 	bool driver_ok;
 	bool events_dropped;
@@ -487,6 +488,8 @@ static const uint8_t *scsi_get_config(void *dev, uint32_t *len)
 	struct scsi *s = dev;
 
 	*len = SCSI_CFG_SIZE;
+	if (s->qemu)
+		memcpy(s->wcfg, s->cfg, SCSI_CFG_SIZE);	/* QEMU's get_config before every read */
 	return s->cfg;
 }
 
@@ -495,21 +498,32 @@ static void scsi_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t
 	struct scsi *s = dev;
 	uint8_t cfg[SCSI_CFG_SIZE];
 
-	/* Only sense_size and cdb_size are driver-writable. */
-	memcpy(cfg, s->cfg, sizeof cfg);
-	for (uint32_t i = 0; i < len; i++) {
+	/*
+	 * Only sense_size and cdb_size are driver-writable. vbox: the write
+	 * lands on the config as it is. qemu: on QEMU's vdev->config, the bytes
+	 * of the last read plus every write since, refused ones included
+	 * (virtio_config_modern_write* stores, then virtio_scsi_set_config
+	 * checks both fields), so a refused write's bytes count again at the
+	 * next write unless a read came between.
+	 */
+	uint8_t *w = s->qemu ? s->wcfg : cfg;
+
+	if (!s->qemu)
+		memcpy(cfg, s->cfg, sizeof cfg);
+	for (uint32_t i = 0; i < len && off + i < SCSI_CFG_SIZE; i++) {
 		uint32_t o = off + i;
 
-		if (o >= CFG_SENSE_SIZE && o < CFG_CDB_SIZE + 4)
-			cfg[o] = src[i];
+		if (s->qemu || (o >= CFG_SENSE_SIZE && o < CFG_CDB_SIZE + 4))
+			w[o] = src[i];
 	}
-	if (le32_load(cfg + CFG_SENSE_SIZE) >= 65536 || le32_load(cfg + CFG_CDB_SIZE) >= 256) {
+	if (le32_load(w + CFG_SENSE_SIZE) >= 65536 || le32_load(w + CFG_CDB_SIZE) >= 256) {
 		vdev_violation(s->ctx, "scsi-config-bad", -1, -1, off, true,
 		    "sense_size %u / cdb_size %u written to the config (limits 65535 / 255)",
-		    le32_load(cfg + CFG_SENSE_SIZE), le32_load(cfg + CFG_CDB_SIZE));
+		    le32_load(w + CFG_SENSE_SIZE), le32_load(w + CFG_CDB_SIZE));
 		return;
 	}
-	memcpy(s->cfg, cfg, sizeof cfg);
+	memcpy(s->cfg + CFG_SENSE_SIZE, w + CFG_SENSE_SIZE, 4);
+	memcpy(s->cfg + CFG_CDB_SIZE, w + CFG_CDB_SIZE, 4);
 }
 
 static int scsi_input(void *dev, const struct vdev_input *in, char **cause)
@@ -547,6 +561,7 @@ static void scsi_save(void *dev, struct buf *out)
 
 	buf_add_u8(out, SCSI_STATE_VERSION);
 	buf_add(out, s->cfg, SCSI_CFG_SIZE);
+	buf_add(out, s->wcfg, SCSI_CFG_SIZE);
 	buf_add_u8(out, (uint8_t)(s->driver_ok | s->events_dropped << 1));
 	scsi_disk_save(s->lun0, out);
 }
@@ -555,11 +570,16 @@ static int scsi_load(void *dev, const uint8_t *p, size_t len, char **cause)
 {
 	struct scsi *s = dev;
 	struct cursor cur;
-	uint8_t cfg[SCSI_CFG_SIZE], flags;
+	uint8_t cfg[SCSI_CFG_SIZE], wcfg[SCSI_CFG_SIZE], flags, version;
 
 	cursor_init(&cur, p, len);
-	if (cursor_u8(&cur) != SCSI_STATE_VERSION || cursor_get(&cur, cfg, sizeof cfg) != 0)
+	version = cursor_u8(&cur);
+	if ((version != SCSI_STATE_VERSION && version != 2) || cursor_get(&cur, cfg, sizeof cfg) != 0)
 		return cause_set(cause, "scsi: state has a bad version or is truncated");
+	if (version == 2)
+		memcpy(wcfg, cfg, sizeof wcfg);	/* as if just read */
+	else if (cursor_get(&cur, wcfg, sizeof wcfg) != 0)
+		return cause_set(cause, "scsi: state is truncated");
 	flags = cursor_u8(&cur);
 	if (cur.err || flags > 3 || le32_load(cfg + CFG_SENSE_SIZE) >= 65536 || le32_load(cfg + CFG_CDB_SIZE) >= 256)
 		return cause_set(cause, "scsi: state fields out of range");
@@ -568,6 +588,7 @@ static int scsi_load(void *dev, const uint8_t *p, size_t len, char **cause)
 	if (cur.off != cur.len)
 		return cause_set(cause, "scsi: junk after the state");
 	memcpy(s->cfg, cfg, sizeof cfg);
+	memcpy(s->wcfg, wcfg, sizeof wcfg);
 	s->driver_ok = flags & 1;
 	s->events_dropped = (flags >> 1) & 1;
 	return 0;
