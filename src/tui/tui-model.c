@@ -1,4 +1,4 @@
-/* tui-model.c -- the browser's queries: keyset-paged lists, search, goto, detail text and bytes of a row */
+/* tui-model.c -- the browser's queries: keyset-paged lists, counts, search, goto, the run shown (details: tui-detail.c) */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,21 +15,7 @@
 #include "vr/tui-qstate.h"
 #include "vr/tui-rings.h"
 #include "vr/xmalloc.h"
-
-#define BLOB_BUDGET	(8u << 20)	/* bytes the hex pane loads for one row */
-#define MAX_DMA_BLOBS	64
-#define MAX_RELATED	32	/* rows of each related table listed in a detail */
-#define MAX_DESC_LINES	1100	/* a chain is at most 1024 descriptors plus an indirect table head */
-/*
- * A transaction completed at event E is found through the index on
- * first_event, among those taken at most this many events before E.
- */
-#define TXN_LOOKBACK	16384
-
-enum q {
-	Q_FWD, Q_BACK, Q_COUNT, Q_SEARCH_FWD, Q_SEARCH_BACK, Q_GOTO,
-	Q_N
-};
+#include "tui-model-int.h"
 
 /*
  * One list view: where its rows come from, their key, how they are
@@ -50,20 +36,8 @@ struct view_def {
 	void (*format)(struct tui_model *m, sqlite3_stmt *st, struct tui_row *r);
 };
 
-struct tui_model {
-	sqlite3 *db;
-	char *path;
-	struct tui_run run;
-	sqlite3_stmt *q[TUI_VIEW_COUNT][Q_N];
-	char *filter[TUI_VIEW_COUNT];
-	int64_t count[TUI_VIEW_COUNT];	/* -1: not counted under the current filter */
-	struct tui_rings *rings;	/* names of ring addresses, for the run shown */
-};
-
-#define SEP	"\x1f"	/* TUI_COL_SEP in a format string */
-
 /* Database strings go to a terminal: keep printable ASCII only (and sep, a column separator, if not 0). */
-static void sanitize_keep(char *s, int sep)
+void tm_sanitize_keep(char *s, int sep)
 {
 	for (unsigned char *p = (unsigned char *)s; *p; p++) {
 		if (*p == sep && sep != 0)
@@ -75,27 +49,27 @@ static void sanitize_keep(char *s, int sep)
 	}
 }
 
-static void sanitize(char *s)
+void tm_sanitize(char *s)
 {
-	sanitize_keep(s, 0);
+	tm_sanitize_keep(s, 0);
 }
 
-static bool is_null(sqlite3_stmt *st, int c)
+bool tm_is_null(sqlite3_stmt *st, int c)
 {
 	return sqlite3_column_type(st, c) == SQLITE_NULL;
 }
 
-static long long i64(sqlite3_stmt *st, int c)
+long long tm_i64(sqlite3_stmt *st, int c)
 {
 	return (long long)sqlite3_column_int64(st, c);
 }
 
-static unsigned long long u64(sqlite3_stmt *st, int c)
+unsigned long long tm_u64(sqlite3_stmt *st, int c)
 {
 	return (unsigned long long)sqlite3_column_int64(st, c);
 }
 
-static const char *txt(sqlite3_stmt *st, int c, const char *dflt)
+const char *tm_txt(sqlite3_stmt *st, int c, const char *dflt)
 {
 	const unsigned char *t = sqlite3_column_text(st, c);
 
@@ -103,50 +77,50 @@ static const char *txt(sqlite3_stmt *st, int c, const char *dflt)
 }
 
 /* A string for a list cell: cut and made printable, so it cannot split the row's columns. */
-static const char *ctxt(sqlite3_stmt *st, int c, const char *dflt)
+const char *tm_ctxt(sqlite3_stmt *st, int c, const char *dflt)
 {
 	static char b[8][TUI_ROW_TEXT];
 	static int k;
 	char *r = b[k++ & 7];
 
-	snprintf(r, TUI_ROW_TEXT, "%s", txt(st, c, dflt));
-	sanitize(r);
+	snprintf(r, TUI_ROW_TEXT, "%s", tm_txt(st, c, dflt));
+	tm_sanitize(r);
 	return r;
 }
 
 /* "0x1f" or "-" for NULL, into one of a few rotating buffers. */
-static const char *hexval(sqlite3_stmt *st, int c)
+const char *tm_hexval(sqlite3_stmt *st, int c)
 {
 	static char b[4][24];
 	static int k;
 	char *r = b[k++ & 3];
 
-	if (is_null(st, c))
+	if (tm_is_null(st, c))
 		return "-";
-	snprintf(r, 24, "0x%llx", u64(st, c));
+	snprintf(r, 24, "0x%llx", tm_u64(st, c));
 	return r;
 }
 
-static const char *optnum(sqlite3_stmt *st, int c)
+const char *tm_optnum(sqlite3_stmt *st, int c)
 {
 	static char b[4][24];
 	static int k;
 	char *r = b[k++ & 3];
 
-	if (is_null(st, c))
+	if (tm_is_null(st, c))
 		return "-";
-	snprintf(r, 24, "%lld", i64(st, c));
+	snprintf(r, 24, "%lld", tm_i64(st, c));
 	return r;
 }
 
-static char mark_of(sqlite3_stmt *st, int cv, int cd)
+char tm_mark_of(sqlite3_stmt *st, int cv, int cd)
 {
 	int v = sqlite3_column_int(st, cv), d = sqlite3_column_int(st, cd);
 
 	return v && d ? TUI_MARK_BOTH : v ? TUI_MARK_VIOLATION : d ? TUI_MARK_DIVERGENCE : TUI_MARK_NONE;
 }
 
-static bool starts(const char *s, const char *prefix)
+bool tm_starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
@@ -159,36 +133,36 @@ static bool starts(const char *s, const char *prefix)
 static void format_event(struct tui_model *m, sqlite3_stmt *st, struct tui_row *r)
 {
 	char ev[32], where[128], rec[24], ring[64];
-	const char *kind = ctxt(st, 5, "?");
+	const char *kind = tm_ctxt(st, 5, "?");
 
-	if (i64(st, 1))
-		snprintf(ev, sizeof(ev), "%lld.%lld", i64(st, 0), i64(st, 1));
+	if (tm_i64(st, 1))
+		snprintf(ev, sizeof(ev), "%lld.%lld", tm_i64(st, 0), tm_i64(st, 1));
 	else
-		snprintf(ev, sizeof(ev), "%lld", i64(st, 0));
-	if (!is_null(st, 6))
-		snprintf(where, sizeof(where), "%s", ctxt(st, 6, ""));
-	else if (starts(kind, "cfg-") || starts(kind, "model-cfg-"))
-		snprintf(where, sizeof(where), "cfg+0x%llx", u64(st, 8));
-	else if (starts(kind, "bar-") || starts(kind, "model-bar-"))
-		snprintf(where, sizeof(where), "bar%lld+0x%llx", i64(st, 7), u64(st, 8));
-	else if (!is_null(st, 15))
-		snprintf(where, sizeof(where), "\"%s\"", ctxt(st, 15, ""));
-	else if (!is_null(st, 16))	/* a device write the store named */
-		snprintf(where, sizeof(where), "%s 0x%llx [%lld]", ctxt(st, 16, ""), u64(st, 8), i64(st, 12));
-	else if (!is_null(st, 12) && tui_rings_name(m->rings, i64(st, 0), u64(st, 8), u64(st, 12), ring, sizeof(ring)))
-		snprintf(where, sizeof(where), "%s 0x%llx [%lld]", ring, u64(st, 8), i64(st, 12));
-	else if (!is_null(st, 12))
-		snprintf(where, sizeof(where), "0x%llx [%lld]", u64(st, 8), i64(st, 12));
-	else if (u64(st, 8))
-		snprintf(where, sizeof(where), "0x%llx", u64(st, 8));
+		snprintf(ev, sizeof(ev), "%lld", tm_i64(st, 0));
+	if (!tm_is_null(st, 6))
+		snprintf(where, sizeof(where), "%s", tm_ctxt(st, 6, ""));
+	else if (tm_starts(kind, "cfg-") || tm_starts(kind, "model-cfg-"))
+		snprintf(where, sizeof(where), "cfg+0x%llx", tm_u64(st, 8));
+	else if (tm_starts(kind, "bar-") || tm_starts(kind, "model-bar-"))
+		snprintf(where, sizeof(where), "bar%lld+0x%llx", tm_i64(st, 7), tm_u64(st, 8));
+	else if (!tm_is_null(st, 15))
+		snprintf(where, sizeof(where), "\"%s\"", tm_ctxt(st, 15, ""));
+	else if (!tm_is_null(st, 16))	/* a device write the store named */
+		snprintf(where, sizeof(where), "%s 0x%llx [%lld]", tm_ctxt(st, 16, ""), tm_u64(st, 8), tm_i64(st, 12));
+	else if (!tm_is_null(st, 12) && tui_rings_name(m->rings, tm_i64(st, 0), tm_u64(st, 8), tm_u64(st, 12), ring, sizeof(ring)))
+		snprintf(where, sizeof(where), "%s 0x%llx [%lld]", ring, tm_u64(st, 8), tm_i64(st, 12));
+	else if (!tm_is_null(st, 12))
+		snprintf(where, sizeof(where), "0x%llx [%lld]", tm_u64(st, 8), tm_i64(st, 12));
+	else if (tm_u64(st, 8))
+		snprintf(where, sizeof(where), "0x%llx", tm_u64(st, 8));
 	else
 		where[0] = '\0';
 	/* a read whose model value differs from the recording is flagged with '!' */
 	snprintf(rec, sizeof(rec), "%s%s",
-	    !is_null(st, 10) && !is_null(st, 11) && i64(st, 10) != i64(st, 11) ? "!" : "", hexval(st, 11));
+	    !tm_is_null(st, 10) && !tm_is_null(st, 11) && tm_i64(st, 10) != tm_i64(st, 11) ? "!" : "", tm_hexval(st, 11));
 	snprintf(r->text, sizeof(r->text), "%s" SEP "%llx" SEP "%s" SEP "%s" SEP "%s" SEP "%s" SEP "%s",
-	    ev, u64(st, 3), optnum(st, 4), kind, where, hexval(st, 10), rec);
-	r->mark = mark_of(st, 13, 14);
+	    ev, tm_u64(st, 3), tm_optnum(st, 4), kind, where, tm_hexval(st, 10), rec);
+	r->mark = tm_mark_of(st, 13, 14);
 }
 
 /*
@@ -200,13 +174,13 @@ static void format_txn(struct tui_model *m, sqlite3_stmt *st, struct tui_row *r)
 	(void)m;
 	char q[48], evs[48];
 
-	snprintf(q, sizeof(q), "%lld %s", i64(st, 3), ctxt(st, 4, ""));
-	snprintf(evs, sizeof(evs), "%lld-%lld", i64(st, 12), i64(st, 13));
+	snprintf(q, sizeof(q), "%lld %s", tm_i64(st, 3), tm_ctxt(st, 4, ""));
+	snprintf(evs, sizeof(evs), "%lld-%lld", tm_i64(st, 12), tm_i64(st, 13));
 	snprintf(r->text, sizeof(r->text), "%lld" SEP "%s" SEP "%lld" SEP "%s" SEP "%s" SEP "%s" SEP "%lld" SEP "%lld"
 	    SEP "%lld" SEP "%lld" SEP "%s",
-	    i64(st, 0), q, i64(st, 5), ctxt(st, 6, "-"), ctxt(st, 7, ""), ctxt(st, 8, "-"),
-	    i64(st, 9), i64(st, 10), i64(st, 11), i64(st, 16), evs);
-	r->mark = mark_of(st, 14, 15);
+	    tm_i64(st, 0), q, tm_i64(st, 5), tm_ctxt(st, 6, "-"), tm_ctxt(st, 7, ""), tm_ctxt(st, 8, "-"),
+	    tm_i64(st, 9), tm_i64(st, 10), tm_i64(st, 11), tm_i64(st, 16), evs);
+	r->mark = tm_mark_of(st, 14, 15);
 }
 
 /* violations: 3 offset, 4 name, 5 queue, 6 desc, 7 addr, 8 detail */
@@ -214,8 +188,8 @@ static void format_violation(struct tui_model *m, sqlite3_stmt *st, struct tui_r
 {
 	(void)m;
 	snprintf(r->text, sizeof(r->text), "%lld" SEP "%lld" SEP "%llx" SEP "%s" SEP "%s" SEP "%s" SEP "%s" SEP "%s",
-	    i64(st, 0), i64(st, 2), u64(st, 3), ctxt(st, 4, "?"), optnum(st, 5), optnum(st, 6),
-	    hexval(st, 7), ctxt(st, 8, ""));
+	    tm_i64(st, 0), tm_i64(st, 2), tm_u64(st, 3), tm_ctxt(st, 4, "?"), tm_optnum(st, 5), tm_optnum(st, 6),
+	    tm_hexval(st, 7), tm_ctxt(st, 8, ""));
 	r->mark = TUI_MARK_VIOLATION;
 }
 
@@ -224,19 +198,19 @@ static void format_violation(struct tui_model *m, sqlite3_stmt *st, struct tui_r
  * (or both addresses, when the device wrote elsewhere), else the values.
  * The byte columns hold at most 64 KiB of each side.
  */
-static void divergence_difference(sqlite3_stmt *st, int c, char *out, size_t n)
+void tm_divergence_difference(sqlite3_stmt *st, int c, char *out, size_t n)
 {
 	const uint8_t *e = sqlite3_column_blob(st, c + 2), *p = sqlite3_column_blob(st, c + 3);
 	size_t ne = (size_t)sqlite3_column_bytes(st, c + 2), np = (size_t)sqlite3_column_bytes(st, c + 3);
-	long long le = i64(st, c + 4), lp = i64(st, c + 5);
+	long long le = tm_i64(st, c + 4), lp = tm_i64(st, c + 5);
 	int64_t at;
 
-	if (is_null(st, c + 2) || is_null(st, c + 3)) {
-		snprintf(out, n, "%s -> %s", hexval(st, c), hexval(st, c + 1));
+	if (tm_is_null(st, c + 2) || tm_is_null(st, c + 3)) {
+		snprintf(out, n, "%s -> %s", tm_hexval(st, c), tm_hexval(st, c + 1));
 		return;
 	}
-	if (!is_null(st, c) && !is_null(st, c + 1) && i64(st, c) != i64(st, c + 1)) {
-		snprintf(out, n, "addr %s -> %s (%lld -> %lld bytes)", hexval(st, c), hexval(st, c + 1), le, lp);
+	if (!tm_is_null(st, c) && !tm_is_null(st, c + 1) && tm_i64(st, c) != tm_i64(st, c + 1)) {
+		snprintf(out, n, "addr %s -> %s (%lld -> %lld bytes)", tm_hexval(st, c), tm_hexval(st, c + 1), le, lp);
 		return;
 	}
 	at = tui_bytes_first_diff(e, ne, p, np);
@@ -254,9 +228,9 @@ static void format_divergence(struct tui_model *m, sqlite3_stmt *st, struct tui_
 	(void)m;
 	char diff[96];
 
-	divergence_difference(st, 6, diff, sizeof(diff));
+	tm_divergence_difference(st, 6, diff, sizeof(diff));
 	snprintf(r->text, sizeof(r->text), "%lld" SEP "%lld" SEP "%llx" SEP "%s" SEP "%s" SEP "%s",
-	    i64(st, 0), i64(st, 2), u64(st, 3), ctxt(st, 4, "?"), ctxt(st, 5, "-"), diff);
+	    tm_i64(st, 0), tm_i64(st, 2), tm_u64(st, 3), tm_ctxt(st, 4, "?"), tm_ctxt(st, 5, "-"), diff);
 	r->mark = TUI_MARK_DIVERGENCE;
 }
 
@@ -341,7 +315,7 @@ const char *tui_model_header(enum tui_view v)
 	return v < TUI_VIEW_COUNT ? views[v].header : "";
 }
 
-static int db_error(struct tui_model *m, char **cause, const char *what)
+int tm_db_error(struct tui_model *m, char **cause, const char *what)
 {
 	return cause_set(cause, "%s: %s: %s", m->path, what, sqlite3_errmsg(m->db));
 }
@@ -390,7 +364,7 @@ static sqlite3_stmt *stmt(struct tui_model *m, enum tui_view v, enum q which, ch
 
 		free(sql);
 		if (rc != SQLITE_OK) {
-			db_error(m, cause, "prepare");
+			tm_db_error(m, cause, "prepare");
 			sqlite3_finalize(st);
 			return NULL;
 		}
@@ -464,10 +438,10 @@ int tui_model_fetch(struct tui_model *m, enum tui_view v, const struct tui_pos *
 		r->event = sqlite3_column_int64(st, 2);
 		views[v].format(m, st, r);
 		/* a separator inside a database string only splits a column, it reaches no terminal */
-		sanitize_keep(r->text, TUI_COL_SEP);
+		tm_sanitize_keep(r->text, TUI_COL_SEP);
 	}
 	if (k < n && rc != SQLITE_DONE) {
-		db_error(m, cause, views[v].name);
+		tm_db_error(m, cause, views[v].name);
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -506,7 +480,7 @@ int64_t tui_model_count(struct tui_model *m, enum tui_view v, char **cause)
 	if ((st = stmt(m, v, Q_COUNT, cause)) == NULL)
 		return -1;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		db_error(m, cause, "count");
+		tm_db_error(m, cause, "count");
 		sqlite3_reset(st);
 		return -1;
 	}
@@ -529,7 +503,7 @@ static int one_pos(struct tui_model *m, sqlite3_stmt *st, struct tui_pos *out, c
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return 0;
-	return db_error(m, cause, "search");
+	return tm_db_error(m, cause, "search");
 }
 
 int tui_model_search(struct tui_model *m, enum tui_view v, const struct tui_pos *from, int dir,
@@ -574,12 +548,12 @@ int tui_model_goto_event(struct tui_model *m, enum tui_view v, int64_t event, st
 	return one_pos(m, st, out, cause);
 }
 
-static sqlite3_stmt *prep(struct tui_model *m, const char *sql, char **cause)
+sqlite3_stmt *tm_prep(struct tui_model *m, const char *sql, char **cause)
 {
 	sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v2(m->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_error(m, cause, "prepare");
+		tm_db_error(m, cause, "prepare");
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -588,10 +562,10 @@ static sqlite3_stmt *prep(struct tui_model *m, const char *sql, char **cause)
 }
 
 /* Finalize st; -1 with *cause if its last step was an error. */
-static int done(struct tui_model *m, sqlite3_stmt *st, int rc, const char *what, char **cause)
+int tm_done(struct tui_model *m, sqlite3_stmt *st, int rc, const char *what, char **cause)
 {
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		db_error(m, cause, what);
+		tm_db_error(m, cause, what);
 		sqlite3_finalize(st);
 		return -1;
 	}
@@ -609,7 +583,7 @@ int tui_model_next_flagged(struct tui_model *m, enum tui_view which, int64_t aft
 
 	snprintf(sql, sizeof(sql), "SELECT event, id FROM %s WHERE run = ?1 AND event %s ?2 ORDER BY event %s, id %s"
 	    " LIMIT 1", table, dir > 0 ? ">" : "<", dir > 0 ? "" : "DESC", dir > 0 ? "" : "DESC");
-	if ((st = prep(m, sql, cause)) == NULL)
+	if ((st = tm_prep(m, sql, cause)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 2, after);
 	rc = sqlite3_step(st);
@@ -619,7 +593,7 @@ int tui_model_next_flagged(struct tui_model *m, enum tui_view which, int64_t aft
 			*id_out = sqlite3_column_int64(st, 1);
 		found = 1;
 	}
-	if (done(m, st, rc, table, cause) < 0)
+	if (tm_done(m, st, rc, table, cause) < 0)
 		return -1;
 	return found;
 }
@@ -635,7 +609,7 @@ int tui_model_depth(struct tui_model *m, int64_t first, int64_t last, int *depth
 		return 0;
 	span = ((double)last - (double)first + 1) / n;
 	/* through the index on first_event: requests taken at most TXN_LOOKBACK events before the range */
-	if ((st = prep(m, "SELECT first_event, last_event FROM transactions WHERE run = ?1"
+	if ((st = tm_prep(m, "SELECT first_event, last_event FROM transactions WHERE run = ?1"
 	    " AND first_event BETWEEN ?2 AND ?3 AND last_event >= ?4", cause)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 2, first > INT64_MIN + TXN_LOOKBACK ? first - TXN_LOOKBACK : INT64_MIN);
@@ -649,478 +623,7 @@ int tui_model_depth(struct tui_model *m, int64_t first, int64_t last, int *depth
 		for (i = i < 0 ? 0 : i; i <= j && i < n; i++)
 			depth[i]++;
 	}
-	return done(m, st, rc, "transactions", cause);
-}
-
-void tui_text_clear(struct tui_text *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->line[i]);
-	free(t->line);
-	t->line = NULL;
-	t->n = t->cap = 0;
-}
-
-static void text_push(struct tui_text *t, char *s)
-{
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 32;
-		t->line = xreallocarray(t->line, t->cap, sizeof(*t->line));
-	}
-	sanitize(s);
-	t->line[t->n++] = s;
-}
-
-void tui_text_add(struct tui_text *t, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = xstrdup("?");
-	va_end(ap);
-	text_push(t, s);
-}
-
-/* Multi-line text (a divergence report), one pane line per text line. */
-static void text_add_lines(struct tui_text *t, const char *indent, const char *s)
-{
-	while (s && *s) {
-		const char *nl = strchr(s, '\n');
-		size_t n = nl ? (size_t)(nl - s) : strlen(s);
-
-		tui_text_add(t, "%s%.*s", indent, (int)n, s);
-		s += n + (nl != NULL);
-	}
-}
-
-/*
- * The rows at one event in dma, interrupts and notes, and the transactions it
- * took or completed. "ORDER BY +id": ordering by the bare column lets SQLite
- * pick the UNIQUE (run, id) index and walk the whole run instead of the
- * by-event index.
- */
-static int detail_event_related(struct tui_model *m, int64_t event, struct tui_text *out, char **cause)
-{
-	static const char *const sql[] = {
-		"SELECT id, name, queue, desc_index, addr, detail FROM violations WHERE run = ?1 AND event = ?2"
-		" ORDER BY +id LIMIT 33",
-		"SELECT id, what, field, expected, produced, report FROM divergences WHERE run = ?1 AND event = ?2"
-		" ORDER BY +id LIMIT 33",
-		"SELECT id, addr, len, what FROM dma WHERE run = ?1 AND event = ?2 ORDER BY +id LIMIT 33",
-		"SELECT id, msix, vector, level, isr, msg_addr, msg_data, cause FROM interrupts"
-		" WHERE run = ?1 AND event = ?2 ORDER BY +id LIMIT 33",
-		"SELECT id, text FROM notes WHERE run = ?1 AND event = ?2 ORDER BY +id LIMIT 33",
-		"SELECT id, queue, queue_name, type, fields, status, first_event, last_event FROM transactions"
-		" WHERE run = ?1 AND first_event BETWEEN ?3 AND ?2 AND (first_event = ?2 OR last_event = ?2)"
-		" ORDER BY +id LIMIT 33",
-	};
-	static const char *const title[] = {
-		"violations", "divergences", "device writes (dma)", "interrupts", "notes", "transactions",
-	};
-
-	for (size_t k = 0; k < sizeof(sql) / sizeof(sql[0]); k++) {
-		sqlite3_stmt *st = prep(m, sql[k], cause);
-		int rc, n = 0;
-
-		if (st == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 2, event);
-		if (sqlite3_bind_parameter_count(st) >= 3)
-			sqlite3_bind_int64(st, 3, event > INT64_MIN + TXN_LOOKBACK ? event - TXN_LOOKBACK : INT64_MIN);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			if (n++ == 0)
-				tui_text_add(out, "%s at this event:", title[k]);
-			if (n > MAX_RELATED) {
-				tui_text_add(out, "  ... more");
-				break;
-			}
-			switch (k) {
-			case 0:
-				tui_text_add(out, "  V #%lld %s queue %s desc %s addr %s: %s", i64(st, 0), txt(st, 1, "?"),
-				    optnum(st, 2), optnum(st, 3), hexval(st, 4), txt(st, 5, ""));
-				break;
-			case 1:
-				tui_text_add(out, "  D #%lld %s %s: expected %s produced %s", i64(st, 0), txt(st, 1, "?"),
-				    txt(st, 2, "-"), hexval(st, 3), hexval(st, 4));
-				text_add_lines(out, "    ", txt(st, 5, ""));
-				break;
-			case 2:
-				tui_text_add(out, "  #%lld 0x%llx len %lld %s", i64(st, 0), u64(st, 1), i64(st, 2),
-				    txt(st, 3, ""));
-				break;
-			case 3:
-				if (sqlite3_column_int(st, 1))
-					tui_text_add(out, "  #%lld msi-x vector %s msg 0x%llx/0x%llx %s", i64(st, 0),
-					    optnum(st, 2), u64(st, 5), u64(st, 6), txt(st, 7, ""));
-				else
-					tui_text_add(out, "  #%lld intx level %s isr %s %s", i64(st, 0), optnum(st, 3),
-					    hexval(st, 4), txt(st, 7, ""));
-				break;
-			case 4:
-				tui_text_add(out, "  #%lld %s", i64(st, 0), txt(st, 1, ""));
-				break;
-			default:
-				tui_text_add(out, "  #%lld queue %lld %s %s %s %s (events %lld-%lld)", i64(st, 0),
-				    i64(st, 1), txt(st, 2, ""), txt(st, 3, "-"), txt(st, 4, ""), txt(st, 5, "-"),
-				    i64(st, 6), i64(st, 7));
-				break;
-			}
-		}
-		if (done(m, st, rc, title[k], cause) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int detail_event(struct tui_model *m, const struct tui_pos *pos, struct tui_text *out, char **cause)
-{
-	sqlite3_stmt *st = prep(m, "SELECT e.event, e.sub, e.file_offset, e.vtime, e.kind, coalesce(k.name, '?'),"
-	    " e.space, e.addr, e.size, e.value, e.recorded, r.name, e.len FROM events e"
-	    " LEFT JOIN event_kinds k ON k.code = e.kind LEFT JOIN registers r ON r.id = e.reg"
-	    " WHERE e.run = ?1 AND e.event = ?2 AND e.sub = ?3", cause);
-	int rc;
-	int64_t event = pos->a;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, pos->a);
-	sqlite3_bind_int64(st, 3, pos->b);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *kind = txt(st, 5, "?");
-		bool read = strstr(kind, "-read") != NULL;
-
-		tui_text_add(out, "event %lld%s  (run %lld)", i64(st, 0), i64(st, 1) ? " sub-row" : "",
-		    (long long)m->run.id);
-		if (i64(st, 1))
-			tui_text_add(out, "sub        %lld (an access the device model made)", i64(st, 1));
-		tui_text_add(out, "offset     0x%llx (%lld)", u64(st, 2), i64(st, 2));
-		tui_text_add(out, "vtime      %s ns", optnum(st, 3));
-		tui_text_add(out, "kind       %s (%lld)", kind, i64(st, 4));
-		tui_text_add(out, "space      %s", optnum(st, 6));
-		tui_text_add(out, "addr       %s", hexval(st, 7));
-		tui_text_add(out, "size       %s", optnum(st, 8));
-		tui_text_add(out, "register   %s", txt(st, 11, "-"));
-		tui_text_add(out, "value      %s%s", hexval(st, 9), is_null(st, 9) ? "" : read ? " (model)" : "");
-		tui_text_add(out, "recorded   %s%s", hexval(st, 10),
-		    !is_null(st, 9) && !is_null(st, 10) && i64(st, 9) != i64(st, 10) ? "  MISMATCH" : "");
-		tui_text_add(out, "payload    %s%s", optnum(st, 12), is_null(st, 12) ? "" : " bytes (hex pane)");
-	} else if (rc == SQLITE_DONE) {
-		tui_text_add(out, "event %lld.%lld is not in run %lld", (long long)pos->a, (long long)pos->b,
-		    (long long)m->run.id);
-	}
-	if (done(m, st, rc, "events", cause) < 0)
-		return -1;
-	tui_text_add(out, "%s", "");
-	return detail_event_related(m, event, out, cause);
-}
-
-/* Violations and divergences between two events (those of a transaction). */
-static int detail_range_flags(struct tui_model *m, int64_t first, int64_t last, struct tui_text *out, char **cause)
-{
-	sqlite3_stmt *st = prep(m, "SELECT 'V', id, event, name, detail FROM violations WHERE run = ?1"
-	    " AND event BETWEEN ?2 AND ?3 UNION ALL SELECT 'D', id, event, what, field FROM divergences"
-	    " WHERE run = ?1 AND event BETWEEN ?2 AND ?3 ORDER BY 3, 1, 2 LIMIT 33", cause);
-	int rc, n = 0;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, first);
-	sqlite3_bind_int64(st, 3, last);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == 0)
-			tui_text_add(out, "violations and divergences during the transaction:");
-		if (n > MAX_RELATED) {
-			tui_text_add(out, "  ... more");
-			break;
-		}
-		tui_text_add(out, "  %s #%lld event %lld %s %s", txt(st, 0, "?"), i64(st, 1), i64(st, 2),
-		    txt(st, 3, "?"), txt(st, 4, ""));
-	}
-	return done(m, st, rc, "violations", cause);
-}
-
-static int detail_txn(struct tui_model *m, const struct tui_pos *pos, struct tui_text *out, char **cause)
-{
-	sqlite3_stmt *st = prep(m, "SELECT id, queue, queue_name, head, device, type, fields, status, bytes_out,"
-	    " bytes_in, used_len, ndesc, first_event, last_event, latency_events FROM transactions"
-	    " WHERE run = ?1 AND id = ?2", cause);
-	int64_t first = 0, last = -1;
-	int rc, n = 0;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, pos->a);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		tui_text_add(out, "transaction %lld  (run %lld)", i64(st, 0), (long long)m->run.id);
-		tui_text_add(out, "queue      %lld %s", i64(st, 1), txt(st, 2, ""));
-		tui_text_add(out, "head       %lld", i64(st, 3));
-		tui_text_add(out, "request    %s %s", txt(st, 4, ""), txt(st, 5, "-"));
-		tui_text_add(out, "fields     %s", txt(st, 6, "-"));
-		tui_text_add(out, "status     %s", txt(st, 7, "-"));
-		tui_text_add(out, "bytes      out %lld, in %lld, used_len %lld", i64(st, 8), i64(st, 9), i64(st, 10));
-		tui_text_add(out, "events     %lld-%lld (latency %lld)", i64(st, 12), i64(st, 13), i64(st, 14));
-		first = i64(st, 12);
-		last = i64(st, 13);
-		tui_text_add(out, "descriptor chain (%lld):", i64(st, 11));
-	} else if (rc == SQLITE_DONE) {
-		tui_text_add(out, "transaction %lld is not in run %lld", (long long)pos->a, (long long)m->run.id);
-	}
-	if (done(m, st, rc, "transactions", cause) < 0)
-		return -1;
-	if (last < first)
-		return 0;
-
-	if ((st = prep(m, "SELECT seq, idx, addr, len, flags, next, indirect FROM descriptors"
-	    " WHERE run = ?1 AND txn = ?2 ORDER BY seq", cause)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, pos->a);
-	tui_text_add(out, "    SEQ   IDX ADDR                      LEN FLAGS               NEXT");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long fl = i64(st, 4);
-		char flags[40];
-
-		if (++n > MAX_DESC_LINES) {
-			tui_text_add(out, "  ... more");
-			break;
-		}
-		snprintf(flags, sizeof(flags), "%s%s%s%s", fl & 1 ? "NEXT " : "", fl & 2 ? "WRITE " : "",
-		    fl & 4 ? "INDIRECT " : "", sqlite3_column_int(st, 6) ? "(in indirect)" : "");
-		tui_text_add(out, "  %5lld %5lld 0x%016llx %10lld %-19s %5lld", i64(st, 0), i64(st, 1), u64(st, 2),
-		    i64(st, 3), flags, i64(st, 5));
-	}
-	if (done(m, st, rc, "descriptors", cause) < 0)
-		return -1;
-
-	if ((st = prep(m, "SELECT dir, len, length(bytes) FROM buffers WHERE run = ?1 AND txn = ?2 ORDER BY dir DESC",
-	    cause)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, pos->a);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		tui_text_add(out, "buffer %-4s %lld bytes, %lld stored (hex pane)", txt(st, 0, "?"), i64(st, 1),
-		    is_null(st, 2) ? 0LL : i64(st, 2));
-	if (done(m, st, rc, "buffers", cause) < 0)
-		return -1;
-	return detail_range_flags(m, first, last, out, cause);
-}
-
-static int detail_violation(struct tui_model *m, const struct tui_pos *pos, struct tui_text *out, char **cause)
-{
-	sqlite3_stmt *st = prep(m, "SELECT id, event, file_offset, name, queue, desc_index, addr, detail FROM violations"
-	    " WHERE run = ?1 AND id = ?2", cause);
-	int64_t event = -1;
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, pos->a);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		tui_text_add(out, "violation %lld  (run %lld)", i64(st, 0), (long long)m->run.id);
-		tui_text_add(out, "name       %s", txt(st, 3, "?"));
-		tui_text_add(out, "event      %lld (offset 0x%llx)", i64(st, 1), u64(st, 2));
-		tui_text_add(out, "queue      %s", optnum(st, 4));
-		tui_text_add(out, "desc       %s", optnum(st, 5));
-		tui_text_add(out, "addr       %s", hexval(st, 6));
-		tui_text_add(out, "detail     %s", txt(st, 7, ""));
-		event = i64(st, 1);
-	} else if (rc == SQLITE_DONE) {
-		tui_text_add(out, "violation %lld is not in run %lld", (long long)pos->a, (long long)m->run.id);
-	}
-	if (done(m, st, rc, "violations", cause) < 0)
-		return -1;
-	if (event < 0)
-		return 0;
-	tui_text_add(out, "%s", "");
-	struct tui_pos ep = { event, 0 };
-	return detail_event(m, &ep, out, cause);
-}
-
-static int detail_divergence(struct tui_model *m, const struct tui_pos *pos, struct tui_text *out, char **cause)
-{
-	sqlite3_stmt *st = prep(m, "SELECT id, event, file_offset, what, field, expected, produced,"
-	    " substr(expected_bytes, 1, 65536), substr(produced_bytes, 1, 65536), length(expected_bytes),"
-	    " length(produced_bytes), report FROM divergences WHERE run = ?1 AND id = ?2", cause);
-	char diff[96];
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, pos->a);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		tui_text_add(out, "divergence %lld  (run %lld)", i64(st, 0), (long long)m->run.id);
-		tui_text_add(out, "event      %lld (offset 0x%llx)", i64(st, 1), u64(st, 2));
-		tui_text_add(out, "what       %s", txt(st, 3, "?"));
-		tui_text_add(out, "field      %s", txt(st, 4, "-"));
-		tui_text_add(out, "expected   %s", hexval(st, 5));
-		tui_text_add(out, "produced   %s", hexval(st, 6));
-		if (!is_null(st, 9) || !is_null(st, 10))
-			tui_text_add(out, "bytes      expected %s, produced %s (hex pane)", optnum(st, 9), optnum(st, 10));
-		divergence_difference(st, 5, diff, sizeof(diff));
-		tui_text_add(out, "difference %s", diff);
-		tui_text_add(out, "report:");
-		text_add_lines(out, "  ", txt(st, 11, "(none)"));
-	} else if (rc == SQLITE_DONE) {
-		tui_text_add(out, "divergence %lld is not in run %lld", (long long)pos->a, (long long)m->run.id);
-	}
-	return done(m, st, rc, "divergences", cause);
-}
-
-int tui_model_qstate(struct tui_model *m, int64_t event, struct tui_text *out, char **cause)
-{
-	return tui_qstate(m->db, m->path, m->run.id, m->rings, event, out, cause);
-}
-
-int tui_model_detail(struct tui_model *m, enum tui_view v, const struct tui_pos *pos, struct tui_text *out,
-    char **cause)
-{
-	static int (*const fn[TUI_VIEW_COUNT])(struct tui_model *, const struct tui_pos *, struct tui_text *,
-	    char **) = {
-		[TUI_VIEW_EVENTS] = detail_event,
-		[TUI_VIEW_TXNS] = detail_txn,
-		[TUI_VIEW_VIOLATIONS] = detail_violation,
-		[TUI_VIEW_DIVERGENCES] = detail_divergence,
-	};
-
-	tui_text_clear(out);
-	if (v >= TUI_VIEW_COUNT || pos == NULL)
-		return 0;
-	return fn[v](m, pos, out, cause);
-}
-
-/* Add a blob from column c (bytes) of st; false once the budget is spent. */
-static bool blob_add(struct tui_blobs *b, size_t *budget, sqlite3_stmt *st, int c, int64_t len, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-static bool blob_add(struct tui_blobs *b, size_t *budget, sqlite3_stmt *st, int c, int64_t len, const char *fmt, ...)
-{
-	const void *p = sqlite3_column_blob(st, c);
-	size_t n = (size_t)sqlite3_column_bytes(st, c);
-	struct tui_blob *x;
-	va_list ap;
-
-	if (n > *budget)
-		n = *budget;
-	b->v = xreallocarray(b->v, b->n + 1, sizeof(*b->v));
-	x = &b->v[b->n++];
-	memset(x, 0, sizeof(*x));
-	va_start(ap, fmt);
-	vsnprintf(x->title, sizeof(x->title), fmt, ap);
-	va_end(ap);
-	sanitize(x->title);
-	if (p && n) {
-		x->bytes = xmalloc(n);
-		memcpy(x->bytes, p, n);
-		x->shown = n;
-	}
-	x->len = len < (int64_t)x->shown ? (int64_t)x->shown : len;
-	*budget -= n;
-	return *budget > 0;
-}
-
-/*
- * A divergence's expected (column c) and produced (c + 1) bytes, as a pair
- * dumped side by side when both are there; id > 0 names the divergence.
- */
-static void blob_add_divergence(struct tui_blobs *out, size_t *budget, sqlite3_stmt *st, int c, long long id)
-{
-	static const char *const side[2] = { "expected", "produced" };
-	char name[48] = "";
-	size_t first = out->n;
-
-	if (id > 0)
-		snprintf(name, sizeof(name), "divergence #%lld ", id);
-	for (int k = 0; k < 2; k++)
-		if (!is_null(st, c + k))
-			blob_add(out, budget, st, c + k, sqlite3_column_bytes(st, c + k), "%s%s (%d bytes)", name, side[k],
-			    sqlite3_column_bytes(st, c + k));
-	if (out->n == first + 2)
-		tui_blobs_pair(out, first);
-}
-
-static int bytes_event(struct tui_model *m, int64_t event, int64_t sub, struct tui_blobs *out, size_t *budget,
-    char **cause)
-{
-	sqlite3_stmt *st = prep(m, "SELECT len, bytes FROM events WHERE run = ?1 AND event = ?2 AND sub = ?3"
-	    " AND bytes IS NOT NULL", cause);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, event);
-	sqlite3_bind_int64(st, 3, sub);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		blob_add(out, budget, st, 1, i64(st, 0), "event %lld payload (%lld bytes)", (long long)event, i64(st, 0));
-	if (done(m, st, rc, "events", cause) < 0)
-		return -1;
-	if (sub != 0 || *budget == 0)
-		return 0;
-	/* what the device produced instead, side by side with the recording above */
-	if ((st = prep(m, "SELECT id, expected_bytes, produced_bytes FROM divergences WHERE run = ?1 AND event = ?2"
-	    " AND (expected_bytes IS NOT NULL OR produced_bytes IS NOT NULL) ORDER BY +id LIMIT 4", cause)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, event);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		blob_add_divergence(out, budget, st, 1, i64(st, 0));
-	if (done(m, st, rc, "divergences", cause) < 0)
-		return -1;
-	if ((st = prep(m, "SELECT id, addr, len, what, bytes FROM dma WHERE run = ?1 AND event = ?2 ORDER BY +id LIMIT ?3",
-	    cause)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 2, event);
-	sqlite3_bind_int(st, 3, MAX_DMA_BLOBS);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (!blob_add(out, budget, st, 4, i64(st, 2), "dma #%lld %s 0x%llx (%lld bytes)", i64(st, 0),
-		    txt(st, 3, ""), u64(st, 1), i64(st, 2)))
-			break;
-	return done(m, st, rc, "dma", cause);
-}
-
-int tui_model_bytes(struct tui_model *m, enum tui_view v, const struct tui_pos *pos, struct tui_blobs *out,
-    char **cause)
-{
-	size_t budget = BLOB_BUDGET;
-	sqlite3_stmt *st;
-	int rc;
-
-	tui_blobs_clear(out);
-	if (pos == NULL)
-		return 0;
-	switch (v) {
-	case TUI_VIEW_EVENTS:
-		return bytes_event(m, pos->a, pos->b, out, &budget, cause);
-	case TUI_VIEW_TXNS:
-		if ((st = prep(m, "SELECT dir, len, bytes FROM buffers WHERE run = ?1 AND txn = ?2 ORDER BY dir DESC",
-		    cause)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 2, pos->a);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			blob_add(out, &budget, st, 2, i64(st, 1), "%s buffer (%lld bytes)",
-			    strcmp(txt(st, 0, ""), "out") == 0 ? "OUT" : "IN", i64(st, 1));
-		return done(m, st, rc, "buffers", cause);
-	case TUI_VIEW_VIOLATIONS:
-		if ((st = prep(m, "SELECT event FROM violations WHERE run = ?1 AND id = ?2", cause)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 2, pos->a);
-		rc = sqlite3_step(st);
-		int64_t event = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-		if (done(m, st, rc, "violations", cause) < 0)
-			return -1;
-		return event < 0 ? 0 : bytes_event(m, event, 0, out, &budget, cause);
-	case TUI_VIEW_DIVERGENCES:
-		if ((st = prep(m, "SELECT expected_bytes, produced_bytes FROM divergences WHERE run = ?1 AND id = ?2",
-		    cause)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 2, pos->a);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			blob_add_divergence(out, &budget, st, 0, 0);
-		return done(m, st, rc, "divergences", cause);
-	default:
-		return 0;
-	}
+	return tm_done(m, st, rc, "transactions", cause);
 }
 
 void tui_model_set_filter(struct tui_model *m, enum tui_view v, const char *filter)
@@ -1158,7 +661,7 @@ static int load_run(struct tui_model *m, int64_t run, char **cause)
 	if (sqlite3_prepare_v2(m->db, run ? "SELECT id, trace, device, layout, outcome, complete, events, transactions,"
 	    " divergences, violations FROM runs WHERE id = ?1" : "SELECT id, trace, device, layout, outcome, complete,"
 	    " events, transactions, divergences, violations FROM runs ORDER BY id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
-		db_error(m, cause, "runs");
+		tm_db_error(m, cause, "runs");
 		return -1;
 	}
 	if (run)
@@ -1168,10 +671,10 @@ static int load_run(struct tui_model *m, int64_t run, char **cause)
 		struct tui_run *r = &m->run;
 
 		r->id = sqlite3_column_int64(st, 0);
-		snprintf(r->trace, sizeof(r->trace), "%s", txt(st, 1, "-"));
-		snprintf(r->device, sizeof(r->device), "%s", txt(st, 2, "-"));
-		snprintf(r->layout, sizeof(r->layout), "%s", txt(st, 3, "-"));
-		snprintf(r->outcome, sizeof(r->outcome), "%s", txt(st, 4, "-"));
+		snprintf(r->trace, sizeof(r->trace), "%s", tm_txt(st, 1, "-"));
+		snprintf(r->device, sizeof(r->device), "%s", tm_txt(st, 2, "-"));
+		snprintf(r->layout, sizeof(r->layout), "%s", tm_txt(st, 3, "-"));
+		snprintf(r->outcome, sizeof(r->outcome), "%s", tm_txt(st, 4, "-"));
 		r->complete = sqlite3_column_int(st, 5);
 		r->events = sqlite3_column_int64(st, 6);
 		r->transactions = sqlite3_column_int64(st, 7);
@@ -1179,16 +682,16 @@ static int load_run(struct tui_model *m, int64_t run, char **cause)
 		r->violations = sqlite3_column_int64(st, 9);
 		tui_rings_free(m->rings);
 		m->rings = tui_rings_new(m->db, r->id);
-		sanitize(r->trace);
-		sanitize(r->device);
-		sanitize(r->layout);
-		sanitize(r->outcome);
+		tm_sanitize(r->trace);
+		tm_sanitize(r->device);
+		tm_sanitize(r->layout);
+		tm_sanitize(r->outcome);
 		sqlite3_finalize(st);
 		return 0;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return db_error(m, cause, "runs");
+		return tm_db_error(m, cause, "runs");
 	if (run == 0)
 		return cause_set(cause, "%s: no runs stored", m->path);
 	return cause_set(cause, "%s: no run %lld (virtio-replay runs %s lists the runs)", m->path, (long long)run,
@@ -1203,14 +706,14 @@ int tui_model_step_run(struct tui_model *m, int dir, char **cause)
 
 	if (sqlite3_prepare_v2(m->db, dir > 0 ? "SELECT min(id) FROM runs WHERE id > ?1" :
 	    "SELECT max(id) FROM runs WHERE id < ?1", -1, &st, NULL) != SQLITE_OK)
-		return db_error(m, cause, "runs");
+		return tm_db_error(m, cause, "runs");
 	sqlite3_bind_int64(st, 1, m->run.id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && !is_null(st, 0))
+	if (rc == SQLITE_ROW && !tm_is_null(st, 0))
 		id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return db_error(m, cause, "runs");
+		return tm_db_error(m, cause, "runs");
 	if (id == 0)
 		return 0;
 	if (load_run(m, id, cause) < 0)
