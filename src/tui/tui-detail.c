@@ -206,18 +206,25 @@ static int detail_range_flags(struct tui_model *m, int64_t first, int64_t last, 
 	return tm_done(m, st, rc, "violations", cause);
 }
 
+/* The row of SQL with ?1 the run shown and ?2 id: sqlite3_step's code, or -1 with *cause (*st NULL). */
+static int step_id(struct tui_model *m, const char *sql, int64_t id, sqlite3_stmt **st, char **cause)
+{
+	if ((*st = tm_prep(m, sql, cause)) == NULL)
+		return -1;
+	sqlite3_bind_int64(*st, 2, id);
+	return sqlite3_step(*st);
+}
+
 static int detail_txn(struct tui_model *m, const struct tui_pos *pos, struct tui_text *out, char **cause)
 {
-	sqlite3_stmt *st = tm_prep(m, "SELECT id, queue, queue_name, head, device, type, fields, status, bytes_out,"
-	    " bytes_in, used_len, ndesc, first_event, last_event, latency_events FROM transactions"
-	    " WHERE run = ?1 AND id = ?2", cause);
+	sqlite3_stmt *st;
 	int64_t first = 0, last = -1;
 	int rc, n = 0;
 
-	if (st == NULL)
+	if ((rc = step_id(m, "SELECT id, queue, queue_name, head, device, type, fields, status, bytes_out,"
+	    " bytes_in, used_len, ndesc, first_event, last_event, latency_events FROM transactions"
+	    " WHERE run = ?1 AND id = ?2", pos->a, &st, cause)) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 2, pos->a);
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		tui_text_add(out, "transaction %lld  (run %lld)", tm_i64(st, 0), (long long)m->run.id);
 		tui_text_add(out, "queue      %lld %s", tm_i64(st, 1), tm_txt(st, 2, ""));
@@ -273,15 +280,13 @@ static int detail_txn(struct tui_model *m, const struct tui_pos *pos, struct tui
 
 static int detail_violation(struct tui_model *m, const struct tui_pos *pos, struct tui_text *out, char **cause)
 {
-	sqlite3_stmt *st = tm_prep(m, "SELECT id, event, file_offset, name, queue, desc_index, addr, detail FROM violations"
-	    " WHERE run = ?1 AND id = ?2", cause);
+	sqlite3_stmt *st;
 	int64_t event = -1;
 	int rc;
 
-	if (st == NULL)
+	if ((rc = step_id(m, "SELECT id, event, file_offset, name, queue, desc_index, addr, detail FROM violations"
+	    " WHERE run = ?1 AND id = ?2", pos->a, &st, cause)) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 2, pos->a);
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		tui_text_add(out, "violation %lld  (run %lld)", tm_i64(st, 0), (long long)m->run.id);
 		tui_text_add(out, "name       %s", tm_txt(st, 3, "?"));
@@ -305,16 +310,14 @@ static int detail_violation(struct tui_model *m, const struct tui_pos *pos, stru
 
 static int detail_divergence(struct tui_model *m, const struct tui_pos *pos, struct tui_text *out, char **cause)
 {
-	sqlite3_stmt *st = tm_prep(m, "SELECT id, event, file_offset, what, field, expected, produced,"
-	    " substr(expected_bytes, 1, 65536), substr(produced_bytes, 1, 65536), length(expected_bytes),"
-	    " length(produced_bytes), report FROM divergences WHERE run = ?1 AND id = ?2", cause);
+	sqlite3_stmt *st;
 	char diff[96];
 	int rc;
 
-	if (st == NULL)
+	if ((rc = step_id(m, "SELECT id, event, file_offset, what, field, expected, produced,"
+	    " substr(expected_bytes, 1, 65536), substr(produced_bytes, 1, 65536), length(expected_bytes),"
+	    " length(produced_bytes), report FROM divergences WHERE run = ?1 AND id = ?2", pos->a, &st, cause)) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 2, pos->a);
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		tui_text_add(out, "divergence %lld  (run %lld)", tm_i64(st, 0), (long long)m->run.id);
 		tui_text_add(out, "event      %lld (offset 0x%llx)", tm_i64(st, 1), tm_u64(st, 2));
