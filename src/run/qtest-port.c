@@ -307,9 +307,16 @@ static void check_mailbox(struct qport *p)
 		return;
 	for (unsigned v = 0; v < n; v++) {
 		uint64_t ga = p->shadow[v][0] | (uint64_t)p->shadow[v][1] << 32;
+		static const uint8_t zero[4];
 
 		if (le32_load(box + 4 * v) == 0)
 			continue;
+		/*
+		 * Clear only the words that were set: QEMU's main loop may run
+		 * between the read and this write (a chardev's bytes reaching a
+		 * queue) and a message on another vector must not be wiped.
+		 */
+		qemu_memwrite(p->q, p->mailbox + 4ull * v, zero, 4);
 		/*
 		 * The mailbox stands in for the guest's address. On x86 only the
 		 * APIC's window makes a message an interrupt; anywhere else QEMU's
@@ -326,8 +333,6 @@ static void check_mailbox(struct qport *p)
 		}
 		emit_irq(p, true, (uint16_t)v, 0);
 	}
-	memset(box, 0, sizeof(box));
-	qemu_memwrite(p->q, p->mailbox, box, 4u * n);
 }
 
 /* Host-side output the guest made (frames sent, console text): drained so QEMU never blocks on it. */
