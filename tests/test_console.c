@@ -13,12 +13,13 @@ static void teardown(void)
 
 TestSuite(console, .fini = teardown);
 
-static void open_multiport(void)
+static void open_multiport_layout(int layout)
 {
 	struct vpci_setup s;
 	static uint8_t cfg[12];
 
 	memset(&s, 0, sizeof s);
+	s.layout = layout;
 	le16_store(cfg, 80);
 	le16_store(cfg + 2, 25);
 	le32_store(cfg + 4, 2);
@@ -28,6 +29,11 @@ static void open_multiport(void)
 	s.nqueues = 6;
 	s.msix_vectors = 7;	/* a vector per queue for the guest (QEMU's default would be 3) */
 	h_open_setup(&H, "console", &s, 0);
+}
+
+static void open_multiport(void)
+{
+	open_multiport_layout(VDEV_LAYOUT_QEMU);
 }
 
 /* QEMU's one-port virtio-serial, with a vector per queue (as record starts QEMU with vectors=5). */
@@ -155,7 +161,7 @@ Test(console, multiport_bring_up)
 	for (int i = 0; i < 8; i++)
 		h_submit(&H, 2, NULL, 0, &cb, 1);
 	ctrl_msg(0, 0, 1);				/* DEVICE_READY */
-	h_expect(&H, "console ctrl DEVICE_ADD id=1 value=1 status=OK");
+	h_expect(&H, "console ctrl DEVICE_READY id=0 value=1 status=OK");	/* answered after its messages */
 	expect_ctrl_in(0, 1, 1);			/* DEVICE_ADD port 0 */
 	expect_ctrl_in(1, 1, 1);			/* DEVICE_ADD port 1 */
 	ctrl_msg(0, 3, 1);				/* PORT_READY 0 */
@@ -248,4 +254,60 @@ Test(console, random_requests_survive)
 		h_fuzz(&H, qs, 6, 60, 4242u + (uint32_t)round, con_shape);
 	}
 	cr_expect_gt(H.ntxn, 100, "only %u requests completed", H.ntxn);
+}
+
+/* QEMU's send_control_msg: no ctrl-rx buffer, the message is lost; a short one gets the message's length. */
+Test(console, qemu_control_messages_without_buffers_are_lost)
+{
+	struct guest_buf cb = { 0, 8, NULL }, sb = { 0, 3, NULL };
+	struct guest_used u;
+	uint8_t m[3];
+
+	open_multiport();
+	ctrl_msg(0, 0, 1);				/* DEVICE_READY: 2 PORT_ADDs, nowhere to go */
+	h_submit(&H, 2, NULL, 0, &cb, 1);
+	cr_expect(h_nothing_used(&H, 2));		/* posting later brings nothing back */
+	h_submit(&H, 2, NULL, 0, &sb, 1);
+	ctrl_msg(0, 3, 1);				/* PORT_READY 0: CONSOLE_PORT, PORT_OPEN */
+	expect_ctrl_in(0, 4, 1);
+	u = h_used(&H, 2);
+	cr_expect_eq(u.len, 8);				/* 3 bytes written, 8 published */
+	h_read_in(&H, 2, u.head, 0, m, 3);
+	cr_expect_eq(le32_load((uint8_t[4]){ m[0], m[1], m[2], 0 }), 0);
+	cr_expect(h_nothing_used(&H, 2));
+}
+
+/* The strict model keeps control messages until the guest posts buffers. */
+Test(console, vbox_control_messages_wait_for_buffers)
+{
+	struct guest_buf cb = { 0, 8, NULL };
+
+	open_multiport_layout(VDEV_LAYOUT_VBOX);
+	ctrl_msg(0, 0, 1);
+	h_submit(&H, 2, NULL, 0, &cb, 1);
+	expect_ctrl_in(0, 1, 1);
+	h_submit(&H, 2, NULL, 0, &cb, 1);
+	expect_ctrl_in(1, 1, 1);
+}
+
+/* With MULTIPORT port 0 too waits for PORT_OPEN; without it DRIVER_OK opened it and PORT_OPEN 0 closes it. */
+Test(console, qemu_port0_open)
+{
+	struct guest_buf ib = { 0, 8, NULL };
+
+	open_multiport();
+	h_submit(&H, 0, NULL, 0, &ib, 1);
+	h_input(&H, TRACE_INPUT_CONSOLE, 0, "held", 4);
+	cr_expect(h_nothing_used(&H, 0));
+	ctrl_msg(0, 6, 1);
+	cr_expect_eq(h_used(&H, 0).len, 4);
+	h_close(&H);
+	open_console();
+	ctrl_msg(0, 6, 0);				/* the guest closes port 0 without MULTIPORT */
+	h_submit(&H, 0, NULL, 0, &ib, 1);
+	h_input(&H, TRACE_INPUT_CONSOLE, 0, "lost", 4);	/* QEMU's chardev reads them, virtio_serial_write drops them */
+	cr_expect(h_nothing_used(&H, 0));
+	cr_expect(strstr(H.note, "dropped") != NULL, "%s", H.note);
+	ctrl_msg(0, 6, 1);
+	cr_expect(h_nothing_used(&H, 0));
 }

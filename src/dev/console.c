@@ -42,9 +42,28 @@
 #define Q_CTRL_RX		2
 #define Q_CTRL_TX		3
 
+/*
+ * Where QEMU 7.2's virtio-serial (hw/char/virtio-serial-bus.c) and the strict
+ * model part ways; one row per profile, indexed by the layout.
+ */
+struct con_policy {
+	bool ctrl_hold;		/* control messages wait for ctrl-rx buffers; QEMU's send_control_msg drops them */
+	bool ctrl_full_len;	/* used len is the message's even when the buffer is shorter (QEMU's iov_from_buf) */
+	bool notify_empty;	/* tx and ctrl-tx handlers notify with nothing used (QEMU's handle_output, control_out) */
+	bool guest_connected;	/* QEMU's guest_connected: see port_flush */
+	bool host_events_ready;	/* host open/close reach the guest only for ports that sent PORT_READY */
+};
+
+static const struct con_policy con_policies[] = {
+	[VDEV_LAYOUT_QEMU] = { .ctrl_hold = false, .ctrl_full_len = true, .notify_empty = true,
+		.guest_connected = true, .host_events_ready = false },
+	[VDEV_LAYOUT_VBOX] = { .ctrl_hold = true, .ctrl_full_len = false, .notify_empty = false,
+		.guest_connected = false, .host_events_ready = true },
+};
+
 struct port {
 	bool ready;			/* guest sent PORT_READY */
-	bool guest_open;		/* guest sent PORT_OPEN 1 */
+	bool guest_open;		/* guest sent PORT_OPEN 1 (QEMU's guest_connected) */
 	bool host_open;
 	uint8_t *rx;
 	size_t head, tail, cap;
@@ -52,6 +71,8 @@ struct port {
 
 struct console {
 	struct vdev_ctx *ctx;
+	const struct con_policy *pol;
+	bool driver_ok;
 	uint8_t cfg[CON_CFG_SIZE];
 	uint8_t cfg0[CON_CFG_SIZE];
 	unsigned nports;
@@ -60,6 +81,8 @@ struct console {
 	unsigned nctrl;
 	char fields[64];
 	char type[40];
+	char rfields[64];		/* a control message sent while a ctrl-tx one is being answered */
+	char rtype[40];
 };
 
 static const char *const event_names[] = {
@@ -107,6 +130,7 @@ static void *con_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	unsigned nq = setup->nqueues ? setup->nqueues : vdev_num_queues(ctx);
 
 	s->ctx = ctx;
+	s->pol = &con_policies[setup->layout == VDEV_LAYOUT_VBOX ? VDEV_LAYOUT_VBOX : VDEV_LAYOUT_QEMU];
 	con_default_config(s->cfg, CON_CFG_SIZE, setup->layout);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(s->cfg, setup->devcfg, setup->devcfg_len < CON_CFG_SIZE ? setup->devcfg_len : CON_CFG_SIZE);
@@ -148,30 +172,40 @@ static bool want(struct console *s)
 	return evbus_wants(vdev_bus(s->ctx), VR_EV_TXN);
 }
 
+/* One control message into the next ctrl-rx buffer: 1, or 0 when none is posted. */
+static int ctrl_put(struct console *s, struct virtq *q, const uint8_t *m, uint32_t len)
+{
+	struct virtq_chain c;
+	uint32_t n;
+	struct virtq_txn_info info = { .type = s->rtype, .fields = s->rfields, .status = "OK" };
+
+	if (virtq_get(q, &c, true) != 1)
+		return 0;
+	n = c.in_len < len ? c.in_len : len;
+	if (virtq_chain_write(q, &c, 0, m, n) != 0) {
+		n = 0;
+		info.status = "IOERR";
+	} else if (n < len) {
+		info.status = "SHORT";
+	}
+	if (want(s)) {
+		snprintf(s->rtype, sizeof s->rtype, "ctrl %s", event_name(le16_load(m + 4)));
+		snprintf(s->rfields, sizeof s->rfields, "id=%u value=%u", le32_load(m), le16_load(m + 6));
+	}
+	/* QEMU publishes the message's length whatever fitted (its TODO: a short buffer is not an error). */
+	virtq_put(q, &c, s->pol->ctrl_full_len ? len : n, &info);
+	return 1;
+}
+
 static void ctrl_flush(struct console *s)
 {
 	struct virtq *q = vdev_queue(s->ctx, Q_CTRL_RX);
-	struct virtq_chain c;
 	unsigned done = 0;
 
 	if (q == NULL || !virtq_is_enabled(q))
 		return;
-	while (done < s->nctrl && virtq_get(q, &c, true) == 1) {
-		const uint8_t *m = s->ctrl[done];
-		uint32_t n = c.in_len < 8 ? c.in_len : 8;
-		struct virtq_txn_info info = { .type = s->type, .fields = s->fields, .status = "OK" };
-
-		if (virtq_chain_write(q, &c, 0, m, n) != 0) {
-			n = 0;
-			info.status = "IOERR";
-		}
-		if (want(s)) {
-			snprintf(s->type, sizeof s->type, "ctrl %s", event_name(le16_load(m + 4)));
-			snprintf(s->fields, sizeof s->fields, "id=%u value=%u", le32_load(m), le16_load(m + 6));
-		}
-		virtq_put(q, &c, n, &info);
+	while (done < s->nctrl && ctrl_put(s, q, s->ctrl[done], 8) == 1)
 		done++;
-	}
 	memmove(s->ctrl, s->ctrl[done], (s->nctrl - done) * 8);
 	s->nctrl -= done;
 	virtq_sync(q);
@@ -179,17 +213,39 @@ static void ctrl_flush(struct console *s)
 
 static void ctrl_send(struct console *s, uint32_t id, uint16_t event, uint16_t value)
 {
+	uint8_t m[8];
+	struct virtq *q;
+
+	le32_store(m, id);
+	le16_store(m + 4, event);
+	le16_store(m + 6, value);
+	if (!s->pol->ctrl_hold) {
+		/* QEMU: into a posted buffer now and notify, or lost. */
+		q = vdev_queue(s->ctx, Q_CTRL_RX);
+		if (q == NULL || !virtq_is_enabled(q) || ctrl_put(s, q, m, 8) == 0) {
+			vdev_note(s->ctx, "console: control message %s for port %u dropped: no ctrl-rx buffer",
+			    event_name(event), id);
+			return;
+		}
+		virtq_notify(q);
+		return;
+	}
 	if (s->nctrl == CON_CTRL_MAX) {
 		vdev_note(s->ctx, "console: control message %s for port %u dropped: %u already waiting",
 		    event_name(event), id, CON_CTRL_MAX);
 		return;
 	}
-	le32_store(s->ctrl[s->nctrl], id);
-	le16_store(s->ctrl[s->nctrl] + 4, event);
-	le16_store(s->ctrl[s->nctrl] + 6, value);
-	s->nctrl++;
+	memcpy(s->ctrl[s->nctrl++], m, 8);
 }
 
+/*
+ * Typed bytes for port p into its rx buffers. QEMU's chardev reads them only
+ * when virtio_serial_guest_ready says so (DRIVER_OK, buffers posted, and with
+ * MULTIPORT the guest opened the port) and virtio_serial_write then drops
+ * them unless the guest opened it (without MULTIPORT port 0 opens at
+ * DRIVER_OK). The strict model holds them until the guest opened the port
+ * with MULTIPORT, and serves every port without.
+ */
 static void port_flush(struct console *s, unsigned p)
 {
 	struct port *pt = &s->port[p];
@@ -198,9 +254,16 @@ static void port_flush(struct console *s, unsigned p)
 
 	if (q == NULL || !virtq_is_enabled(q) || pt->head == pt->tail)
 		return;
-	/* With MULTIPORT the guest must have opened the port (QEMU's guest_ready). */
+	if (s->pol->guest_connected && (!s->driver_ok || virtq_is_empty(q)))
+		return;
 	if (multiport(s) && !pt->guest_open)
 		return;
+	if (s->pol->guest_connected && !pt->guest_open) {
+		vdev_note(s->ctx, "console: port %u: %zu input bytes dropped: the guest has not opened the port", p,
+		    pt->tail - pt->head);
+		pt->head = pt->tail = 0;
+		return;
+	}
 	while (pt->head < pt->tail && virtq_get(q, &c, true) == 1) {
 		size_t avail = pt->tail - pt->head;
 		uint32_t n = c.in_len < avail ? c.in_len : (uint32_t)avail;
@@ -227,7 +290,7 @@ static void port_flush(struct console *s, unsigned p)
  */
 static void end_handler(struct console *s, struct virtq *q)
 {
-	if (vdev_layout(s->ctx) == VDEV_LAYOUT_QEMU)
+	if (s->pol->notify_empty)
 		virtq_notify(q);
 	else
 		virtq_sync(q);
@@ -348,13 +411,25 @@ static void con_reset(void *dev)
 	for (unsigned i = 0; i < s->nports; i++)
 		s->port[i].ready = s->port[i].guest_open = false;
 	s->nctrl = 0;
+	s->driver_ok = false;
 	memcpy(s->cfg, s->cfg0, CON_CFG_SIZE);
 }
 
+/*
+ * QEMU's set_status: without MULTIPORT the guest cannot open port 0, so
+ * DRIVER_OK opens it; losing DRIVER_OK closes every port (guest_reset).
+ */
 static void con_status_changed(void *dev, bool driver_ok)
 {
 	struct console *s = dev;
 
+	s->driver_ok = driver_ok;
+	if (s->pol->guest_connected) {
+		if (driver_ok && !multiport(s))
+			s->port[0].guest_open = true;
+		for (unsigned i = 0; i < s->nports && !driver_ok; i++)
+			s->port[i].guest_open = false;
+	}
 	if (!driver_ok)
 		return;
 	for (unsigned i = 0; i < s->nports; i++)
@@ -404,6 +479,32 @@ static int port_add(struct console *s, unsigned p, const uint8_t *data, size_t n
 	return 0;
 }
 
+/*
+ * The host side of port id opens or closes. QEMU (virtio_serial_open/close):
+ * an open of an open port says nothing; a close discards what the guest
+ * queued for output; either tells the guest whatever it did before. The
+ * strict model tells only a MULTIPORT guest that readied the port.
+ */
+static void host_event(struct console *s, uint32_t id, bool open)
+{
+	struct port *pt = &s->port[id];
+
+	if (s->pol->host_events_ready) {
+		pt->host_open = open;
+		if (multiport(s) && pt->ready) {
+			ctrl_send(s, id, CON_PORT_OPEN, open);
+			ctrl_flush(s);
+		}
+		return;
+	}
+	if (open && pt->host_open)
+		return;
+	pt->host_open = open;
+	if (!open && vdev_queue(s->ctx, rxq(id) + 1) != NULL)
+		handle_tx(s, rxq(id) + 1, id);
+	ctrl_send(s, id, CON_PORT_OPEN, open);
+}
+
 static int con_event(struct console *s, const struct vdev_input *in, char **cause)
 {
 	uint32_t id;
@@ -420,11 +521,7 @@ static int con_event(struct console *s, const struct vdev_input *in, char **caus
 	case CON_EV_HOST_CLOSE:
 		if (in->len != 4 || (id = le32_load(in->data)) >= s->nports)
 			return cause_set(cause, "console: port event needs a 4-byte port id below %u", s->nports);
-		s->port[id].host_open = in->addr == CON_EV_HOST_OPEN;
-		if (multiport(s) && s->port[id].ready) {
-			ctrl_send(s, id, CON_PORT_OPEN, s->port[id].host_open);
-			ctrl_flush(s);
-		}
+		host_event(s, id, in->addr == CON_EV_HOST_OPEN);
 		return 0;
 	default:
 		return cause_set(cause, "console: unknown event code %llu", (unsigned long long)in->addr);
@@ -521,17 +618,18 @@ static int con_load(void *dev, const uint8_t *p, size_t len, char **cause)
  * QEMU 7.2 virtio-serial-pci with one port (max_ports=1, as recorded): port 0's
  * queues (128 entries) and the control queues (32) even without MULTIPORT,
  * which it offers only for more than one port; EMERG_WRITE, no SIZE; MSI-X
- * max_ports + 1.
+ * 2 (its vectors property) however many ports.
  */
 static uint16_t con_qemu_vectors(uint16_t nqueues)
 {
-	return (uint16_t)(nqueues < 4 ? 2 : nqueues / 2);	/* max_ports + 1; 2 + 2 * max_ports queues */
+	(void)nqueues;
+	return 2;	/* virtio-serial-pci's "vectors" property default, whatever max_ports (measured on 7.2) */
 }
 
 static const struct vdev_defaults con_qemu = {
 	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << CON_F_EMERG_WRITE),
 	.nqueues = 4,
-	.queue_size = { 128, 128, 32, 32 },
+	.queue_size = { 128, 128, 32, 32, 128, 128, 128, 128 },	/* port queues 128, control 32 */
 	.pci_class = 0x078000,
 	.msix_vectors = con_qemu_vectors,
 };
