@@ -43,6 +43,15 @@ int sweep_sc_scsi(struct record *rec, char **cause);		/* src/run/sweep-scsi.c */
 int sweep_sc_net(struct record *rec, char **cause);		/* src/run/sweep-dev.c */
 int sweep_sc_console(struct record *rec, char **cause);
 int sweep_sc_rng(struct record *rec, char **cause);
+/*
+ * sweep-serial (src/run/sweep-dev.c): virtio-serial with 2..6 ports and
+ * MULTIPORT offered (the guest may refuse it): control messages in seeded
+ * orders with ctrl-rx buffers posted or not (short ones too), hostile ones
+ * (short, unknown port or event, split, with IN buffers), data both ways on
+ * every port, bytes waiting for a port the guest has not opened.
+ */
+void sweep_serial_prepare(struct record *rec, struct trace_header *h);
+int sweep_sc_serial(struct record *rec, char **cause);
 
 struct sweep_opts {
 	uint64_t seed;			/* scenario i runs with seed + i */

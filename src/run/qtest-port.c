@@ -28,6 +28,9 @@
 #define QP_WAIT_MS	2000u
 #define QP_NOTIFY_SETTLE_MS	3u
 #define QP_BAR_BASE	0xfe000000ull	/* where the probe assigns BARs (the model guest's default) */
+#define QP_CON_PORTS	11u		/* virtio-serial ports (the console model's bound) */
+#define QP_CON_F_MULTIPORT	1
+#define QP_SERIAL_VECTORS	2u	/* virtio-serial-pci's default MSI-X table */
 
 struct qport {
 	struct qemu *q;
@@ -36,10 +39,12 @@ struct qport {
 	uint8_t device;
 	unsigned wait_ms;
 	char dir[64];			/* temporary directory for host-side files */
-	char *paths[6];			/* files made there (removed at the end) */
+	char *paths[8 + 2 * QP_CON_PORTS];	/* files made there (removed at the end) */
 	char *bios;
 	unsigned npaths;
-	int disk_fd, rng_fd, con_in_fd, con_out_fd, net_fd, net_peer_fd;
+	int disk_fd, rng_fd, net_fd, net_peer_fd;
+	int con_in_fd[QP_CON_PORTS], con_out_fd[QP_CON_PORTS];	/* per virtio-serial port */
+	unsigned con_ports;
 	struct buf args;		/* -device ... text without host paths */
 	char *argmem[QEMU_MAX_ARGS];
 	unsigned nargs;
@@ -178,6 +183,49 @@ bool qport_supports(uint8_t device)
 	}
 }
 
+/*
+ * virtio-serial-pci: one port without MULTIPORT (the recorder's header), or
+ * with MULTIPORT offered max_nr_ports from the header's device config (QEMU
+ * offers MULTIPORT for more than one port): port 0 a virtconsole, the others
+ * virtserialports, each on a pipe chardev of its own. The one-port device keeps
+ * a vector per queue (vectors=5, as the bundled recordings were made); with
+ * more ports the header's table size, QEMU's default (2) left unsaid.
+ */
+static int build_serial(struct qport *p, const struct trace_header *h, struct buf *b, char **cause)
+{
+	uint32_t n = 1;
+
+	if (h->features & (1ull << QP_CON_F_MULTIPORT)) {
+		n = h->devcfg_len >= 8 ? le32_load(h->devcfg + 4) : 0;
+		if (n < 2 || n > QP_CON_PORTS)
+			return cause_set(cause, "qemu: virtio-serial with MULTIPORT needs max_nr_ports 2..%u in the "
+			    "device config, has %u", QP_CON_PORTS, n);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		char name[32], *path = NULL;
+
+		/* Port 0 keeps the one-port device's names (console.in, con0): "%.0u" prints 0 as nothing. */
+		p->con_ports = i + 1;
+		snprintf(name, sizeof name, "console%.0u.in", i);
+		if (make_fifo(p, name, O_RDWR, &p->con_in_fd[i], NULL, cause) < 0)
+			return -1;
+		snprintf(name, sizeof name, "console%.0u.out", i);
+		if (make_fifo(p, name, O_RDWR, &p->con_out_fd[i], NULL, cause) < 0)
+			return -1;
+		xasprintf(&path, "%s/console%.0u", p->dir, i);
+		add_arg(p, "-chardev");
+		add_arg(p, "pipe,id=con%u,path=%s", i, path);
+		free(path);
+	}
+	if (n == 1)
+		buf_printf(b, "virtio-serial-pci,max_ports=1,vectors=5");
+	else if ((h->has & TRACE_HAS_MSIX) && h->msix_vectors != QP_SERIAL_VECTORS)
+		buf_printf(b, "virtio-serial-pci,max_ports=%u,vectors=%u", n, h->msix_vectors);
+	else
+		buf_printf(b, "virtio-serial-pci,max_ports=%u", n);
+	return 0;
+}
+
 static int build_device(struct qport *p, const struct qport_opts *o, char **cause)
 {
 	const struct trace_header *h = o->h;
@@ -212,15 +260,8 @@ static int build_device(struct qport *p, const struct qport_opts *o, char **caus
 		buf_printf(&b, "virtio-rng-pci,rng=rng0");
 		break;
 	case VIRTIO_ID_CONSOLE:
-		if (make_fifo(p, "console.in", O_RDWR, &p->con_in_fd, NULL, cause) < 0 ||
-		    make_fifo(p, "console.out", O_RDWR, &p->con_out_fd, NULL, cause) < 0)
+		if (build_serial(p, h, &b, cause) < 0)
 			goto fail;
-		path = NULL;
-		xasprintf(&path, "%s/console", p->dir);
-		add_arg(p, "-chardev");
-		add_arg(p, "pipe,id=con0,path=%s", path);
-		/* One port (no MULTIPORT, as the recorder's header); QEMU keeps its 2 control queues: 5 vectors. */
-		buf_printf(&b, "virtio-serial-pci,max_ports=1,vectors=5");
 		break;
 	case VIRTIO_ID_NET: {
 		int sv[2];
@@ -249,8 +290,8 @@ static int build_device(struct qport *p, const struct qport_opts *o, char **caus
 	add_device(p, "%s", buf_str(&b));
 	if (h->device == VIRTIO_ID_SCSI)
 		add_device(p, "scsi-hd,drive=d0,bus=scsi0.0,channel=0,scsi-id=0,lun=0");
-	else if (h->device == VIRTIO_ID_CONSOLE)
-		add_device(p, "virtconsole,chardev=con0,nr=0");
+	for (unsigned i = 0; h->device == VIRTIO_ID_CONSOLE && i < p->con_ports; i++)
+		add_device(p, "%s,chardev=con%u,nr=%u", i == 0 ? "virtconsole" : "virtserialport", i, i);
 	goto out;
 fail:
 	rc = -1;
@@ -343,8 +384,8 @@ static void drain_host(struct qport *p)
 	if (p->net_fd >= 0)
 		while (recv(p->net_fd, chunk, sizeof(chunk), MSG_DONTWAIT) > 0)
 			;
-	if (p->con_out_fd >= 0)
-		while (read(p->con_out_fd, chunk, sizeof(chunk)) > 0)
+	for (unsigned i = 0; i < p->con_ports; i++)
+		while (p->con_out_fd[i] >= 0 && read(p->con_out_fd[i], chunk, sizeof(chunk)) > 0)
 			;
 }
 
@@ -600,9 +641,10 @@ int qport_input(struct qport *p, const struct vdev_input *in, char **cause)
 		rc = write_all(p->rng_fd, in->data, in->len);
 		break;
 	case VDEV_IN_CONSOLE:
-		if (p->con_in_fd < 0 || in->addr != 0)
-			return cause_set(cause, "qemu: console input for port %" PRIu64 " (QEMU has port 0 only)", in->addr);
-		rc = write_all(p->con_in_fd, in->data, in->len);
+		if (in->addr >= p->con_ports || p->con_in_fd[in->addr] < 0)
+			return cause_set(cause, "qemu: console input for port %" PRIu64 " (QEMU has %u)", in->addr,
+			    p->con_ports);
+		rc = write_all(p->con_in_fd[in->addr], in->data, in->len);
 		break;
 	case VDEV_IN_FRAME:
 		if (p->net_fd < 0 || in->addr != 0)
@@ -651,7 +693,9 @@ struct qport *qport_new(const struct qport_opts *o, char **cause)
 	uint64_t top = 0;
 	const char *tmp = getenv("TMPDIR");
 
-	p->disk_fd = p->rng_fd = p->con_in_fd = p->con_out_fd = p->net_fd = p->net_peer_fd = -1;
+	p->disk_fd = p->rng_fd = p->net_fd = p->net_peer_fd = -1;
+	for (unsigned i = 0; i < QP_CON_PORTS; i++)
+		p->con_in_fd[i] = p->con_out_fd[i] = -1;
 	for (unsigned i = 0; i < 4; i++)
 		p->qo.keep_fds[i] = -1;
 	buf_init(&p->args);
@@ -705,12 +749,18 @@ void qport_free(struct qport *p)
 {
 	if (p == NULL)
 		return;
-	int *fds[] = { &p->disk_fd, &p->rng_fd, &p->con_in_fd, &p->con_out_fd, &p->net_fd, &p->net_peer_fd };
+	int *fds[] = { &p->disk_fd, &p->rng_fd, &p->net_fd, &p->net_peer_fd };
 
 	qemu_stop(p->q);
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
+	for (unsigned i = 0; i < QP_CON_PORTS; i++) {
+		if (p->con_in_fd[i] >= 0)
+			close(p->con_in_fd[i]);
+		if (p->con_out_fd[i] >= 0)
+			close(p->con_out_fd[i]);
+	}
 	for (unsigned i = 0; i < p->npaths; i++) {
 		unlink(p->paths[i]);
 		free(p->paths[i]);

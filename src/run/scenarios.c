@@ -1236,5 +1236,8 @@ const struct record_scenario record_scenarios[] = {
 	  "console", "console", NULL, sweep_sc_console, NULL },
 	{ "sweep-rng", "sweep: rng requests of seeded sizes, entropy that serves some, all or none of them",
 	  "rng", "rng", NULL, sweep_sc_rng, NULL },
+	{ "sweep-serial", "sweep: virtio-serial with several ports: control messages with and without ctrl-rx "
+	  "buffers, in seeded orders, hostile ones; data on every port, opened or not", "console", "console",
+	  sweep_serial_prepare, sweep_sc_serial, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

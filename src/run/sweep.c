@@ -770,6 +770,7 @@ const struct sweep_kind sweep_kinds[] = {
 	{ "sweep-net", false },
 	{ "sweep-console", false },
 	{ "sweep-rng", false },
+	{ "sweep-serial", false },
 	{ NULL, false },
 };
 

@@ -46,5 +46,7 @@ bare_header() {
 	case $_qline in *event_idx=off* | *indirect_desc=off*) _strip=${_strip#features|} ;; esac
 	case $_qline in *vectors=*) _strip=$(echo "$_strip" | sed 's/|msix-vectors//') ;; esac
 	case $_qline in *serial=*) _strip=${_strip%|serial} ;; esac
+	# virtio-serial with more ports than the profile's one: MULTIPORT, its queues and max_nr_ports stay.
+	case $_qline in *max_ports=[2-9]* | *max_ports=[1-9][0-9]*) _strip=${_strip#features|queues|devcfg|} ;; esac
 	grep -Ev "^($_strip) " "$1" >"$2"
 }

@@ -8,7 +8,7 @@ for s in $("$VR" sweep --list | awk 'NR > 1 {print $1}'); do
 	d=blk
 	[ "$s" = sweep-scsi ] && d=scsi		# the SCSI command sweep runs on scsi only
 	[ "$s" = sweep-blk ] && d=blk		# the blk request sweep on blk only
-	case $s in sweep-net) d=net ;; sweep-console) d=console ;; sweep-rng) d=rng ;; esac	# device sweeps
+	case $s in sweep-net) d=net ;; sweep-console|sweep-serial) d=console ;; sweep-rng) d=rng ;; esac	# device sweeps
 	expect 0 "" "" "$VR" record --scenario "$s" --device $d --seed 5 -o "$TMP/$s-$d.vrt"
 	expect 0 "" ": matched$" "$VR" replay "$TMP/$s-$d.vrt"
 	expect 0 "" "" "$VR" record --scenario "$s" --device $d --seed 5 -o "$TMP/$s-again.vrt"
@@ -43,4 +43,6 @@ expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi 
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-blk --device blk --count 4 --seed 200 --quiet
 # net, console and rng traffic against QEMU 7.2: no difference (issue 15); each kind on its own device.
 expect 0 "^6 scenarios compared, 0 differ" "" "$VR" sweep --scenario net,console,rng --count 6 --seed 100 --quiet
+# virtio-serial with several ports, MULTIPORT control messages with and without ctrl-rx buffers: no difference.
+expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --count 4 --seed 100 --quiet
 finish

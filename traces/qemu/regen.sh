@@ -39,6 +39,8 @@ rec rng-no-event-idx.vrt --device rng --scenario no-event-idx
 rec net-sweep-regions.vrt --device net --scenario sweep-regions --seed 1012
 # ... and kicks on console queues with nothing to use: QEMU still notifies.
 rec console-sweep-regions.vrt --device console --scenario sweep-regions --seed 1045
+# virtio-serial with 6 ports and MULTIPORT: control messages with and without ctrl-rx buffers, a short one.
+rec console-sweep-serial.vrt --device console --scenario sweep-serial --seed 1011
 # ... and sense_size/cdb_size written in pieces, a refused piece counting again.
 rec scsi-sweep-regions.vrt --device scsi --scenario sweep-regions --seed 2023
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
