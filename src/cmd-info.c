@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "vr/buf.h"
 #include "vr/trace.h"
+#include "vr/virtio-spec.h"
 
 struct feature_name {
 	uint8_t device;		/* 0: any device */
@@ -105,6 +106,9 @@ static void print_text(struct buf *b, const char *path, const struct trace_heade
 		buf_printf(b, "msi-x      %u vectors\n", h->msix_vectors);
 	if (h->serial[0] != '\0')
 		buf_printf(b, "serial     %s\n", h->serial);
+	if (h->device == VIRTIO_ID_BLOCK || h->device == VIRTIO_ID_SCSI)
+		buf_printf(b, "disk       discard %s, write-cache %s\n", trace_discard_name(h->discard),
+		    trace_write_cache_name(h->write_cache));
 	buf_printf(b, "events     %" PRIu64 "\n", n->events);
 	for (int k = 1; k < TRACE_KIND_COUNT; k++)
 		if (n->kind[k] != 0)
@@ -176,6 +180,9 @@ static void print_json(struct buf *b, const char *path, const struct trace_heade
 		buf_printf(b, ",\"serial\":");
 		buf_add_json_string(b, h->serial);
 	}
+	if (h->device == VIRTIO_ID_BLOCK || h->device == VIRTIO_ID_SCSI)
+		buf_printf(b, ",\"discard\":\"%s\",\"write_cache\":\"%s\"", trace_discard_name(h->discard),
+		    trace_write_cache_name(h->write_cache));
 	buf_printf(b, ",\"events\":%" PRIu64 ",\"kinds\":{", n->events);
 	for (int k = 1; k < TRACE_KIND_COUNT; k++) {
 		if (n->kind[k] == 0)

@@ -554,7 +554,7 @@ static void patch_ext(int which, uint8_t v, const char *msg)
 Test(trace_bin, optional_header_facts)
 {
 	patch_ext(-1, 0, NULL);
-	patch_ext(0, 9, "unknown optional header fact");
+	patch_ext(0, 0xee, "unknown optional header fact");
 	patch_ext(0, 0, "unknown optional header fact");
 	patch_ext(1, 3, "optional header fact has the wrong length");
 	patch_ext(1, 1, "optional header fact has the wrong length");

@@ -96,6 +96,8 @@ static const char pci_canonical[] =
 	"pci-subsystem 0x1af4 0x2\n"
 	"msix-vectors 65\n"
 	"serial  QM00001 # with blanks\n"
+	"discard unmap\n"
+	"write-cache off\n"
 	"ram 0x0 0x10000\n"
 	"mem-read 0x100 0100\n";
 
@@ -174,6 +176,8 @@ Test(trace_text, pci_facts_are_parsed)
 	cr_assert_eq(h->subsys_id, 2);
 	cr_assert_eq(h->msix_vectors, 65);
 	cr_assert_str_eq(h->serial, " QM00001 # with blanks");
+	cr_assert_eq(h->discard, TRACE_DISCARD_UNMAP);
+	cr_assert_eq(h->write_cache, TRACE_WCACHE_OFF);
 	cr_assert_eq(h->nqueues, 64);
 	cr_assert_eq(h->queue_max[63], 1024);
 	cr_assert_eq(trace_read(r, &ev, &cause), 1);
@@ -364,6 +368,11 @@ static const struct bad bad_cases[] = {
 	{ HDR "serial 0123456789012345678901234567890123456789012345678901234567890123\n",
 	    "header (offset 0x11): line 3: serial longer than 63 bytes" },
 	{ HDR "serial a\x02\n", "header (offset 0x11): line 3: control character in serial" },
+	{ HDR "discard trim\n", "header (offset 0x11): line 3: unknown discard mode 'trim' (ignore or unmap)" },
+	{ HDR "discard\n", "header (offset 0x11): line 3: missing discard mode" },
+	{ HDR "write-cache auto\n", "header (offset 0x11): line 3: unknown write-cache mode 'auto' (on or off)" },
+	{ HDR "write-cache off\nwrite-cache on\n", "header (offset 0x21): line 4: 'write-cache' given twice" },
+	{ "vrt 1\ndevice net\ndiscard unmap\n", "header: discard and write-cache are facts of a disk (blk or scsi), not of net" },
 };
 
 /* Every bad input gives exactly one message naming file, event (or header) and offset. */

@@ -78,6 +78,20 @@ enum trace_transport {
 	TRACE_TRANSPORT_COUNT
 };
 
+/* A disk's discard mode (QEMU's -drive discard=): what DISCARD, UNMAP and WRITE SAME's UNMAP bit do. */
+enum trace_discard {
+	TRACE_DISCARD_IGNORE = 0,	/* discards succeed and change nothing (QEMU's default) */
+	TRACE_DISCARD_UNMAP = 1,	/* discarded blocks read back as zeros */
+	TRACE_DISCARD_COUNT
+};
+
+/* A disk's write cache (QEMU's write-cache=): the blk writeback byte, scsi's WCE bit. */
+enum trace_write_cache {
+	TRACE_WCACHE_ON = 0,		/* write-back (QEMU's default) */
+	TRACE_WCACHE_OFF = 1,		/* write-through */
+	TRACE_WCACHE_COUNT
+};
+
 /* What the transport-only device (types without a model) does with a validated request. */
 enum trace_requests {
 	TRACE_REQ_COMPLETE = 0,	/* used with len 0, nothing written (the default) */
@@ -129,6 +143,8 @@ struct trace_header {
 	uint16_t subsys_vendor, subsys_id;
 	uint16_t msix_vectors;		/* MSI-X table size, 0..TRACE_MAX_MSIX (0: no MSI-X) */
 	char serial[TRACE_MAX_SERIAL];	/* device serial (blk GET_ID, scsi VPD 0x80); "" = none */
+	uint8_t discard;		/* enum trace_discard ("discard" line; ignore when absent); blk and scsi */
+	uint8_t write_cache;		/* enum trace_write_cache ("write-cache" line; on when absent); blk and scsi */
 };
 
 #define TRACE_HAS_CLASS		0x1u
@@ -156,6 +172,10 @@ const char *trace_layout_name(uint8_t layout);
 int trace_layout_parse(const char *name);
 const char *trace_transport_name(uint8_t transport);	/* "modern", "transitional", "legacy" or NULL */
 int trace_transport_parse(const char *name);
+const char *trace_discard_name(uint8_t discard);		/* "ignore", "unmap" or NULL */
+int trace_discard_parse(const char *name);
+const char *trace_write_cache_name(uint8_t write_cache);	/* "on", "off" or NULL */
+int trace_write_cache_parse(const char *name);
 void trace_header_init(struct trace_header *h);	/* version set, everything else empty */
 /* Check a header's internal consistency (bounds, RAM overlap...). */
 int trace_header_check(const struct trace_header *h, char **cause);

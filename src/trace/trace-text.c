@@ -478,11 +478,13 @@ static const struct {
 
 enum {
 	H_VRT, H_DEVICE, H_LAYOUT, H_FEATURES, H_RECORDED, H_QUEUES, H_DEVCFG, H_RAM, H_BACKEND, H_TITLE,
-	H_PCI_CLASS, H_PCI_REVISION, H_PCI_SUBSYS, H_MSIX, H_SERIAL, H_REQUESTS, H_TRANSPORT, H_END, H_COUNT
+	H_PCI_CLASS, H_PCI_REVISION, H_PCI_SUBSYS, H_MSIX, H_SERIAL, H_REQUESTS, H_TRANSPORT, H_DISCARD, H_WCACHE, H_END,
+	H_COUNT
 };
 static const char *const header_words[H_COUNT] = {
 	"vrt", "device", "layout", "features", "recorded", "queues", "devcfg", "ram", "backend", "title",
-	"pci-class", "pci-revision", "pci-subsystem", "msix-vectors", "serial", "generic-requests", "transport", "---",
+	"pci-class", "pci-revision", "pci-subsystem", "msix-vectors", "serial", "generic-requests", "transport", "discard",
+	"write-cache", "---",
 };
 
 static int copy_token(struct lex *lx, const char *what, char *dst, size_t cap)
@@ -535,6 +537,20 @@ static int header_line(struct lex *lx, int which, struct trace_header *h, unsign
 		if ((i = trace_transport_parse(name)) < 0)
 			return lex_fail(lx, "unknown transport '%s' (modern, transitional or legacy)", name);
 		h->transport = (uint8_t)i;
+		break;
+	case H_DISCARD:
+		if (copy_token(lx, "discard mode", name, sizeof name) != 0)
+			return -1;
+		if ((i = trace_discard_parse(name)) < 0)
+			return lex_fail(lx, "unknown discard mode '%s' (ignore or unmap)", name);
+		h->discard = (uint8_t)i;
+		break;
+	case H_WCACHE:
+		if (copy_token(lx, "write-cache mode", name, sizeof name) != 0)
+			return -1;
+		if ((i = trace_write_cache_parse(name)) < 0)
+			return lex_fail(lx, "unknown write-cache mode '%s' (on or off)", name);
+		h->write_cache = (uint8_t)i;
 		break;
 	case H_LAYOUT:
 		if (copy_token(lx, "layout", name, sizeof name) != 0)

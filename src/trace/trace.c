@@ -8,6 +8,7 @@
 
 #include "vr/cause.h"
 #include "vr/le.h"
+#include "vr/virtio-spec.h"
 #include "vr/xmalloc.h"
 #include "trace-int.h"
 
@@ -117,6 +118,16 @@ static const char *const transport_names[TRACE_TRANSPORT_COUNT] = {
 	[TRACE_TRANSPORT_MODERN] = "modern",
 	[TRACE_TRANSPORT_TRANSITIONAL] = "transitional",
 	[TRACE_TRANSPORT_LEGACY] = "legacy",
+};
+
+static const char *const discard_names[TRACE_DISCARD_COUNT] = {
+	[TRACE_DISCARD_IGNORE] = "ignore",
+	[TRACE_DISCARD_UNMAP] = "unmap",
+};
+
+static const char *const write_cache_names[TRACE_WCACHE_COUNT] = {
+	[TRACE_WCACHE_ON] = "on",
+	[TRACE_WCACHE_OFF] = "off",
 };
 
 static const char *const requests_names[TRACE_REQ_COUNT] = {
@@ -232,6 +243,26 @@ const char *trace_transport_name(uint8_t transport)
 int trace_transport_parse(const char *name)
 {
 	return table_parse(transport_names, NELEM(transport_names), name);
+}
+
+const char *trace_discard_name(uint8_t discard)
+{
+	return table_name(discard_names, NELEM(discard_names), discard);
+}
+
+int trace_discard_parse(const char *name)
+{
+	return table_parse(discard_names, NELEM(discard_names), name);
+}
+
+const char *trace_write_cache_name(uint8_t write_cache)
+{
+	return table_name(write_cache_names, NELEM(write_cache_names), write_cache);
+}
+
+int trace_write_cache_parse(const char *name)
+{
+	return table_parse(write_cache_names, NELEM(write_cache_names), name);
 }
 
 const char *trace_requests_name(uint8_t requests)
@@ -382,6 +413,14 @@ int trace_header_check(const struct trace_header *h, char **cause)
 		return cause_set(cause, "%u MSI-X vectors (at most %u)", h->msix_vectors, TRACE_MAX_MSIX);
 	if (!fixed_str_ok(h->serial, sizeof h->serial, 0))
 		return cause_set(cause, "bad serial");
+	if (trace_discard_name(h->discard) == NULL)
+		return cause_set(cause, "unknown discard mode %u", h->discard);
+	if (trace_write_cache_name(h->write_cache) == NULL)
+		return cause_set(cause, "unknown write-cache mode %u", h->write_cache);
+	if ((h->discard != TRACE_DISCARD_IGNORE || h->write_cache != TRACE_WCACHE_ON) &&
+	    h->device != VIRTIO_ID_BLOCK && h->device != VIRTIO_ID_SCSI)
+		return cause_set(cause, "discard and write-cache are facts of a disk (blk or scsi), not of %s",
+		    trace_device_name(h->device) != NULL ? trace_device_name(h->device) : "this device");
 	return 0;
 }
 
@@ -617,6 +656,18 @@ static void trace_header_pci_text(struct buf *b, const struct trace_header *h)
 		buf_add(b, h->serial, strnlen(h->serial, sizeof h->serial));
 		buf_add_u8(b, '\n');
 	}
+	if (h->discard != TRACE_DISCARD_IGNORE) {
+		const char *d = trace_discard_name(h->discard);
+		put_str(b, "discard ");
+		put_str(b, d != NULL ? d : "?");
+		buf_add_u8(b, '\n');
+	}
+	if (h->write_cache != TRACE_WCACHE_ON) {
+		const char *w = trace_write_cache_name(h->write_cache);
+		put_str(b, "write-cache ");
+		put_str(b, w != NULL ? w : "?");
+		buf_add_u8(b, '\n');
+	}
 }
 
 void trace_header_text(struct buf *b, const struct trace_header *h)
@@ -691,7 +742,8 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 /* ---- binary header facts ---- */
 
 /* Tags of the optional header facts (binary). */
-enum { HX_CLASS = 1, HX_REVISION, HX_SUBSYS, HX_MSIX, HX_SERIAL, HX_REQUESTS, HX_TRANSPORT, HX_COUNT };
+enum { HX_CLASS = 1, HX_REVISION, HX_SUBSYS, HX_MSIX, HX_SERIAL, HX_REQUESTS, HX_TRANSPORT, HX_DISCARD, HX_WCACHE,
+	HX_COUNT };
 
 void trace_header_encode(struct buf *b, const struct trace_header *h)
 {
@@ -767,6 +819,16 @@ void trace_header_encode(struct buf *b, const struct trace_header *h)
 		buf_add_u8(b, 1);
 		buf_add_u8(b, h->transport);
 	}
+	if (h->discard != TRACE_DISCARD_IGNORE) {
+		buf_add_u8(b, HX_DISCARD);
+		buf_add_u8(b, 1);
+		buf_add_u8(b, h->discard);
+	}
+	if (h->write_cache != TRACE_WCACHE_ON) {
+		buf_add_u8(b, HX_WCACHE);
+		buf_add_u8(b, 1);
+		buf_add_u8(b, h->write_cache);
+	}
 }
 
 /* Copy a length-prefixed string into a fixed array, refusing NULs and overflow. */
@@ -786,6 +848,7 @@ static int decode_ext(struct trace_header *h, struct cursor *c, const char **why
 {
 	static const uint8_t want_len[HX_COUNT] = {
 		[HX_CLASS] = 4, [HX_REVISION] = 1, [HX_SUBSYS] = 4, [HX_MSIX] = 2, [HX_REQUESTS] = 1, [HX_TRANSPORT] = 1,
+		[HX_DISCARD] = 1, [HX_WCACHE] = 1,
 	};
 	unsigned last = 0;
 
@@ -824,6 +887,12 @@ static int decode_ext(struct trace_header *h, struct cursor *c, const char **why
 			break;
 		case HX_TRANSPORT:
 			h->transport = cursor_u8(c);
+			break;
+		case HX_DISCARD:
+			h->discard = cursor_u8(c);
+			break;
+		case HX_WCACHE:
+			h->write_cache = cursor_u8(c);
 			break;
 		default:
 			if (len == 0 || get_str(c, len, h->serial, sizeof h->serial) != 0)

@@ -21,6 +21,16 @@ if command -v python3 >/dev/null 2>&1; then
 	$VR info --json $D/good-blk.vrb | python3 -c 'import json,sys; json.load(sys.stdin)' ||
 		{ echo "FAIL: info --json is not JSON"; fails=$((fails + 1)); }
 fi
+# The disk options: stated or not, info says them for a disk; binary keeps them.
+expect 0 "^disk       discard ignore, write-cache on$" "" $VR info $D/good-blk.vrt
+printf 'vrt 1\ndevice scsi\ndiscard unmap\nwrite-cache off\nram 0x0 0x10000\n---\n' > "$TMP/opts.vrt"
+expect 0 "^disk       discard unmap, write-cache off$" "" $VR info "$TMP/opts.vrt"
+expect 0 '"discard":"unmap","write_cache":"off"' "" $VR info --json "$TMP/opts.vrt"
+expect 0 "" "" $VR convert "$TMP/opts.vrt" "$TMP/opts.vrb"
+expect 0 "^disk       discard unmap, write-cache off$" "" $VR info "$TMP/opts.vrb"
+expect 0 "^discard unmap$" "" $VR dump "$TMP/opts.vrb"
+printf 'vrt 1\ndevice net\nwrite-cache off\n---\n' > "$TMP/net-opts.vrt"
+expect 2 "" "discard and write-cache are facts of a disk \(blk or scsi\), not of net" $VR info "$TMP/net-opts.vrt"
 expect 2 "" "usage: virtio-replay info" $VR info
 expect 2 "" "unknown option" $VR info --xml $D/good-blk.vrb
 expect 0 "^usage: virtio-replay info TRACE" "" $VR info --help
