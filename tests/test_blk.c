@@ -595,3 +595,32 @@ Test(blk, scsi_cmd_answers)
 	cr_expect_eq(le32_load(inhdr), 255);
 	h_expect(&H, "blk SCSI_CMD status=UNSUPP");
 }
+
+/* The disk options: discard=unmap zeroes what DISCARD names; write-cache=off starts the writeback byte at 0. */
+Test(blk, disk_options)
+{
+	struct vpci_setup s;
+	static struct vdev_backend be = { .type = "disk", .size = 1u << 20 };
+	uint8_t data[4096];
+
+	memset(&s, 0, sizeof s);
+	s.backends = &be;
+	s.nbackends = 1;
+	s.disk = VDEV_DISK_UNMAP | VDEV_DISK_NO_WCACHE;
+	h_open_setup(&H, "blk", &s, 0);
+	cr_expect_eq(guest_devcfg_read(H.g, 32, 1), 0);
+	guest_devcfg_write(H.g, 32, 1, 1);
+	cr_expect_eq(guest_devcfg_read(H.g, 32, 1), 1);
+	memset(data, 0x33, sizeof data);
+	blk_req(T_OUT, 16, data, sizeof data, 0);
+	dwz(T_DISCARD, 17, 2, 0);
+	cr_expect_eq(status_byte, 0);
+	blk_req(T_IN, 16, NULL, 0, 4096);
+	cr_expect_eq(inbuf[511], 0x33);
+	cr_expect_eq(inbuf[512], 0);
+	cr_expect_eq(inbuf[1535], 0);
+	cr_expect_eq(inbuf[1536], 0x33);
+	/* FLUSH with the cache off still succeeds */
+	blk_req(T_FLUSH, 0, NULL, 0, 0);
+	cr_expect_eq(status_byte, 0);
+}

@@ -18,6 +18,8 @@ static void teardown(void)
 
 TestSuite(scsi, .fini = teardown);
 
+static unsigned disk_opts;		/* VDEV_DISK_* of the next open */
+
 static void open_scsi_layout(uint64_t offered, const char *serial, int layout)
 {
 	struct vpci_setup s;
@@ -26,6 +28,7 @@ static void open_scsi_layout(uint64_t offered, const char *serial, int layout)
 	memset(&s, 0, sizeof s);
 	s.layout = layout;
 	s.serial = serial;
+	s.disk = disk_opts;
 	s.offered = offered;
 	s.backends = &be;
 	s.nbackends = 1;
@@ -643,4 +646,22 @@ Test(scsi, random_requests_survive)
 	h_input(&H, TRACE_INPUT_EVENT, 1, NULL, 0);
 	h_fuzz(&H, qs, 3, 300, 778, scsi_shape);
 	cr_expect_gt(H.ntxn, 100, "only %u requests completed", H.ntxn);
+}
+
+/* write-cache=off: MODE SENSE's caching page has WCE clear (still changeable); on, set. */
+Test(scsi, mode_sense_write_cache_off)
+{
+	uint8_t ms6[6] = { 0x1a, 0x08, 0x08, 0, 255, 0 };
+
+	disk_opts = VDEV_DISK_NO_WCACHE;
+	open_ready(0);
+	disk_opts = 0;
+	cmd(ms6, 6, NULL, 0, 255);
+	expect_good();
+	cr_expect_eq(din[4], 0x08);
+	cr_expect_eq(din[6] & 0x04, 0);		/* current: write-through */
+	ms6[2] = 0x48;				/* changeable values */
+	cmd(ms6, 6, NULL, 0, 255);
+	expect_good();
+	cr_expect_eq(din[6] & 0x04, 0x04);
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "vr/record.h"
+#include "vr/trace.h"
 
 /*
  * The sweep is a set of record scenarios ("sweep-*", in record --list) whose
@@ -40,6 +41,8 @@ int sweep_sc_cfgspace(struct record *rec, char **cause);
 int sweep_sc_pcicfg(struct record *rec, char **cause);
 int sweep_sc_random(struct record *rec, char **cause);
 int sweep_sc_scsi(struct record *rec, char **cause);		/* src/run/sweep-scsi.c */
+/* sweep-scsi's header: the disk options (discard mode, write cache) from the seed. */
+void sweep_scsi_prepare(struct record *rec, struct trace_header *h);
 int sweep_sc_net(struct record *rec, char **cause);		/* src/run/sweep-dev.c */
 int sweep_sc_console(struct record *rec, char **cause);
 int sweep_sc_rng(struct record *rec, char **cause);

@@ -70,7 +70,12 @@ struct vdev_setup {
 	const struct vdev_backend *backends;
 	unsigned nbackends;
 	const char *serial;		/* NULL: none configured */
+	unsigned disk;			/* VDEV_DISK_*: the disk options of blk and scsi */
 };
+
+/* Disk options (struct vdev_setup.disk); none set: QEMU's defaults, discard=ignore and write-cache=on. */
+#define VDEV_DISK_UNMAP		0x1u	/* discard=unmap: discarded blocks read back as zeros */
+#define VDEV_DISK_NO_WCACHE	0x2u	/* write-cache=off: the disk starts write-through */
 
 /*
  * Host input types (struct vdev_input.type). The values are those of the

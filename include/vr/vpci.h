@@ -39,6 +39,7 @@ struct vpci_setup {
 	uint16_t subsys_vendor, subsys_id;
 	uint16_t msix_vectors;		/* MSI-X table size (default: queues + 1; at most 2048) */
 	const char *serial;		/* device serial (virtio-blk GET_ID), copied */
+	unsigned disk;			/* VDEV_DISK_* (blk and scsi) */
 };
 
 struct vpci;

@@ -79,6 +79,7 @@ struct blk {
 	struct vdev_ctx *ctx;
 	struct disk *disk;
 	bool ro;
+	bool discard_zeroes;			/* the profile's, or the disk's discard=unmap */
 	uint64_t sector_mask;			/* blk_size / 512 - 1 */
 	uint8_t cfg[BLK_CFG_SIZE];
 	uint8_t writeback0;			/* writeback at creation, restored by reset */
@@ -156,6 +157,11 @@ static void *blk_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	b->ro = (setup->offered >> BLK_F_RO) & 1;
 	if (setup->serial != NULL)
 		snprintf(b->serial, sizeof b->serial, "%s", setup->serial);
+	/* discard=unmap: QEMU punches the range out of the image, which then reads as zeros. */
+	b->discard_zeroes = b->pol->discard_zeroes || (setup->disk & VDEV_DISK_UNMAP);
+	/* write-cache=off: QEMU's config starts (and every reset puts it back) at write-through. */
+	if (setup->disk & VDEV_DISK_NO_WCACHE)
+		b->cfg[CFG_WRITEBACK] = 0;
 	b->writeback0 = b->cfg[CFG_WRITEBACK];
 	return b;
 fail:
@@ -254,7 +260,7 @@ static uint8_t blk_discard_wz(struct blk *b, struct virtq_chain *c, bool wz, boo
 	if (b->ro)
 		return BLK_S_IOERR;
 	/* QEMU's default discard=ignore: a discard succeeds and changes nothing. */
-	if (!wz && !b->pol->discard_zeroes)
+	if (!wz && !b->discard_zeroes)
 		return BLK_S_OK;
 	/* Discarded sectors read back as zeros here, which the spec allows. */
 	if (disk_zero(b->disk, sector * 512, (uint64_t)n * 512) != 0) {

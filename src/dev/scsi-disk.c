@@ -83,6 +83,8 @@ struct scsi_disk {
 	uint64_t nblocks;
 	uint32_t cyls, heads, secs;	/* the geometry QEMU guesses for the disk's size */
 	bool qemu;
+	bool unmap;			/* discard=unmap: UNMAP and WRITE SAME's UNMAP zero the blocks */
+	bool wce;			/* the write cache (MODE SENSE page 8's WCE; MODE SELECT changes it) */
 	bool present;
 	struct scsi_sense ua;		/* pending unit attention (key 0: none) */
 	struct scsi_sense sense;	/* sense of the last CHECK CONDITION, for REQUEST SENSE */
@@ -268,7 +270,7 @@ static void guess_geometry(struct scsi_disk *d)
 }
 
 struct scsi_disk *scsi_disk_new(struct vdev_ctx *ctx, const struct vdev_backend *be, const char *serial, bool qemu,
-    char **cause)
+    unsigned disk, char **cause)
 {
 	struct scsi_disk *d = xcalloc(1, sizeof *d);
 
@@ -280,6 +282,8 @@ struct scsi_disk *scsi_disk_new(struct vdev_ctx *ctx, const struct vdev_backend 
 	}
 	d->ctx = ctx;
 	d->qemu = qemu;
+	d->unmap = (disk & VDEV_DISK_UNMAP) != 0;
+	d->wce = (disk & VDEV_DISK_NO_WCACHE) == 0;
 	d->nblocks = disk_size(d->disk) / SCSI_BLOCK;
 	guess_geometry(d);
 	snprintf(d->serial, sizeof d->serial, "%s", serial != NULL ? serial : "");
@@ -646,9 +650,10 @@ static int mode_page(struct scsi_disk *d, uint8_t page, uint8_t *p, int pc)
 		v[18] = 1;
 		be16_store(v + 26, 5400);
 		break;
-	case 0x08:				/* caching: WCE, the overlay is a write-back cache; changeable */
+	case 0x08:				/* caching: WCE as the cache is now; changeable */
 		len = 0x12;
-		v[0] = 4;
+		if (pc == 1 || d->wce)
+			v[0] = 4;
 		break;
 	default:
 		return -1;
@@ -884,7 +889,8 @@ void scsi_disk_run(struct scsi_disk *d, struct scsi_req *r)
 
 void scsi_disk_save(const struct scsi_disk *d, struct buf *out)
 {
-	buf_add_u8(out, (uint8_t)(d->present | d->has_sense << 1 | d->sense_is_ua << 2));
+	/* bit 3 is write-through, so checkpoints from before the write cache was modelled load with it on */
+	buf_add_u8(out, (uint8_t)(d->present | d->has_sense << 1 | d->sense_is_ua << 2 | !d->wce << 3));
 	buf_add_u8(out, d->ua.key);
 	buf_add_u8(out, d->ua.asc);
 	buf_add_u8(out, d->ua.ascq);
@@ -905,13 +911,14 @@ int scsi_disk_load(struct scsi_disk *d, struct cursor *cur, char **cause)
 	sn.key = cursor_u8(cur);
 	sn.asc = cursor_u8(cur);
 	sn.ascq = cursor_u8(cur);
-	if (cur->err || flags > 7 || ua.key > 0x0f || sn.key > 0x0f)
+	if (cur->err || flags > 15 || ua.key > 0x0f || sn.key > 0x0f)
 		return cause_set(cause, "scsi: state fields out of range");
 	if (disk_load(d->disk, cur, cause) != 0)
 		return cause_prefix(cause, "scsi");
 	d->present = flags & 1;
 	d->has_sense = (flags >> 1) & 1;
 	d->sense_is_ua = (flags >> 2) & 1;
+	d->wce = !((flags >> 3) & 1);
 	d->ua = ua;
 	d->sense = sn;
 	return 0;

@@ -57,9 +57,12 @@ struct scsi_req {
 
 struct scsi_disk;
 
-/* The LUN (target 0, LUN 0) on its backend; qemu: QEMU 7.2's answers where the profiles differ. */
+/*
+ * The LUN (target 0, LUN 0) on its backend; qemu: QEMU 7.2's answers where
+ * the profiles differ; disk: VDEV_DISK_* (discard mode, write cache).
+ */
 struct scsi_disk *scsi_disk_new(struct vdev_ctx *ctx, const struct vdev_backend *be, const char *serial, bool qemu,
-    char **cause);
+    unsigned disk, char **cause);
 void scsi_disk_free(struct scsi_disk *d);
 bool scsi_disk_present(const struct scsi_disk *d);
 /* Hot-plug: attach (with REPORTED LUNS DATA HAS CHANGED) or detach the LUN. */

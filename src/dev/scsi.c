@@ -135,7 +135,7 @@ static void *scsi_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, c
 			break;
 		}
 	}
-	s->lun0 = scsi_disk_new(ctx, be, setup->serial, s->qemu, cause);
+	s->lun0 = scsi_disk_new(ctx, be, setup->serial, s->qemu, setup->disk, cause);
 	if (s->lun0 == NULL) {
 		free(s);
 		return NULL;

@@ -155,6 +155,7 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 		.backends = s->backends,
 		.nbackends = s->nbackends,
 		.serial = d->setup.serial,
+		.disk = s->disk,
 	};
 	d->dev = s->ops->create(d->ctx, &vs, cause);
 	if (d->dev == NULL) {

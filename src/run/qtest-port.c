@@ -149,10 +149,11 @@ static int make_disk(struct qport *p, const struct qport_opts *o, char **cause)
 		}
 		close(in);
 	}
+	/* The header's discard mode: each node passes discards down only with discard=unmap of its own. */
 	add_arg(p, "-blockdev");
-	add_arg(p, "driver=file,node-name=f0,filename=%s,locking=off", path);
+	add_arg(p, "driver=file,node-name=f0,filename=%s,locking=off,discard=%s", path, trace_discard_name(h->discard));
 	add_arg(p, "-blockdev");
-	add_arg(p, "driver=raw,node-name=d0,file=f0");
+	add_arg(p, "driver=raw,node-name=d0,file=f0,discard=%s", trace_discard_name(h->discard));
 	free(path);
 	return 0;
 }
@@ -226,6 +227,30 @@ static int build_serial(struct qport *p, const struct trace_header *h, struct bu
 	return 0;
 }
 
+/* virtio_blk_config offsets of the DISCARD / WRITE_ZEROES limits QEMU takes as properties. */
+#define BLK_CFG_MAX_DISCARD	36
+#define BLK_CFG_DISCARD_ALIGN	44
+#define BLK_CFG_MAX_WZ		48
+#define BLK_REQ_MAX_SECTORS	0x3fffffu
+
+/* The header's limits where they are not QEMU's defaults (QEMU refuses 0 and more than 0x3fffff). */
+static void blk_limits(struct buf *b, const struct trace_header *h)
+{
+	uint32_t md, align, mwz;
+
+	if (h->devcfg_len < BLK_CFG_MAX_WZ + 4)
+		return;
+	md = le32_load(h->devcfg + BLK_CFG_MAX_DISCARD);
+	align = le32_load(h->devcfg + BLK_CFG_DISCARD_ALIGN);
+	mwz = le32_load(h->devcfg + BLK_CFG_MAX_WZ);
+	if (md != BLK_REQ_MAX_SECTORS && md != 0 && md < BLK_REQ_MAX_SECTORS)
+		buf_printf(b, ",max-discard-sectors=%u", md);
+	if (mwz != BLK_REQ_MAX_SECTORS && mwz != 0 && mwz < BLK_REQ_MAX_SECTORS)
+		buf_printf(b, ",max-write-zeroes-sectors=%u", mwz);
+	if (align > 1 && align <= 0x800000)
+		buf_printf(b, ",discard_granularity=%u", align * 512);
+}
+
 static int build_device(struct qport *p, const struct qport_opts *o, char **cause)
 {
 	const struct trace_header *h = o->h;
@@ -245,6 +270,8 @@ static int build_device(struct qport *p, const struct qport_opts *o, char **caus
 			for (const char *c = h->serial; *c != '\0'; c++)
 				buf_printf(&b, *c == ',' ? ",," : "%c", *c);
 		}
+		buf_printf(&b, ",write-cache=%s", trace_write_cache_name(h->write_cache));
+		blk_limits(&b, h);
 		break;
 	case VIRTIO_ID_SCSI:
 		if (make_disk(p, o, cause) < 0)
@@ -289,7 +316,8 @@ static int build_device(struct qport *p, const struct qport_opts *o, char **caus
 	ring_props(&b, h);
 	add_device(p, "%s", buf_str(&b));
 	if (h->device == VIRTIO_ID_SCSI)
-		add_device(p, "scsi-hd,drive=d0,bus=scsi0.0,channel=0,scsi-id=0,lun=0");
+		add_device(p, "scsi-hd,drive=d0,bus=scsi0.0,channel=0,scsi-id=0,lun=0,write-cache=%s",
+		    trace_write_cache_name(h->write_cache));
 	for (unsigned i = 0; h->device == VIRTIO_ID_CONSOLE && i < p->con_ports; i++)
 		add_device(p, "%s,chardev=con%u,nr=%u", i == 0 ? "virtconsole" : "virtserialport", i, i);
 	goto out;

@@ -284,6 +284,10 @@ int replay_devsetup_in(const struct trace_header *h, const char *trace_path, con
 		snprintf(s->serial, sizeof s->serial, "%s", h->serial);
 		s->setup.serial = s->serial;
 	}
+	if (h->discard == TRACE_DISCARD_UNMAP)
+		s->setup.disk |= VDEV_DISK_UNMAP;
+	if (h->write_cache == TRACE_WCACHE_OFF)
+		s->setup.disk |= VDEV_DISK_NO_WCACHE;
 	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++) {
 		s->ram[i].base = h->ram[i].base;
 		s->ram[i].size = h->ram[i].size;

@@ -35,6 +35,9 @@
 #define F_WZ		14
 
 #define CFG_WRITEBACK	32
+#define CFG_MAX_DISCARD	36
+#define CFG_DISCARD_ALIGN 44
+#define CFG_MAX_WZ	48
 #define SB_MAX_BUFS	4		/* data buffers per direction */
 #define SB_DATA_MAX	8192u
 #define SB_BATCH_MAX	6
@@ -44,7 +47,11 @@
 struct sb {
 	struct record *rec;
 	struct guest *g;
+	uint32_t max_dwz[2];		/* the header's max_discard_sectors, max_write_zeroes_sectors */
 	uint64_t sectors;		/* capacity */
+	uint64_t hot;			/* the last write's sectors, where reads, discards and write-zeroes aim */
+	uint32_t hot_n;
+	unsigned follow;		/* 1 after a write, 2 after a discard or write-zeroes on its sectors */
 	uint16_t qsize;
 };
 
@@ -74,6 +81,14 @@ void sweep_blk_prepare(struct record *rec, struct trace_header *h)
 	for (size_t i = 0; i < n && i + 1 < sizeof(h->serial); i++)
 		h->serial[i] = serial_chars[record_rand(rec) % (sizeof(serial_chars) - 1)];
 	h->serial[n < sizeof(h->serial) ? n : sizeof(h->serial) - 1] = '\0';
+	/* The disk options: discard mode, write cache, and now and then tighter DISCARD / WRITE_ZEROES limits. */
+	h->discard = record_rand(rec) % 2 ? TRACE_DISCARD_UNMAP : TRACE_DISCARD_IGNORE;
+	h->write_cache = record_rand(rec) % 3 == 0 ? TRACE_WCACHE_OFF : TRACE_WCACHE_ON;
+	if (h->devcfg_len >= CFG_MAX_WZ + 4 && record_rand(rec) % 3 == 0) {
+		le32_store(h->devcfg + CFG_MAX_DISCARD, 1 + (uint32_t)(record_rand(rec) % 24));
+		le32_store(h->devcfg + CFG_MAX_WZ, 1 + (uint32_t)(record_rand(rec) % 24));
+		le32_store(h->devcfg + CFG_DISCARD_ALIGN, 1u << (record_rand(rec) % 5));
+	}
 }
 
 /* Cut len bytes into `split` buffers (the last takes the rest). */
@@ -125,8 +140,12 @@ static int add_req(struct sb *s, const struct sb_req *r, char **cause)
 	} else {
 		nin = cut(in, SB_MAX_BUFS, r->in_len + 1, r->in_split, fill);
 	}
-	record_mark(s->rec, "sweep-blk: %s type 0x%x sector %" PRIu64 " out %u in %u", r->what, r->type, r->sector,
-	    r->out_len, r->in_len);
+	if (r->out_len >= 16 && ((r->type & ~T_BARRIER) == T_DISCARD || (r->type & ~T_BARRIER) == T_WZ))
+		record_mark(s->rec, "sweep-blk: %s type 0x%x segment sector %" PRIu64 " sectors %u flags 0x%x", r->what,
+		    r->type, le64_load(r->out), le32_load(r->out + 8), le32_load(r->out + 12));
+	else
+		record_mark(s->rec, "sweep-blk: %s type 0x%x sector %" PRIu64 " out %u in %u", r->what, r->type,
+		    r->sector, r->out_len, r->in_len);
 	if ((head = guest_add(s->g, 0, out, nout, in, nin, 0, cause)) < 0)
 		return -1;
 	return head;
@@ -211,7 +230,9 @@ static void sync_req(struct sb *s, struct sb_req *r)
 		/* more sectors than max_*_sectors (checked first), or a range past the capacity */
 		r->what = wz ? "write-zeroes refused" : "discard refused";
 		r->type = wz ? T_WZ : T_DISCARD;
-		if (rnd(s, 2))
+		if (rnd(s, 3) == 0)
+			dwz_segment(r, rnd(s, s->sectors - 64), s->max_dwz[wz] + 1 + (uint32_t)rnd(s, 3), 0);
+		else if (rnd(s, 2))
 			dwz_segment(r, rnd(s, s->sectors), 0x400000u + (uint32_t)rnd(s, 3) * 0x7fffffffu, 0);
 		else
 			dwz_segment(r, s->sectors - rnd(s, 4), 5 + (uint32_t)rnd(s, 8), 0);
@@ -243,8 +264,28 @@ static void async_req(struct sb *s, struct sb_req *r)
 	uint32_t n = any_sectors(s);
 	uint64_t sector = rnd(s, s->sectors - n + 1);
 
+	/*
+	 * After a write, often a discard or write-zeroes on part of its
+	 * sectors; after one of those, a read of the write's sectors: what
+	 * the discard mode leaves there shows in the data read back.
+	 */
+	unsigned pick = (unsigned)rnd(s, 6), follow = s->follow;
+
+	s->follow = 0;
+	if (follow == 1 && rnd(s, 3) != 0) {
+		uint32_t skip = (uint32_t)rnd(s, s->hot_n);
+
+		pick = 5;
+		sector = s->hot + skip;
+		n = 1 + (uint32_t)rnd(s, s->hot_n - skip);
+		s->follow = 2;
+	} else if (follow == 2 && rnd(s, 4) != 0) {
+		pick = 0;
+		sector = s->hot;
+		n = s->hot_n;
+	}
 	memset(r, 0, sizeof(*r));
-	switch (rnd(s, 6)) {
+	switch (pick) {
 	case 0:
 	case 1:
 		r->what = "read";
@@ -258,6 +299,9 @@ static void async_req(struct sb *s, struct sb_req *r)
 		r->type = T_OUT;
 		r->sector = sector;
 		r->out_len = 512 * n;
+		s->hot = sector;
+		s->hot_n = n;
+		s->follow = 1;
 		for (uint32_t i = 0; i < r->out_len; i++)
 			r->out[i] = (uint8_t)(sector * 7 + i / 512 + (i & 0x3f));
 		break;
@@ -415,6 +459,15 @@ int sweep_sc_blk(struct record *rec, char **cause)
 	if (guest_init(s.g, cause) < 0)
 		return -1;
 	s.sectors = guest_devcfg_read(s.g, 0, 4) | guest_devcfg_read(s.g, 4, 4) << 32;
+	(void)guest_devcfg_read(s.g, CFG_WRITEBACK, 1);	/* the write cache the disk starts with */
+	s.max_dwz[0] = s.max_dwz[1] = 0x3fffff;
+	if (record_header(rec)->devcfg_len >= CFG_MAX_WZ + 4) {
+		s.max_dwz[0] = le32_load(record_header(rec)->devcfg + CFG_MAX_DISCARD);
+		s.max_dwz[1] = le32_load(record_header(rec)->devcfg + CFG_MAX_WZ);
+	}
+	record_mark(rec, "sweep-blk: discard %s, write-cache %s, max_discard %u, max_write_zeroes %u",
+	    trace_discard_name(record_header(rec)->discard), trace_write_cache_name(record_header(rec)->write_cache),
+	    s.max_dwz[0], s.max_dwz[1]);
 	s.qsize = guest_queue_size(s.g, 0);
 	if (s.sectors < 64)
 		return cause_set(cause, "sweep-blk: the disk has %" PRIu64 " sectors, needs 64", s.sectors);

@@ -9,6 +9,7 @@
 #include "vr/le.h"
 #include "vr/record.h"
 #include "vr/sweep.h"
+#include "vr/trace.h"
 #include "vr/virtio-spec.h"
 #include "vr/xmalloc.h"
 
@@ -455,6 +456,12 @@ static int ss_ctrl(struct ss *s, char **cause)
 	return ss_complete(s, SS_CTRLQ, cause);
 }
 
+void sweep_scsi_prepare(struct record *rec, struct trace_header *h)
+{
+	h->discard = record_rand(rec) % 2 ? TRACE_DISCARD_UNMAP : TRACE_DISCARD_IGNORE;
+	h->write_cache = record_rand(rec) % 3 == 0 ? TRACE_WCACHE_OFF : TRACE_WCACHE_ON;
+}
+
 int sweep_sc_scsi(struct record *rec, char **cause)
 {
 	static const uint32_t senses[] = { 96, 96, 18, 32, 8, 252 };
@@ -473,6 +480,8 @@ int sweep_sc_scsi(struct record *rec, char **cause)
 		free(s);
 		return cause_set(cause, "cannot create the guest");
 	}
+	record_mark(rec, "sweep: discard %s, write-cache %s", trace_discard_name(record_header(rec)->discard),
+	    trace_write_cache_name(record_header(rec)->write_cache));
 	record_mark(rec, "sweep: linux-like init (msi-x per queue)");
 	if (guest_init(s->g, cause) < 0) {
 		free(s);
