@@ -504,6 +504,21 @@ static int copy_token(struct lex *lx, const char *what, char *dst, size_t cap)
 	return 0;
 }
 
+/* A header word naming one of a table's values: "unknown WHAT 'X' (CHOICES)" otherwise. */
+static int named_value(struct lex *lx, const char *what, int (*parse)(const char *), const char *choices,
+    uint8_t *out)
+{
+	char name[48];
+	int i;
+
+	if (copy_token(lx, what, name, sizeof name) != 0)
+		return -1;
+	if ((i = parse(name)) < 0)
+		return lex_fail(lx, "unknown %s '%s' (%s)", what, name, choices);
+	*out = (uint8_t)i;
+	return 0;
+}
+
 static int header_line(struct lex *lx, int which, struct trace_header *h, unsigned *seen)
 {
 	char show[32], name[48];
@@ -525,39 +540,26 @@ static int header_line(struct lex *lx, int which, struct trace_header *h, unsign
 		h->device = (uint8_t)i;
 		break;
 	case H_REQUESTS:
-		if (copy_token(lx, "generic-requests policy", name, sizeof name) != 0)
+		if (named_value(lx, "generic-requests policy", trace_requests_parse, "complete or hold",
+		    &h->requests) != 0)
 			return -1;
-		if ((i = trace_requests_parse(name)) < 0)
-			return lex_fail(lx, "unknown generic-requests policy '%s' (complete or hold)", name);
-		h->requests = (uint8_t)i;
 		break;
 	case H_TRANSPORT:
-		if (copy_token(lx, "transport", name, sizeof name) != 0)
+		if (named_value(lx, "transport", trace_transport_parse, "modern, transitional or legacy",
+		    &h->transport) != 0)
 			return -1;
-		if ((i = trace_transport_parse(name)) < 0)
-			return lex_fail(lx, "unknown transport '%s' (modern, transitional or legacy)", name);
-		h->transport = (uint8_t)i;
 		break;
 	case H_DISCARD:
-		if (copy_token(lx, "discard mode", name, sizeof name) != 0)
+		if (named_value(lx, "discard mode", trace_discard_parse, "ignore or unmap", &h->discard) != 0)
 			return -1;
-		if ((i = trace_discard_parse(name)) < 0)
-			return lex_fail(lx, "unknown discard mode '%s' (ignore or unmap)", name);
-		h->discard = (uint8_t)i;
 		break;
 	case H_WCACHE:
-		if (copy_token(lx, "write-cache mode", name, sizeof name) != 0)
+		if (named_value(lx, "write-cache mode", trace_write_cache_parse, "on or off", &h->write_cache) != 0)
 			return -1;
-		if ((i = trace_write_cache_parse(name)) < 0)
-			return lex_fail(lx, "unknown write-cache mode '%s' (on or off)", name);
-		h->write_cache = (uint8_t)i;
 		break;
 	case H_LAYOUT:
-		if (copy_token(lx, "layout", name, sizeof name) != 0)
+		if (named_value(lx, "layout", trace_layout_parse, "qemu or vbox", &h->layout) != 0)
 			return -1;
-		if ((i = trace_layout_parse(name)) < 0)
-			return lex_fail(lx, "unknown layout '%s' (qemu or vbox)", name);
-		h->layout = (uint8_t)i;
 		break;
 	case H_FEATURES:
 		if (num(lx, "features", UINT64_MAX, &h->features) != 0)
