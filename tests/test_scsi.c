@@ -351,7 +351,7 @@ Test(scsi, bad_lba_and_unsupported_opcode)
 {
 	uint8_t r10[10] = { 0x28, 0, 0, 0, 0x08, 0, 0, 0, 1, 0 };	/* lba 2048: one past the end */
 	uint8_t r16[16] = { 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 1, 0, 0 };
-	uint8_t unmap[10] = { 0x42 };
+	uint8_t wbuf[10] = { 0x3b };		/* WRITE BUFFER: scsi-hd does not implement it */
 
 	open_ready(0);
 	cmd(r10, 10, NULL, 0, 512);
@@ -361,9 +361,9 @@ Test(scsi, bad_lba_and_unsupported_opcode)
 	r16[2] = 0xff;				/* huge LBA must not wrap */
 	cmd(r16, 16, NULL, 0, 512);
 	expect_sense(5, 0x21, 0);
-	cmd(unmap, 10, NULL, 0, 0);
+	cmd(wbuf, 10, NULL, 0, 0);
 	expect_sense(5, 0x20, 0);
-	h_expect(&H, "scsi OPCODE_0x42 lun=0 sense=05/20/00 status=CHECK_CONDITION");
+	h_expect(&H, "scsi OPCODE_0x3b lun=0 sense=05/20/00 status=CHECK_CONDITION");
 }
 
 Test(scsi, bad_luns_and_targets)
@@ -664,4 +664,150 @@ Test(scsi, mode_sense_write_cache_off)
 	cmd(ms6, 6, NULL, 0, 255);
 	expect_good();
 	cr_expect_eq(din[6] & 0x04, 0x04);
+}
+
+/* MODE SELECT: the caching page's WCE changes the cache; anything else not changeable is refused. */
+Test(scsi, mode_select)
+{
+	uint8_t sel6[6] = { 0x15, 0x10, 0, 0, 24, 0 }, ms6[6] = { 0x1a, 0x08, 0x08, 0, 255, 0 };
+	uint8_t sel10[10] = { 0x55, 0x10, 0, 0, 0, 0, 0, 0, 32, 0 };
+	uint8_t list[64];
+
+	open_ready(0);
+	memset(list, 0, sizeof list);
+	list[4] = 0x08;				/* caching page, WCE clear: write-through */
+	list[5] = 0x12;
+	cmd(sel6, 6, list, 24, 0);
+	expect_good();
+	h_expect(&H, "scsi MODE_SELECT(6) lun=0 status=GOOD");
+	cmd(ms6, 6, NULL, 0, 255);
+	cr_expect_eq(din[6] & 0x04, 0);
+	list[6] = 0x04;				/* and back on */
+	cmd(sel6, 6, list, 24, 0);
+	expect_good();
+	cmd(ms6, 6, NULL, 0, 255);
+	cr_expect_eq(din[6] & 0x04, 0x04);
+	list[7] = 0x01;				/* a bit that is not changeable */
+	cmd(sel6, 6, list, 24, 0);
+	expect_sense(5, 0x26, 0);
+	list[7] = 0;
+	list[5] = 0x10;				/* not the page's length */
+	cmd(sel6, 6, list, 24, 0);
+	expect_sense(5, 0x26, 0);
+	list[5] = 0x30;				/* longer than the list */
+	cmd(sel6, 6, list, 24, 0);
+	expect_sense(5, 0x1a, 0);
+	list[5] = 0x12;
+	list[4] = 0x0a;				/* a page the disk does not have */
+	cmd(sel6, 6, list, 24, 0);
+	expect_sense(5, 0x26, 0);
+	sel6[1] = 0x11;				/* SP: saving is not supported */
+	cmd(sel6, 6, list, 24, 0);
+	expect_sense(5, 0x24, 0);
+	sel6[1] = 0x10;
+	sel6[4] = 3;				/* shorter than the header */
+	cmd(sel6, 6, list, 3, 0);
+	expect_sense(5, 0x1a, 0);
+	sel6[4] = 0;				/* no parameter list: nothing checked, GOOD */
+	sel6[1] = 0;
+	cmd(sel6, 6, NULL, 0, 0);
+	expect_good();
+	/* MODE SELECT(10) with an 8-byte block descriptor of 512-byte blocks, WCE clear; the residual is the rest */
+	memset(list, 0, sizeof list);
+	list[7] = 8;
+	list[8 + 6] = 0x02;
+	list[16] = 0x08;
+	list[17] = 0x12;
+	sel10[8] = 8 + 8 + 20;
+	cmd(sel10, 10, list, 40, 0);
+	expect_good();
+	cr_expect_eq(le32_load(resp + 4), 4);
+	cmd(ms6, 6, NULL, 0, 255);
+	cr_expect_eq(din[6] & 0x04, 0);
+	list[7] = 4;				/* a block descriptor of 4 bytes */
+	cmd(sel10, 10, list, 40, 0);
+	expect_sense(5, 0x26, 0);
+}
+
+/* UNMAP zeroes its blocks under discard=unmap and leaves them alone under ignore; lengths and ranges checked. */
+static void unmap_case(unsigned disk, uint8_t want)
+{
+	uint8_t data[1024], w10[10] = { 0x2a, 0, 0, 0, 0, 10, 0, 0, 2, 0 }, r10[10] = { 0x28, 0, 0, 0, 0, 10, 0, 0, 2, 0 };
+	uint8_t um[10] = { 0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0 }, list[40];
+
+	disk_opts = disk;
+	open_ready(0);
+	disk_opts = 0;
+	memset(data, 0x5c, sizeof data);
+	cmd(w10, 10, data, sizeof data, 0);
+	expect_good();
+	memset(list, 0, sizeof list);
+	be16_store(list, 22);
+	be16_store(list + 2, 16);
+	be64_store(list + 8, 11);
+	be32_store(list + 16, 1);
+	cmd(um, 10, list, 24, 0);
+	expect_good();
+	h_expect(&H, "scsi UNMAP lun=0 status=GOOD");
+	cmd(r10, 10, NULL, 0, 1024);
+	cr_expect_eq(din[0], 0x5c);
+	cr_expect_eq(din[512], want);
+	be64_store(list + 8, 2047);		/* past the end */
+	be32_store(list + 16, 2);
+	cmd(um, 10, list, 24, 0);
+	expect_sense(5, 0x21, 0);
+	be16_store(list + 2, 15);		/* not whole descriptors */
+	cmd(um, 10, list, 24, 0);
+	expect_sense(5, 0x1a, 0);
+	um[1] = 1;				/* ANCHOR */
+	cmd(um, 10, list, 24, 0);
+	expect_sense(5, 0x24, 0);
+}
+
+Test(scsi, unmap_discard_ignore)
+{
+	unmap_case(0, 0x5c);
+}
+
+Test(scsi, unmap_discard_unmap)
+{
+	unmap_case(VDEV_DISK_UNMAP, 0);
+}
+
+/* WRITE SAME: one block written over the range; zeros with UNMAP; the fields QEMU refuses. */
+Test(scsi, write_same_and_format)
+{
+	uint8_t block[512], ws16[16] = { 0x93, 0, 0, 0, 0, 0, 0, 0, 0, 30, 0, 0, 0, 3, 0, 0 };
+	uint8_t ws10[10] = { 0x41, 0x08, 0, 0, 0, 31, 0, 0, 1, 0 }, r10[10] = { 0x28, 0, 0, 0, 0, 30, 0, 0, 3, 0 };
+	uint8_t fmt[6] = { 0x04, 0x10, 0, 0, 0, 0 };
+
+	open_ready(0);
+	for (unsigned i = 0; i < sizeof block; i++)
+		block[i] = (uint8_t)(i + 1);
+	cmd(ws16, 16, block, sizeof block, 0);
+	expect_good();
+	h_expect(&H, "scsi WRITE_SAME(16) lun=0 status=GOOD");
+	memset(block, 0, sizeof block);
+	cmd(ws10, 10, block, sizeof block, 0);	/* UNMAP bit, zeros: the middle block */
+	expect_good();
+	cmd(r10, 10, NULL, 0, 1536);
+	cr_expect_eq(din[0], 1);
+	cr_expect_eq(din[511], 0);		/* (511 + 1) & 0xff */
+	cr_expect_eq(din[512], 0);
+	cr_expect_eq(din[1023], 0);
+	cr_expect_eq(din[1024], 1);
+	ws10[1] = 0x02;				/* LBDATA */
+	cmd(ws10, 10, block, sizeof block, 0);
+	expect_sense(5, 0x24, 0);
+	ws10[1] = 0;
+	ws10[8] = 0;				/* no blocks */
+	cmd(ws10, 10, block, sizeof block, 0);
+	expect_sense(5, 0x24, 0);
+	ws16[9] = 0xff;				/* past the end */
+	ws16[8] = 0x07;
+	cmd(ws16, 16, block, sizeof block, 0);
+	expect_sense(5, 0x21, 0);
+	cmd(fmt, 6, block, 4, 0);		/* FORMAT UNIT with a parameter list header */
+	expect_good();
+	h_expect(&H, "scsi FORMAT_UNIT lun=0 status=GOOD");
 }

@@ -29,13 +29,16 @@
 #define MAX_IO_BLOCKS		(0x7fffffffu / SCSI_BLOCK)
 #define DISCARD_BLOCKS		(4096u / SCSI_BLOCK)
 #define MAX_UNMAP_DESCR		255u
+#define MODE_LEN_MAX		256	/* QEMU's SCSI_MAX_MODE_LEN: a page MODE SELECT may name */
 
 /* opcodes */
 #define OP_TEST_UNIT_READY	0x00
 #define OP_REQUEST_SENSE	0x03
+#define OP_FORMAT_UNIT		0x04
 #define OP_READ_6		0x08
 #define OP_WRITE_6		0x0a
 #define OP_INQUIRY		0x12
+#define OP_MODE_SELECT		0x15
 #define OP_RESERVE		0x16
 #define OP_RELEASE		0x17
 #define OP_MODE_SENSE		0x1a
@@ -47,15 +50,19 @@
 #define OP_SEEK_10		0x2b
 #define OP_VERIFY_10		0x2f
 #define OP_SYNC_CACHE		0x35
+#define OP_WRITE_SAME_10	0x41
+#define OP_UNMAP		0x42
 #define OP_GET_CONFIGURATION	0x46
 #define OP_GESN			0x4a
 #define OP_RESERVE_10		0x56
+#define OP_MODE_SELECT_10	0x55
 #define OP_RELEASE_10		0x57
 #define OP_MODE_SENSE_10	0x5a
 #define OP_ATA_16		0x85
 #define OP_READ_16		0x88
 #define OP_WRITE_16		0x8a
 #define OP_VERIFY_16		0x8f
+#define OP_WRITE_SAME_16	0x93
 #define OP_SERVICE_ACTION_IN_16	0x9e
 #define OP_REPORT_LUNS		0xa0
 #define OP_ATA_12		0xa1
@@ -68,6 +75,8 @@ static const struct scsi_sense SENSE_NO_SENSE = { 0x00, 0x00, 0x00 };
 static const struct scsi_sense SENSE_INVALID_OPCODE = { 0x05, 0x20, 0x00 };
 static const struct scsi_sense SENSE_LBA_OUT_OF_RANGE = { 0x05, 0x21, 0x00 };
 static const struct scsi_sense SENSE_INVALID_FIELD = { 0x05, 0x24, 0x00 };
+static const struct scsi_sense SENSE_INVALID_PARAM = { 0x05, 0x26, 0x00 };
+static const struct scsi_sense SENSE_INVALID_PARAM_LEN = { 0x05, 0x1a, 0x00 };
 static const struct scsi_sense SENSE_LUN_NOT_SUPPORTED = { 0x05, 0x25, 0x00 };
 static const struct scsi_sense SENSE_SAVING_NOT_SUPPORTED = { 0x05, 0x39, 0x00 };
 static const struct scsi_sense SENSE_RESET = { 0x06, 0x29, 0x00 };
@@ -220,7 +229,9 @@ static const struct {
 	{ 0x12, "INQUIRY" }, { 0x1a, "MODE_SENSE(6)" }, { 0x25, "READ_CAPACITY(10)" }, { 0x28, "READ(10)" },
 	{ 0x2a, "WRITE(10)" }, { 0x35, "SYNCHRONIZE_CACHE(10)" }, { 0x5a, "MODE_SENSE(10)" }, { 0x88, "READ(16)" },
 	{ 0x8a, "WRITE(16)" }, { 0x91, "SYNCHRONIZE_CACHE(16)" }, { 0x9e, "SERVICE_ACTION_IN(16)" },
-	{ 0xa0, "REPORT_LUNS" }, { 0xa8, "READ(12)" }, { 0xaa, "WRITE(12)" },
+	{ 0xa0, "REPORT_LUNS" }, { 0xa8, "READ(12)" }, { 0xaa, "WRITE(12)" }, { 0x04, "FORMAT_UNIT" },
+	{ 0x15, "MODE_SELECT(6)" }, { 0x55, "MODE_SELECT(10)" }, { 0x41, "WRITE_SAME(10)" }, { 0x42, "UNMAP" },
+	{ 0x93, "WRITE_SAME(16)" },
 };
 
 const char *scsi_op_name(const uint8_t *cdb, char *tmp, size_t n)
@@ -768,6 +779,221 @@ static int emulate(struct scsi_disk *d, struct scsi_req *r, uint8_t *b)
 	}
 }
 
+/* ---- the emulated commands that take data (scsi_disk_emulate_write_data) ---- */
+
+/* QEMU's check_lba_range: nb blocks from lba, without wrapping, end inside the disk. */
+static bool lba_range_ok(const struct scsi_disk *d, uint64_t lba, uint64_t nb)
+{
+	return lba <= lba + nb && lba + nb <= d->nblocks;
+}
+
+/* A page MODE SELECT names: exactly the page's length, and only its changeable bits differ. */
+static bool mode_select_page_ok(struct scsi_disk *d, uint8_t page, const uint8_t *v, int len)
+{
+	uint8_t cur[MODE_LEN_MAX + 2], chg[MODE_LEN_MAX + 2];
+	int n;
+
+	if (len + 2 > MODE_LEN_MAX || page == 0x3f)
+		return false;
+	memset(cur, 0, sizeof cur);
+	memset(chg, 0, sizeof chg);
+	n = mode_page(d, page, cur, 0);
+	if (n != len + 2)
+		return false;
+	(void)mode_page(d, page, chg, 1);
+	for (int i = 2; i < n; i++)
+		if (((cur[i] ^ v[i - 2]) & ~chg[i]) != 0)
+			return false;
+	return true;
+}
+
+/* The pages of a parameter list: checked all (change false), then applied all. 0, or -1 answered. */
+static int mode_select_pages(struct scsi_disk *d, struct scsi_req *r, const uint8_t *p, int len, bool change)
+{
+	while (len > 0) {
+		uint8_t page = p[0] & 0x3f, subpage = 0;
+		int page_len;
+
+		if (p[0] & 0x40) {			/* sub-page format */
+			if (len < 4)
+				goto bad_len;
+			subpage = p[1];
+			page_len = be16_load(p + 2);
+			p += 4;
+			len -= 4;
+		} else {
+			if (len < 2)
+				goto bad_len;
+			page_len = p[1];
+			p += 2;
+			len -= 2;
+		}
+		if (subpage != 0) {
+			check(d, r, SENSE_INVALID_PARAM);
+			return -1;
+		}
+		if (page_len > len)
+			goto bad_len;
+		if (!change && !mode_select_page_ok(d, page, p, page_len)) {
+			check(d, r, SENSE_INVALID_PARAM);
+			return -1;
+		}
+		if (change && page == 0x08)
+			d->wce = (p[0] & 0x04) != 0;
+		p += page_len;
+		len -= page_len;
+	}
+	return 0;
+bad_len:
+	check(d, r, SENSE_INVALID_PARAM_LEN);
+	return -1;
+}
+
+/* MODE SELECT(6/10): PF=1 SP=0 only; a block descriptor of 0 or 8 bytes; pages as MODE SENSE has them. */
+static void mode_select(struct scsi_disk *d, struct scsi_req *r, const uint8_t *p, int len)
+{
+	bool ten = r->cdb[0] == OP_MODE_SELECT_10;
+	int hdr = ten ? 8 : 4, bd;
+
+	if ((r->cdb[1] & 0x11) != 0x10) {
+		check(d, r, SENSE_INVALID_FIELD);
+		return;
+	}
+	if (len < hdr) {
+		check(d, r, SENSE_INVALID_PARAM_LEN);
+		return;
+	}
+	bd = ten ? be16_load(p + 6) : p[3];
+	len -= hdr;
+	p += hdr;
+	if (len < bd) {
+		check(d, r, SENSE_INVALID_PARAM_LEN);
+		return;
+	}
+	if (bd != 0 && bd != 8) {
+		check(d, r, SENSE_INVALID_PARAM);
+		return;
+	}
+	if (bd != 0) {
+		uint32_t bs = (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+
+		/* QEMU would take another block size (0x400..0xfe00) here; the model keeps 512. */
+		if (bs != 0 && (bs & ~0xfe00u) == 0 && bs != SCSI_BLOCK)
+			vdev_note(d->ctx, "scsi: MODE SELECT block size %u not modelled (QEMU changes it)", bs);
+	}
+	len -= bd;
+	p += bd;
+	if (mode_select_pages(d, r, p, len, false) != 0)
+		return;
+	(void)mode_select_pages(d, r, p, len, true);
+	complete(d, r, SCSI_GOOD);
+}
+
+/* UNMAP: the parameter list's lengths, then each descriptor (one past the disk ends it, the earlier ones done). */
+static void unmap(struct scsi_disk *d, struct scsi_req *r, const uint8_t *p, int len)
+{
+	unsigned count;
+
+	if (r->cdb[1] & 0x01) {			/* ANCHOR */
+		check(d, r, SENSE_INVALID_FIELD);
+		return;
+	}
+	if (len < 8 || len < be16_load(p) + 2 || len < be16_load(p + 2) + 8 || (be16_load(p + 2) & 15) != 0) {
+		check(d, r, SENSE_INVALID_PARAM_LEN);
+		return;
+	}
+	count = be16_load(p + 2) >> 4;
+	for (unsigned i = 0; i < count; i++) {
+		const uint8_t *desc = p + 8 + 16 * i;
+		uint64_t lba = be64_load(desc);
+		uint32_t nb = be32_load(desc + 8);
+
+		if (!lba_range_ok(d, lba, nb)) {
+			check(d, r, SENSE_LBA_OUT_OF_RANGE);
+			return;
+		}
+		/* discard=ignore: QEMU's block layer drops the discard and reports success */
+		if (d->unmap && disk_zero(d->disk, lba * SCSI_BLOCK, (uint64_t)nb * SCSI_BLOCK) != 0) {
+			check(d, r, SENSE_WRITE_ERROR);
+			return;
+		}
+	}
+	complete(d, r, SCSI_GOOD);
+}
+
+/* WRITE SAME(10/16): the one block written nb times; all zeros (UNMAP bit or not) reads back as zeros either way. */
+static void write_same(struct scsi_disk *d, struct scsi_req *r, const uint8_t *block)
+{
+	uint64_t lba = cdb_lba(r->cdb), nb = cdb_xfer(r->cdb);
+	bool zero = true;
+	int rc = 0;
+
+	if (nb == 0 || (r->cdb[1] & 0x16) != 0) {	/* PBDATA, LBDATA, ANCHOR */
+		check(d, r, SENSE_INVALID_FIELD);
+		return;
+	}
+	if (!lba_range_ok(d, lba, nb)) {
+		check(d, r, SENSE_LBA_OUT_OF_RANGE);
+		return;
+	}
+	for (unsigned i = 0; i < SCSI_BLOCK && zero; i++)
+		zero = block[i] == 0;
+	if (zero)
+		rc = disk_zero(d->disk, lba * SCSI_BLOCK, nb * SCSI_BLOCK);
+	for (uint64_t i = 0; !zero && i < nb && rc == 0; i++)
+		rc = disk_write(d->disk, (lba + i) * SCSI_BLOCK, block, SCSI_BLOCK);
+	if (rc != 0) {
+		check(d, r, SENSE_WRITE_ERROR);
+		return;
+	}
+	complete(d, r, SCSI_GOOD);
+}
+
+/*
+ * Commands whose data comes from the guest: the CDB's length moves into a
+ * zeroed buffer (a data-out buffer at least that long, the framing saw to
+ * it), the residual is what the buffer held beyond it, then the command
+ * runs on those bytes. Nothing to move: GOOD at once, nothing checked.
+ * true if the opcode is one of them.
+ */
+static bool disk_data_out(struct scsi_disk *d, struct scsi_req *r)
+{
+	int len = (int)r->xfer;
+
+	switch (r->cdb[0]) {
+	case OP_MODE_SELECT: case OP_MODE_SELECT_10: case OP_UNMAP: case OP_WRITE_SAME_10: case OP_WRITE_SAME_16:
+	case OP_FORMAT_UNIT:
+		break;
+	default:
+		return false;
+	}
+	if (r->xfer == 0) {
+		r->resid = 0;
+		complete(d, r, SCSI_GOOD);
+		return true;
+	}
+	memset(d->buf, 0, len > 4096 ? (size_t)len : 4096);
+	memcpy(d->buf, r->out, (size_t)len);
+	r->resid = r->dout - (uint32_t)len;
+	switch (r->cdb[0]) {
+	case OP_MODE_SELECT:
+	case OP_MODE_SELECT_10:
+		mode_select(d, r, d->buf, len);
+		break;
+	case OP_UNMAP:
+		unmap(d, r, d->buf, len);
+		break;
+	case OP_WRITE_SAME_10:
+	case OP_WRITE_SAME_16:
+		write_same(d, r, d->buf);
+		break;
+	default:				/* FORMAT UNIT: nothing to do */
+		complete(d, r, SCSI_GOOD);
+		break;
+	}
+	return true;
+}
+
 static void disk_emulated(struct scsi_disk *d, struct scsi_req *r)
 {
 	uint32_t room = r->xfer > 4096 ? (uint32_t)r->xfer : 4096;
@@ -777,6 +1003,8 @@ static void disk_emulated(struct scsi_disk *d, struct scsi_req *r)
 		check(d, r, SENSE_INVALID_FIELD);
 		return;
 	}
+	if (d->qemu && disk_data_out(d, r))
+		return;
 	memset(d->buf, 0, room);
 	n = emulate(d, r, d->buf);
 	if (n == -2)
