@@ -82,7 +82,7 @@ void sweep_blk_prepare(struct record *rec, struct trace_header *h)
 		h->serial[i] = serial_chars[record_rand(rec) % (sizeof(serial_chars) - 1)];
 	h->serial[n < sizeof(h->serial) ? n : sizeof(h->serial) - 1] = '\0';
 	/* The disk options: discard mode, write cache, and now and then tighter DISCARD / WRITE_ZEROES limits. */
-	h->discard = record_rand(rec) % 2 ? TRACE_DISCARD_UNMAP : TRACE_DISCARD_IGNORE;
+	h->discard = record_rand(rec) >> 63 ? TRACE_DISCARD_UNMAP : TRACE_DISCARD_IGNORE;
 	h->write_cache = record_rand(rec) % 3 == 0 ? TRACE_WCACHE_OFF : TRACE_WCACHE_ON;
 	if (h->devcfg_len >= CFG_MAX_WZ + 4 && record_rand(rec) % 3 == 0) {
 		le32_store(h->devcfg + CFG_MAX_DISCARD, 1 + (uint32_t)(record_rand(rec) % 24));

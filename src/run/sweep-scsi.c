@@ -37,6 +37,9 @@
 struct ss {
 	struct record *rec;
 	struct guest *g;
+	uint64_t hot;			/* the last write's blocks, where reads, UNMAP and WRITE SAME aim */
+	uint32_t hot_n;
+	unsigned follow;		/* 1 after a write of them, 2 after an UNMAP or WRITE SAME on them */
 	uint32_t sense_size, cdb_size;
 	uint8_t marker;			/* what unwritten IN bytes hold, new per request */
 	uint8_t data[SS_MAX_DATA];
@@ -48,6 +51,8 @@ struct ss_cmd {
 	uint8_t lun[8];
 	uint8_t cdb[32];
 	uint32_t dout, din;		/* data buffer sizes (0: none) */
+	uint8_t param[512];		/* the first nparam bytes of the data-out buffer (else a pattern) */
+	uint32_t nparam;
 	const char *what;
 };
 
@@ -210,6 +215,18 @@ static void cmd_rw(struct ss *s, struct ss_cmd *c)
 	uint32_t blocks = (uint32_t)rnd(s, 5), len;
 	uint64_t lba = any_lba(s, blocks);
 
+	/* reads often go back to the last write's blocks: what UNMAP and WRITE SAME left there shows */
+	if (!write && s->hot_n > 0 && rnd(s, 2)) {
+		lba = s->hot;
+		blocks = s->hot_n;
+		form = 1 + 2 * (unsigned)rnd(s, 2);
+	}
+	if (write && blocks > 0 && lba + blocks <= SS_DISK_BLOCKS) {
+		s->hot = lba;
+		s->hot_n = blocks;
+		s->follow = 1;
+	}
+
 	switch (form) {
 	case 0:						/* 6: 21-bit LBA, 0 blocks means 256 */
 		c->cdb[0] = write ? 0x0a : 0x08;
@@ -311,6 +328,166 @@ static void cmd_unknown(struct ss *s, struct ss_cmd *c)
 	c->what = "unimplemented opcode";
 }
 
+/* A range of blocks to unmap or write the same block to: often part of the last write, sometimes past the end. */
+static void any_range(struct ss *s, uint64_t *lba, uint32_t *nb)
+{
+	if (s->hot_n > 0 && (s->follow == 1 || rnd(s, 2))) {
+		uint32_t skip = (uint32_t)rnd(s, s->hot_n);
+
+		*lba = s->hot + skip;
+		*nb = rnd(s, 8) == 0 ? 0 : 1 + (uint32_t)rnd(s, s->hot_n - skip);
+		s->follow = 2;
+		return;
+	}
+	*nb = (uint32_t)rnd(s, 9);
+	*lba = any_lba(s, *nb);
+	if (rnd(s, 12) == 0)
+		*nb = 0xffffffffu - (uint32_t)rnd(s, 2);		/* wraps the LBA */
+}
+
+/*
+ * MODE SELECT(6/10) as Linux sends it to flip the write cache (PF=1, the
+ * caching page with WCE set or clear), and what a confused or hostile driver
+ * sends: other PF/SP bits, block descriptors of every length and block size
+ * (not one QEMU would switch to: the model keeps 512), pages it lacks or
+ * whose unchangeable bits differ, lengths that cut the list short.
+ */
+static void cmd_mode_select(struct ss *s, struct ss_cmd *c)
+{
+	static const uint32_t sizes[] = { 0, 512, 0x1ff, 0x10200, 0x123, 0xfe01 };
+	bool ten = rnd(s, 2) != 0;
+	uint8_t *p = c->param;
+	uint32_t n = ten ? 8 : 4, bd = rnd(s, 3) == 0 ? 8 : 0;
+
+	c->cdb[0] = ten ? 0x55 : 0x15;
+	c->cdb[1] = rnd(s, 6) != 0 ? 0x10 : (uint8_t)rnd(s, 0x20);		/* PF, else any PF/SP */
+	if (rnd(s, 12) == 0)
+		bd = (uint32_t)rnd(s, 17);
+	if (ten)
+		be16_store(p + 6, (uint16_t)bd);
+	else
+		p[3] = (uint8_t)bd;
+	if (bd == 8) {
+		uint32_t bs = sizes[rnd(s, sizeof sizes / sizeof sizes[0])];
+
+		p[n + 5] = (uint8_t)(bs >> 16);
+		p[n + 6] = (uint8_t)(bs >> 8);
+		p[n + 7] = (uint8_t)bs;
+	}
+	n += bd <= 16 ? bd : 0;
+	for (unsigned k = 1 + (unsigned)rnd(s, 2); k > 0 && n + 24 <= sizeof c->param; k--) {
+		switch (rnd(s, 10)) {
+		case 0:					/* read-write error recovery as it is (AWRE) */
+			p[n] = 0x01;
+			p[n + 1] = 10;
+			p[n + 2] = rnd(s, 2) ? 0x80 : 0xc0;
+			n += 12;
+			break;
+		case 1:					/* a page the disk does not have, or all pages */
+			p[n] = rnd(s, 2) ? 0x0a : 0x3f;
+			p[n + 1] = 10;
+			n += 12;
+			break;
+		case 2:					/* sub-page format */
+			p[n] = 0x48;
+			p[n + 1] = (uint8_t)(rnd(s, 2) ? 0 : 1);
+			be16_store(p + n + 2, 0x12);
+			p[n + 4] = rnd(s, 2) ? 0x04 : 0;
+			n += 4 + 0x12;
+			break;
+		default: {				/* the caching page, WCE set or clear */
+			uint8_t len = rnd(s, 6) != 0 ? 0x12 : (uint8_t)(0x10 + rnd(s, 5));
+
+			p[n] = (uint8_t)(0x08 | (rnd(s, 4) == 0 ? 0x80 : 0));	/* PS now and then */
+			p[n + 1] = len;
+			p[n + 2] = rnd(s, 2) ? 0x04 : 0x00;
+			if (rnd(s, 8) == 0)
+				p[n + 2 + 1 + rnd(s, len - 1)] = (uint8_t)(1 + rnd(s, 255));	/* not changeable */
+			n += 2u + len;
+			break;
+		}
+		}
+	}
+	if (rnd(s, 8) == 0)
+		n = (uint32_t)rnd(s, n + 4);				/* cut short, or zeros after */
+	c->nparam = n;
+	if (ten)
+		be16_store(c->cdb + 7, (uint16_t)n);
+	else
+		c->cdb[4] = (uint8_t)n;
+	c->dout = rnd(s, 10) != 0 ? n : n + (uint32_t)rnd(s, 8);
+	c->what = ten ? "MODE SELECT(10)" : "MODE SELECT(6)";
+}
+
+/* UNMAP: block descriptors on written blocks or anywhere, ANCHOR, and lengths that do not add up. */
+static void cmd_unmap(struct ss *s, struct ss_cmd *c)
+{
+	uint8_t *p = c->param;
+	unsigned nd = (unsigned)rnd(s, 4);
+	uint32_t n = 8 + 16 * nd;
+
+	c->cdb[0] = 0x42;
+	if (rnd(s, 10) == 0)
+		c->cdb[1] = 0x01;					/* ANCHOR */
+	be16_store(p, (uint16_t)(n - 2));
+	be16_store(p + 2, (uint16_t)(16 * nd));
+	for (unsigned i = 0; i < nd; i++) {
+		uint64_t lba;
+		uint32_t nb;
+
+		any_range(s, &lba, &nb);
+		be64_store(p + 8 + 16 * i, lba);
+		be32_store(p + 16 + 16 * i, nb);
+	}
+	switch (rnd(s, 10)) {
+	case 0: be16_store(p, (uint16_t)(n + rnd(s, 20))); break;		/* data length past the list */
+	case 1: be16_store(p + 2, (uint16_t)(16 * nd + 1 + rnd(s, 15))); break;	/* not whole descriptors */
+	case 2: n = (uint32_t)rnd(s, n); break;					/* parameter list cut short */
+	default: break;
+	}
+	c->nparam = n;
+	be16_store(c->cdb + 7, (uint16_t)n);
+	c->dout = n;
+	c->what = "UNMAP";
+}
+
+/* WRITE SAME(10/16): zeros or a pattern, with UNMAP, NDOB and the flags QEMU refuses. */
+static void cmd_write_same(struct ss *s, struct ss_cmd *c)
+{
+	static const uint8_t flags[] = { 0x00, 0x00, 0x08, 0x08, 0x01, 0x02, 0x04, 0x10, 0x09 };
+	bool sixteen = rnd(s, 2) != 0;
+	uint64_t lba;
+	uint32_t nb;
+
+	any_range(s, &lba, &nb);
+	c->cdb[0] = sixteen ? 0x93 : 0x41;
+	c->cdb[1] = flags[rnd(s, sizeof flags)];
+	if (sixteen) {
+		be64_store(c->cdb + 2, lba);
+		be32_store(c->cdb + 10, nb);
+	} else {
+		be32_store(c->cdb + 2, (uint32_t)lba);
+		be16_store(c->cdb + 7, (uint16_t)nb);
+	}
+	if (rnd(s, 2))
+		for (unsigned i = 0; i < SS_BLOCK; i++)
+			c->param[i] = (uint8_t)(i * 3 + 1);
+	c->nparam = SS_BLOCK;
+	c->dout = (c->cdb[1] & 0x01) && rnd(s, 2) ? 0 : SS_BLOCK;	/* NDOB: no data needed */
+	if (rnd(s, 10) == 0)
+		c->dout = (uint32_t)rnd(s, SS_BLOCK + 64);
+	c->what = sixteen ? "WRITE SAME(16)" : "WRITE SAME(10)";
+}
+
+/* FORMAT UNIT: with and without a parameter list (FMTDATA, LONGLIST). */
+static void cmd_format(struct ss *s, struct ss_cmd *c)
+{
+	c->cdb[0] = 0x04;
+	c->cdb[1] = (uint8_t)(rnd(s, 2) ? 0x10 | (rnd(s, 2) ? 0x20 : 0) : rnd(s, 8));
+	c->dout = (c->cdb[1] & 0x10) ? ((c->cdb[1] & 0x20) ? 8 : 4) : 0;
+	c->what = "FORMAT UNIT";
+}
+
 static const struct {
 	void (*build)(struct ss *s, struct ss_cmd *c);
 	unsigned weight;
@@ -326,17 +503,71 @@ static const struct {
 	{ cmd_simple, 2 },
 	{ cmd_unknown, 2 },
 	{ cmd_misc, 2 },
+	{ cmd_mode_select, 3 },
+	{ cmd_unmap, 2 },
+	{ cmd_write_same, 2 },
+	{ cmd_format, 1 },
 };
+
+static void any_lun_zero(uint8_t *lun)
+{
+	memset(lun, 0, 8);
+	lun[0] = 1;
+	lun[2] = 0x40;
+}
+
+/* An UNMAP as Linux sends it: one descriptor, on part of the last write's blocks. */
+static void cmd_unmap_clean(struct ss *s, struct ss_cmd *c)
+{
+	uint64_t lba;
+	uint32_t nb;
+
+	any_range(s, &lba, &nb);
+	c->cdb[0] = 0x42;
+	be16_store(c->param, 22);
+	be16_store(c->param + 2, 16);
+	be64_store(c->param + 8, lba);
+	be32_store(c->param + 16, nb);
+	c->nparam = 24;
+	be16_store(c->cdb + 7, 24);
+	c->dout = 24;
+	c->what = "UNMAP of written blocks";
+}
+
+/* A READ(10) of the last write's blocks, whole. */
+static void cmd_read_hot(struct ss *s, struct ss_cmd *c)
+{
+	c->cdb[0] = 0x28;
+	be32_store(c->cdb + 2, (uint32_t)s->hot);
+	be16_store(c->cdb + 7, (uint16_t)s->hot_n);
+	c->din = s->hot_n * SS_BLOCK;
+	c->what = "READ(10) of the written blocks";
+}
 
 static void any_cmd(struct ss *s, struct ss_cmd *c)
 {
-	unsigned total = 0, k;
+	unsigned total = 0, k, follow = s->follow;
 
 	for (size_t i = 0; i < sizeof ss_cmds / sizeof ss_cmds[0]; i++)
 		total += ss_cmds[i].weight;
 	k = (unsigned)rnd(s, total);
 	memset(c, 0, sizeof(*c));
 	any_lun(s, c->lun);
+	/* After a write, often an UNMAP or WRITE SAME on it; after those, a read of it: the discard mode shows. */
+	if (follow == 1 && rnd(s, 3) != 0) {
+		any_lun_zero(c->lun);
+		if (rnd(s, 3) != 0)
+			cmd_unmap_clean(s, c);
+		else
+			cmd_write_same(s, c);
+		return;
+	}
+	s->follow = 0;
+	if (follow == 2 && rnd(s, 4) != 0) {
+		any_lun_zero(c->lun);
+		cmd_read_hot(s, c);
+		return;
+	}
 	for (size_t i = 0; i < sizeof ss_cmds / sizeof ss_cmds[0]; i++) {
 		if (k < ss_cmds[i].weight) {
 			ss_cmds[i].build(s, c);
@@ -399,7 +630,7 @@ static int ss_send(struct ss *s, const struct ss_cmd *c, char **cause)
 	out[nout++].data = req;
 	if (c->dout > 0) {
 		for (uint32_t i = 0; i < c->dout; i++)
-			s->data[i] = (uint8_t)(i * 7 + s->marker);
+			s->data[i] = i < c->nparam ? c->param[i] : (uint8_t)(i * 7 + s->marker);
 		out[nout].len = c->dout;
 		out[nout++].data = s->data;
 	}
@@ -458,7 +689,7 @@ static int ss_ctrl(struct ss *s, char **cause)
 
 void sweep_scsi_prepare(struct record *rec, struct trace_header *h)
 {
-	h->discard = record_rand(rec) % 2 ? TRACE_DISCARD_UNMAP : TRACE_DISCARD_IGNORE;
+	h->discard = record_rand(rec) >> 63 ? TRACE_DISCARD_UNMAP : TRACE_DISCARD_IGNORE;
 	h->write_cache = record_rand(rec) % 3 == 0 ? TRACE_WCACHE_OFF : TRACE_WCACHE_ON;
 }
 
