@@ -41,6 +41,10 @@ rec net-sweep-regions.vrt --device net --scenario sweep-regions --seed 1012
 rec console-sweep-regions.vrt --device console --scenario sweep-regions --seed 1045
 # virtio-serial with 6 ports and MULTIPORT: control messages with and without ctrl-rx buffers, a short one.
 rec console-sweep-serial.vrt --device console --scenario sweep-serial --seed 1011
+# The disk options: discard=unmap, a write then a DISCARD on it and a read back (blk); an UNMAP of
+# written blocks read back, MODE SELECT and WRITE SAME (scsi).
+rec blk-sweep-discard.vrt --device blk --scenario sweep-blk --seed 210
+rec scsi-sweep-unmap.vrt --device scsi --scenario sweep-scsi --seed 251
 # ... and sense_size/cdb_size written in pieces, a refused piece counting again.
 rec scsi-sweep-regions.vrt --device scsi --scenario sweep-regions --seed 2023
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
