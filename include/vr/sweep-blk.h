@@ -11,7 +11,9 @@
  * and WRITE_ZEROES with every flag, count and segment length, GET_ID into
  * buffers of every length -- with the writeback byte written between them
  * and feature subsets (FLUSH, CONFIG_WCE, DISCARD, WRITE_ZEROES) across
- * resets; the header gets a seeded serial. A batch holds at most one
+ * resets; the header gets a seeded serial and disk options (discard mode,
+ * write cache, tighter DISCARD / WRITE_ZEROES limits), and a write is often
+ * followed by a discard or write-zeroes on it and a read back. A batch holds at most one
  * request QEMU finishes after the notify (its block layer's completion order
  * across several is not deterministic); the last round may move the avail
  * index past the queue size with reads in every slot (QEMU's in-flight

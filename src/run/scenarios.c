@@ -1226,10 +1226,12 @@ const struct record_scenario record_scenarios[] = {
 	  sweep_sc_pcicfg, NULL },
 	{ "sweep-random", "sweep: requests with seeded feature subsets, queue sizes and resets", "*", "blk", NULL,
 	  sweep_sc_random, NULL },
-	{ "sweep-scsi", "sweep: SCSI commands with seeded LUNs, CDB flags, page codes and lengths; task management",
+	{ "sweep-scsi", "sweep: SCSI commands with seeded LUNs, CDB flags, page codes, lengths, parameter lists (MODE "
+	  "SELECT, UNMAP, WRITE SAME) and disk options; task management",
 	  "scsi", "scsi", sweep_scsi_prepare, sweep_sc_scsi, NULL },
 	{ "sweep-blk", "sweep: blk requests of every type, size, range and flag in batches, GET_ID with a seeded "
-	  "serial, the writeback byte, QEMU's in-flight limit", "blk", "blk", sweep_blk_prepare, sweep_sc_blk, NULL },
+	  "serial and disk options, the writeback byte, QEMU's in-flight limit", "blk", "blk", sweep_blk_prepare,
+	  sweep_sc_blk, NULL },
 	{ "sweep-net", "sweep: net tx bursts, rx frames and buffers (mergeable or not, filtered), control commands",
 	  "net", "net", NULL, sweep_sc_net, NULL },
 	{ "sweep-console", "sweep: console writes, rx buffers of seeded sizes, typed bytes waiting for them",
