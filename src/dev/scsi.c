@@ -124,6 +124,8 @@ static void *scsi_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, c
 	scsi_default_config(s->cfg, SCSI_CFG_SIZE, setup->layout);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(s->cfg, setup->devcfg, setup->devcfg_len < SCSI_CFG_SIZE ? setup->devcfg_len : SCSI_CFG_SIZE);
+	/* QEMU's vdev->config as a read leaves it: recordings read the config for their header first */
+	memcpy(s->wcfg, s->cfg, SCSI_CFG_SIZE);
 	if (sense_size(s) >= 65536 || cdb_size(s) >= 256) {
 		cause_set(cause, "config sense_size %u / cdb_size %u out of range", sense_size(s), cdb_size(s));
 		free(s);
