@@ -531,7 +531,8 @@ Test(misbehave, c20_bar_access_bad)
 		cr_assert_eq(guest_common_read(h.g, 0x12, 2), 2);
 		vpci_bar_write(h.d, guest_caps(h.g)->isr.bar, guest_caps(h.g)->isr.off, 1, 1);
 		cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, "bar-access-bad"), 6);
-		cr_assert_eq(vpci_cfg_read(h.d, 0x3f, 2), 0xffff);			/* misaligned cfg */
+		/* misaligned cfg across a dword: qemu reads max_lat then the port past 0xcff, vbox refuses */
+		cr_assert_eq(vpci_cfg_read(h.d, 0x3f, 2), layouts[l] == QEMU ? 0xff00u | vpci_cfg_read(h.d, 0x3f, 1) : 0xffffu);
 		expect_harmless(&h, "bar-access-bad");
 		harness_fini(&h);
 	}

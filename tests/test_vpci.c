@@ -187,6 +187,27 @@ Test(vpci, pci_cfg_window)
 	}
 }
 
+/* Past its dword a config access leaves QEMU's 0xcfc data port: all ones, writes dropped (vbox: refused). */
+Test(vpci, cfg_access_across_a_dword)
+{
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		harness_init(&h, layouts[l], 0, 2, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		uint32_t id = (uint32_t)vpci_cfg_read(h.d, 0, 4);
+		cr_assert_eq(vpci_cfg_read(h.d, 1, 4), l == 0 ? 0xff000000u | id >> 8 : 0xffffffffu);
+		cr_assert_eq(vpci_cfg_read(h.d, 2, 4), l == 0 ? 0xffff0000u | id >> 16 : 0xffffffffu);
+		cr_assert_eq(vpci_cfg_read(h.d, 3, 2), l == 0 ? 0xff00u | id >> 24 : 0xffffu);
+		/* 0xa4..0xab: spare bytes past the capabilities, writable under qemu */
+		vpci_cfg_write(h.d, 0xa5, 4, 0x44332211);
+		vpci_cfg_write(h.d, 0xa7, 2, 0x5566);
+		cr_assert_eq(vpci_cfg_read(h.d, 0xa4, 4), l == 0 ? 0x66221100u : 0);
+		cr_assert_eq(vpci_cfg_read(h.d, 0xa8, 4), 0);
+		cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, NULL), 5);
+		harness_fini(&h);
+	}
+}
+
 Test(vpci, layout_constants_match_trace)
 {
 	cr_assert_eq(VDEV_LAYOUT_QEMU, TRACE_LAYOUT_QEMU);

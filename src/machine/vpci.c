@@ -729,16 +729,20 @@ static void pcicfg_window(struct vpci *d, bool write)
 
 /*
  * QEMU's config cycles go through the 0xcfc data port, split like any port
- * access: an unaligned access inside a dword becomes aligned pieces, each a
- * config access of its own. Anything else not naturally aligned is refused.
+ * access (memory_access_size: pieces no larger than their address's
+ * alignment, ending at the region's end): an unaligned access becomes
+ * aligned pieces, each a config access of its own, and what lies past
+ * 0xcff reaches port 0xd00 and up, where nothing answers on the pc machine
+ * (reads all ones, writes dropped). Anything else not naturally aligned is
+ * refused.
  */
 static bool cfg_pieces(struct vpci *d, uint32_t off, unsigned size, bool write)
 {
-	if (!d->prof->cfg_unaligned_pieces || off >= 256 || (size != 2 && size != 4) || off % size == 0 ||
-	    (off & 3) + size > 4)
+	if (!d->prof->cfg_unaligned_pieces || off >= 256 || (size != 2 && size != 4) || off % size == 0)
 		return false;
-	vpci_violate(d, VIOL_BAR_ACCESS_BAD, -1, -1, off, REACT_REPORT,
-	    "config space: %u-byte %s at 0x%x unaligned, split in pieces", size, write ? "write" : "read", off);
+	vpci_violate(d, VIOL_BAR_ACCESS_BAD, -1, -1, off, REACT_REPORT, "config space: %u-byte %s at 0x%x unaligned, %s",
+	    size, write ? "write" : "read", off, (off & 3) + size > 4 ? "split in pieces, the bytes past its dword "
+	    "reach no device" : "split in pieces");
 	return true;
 }
 
@@ -801,14 +805,33 @@ static void cfg_store(struct vpci *d, uint32_t off, unsigned size, uint64_t valu
 		intx_sync(d, "command");
 }
 
+/* The pieces of an unaligned config access (cfg_pieces): inside its dword each its own access, past it all ones. */
+static void cfg_split(struct vpci *d, uint32_t off, unsigned size, uint64_t *v, bool write)
+{
+	uint64_t out = 0;
+
+	for (unsigned pos = 0, l; pos < size; pos += l) {
+		uint32_t at = off + pos, in_dword = 4 - (at & 3);
+
+		if ((at & ~3u) != (off & ~3u)) {
+			out |= pci_size_mask(size - pos) << (8 * pos);
+			break;
+		}
+		l = piece_len(at, size - pos < in_dword ? size - pos : in_dword);
+		if (write)
+			cfg_store(d, at, l, *v >> (8 * pos));
+		else
+			out |= cfg_load(d, at, l) << (8 * pos);
+	}
+	if (!write)
+		*v = out;
+}
+
 uint64_t vpci_cfg_read(struct vpci *d, uint32_t off, unsigned size)
 {
 	uint64_t v = 0;
 	if (cfg_pieces(d, off, size, false)) {
-		for (unsigned pos = 0, l; pos < size; pos += l) {
-			l = piece_len(off + pos, size - pos);
-			v |= cfg_load(d, off + pos, l) << (8 * pos);
-		}
+		cfg_split(d, off, size, &v, false);
 	} else if (!cfg_size_ok(d, off, size, false)) {
 		v = pci_size_mask(size > 8 ? 8 : size);
 	} else {
@@ -825,10 +848,7 @@ void vpci_cfg_write(struct vpci *d, uint32_t off, unsigned size, uint64_t value)
 	if (evbus_wants(d->bus, VR_EV_ACCESS))
 		emit_access(d, true, true, 0, off, size, value);
 	if (cfg_pieces(d, off, size, true)) {
-		for (unsigned pos = 0, l; pos < size; pos += l) {
-			l = piece_len(off + pos, size - pos);
-			cfg_store(d, off + pos, l, value >> (8 * pos));
-		}
+		cfg_split(d, off, size, &value, true);
 		return;
 	}
 	if (!cfg_size_ok(d, off, size, true))
