@@ -277,7 +277,25 @@ static int cfg_access(struct qtest_import *qi, bool write, unsigned devfn, uint3
 				qi->cfg_seen[off + i] = 1;
 				qi->cfg_val[off + i] = (uint8_t)(value >> (8 * i));
 			}
-	return emit(qi, &ev, cause);
+	if ((off & 3) + size <= 4)
+		return emit(qi, &ev, cause);
+	/*
+	 * Across a dword (0xcf8's low bits, or ECAM): QEMU makes one access of
+	 * every byte. A trace's cfg event is made through 0xcfc + off % 4,
+	 * which ends at the dword, so the same bytes go as aligned pieces.
+	 */
+	for (unsigned pos = 0, l; pos < size; pos += l) {
+		uint32_t at = off + pos;
+
+		for (l = 4; l > 1 && (at % l != 0 || l > size - pos); l /= 2)
+			;
+		ev.addr = at;
+		ev.size = (uint8_t)l;
+		ev.value = (value >> (8 * pos)) & ((1ull << (8 * l)) - 1);
+		if (emit(qi, &ev, cause) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
