@@ -208,6 +208,31 @@ Test(vpci, cfg_access_across_a_dword)
 	}
 }
 
+/* COMMAND.MEM clear: qemu unmaps the BARs (reads 0, writes dropped), the window still works; vbox ignores it. */
+Test(vpci, mem_decoding_off)
+{
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		harness_init(&h, layouts[l], 0, 2, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		const struct guest_caps *c = guest_caps(h.g);
+		uint16_t cmd = (uint16_t)vpci_cfg_read(h.d, 0x04, 2);
+		vpci_bar_write(h.d, c->common.bar, c->common.off + 0x16, 2, 1);
+		vpci_cfg_write(h.d, 0x04, 2, cmd & ~0x0002u);
+		cr_assert_eq(vpci_bar_read(h.d, c->common.bar, c->common.off + 0x14, 1), l == 0 ? 0 : 0x0f);
+		cr_assert_eq(vpci_bar_read(h.d, c->common.bar, c->common.off + 0x12, 2), l == 0 ? 0 : 2);
+		vpci_bar_write(h.d, c->common.bar, c->common.off + 0x16, 2, 7);	/* queue_select, 1 before */
+		vpci_cfg_write(h.d, c->pci_cfg_cap + 4u, 1, c->common.bar);
+		vpci_cfg_write(h.d, c->pci_cfg_cap + 8u, 4, c->common.off + 0x12);
+		vpci_cfg_write(h.d, c->pci_cfg_cap + 12u, 4, 2);
+		cr_assert_eq(vpci_cfg_read(h.d, c->pci_cfg_cap + 16u, 2), 2);
+		vpci_cfg_write(h.d, 0x04, 2, cmd);
+		cr_assert_eq(vpci_bar_read(h.d, c->common.bar, c->common.off + 0x16, 2), l == 0 ? 1 : 7);
+		cr_assert_eq(vpci_status(h.d), 0x0f);
+		harness_fini(&h);
+	}
+}
+
 Test(vpci, layout_constants_match_trace)
 {
 	cr_assert_eq(VDEV_LAYOUT_QEMU, TRACE_LAYOUT_QEMU);

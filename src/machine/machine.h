@@ -184,6 +184,7 @@ struct vpci_profile {
 	bool bar_split;			/* BAR accesses cut in aligned pieces like QEMU's address_space_rw; holes read 0 */
 	bool cfg_unaligned_pieces;	/* an unaligned config access inside a dword is taken in aligned pieces */
 	bool cfg_spare_writable;	/* config bytes 0x40..0xff outside capabilities are writable */
+	bool bar_decode;		/* COMMAND's MEM and IO bits map the BARs; unmapped, QEMU's unassigned answers */
 	bool master_off_drops_driver_ok;	/* clearing bus mastering in COMMAND clears DRIVER_OK */
 	bool queue_regs_per_select;	/* every queue_select below 1024 keeps its own queue registers */
 	bool queue_reset_any;		/* queue_reset works whether RING_RESET was negotiated or not */
@@ -284,6 +285,7 @@ struct vpci {
 	bool broken;			/* fatal_breaks_device: a fatal violation happened, until reset */
 	bool legacy;			/* the driver negotiated through the legacy block (until reset) */
 	bool in_pieces;			/* bar_pieces: a piece's bar-access-bad is the reported whole access's */
+	bool in_window;			/* pcicfg_window: the access reaches the region itself, mapped or not */
 	uint64_t stimulus;		/* guest writes and host inputs so far (the rings' work bound counts per one) */
 	/* per queue, nq entries each (allocated: small devices do not pay for 1024 queues) */
 	uint16_t *qmax;

@@ -65,6 +65,7 @@ static const struct vpci_profile profiles[] = {
 		.bar_split = true,
 		.cfg_unaligned_pieces = true,
 		.cfg_spare_writable = true,
+		.bar_decode = true,
 		.master_off_drops_driver_ok = true,
 		.queue_regs_per_select = true,
 		.queue_reset_any = true,

@@ -633,8 +633,33 @@ static void bar_pieces(struct vpci *d, unsigned bar, uint64_t off, unsigned size
 		*v = out;
 }
 
+/*
+ * QEMU maps a BAR only while COMMAND decodes its kind (pci_update_mappings):
+ * with MEM clear the memory BARs are gone and an access there reaches
+ * unassigned memory, which reads 0; with IO clear the I/O BAR's ports are
+ * unassigned ones, which read all ones. Writes go nowhere. Measured on QEMU
+ * 7.2's pc machine through qtest. The PCI_CFG window reaches the regions
+ * themselves and works either way.
+ */
+static bool bar_unmapped(struct vpci *d, unsigned bar, uint64_t off, unsigned size, uint64_t *v, bool write)
+{
+	if (!d->prof->bar_decode || d->in_window || bar >= 6 || d->pci.bar_size[bar] == 0)
+		return false;
+	uint16_t decode = d->pci.bar_io[bar] ? PCI_CMD_IO : PCI_CMD_MEM;
+	if (le16_load(d->pci.cfg + PCI_CFG_COMMAND) & decode)
+		return false;
+	vpci_violate(d, VIOL_BAR_ACCESS_BAD, -1, -1, off, REACT_REPORT, "bar%u: %u-byte %s at 0x%llx while COMMAND.%s "
+	    "is clear: the BAR is not mapped", bar, size, write ? "write" : "read", (unsigned long long)off,
+	    d->pci.bar_io[bar] ? "IO" : "MEM");
+	if (!write)
+		*v = d->pci.bar_io[bar] ? pci_size_mask(size > 8 ? 8 : size) : 0;
+	return true;
+}
+
 static void bar_access(struct vpci *d, unsigned bar, uint64_t off, unsigned size, uint64_t *v, bool write)
 {
+	if (bar_unmapped(d, bar, off, size, v, write))
+		return;
 	/* from inside the BAR QEMU's pieces (beyond its end a hole); wholly past it all ones as before */
 	if (d->prof->bar_split && (size == 1 || size == 2 || size == 4 || size == 8) && bar < 6 &&
 	    off < d->pci.bar_size[bar]) {
@@ -719,12 +744,14 @@ static void pcicfg_window(struct vpci *d, bool write)
 			return;
 		}
 	}
+	d->in_window = true;
 	if (write) {
 		vpci_bar_write(d, d->prof->struct_bar, off, len, v);
 	} else {
 		v = vpci_bar_read(d, d->prof->struct_bar, off, len);
 		leN_store(d->pci.cfg + c + 16, len, v);
 	}
+	d->in_window = false;
 }
 
 /*

@@ -455,7 +455,8 @@ static bool bar_addr(struct qport *p, unsigned bar, uint64_t off, uint64_t *addr
 		return false;
 	if (!p->bars_known)
 		bars_refresh(p);
-	if (!p->bar_on[bar])
+	/* decoding off: the address the BAR had, where QEMU answers as for unassigned space */
+	if (!p->bar_on[bar] && p->bar_base[bar] == 0)
 		return false;
 	*addr = p->bar_base[bar] + off;
 	return true;

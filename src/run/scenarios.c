@@ -1224,6 +1224,8 @@ const struct record_scenario record_scenarios[] = {
 	  sweep_sc_cfgspace, NULL },
 	{ "sweep-pcicfg", "sweep: the PCI_CFG capability window at any bar, offset and length", "*", "blk", NULL,
 	  sweep_sc_pcicfg, NULL },
+	{ "sweep-decode", "sweep: COMMAND's memory decoding off: every region unmapped, the PCI_CFG window working",
+	  "*", "blk", NULL, sweep_sc_decode, NULL },
 	{ "sweep-random", "sweep: requests with seeded feature subsets, queue sizes and resets", "*", "blk", NULL,
 	  sweep_sc_random, NULL },
 	{ "sweep-scsi", "sweep: SCSI commands with seeded LUNs, CDB flags, page codes, lengths, parameter lists (MODE "

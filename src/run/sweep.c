@@ -707,6 +707,72 @@ int sweep_sc_pcicfg(struct record *rec, char **cause)
 	return 0;
 }
 
+/* ---- COMMAND's MEM bit cleared: the BARs unmapped, the PCI_CFG window still reaching the regions ---- */
+
+static const struct guest_region *any_region(struct sw *s)
+{
+	const struct guest_region *all[] = { &s->c->common, &s->c->isr, &s->c->device, &s->c->notify };
+
+	return all[rnd(s, 4)];
+}
+
+/* Writes QEMU drops while the BAR is unmapped; none of them would break the device if it took them. */
+static void decode_writes(struct sw *s)
+{
+	const struct guest_region *cm = &s->c->common;
+	uint16_t nq = guest_num_queues(s->g);
+
+	bar_wr(s, cm->bar, cm->off + VIRTIO_PCI_COMMON_DFSELECT, 4, rnd(s, 3));
+	bar_wr(s, cm->bar, cm->off + VIRTIO_PCI_COMMON_GFSELECT, 4, rnd(s, 3));
+	bar_wr(s, cm->bar, cm->off + VIRTIO_PCI_COMMON_Q_SELECT, 2, rnd(s, nq ? nq : 1));
+	bar_wr(s, s->c->notify.bar, s->c->notify.off, 2, 0);
+	if (s->c->msix_cap != 0)
+		(void)bar_rd(s, s->c->msix_bar, s->c->msix_table + 16 * rnd(s, s->c->msix_size), 4);
+}
+
+int sweep_sc_decode(struct record *rec, char **cause)
+{
+	struct sw s;
+	uint16_t cmd;
+	uint8_t cap;
+
+	if (begin_any(&s, rec, cause) < 0)
+		return -1;
+	cap = s.c->pci_cfg_cap;
+	cmd = (uint16_t)cfg_rd(&s, PCI_CMD_OFF, 2);
+	for (unsigned round = 0; round < 3; round++) {
+		uint16_t off = (uint16_t)(cmd & ~(PCI_CMD_MEM | (rnd(&s, 2) ? PCI_CMD_IO : 0)));
+
+		record_mark(rec, "sweep: memory decoding off (COMMAND 0x%x)", off);
+		cfg_wr(&s, PCI_CMD_OFF, rnd(&s, 2) ? 2 : 1, off);
+		(void)cfg_rd(&s, PCI_CMD_OFF, 2);
+		for (unsigned i = 0; i < 12; i++) {
+			const struct guest_region *r = any_region(&s);
+
+			(void)bar_rd(&s, r->bar, r->off + rnd(&s, 0x20), any_size(&s));
+		}
+		read_fields(&s);
+		decode_writes(&s);
+		if (cap != 0) {
+			/* the window reaches the regions themselves: status, then num_queues */
+			cfg_wr(&s, cap + 4u, 1, s.c->common.bar);
+			cfg_wr(&s, cap + 8u, 4, s.c->common.off + VIRTIO_PCI_COMMON_STATUS);
+			cfg_wr(&s, cap + 12u, 4, 1);
+			(void)cfg_rd(&s, cap + 16u, 1);
+			cfg_wr(&s, cap + 8u, 4, s.c->common.off + VIRTIO_PCI_COMMON_NUMQ);
+			cfg_wr(&s, cap + 12u, 4, 2);
+			(void)cfg_rd(&s, cap + 16u, 2);
+		}
+		record_mark(rec, "sweep: memory decoding on");
+		cfg_wr(&s, PCI_CMD_OFF, 2, cmd);
+		read_fields(&s);
+		guest_common_write(s.g, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	}
+	if (s.stage >= 2 && requests(&s, 1, cause) < 0)
+		return -1;
+	return 0;
+}
+
 /* ---- requests through the model guest: feature subsets, queue sizes, interrupt modes, resets ---- */
 
 int sweep_sc_random(struct record *rec, char **cause)
@@ -763,6 +829,7 @@ const struct sweep_kind sweep_kinds[] = {
 	{ "sweep-busmaster", true },
 	{ "sweep-cfgspace", true },
 	{ "sweep-pcicfg", true },
+	{ "sweep-decode", true },
 	{ "sweep-random", false },
 	{ "sweep-scsi", false },
 	{ "sweep-blk", false },
