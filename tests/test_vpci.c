@@ -233,6 +233,19 @@ Test(vpci, mem_decoding_off)
 	}
 }
 
+/* qemu: a 4-byte write at queue_size lands in QEMU's 16-bit field (seen in sweep-pcicfg, seed 4161). */
+Test(vpci, queue_size_wide_write)
+{
+	struct harness h;
+	harness_init(&h, TRACE_LAYOUT_QEMU, 0, 2, 64);
+	harness_up(&h, GUEST_IRQ_MSIX);
+	const struct guest_caps *c = guest_caps(h.g);
+	vpci_bar_write(h.d, c->common.bar, c->common.off + 0x16, 2, 0);
+	vpci_bar_write(h.d, c->common.bar, c->common.off + 0x18, 4, 0x100c0);
+	cr_assert_eq(vpci_bar_read(h.d, c->common.bar, c->common.off + 0x18, 2), 0xc0);
+	harness_fini(&h);
+}
+
 Test(vpci, layout_constants_match_trace)
 {
 	cr_assert_eq(VDEV_LAYOUT_QEMU, TRACE_LAYOUT_QEMU);

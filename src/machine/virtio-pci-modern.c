@@ -130,6 +130,9 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 
 static void queue_size(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint64_t v)
 {
+	/* a wider write reaches the field under common_lax_size; QEMU keeps it in a 16-bit VirtIOPCIQueue.num */
+	if (d->prof->common_lax_size)
+		v &= 0xffff;
 	bool pow2 = v != 0 && (v & (v - 1)) == 0;
 	if (v == 0 || v > VIRTQ_MAX_SIZE) {
 		/* QEMU's virtio_queue_set_num refuses 0 and > 1024 silently */
