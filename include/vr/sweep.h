@@ -52,7 +52,8 @@ int sweep_sc_rng(struct record *rec, char **cause);
  * MULTIPORT offered (the guest may refuse it): control messages in seeded
  * orders with ctrl-rx buffers posted or not (short ones too), hostile ones
  * (short, unknown port or event, split, with IN buffers), data both ways on
- * every port, bytes waiting for a port the guest has not opened.
+ * every port, bytes waiting for a port the guest has not opened, resets
+ * with control messages before DRIVER_OK.
  */
 void sweep_serial_prepare(struct record *rec, struct trace_header *h);
 int sweep_sc_serial(struct record *rec, char **cause);

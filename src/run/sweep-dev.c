@@ -944,6 +944,36 @@ static int ser_type(struct ser *x, char **cause)
 	return 0;
 }
 
+/*
+ * A device reset, then the bring-up again with the same features; between
+ * the queues and DRIVER_OK the guest may already post ctrl-rx buffers and
+ * send control messages (QEMU handles a kick whatever the status). Typed
+ * bytes a port has not taken stay waiting; every port is closed again.
+ */
+static int ser_reset(struct ser *x, char **cause)
+{
+	struct dsw *s = &x->s;
+	unsigned early = (unsigned)rnd(s, 3);
+
+	record_mark(s->rec, "sweep: reset, %u control rounds before DRIVER_OK", early);
+	guest_reset(s->g);
+	x->ctrl_bufs = 0;
+	for (unsigned p = 0; p < x->nports; p++) {
+		x->rx[p].nbuf = 0;
+		x->open[p] = false;
+	}
+	if (guest_negotiate(s->g, s->feat, cause) < 0 || guest_setup_queues(s->g, cause) < 0)
+		return -1;
+	for (unsigned i = 0; i < early; i++) {
+		ser_ctrl_post(x);
+		(void)ser_ctrl(x);
+	}
+	guest_driver_ok(s->g);
+	if (!x->mp)
+		x->open[0] = true;	/* QEMU's set_status: DRIVER_OK opens port 0 of a one-port guest */
+	return 0;
+}
+
 int sweep_sc_serial(struct record *rec, char **cause)
 {
 	struct ser x;
@@ -963,7 +993,11 @@ int sweep_sc_serial(struct record *rec, char **cause)
 	x.open[0] = !x.mp;
 	ops = 10 + (unsigned)rnd(&x.s, 20);
 	for (unsigned i = 0; i < ops; i++) {
-		switch (rnd(&x.s, 8)) {
+		switch (rnd(&x.s, 9)) {
+		case 8:
+			if (rnd(&x.s, 2) && ser_reset(&x, cause) < 0)
+				return -1;
+			break;
 		case 0:
 			ser_ctrl_post(&x);
 			break;

@@ -41,6 +41,8 @@ rec net-sweep-regions.vrt --device net --scenario sweep-regions --seed 1012
 rec console-sweep-regions.vrt --device console --scenario sweep-regions --seed 1045
 # virtio-serial with 6 ports and MULTIPORT: control messages with and without ctrl-rx buffers, a short one.
 rec console-sweep-serial.vrt --device console --scenario sweep-serial --seed 1011
+# ... and 4 ports, a vector per queue, a reset with control messages before DRIVER_OK.
+rec console-sweep-serial-reset.vrt --device console --scenario sweep-serial --seed 1021
 # The disk options: discard=unmap, a write then a DISCARD on it and a read back (blk); an UNMAP of
 # written blocks read back, MODE SELECT and WRITE SAME (scsi).
 rec blk-sweep-discard.vrt --device blk --scenario sweep-blk --seed 210
