@@ -1055,6 +1055,7 @@ static void disk_rw(struct scsi_disk *d, struct scsi_req *r)
 		 */
 		r->resid = (uint32_t)(r->xfer - buffer);
 		len = buffer % SCSI_BLOCK ? buffer % SCSI_BLOCK : buffer;
+		r->later = true;	/* dma_blk_io: the answer, error or not, comes from the block layer */
 		if (lba * SCSI_BLOCK + len > disk_size(d->disk)) {
 			check(d, r, SENSE_IO_ERROR);
 			return;

@@ -53,6 +53,7 @@ struct scsi_req {
 	uint8_t status;
 	struct scsi_sense sense;
 	uint32_t resid;
+	bool later;			/* QEMU's block layer answered (aio): the completion comes after the notify */
 };
 
 struct scsi_disk;
