@@ -114,6 +114,14 @@ struct vdev_defaults {
 	uint32_t legacy_features;	/* shown to a legacy driver only, beside the profile's (QEMU's vdc->legacy_features) */
 	uint16_t nqueues;		/* 0: ops->default_queues */
 	uint16_t queue_size[VDEV_DEFAULT_QUEUES];	/* 0 (or past the table): 256 */
+	/*
+	 * A trace with more queues than nqueues (QEMU's num-queues, num_queues,
+	 * mq=on): mq_features are offered on top (blk, net: MQ), and with
+	 * ctrl_last the default's last queue stays the last (net's control
+	 * queue, its size) while the queues before it take the first one's size.
+	 */
+	uint64_t mq_features;
+	bool ctrl_last;
 	uint32_t pci_class;		/* class << 16 | subclass << 8 | prog-if; 0: the ops' */
 	uint8_t pci_revision;		/* 0: 1 (modern) */
 	uint16_t subsys_vendor, subsys_id;	/* 0: the profile's */
@@ -199,12 +207,12 @@ const struct vdev_ops *vdev_pick(uint8_t id, const char *name, uint16_t devcfg_l
 bool vdev_is_generic(const struct vdev_ops *ops);
 /* The defaults of ops under layout (NULL: none, the model's own apply). */
 const struct vdev_defaults *vdev_defaults(const struct vdev_ops *ops, int layout);
-/* Features offered when a trace states none (transport bits included, VERSION_1 always). */
-uint64_t vdev_default_features(const struct vdev_ops *ops, int layout);
+/* Features offered when a trace states none, for a device of nqueues queues (transport bits included, VERSION_1 always). */
+uint64_t vdev_default_features(const struct vdev_ops *ops, int layout, uint16_t nqueues);
 /* The device-config size under layout with `offered` features (<= ops->devcfg_size). */
 uint16_t vdev_config_size(const struct vdev_ops *ops, int layout, uint64_t offered);
-/* Maximum size of queue i when a trace states none. */
-uint16_t vdev_default_queue_size(const struct vdev_ops *ops, int layout, unsigned i);
+/* Maximum size of queue i of nqueues when a trace states none. */
+uint16_t vdev_default_queue_size(const struct vdev_ops *ops, int layout, unsigned i, uint16_t nqueues);
 void vdev_generic_init(struct vdev_generic *g, uint8_t id, const char *name, uint16_t devcfg_len, int requests);
 
 #endif

@@ -130,6 +130,9 @@ static void *blk_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	b->ctx = ctx;
 	b->pol = &blk_policies[setup->layout == VDEV_LAYOUT_VBOX ? VDEV_LAYOUT_VBOX : VDEV_LAYOUT_QEMU];
 	blk_default_config(b->cfg, BLK_CFG_SIZE, setup->layout);
+	/* Not stated: num_queues is the queues the device has (QEMU's num-queues). */
+	if (setup->nqueues > 1)
+		le16_store(b->cfg + CFG_NUM_QUEUES, setup->nqueues);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(b->cfg, setup->devcfg, setup->devcfg_len < BLK_CFG_SIZE ? setup->devcfg_len : BLK_CFG_SIZE);
 	for (unsigned i = 0; i < setup->nbackends; i++) {
@@ -472,7 +475,7 @@ static int blk_load(void *dev, const uint8_t *p, size_t len, char **cause)
 
 /*
  * QEMU 7.2 virtio-blk-pci with its default properties: no SIZE_MAX (size_max
- * 0), no MQ (num-queues 1), DISCARD and WRITE_ZEROES on; one 256-entry queue;
+ * 0), no MQ (num-queues 1; MQ with more), DISCARD and WRITE_ZEROES on; one 256-entry queue;
  * MSI-X num-queues + 1; config up to write_zeroes_may_unmap (57 bytes).
  */
 static const struct vdev_defaults blk_qemu = {
@@ -481,6 +484,7 @@ static const struct vdev_defaults blk_qemu = {
 	    (1ull << BLK_F_CONFIG_WCE) | (1ull << BLK_F_DISCARD) | (1ull << BLK_F_WRITE_ZEROES),
 	.nqueues = 1,
 	.queue_size = { 256 },
+	.mq_features = 1ull << BLK_F_MQ,	/* num-queues > 1 */
 	.pci_class = 0x010000,
 	.config_min = CFG_MAX_DISCARD,
 	.config_ends = { { BLK_F_DISCARD, CFG_DISCARD_ALIGN + 4 }, { BLK_F_WRITE_ZEROES, CFG_WZ_MAY_UNMAP + 1 } },

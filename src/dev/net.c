@@ -143,6 +143,9 @@ static void *net_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 
 	n->ctx = ctx;
 	net_default_config(n->cfg, NET_CFG_SIZE, setup->layout);
+	/* Not stated: a pair per two queues (the last odd one is the control queue, QEMU's layout). */
+	if (nq > 3)
+		le16_store(n->cfg + CFG_MAX_PAIRS, (uint16_t)(nq / 2));
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(n->cfg, setup->devcfg, setup->devcfg_len < NET_CFG_SIZE ? setup->devcfg_len : NET_CFG_SIZE);
 	n->max_pairs = 1;
@@ -888,6 +891,8 @@ static const struct vdev_defaults net_qemu = {
 	.legacy_features = 1u << NET_F_GSO,	/* in host_features, hidden from the modern interface */
 	.nqueues = 3,
 	.queue_size = { 256, 256, 64 },
+	.mq_features = 1ull << NET_F_MQ,	/* more than one pair: mq=on on a backend with as many queues */
+	.ctrl_last = true,
 	.pci_class = 0x020000,
 	.rom_size = 0x40000,		/* romfile efi-virtio.rom: the ROM BAR at 0x30 sizes as 256 KiB */
 	.config_min = CFG_MAC + 6,

@@ -122,6 +122,9 @@ static void *scsi_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, c
 	s->ctx = ctx;
 	s->qemu = setup->layout == VDEV_LAYOUT_QEMU;
 	scsi_default_config(s->cfg, SCSI_CFG_SIZE, setup->layout);
+	/* Not stated: one request queue per queue after control and event (QEMU's num_queues). */
+	if (setup->nqueues > 3)
+		le32_store(s->cfg + CFG_NUM_QUEUES, setup->nqueues - 2u);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(s->cfg, setup->devcfg, setup->devcfg_len < SCSI_CFG_SIZE ? setup->devcfg_len : SCSI_CFG_SIZE);
 	/* QEMU's vdev->config as a read leaves it: recordings read the config for their header first */

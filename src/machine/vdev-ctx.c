@@ -163,11 +163,19 @@ const struct vdev_defaults *vdev_defaults(const struct vdev_ops *ops, int layout
 	return ops->defaults[layout];
 }
 
-uint64_t vdev_default_features(const struct vdev_ops *ops, int layout)
+/* The queue count a profile's defaults describe. */
+static uint16_t default_count(const struct vdev_ops *ops, const struct vdev_defaults *df)
+{
+	return df->nqueues ? df->nqueues : ops->default_queues;
+}
+
+uint64_t vdev_default_features(const struct vdev_ops *ops, int layout, uint16_t nqueues)
 {
 	const struct vdev_defaults *df = vdev_defaults(ops, layout);
 
-	return (df != NULL ? df->features : ops->features) | (1ull << VIRTIO_F_VERSION_1);
+	if (df == NULL)
+		return ops->features | (1ull << VIRTIO_F_VERSION_1);
+	return df->features | (nqueues > default_count(ops, df) ? df->mq_features : 0) | (1ull << VIRTIO_F_VERSION_1);
 }
 
 uint16_t vdev_config_size(const struct vdev_ops *ops, int layout, uint64_t offered)
@@ -184,10 +192,12 @@ uint16_t vdev_config_size(const struct vdev_ops *ops, int layout, uint64_t offer
 	return size < ops->devcfg_size ? size : ops->devcfg_size;
 }
 
-uint16_t vdev_default_queue_size(const struct vdev_ops *ops, int layout, unsigned i)
+uint16_t vdev_default_queue_size(const struct vdev_ops *ops, int layout, unsigned i, uint16_t nqueues)
 {
 	const struct vdev_defaults *df = vdev_defaults(ops, layout);
 
+	if (df != NULL && df->ctrl_last && nqueues > default_count(ops, df))
+		i = i + 1u == nqueues ? default_count(ops, df) - 1u : i + 1u >= default_count(ops, df) ? 0 : i;
 	if (df == NULL || i >= VDEV_DEFAULT_QUEUES || df->queue_size[i] == 0)
 		return 256;
 	return df->queue_size[i];

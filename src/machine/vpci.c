@@ -106,7 +106,7 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	d->xp = xp;
 	d->setup = *s;
 	d->nq = nq;
-	d->offered = s->offered ? s->offered | (1ull << VIRTIO_F_VERSION_1) : vdev_default_features(s->ops, s->layout);
+	d->offered = s->offered ? s->offered | (1ull << VIRTIO_F_VERSION_1) : vdev_default_features(s->ops, s->layout, nq);
 	if (!xp->modern)
 		d->offered &= ~(1ull << VIRTIO_F_VERSION_1);	/* a legacy-only device does not offer VERSION_1 */
 	d->devcfg_size = vdev_config_size(s->ops, s->layout, d->offered);
@@ -134,7 +134,7 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 		}
 	}
 	for (unsigned i = 0; i < nq; i++) {
-		d->qmax[i] = s->queue_max[i] ? s->queue_max[i] : vdev_default_queue_size(s->ops, s->layout, i);
+		d->qmax[i] = s->queue_max[i] ? s->queue_max[i] : vdev_default_queue_size(s->ops, s->layout, i, nq);
 		if (s->ops->queue_name != NULL)
 			s->ops->queue_name(i, nq, d->qname[i]);
 		else

@@ -495,10 +495,10 @@ static void default_header(struct record *rec, struct trace_header *h)
 	h->recorded = TRACE_REC_DMA | TRACE_REC_IRQ;
 	/* A profile with defaults for the device (qemu: QEMU 7.2's) shapes the header; else the model's own. */
 	df = vdev_defaults(ops, h->layout);
-	h->features = df != NULL ? vdev_default_features(ops, h->layout) : ops->features |
+	h->nqueues = df != NULL && df->nqueues ? df->nqueues : ops->default_queues;
+	h->features = df != NULL ? vdev_default_features(ops, h->layout, h->nqueues) : ops->features |
 	    (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX);
 	/* One console port without the MULTIPORT control protocol, which the scenarios do not speak. */
-	h->nqueues = df != NULL && df->nqueues ? df->nqueues : ops->default_queues;
 	if (ops->id == VIRTIO_ID_CONSOLE) {
 		h->features &= ~(1ull << 1);
 		/* The scenarios give each queue its own vector (QEMU is started with vectors=5 for this). */
@@ -507,7 +507,7 @@ static void default_header(struct record *rec, struct trace_header *h)
 	}
 	for (unsigned i = 0; i < h->nqueues && i < TRACE_MAX_QUEUES; i++)
 		h->queue_max[i] = vdev_is_generic(ops) ? rec->gen.queue_size[i] :
-		    df != NULL ? vdev_default_queue_size(ops, h->layout, i) : REC_QUEUE_MAX;
+		    df != NULL ? vdev_default_queue_size(ops, h->layout, i, h->nqueues) : REC_QUEUE_MAX;
 	if (ops->devcfg_size > 0 && ops->devcfg_size <= TRACE_MAX_DEVCFG && ops->default_config != NULL) {
 		h->devcfg_len = vdev_config_size(ops, h->layout, h->features);
 		ops->default_config(h->devcfg, h->devcfg_len, h->layout);

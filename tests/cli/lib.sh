@@ -39,7 +39,7 @@ finish() {
 # bare_header IN OUT: a QEMU recording with its header cut down to what a user states
 # (device, layout, transport, RAM, backends): no features, queues, devcfg or PCI identity, so
 # the qemu profile's defaults must stand in. A fact the recording's QEMU command line set away
-# from QEMU's default (event_idx=off, vectors=N, serial=) stays.
+# from QEMU's default (event_idx=off, vectors=N, serial=, num-queues=N) stays.
 bare_header() {
 	_qline=$(grep -m1 '^mark qemu ' "$1")
 	_strip='features|queues|devcfg|pci-class|pci-revision|pci-subsystem|msix-vectors|serial'
@@ -48,5 +48,8 @@ bare_header() {
 	case $_qline in *serial=*) _strip=${_strip%|serial} ;; esac
 	# virtio-serial with more ports than the profile's one: MULTIPORT, its queues and max_nr_ports stay.
 	case $_qline in *max_ports=[2-9]* | *max_ports=[1-9][0-9]*) _strip=${_strip#features|queues|devcfg|} ;; esac
+	# A queue count set on the command line stays; what follows from it (MQ, num_queues) must not.
+	case $_qline in *num-queues=* | *num_queues=*) _strip=$(echo "$_strip" | sed 's/|queues//') ;; esac
+	case $_qline in *mq=on*) _strip=${_strip#features|} ;; esac
 	grep -Ev "^($_strip) " "$1" >"$2"
 }
