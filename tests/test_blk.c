@@ -624,3 +624,32 @@ Test(blk, disk_options)
 	blk_req(T_FLUSH, 0, NULL, 0, 0);
 	cr_expect_eq(status_byte, 0);
 }
+
+/* More queues than QEMU's default one: MQ offered, num_queues says how many, each queue answers. */
+Test(blk, multiqueue_from_queue_count)
+{
+	struct vpci_setup s;
+	static struct vdev_backend be = { .type = "disk", .size = 1u << 20 };
+	uint8_t hdr[16] = { 0 };
+	struct guest_buf ob = { 0, 16, hdr }, ib[2] = { { 0, 20, NULL }, { 0, 1, NULL } };
+
+	memset(&s, 0, sizeof s);
+	s.nqueues = 4;
+	s.backends = &be;
+	s.nbackends = 1;
+	h_open_setup(&H, "blk", &s, 0);
+	cr_expect_eq(guest_num_queues(H.g), 4);
+	cr_expect(guest_device_features(H.g) >> 12 & 1, "MQ offered");
+	cr_expect_eq(guest_devcfg_read(H.g, 34, 2), 4);
+	cr_expect_eq(guest_caps(H.g)->msix_size, 5);	/* QEMU: num-queues + 1 */
+	le32_store(hdr, T_GET_ID);
+	for (unsigned q = 0; q < 4; q++) {
+		int head = h_submit(&H, q, &ob, 1, ib, 2);
+
+		cr_expect_eq(h_used(&H, q).head, head, "queue %u", q);
+	}
+	/* A notify past the last queue does nothing but name the misbehaviour. */
+	guest_notify(H.g, 4);
+	cr_expect_eq(H.nviol, 1);
+	cr_expect_str_eq(H.viol[0], "queue-not-ready");
+}

@@ -416,3 +416,20 @@ Test(net, tx_header_only_refused_qemu)
 	cr_expect(h_saw_violation(&H, "net-tx-empty"));
 	cr_expect(h_nothing_used(&H, 1));
 }
+
+/* Two pairs and ctrl from the queue count alone: MQ offered, max_virtqueue_pairs 2, ctrl last at 64 entries. */
+Test(net, multiqueue_from_queue_count)
+{
+	struct vpci_setup s;
+	static const uint16_t want[] = { 256, 256, 256, 256, 64 };
+
+	memset(&s, 0, sizeof s);
+	s.nqueues = 5;
+	h_open_setup(&H, "net", &s, 0);
+	cr_expect(guest_device_features(H.g) >> 22 & 1, "MQ offered");
+	cr_expect_eq(guest_devcfg_read(H.g, 8, 2), 2);
+	for (unsigned q = 0; q < 5; q++) {
+		guest_common_write(H.g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		cr_expect_eq(guest_common_read(H.g, VIRTIO_PCI_COMMON_Q_SIZE, 2), want[q], "queue %u", q);
+	}
+}

@@ -113,6 +113,13 @@ int guest_setup_queues(struct guest *g, char **cause);	/* every queue + msix_con
 /* One queue at chosen addresses (0 = default placement); size 0 = device maximum. */
 int guest_setup_queue(struct guest *g, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
     uint64_t used, char **cause);
+/*
+ * Only the queues whose bit is set (queue i: bit i, queues 0..63), after the
+ * same MSI-X programming and msix_config as guest_setup_queues: a driver
+ * that leaves some of a multiqueue device's queues alone.
+ */
+int guest_setup_queue_mask(struct guest *g, uint64_t mask, char **cause);
+bool guest_queue_ready(const struct guest *g, unsigned q);	/* set up and enabled by this guest */
 void guest_driver_ok(struct guest *g);
 /* The size guest_setup_queues asks for from now on (0: each queue's maximum, as guest_config.queue_size). */
 void guest_set_queue_size(struct guest *g, uint16_t size);

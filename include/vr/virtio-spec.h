@@ -44,6 +44,10 @@
 #define VIRTIO_ID_SCSI			8
 #define VIRTIO_ID_9P			9
 
+/* Multiqueue feature bits (spec 5.1.3, 5.2.3): more request queues than one. */
+#define VIRTIO_NET_F_MQ			22	/* max_virtqueue_pairs in config; CTRL_MQ sets the pairs in use */
+#define VIRTIO_BLK_F_MQ			12	/* num_queues in config */
+
 /* PCI identity (spec 4.1.2). */
 #define PCI_VENDOR_VIRTIO		0x1af4
 #define VIRTIO_PCI_DEVICE_MODERN	0x1040	/* + device id */

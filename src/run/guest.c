@@ -596,7 +596,8 @@ static void msix_program(struct guest *g)
 	g->msix_on = true;
 }
 
-int guest_setup_queues(struct guest *g, char **cause)
+/* MSI-X programmed and msix_config set (nothing with INTx): what comes before the first queue. */
+static int setup_config_vector(struct guest *g, char **cause)
 {
 	if (g->cfg.irq != GUEST_IRQ_INTX) {
 		if (g->caps.msix_cap == 0)
@@ -610,6 +611,13 @@ int guest_setup_queues(struct guest *g, char **cause)
 		if (rd(g, at, 2) != 0)
 			return cause_set(cause, "guest: device refused config vector 0");
 	}
+	return 0;
+}
+
+int guest_setup_queues(struct guest *g, char **cause)
+{
+	if (setup_config_vector(g, cause) < 0)
+		return -1;
 	unsigned n = g->cfg.nqueues ? g->cfg.nqueues : g->nq_dev;
 	if (n > g->nq_dev || n > VIRTQ_MAX_QUEUES)
 		return cause_set(cause, "guest: %u queues asked, device has %u", n, g->nq_dev);
@@ -617,6 +625,21 @@ int guest_setup_queues(struct guest *g, char **cause)
 		if (guest_setup_queue(g, i, 0, 0, 0, 0, cause) < 0)
 			return -1;
 	return 0;
+}
+
+int guest_setup_queue_mask(struct guest *g, uint64_t mask, char **cause)
+{
+	if (setup_config_vector(g, cause) < 0)
+		return -1;
+	for (unsigned i = 0; i < 64 && i < g->nq_dev; i++)
+		if (((mask >> i) & 1) && guest_setup_queue(g, i, 0, 0, 0, 0, cause) < 0)
+			return -1;
+	return 0;
+}
+
+bool guest_queue_ready(const struct guest *g, unsigned q)
+{
+	return q < VIRTQ_MAX_QUEUES && g->q[q].ready;
 }
 
 void guest_driver_ok(struct guest *g)

@@ -272,11 +272,17 @@ static int build_device(struct qport *p, const struct qport_opts *o, char **caus
 		}
 		buf_printf(&b, ",write-cache=%s", trace_write_cache_name(h->write_cache));
 		blk_limits(&b, h);
+		/* QEMU's default with one vCPU is one queue; vectors stay its default, queues + 1. */
+		if (h->nqueues > 1)
+			buf_printf(&b, ",num-queues=%u", h->nqueues);
 		break;
 	case VIRTIO_ID_SCSI:
 		if (make_disk(p, o, cause) < 0)
 			goto fail;
 		buf_printf(&b, "virtio-scsi-pci,id=scsi0");
+		/* control and event queues, then num_queues request queues; vectors: QEMU's num_queues + 3 */
+		if (h->nqueues > 3)
+			buf_printf(&b, ",num_queues=%u", h->nqueues - 2);
 		break;
 	case VIRTIO_ID_RNG:
 		/* The parent keeps a writer open: QEMU reads what the trace gives, never EOF. */
@@ -303,7 +309,19 @@ static int build_device(struct qport *p, const struct qport_opts *o, char **caus
 		p->qo.keep_fds[0] = sv[1];
 		add_arg(p, "-netdev");
 		add_arg(p, "socket,id=net0,fd=%d", sv[1]);
+		/*
+		 * A socket backend has one queue, so QEMU makes one queue pair: mq=on
+		 * offers MQ with max_virtqueue_pairs 1. More pairs need a backend with
+		 * as many queues (tap, vhost-user), which qtest here does not drive.
+		 */
+		if (h->nqueues > 3) {
+			cause_set(cause, "qemu: net with %u queues needs %u queue pairs; the qtest bridge's socket "
+			    "backend has one", h->nqueues, h->nqueues / 2);
+			goto fail;
+		}
 		buf_printf(&b, "virtio-net-pci,netdev=net0");
+		if (h->features & (1ull << VIRTIO_NET_F_MQ))
+			buf_printf(&b, ",mq=on");
 		if (h->devcfg_len >= 6)
 			buf_printf(&b, ",mac=%02x:%02x:%02x:%02x:%02x:%02x", h->devcfg[0], h->devcfg[1], h->devcfg[2],
 			    h->devcfg[3], h->devcfg[4], h->devcfg[5]);

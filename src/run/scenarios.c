@@ -11,6 +11,7 @@
 #include "vr/record.h"
 #include "vr/sweep.h"
 #include "vr/sweep-blk.h"
+#include "vr/sweep-mq.h"
 #include "vr/trace.h"
 #include "vr/xmalloc.h"
 #include "vr/vdev.h"
@@ -1243,5 +1244,8 @@ const struct record_scenario record_scenarios[] = {
 	{ "sweep-serial", "sweep: virtio-serial with several ports: control messages with and without ctrl-rx "
 	  "buffers, in seeded orders, hostile ones; data on every port, opened or not", "console", "console",
 	  sweep_serial_prepare, sweep_sc_serial, NULL },
+	{ "sweep-mq", "sweep: a seeded number of queues (blk, scsi; net: one pair with MQ), requests spread over "
+	  "them, kicks on queues not set up or past the last", "blk scsi net", "blk", sweep_mq_prepare, sweep_sc_mq,
+	  NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

@@ -837,6 +837,7 @@ const struct sweep_kind sweep_kinds[] = {
 	{ "sweep-console", false },
 	{ "sweep-rng", false },
 	{ "sweep-serial", false },
+	{ "sweep-mq", false },
 	{ NULL, false },
 };
 

@@ -16,6 +16,13 @@ for s in $("$VR" sweep --list | awk 'NR > 1 {print $1}'); do
 	expect 0 "" "" "$VR" record --scenario "$s" --device $d --seed 6 -o "$TMP/$s-6.vrt"
 	expect 1 "" "" cmp -s "$TMP/$s-$d.vrt" "$TMP/$s-6.vrt"
 done
+# sweep-mq on its other devices: the header's queue count shapes the device (config fields, queues).
+for d in scsi net; do
+	expect 0 "" "" "$VR" record --scenario sweep-mq --device $d --seed 4 -o "$TMP/mq-$d.vrt"
+	expect 0 "" ": matched$" "$VR" replay "$TMP/mq-$d.vrt"
+done
+expect 0 "^queues 256 256 256 256 256 256 256 256 256$" "" grep "^queues" "$TMP/mq-scsi.vrt"
+expect 2 "" "does not run on rng" "$VR" record --scenario sweep-mq --device rng -o "$TMP/x.vrt"
 expect 2 "" "does not run on blk" "$VR" record --scenario sweep-scsi --device blk -o "$TMP/x.vrt"
 expect 2 "" "does not run on blk" "$VR" record --scenario sweep-net --device blk -o "$TMP/x.vrt"
 # Usage.
@@ -49,4 +56,6 @@ expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi 
 expect 0 "^6 scenarios compared, 0 differ" "" "$VR" sweep --scenario net,console,rng --count 6 --seed 100 --quiet
 # virtio-serial with several ports, MULTIPORT control messages with and without ctrl-rx buffers: no difference.
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --count 4 --seed 100 --quiet
+# Multiqueue against QEMU 7.2 (blk num-queues, scsi num_queues, net mq=on with one pair): no difference.
+expect 0 "^12 scenarios compared, 0 differ" "" "$VR" sweep --scenario mq --count 12 --seed 300 --quiet
 finish

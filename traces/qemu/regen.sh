@@ -49,6 +49,10 @@ rec blk-sweep-discard.vrt --device blk --scenario sweep-blk --seed 210
 rec scsi-sweep-unmap.vrt --device scsi --scenario sweep-scsi --seed 251
 # ... and sense_size/cdb_size written in pieces, a refused piece counting again.
 rec scsi-sweep-regions.vrt --device scsi --scenario sweep-regions --seed 2023
+# Multiqueue: QEMU started with the header's queue count (num-queues=6; num_queues=3), requests
+# spread over a seeded subset of the queues, kicks on the others and past the last.
+rec blk-sweep-mq.vrt --device blk --scenario sweep-mq --seed 7
+rec scsi-sweep-mq.vrt --device scsi --scenario sweep-mq --seed 3
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
 for v in desc-loop avail-idx-jump too-many-in-flight queue-not-ready features-bad bar-access-bad devcfg-range; do
 	rec "blk-$v.vrt" --device blk --scenario "$v"

@@ -1,0 +1,467 @@
+/* sweep-mq.c -- the multiqueue sweep: seeded queue counts on blk, scsi and net, requests spread over the queues */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/cause.h"
+#include "vr/guest.h"
+#include "vr/le.h"
+#include "vr/record.h"
+#include "vr/sweep-mq.h"
+#include "vr/trace.h"
+#include "vr/vdev.h"
+#include "vr/virtio-spec.h"
+#include "vr/xmalloc.h"
+
+/*
+ * Nothing here knows the answers. What it knows is when QEMU answers: a
+ * batch holds at most one request that QEMU's block layer finishes after
+ * the notify (their completion order across several is QEMU's business),
+ * and the guest waits for every completion before the next batch, so the
+ * queue that interrupts is never a matter of timing.
+ */
+
+#define MQ_NONE		0xffu		/* no multiqueue feature bit (scsi: num_queues is always there) */
+#define MQ_MAX_UNITS	8u		/* request queues (net: pairs) the sweep gives a device */
+#define MQ_BATCH_MAX	4u
+#define MQ_SECTORS	2048u		/* the recorder's 1 MiB disk */
+#define MQ_NET_HDR	12u
+#define MQ_NET_RXBUF	1526u
+#define MQ_SCSI_REQ	51u
+#define MQ_SCSI_RESP	108u
+#define MQ_DATA		4096u
+
+/*
+ * Queues of a device with n request queues (units): `before` fixed queues
+ * (scsi: control, event), `per` queues a unit (net: rx and tx), `after`
+ * fixed ones (net: control). max_units: what QEMU can be given through
+ * qtest here (net: its socket backend has one queue, so one pair).
+ */
+static const struct mq_shape {
+	uint8_t id;
+	uint8_t before, per, after;
+	uint8_t max_units;
+	uint8_t mq_bit;
+	uint8_t cfg_off, cfg_size;	/* the config field that tells the count (net: only with MQ offered) */
+} mq_shapes[] = {
+	{ VIRTIO_ID_BLOCK, 0, 1, 0, MQ_MAX_UNITS, VIRTIO_BLK_F_MQ, 34, 2 },
+	{ VIRTIO_ID_SCSI, 2, 1, 0, MQ_MAX_UNITS, MQ_NONE, 0, 4 },
+	{ VIRTIO_ID_NET, 0, 2, 1, 1, VIRTIO_NET_F_MQ, 8, 2 },
+};
+
+struct mq {
+	struct record *rec;
+	struct guest *g;
+	const struct mq_shape *sh;
+	uint16_t nq;			/* queues the device says it has */
+	uint64_t feat;
+	unsigned nreq;
+	unsigned rx_posted;		/* net: receive buffers on rx0 */
+};
+
+static const struct mq_shape *shape_find(uint8_t id)
+{
+	for (size_t i = 0; i < sizeof mq_shapes / sizeof mq_shapes[0]; i++)
+		if (mq_shapes[i].id == id)
+			return &mq_shapes[i];
+	return NULL;
+}
+
+static uint64_t rnd(struct mq *s, uint64_t n)
+{
+	return n ? record_rand(s->rec) % n : 0;
+}
+
+void sweep_mq_prepare(struct record *rec, struct trace_header *h)
+{
+	const struct mq_shape *sh = shape_find(h->device);
+	const struct vdev_ops *ops = vdev_find_id(h->device);
+	unsigned units;
+
+	if (sh == NULL || ops == NULL)
+		return;
+	/* mostly several queues; now and then the one QEMU has by default */
+	units = sh->max_units > 1 && record_rand(rec) % 6 != 0 ? 2 + (unsigned)(record_rand(rec) % (sh->max_units - 1)) : 1;
+	h->nqueues = (uint16_t)(sh->before + sh->per * units + sh->after);
+	for (unsigned i = 0; i < h->nqueues; i++)
+		h->queue_max[i] = vdev_default_queue_size(ops, h->layout, i, h->nqueues);
+	/* what more queues add to the offer (blk: MQ) */
+	h->features |= vdev_default_features(ops, h->layout, h->nqueues) & ~vdev_default_features(ops, h->layout, 0);
+	/* net: one pair (what QEMU can be given here) with MQ offered all the same, QEMU's mq=on */
+	if (sh->mq_bit != MQ_NONE && h->device == VIRTIO_ID_NET)
+		h->features |= 1ull << sh->mq_bit;
+	/* The config is the model's for this many queues (num_queues, max_virtqueue_pairs); QEMU's replaces it. */
+	h->devcfg_len = 0;
+	memset(h->devcfg, 0, sizeof h->devcfg);
+}
+
+/* Which queues are request queues (a unit's; net: rx or tx). */
+static bool is_request(const struct mq *s, unsigned q)
+{
+	return q >= s->sh->before && q + s->sh->after < s->nq;
+}
+
+/* Take n completions of q and read back what the device wrote. Returns how many came. */
+static unsigned take(struct mq *s, unsigned q, unsigned n)
+{
+	struct guest_used u;
+	unsigned got = 0;
+
+	if (n == 0)
+		return 0;
+	(void)guest_wait(s->g, q, (uint16_t)n);
+	while (got < n && guest_poll(s->g, q, &u) == 1) {
+		uint32_t len = guest_in_size(s->g, q, u.head);
+		uint8_t *p;
+
+		got++;
+		if (u.len < len)
+			len = u.len;
+		if (len == 0)
+			continue;
+		p = xmalloc(len);
+		(void)guest_read_in(s->g, q, u.head, 0, p, len);
+		free(p);
+	}
+	if (got < n)
+		record_mark(s->rec, "sweep-mq: queue %u: %u of %u completions came", q, got, n);
+	return got;
+}
+
+static int add(struct mq *s, unsigned q, const struct guest_buf *out, unsigned nout, const struct guest_buf *in,
+    unsigned nin, char **cause)
+{
+	return guest_add(s->g, q, out, nout, in, nin, 0, cause) < 0 ? -1 : 0;
+}
+
+/* ---- blk: GET_ID and unknown types answered inside the notify, at most one read, write or flush after it ---- */
+
+static int blk_req(struct mq *s, unsigned q, bool async, char **cause)
+{
+	static uint8_t data[MQ_DATA];
+	uint8_t hdr[16];
+	struct guest_buf out[2], in[2];
+	unsigned nout = 1, nin = 0;
+	uint32_t type, len = 512u * (1 + (uint32_t)rnd(s, 8));
+	uint64_t sector = rnd(s, MQ_SECTORS - 8);
+
+	memset(out, 0, sizeof out);
+	memset(in, 0, sizeof in);
+	if (async) {
+		static const uint32_t t[] = { 0, 1, 4 };	/* IN, OUT, FLUSH */
+
+		type = t[rnd(s, 3)];
+	} else {
+		type = rnd(s, 3) != 0 ? 8 : 3 + 2 * (uint32_t)rnd(s, 3);	/* GET_ID, or 3, 5 (FLUSH|OUT: async), 7 */
+		if (type == 5)
+			type = 8;
+	}
+	le32_store(hdr, type);
+	le32_store(hdr + 4, 0);
+	le64_store(hdr + 8, sector);
+	out[0].len = sizeof hdr;
+	out[0].data = hdr;
+	if (type == 1) {
+		for (uint32_t i = 0; i < len; i++)
+			data[i] = (uint8_t)(sector + q * 31 + i);
+		out[nout].len = len;
+		out[nout++].data = data;
+	} else if (type == 0) {
+		in[nin++].len = len;
+	} else if (type == 8) {
+		in[nin++].len = 20;
+	}
+	in[nin++].len = 1;
+	record_mark(s->rec, "sweep-mq: queue %u: blk type %u sector %" PRIu64, q, type, sector);
+	return add(s, q, out, nout, in, nin, cause);
+}
+
+/* ---- scsi: TEST UNIT READY, INQUIRY, REPORT LUNS inside the notify; READ(10) or WRITE(10) after it ---- */
+
+static int scsi_req(struct mq *s, unsigned q, bool async, char **cause)
+{
+	static uint8_t data[MQ_DATA];
+	uint8_t req[MQ_SCSI_REQ], *cdb = req + 19;
+	struct guest_buf out[2], in[2];
+	unsigned nout = 1, nin = 1;
+	uint32_t lba = (uint32_t)rnd(s, MQ_SECTORS - 8), dlen = 0;
+
+	memset(req, 0, sizeof req);
+	memset(out, 0, sizeof out);
+	memset(in, 0, sizeof in);
+	req[0] = 1;				/* target 0, lun 0 in Linux's flat format */
+	req[2] = 0x40;
+	le64_store(req + 8, ++s->nreq);		/* tag */
+	if (async) {
+		cdb[0] = rnd(s, 2) ? 0x28 : 0x2a;
+		be32_store(cdb + 2, lba);
+		cdb[8] = (uint8_t)(1 + rnd(s, 4));
+		dlen = 512u * cdb[8];
+	} else {
+		switch (rnd(s, 3)) {
+		case 0:
+			break;				/* TEST UNIT READY */
+		case 1:
+			cdb[0] = 0x12;			/* INQUIRY */
+			cdb[4] = 36;
+			dlen = 36;
+			break;
+		default:
+			cdb[0] = 0xa0;			/* REPORT LUNS */
+			be32_store(cdb + 6, 64);
+			dlen = 64;
+			break;
+		}
+	}
+	out[0].len = sizeof req;
+	out[0].data = req;
+	in[0].len = MQ_SCSI_RESP;
+	if (cdb[0] == 0x2a) {
+		for (uint32_t i = 0; i < dlen; i++)
+			data[i] = (uint8_t)(lba + q * 17 + i);
+		out[nout].len = dlen;
+		out[nout++].data = data;
+	} else if (dlen > 0) {
+		in[nin++].len = dlen;
+	}
+	record_mark(s->rec, "sweep-mq: queue %u: scsi op 0x%02x lba %u", q, cdb[0], lba);
+	return add(s, q, out, nout, in, nin, cause);
+}
+
+/* ---- net: frames sent on a tx queue; received into rx0's buffers ---- */
+
+static int net_tx(struct mq *s, unsigned q, char **cause)
+{
+	uint8_t pkt[MQ_NET_HDR + 128];
+	uint32_t flen = 60 + (uint32_t)rnd(s, 68);
+	struct guest_buf out[2];
+
+	memset(pkt, 0, sizeof pkt);
+	memset(pkt + MQ_NET_HDR, 0xff, 6);		/* broadcast */
+	pkt[MQ_NET_HDR + 6] = 0x52;
+	pkt[MQ_NET_HDR + 12] = 0x88;			/* local experimental ethertype */
+	pkt[MQ_NET_HDR + 13] = 0xb5;
+	for (uint32_t i = 14; i < flen; i++)
+		pkt[MQ_NET_HDR + i] = (uint8_t)(q + i);
+	memset(out, 0, sizeof out);
+	out[0].len = MQ_NET_HDR;
+	out[0].data = pkt;
+	out[1].len = flen;
+	out[1].data = pkt + MQ_NET_HDR;
+	record_mark(s->rec, "sweep-mq: queue %u: a frame of %u bytes sent", q, flen);
+	return add(s, q, out, 2, NULL, 0, cause);
+}
+
+static int net_post_rx(struct mq *s, char **cause)
+{
+	struct guest_buf in = { .len = MQ_NET_RXBUF };
+
+	if (add(s, 0, NULL, 0, &in, 1, cause) < 0)
+		return -1;
+	s->rx_posted++;
+	guest_kick(s->g, 0);
+	return 0;
+}
+
+/* A frame for the guest (its own MAC from the config), taken from rx0 if a buffer waits there. */
+static int net_rx(struct mq *s, char **cause)
+{
+	uint8_t f[96];
+
+	memset(f, 0, sizeof f);
+	for (unsigned i = 0; i < 6; i++)
+		f[i] = (uint8_t)guest_devcfg_read(s->g, i, 1);
+	f[6] = 0x52;
+	f[11] = 0xef;
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	for (unsigned i = 14; i < sizeof f; i++)
+		f[i] = (uint8_t)(0x20 + (s->nreq + i) % 95);
+	s->nreq++;
+	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, sizeof f, cause) < 0)
+		return -1;
+	if (!guest_queue_ready(s->g, 0) || s->rx_posted == 0)
+		return 0;
+	if (take(s, 0, 1) == 1)
+		s->rx_posted--;
+	return s->rx_posted == 0 ? net_post_rx(s, cause) : 0;
+}
+
+/* VQ_PAIRS_SET (class MQ, command 0) with a seeded pair count; the ack byte read back. */
+static int net_pairs(struct mq *s, char **cause)
+{
+	static const uint16_t counts[] = { 0, 1, 2, 3, 8, 0x8000, 0xffff };
+	uint8_t cmd[2] = { 4, 0 }, val[2];
+	struct guest_buf out[2], in = { .len = 1 };
+	uint16_t pairs = counts[rnd(s, sizeof counts / sizeof counts[0])];
+	unsigned ctrl = s->nq - 1u;
+
+	if (!guest_queue_ready(s->g, ctrl))
+		return 0;
+	le16_store(val, pairs);
+	memset(out, 0, sizeof out);
+	out[0].len = 2;
+	out[0].data = cmd;
+	out[1].len = 2;
+	out[1].data = val;
+	record_mark(s->rec, "sweep-mq: VQ_PAIRS_SET %u", pairs);
+	if (add(s, ctrl, out, 2, &in, 1, cause) < 0)
+		return -1;
+	guest_notify(s->g, ctrl);
+	(void)take(s, ctrl, 1);
+	return 0;
+}
+
+/* ---- batches ---- */
+
+/* A batch on request queue q: up to MQ_BATCH_MAX requests, one notify, every completion read back. */
+static int batch(struct mq *s, unsigned q, char **cause)
+{
+	unsigned n = 1 + (unsigned)rnd(s, MQ_BATCH_MAX), at = (unsigned)rnd(s, n + 2);	/* >= n: none after */
+
+	for (unsigned i = 0; i < n; i++) {
+		int rc;
+
+		switch (s->sh->id) {
+		case VIRTIO_ID_BLOCK:
+			rc = blk_req(s, q, i == at, cause);
+			break;
+		case VIRTIO_ID_SCSI:
+			rc = scsi_req(s, q, i == at, cause);
+			break;
+		default:
+			/* rx queues take buffers through net_rx; a batch on one is the frames that fill it */
+			if ((q - s->sh->before) % 2 == 0) {
+				if (i == 0 && net_rx(s, cause) < 0)
+					return -1;
+				return 0;
+			}
+			rc = net_tx(s, q, cause);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	guest_notify(s->g, q);
+	(void)take(s, q, n);
+	return 0;
+}
+
+/* A notify where the guest set nothing up, or past the device's queues: QEMU ignores both. */
+static void stray_kick(struct mq *s, unsigned q)
+{
+	record_mark(s->rec, "sweep-mq: kick on queue %u (%s)", q, q < s->nq ? "not set up" : "past the last queue");
+	guest_notify(s->g, q);
+	(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_STATUS, 1);
+}
+
+/* queue_select past the last queue: what each per-queue field reads there, and a write to its size. */
+static void select_past(struct mq *s)
+{
+	static const uint32_t field[] = { VIRTIO_PCI_COMMON_Q_SIZE, VIRTIO_PCI_COMMON_Q_MSIX, VIRTIO_PCI_COMMON_Q_ENABLE,
+		VIRTIO_PCI_COMMON_Q_NOFF };
+	uint16_t sel = (uint16_t)(s->nq + rnd(s, 3));
+
+	if (rnd(s, 4) == 0)
+		sel = (uint16_t)(rnd(s, 2) ? 1023 : 1024);
+	record_mark(s->rec, "sweep-mq: queue_select %u", sel);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SELECT, 2, sel);
+	for (size_t i = 0; i < sizeof field / sizeof field[0]; i++)
+		(void)guest_common_read(s->g, field[i], 2);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SIZE, 2, 64);
+	(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_SIZE, 2);
+}
+
+/* The config field that tells the queue count, at its size and byte by byte, and num_queues. */
+static void read_config(struct mq *s)
+{
+	const struct mq_shape *sh = s->sh;
+
+	if (sh->mq_bit == MQ_NONE || (guest_device_features(s->g) >> sh->mq_bit & 1) || sh->id != VIRTIO_ID_NET) {
+		(void)guest_devcfg_read(s->g, sh->cfg_off, sh->cfg_size);
+		for (unsigned i = 0; i < sh->cfg_size; i++)
+			(void)guest_devcfg_read(s->g, sh->cfg_off + i, 1);
+	}
+	(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_NUMQ, 2);
+}
+
+int sweep_sc_mq(struct record *rec, char **cause)
+{
+	struct mq s;
+	enum guest_irq_mode irq;
+	uint64_t offered, mask = 0;
+	unsigned rounds, nreqq = 0;
+
+	memset(&s, 0, sizeof s);
+	s.rec = rec;
+	if ((s.sh = shape_find(record_device_id(rec))) == NULL)
+		return cause_set(cause, "sweep-mq: no multiqueue shape for %s", record_device_name(rec));
+	irq = rnd(&s, 2) ? GUEST_IRQ_MSIX : GUEST_IRQ_MSIX_SHARED;
+	if ((s.g = record_guest(rec, irq, 0)) == NULL)
+		return cause_set(cause, "cannot create the guest");
+	record_mark(rec, "sweep-mq: %u queues in the header, %s interrupts", record_header(rec)->nqueues,
+	    irq == GUEST_IRQ_MSIX ? "msi-x per queue" : "msi-x shared");
+	if (guest_pci_setup(s.g, cause) < 0 || guest_find_caps(s.g, cause) < 0)
+		return -1;
+	guest_common_write(s.g, VIRTIO_PCI_COMMON_DFSELECT, 4, 0);
+	offered = guest_common_read(s.g, VIRTIO_PCI_COMMON_DF, 4);
+	guest_common_write(s.g, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
+	offered |= guest_common_read(s.g, VIRTIO_PCI_COMMON_DF, 4) << 32;
+	/* now and then a driver that leaves MQ alone: the queues are there all the same */
+	if (s.sh->mq_bit != MQ_NONE && rnd(&s, 4) == 0)
+		offered &= ~(1ull << s.sh->mq_bit);
+	record_mark(rec, "sweep-mq: features 0x%" PRIx64, offered);
+	if (guest_negotiate(s.g, offered, cause) < 0)
+		return -1;
+	s.feat = guest_features(s.g);
+	s.nq = guest_num_queues(s.g);
+	if (s.nq > 64 || s.nq < s.sh->before + s.sh->per + s.sh->after)
+		return cause_set(cause, "sweep-mq: the device has %u queues", s.nq);
+	read_config(&s);
+	select_past(&s);
+	/* net: every queue (rx0 must take frames); else a seeded subset with at least one request queue */
+	for (unsigned q = 0; q < s.nq; q++)
+		if (s.sh->id == VIRTIO_ID_NET || rnd(&s, 4) != 0)
+			mask |= 1ull << q;
+	for (unsigned q = 0; q < s.nq; q++)
+		nreqq += is_request(&s, q) && ((mask >> q) & 1);
+	if (nreqq == 0)
+		mask |= 1ull << (s.sh->before + rnd(&s, s.nq - s.sh->before - s.sh->after));
+	record_mark(rec, "sweep-mq: queues set up 0x%" PRIx64, mask);
+	if (guest_setup_queue_mask(s.g, mask, cause) < 0)
+		return -1;
+	guest_driver_ok(s.g);
+	read_config(&s);
+	if (s.sh->id == VIRTIO_ID_BLOCK) {
+		uint8_t block[512];
+
+		memset(block, 0x5a, sizeof block);
+		if (record_input(rec, TRACE_INPUT_DISK, 0, block, sizeof block, cause) < 0)
+			return -1;
+	} else if (s.sh->id == VIRTIO_ID_NET && (net_post_rx(&s, cause) < 0 || net_post_rx(&s, cause) < 0)) {
+		return -1;
+	}
+	rounds = 6 + (unsigned)rnd(&s, 10);
+	for (unsigned r = 0; r < rounds; r++) {
+		unsigned q = (unsigned)rnd(&s, s.nq + 2u);
+
+		if (s.sh->id == VIRTIO_ID_NET && (s.feat >> VIRTIO_NET_F_MQ & 1) && rnd(&s, 5) == 0) {
+			if (net_pairs(&s, cause) < 0)
+				return -1;
+			continue;
+		}
+		if (q < s.nq && is_request(&s, q) && guest_queue_ready(s.g, q)) {
+			if (batch(&s, q, cause) < 0)
+				return -1;
+		} else if (q >= s.nq || !guest_queue_ready(s.g, q)) {
+			stray_kick(&s, q);
+		} else {
+			/* a fixed queue the guest set up (scsi control or event, net control) kicked with nothing on it */
+			record_mark(rec, "sweep-mq: kick on queue %u with nothing posted", q);
+			guest_notify(s.g, q);
+		}
+	}
+	read_config(&s);
+	return 0;
+}
