@@ -40,6 +40,8 @@ int sweep_sc_busmaster(struct record *rec, char **cause);
 int sweep_sc_cfgspace(struct record *rec, char **cause);
 int sweep_sc_pcicfg(struct record *rec, char **cause);
 int sweep_sc_decode(struct record *rec, char **cause);
+int sweep_sc_legacy(struct record *rec, char **cause);
+void sweep_legacy_prepare(struct record *rec, struct trace_header *h);
 int sweep_sc_random(struct record *rec, char **cause);
 int sweep_sc_scsi(struct record *rec, char **cause);		/* src/run/sweep-scsi.c */
 /* sweep-scsi's header: the disk options (discard mode, write cache) from the seed. */

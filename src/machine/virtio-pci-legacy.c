@@ -174,7 +174,8 @@ static uint64_t reg_get(struct vpci *d, int reg)
 	case VPCI_LG_ISR:
 		return intx_isr_read(&d->intx);
 	default:
-		return 0;	/* queue_notify reads 0 */
+		/* queue_notify: vbox reads 0; QEMU's virtio_ioport_read has no case for it, all ones */
+		return d->prof->legacy_lax_size ? UINT32_MAX : 0;
 	}
 }
 

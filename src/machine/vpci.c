@@ -588,7 +588,7 @@ static unsigned piece_len(uint32_t at, unsigned left)
  * allows (at most 4 bytes; the MSI-X table and PBA take 4 and nothing
  * smaller), no larger than its address's alignment, and ending at the
  * region's end. Each piece is a dispatch of its own; a piece in no region
- * reads 0 and writes nothing; a piece a region refuses (a 1-byte MSI-X
+ * writes nothing and reads 0 (all ones in an I/O BAR, past its end); a piece a region refuses (a 1-byte MSI-X
  * read) likewise. So a 4-byte read at +1 is a byte, a word and a byte, an
  * 8-byte one two dwords, and an access across two regions reaches both.
  */
@@ -619,6 +619,9 @@ static void bar_pieces(struct vpci *d, unsigned bar, uint64_t off, unsigned size
 		}
 		while (l > 1 && at + l > end)
 			l /= 2;
+		/* a hole: unassigned memory reads 0, unassigned ports (past an I/O BAR's end) all ones */
+		if (r == NULL && d->pci.bar_io[bar])
+			piece = pci_size_mask(l);
 		if (r != NULL && !((r->kind == R_MSIX_TABLE || r->kind == R_MSIX_PBA) && l < 4)) {
 			piece = (*v >> (8 * pos)) & pci_size_mask(l);
 			d->in_pieces = !natural;

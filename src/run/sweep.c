@@ -773,6 +773,51 @@ int sweep_sc_decode(struct record *rec, char **cause)
 	return 0;
 }
 
+/* ---- the legacy I/O BAR of a transitional function: every offset and size; COMMAND.IO cleared ---- */
+
+#define SW_LEGACY_BAR	0		/* a transitional function's legacy block (QEMU: BAR0, I/O) */
+#define SW_LEGACY_LEN	0x40		/* the registers (20 or 24 bytes), then device config */
+
+void sweep_legacy_prepare(struct record *rec, struct trace_header *h)
+{
+	(void)rec;
+	h->transport = TRACE_TRANSPORT_TRANSITIONAL;
+}
+
+int sweep_sc_legacy(struct record *rec, char **cause)
+{
+	struct sw s;
+	uint16_t cmd, nq;
+
+	if (begin_any(&s, rec, cause) < 0)
+		return -1;
+	nq = guest_num_queues(s.g);
+	/* x86 port I/O has 1, 2 and 4 bytes: every offset at each, unaligned and across registers */
+	read_all(&s, SW_LEGACY_BAR, 0, SW_LEGACY_LEN, 0x7);
+	for (unsigned i = 0; i < 4; i++) {
+		/* queue_num and queue_sel, not beyond: notify and status follow */
+		uint32_t off = VIRTIO_PCI_LEGACY_QUEUE_SEL - 2 + (uint32_t)rnd(&s, 3);
+
+		record_mark(rec, "sweep: legacy queue_sel around 0x%x", off);
+		bar_wr(&s, SW_LEGACY_BAR, off, 1u << rnd(&s, 2), rnd(&s, 2) ? rnd(&s, nq + 2u) : any_value(&s));
+		read_all(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 8, 0x7);
+	}
+	bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
+	cmd = (uint16_t)cfg_rd(&s, PCI_CMD_OFF, 2);
+	record_mark(rec, "sweep: I/O decoding off");
+	cfg_wr(&s, PCI_CMD_OFF, rnd(&s, 2) ? 2 : 1, cmd & ~PCI_CMD_IO);
+	read_all(&s, SW_LEGACY_BAR, 0, 0x18, 0x7);
+	bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 1);
+	bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_NOTIFY, 2, 0);
+	record_mark(rec, "sweep: I/O decoding on");
+	cfg_wr(&s, PCI_CMD_OFF, 2, cmd);
+	read_all(&s, SW_LEGACY_BAR, 0, 0x18, 0x4);
+	read_fields(&s);
+	if (s.stage >= 2 && requests(&s, 1, cause) < 0)
+		return -1;
+	return 0;
+}
+
 /* ---- requests through the model guest: feature subsets, queue sizes, interrupt modes, resets ---- */
 
 int sweep_sc_random(struct record *rec, char **cause)
@@ -830,6 +875,7 @@ const struct sweep_kind sweep_kinds[] = {
 	{ "sweep-cfgspace", true },
 	{ "sweep-pcicfg", true },
 	{ "sweep-decode", true },
+	{ "sweep-legacy", true },
 	{ "sweep-random", false },
 	{ "sweep-scsi", false },
 	{ "sweep-blk", false },

@@ -36,11 +36,11 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	echo "SKIP: qemu-system-x86_64 not found: the sweep against QEMU did not run"
 	finish
 fi
-"$VR" sweep --machine --device blk,scsi --count 20 --seed 100 --quiet --keep "$TMP/keep" >"$TMP/sweep.out" 2>&1
+"$VR" sweep --machine --device blk,scsi --count 22 --seed 100 --quiet --keep "$TMP/keep" >"$TMP/sweep.out" 2>&1
 status=$?
 cat "$TMP/sweep.out"
 # No difference may remain in the machine layer (guest RAM the device models wrote is theirs).
-expect 0 "^20 scenarios compared, [0-9]+ differ \([0-9]+ differences; 0 in machine-layer scenarios\)" "" \
+expect 0 "^22 scenarios compared, [0-9]+ differ \([0-9]+ differences; 0 in machine-layer scenarios\)" "" \
 	cat "$TMP/sweep.out"
 expect 0 "" "" test "$status" -le 1
 expect 0 "" "" test -s "$TMP/keep/0000-common-blk.vrt"
