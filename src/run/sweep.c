@@ -56,7 +56,13 @@ static uint64_t any_value(struct sw *s)
 		0x10000, 0xfffffffful, 0x100000000ull, 0xffffffffffffffffull };
 	uint64_t k = rnd(s, sizeof v / sizeof v[0] + 3);
 
-	return k < sizeof v / sizeof v[0] ? v[k] : record_rand(s->rec) >> rnd(s, 64);
+	uint64_t noise;
+
+	if (k < sizeof v / sizeof v[0])
+		return v[k];
+	/* one draw after the other: the order of two calls in one expression is the compiler's */
+	noise = record_rand(s->rec);
+	return noise >> rnd(s, 64);
 }
 
 static unsigned any_size(struct sw *s)
