@@ -176,6 +176,12 @@ int guest_read_in(struct guest *g, unsigned q, uint16_t head, uint32_t off, void
 /* Bytes of IN buffers the head's chain has (0 for a bad queue or head). */
 uint32_t guest_in_size(const struct guest *g, unsigned q, uint16_t head);
 /*
+ * Poll up to n completions of q, reading back what the device wrote into
+ * each (up to its used length); *last (if not NULL) gets the last byte read.
+ * Returns how many came.
+ */
+unsigned guest_drain(struct guest *g, unsigned q, unsigned n, uint8_t *last);
+/*
  * Before taking n completions of q: give an asynchronous device (a port with
  * wait) time to publish them. 0 at once for the simulator; -1 if it gave up.
  */

@@ -868,6 +868,28 @@ uint32_t guest_in_size(const struct guest *g, unsigned qi, uint16_t head)
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+unsigned guest_drain(struct guest *g, unsigned q, unsigned n, uint8_t *last)
+{
+	struct guest_used u;
+	unsigned got = 0;
+
+	while (got < n && guest_poll(g, q, &u) == 1) {
+		uint32_t len = guest_in_size(g, q, u.head);
+		uint8_t *p;
+
+		got++;
+		if (u.len < len)
+			len = u.len;
+		if (len == 0)
+			continue;
+		p = xmalloc(len);
+		if (guest_read_in(g, q, u.head, 0, p, len) == 0 && last != NULL)
+			*last = p[len - 1];
+		free(p);
+	}
+	return got;
+}
+
 void guest_disable_cb(struct guest *g, unsigned qi)
 {
 	struct gq *q = getq(g, qi);

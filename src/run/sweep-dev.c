@@ -98,8 +98,7 @@ static bool has(const struct dsw *s, unsigned bit)
  */
 static unsigned take(struct dsw *s, unsigned q, unsigned n, uint8_t *last)
 {
-	struct guest_used u;
-	unsigned got = 0;
+	unsigned got;
 
 	if (n == 0)
 		return 0;
@@ -108,20 +107,7 @@ static unsigned take(struct dsw *s, unsigned q, unsigned n, uint8_t *last)
 		s->intx_seen = guest_irq_count(s->g, GUEST_INTX);
 		(void)guest_isr_read(s->g);
 	}
-	while (got < n && guest_poll(s->g, q, &u) == 1) {
-		uint32_t len = guest_in_size(s->g, q, u.head);
-		uint8_t *p;
-
-		got++;
-		if (u.len < len)
-			len = u.len;
-		if (len == 0)
-			continue;
-		p = xmalloc(len);
-		if (guest_read_in(s->g, q, u.head, 0, p, len) == 0 && last != NULL)
-			*last = p[len - 1];
-		free(p);
-	}
+	got = guest_drain(s->g, q, n, last);
 	if (got < n)
 		record_mark(s->rec, "sweep: queue %u: %u of %u completions came", q, got, n);
 	return got;

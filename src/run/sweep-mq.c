@@ -105,25 +105,12 @@ static bool is_request(const struct mq *s, unsigned q)
 /* Take n completions of q and read back what the device wrote. Returns how many came. */
 static unsigned take(struct mq *s, unsigned q, unsigned n)
 {
-	struct guest_used u;
-	unsigned got = 0;
+	unsigned got;
 
 	if (n == 0)
 		return 0;
 	(void)guest_wait(s->g, q, (uint16_t)n);
-	while (got < n && guest_poll(s->g, q, &u) == 1) {
-		uint32_t len = guest_in_size(s->g, q, u.head);
-		uint8_t *p;
-
-		got++;
-		if (u.len < len)
-			len = u.len;
-		if (len == 0)
-			continue;
-		p = xmalloc(len);
-		(void)guest_read_in(s->g, q, u.head, 0, p, len);
-		free(p);
-	}
+	got = guest_drain(s->g, q, n, NULL);
 	if (got < n)
 		record_mark(s->rec, "sweep-mq: queue %u: %u of %u completions came", q, got, n);
 	return got;
