@@ -32,6 +32,9 @@ struct qemu_cmdline {
 	char serial[TRACE_MAX_SERIAL];	/* serial= of the device, or of its scsi-hd */
 	int vectors;			/* vectors=; -1 if not given */
 	uint64_t disk_size;		/* the drive behind it (size= or the file's size); 0: none */
+	bool discard_unmap;		/* that drive's discard=unmap (or on) */
+	int write_cache;		/* write-cache= of the device or its scsi-hd, or the drive's cache mode:
+					   1 on, 0 off, -1 not said (QEMU's default: on) */
 	unsigned ndevices;		/* virtio -device options seen (only the first is used) */
 };
 

@@ -161,6 +161,35 @@ static bool is_on(const char *v)
 	return strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "1") == 0;
 }
 
+/* An on/off option: 1, 0, or -1 when absent or auto. */
+static int on_off(const char *opts, const char *key)
+{
+	char v[16];
+
+	if (!opt_get(opts, key, v, sizeof v) || strcmp(v, "auto") == 0)
+		return -1;
+	return is_on(v) ? 1 : 0;
+}
+
+/*
+ * The drive's options that change the guest-visible disk: discard=unmap
+ * (or on), and its cache mode when the device leaves write-cache to it
+ * (writethrough and directsync are write-through, cache.writeback=off too).
+ */
+static void drive_options(const char *opts, struct qemu_cmdline *c)
+{
+	char v[32];
+
+	if (opt_get(opts, "discard", v, sizeof v))
+		c->discard_unmap = strcmp(v, "unmap") == 0 || strcmp(v, "on") == 0;
+	if (c->write_cache >= 0)
+		return;
+	if (opt_get(opts, "cache", v, sizeof v))
+		c->write_cache = strcmp(v, "writethrough") == 0 || strcmp(v, "directsync") == 0 ? 0 : 1;
+	if (on_off(opts, "cache.writeback") == 0)
+		c->write_cache = 0;
+}
+
 /* A size with an optional k/M/G/T suffix; no suffix: unit (bytes for size=, MiB for -m). */
 static int parse_size(const char *s, uint64_t unit, uint64_t *out)
 {
@@ -263,6 +292,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 {
 	struct words ws = { .n = 0 };
 	char drive_id[128] = "", scsi_serial[TRACE_MAX_SERIAL] = "";
+	int scsi_wc = -1;
 	const char *drives[32];
 	unsigned ndrives = 0, start = 0;
 	int rc = 0;
@@ -271,6 +301,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 	c->ram = QEMU_DEFAULT_RAM;
 	c->devfn = -1;
 	c->vectors = -1;
+	c->write_cache = -1;
 	if (split_words(text, len, &ws, cause) != 0) {
 		words_free(&ws);
 		return -1;
@@ -320,6 +351,8 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 			opt_driver(val, drv, sizeof drv);
 			if ((strcmp(drv, "scsi-hd") == 0 || strcmp(drv, "scsi-cd") == 0) && scsi_serial[0] == '\0')
 				(void)opt_get(val, "serial", scsi_serial, sizeof scsi_serial);
+			if (strcmp(drv, "scsi-hd") == 0 && scsi_wc < 0)
+				scsi_wc = on_off(val, "write-cache");
 			if (!is_virtio_device(drv))
 				continue;
 			if (c->ndevices++ > 0)
@@ -335,6 +368,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 			if (opt_get(val, "addr", v, sizeof v) && parse_addr(v, &c->devfn) != 0)
 				rc = cause_set(cause, "-device %s: bad addr=%s (SLOT or SLOT.FN in hex)", drv, v);
 			(void)opt_get(val, "serial", c->serial, sizeof c->serial);
+			c->write_cache = on_off(val, "write-cache");
 			if (opt_get(val, "vectors", v, sizeof v)) {
 				char *end;
 				unsigned long n = strtoul(v, &end, 0);
@@ -355,9 +389,12 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 			/* The device's drive, or the only one (scsi disks name theirs on the scsi-hd). */
 			if ((drive_id[0] != '\0' && named && strcmp(id, drive_id) == 0) || ndrives == 1) {
 				c->disk_size = drive_size(drives[i]);
+				drive_options(drives[i], c);
 				break;
 			}
 		}
+		if (c->write_cache < 0)
+			c->write_cache = scsi_wc;
 		for (size_t i = 0; c->serial[i] != '\0'; i++)
 			if ((unsigned char)c->serial[i] < 0x20 || c->serial[i] == 0x7f)
 				rc = cause_set(cause, "-device %s: control character in serial", c->device);

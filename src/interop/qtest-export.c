@@ -96,9 +96,12 @@ static int command_line(const struct trace_header *h, const char *path, bool bio
 		buf_printf(&dev, ",vectors=%u", h->msix_vectors);
 	if (h->serial[0] != '\0' && h->device == 2)
 		qemu_prop(&dev, "serial", h->serial);
+	if (h->write_cache == TRACE_WCACHE_OFF && h->device == 2)
+		buf_printf(&dev, ",write-cache=off");
 	if (disk) {
 		/* Zeros of the trace's disk size: disk contents are host inputs, not the guest side. */
-		buf_printf(&drive, "if=none,id=d0,driver=null-co,size=%" PRIu64 ",read-zeroes=on", disk_size);
+		buf_printf(&drive, "if=none,id=d0,driver=null-co,size=%" PRIu64 ",read-zeroes=on%s", disk_size,
+		    h->discard == TRACE_DISCARD_UNMAP ? ",discard=unmap" : "");
 		if (h->device == 2)
 			buf_printf(&dev, ",drive=d0");
 	}
@@ -112,6 +115,8 @@ static int command_line(const struct trace_header *h, const char *path, bool bio
 			buf_printf(&dev, "scsi-hd,drive=d0");
 			if (h->serial[0] != '\0')
 				qemu_prop(&dev, "serial", h->serial);
+			if (h->write_cache == TRACE_WCACHE_OFF)
+				buf_printf(&dev, ",write-cache=off");
 			buf_printf(out, " -device ");
 			sh_quote(out, buf_str(&dev));
 		}

@@ -107,6 +107,10 @@ int qi_build_header(struct qtest_import *qi, char **cause)
 	qi_ram_layout(qi);
 	if (qi->cmd.serial[0] != '\0')
 		snprintf(h->serial, sizeof h->serial, "%s", qi->cmd.serial);
+	if (dev == 2 || dev == 8) {
+		h->discard = qi->cmd.discard_unmap ? TRACE_DISCARD_UNMAP : TRACE_DISCARD_IGNORE;
+		h->write_cache = qi->cmd.write_cache == 0 ? TRACE_WCACHE_OFF : TRACE_WCACHE_ON;
+	}
 	if (qi->cmd.vectors >= 0) {
 		h->has |= TRACE_HAS_MSIX;
 		h->msix_vectors = (uint16_t)qi->cmd.vectors;

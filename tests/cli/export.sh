@@ -26,14 +26,18 @@ expect 0 "^# qemu-system-x86_64 -machine pc" "" "$VR" export --quiet "$T/blk-bas
 expect 0 "" "\(stream\)" "$VR" import "$TMP/s.qtest" -o "$TMP/s.vrt"
 guest "$TMP/s.vrt" > "$TMP/got"; guest "$T/blk-basic.vrt" > "$TMP/want"
 cmp -s "$TMP/want" "$TMP/got" || { echo "FAIL: stream round trip"; fails=$((fails + 1)); }
-# Header facts travel on the command line: serial= and vectors= come back.
-printf 'vrt 1\ndevice blk\nserial A,B C\nmsix-vectors 3\nram 0x0 0x100000\n---\nbar w 4 0x14 1 0x1\nmem 0x1000 00ff\nmem-read 0x1000 00ff\n' > "$TMP/h.vrt"
+# Header facts travel on the command line: serial=, vectors=, discard= and write-cache= come back.
+printf 'vrt 1\ndevice blk\nserial A,B C\nmsix-vectors 3\ndiscard unmap\nwrite-cache off\nram 0x0 0x100000\nbackend disk size 0x100000\n---\nbar w 4 0x14 1 0x1\nmem 0x1000 00ff\nmem-read 0x1000 00ff\n' > "$TMP/h.vrt"
 expect 0 "" "2 BAR placements added" "$VR" export "$TMP/h.vrt" --to qtest -o "$TMP/h.sh"
 grep -q "serial=A,,B C" "$TMP/h.sh" || { echo "FAIL: serial not on the command line"; fails=$((fails + 1)); }
 grep -q "^read 0x1000 0x2$" "$TMP/h.sh" || { echo "FAIL: mem-read not a read command"; fails=$((fails + 1)); }
 expect 0 "" "" "$VR" import --quiet "$TMP/h.sh" -o "$TMP/h.back.vrt"
 grep -q '^serial A,B C$' "$TMP/h.back.vrt" && grep -q '^msix-vectors 3$' "$TMP/h.back.vrt" ||
 	{ echo "FAIL: serial/vectors did not come back"; fails=$((fails + 1)); }
+grep -q "write-cache=off" "$TMP/h.sh" && grep -q "discard=unmap" "$TMP/h.sh" ||
+	{ echo "FAIL: the disk options are not on the command line"; fails=$((fails + 1)); }
+grep -q '^discard unmap$' "$TMP/h.back.vrt" && grep -q '^write-cache off$' "$TMP/h.back.vrt" ||
+	{ echo "FAIL: the disk options did not come back"; fails=$((fails + 1)); }
 grep -q '^bar w 4 0x14 1 0x1$' "$TMP/h.back.vrt" || { echo "FAIL: the placed BAR is not where the access went"; fails=$((fails + 1)); }
 # Refused: no QEMU equivalent; bad traces; usage.
 expect 2 "" "layout vbox has no QEMU equivalent" "$VR" export "$T/blk-vbox.vrt" --to qtest -o "$TMP/v.sh"
