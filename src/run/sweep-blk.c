@@ -181,6 +181,7 @@ static void sync_req(struct sb *s, struct sb_req *r)
 	static const uint32_t unknown[] = { 3, 6, 7, 9, 10, 12, 14, 15, 16, 17, 0xff, 0x7ffffffe };
 	static const uint32_t bad_flags[] = { 2, 3, 0x80000000u, 0xffffffffu };
 	bool wz = rnd(s, 2);
+	uint32_t n, flags;
 
 	memset(r, 0, sizeof(*r));
 	switch (rnd(s, 9)) {
@@ -189,7 +190,8 @@ static void sync_req(struct sb *s, struct sb_req *r)
 		r->what = "scsi-cmd";
 		r->type = 2;
 		r->out_len = (uint32_t)rnd(s, 3) * 6;
-		r->in_len = (uint32_t)rnd(s, 3) * 16 + (uint32_t)rnd(s, 5);
+		r->in_len = (uint32_t)rnd(s, 3) * 16;
+		r->in_len += (uint32_t)rnd(s, 5);
 		break;
 	case 0:
 	case 1:
@@ -224,25 +226,31 @@ static void sync_req(struct sb *s, struct sb_req *r)
 		r->what = "misaligned i/o";
 		r->type = rnd(s, 2) ? T_IN : T_OUT;
 		r->sector = rnd(s, s->sectors - 16);
-		*(r->type == T_IN ? &r->in_len : &r->out_len) = 512u * (uint32_t)rnd(s, 4) + 1 + (uint32_t)rnd(s, 511);
+		n = 512u * (uint32_t)rnd(s, 4) + 1;
+		*(r->type == T_IN ? &r->in_len : &r->out_len) = n + (uint32_t)rnd(s, 511);
 		break;
 	case 5:
 		/* more sectors than max_*_sectors (checked first), or a range past the capacity */
 		r->what = wz ? "write-zeroes refused" : "discard refused";
 		r->type = wz ? T_WZ : T_DISCARD;
-		if (rnd(s, 3) == 0)
-			dwz_segment(r, rnd(s, s->sectors - 64), s->max_dwz[wz] + 1 + (uint32_t)rnd(s, 3), 0);
-		else if (rnd(s, 2))
-			dwz_segment(r, rnd(s, s->sectors), 0x400000u + (uint32_t)rnd(s, 3) * 0x7fffffffu, 0);
-		else
-			dwz_segment(r, s->sectors - rnd(s, 4), 5 + (uint32_t)rnd(s, 8), 0);
+		if (rnd(s, 3) == 0) {
+			n = s->max_dwz[wz] + 1 + (uint32_t)rnd(s, 3);
+			dwz_segment(r, rnd(s, s->sectors - 64), n, 0);
+		} else if (rnd(s, 2)) {
+			n = 0x400000u + (uint32_t)rnd(s, 3) * 0x7fffffffu;
+			dwz_segment(r, rnd(s, s->sectors), n, 0);
+		} else {
+			n = 5 + (uint32_t)rnd(s, 8);
+			dwz_segment(r, s->sectors - rnd(s, 4), n, 0);
+		}
 		break;
 	case 6:
 		/* an unknown flag, or UNMAP on a discard */
 		r->what = wz ? "write-zeroes flags" : "discard flags";
 		r->type = wz ? T_WZ : T_DISCARD;
-		dwz_segment(r, rnd(s, s->sectors - 16), any_sectors(s),
-		    wz || rnd(s, 2) ? bad_flags[rnd(s, sizeof(bad_flags) / sizeof(bad_flags[0]))] : 1);
+		flags = wz || rnd(s, 2) ? bad_flags[rnd(s, sizeof(bad_flags) / sizeof(bad_flags[0]))] : 1;
+		n = any_sectors(s);
+		dwz_segment(r, rnd(s, s->sectors - 16), n, flags);
 		break;
 	default:
 		/* two segments, or the type without the OUT bit (10 and 12) */
@@ -378,7 +386,9 @@ static void writeback(struct sb *s)
 	static const uint8_t v[] = { 0, 1, 2, 0xff };
 
 	record_mark(s->rec, "sweep-blk: writeback byte written");
-	guest_devcfg_write(s->g, CFG_WRITEBACK, rnd(s, 3) ? 1 : 4, v[rnd(s, sizeof(v))]);
+	uint8_t val = v[rnd(s, sizeof(v))];
+
+	guest_devcfg_write(s->g, CFG_WRITEBACK, rnd(s, 3) ? 1 : 4, val);
 	(void)guest_devcfg_read(s->g, CFG_WRITEBACK, 1);
 	(void)guest_devcfg_read(s->g, CFG_WRITEBACK, 4);
 }

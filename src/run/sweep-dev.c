@@ -393,7 +393,8 @@ static void net_cmd(struct dsw *s, struct netcmd *c)
 			le32_store(c->data, rnd(s, 2) ? 0 : 1);
 			le16_store(c->data + 8, 0);
 			le16_store(c->data + 10, 1);
-			c->len = 13 - (uint32_t)rnd(s, 2) * (uint32_t)rnd(s, 13);
+			c->len = (uint32_t)rnd(s, 2);
+			c->len = 13 - c->len * (uint32_t)rnd(s, 13);
 		}
 		break;
 	case 5:				/* GUEST_OFFLOADS SET */

@@ -165,7 +165,8 @@ static void cmd_mode_sense10(struct ss *s, struct ss_cmd *c)
 	uint32_t alloc = any_alloc(s);
 
 	c->cdb[0] = 0x5a;
-	c->cdb[1] = (uint8_t)((rnd(s, 2) ? 0x08 : 0x00) | (rnd(s, 4) == 0 ? 0x10 : 0x00));	/* DBD, LLBAA */
+	c->cdb[1] = rnd(s, 2) ? 0x08 : 0x00;						/* DBD */
+	c->cdb[1] |= rnd(s, 4) == 0 ? 0x10 : 0x00;					/* LLBAA */
 	c->cdb[2] = any_mode_page(s);
 	c->cdb[3] = rnd(s, 8) == 0 ? 0xff : 0x00;
 	be16_store(c->cdb + 7, (uint16_t)alloc);
@@ -401,8 +402,11 @@ static void cmd_mode_select(struct ss *s, struct ss_cmd *c)
 			p[n] = (uint8_t)(0x08 | (rnd(s, 4) == 0 ? 0x80 : 0));	/* PS now and then */
 			p[n + 1] = len;
 			p[n + 2] = rnd(s, 2) ? 0x04 : 0x00;
-			if (rnd(s, 8) == 0)
-				p[n + 2 + 1 + rnd(s, len - 1)] = (uint8_t)(1 + rnd(s, 255));	/* not changeable */
+			if (rnd(s, 8) == 0) {
+				uint8_t v = (uint8_t)(1 + rnd(s, 255));
+
+				p[n + 2 + 1 + rnd(s, len - 1)] = v;	/* not changeable */
+			}
 			n += 2u + len;
 			break;
 		}

@@ -232,8 +232,12 @@ int sweep_sc_regions(struct record *rec, char **cause)
 		bar_wr(&s, r->bar, r->off + off, size, rnd(&s, 2) ? off / 4 : any_value(&s));
 	}
 	/* Device config writes (the devices keep most bytes read-only). */
-	for (unsigned i = 0; i < 4; i++)
-		bar_wr(&s, s.c->device.bar, s.c->device.off + rnd(&s, 0x20), any_size(&s), any_value(&s));
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t v = any_value(&s);
+		unsigned size = any_size(&s);
+
+		bar_wr(&s, s.c->device.bar, s.c->device.off + rnd(&s, 0x20), size, v);
+	}
 	read_all(&s, s.c->device.bar, s.c->device.off, 0x20, 0x4);
 	read_fields(&s);
 	return 0;
@@ -334,6 +338,8 @@ int sweep_sc_msix(struct record *rec, char **cause)
 	for (unsigned round = 0; round < 6; round++) {
 		uint16_t v = (uint16_t)rnd(&s, s.c->msix_size);
 		uint16_t q = (uint16_t)rnd(&s, nq + 2u);
+		uint64_t val;
+		unsigned size;
 
 		switch (rnd(&s, 8)) {
 		case 0:
@@ -374,9 +380,11 @@ int sweep_sc_msix(struct record *rec, char **cause)
 		}
 		case 4:
 			record_mark(rec, "sweep: table control words at every size");
-			for (unsigned i = 0; i < 3; i++)
-				bar_wr(&s, s.c->msix_bar, s.c->msix_table + 16u * v + 12 + (uint32_t)rnd(&s, 4), any_size(&s),
-				    any_value(&s));
+			for (unsigned i = 0; i < 3; i++) {
+				val = any_value(&s);
+				size = any_size(&s);
+				bar_wr(&s, s.c->msix_bar, s.c->msix_table + 16u * v + 12 + (uint32_t)rnd(&s, 4), size, val);
+			}
 			msix_reads(&s);
 			guest_msix_mask(s.g, v, false);
 			break;
@@ -395,9 +403,10 @@ int sweep_sc_msix(struct record *rec, char **cause)
 			break;
 		default:
 			record_mark(rec, "sweep: writes into the PBA and the holes");
-			bar_wr(&s, s.c->msix_bar, s.c->msix_pba + 4 * (uint32_t)rnd(&s, 2), 4, any_value(&s));
-			bar_wr(&s, s.c->msix_bar, s.c->msix_table + 16u * s.c->msix_size + 4 * (uint32_t)rnd(&s, 8), 4,
-			    any_value(&s));
+			val = any_value(&s);
+			bar_wr(&s, s.c->msix_bar, s.c->msix_pba + 4 * (uint32_t)rnd(&s, 2), 4, val);
+			val = any_value(&s);
+			bar_wr(&s, s.c->msix_bar, s.c->msix_table + 16u * s.c->msix_size + 4 * (uint32_t)rnd(&s, 8), 4, val);
 			msix_reads(&s);
 			break;
 		}
@@ -423,6 +432,7 @@ int sweep_sc_intx(struct record *rec, char **cause)
 	intx_reads(&s);
 	for (unsigned round = 0; round < 6; round++) {
 		uint16_t cmd = (uint16_t)cfg_rd(&s, PCI_CMD_OFF, 2);
+		unsigned size;
 
 		switch (rnd(&s, 4)) {
 		case 0:
@@ -430,7 +440,8 @@ int sweep_sc_intx(struct record *rec, char **cause)
 			if (requests(&s, 1, cause) < 0)
 				return -1;
 			intx_reads(&s);
-			(void)bar_rd(&s, s.c->isr.bar, s.c->isr.off + rnd(&s, 4), any_size(&s));
+			size = any_size(&s);
+			(void)bar_rd(&s, s.c->isr.bar, s.c->isr.off + rnd(&s, 4), size);
 			intx_reads(&s);
 			break;
 		case 1:
@@ -561,9 +572,11 @@ int sweep_sc_queues(struct record *rec, char **cause)
 			record_mark(rec, "sweep: queue_select %" PRIu64, sel[i]);
 			guest_common_write(s.g, VIRTIO_PCI_COMMON_Q_SELECT, 2, sel[i]);
 			read_fields(&s);
-			for (unsigned k = 0; k < 3; k++)
-				bar_wr(&s, s.c->common.bar, s.c->common.off + 0x18 + 2 * (uint32_t)rnd(&s, 18), 2,
-				    any_value(&s));
+			for (unsigned k = 0; k < 3; k++) {
+				uint64_t v = any_value(&s);
+
+				bar_wr(&s, s.c->common.bar, s.c->common.off + 0x18 + 2 * (uint32_t)rnd(&s, 18), 2, v);
+			}
 			read_fields(&s);
 		}
 	}
@@ -608,9 +621,10 @@ int sweep_sc_busmaster(struct record *rec, char **cause)
 {
 	struct sw s;
 	struct sw pick = { .rec = rec };
+	unsigned stage = 2 + (unsigned)rnd(&pick, 2);
 	uint16_t cmd;
 
-	if (begin(&s, rec, any_irq(&pick), 2 + (unsigned)rnd(&pick, 2), cause) < 0)
+	if (begin(&s, rec, any_irq(&pick), stage, cause) < 0)
 		return -1;
 	cmd = (uint16_t)cfg_rd(&s, PCI_CMD_OFF, 2);
 	record_mark(rec, "sweep: bus mastering off while DRIVER_OK");
@@ -755,7 +769,9 @@ int sweep_sc_decode(struct record *rec, char **cause)
 		for (unsigned i = 0; i < 12; i++) {
 			const struct guest_region *r = any_region(&s);
 
-			(void)bar_rd(&s, r->bar, r->off + rnd(&s, 0x20), any_size(&s));
+			unsigned size = any_size(&s);
+
+			(void)bar_rd(&s, r->bar, r->off + rnd(&s, 0x20), size);
 		}
 		read_fields(&s);
 		decode_writes(&s);
@@ -805,7 +821,9 @@ int sweep_sc_legacy(struct record *rec, char **cause)
 		uint32_t off = VIRTIO_PCI_LEGACY_QUEUE_SEL - 2 + (uint32_t)rnd(&s, 3);
 
 		record_mark(rec, "sweep: legacy queue_sel around 0x%x", off);
-		bar_wr(&s, SW_LEGACY_BAR, off, 1u << rnd(&s, 2), rnd(&s, 2) ? rnd(&s, nq + 2u) : any_value(&s));
+		uint64_t v = rnd(&s, 2) ? rnd(&s, nq + 2u) : any_value(&s);
+
+		bar_wr(&s, SW_LEGACY_BAR, off, 1u << rnd(&s, 2), v);
 		read_all(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 8, 0x7);
 	}
 	bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
