@@ -36,13 +36,14 @@ static void open_multiport(void)
 	open_multiport_layout(VDEV_LAYOUT_QEMU);
 }
 
-/* QEMU's one-port virtio-serial, with a vector per queue (as record starts QEMU with vectors=5). */
+/* QEMU's one-port virtio-serial (4 queues), with a vector per queue (as record starts QEMU with vectors=5). */
 static void open_console_offering(uint64_t offered)
 {
 	struct vpci_setup s;
 
 	memset(&s, 0, sizeof s);
 	s.offered = offered;
+	s.nqueues = 4;
 	s.msix_vectors = 5;
 	h_open_setup(&H, "console", &s, 0);
 }
@@ -74,6 +75,79 @@ static void expect_ctrl_in(uint32_t id, uint16_t ev, uint16_t val)
 	cr_expect_eq(le32_load(m), id);
 	cr_expect_eq(le16_load(m + 4), ev, "event %u, expected %u", le16_load(m + 4), ev);
 	cr_expect_eq(le16_load(m + 6), val);
+}
+
+/* The MSI-X table size of a device built from s, as its capability says. */
+static unsigned msix_table_size(struct vpci_setup *s)
+{
+	struct evbus bus;
+	struct vpci *d;
+	char *cause = NULL;
+	unsigned n = 0;
+	static struct vpci_ram ram = { 0, 1u << 20 };
+
+	evbus_init(&bus);
+	s->ops = vdev_find("console");
+	s->ram = &ram;
+	s->nram = 1;
+	d = vpci_new(s, &bus, &cause);
+	cr_assert_not_null(d, "%s", cause ? cause : "?");
+	for (uint32_t c = (uint32_t)vpci_cfg_read(d, 0x34, 1); c != 0 && n == 0; c = (uint32_t)vpci_cfg_read(d, c + 1, 1))
+		if (vpci_cfg_read(d, c, 1) == 0x11)
+			n = ((unsigned)vpci_cfg_read(d, c + 2, 2) & 0x7ff) + 1;
+	vpci_free(d);
+	return n;
+}
+
+/* Nothing stated: QEMU 7.2's -device virtio-serial-pci, 31 ports. */
+Test(console, qemu_default_device)
+{
+	struct vpci_setup s;
+
+	memset(&s, 0, sizeof s);
+	cr_expect_eq(msix_table_size(&s), 2);
+	s.msix_vectors = 65;	/* the harness's guest takes a vector per queue */
+	h_open_setup(&H, "console", &s, 1ull << F_MULTIPORT);
+	cr_expect_eq(guest_num_queues(H.g), 64);
+	cr_expect(guest_device_features(H.g) >> F_MULTIPORT & 1);
+	cr_expect_not(guest_device_features(H.g) >> F_SIZE & 1);
+	for (unsigned q = 0; q < 64; q++)
+		cr_expect_eq(guest_queue_size(H.g, q), q == 2 || q == 3 ? 32 : 128, "queue %u: %u", q,
+		    guest_queue_size(H.g, q));
+	cr_expect_eq(guest_devcfg_read(H.g, 4, 4), 31);		/* max_nr_ports */
+	ctrl_msg(30, 6, 1);					/* the last port exists */
+	h_expect(&H, "console ctrl PORT_OPEN id=30 value=1 status=OK");
+	ctrl_msg(31, 6, 1);
+	h_expect(&H, "console ctrl PORT_OPEN id=31 value=1 status=BAD_PORT");
+}
+
+/* A stated queue count is the port count: 4 queues, one port and no MULTIPORT; 10 queues, 4 ports. */
+Test(console, qemu_ports_follow_the_queues)
+{
+	struct vpci_setup s;
+
+	memset(&s, 0, sizeof s);
+	s.nqueues = 4;
+	s.msix_vectors = 5;
+	h_open_setup(&H, "console", &s, 0);
+	cr_expect_not(guest_device_features(H.g) >> F_MULTIPORT & 1);
+	cr_expect_eq(guest_devcfg_read(H.g, 4, 4), 1);
+	h_close(&H);
+	memset(&s, 0, sizeof s);
+	s.nqueues = 10;
+	s.msix_vectors = 11;
+	h_open_setup(&H, "console", &s, 1ull << F_MULTIPORT);
+	cr_expect(guest_device_features(H.g) >> F_MULTIPORT & 1);
+	cr_expect_eq(guest_devcfg_read(H.g, 4, 4), 4);
+	cr_expect_eq(guest_queue_size(H.g, 9), 128);
+	h_close(&H);
+	/* vbox keeps its own: 2 queues, no MULTIPORT, one port */
+	memset(&s, 0, sizeof s);
+	s.layout = VDEV_LAYOUT_VBOX;
+	h_open_setup(&H, "console", &s, 0);
+	cr_expect_eq(guest_num_queues(H.g), 2);
+	cr_expect_not(guest_device_features(H.g) >> F_MULTIPORT & 1);
+	cr_expect_eq(guest_devcfg_read(H.g, 4, 4), 1);
 }
 
 Test(console, tx_bytes_become_transactions)

@@ -26,7 +26,7 @@
 
 #define QEMU_DEFAULT_BINARY	"qemu-system-x86_64"
 #define QEMU_TIMEOUT_MS		10000u
-#define QEMU_MAX_ARGS		64
+#define QEMU_MAX_ARGS		192	/* 31 virtio-serial ports take 4 each */
 
 struct qemu_opts {
 	const char *binary;		/* NULL: QEMU_DEFAULT_BINARY found on PATH */

@@ -113,14 +113,18 @@ struct vdev_defaults {
 	uint64_t features;		/* offered, transport bits included */
 	uint32_t legacy_features;	/* shown to a legacy driver only, beside the profile's (QEMU's vdc->legacy_features) */
 	uint16_t nqueues;		/* 0: ops->default_queues */
-	uint16_t queue_size[VDEV_DEFAULT_QUEUES];	/* 0 (or past the table): 256 */
+	uint16_t queue_size[VDEV_DEFAULT_QUEUES];	/* 0: 256 */
+	uint16_t queue_size_rest;	/* queues past the table (0: 256) */
 	/*
-	 * A trace with more queues than nqueues (QEMU's num-queues, num_queues,
-	 * mq=on): mq_features are offered on top (blk, net: MQ), and with
-	 * ctrl_last the default's last queue stays the last (net's control
-	 * queue, its size) while the queues before it take the first one's size.
+	 * A trace with more queues than nqueues, or than mq_above when set
+	 * (QEMU's num-queues, num_queues, mq=on, virtio-serial's max_ports):
+	 * mq_features are offered on top (blk, net: MQ; console: MULTIPORT),
+	 * and with ctrl_last the default's last queue stays the last (net's
+	 * control queue, its size) while the queues before it take the first
+	 * one's size.
 	 */
 	uint64_t mq_features;
+	uint16_t mq_above;
 	bool ctrl_last;
 	uint32_t pci_class;		/* class << 16 | subclass << 8 | prog-if; 0: the ops' */
 	uint8_t pci_revision;		/* 0: 1 (modern) */

@@ -34,7 +34,8 @@
 #define CON_EV_HOST_OPEN	1	/* data: port le32 */
 #define CON_EV_HOST_CLOSE	2	/* data: port le32 */
 
-#define CON_MAX_PORTS		11	/* 2 + 2 * 11 queues, this model's bound (the transport takes up to 1024) */
+#define CON_MAX_PORTS		511	/* 2 + 2 * 511 queues: QEMU's bound, VIRTIO_QUEUE_MAX / 2 - 1 */
+#define CON_QEMU_PORTS		31	/* virtio-serial-pci's max_ports default */
 #define CON_RX_MAX		(1u << 20)	/* bytes typed and not yet read, per port */
 #define CON_CTRL_MAX		256		/* control messages waiting for guest buffers */
 #define CON_STATE_VERSION	1
@@ -76,7 +77,7 @@ struct console {
 	uint8_t cfg[CON_CFG_SIZE];
 	uint8_t cfg0[CON_CFG_SIZE];
 	unsigned nports;
-	struct port port[CON_MAX_PORTS];
+	struct port *port;		/* nports of them */
 	uint8_t ctrl[CON_CTRL_MAX][8];
 	unsigned nctrl;
 	char fields[64];
@@ -125,26 +126,36 @@ static void con_default_config(uint8_t *cfg, uint16_t len, int layout)
 
 static void *con_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, char **cause)
 {
-	struct console *s = xcalloc(1, sizeof *s);
+	struct console *s;
 	uint32_t max;
-	unsigned nq = setup->nqueues ? setup->nqueues : vdev_num_queues(ctx);
+	unsigned nq = setup->nqueues ? setup->nqueues : vdev_num_queues(ctx), nports = 1;
+	uint8_t cfg[CON_CFG_SIZE];
 
-	s->ctx = ctx;
-	s->pol = &con_policies[setup->layout == VDEV_LAYOUT_VBOX ? VDEV_LAYOUT_VBOX : VDEV_LAYOUT_QEMU];
-	con_default_config(s->cfg, CON_CFG_SIZE, setup->layout);
+	con_default_config(cfg, CON_CFG_SIZE, setup->layout);
+	/*
+	 * QEMU's max_ports makes both the queues and max_nr_ports, so under qemu
+	 * a header that states queues and no device config has the ports its
+	 * queues hold (4 queues: the one-port device).
+	 */
+	if (setup->layout == VDEV_LAYOUT_QEMU && nq >= 4)
+		le32_store(cfg + CFG_MAX_NR_PORTS, (nq - 2) / 2);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
-		memcpy(s->cfg, setup->devcfg, setup->devcfg_len < CON_CFG_SIZE ? setup->devcfg_len : CON_CFG_SIZE);
-	s->nports = 1;
+		memcpy(cfg, setup->devcfg, setup->devcfg_len < CON_CFG_SIZE ? setup->devcfg_len : CON_CFG_SIZE);
 	if (setup->offered & (1ull << CON_F_MULTIPORT)) {
-		max = le32_load(s->cfg + CFG_MAX_NR_PORTS);
+		max = le32_load(cfg + CFG_MAX_NR_PORTS);
 		if (max < 1 || max > CON_MAX_PORTS || nq != 2 + 2 * max) {
-			free(s);
 			cause_set(cause, "max_nr_ports %u does not fit %u queues (need 2 + 2 per port, at most %u ports)",
 			    max, nq, CON_MAX_PORTS);
 			return NULL;
 		}
-		s->nports = max;
+		nports = max;
 	}
+	s = xcalloc(1, sizeof *s);
+	s->ctx = ctx;
+	s->pol = &con_policies[setup->layout == VDEV_LAYOUT_VBOX ? VDEV_LAYOUT_VBOX : VDEV_LAYOUT_QEMU];
+	memcpy(s->cfg, cfg, CON_CFG_SIZE);
+	s->nports = nports;
+	s->port = xcalloc(nports, sizeof *s->port);
 	for (unsigned i = 0; i < s->nports; i++)
 		s->port[i].host_open = true;
 	memcpy(s->cfg0, s->cfg, CON_CFG_SIZE);
@@ -157,8 +168,9 @@ static void con_destroy(void *dev)
 
 	if (s == NULL)
 		return;
-	for (unsigned i = 0; i < CON_MAX_PORTS; i++)
+	for (unsigned i = 0; i < s->nports; i++)
 		free(s->port[i].rx);
+	free(s->port);
 	free(s);
 }
 
@@ -610,15 +622,15 @@ static int con_load(void *dev, const uint8_t *p, size_t len, char **cause)
 }
 
 /*
- * MULTIPORT is supported when a trace offers it (with max_nr_ports and 2 + 2
- * per port queues) but is not in the default offer, whose 2 queues have no
- * room for the control queues.
- */
-/*
- * QEMU 7.2 virtio-serial-pci with one port (max_ports=1, as recorded): port 0's
- * queues (128 entries) and the control queues (32) even without MULTIPORT,
- * which it offers only for more than one port; EMERG_WRITE, no SIZE; MSI-X
- * 2 (its vectors property) however many ports.
+ * vbox: MULTIPORT is supported when a trace offers it (with max_nr_ports and
+ * 2 + 2 per port queues) but is not in the default offer, whose 2 queues have
+ * no room for the control queues.
+ *
+ * qemu: QEMU 7.2's -device virtio-serial-pci, max_ports 31: port 0's queues
+ * (128 entries), the control queues (32), then 128-entry rx and tx queues of
+ * ports 1..30, 64 in all; EMERG_WRITE, no SIZE, and MULTIPORT, which QEMU
+ * offers for more than one port (more than 4 queues); MSI-X 2 (its vectors
+ * property) however many ports.
  */
 static uint16_t con_qemu_vectors(uint16_t nqueues)
 {
@@ -628,8 +640,11 @@ static uint16_t con_qemu_vectors(uint16_t nqueues)
 
 static const struct vdev_defaults con_qemu = {
 	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << CON_F_EMERG_WRITE),
-	.nqueues = 4,
+	.nqueues = 2 + 2 * CON_QEMU_PORTS,
 	.queue_size = { 128, 128, 32, 32, 128, 128, 128, 128 },	/* port queues 128, control 32 */
+	.queue_size_rest = 128,
+	.mq_features = 1ull << CON_F_MULTIPORT,
+	.mq_above = 4,
 	.pci_class = 0x078000,
 	.msix_vectors = con_qemu_vectors,
 };

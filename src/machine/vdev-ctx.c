@@ -172,10 +172,12 @@ static uint16_t default_count(const struct vdev_ops *ops, const struct vdev_defa
 uint64_t vdev_default_features(const struct vdev_ops *ops, int layout, uint16_t nqueues)
 {
 	const struct vdev_defaults *df = vdev_defaults(ops, layout);
+	uint16_t above;
 
 	if (df == NULL)
 		return ops->features | (1ull << VIRTIO_F_VERSION_1);
-	return df->features | (nqueues > default_count(ops, df) ? df->mq_features : 0) | (1ull << VIRTIO_F_VERSION_1);
+	above = df->mq_above ? df->mq_above : default_count(ops, df);
+	return df->features | (nqueues > above ? df->mq_features : 0) | (1ull << VIRTIO_F_VERSION_1);
 }
 
 uint16_t vdev_config_size(const struct vdev_ops *ops, int layout, uint64_t offered)
@@ -198,7 +200,9 @@ uint16_t vdev_default_queue_size(const struct vdev_ops *ops, int layout, unsigne
 
 	if (df != NULL && df->ctrl_last && nqueues > default_count(ops, df))
 		i = i + 1u == nqueues ? default_count(ops, df) - 1u : i + 1u >= default_count(ops, df) ? 0 : i;
-	if (df == NULL || i >= VDEV_DEFAULT_QUEUES || df->queue_size[i] == 0)
+	if (df == NULL)
 		return 256;
-	return df->queue_size[i];
+	if (i >= VDEV_DEFAULT_QUEUES)
+		return df->queue_size_rest ? df->queue_size_rest : 256;
+	return df->queue_size[i] ? df->queue_size[i] : 256;
 }

@@ -28,7 +28,7 @@
 #define QP_WAIT_MS	2000u
 #define QP_NOTIFY_SETTLE_MS	3u
 #define QP_BAR_BASE	0xfe000000ull	/* where the probe assigns BARs (the model guest's default) */
-#define QP_CON_PORTS	11u		/* virtio-serial ports (the console model's bound) */
+#define QP_CON_PORTS	31u		/* virtio-serial ports: QEMU's max_ports default (2 fifos each) */
 #define QP_CON_F_MULTIPORT	1
 #define QP_SERIAL_VECTORS	2u	/* virtio-serial-pci's default MSI-X table */
 
@@ -185,23 +185,28 @@ bool qport_supports(uint8_t device)
 }
 
 /*
- * virtio-serial-pci: one port without MULTIPORT (the recorder's header), or
- * with MULTIPORT offered max_nr_ports from the header's device config (QEMU
- * offers MULTIPORT for more than one port): port 0 a virtconsole, the others
- * virtserialports, each on a pipe chardev of its own. The one-port device keeps
- * a vector per queue (vectors=5, as the bundled recordings were made); with
- * more ports the header's table size, QEMU's default (2) left unsaid.
+ * virtio-serial-pci with max_ports N, as the header says it, the qemu
+ * profile's way: max_nr_ports of its device config, else from its queue
+ * count (2 + 2N; 4 queues, or 2, are the one-port device), else QEMU's
+ * default (31). Every port exists: port 0 a virtconsole, the others
+ * virtserialports, each on a pipe chardev of its own. QEMU offers MULTIPORT
+ * exactly when N > 1, so a header whose features say otherwise has no QEMU
+ * device. The MSI-X table is the header's, QEMU's default (2) left unsaid.
  */
 static int build_serial(struct qport *p, const struct trace_header *h, struct buf *b, char **cause)
 {
-	uint32_t n = 1;
+	uint32_t n = QP_CON_PORTS;
 
-	if (h->features & (1ull << QP_CON_F_MULTIPORT)) {
-		n = h->devcfg_len >= 8 ? le32_load(h->devcfg + 4) : 0;
-		if (n < 2 || n > QP_CON_PORTS)
-			return cause_set(cause, "qemu: virtio-serial with MULTIPORT needs max_nr_ports 2..%u in the "
-			    "device config, has %u", QP_CON_PORTS, n);
-	}
+	if (h->devcfg_len >= 8)
+		n = le32_load(h->devcfg + 4);
+	else if (h->nqueues > 0)
+		n = h->nqueues >= 4 ? (h->nqueues - 2u) / 2u : 1;
+	if (n < 1 || n > QP_CON_PORTS)
+		return cause_set(cause, "qemu: virtio-serial with %u ports (max_nr_ports or queues): the qtest bridge "
+		    "makes 1..%u", n, QP_CON_PORTS);
+	if (h->features != 0 && ((h->features >> QP_CON_F_MULTIPORT) & 1) != (n > 1))
+		return cause_set(cause, "qemu: virtio-serial with %u ports %s MULTIPORT, the header's features %s", n,
+		    n > 1 ? "offers" : "does not offer", n > 1 ? "do not" : "do");
 	for (unsigned i = 0; i < n; i++) {
 		char name[32], *path = NULL;
 
@@ -218,12 +223,11 @@ static int build_serial(struct qport *p, const struct trace_header *h, struct bu
 		add_arg(p, "pipe,id=con%u,path=%s", i, path);
 		free(path);
 	}
-	if (n == 1)
-		buf_printf(b, "virtio-serial-pci,max_ports=1,vectors=5");
-	else if ((h->has & TRACE_HAS_MSIX) && h->msix_vectors != QP_SERIAL_VECTORS)
-		buf_printf(b, "virtio-serial-pci,max_ports=%u,vectors=%u", n, h->msix_vectors);
-	else
-		buf_printf(b, "virtio-serial-pci,max_ports=%u", n);
+	buf_printf(b, "virtio-serial-pci");
+	if (n != QP_CON_PORTS)
+		buf_printf(b, ",max_ports=%u", n);
+	if ((h->has & TRACE_HAS_MSIX) && h->msix_vectors != QP_SERIAL_VECTORS)
+		buf_printf(b, ",vectors=%u", h->msix_vectors);
 	return 0;
 }
 

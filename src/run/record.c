@@ -496,9 +496,11 @@ static void default_header(struct record *rec, struct trace_header *h)
 	/* A profile with defaults for the device (qemu: QEMU 7.2's) shapes the header; else the model's own. */
 	df = vdev_defaults(ops, h->layout);
 	h->nqueues = df != NULL && df->nqueues ? df->nqueues : ops->default_queues;
+	/* One console port (rx0 tx0 and the control queues), without the MULTIPORT the scenarios do not speak. */
+	if (ops->id == VIRTIO_ID_CONSOLE && df != NULL)
+		h->nqueues = 4;
 	h->features = df != NULL ? vdev_default_features(ops, h->layout, h->nqueues) : ops->features |
 	    (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX);
-	/* One console port without the MULTIPORT control protocol, which the scenarios do not speak. */
 	if (ops->id == VIRTIO_ID_CONSOLE) {
 		h->features &= ~(1ull << 1);
 		/* The scenarios give each queue its own vector (QEMU is started with vectors=5 for this). */

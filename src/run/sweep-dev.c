@@ -709,7 +709,8 @@ int sweep_sc_rng(struct record *rec, char **cause)
 /* ---- virtio-serial with MULTIPORT (QEMU's virtio-serial-pci with several ports) ---- */
 
 #define SER_F_MULTIPORT	1
-#define SER_MAX_PORTS	6u		/* the sweep's: 2 + 2 * 6 queues */
+#define SER_FEW_PORTS	6u		/* the sweep's small devices: 2 + 2 * 6 queues at most */
+#define SER_MAX_PORTS	31u		/* QEMU's default device: 2 + 2 * 31 queues */
 #define SER_CTRL_RX	2u
 #define SER_CTRL_TX	3u
 #define SER_MAX_CTRL	24u		/* ctrl-rx buffers the guest keeps posted at most (QEMU's queue: 32) */
@@ -740,14 +741,19 @@ static unsigned ser_rxq(unsigned p)
 }
 
 /*
- * The header: MULTIPORT offered with 2..6 ports (max_nr_ports in the device
- * config, 2 + 2 per port queues of QEMU's sizes); the MSI-X table of QEMU's
- * default (2 vectors, so the guest shares one between the queues) or a
- * vector per queue.
+ * The header: MULTIPORT offered with 2..6 ports, or QEMU's default device
+ * (31 ports) one time in four (max_nr_ports in the device config, 2 + 2 per
+ * port queues of QEMU's sizes); the MSI-X table of QEMU's default (2
+ * vectors, so the guest shares one between the queues) or, with few ports,
+ * a vector per queue.
  */
 void sweep_serial_prepare(struct record *rec, struct trace_header *h)
 {
-	unsigned n = 2 + (unsigned)(record_rand(rec) % (SER_MAX_PORTS - 1));
+	/* One draw as before the default device was added: a seed's small device stays the same. */
+	uint64_t r = record_rand(rec);
+	bool dflt = r / (SER_FEW_PORTS - 1) % 4 == 0;
+	unsigned n = dflt ? SER_MAX_PORTS : 2 + (unsigned)(r % (SER_FEW_PORTS - 1));
+	bool per_queue = record_rand(rec) % 2;
 
 	h->features |= 1ull << SER_F_MULTIPORT;
 	h->nqueues = (uint16_t)(2 + 2 * n);
@@ -755,7 +761,7 @@ void sweep_serial_prepare(struct record *rec, struct trace_header *h)
 		h->queue_max[i] = i == SER_CTRL_RX || i == SER_CTRL_TX ? 32 : 128;
 	if (h->devcfg_len >= 8)
 		le32_store(h->devcfg + 4, n);
-	h->msix_vectors = record_rand(rec) % 2 ? (uint16_t)(h->nqueues + 1) : SER_QEMU_VECTORS;
+	h->msix_vectors = per_queue && !dflt ? (uint16_t)(h->nqueues + 1) : SER_QEMU_VECTORS;
 	h->has |= TRACE_HAS_MSIX;
 }
 

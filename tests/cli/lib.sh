@@ -46,10 +46,11 @@ bare_header() {
 	case $_qline in *event_idx=off* | *indirect_desc=off*) _strip=${_strip#features|} ;; esac
 	case $_qline in *vectors=*) _strip=$(echo "$_strip" | sed 's/|msix-vectors//') ;; esac
 	case $_qline in *serial=*) _strip=${_strip%|serial} ;; esac
-	# virtio-serial with more ports than the profile's one: MULTIPORT, its queues and max_nr_ports stay.
-	case $_qline in *max_ports=[2-9]* | *max_ports=[1-9][0-9]*) _strip=${_strip#features|queues|devcfg|} ;; esac
+	# virtio-serial with other than QEMU's 31 ports: the queue count (2 + 2 per port) stays; what
+	# follows from it (MULTIPORT for more than one port, max_nr_ports) must not.
+	case $_qline in *virtio-serial-pci*max_ports=*) _strip=$(echo "|$_strip|" | sed 's/|queues|/|/; s/^|//; s/|$//') ;; esac
 	# A queue count set on the command line stays; what follows from it (MQ, num_queues) must not.
-	case $_qline in *num-queues=* | *num_queues=*) _strip=$(echo "$_strip" | sed 's/|queues//') ;; esac
+	case $_qline in *num-queues=* | *num_queues=*) _strip=$(echo "|$_strip|" | sed 's/|queues|/|/; s/^|//; s/|$//') ;; esac
 	case $_qline in *mq=on*) _strip=${_strip#features|} ;; esac
 	grep -Ev "^($_strip) " "$1" >"$2"
 }
