@@ -39,5 +39,14 @@ for t in "$srcdir"/traces/qemu/*.vrt; do
 		fails=$((fails + 1))
 	fi
 done
+# QEMU's default virtio-serial-pci (no max_ports, no vectors on its command line): the bare header
+# states the device type and RAM only, and the device built from it (31 ports, 64 queues of 128 and
+# 32 entries, MULTIPORT, 2 vectors) matches the recording.
+t=$srcdir/traces/qemu/console-sweep-serial-default.vrt
+expect 0 "" "" grep -q "^mark qemu -device virtio-serial-pci,disable-legacy" "$t"
+expect 0 "^queues 128 128 32 32( 128){60}$" "" grep "^queues" "$t"
+bare_header "$t" "$TMP/default.vrt"
+expect 1 "" "" grep -Eq "^(features|queues|devcfg|msix-vectors) " "$TMP/default.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/default.vrt"
 [ "$n" -ge 20 ] || { echo "FAIL: only $n QEMU recordings under $srcdir/traces/qemu"; fails=$((fails + 1)); }
 finish

@@ -43,6 +43,9 @@ rec console-sweep-regions.vrt --device console --scenario sweep-regions --seed 1
 rec console-sweep-serial.vrt --device console --scenario sweep-serial --seed 1011
 # ... and 4 ports, a vector per queue, a reset with control messages before DRIVER_OK.
 rec console-sweep-serial-reset.vrt --device console --scenario sweep-serial --seed 1021
+# ... and QEMU's default device (-device virtio-serial-pci: 31 ports, 64 queues, 2 vectors): a header
+# that states nothing but the device type must replay it the same (tests/cli/qemu-defaults.sh).
+rec console-sweep-serial-default.vrt --device console --scenario sweep-serial --seed 1059
 # The disk options: discard=unmap, a write then a DISCARD on it and a read back (blk); an UNMAP of
 # written blocks read back, MODE SELECT and WRITE SAME (scsi).
 rec blk-sweep-discard.vrt --device blk --scenario sweep-blk --seed 210
