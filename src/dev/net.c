@@ -566,6 +566,17 @@ static uint8_t ctrl_mq(struct net *n, uint8_t cmd, const uint8_t *d, uint32_t le
 	pairs = le16_load(d);
 	if (pairs < 1 || pairs > n->max_pairs || !vdev_has_feature(n->ctx, NET_F_MQ))
 		return CTRL_ERR;
+	/*
+	 * qemu: a pair turned off loses the frames waiting for it. QEMU 7.2
+	 * detaches the pair's tap queue (the kernel drops what it holds) and
+	 * purges the frame it had read (tap_disable); under vbox they wait.
+	 */
+	for (unsigned p = pairs; vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU && p < n->curr_pairs; p++) {
+		if (n->rx[p].n > 0)
+			vdev_note(n->ctx, "net: rx%u: %u frames dropped: the pair is turned off", p, n->rx[p].n);
+		while (n->rx[p].n > 0)
+			fifo_pop(n, &n->rx[p]);
+	}
 	n->curr_pairs = pairs;
 	return CTRL_OK;
 }
