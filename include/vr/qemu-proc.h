@@ -34,7 +34,7 @@ struct qemu_opts {
 	uint64_t ram_mb;		/* -m */
 	const char *bios;		/* firmware image; NULL: none run (-S: the CPU never starts) */
 	const char *args[QEMU_MAX_ARGS];	/* extra arguments (devices, backends), NULL-terminated */
-	int keep_fds[4];		/* descriptors the child inherits (netdev fd=...), -1 unused */
+	int keep_fds[8];		/* descriptors the child inherits (netdev fd=, fds=), -1 unused */
 	unsigned timeout_ms;		/* per reply; 0: QEMU_TIMEOUT_MS */
 	/* Asynchronous "IRQ raise/lower N" lines (may be NULL). */
 	void (*irq)(void *opaque, unsigned line, bool raised);

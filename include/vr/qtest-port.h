@@ -14,7 +14,8 @@
  * (disable-legacy=on), RAM covering the header's regions, and host inputs
  * it controls: a raw disk image (blk, scsi-hd), entropy through a FIFO
  * (rng-random), console bytes through a pipe chardev, frames through a
- * datagram socket pair (-netdev socket,fd=). Then it is a guest_port:
+ * datagram socket pair (-netdev socket,fd=), or with several net queue pairs
+ * a multiqueue tap of its own (qtest-tap.h). Then it is a guest_port:
  *   cfg_read/write  -> 0xcf8/0xcfc
  *   bar_read/write  -> MMIO at the address the guest assigned to the BAR
  *                      (a BAR that does not decode reads all-ones, drops writes)

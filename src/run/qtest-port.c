@@ -16,6 +16,7 @@
 #include "vr/le.h"
 #include "vr/qemu-proc.h"
 #include "vr/qtest-port.h"
+#include "vr/qtest-tap.h"
 #include "vr/virtq.h"
 #include "vr/xmalloc.h"
 
@@ -43,6 +44,8 @@ struct qport {
 	char *bios;
 	unsigned npaths;
 	int disk_fd, rng_fd, net_fd, net_peer_fd;
+	struct qtap *tap;		/* net with several queue pairs: frames go in here */
+	int tap_fd[QTAP_MAX_QUEUES];	/* its queues, QEMU's once it started */
 	int con_in_fd[QP_CON_PORTS], con_out_fd[QP_CON_PORTS];	/* per virtio-serial port */
 	unsigned con_ports;
 	struct buf args;		/* -device ... text without host paths */
@@ -255,6 +258,60 @@ static void blk_limits(struct buf *b, const struct trace_header *h)
 		buf_printf(b, ",discard_granularity=%u", align * 512);
 }
 
+/*
+ * virtio-net-pci. One queue pair: a datagram socket pair (-netdev socket).
+ * More: QEMU makes as many pairs as its backend has queues, and the one
+ * multiqueue backend that keeps the datapath inside QEMU is a tap
+ * (vhost-user would move it out): qtap's, in a namespace of its own, its
+ * queue descriptors passed as fds= (vhost=off). Neither has a vnet header,
+ * so QEMU offers the same features on both.
+ */
+static int build_net(struct qport *p, const struct trace_header *h, struct buf *b, char **cause)
+{
+	unsigned pairs = h->nqueues > 3 ? h->nqueues / 2u : 1;
+
+	if (pairs > 1) {
+		struct buf fds;
+
+		if (!(h->features & (1ull << VIRTIO_NET_F_MQ)) || h->nqueues != 2 * pairs + 1)
+			return cause_set(cause, "qemu: net with %u queues: QEMU makes 2 per pair and a control queue, "
+			    "with MQ offered", h->nqueues);
+		if (pairs > QTAP_MAX_QUEUES)
+			return cause_set(cause, "qemu: net with %u queue pairs, the tap bridge has at most %u",
+			    pairs, QTAP_MAX_QUEUES);
+		if ((p->tap = qtap_new(pairs, p->tap_fd, cause)) == NULL)
+			return cause_prefix(cause, "qemu: net with %u queue pairs", pairs);
+		buf_init(&fds);
+		for (unsigned i = 0; i < pairs; i++) {
+			p->qo.keep_fds[i] = p->tap_fd[i];
+			buf_printf(&fds, "%s%d", i ? ":" : "", p->tap_fd[i]);
+		}
+		add_arg(p, "-netdev");
+		add_arg(p, "tap,id=net0,fds=%s,vhost=off", buf_str(&fds));
+		buf_release(&fds);
+		/* the trace's QEMU line states the pair count, which no -device property holds */
+		buf_printf(&p->args, "-netdev tap,queues=%u", pairs);
+	} else {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+			return cause_set(cause, "qemu: socketpair: %s", strerror(errno));
+		p->net_fd = sv[0];
+		p->net_peer_fd = sv[1];
+		fcntl(p->net_fd, F_SETFL, fcntl(p->net_fd, F_GETFL) | O_NONBLOCK);
+		p->qo.keep_fds[0] = sv[1];
+		add_arg(p, "-netdev");
+		add_arg(p, "socket,id=net0,fd=%d", sv[1]);
+	}
+	buf_printf(b, "virtio-net-pci,netdev=net0");
+	if (h->features & (1ull << VIRTIO_NET_F_MQ))
+		buf_printf(b, ",mq=on");
+	if (h->devcfg_len >= 6)
+		buf_printf(b, ",mac=%02x:%02x:%02x:%02x:%02x:%02x", h->devcfg[0], h->devcfg[1], h->devcfg[2],
+		    h->devcfg[3], h->devcfg[4], h->devcfg[5]);
+	return 0;
+}
+
 static int build_device(struct qport *p, const struct qport_opts *o, char **cause)
 {
 	const struct trace_header *h = o->h;
@@ -300,37 +357,10 @@ static int build_device(struct qport *p, const struct qport_opts *o, char **caus
 		if (build_serial(p, h, &b, cause) < 0)
 			goto fail;
 		break;
-	case VIRTIO_ID_NET: {
-		int sv[2];
-
-		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0) {
-			cause_set(cause, "qemu: socketpair: %s", strerror(errno));
+	case VIRTIO_ID_NET:
+		if (build_net(p, h, &b, cause) < 0)
 			goto fail;
-		}
-		p->net_fd = sv[0];
-		p->net_peer_fd = sv[1];
-		fcntl(p->net_fd, F_SETFL, fcntl(p->net_fd, F_GETFL) | O_NONBLOCK);
-		p->qo.keep_fds[0] = sv[1];
-		add_arg(p, "-netdev");
-		add_arg(p, "socket,id=net0,fd=%d", sv[1]);
-		/*
-		 * A socket backend has one queue, so QEMU makes one queue pair: mq=on
-		 * offers MQ with max_virtqueue_pairs 1. More pairs need a backend with
-		 * as many queues (tap, vhost-user), which qtest here does not drive.
-		 */
-		if (h->nqueues > 3) {
-			cause_set(cause, "qemu: net with %u queues needs %u queue pairs; the qtest bridge's socket "
-			    "backend has one", h->nqueues, h->nqueues / 2);
-			goto fail;
-		}
-		buf_printf(&b, "virtio-net-pci,netdev=net0");
-		if (h->features & (1ull << VIRTIO_NET_F_MQ))
-			buf_printf(&b, ",mq=on");
-		if (h->devcfg_len >= 6)
-			buf_printf(&b, ",mac=%02x:%02x:%02x:%02x:%02x:%02x", h->devcfg[0], h->devcfg[1], h->devcfg[2],
-			    h->devcfg[3], h->devcfg[4], h->devcfg[5]);
 		break;
-	}
 	default:
 		cause_set(cause, "qemu: no QEMU device for virtio device id %u here", h->device);
 		goto fail;
@@ -698,6 +728,12 @@ int qport_input(struct qport *p, const struct vdev_input *in, char **cause)
 		rc = write_all(p->con_in_fd[in->addr], in->data, in->len);
 		break;
 	case VDEV_IN_FRAME:
+		if (p->tap != NULL) {
+			if (qtap_send(p->tap, in->addr > QTAP_MAX_QUEUES ? QTAP_MAX_QUEUES : (unsigned)in->addr, in->data,
+			    in->len, cause) < 0)
+				return cause_prefix(cause, "qemu");
+			break;
+		}
 		if (p->net_fd < 0 || in->addr != 0)
 			return cause_set(cause, "qemu: a frame for queue pair %" PRIu64 " (QEMU has one)", in->addr);
 		rc = send(p->net_fd, in->data, in->len, 0) == (ssize_t)in->len ? 0 : -1;
@@ -747,8 +783,10 @@ struct qport *qport_new(const struct qport_opts *o, char **cause)
 	p->disk_fd = p->rng_fd = p->net_fd = p->net_peer_fd = -1;
 	for (unsigned i = 0; i < QP_CON_PORTS; i++)
 		p->con_in_fd[i] = p->con_out_fd[i] = -1;
-	for (unsigned i = 0; i < 4; i++)
+	for (unsigned i = 0; i < sizeof p->qo.keep_fds / sizeof p->qo.keep_fds[0]; i++)
 		p->qo.keep_fds[i] = -1;
+	for (unsigned i = 0; i < QTAP_MAX_QUEUES; i++)
+		p->tap_fd[i] = -1;
 	buf_init(&p->args);
 	p->bus = o->bus;
 	p->device = h->device;
@@ -782,6 +820,12 @@ struct qport *qport_new(const struct qport_opts *o, char **cause)
 		close(p->net_peer_fd);
 		p->net_peer_fd = -1;
 	}
+	/* QEMU holds the tap's queues now: the tap goes when QEMU does */
+	for (unsigned i = 0; i < QTAP_MAX_QUEUES; i++)
+		if (p->tap_fd[i] >= 0) {
+			close(p->tap_fd[i]);
+			p->tap_fd[i] = -1;
+		}
 	/* Firmware's part: PIIX3 PIRQ routing (reset leaves it disabled), INTx reported to us. */
 	for (unsigned i = 0; i < 4; i++)
 		qemu_pci_write(p->q, 1u << 3, 0x60 + i, 1, QP_PIRQ_LINE);
@@ -806,6 +850,10 @@ void qport_free(struct qport *p)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
+	for (unsigned i = 0; i < QTAP_MAX_QUEUES; i++)
+		if (p->tap_fd[i] >= 0)
+			close(p->tap_fd[i]);
+	qtap_free(p->tap);
 	for (unsigned i = 0; i < QP_CON_PORTS; i++) {
 		if (p->con_in_fd[i] >= 0)
 			close(p->con_in_fd[i]);
@@ -891,6 +939,17 @@ int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 	h->features |= guest_common_read(g, 0x04, 4) << 32;
 	guest_common_write(g, 0x00, 4, 0);	/* QEMU keeps the select over a reset: leave it as power-on did */
 	h->nqueues = (uint16_t)guest_common_read(g, 0x12, 2);
+	/*
+	 * QEMU 7.2's virtio-net makes pairs 1.. only when a driver's features
+	 * hold MQ (virtio_net_set_multiqueue; a reset leaves them): the probe
+	 * writes MQ as the driver's features once, so the header and the device
+	 * the recording drives both have every pair, ctrl last.
+	 */
+	if (h->device == VIRTIO_ID_NET && (h->features & (1ull << VIRTIO_NET_F_MQ)) && p->tap != NULL) {
+		guest_common_write(g, 0x08, 4, 0);
+		guest_common_write(g, 0x0c, 4, 1u << VIRTIO_NET_F_MQ);
+		h->nqueues = (uint16_t)guest_common_read(g, 0x12, 2);
+	}
 	if (h->nqueues > TRACE_MAX_QUEUES) {
 		cause_set(cause, "qemu: the device has %u queues, traces hold %u", h->nqueues, TRACE_MAX_QUEUES);
 		goto out;

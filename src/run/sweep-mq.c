@@ -28,6 +28,8 @@
 #define MQ_SECTORS	2048u		/* the recorder's 1 MiB disk */
 #define MQ_NET_HDR	12u
 #define MQ_NET_RXBUF	1526u
+#define MQ_NET_PAIRS	4u		/* 2 .. 4 pairs mostly, now and then 1 */
+#define MQ_NET_POST	2u		/* rx buffers posted on a pair at a time */
 #define MQ_SCSI_REQ	51u
 #define MQ_SCSI_RESP	108u
 #define MQ_DATA		4096u
@@ -35,8 +37,8 @@
 /*
  * Queues of a device with n request queues (units): `before` fixed queues
  * (scsi: control, event), `per` queues a unit (net: rx and tx), `after`
- * fixed ones (net: control). max_units: what QEMU can be given through
- * qtest here (net: its socket backend has one queue, so one pair).
+ * fixed ones (net: control). max_units: what the sweep gives a device (net:
+ * one pair runs on QEMU's socket backend, more on a multiqueue tap).
  */
 static const struct mq_shape {
 	uint8_t id;
@@ -47,7 +49,7 @@ static const struct mq_shape {
 } mq_shapes[] = {
 	{ VIRTIO_ID_BLOCK, 0, 1, 0, MQ_MAX_UNITS, VIRTIO_BLK_F_MQ, 34, 2 },
 	{ VIRTIO_ID_SCSI, 2, 1, 0, MQ_MAX_UNITS, MQ_NONE, 0, 4 },
-	{ VIRTIO_ID_NET, 0, 2, 1, 1, VIRTIO_NET_F_MQ, 8, 2 },
+	{ VIRTIO_ID_NET, 0, 2, 1, MQ_NET_PAIRS, VIRTIO_NET_F_MQ, 8, 2 },
 };
 
 struct mq {
@@ -57,7 +59,9 @@ struct mq {
 	uint16_t nq;			/* queues the device says it has */
 	uint64_t feat;
 	unsigned nreq;
-	unsigned rx_posted;		/* net: receive buffers on rx0 */
+	/* net: pairs in the config, pairs on (as the device acked VQ_PAIRS_SET), per pair rx buffers posted and frames sent while none were */
+	unsigned pairs, curr;
+	unsigned rx_posted[MQ_MAX_UNITS], pend[MQ_MAX_UNITS];
 };
 
 static const struct mq_shape *shape_find(uint8_t id)
@@ -88,7 +92,7 @@ void sweep_mq_prepare(struct record *rec, struct trace_header *h)
 		h->queue_max[i] = vdev_default_queue_size(ops, h->layout, i, h->nqueues);
 	/* what more queues add to the offer (blk: MQ) */
 	h->features |= vdev_default_features(ops, h->layout, h->nqueues) & ~vdev_default_features(ops, h->layout, 0);
-	/* net: one pair (what QEMU can be given here) with MQ offered all the same, QEMU's mq=on */
+	/* net: MQ offered with one pair too (QEMU's mq=on on its socket backend) */
 	if (sh->mq_bit != MQ_NONE && h->device == VIRTIO_ID_NET)
 		h->features |= 1ull << sh->mq_bit;
 	/* The config is the model's for this many queues (num_queues, max_virtqueue_pairs); QEMU's replaces it. */
@@ -240,19 +244,36 @@ static int net_tx(struct mq *s, unsigned q, char **cause)
 	return add(s, q, out, 2, NULL, 0, cause);
 }
 
-static int net_post_rx(struct mq *s, char **cause)
+static int net_post_rx(struct mq *s, unsigned k, char **cause)
 {
 	struct guest_buf in = { .len = MQ_NET_RXBUF };
 
-	if (add(s, 0, NULL, 0, &in, 1, cause) < 0)
-		return -1;
-	s->rx_posted++;
-	guest_kick(s->g, 0);
+	for (unsigned i = 0; i < MQ_NET_POST; i++) {
+		if (add(s, 2 * k, NULL, 0, &in, 1, cause) < 0)
+			return -1;
+		s->rx_posted[k]++;
+	}
+	record_mark(s->rec, "sweep-mq: rx%u: %u buffers posted", k, MQ_NET_POST);
+	guest_kick(s->g, 2 * k);
 	return 0;
 }
 
-/* A frame for the guest (its own MAC from the config), taken from rx0 if a buffer waits there. */
-static int net_rx(struct mq *s, char **cause)
+/* Frames that waited for buffers on pair k, taken now that some are posted. */
+static void net_take_pending(struct mq *s, unsigned k)
+{
+	unsigned n = s->pend[k] < s->rx_posted[k] ? s->pend[k] : s->rx_posted[k];
+	unsigned got = take(s, 2 * k, n);
+
+	s->pend[k] -= got;
+	s->rx_posted[k] -= got;
+}
+
+/*
+ * A frame for the guest (its own MAC from the config) on pair k, which is
+ * on: taken from rxk if a buffer waits there, else it waits (QEMU holds it)
+ * and now and then buffers come for it.
+ */
+static int net_rx(struct mq *s, unsigned k, char **cause)
 {
 	uint8_t f[96];
 
@@ -263,25 +284,43 @@ static int net_rx(struct mq *s, char **cause)
 	f[11] = 0xef;
 	f[12] = 0x88;
 	f[13] = 0xb5;
-	for (unsigned i = 14; i < sizeof f; i++)
+	f[14] = (uint8_t)k;
+	for (unsigned i = 15; i < sizeof f; i++)
 		f[i] = (uint8_t)(0x20 + (s->nreq + i) % 95);
 	s->nreq++;
-	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, sizeof f, cause) < 0)
+	if (record_input(s->rec, TRACE_INPUT_FRAME, k, f, sizeof f, cause) < 0)
 		return -1;
-	if (!guest_queue_ready(s->g, 0) || s->rx_posted == 0)
+	s->pend[k]++;
+	if (!guest_queue_ready(s->g, 2 * k))
 		return 0;
-	if (take(s, 0, 1) == 1)
-		s->rx_posted--;
-	return s->rx_posted == 0 ? net_post_rx(s, cause) : 0;
+	if (s->rx_posted[k] == 0 && rnd(s, 3) == 0 && net_post_rx(s, k, cause) < 0)
+		return -1;
+	net_take_pending(s, k);
+	return s->rx_posted[k] == 0 && k == 0 ? net_post_rx(s, k, cause) : 0;
+}
+
+/* A batch on rx queue of pair k: a frame if the pair is on, else buffers posted where none are. */
+static int net_rx_batch(struct mq *s, unsigned k, char **cause)
+{
+	if (k < s->curr)
+		return net_rx(s, k, cause);
+	if (s->rx_posted[k] == 0)
+		return net_post_rx(s, k, cause);
+	record_mark(s->rec, "sweep-mq: kick on rx%u, pair off", k);
+	guest_notify(s->g, 2 * k);
+	return 0;
 }
 
 /* VQ_PAIRS_SET (class MQ, command 0) with a seeded pair count; the ack byte read back. */
 static int net_pairs(struct mq *s, char **cause)
 {
-	static const uint16_t counts[] = { 0, 1, 2, 3, 8, 0x8000, 0xffff };
-	uint8_t cmd[2] = { 4, 0 }, val[2];
+	static const uint16_t counts[] = { 0, 1, 2, 3, 8, 0x8000, 0xffff, 0, 0 };
+	uint8_t cmd[2] = { 4, 0 }, val[2], ack = 0xff;
 	struct guest_buf out[2], in = { .len = 1 };
-	uint16_t pairs = counts[rnd(s, sizeof counts / sizeof counts[0])];
+	size_t pick = rnd(s, sizeof counts / sizeof counts[0]);
+	/* the last two: the config's count and one past it */
+	uint16_t pairs = pick + 2 < sizeof counts / sizeof counts[0] ? counts[pick] :
+	    (uint16_t)(s->pairs + (pick + 1 == sizeof counts / sizeof counts[0]));
 	unsigned ctrl = s->nq - 1u;
 
 	if (!guest_queue_ready(s->g, ctrl))
@@ -296,7 +335,20 @@ static int net_pairs(struct mq *s, char **cause)
 	if (add(s, ctrl, out, 2, &in, 1, cause) < 0)
 		return -1;
 	guest_notify(s->g, ctrl);
-	(void)take(s, ctrl, 1);
+	(void)guest_wait(s->g, ctrl, 1);
+	if (guest_drain(s->g, ctrl, 1, &ack) != 1 || ack != 0)
+		return 0;
+	/*
+	 * Pairs turned off lose the frames that waited there: QEMU detaches
+	 * their tap queues (the kernel drops what they hold) and purges the one
+	 * it had read. Pairs turned on: buffers for some that have none.
+	 */
+	for (unsigned k = pairs; k < s->curr && k < MQ_MAX_UNITS; k++)
+		s->pend[k] = 0;
+	for (unsigned k = s->curr; k < pairs && k < MQ_MAX_UNITS; k++)
+		if (s->rx_posted[k] == 0 && rnd(s, 2) && net_post_rx(s, k, cause) < 0)
+			return -1;
+	s->curr = pairs;
 	return 0;
 }
 
@@ -318,12 +370,9 @@ static int batch(struct mq *s, unsigned q, char **cause)
 			rc = scsi_req(s, q, i == at, cause);
 			break;
 		default:
-			/* rx queues take buffers through net_rx; a batch on one is the frames that fill it */
-			if ((q - s->sh->before) % 2 == 0) {
-				if (i == 0 && net_rx(s, cause) < 0)
-					return -1;
-				return 0;
-			}
+			/* rx queues take buffers through net_rx; a batch on one is a frame, or buffers */
+			if ((q - s->sh->before) % 2 == 0)
+				return net_rx_batch(s, q / 2, cause);
 			rc = net_tx(s, q, cause);
 			break;
 		}
@@ -395,8 +444,13 @@ int sweep_sc_mq(struct record *rec, char **cause)
 	offered = guest_common_read(s.g, VIRTIO_PCI_COMMON_DF, 4);
 	guest_common_write(s.g, VIRTIO_PCI_COMMON_DFSELECT, 4, 1);
 	offered |= guest_common_read(s.g, VIRTIO_PCI_COMMON_DF, 4) << 32;
-	/* now and then a driver that leaves MQ alone: the queues are there all the same */
-	if (s.sh->mq_bit != MQ_NONE && rnd(&s, 4) == 0)
+	/*
+	 * Now and then a driver that leaves MQ alone: the queues are there all
+	 * the same, except on net with several pairs, where QEMU 7.2 then
+	 * removes pairs 1.. and moves the control queue to 2, which the model
+	 * does not (virtio-replay-devices(7)): there MQ is always taken.
+	 */
+	if (s.sh->mq_bit != MQ_NONE && rnd(&s, 4) == 0 && !(s.sh->id == VIRTIO_ID_NET && record_header(rec)->nqueues > 3))
 		offered &= ~(1ull << s.sh->mq_bit);
 	record_mark(rec, "sweep-mq: features 0x%" PRIx64, offered);
 	if (guest_negotiate(s.g, offered, cause) < 0)
@@ -426,10 +480,17 @@ int sweep_sc_mq(struct record *rec, char **cause)
 		memset(block, 0x5a, sizeof block);
 		if (record_input(rec, TRACE_INPUT_DISK, 0, block, sizeof block, cause) < 0)
 			return -1;
-	} else if (s.sh->id == VIRTIO_ID_NET && (net_post_rx(&s, cause) < 0 || net_post_rx(&s, cause) < 0)) {
-		return -1;
+	} else if (s.sh->id == VIRTIO_ID_NET) {
+		s.pairs = (s.feat >> VIRTIO_NET_F_MQ & 1) ? (unsigned)guest_devcfg_read(s.g, 8, 2) : 1;
+		if (s.pairs < 1 || s.pairs > MQ_MAX_UNITS || 2 * s.pairs + 1 != s.nq)
+			return cause_set(cause, "sweep-mq: net with %u queues says %u pairs", s.nq, s.pairs);
+		s.curr = 1;
+		/* rx0 always has buffers; the other pairs now and then none, so frames wait there */
+		for (unsigned k = 0; k < s.pairs; k++)
+			if ((k == 0 || rnd(&s, 3) != 0) && net_post_rx(&s, k, cause) < 0)
+				return -1;
 	}
-	rounds = 6 + (unsigned)rnd(&s, 10);
+	rounds = 6 + (unsigned)rnd(&s, 10) + (s.pairs > 1 ? 10 : 0);	/* net: frames and VQ_PAIRS_SET on every pair */
 	for (unsigned r = 0; r < rounds; r++) {
 		unsigned q = (unsigned)rnd(&s, s.nq + 2u);
 
@@ -449,6 +510,10 @@ int sweep_sc_mq(struct record *rec, char **cause)
 			guest_notify(s.g, q);
 		}
 	}
+	/* net: what reached each rx queue, read back once more (a frame one side kept and the other dropped shows) */
+	for (unsigned k = 0; s.sh->id == VIRTIO_ID_NET && k < s.pairs; k++)
+		if (s.rx_posted[k] > 0)
+			(void)guest_drain(s.g, 2 * k, s.rx_posted[k], NULL);
 	read_config(&s);
 	return 0;
 }

@@ -50,7 +50,7 @@ bare_header() {
 	# follows from it (MULTIPORT for more than one port, max_nr_ports) must not.
 	case $_qline in *virtio-serial-pci*max_ports=*) _strip=$(echo "|$_strip|" | sed 's/|queues|/|/; s/^|//; s/|$//') ;; esac
 	# A queue count set on the command line stays; what follows from it (MQ, num_queues) must not.
-	case $_qline in *num-queues=* | *num_queues=*) _strip=$(echo "|$_strip|" | sed 's/|queues|/|/; s/^|//; s/|$//') ;; esac
+	case $_qline in *num-queues=* | *num_queues=* | *tap,queues=*) _strip=$(echo "|$_strip|" | sed 's/|queues|/|/; s/^|//; s/|$//') ;; esac
 	case $_qline in *mq=on*) _strip=${_strip#features|} ;; esac
 	grep -Ev "^($_strip) " "$1" >"$2"
 }
