@@ -88,6 +88,9 @@ static void print_text(struct buf *b, const char *path, const struct trace_heade
 	for (unsigned i = 0; i < h->nram; i++)
 		buf_printf(b, "ram        0x%" PRIx64 "-0x%" PRIx64 " (0x%" PRIx64 " bytes)\n", h->ram[i].base,
 		    h->ram[i].base + h->ram[i].size - 1, h->ram[i].size);
+	for (unsigned i = 0; i < h->nunassigned; i++)
+		buf_printf(b, "unassigned 0x%" PRIx64 "-0x%" PRIx64 " (0x%" PRIx64 " bytes)\n", h->unassigned[i].base,
+		    h->unassigned[i].base + h->unassigned[i].size - 1, h->unassigned[i].size);
 	for (unsigned i = 0; i < h->nbackends; i++) {
 		buf_printf(b, "backend    %s size 0x%" PRIx64, h->backend[i].type, h->backend[i].size);
 		if (h->backend[i].has_image)
@@ -155,6 +158,10 @@ static void print_json(struct buf *b, const char *path, const struct trace_heade
 	for (unsigned i = 0; i < h->nram; i++)
 		buf_printf(b, "%s{\"base\":\"0x%" PRIx64 "\",\"size\":\"0x%" PRIx64 "\"}", i ? "," : "",
 		    h->ram[i].base, h->ram[i].size);
+	buf_printf(b, "],\"unassigned\":[");
+	for (unsigned i = 0; i < h->nunassigned; i++)
+		buf_printf(b, "%s{\"base\":\"0x%" PRIx64 "\",\"size\":\"0x%" PRIx64 "\"}", i ? "," : "",
+		    h->unassigned[i].base, h->unassigned[i].size);
 	buf_printf(b, "],\"backends\":[");
 	for (unsigned i = 0; i < h->nbackends; i++) {
 		buf_printf(b, "%s{\"type\":", i ? "," : "");

@@ -99,6 +99,8 @@ static const char pci_canonical[] =
 	"discard unmap\n"
 	"write-cache off\n"
 	"ram 0x0 0x10000\n"
+	"unassigned 0x100000 0xfeb00000\n"
+	"unassigned 0x100000000 0xffff00000000\n"
 	"mem-read 0x100 0100\n";
 
 /* Read a whole trace back through the writer into canonical text. */
@@ -178,6 +180,9 @@ Test(trace_text, pci_facts_are_parsed)
 	cr_assert_str_eq(h->serial, " QM00001 # with blanks");
 	cr_assert_eq(h->discard, TRACE_DISCARD_UNMAP);
 	cr_assert_eq(h->write_cache, TRACE_WCACHE_OFF);
+	cr_assert_eq(h->nunassigned, 2);
+	cr_assert_eq(h->unassigned[0].base, 0x100000);
+	cr_assert_eq(h->unassigned[1].size, 0xffff00000000ull);
 	cr_assert_eq(h->nqueues, 64);
 	cr_assert_eq(h->queue_max[63], 1024);
 	cr_assert_eq(trace_read(r, &ev, &cause), 1);
@@ -373,6 +378,12 @@ static const struct bad bad_cases[] = {
 	{ HDR "write-cache auto\n", "header (offset 0x11): line 3: unknown write-cache mode 'auto' (on or off)" },
 	{ HDR "write-cache off\nwrite-cache on\n", "header (offset 0x21): line 4: 'write-cache' given twice" },
 	{ "vrt 1\ndevice net\ndiscard unmap\n", "header: discard and write-cache are facts of a disk (blk or scsi), not of net" },
+	{ HDR "unassigned 0x1000\n", "header (offset 0x11): line 3: missing unassigned size" },
+	{ HDR "unassigned 0x1000 0\n", "header: unassigned range 0 (0x1000+0x0) is empty or wraps around" },
+	{ HDR "ram 0x0 0x10000\nunassigned 0xf000 0x2000\n", "header: unassigned range 0 overlaps RAM region 0" },
+	{ HDR "unassigned 0x10000 0x2000\nunassigned 0x11000 0x10\n", "header: unassigned ranges 0 and 1 overlap" },
+	{ HDR "unassigned 1 1\nunassigned 2 1\nunassigned 3 1\nunassigned 4 1\nunassigned 5 1\nunassigned 6 1\n"
+	  "unassigned 7 1\nunassigned 8 1\nunassigned 9 1\n", "header (offset 0x89): line 11: more than 8 unassigned ranges" },
 };
 
 /* Every bad input gives exactly one message naming file, event (or header) and offset. */

@@ -28,6 +28,7 @@
 #define TRACE_MAX_RAM_BYTES	(1ull << 40)	/* declared guest RAM, total */
 #define TRACE_MAX_SERIAL	64		/* device serial string, with its NUL */
 #define TRACE_MAX_MSIX		2048		/* MSI-X table entries (PCI limit) */
+#define TRACE_MAX_UNASSIGNED	8		/* unassigned ranges of the recording machine */
 #define TRACE_MAX_DEVICE	63		/* virtio device ids are 1..63 */
 
 enum trace_kind {
@@ -145,6 +146,14 @@ struct trace_header {
 	char serial[TRACE_MAX_SERIAL];	/* device serial (blk GET_ID, scsi VPD 0x80); "" = none */
 	uint8_t discard;		/* enum trace_discard ("discard" line; ignore when absent); blk and scsi */
 	uint8_t write_cache;		/* enum trace_write_cache ("write-cache" line; on when absent); blk and scsi */
+	/*
+	 * Address ranges where the recording machine had nothing but, perhaps,
+	 * this function's own BARs ("unassigned" lines): a device access there
+	 * reads 0 and its writes go nowhere. None stated: every address outside
+	 * the RAM is unknown.
+	 */
+	uint16_t nunassigned;
+	struct trace_ram unassigned[TRACE_MAX_UNASSIGNED];
 };
 
 #define TRACE_HAS_CLASS		0x1u

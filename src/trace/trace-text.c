@@ -478,13 +478,13 @@ static const struct {
 
 enum {
 	H_VRT, H_DEVICE, H_LAYOUT, H_FEATURES, H_RECORDED, H_QUEUES, H_DEVCFG, H_RAM, H_BACKEND, H_TITLE,
-	H_PCI_CLASS, H_PCI_REVISION, H_PCI_SUBSYS, H_MSIX, H_SERIAL, H_REQUESTS, H_TRANSPORT, H_DISCARD, H_WCACHE, H_END,
-	H_COUNT
+	H_PCI_CLASS, H_PCI_REVISION, H_PCI_SUBSYS, H_MSIX, H_SERIAL, H_REQUESTS, H_TRANSPORT, H_DISCARD, H_WCACHE,
+	H_UNASSIGNED, H_END, H_COUNT
 };
 static const char *const header_words[H_COUNT] = {
 	"vrt", "device", "layout", "features", "recorded", "queues", "devcfg", "ram", "backend", "title",
 	"pci-class", "pci-revision", "pci-subsystem", "msix-vectors", "serial", "generic-requests", "transport", "discard",
-	"write-cache", "---",
+	"write-cache", "unassigned", "---",
 };
 
 static int copy_token(struct lex *lx, const char *what, char *dst, size_t cap)
@@ -527,7 +527,7 @@ static int header_line(struct lex *lx, int which, struct trace_header *h, unsign
 	const uint8_t *t;
 	int i;
 
-	if (which != H_RAM && which != H_BACKEND && (*seen & (1u << which)))
+	if (which != H_RAM && which != H_BACKEND && which != H_UNASSIGNED && (*seen & (1u << which)))
 		return lex_fail(lx, "'%s' given twice", header_words[which]);
 	*seen |= 1u << which;
 	switch (which) {
@@ -604,6 +604,14 @@ static int header_line(struct lex *lx, int which, struct trace_header *h, unsign
 		    num(lx, "RAM size", UINT64_MAX, &h->ram[h->nram].size) != 0)
 			return -1;
 		h->nram++;
+		break;
+	case H_UNASSIGNED:
+		if (h->nunassigned >= TRACE_MAX_UNASSIGNED)
+			return lex_fail(lx, "more than %u unassigned ranges", TRACE_MAX_UNASSIGNED);
+		if (num(lx, "unassigned base", UINT64_MAX, &h->unassigned[h->nunassigned].base) != 0 ||
+		    num(lx, "unassigned size", UINT64_MAX, &h->unassigned[h->nunassigned].size) != 0)
+			return -1;
+		h->nunassigned++;
 		break;
 	case H_BACKEND: {
 		struct trace_backend *be;

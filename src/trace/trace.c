@@ -417,6 +417,21 @@ int trace_header_check(const struct trace_header *h, char **cause)
 		return cause_set(cause, "unknown discard mode %u", h->discard);
 	if (trace_write_cache_name(h->write_cache) == NULL)
 		return cause_set(cause, "unknown write-cache mode %u", h->write_cache);
+	if (h->nunassigned > TRACE_MAX_UNASSIGNED)
+		return cause_set(cause, "%u unassigned ranges (at most %u)", h->nunassigned, TRACE_MAX_UNASSIGNED);
+	for (unsigned i = 0; i < h->nunassigned; i++) {
+		const struct trace_ram *a = &h->unassigned[i];
+		if (a->size == 0 || a->base + a->size < a->base)
+			return cause_set(cause, "unassigned range %u (0x%llx+0x%llx) is empty or wraps around", i,
+			    (unsigned long long)a->base, (unsigned long long)a->size);
+		for (unsigned j = 0; j < h->nram; j++)
+			if (a->base < h->ram[j].base + h->ram[j].size && h->ram[j].base < a->base + a->size)
+				return cause_set(cause, "unassigned range %u overlaps RAM region %u", i, j);
+		for (unsigned j = 0; j < i; j++)
+			if (a->base < h->unassigned[j].base + h->unassigned[j].size &&
+			    h->unassigned[j].base < a->base + a->size)
+				return cause_set(cause, "unassigned ranges %u and %u overlap", j, i);
+	}
 	if ((h->discard != TRACE_DISCARD_IGNORE || h->write_cache != TRACE_WCACHE_ON) &&
 	    h->device != VIRTIO_ID_BLOCK && h->device != VIRTIO_ID_SCSI)
 		return cause_set(cause, "discard and write-cache are facts of a disk (blk or scsi), not of %s",
@@ -718,6 +733,13 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 		put_hex(b, h->ram[i].size);
 		buf_add_u8(b, '\n');
 	}
+	for (unsigned i = 0; i < h->nunassigned && i < TRACE_MAX_UNASSIGNED; i++) {
+		put_str(b, "unassigned ");
+		put_hex(b, h->unassigned[i].base);
+		buf_add_u8(b, ' ');
+		put_hex(b, h->unassigned[i].size);
+		buf_add_u8(b, '\n');
+	}
 	for (unsigned i = 0; i < h->nbackends && i < TRACE_MAX_BACKENDS; i++) {
 		const struct trace_backend *be = &h->backend[i];
 		put_str(b, "backend ");
@@ -743,7 +765,7 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 
 /* Tags of the optional header facts (binary). */
 enum { HX_CLASS = 1, HX_REVISION, HX_SUBSYS, HX_MSIX, HX_SERIAL, HX_REQUESTS, HX_TRANSPORT, HX_DISCARD, HX_WCACHE,
-	HX_COUNT };
+	HX_UNASSIGNED, HX_COUNT };
 
 void trace_header_encode(struct buf *b, const struct trace_header *h)
 {
@@ -829,6 +851,15 @@ void trace_header_encode(struct buf *b, const struct trace_header *h)
 		buf_add_u8(b, 1);
 		buf_add_u8(b, h->write_cache);
 	}
+	if (h->nunassigned > 0) {
+		unsigned n = h->nunassigned < TRACE_MAX_UNASSIGNED ? h->nunassigned : TRACE_MAX_UNASSIGNED;
+		buf_add_u8(b, HX_UNASSIGNED);
+		buf_add_u8(b, (uint8_t)(16 * n));
+		for (unsigned i = 0; i < n; i++) {
+			buf_add_le64(b, h->unassigned[i].base);
+			buf_add_le64(b, h->unassigned[i].size);
+		}
+	}
 }
 
 /* Copy a length-prefixed string into a fixed array, refusing NULs and overflow. */
@@ -893,6 +924,15 @@ static int decode_ext(struct trace_header *h, struct cursor *c, const char **why
 			break;
 		case HX_WCACHE:
 			h->write_cache = cursor_u8(c);
+			break;
+		case HX_UNASSIGNED:
+			if (len == 0 || len % 16 != 0 || len / 16 > TRACE_MAX_UNASSIGNED)
+				return *why = "optional header fact has the wrong length", -1;
+			h->nunassigned = len / 16;
+			for (unsigned i = 0; i < h->nunassigned; i++) {
+				h->unassigned[i].base = cursor_le64(c);
+				h->unassigned[i].size = cursor_le64(c);
+			}
 			break;
 		default:
 			if (len == 0 || get_str(c, len, h->serial, sizeof h->serial) != 0)
