@@ -168,3 +168,67 @@ Test(gmem, limit_and_zero_stores)
 	cr_assert_eq(gmem_resident(m), 2 * 4096);
 	gmem_free(m);
 }
+
+/* The rest of the machine: holes read 0 and swallow writes, windows cut them, spans end at every boundary. */
+Test(gmem, unassigned_holes_and_windows)
+{
+	struct gmem *m = gmem_new();
+	char *cause = NULL;
+	uint64_t n;
+	uint8_t x[16], y[16];
+
+	cr_assert_eq(gmem_add_region(m, 0x100000, 0x100000, &cause), 0);
+	cr_assert_eq(gmem_add_unassigned(m, 0x180000, 0x1000, &cause), -1);	/* overlaps RAM */
+	free(cause);
+	cause = NULL;
+	cr_assert_not(gmem_has_unassigned(m));
+	cr_assert_eq(gmem_add_unassigned(m, 0x200000, 0x100000, &cause), 0);
+	cr_assert(gmem_has_unassigned(m));
+	cr_assert_eq(gmem_span(m, 0x1ffff8, 16, &n), GMEM_RAM);
+	cr_assert_eq(n, 8);
+	cr_assert_eq(gmem_span(m, 0x200000, 16, &n), GMEM_HOLE);
+	cr_assert_eq(n, 16);
+	cr_assert_eq(gmem_span(m, 0x2ffff8, 16, &n), GMEM_HOLE);
+	cr_assert_eq(n, 8);
+	cr_assert_eq(gmem_span(m, 0x300000, 16, &n), GMEM_NONE);
+	cr_assert_eq(gmem_span(m, UINT64_MAX - 4, 16, &n), GMEM_NONE);	/* wraps */
+	/* a device read running from RAM into the hole: RAM bytes, then zeros; its write keeps only the RAM part */
+	memset(x, 0xab, sizeof x);
+	cr_assert_eq(gmem_write(m, 0x1ffff8, x, 8), 0);
+	cr_assert_eq(gmem_dev_write(m, 0x1ffff8, x, 16), 1);
+	memset(y, 0xee, sizeof y);
+	cr_assert_eq(gmem_dev_read(m, 0x1ffff8, y, 16), 0);
+	cr_assert_eq(memcmp(y, x, 8), 0);
+	cr_assert_eq(y[8], 0);
+	cr_assert_eq(y[15], 0);
+	cr_assert_eq(gmem_dev_read(m, 0x2ffff8, y, 16), -1);	/* runs past the hole */
+	cr_assert_eq(gmem_read(m, 0x200000, y, 1), -1);		/* the guest's own view: RAM only */
+	/* the function's BAR in the hole: not a hole any more, and it ends the span before it */
+	gmem_set_window(m, 0, 0x240000, 0x4000);
+	cr_assert_eq(gmem_span(m, 0x240010, 4, &n), GMEM_WINDOW);
+	cr_assert_eq(gmem_span(m, 0x23fff0, 0x100, &n), GMEM_HOLE);
+	cr_assert_eq(n, 0x10);
+	cr_assert_eq(gmem_dev_read(m, 0x240000, y, 4), -1);
+	gmem_set_window(m, 0, 0x240000, 0);
+	cr_assert_eq(gmem_span(m, 0x240010, 4, &n), GMEM_HOLE);
+	gmem_free(m);
+}
+
+/* The bounce buffer's holder travels with a checkpoint of guest memory. */
+Test(gmem, bounce_holder_saved)
+{
+	struct gmem *m = gmem_new(), *k = gmem_new();
+	char *cause = NULL;
+	struct buf b;
+
+	cr_assert_eq(gmem_add_region(m, 0, 0x10000, &cause), 0);
+	cr_assert_eq(gmem_add_region(k, 0, 0x10000, &cause), 0);
+	gmem_set_bounce(m, 0x10007);
+	buf_init(&b);
+	gmem_save(m, &b);
+	cr_assert_eq(gmem_load(k, b.data, b.len, &cause), 0, "%s", cause);
+	cr_assert_eq(gmem_bounce(k), 0x10007);
+	buf_release(&b);
+	gmem_free(m);
+	gmem_free(k);
+}

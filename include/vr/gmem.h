@@ -38,6 +38,30 @@ uint64_t gmem_total(const struct gmem *m);		/* declared bytes */
 uint64_t gmem_resident(const struct gmem *m);	/* allocated bytes */
 void gmem_set_limit(struct gmem *m, uint64_t bytes);	/* at most this many bytes of pages (rounded down) */
 bool gmem_over_limit(const struct gmem *m);		/* a write failed for want of a page */
+/*
+ * The rest of the recording machine's map, as a device (bus master) sees it:
+ * unassigned ranges (a trace's "unassigned" facts, stated only under a
+ * profile that follows QEMU there) where device reads give 0 and writes
+ * go nowhere, and windows (the device's own BARs while mapped) that cut
+ * holes into them. gmem_span says what the access at addr reaches and how
+ * many of its len bytes (n) the same thing covers; GMEM_NONE: nothing the
+ * model knows (not RAM, not stated unassigned).
+ */
+enum gmem_kind { GMEM_NONE, GMEM_RAM, GMEM_HOLE, GMEM_WINDOW };
+#define GMEM_WINDOWS	6
+int gmem_add_unassigned(struct gmem *m, uint64_t base, uint64_t size, char **cause);
+bool gmem_has_unassigned(const struct gmem *m);
+void gmem_set_window(struct gmem *m, unsigned i, uint64_t base, uint64_t size);	/* size 0: none */
+enum gmem_kind gmem_span(const struct gmem *m, uint64_t addr, uint64_t len, uint64_t *n);
+/* Device accesses: RAM as gmem_read/write, zeros from (nothing into) holes; -1 if any byte is neither. */
+int gmem_dev_read(const struct gmem *m, uint64_t addr, void *dst, size_t len);
+int gmem_dev_write(struct gmem *m, uint64_t addr, const void *src, size_t len);
+/*
+ * The machine's one bounce buffer (QEMU's address_space_map for memory that
+ * is not RAM): who holds it, 0 when free. Kept across checkpoints.
+ */
+uint32_t gmem_bounce(const struct gmem *m);
+void gmem_set_bounce(struct gmem *m, uint32_t owner);
 /* Checkpoint support: regions and non-zero pages in address order; load checks the regions match and replaces all contents. */
 void gmem_save(const struct gmem *m, struct buf *out);
 int gmem_load(struct gmem *m, const uint8_t *p, size_t len, char **cause);

@@ -12,6 +12,7 @@
 #define VIRTQ_MAX_QUEUES	1024		/* per device (QEMU's VIRTIO_QUEUE_MAX) */
 #define VIRTQ_NAME_MAX		32
 #define VIRTQ_MAX_SG		1024		/* scatter-gather entries per chain */
+#define VIRTQ_BOUNCE_MAX	4096		/* QEMU's bounce buffer: one target page */
 #define VIRTQ_OUT_MAX		(16u << 20)	/* OUT bytes gathered per chain */
 
 struct virtq;
@@ -50,6 +51,21 @@ struct virtq_policy {
 	 * virtq_put.
 	 */
 	bool async_complete;
+	/*
+	 * Rings and buffers mapped as QEMU 7.2 maps them (address_space_cache_init,
+	 * address_space_map): a ring is as long as QEMU's (the event words only
+	 * with EVENT_IDX) and must lie in one piece of RAM or of unassigned space
+	 * (reads 0, writes dropped); a buffer outside RAM goes through the
+	 * machine's one bounce buffer, at most a page, held until the chain is
+	 * used. Off: rings and buffers must be RAM.
+	 */
+	bool map_as_qemu;
+	/*
+	 * QEMU's virtqueue_split_pop takes a head (last_avail_idx) and writes
+	 * avail_event (EVENT_IDX) before it walks the chain: a chain that fails
+	 * has still moved both.
+	 */
+	bool event_before_walk;
 };
 
 /*
@@ -94,6 +110,7 @@ struct virtq_chain {
 	unsigned ndesc;
 	uint64_t first_event;
 	uint32_t gen;			/* which virtq_get filled it (stale-chain check) */
+	bool bounced;			/* a buffer went through the bounce buffer (map_as_qemu) */
 };
 
 /* Decoded description of a finished request, for the TXN event. */
@@ -199,6 +216,12 @@ void virtq_notify(struct virtq *q);
 void virtq_disable_notify(struct virtq *q);
 /* Re-enable notifications (avail_event = avail idx / clear NO_NOTIFY) after draining. */
 void virtq_resume_notify(struct virtq *q);
+/*
+ * After a model's pop loop, what QEMU's notification switch-on leaves
+ * (EVENT_IDX): avail_event = avail idx. Written only where the pops left
+ * it elsewhere (they stopped short), so an ordinary loop makes no extra DMA.
+ */
+void virtq_event_catch_up(struct virtq *q);
 /* Device-side stop/restart of a queue (the seed's enable): a stopped queue hands out no chains. */
 void virtq_enable(struct virtq *q, bool enabled);
 /* Chains taken and not yet put. */

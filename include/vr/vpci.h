@@ -31,6 +31,9 @@ struct vpci_setup {
 	uint16_t devcfg_len;
 	const struct vpci_ram *ram;
 	unsigned nram;
+	/* the recording machine's unassigned ranges (trace "unassigned" facts); used where the profile maps as QEMU */
+	const struct vpci_ram *unassigned;
+	unsigned nunassigned;
 	const struct vdev_backend *backends;
 	unsigned nbackends;
 	/* PCI identity; 0 (NULL) keeps the profile's or the device model's default */

@@ -69,8 +69,14 @@ static const struct blk_policy {
 	bool wce_needs_feature;		/* writeback is writable only with CONFIG_WCE negotiated (spec 5.2.5.1) */
 	bool wce_from_flush;		/* DRIVER_OK without CONFIG_WCE: writeback = FLUSH negotiated (QEMU set_status) */
 	bool scsi_cmd_kept;		/* the legacy SCSI_CMD request keeps QEMU's answers (else UNSUPP) */
+	/*
+	 * QEMU's virtio_blk_handle_vq turns the queue's notifications off while
+	 * it pops and on again after: avail_event = avail idx (EVENT_IDX), which
+	 * shows where the pops stopped short (a chain broke the device).
+	 */
+	bool event_after_pops;
 } blk_policies[] = {
-	[VDEV_LAYOUT_QEMU] = { .wce_from_flush = true, .scsi_cmd_kept = true },
+	[VDEV_LAYOUT_QEMU] = { .wce_from_flush = true, .scsi_cmd_kept = true, .event_after_pops = true },
 	[VDEV_LAYOUT_VBOX] = { .discard_zeroes = true, .wce_needs_feature = true },
 };
 
@@ -409,6 +415,8 @@ static void blk_queue_notified(void *dev, unsigned queue)
 	while (virtq_get(q, &c, true) == 1)
 		if (blk_request(b, q, &c) != 0)
 			break;
+	if (b->pol->event_after_pops)
+		virtq_event_catch_up(q);
 	virtq_sync(q);
 }
 

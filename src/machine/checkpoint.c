@@ -309,6 +309,7 @@ int vpci_load(struct vpci *d, const uint8_t *p, size_t len, char **cause)
 	d->ctx->d = d;
 	s->ctx->d = s;
 	d->setup.ram = d->ram_copy;
+	d->setup.unassigned = d->unassigned_copy;
 	if (d->setup.devcfg != NULL)
 		d->setup.devcfg = d->devcfg_copy;
 	d->setup.serial = d->serial_copy;
@@ -325,6 +326,7 @@ int vpci_load(struct vpci *d, const uint8_t *p, size_t len, char **cause)
 		virtq_rebind(s->q[i], s, s->m);
 	}
 	vpci_gate(d);
+	vpci_windows(d);
 	vpci_free(s);
 	return 0;
 }

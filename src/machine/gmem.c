@@ -11,7 +11,8 @@
 #define PAGE_SHIFT		12
 #define PAGE_SIZE		(1u << PAGE_SHIFT)
 #define PAGE_MASK		((uint64_t)PAGE_SIZE - 1)
-#define GMEM_SAVE_VERSION	1
+#define GMEM_MAX_UNASSIGNED	8
+#define GMEM_SAVE_VERSION	2
 #define GMEM_MAGIC		0x4d454d47u	/* "GMEM" */
 
 /*
@@ -29,6 +30,11 @@ struct gmem {
 		uint64_t base, size;
 	} reg[GMEM_MAX_REGIONS];
 	unsigned nreg;
+	struct {
+		uint64_t base, size;
+	} hole[GMEM_MAX_UNASSIGNED], win[GMEM_WINDOWS];
+	unsigned nhole;
+	uint32_t bounce;	/* holder of the bounce buffer, 0: free */
 	uint64_t total;
 	struct gpage *tab;
 	size_t cap;		/* power of two */
@@ -125,6 +131,136 @@ int gmem_region(const struct gmem *m, unsigned i, uint64_t *base, uint64_t *size
 	*base = m->reg[i].base;
 	*size = m->reg[i].size;
 	return 0;
+}
+
+int gmem_add_unassigned(struct gmem *m, uint64_t base, uint64_t size, char **cause)
+{
+	if (m->nhole >= GMEM_MAX_UNASSIGNED)
+		return cause_set(cause, "unassigned range 0x%llx: more than %d ranges", (unsigned long long)base,
+		    GMEM_MAX_UNASSIGNED);
+	if (size == 0 || base + size < base)
+		return cause_set(cause, "unassigned range 0x%llx+0x%llx: empty or wraps", (unsigned long long)base,
+		    (unsigned long long)size);
+	for (unsigned i = 0; i < m->nreg; i++)
+		if (base < m->reg[i].base + m->reg[i].size && m->reg[i].base < base + size)
+			return cause_set(cause, "unassigned range 0x%llx+0x%llx: overlaps ram", (unsigned long long)base,
+			    (unsigned long long)size);
+	m->hole[m->nhole].base = base;
+	m->hole[m->nhole].size = size;
+	m->nhole++;
+	return 0;
+}
+
+bool gmem_has_unassigned(const struct gmem *m)
+{
+	return m->nhole > 0;
+}
+
+void gmem_set_window(struct gmem *m, unsigned i, uint64_t base, uint64_t size)
+{
+	if (i >= GMEM_WINDOWS)
+		return;
+	if (base + size < base)
+		size = 0;
+	m->win[i].base = base;
+	m->win[i].size = size;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * RAM runs on through adjacent regions (gmem_valid); a hole ends where its
+ * range ends or a window begins; a window where it ends. Every span ends at
+ * one of those boundaries, so walking a range takes a bounded number of steps.
+ */
+enum gmem_kind gmem_span(const struct gmem *m, uint64_t addr, uint64_t len, uint64_t *n)
+{
+	*n = 0;
+	if (len == 0 || addr + len < addr)
+		return GMEM_NONE;
+	for (unsigned i = 0; i < m->nreg; i++) {
+		if (addr < m->reg[i].base || addr - m->reg[i].base >= m->reg[i].size)
+			continue;
+		uint64_t end = m->reg[i].base + m->reg[i].size;
+		for (unsigned j = i + 1; j < m->nreg && m->reg[j].base == end; j++)
+			end = m->reg[j].base + m->reg[j].size;
+		*n = min64(len, end - addr);
+		return GMEM_RAM;
+	}
+	for (unsigned i = 0; i < GMEM_WINDOWS; i++)
+		if (m->win[i].size != 0 && addr >= m->win[i].base && addr - m->win[i].base < m->win[i].size) {
+			*n = min64(len, m->win[i].base + m->win[i].size - addr);
+			return GMEM_WINDOW;
+		}
+	for (unsigned i = 0; i < m->nhole; i++) {
+		if (addr < m->hole[i].base || addr - m->hole[i].base >= m->hole[i].size)
+			continue;
+		uint64_t end = m->hole[i].base + m->hole[i].size;
+		for (unsigned w = 0; w < GMEM_WINDOWS; w++)
+			if (m->win[w].size != 0 && m->win[w].base > addr && m->win[w].base < end)
+				end = m->win[w].base;
+		*n = min64(len, end - addr);
+		return GMEM_HOLE;
+	}
+	return GMEM_NONE;
+}
+
+/* Both directions: RAM through gmem_read/write, holes read 0 and swallow writes. 1 if a hole was touched. */
+static int dev_access(struct gmem *m, const struct gmem *cm, uint64_t addr, uint8_t *dst, const uint8_t *src,
+    size_t len)
+{
+	int touched = 0;
+
+	while (len > 0) {
+		uint64_t n;
+		enum gmem_kind k = gmem_span(cm, addr, len, &n);
+		if (k == GMEM_RAM) {
+			if (dst != NULL && gmem_read(cm, addr, dst, n) < 0)
+				return -1;
+			if (src != NULL && gmem_write(m, addr, src, n) < 0)
+				return -1;
+		} else if (k == GMEM_HOLE) {
+			if (dst != NULL)
+				memset(dst, 0, n);
+			touched = 1;
+		} else {
+			return -1;
+		}
+		if (dst != NULL)
+			dst += n;
+		if (src != NULL)
+			src += n;
+		addr += n;
+		len -= n;
+	}
+	return touched;
+}
+
+int gmem_dev_read(const struct gmem *m, uint64_t addr, void *dst, size_t len)
+{
+	if (m->nhole == 0)
+		return gmem_read(m, addr, dst, len);
+	return dev_access(NULL, m, addr, dst, NULL, len) < 0 ? -1 : 0;
+}
+
+int gmem_dev_write(struct gmem *m, uint64_t addr, const void *src, size_t len)
+{
+	if (m->nhole == 0)
+		return gmem_write(m, addr, src, len);
+	return dev_access(m, m, addr, NULL, src, len);
+}
+
+uint32_t gmem_bounce(const struct gmem *m)
+{
+	return m->bounce;
+}
+
+void gmem_set_bounce(struct gmem *m, uint32_t owner)
+{
+	m->bounce = owner;
 }
 
 static size_t hash_pfn(uint64_t pfn)
@@ -331,7 +467,8 @@ static bool all_zero(const uint8_t *p)
 }
 
 /*
- * Layout: magic, version, region count, regions, page count, then each
+ * Layout: magic, version, region count, regions, the bounce buffer's holder (version 2, written only while
+ * it is held), page count, then each
  * non-zero page as (pfn, 4096 bytes) in ascending address order, so equal
  * memory always gives an equal blob.
  */
@@ -344,12 +481,15 @@ void gmem_save(const struct gmem *m, struct buf *out)
 			pfns[n++] = m->tab[i].pfn;
 	qsort(pfns, n, sizeof *pfns, cmp_u64);
 	buf_add_le32(out, GMEM_MAGIC);
-	buf_add_le16(out, GMEM_SAVE_VERSION);
+	/* version 1 while the bounce buffer is free: states without one keep their old bytes */
+	buf_add_le16(out, m->bounce != 0 ? GMEM_SAVE_VERSION : 1);
 	buf_add_le16(out, (uint16_t)m->nreg);
 	for (unsigned i = 0; i < m->nreg; i++) {
 		buf_add_le64(out, m->reg[i].base);
 		buf_add_le64(out, m->reg[i].size);
 	}
+	if (m->bounce != 0)
+		buf_add_le32(out, m->bounce);
 	buf_add_le64(out, n);
 	for (size_t i = 0; i < n; i++) {
 		buf_add_le64(out, pfns[i]);
@@ -375,7 +515,7 @@ int gmem_load(struct gmem *m, const uint8_t *p, size_t len, char **cause)
 	if (cursor_le32(&c) != GMEM_MAGIC || c.err)
 		return cause_set(cause, "guest memory: bad magic");
 	uint16_t ver = cursor_le16(&c);
-	if (ver != GMEM_SAVE_VERSION)
+	if (ver != 1 && ver != GMEM_SAVE_VERSION)
 		return cause_set(cause, "guest memory: version %u not supported", ver);
 	uint16_t nreg = cursor_le16(&c);
 	if (c.err || nreg != m->nreg)
@@ -385,6 +525,7 @@ int gmem_load(struct gmem *m, const uint8_t *p, size_t len, char **cause)
 		if (c.err || b != m->reg[i].base || s != m->reg[i].size)
 			return cause_set(cause, "guest memory: region %u differs from the declared ram", i);
 	}
+	uint32_t bounce = ver >= 2 ? cursor_le32(&c) : 0;	/* version 1: no bounce buffer held */
 	uint64_t n = cursor_le64(&c);
 	if (c.err || n > (len - c.off) / (8 + PAGE_SIZE) || (len - c.off) != n * (8 + PAGE_SIZE))
 		return cause_set(cause, "guest memory: page count %llu does not match the blob size",
@@ -407,6 +548,7 @@ int gmem_load(struct gmem *m, const uint8_t *p, size_t len, char **cause)
 		    (unsigned long long)n);
 	}
 	free_pages(m);
+	m->bounce = bounce;
 	cursor_init(&c, p + start, len - start);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t pfn = cursor_le64(&c);

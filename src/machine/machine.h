@@ -262,6 +262,7 @@ struct vpci {
 	struct vpci_setup setup;
 	uint8_t devcfg_copy[256];
 	struct vpci_ram ram_copy[16];
+	struct vpci_ram unassigned_copy[8];
 	char *serial_copy;
 	uint16_t nq;
 	uint64_t offered;
@@ -315,6 +316,8 @@ uint64_t vpci_cur_features(const struct vpci *d);
 uint16_t vpci_check_vector(const struct vpci *d, uint64_t v);
 void vpci_set_vector(struct vpci *d, uint16_t *slot, uint64_t v);
 void vpci_queue_reset(struct vpci *d, unsigned qi);
+/* Tell guest memory where the function's memory BARs are mapped (after a config write or a load). */
+void vpci_windows(struct vpci *d);
 void vpci_gate(struct vpci *d);		/* tell the rings whether they may run (after status/broken change) */
 bool vpci_intx_wanted(const struct vpci *d);
 void vpci_devcfg_access(struct vpci *d, uint32_t rel, unsigned size, uint64_t *v, bool write);

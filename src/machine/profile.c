@@ -97,6 +97,8 @@ static const struct vpci_profile profiles[] = {
 			.kick_max = 0,		/* QEMU's in-flight limit: the queue size (vring.num) */
 			.notify_off_gates_event = true,
 			.async_complete = true,
+			.map_as_qemu = true,
+			.event_before_walk = true,
 		},
 	},
 	{

@@ -27,6 +27,13 @@ int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove)
 		return 0;
 	}
 	int r = virtq_pop(q, c, &res);
+	/*
+	 * QEMU completes a request it finishes inside the notify at once (push
+	 * and notify): what the model put before a chain that breaks the device
+	 * is published and interrupts before the break silences it.
+	 */
+	if (res.refused && d->prof->fatal_breaks_device)
+		virtq_sync(q);
 	if (vpci_ring_reports(d, virtq_index(q), &res) < 0 || r < 0)
 		return -1;
 	if (r == 1 && remove)

@@ -19,6 +19,7 @@ struct virtq {
 	bool halted;
 	bool event_idx;
 	bool notify_off;		/* notifications disabled (policy notify_off_gates_event) */
+	bool unmapped;			/* enabled with descriptor address 0: QEMU maps nothing and serves nothing */
 	uint16_t size;
 	uint64_t desc, avail, used;
 	uint64_t features;
@@ -49,12 +50,21 @@ struct virtq {
 };
 
 void virtq_dma(struct virtq *q, uint64_t addr, const void *p, uint32_t len, enum dma_what what, unsigned idx);
+/* A ring (or indirect table) of len bytes at addr maps whole: one piece of RAM, or (map_as_qemu) of a hole. */
+bool virtq_ring_ok(const struct virtq *q, uint64_t addr, uint64_t len);
+/* Bytes of each ring for size entries: QEMU's (event words only with EVENT_IDX) under map_as_qemu. */
+void virtq_ring_lens(const struct virtq_policy *pol, uint16_t size, bool event_idx, uint64_t len[3]);
+/* Who holds the bounce buffer when chain head of q does (gmem_bounce). */
+static inline uint32_t virtq_bounce_tag(const struct virtq *q, uint16_t head)
+{
+	return (uint32_t)(q->index + 1) << 16 | head;
+}
 
 static inline uint16_t virtq_rd16(struct virtq *q, uint64_t addr)
 {
-	uint16_t v = 0;
-	(void)gmem_read_u16(q->m, addr, &v);
-	return v;
+	uint8_t b[2] = { 0, 0 };
+	(void)gmem_dev_read(q->m, addr, b, 2);
+	return (uint16_t)(b[0] | b[1] << 8);
 }
 
 static inline uint16_t virtq_avail_idx(struct virtq *q)

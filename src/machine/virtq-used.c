@@ -48,8 +48,9 @@ static void dma_name(char *out, size_t cap, const struct virtq *q, enum dma_what
 
 void virtq_dma(struct virtq *q, uint64_t addr, const void *p, uint32_t len, enum dma_what what, unsigned idx)
 {
-	if (gmem_write(q->m, addr, p, len) < 0)
-		return;		/* rings were checked at enable; buffers by the walk */
+	/* rings were checked at enable, buffers by the walk; a hole swallows the bytes and shows nothing */
+	if (gmem_dev_write(q->m, addr, p, len) != 0)
+		return;
 	if (!evbus_wants(q->bus, VR_EV_DMA))
 		return;
 	char name[VIRTQ_NAME_MAX + 32];
@@ -113,7 +114,7 @@ static void emit_txn(struct virtq *q, struct virtq_chain *c, uint32_t len, const
 		uint32_t got = 0;
 		for (unsigned i = 0; i < c->nin && got < shown; i++) {
 			uint32_t n = c->in[i].len < shown - got ? c->in[i].len : shown - got;
-			gmem_read(q->m, c->in[i].addr, q->scratch + got, n);
+			gmem_dev_read(q->m, c->in[i].addr, q->scratch + got, n);
 			got += n;
 		}
 	}
@@ -135,6 +136,9 @@ static bool used_elem(struct virtq *q, uint16_t head, uint32_t len)
 {
 	if (q->in_flight > 0)
 		q->in_flight--;
+	/* virtqueue_fill unmaps first, broken device or not: the bounce buffer is free again */
+	if (gmem_bounce(q->m) == virtq_bounce_tag(q, head))
+		gmem_set_bounce(q->m, 0);
 	/* QEMU's virtqueue_fill writes nothing once the device is broken. */
 	if (!ring_live(q))
 		return false;
@@ -239,7 +243,8 @@ bool virtq_publish_always(struct virtq *q)
 
 static void set_notify(struct virtq *q, bool enable)
 {
-	if (!virtq_is_enabled(q))
+	/* QEMU's virtio_queue_set_notification wants mapped rings only: a device broken meanwhile still writes */
+	if (q->pol.notify_off_gates_event ? !q->started || q->halted || q->unmapped : !virtq_is_enabled(q))
 		return;
 	uint8_t b[2];
 	if (q->pol.notify_off_gates_event) {
@@ -256,6 +261,18 @@ static void set_notify(struct virtq *q, bool enable)
 	f = enable ? (uint16_t)(f & ~VIRTQ_USED_F_NO_NOTIFY) : (uint16_t)(f | VIRTQ_USED_F_NO_NOTIFY);
 	le16_store(b, f);
 	virtq_dma(q, q->used, b, 2, DMA_USED_FLAGS, 0);
+}
+
+void virtq_event_catch_up(struct virtq *q)
+{
+	if (!q->event_idx || !q->started || q->halted || q->unmapped || q->notify_off)
+		return;
+	uint16_t a = virtq_avail_idx(q);
+	if (a == q->last_avail)
+		return;
+	uint8_t b[2];
+	le16_store(b, a);
+	virtq_dma(q, q->used + 4 + 8ull * q->size, b, 2, DMA_AVAIL_EVENT, 0);
 }
 
 void virtq_disable_notify(struct virtq *q)
@@ -278,7 +295,7 @@ void virtq_save(const struct virtq *q, struct buf *out)
 {
 	buf_add_le16(out, VIRTQ_SAVE_VERSION);
 	buf_add_u8(out, (uint8_t)(q->started | q->halted << 1 | q->event_idx << 2 | q->signalled_valid << 3 |
-	    q->jump_seen << 4 | q->notify_off << 5));
+	    q->jump_seen << 4 | q->notify_off << 5 | q->unmapped << 6));
 	buf_add_le16(out, q->size);
 	buf_add_le64(out, q->desc);
 	buf_add_le64(out, q->avail);
@@ -305,14 +322,18 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 		return cause_set(cause, "queue %u: state truncated", q->index);
 	if (ver != VIRTQ_SAVE_VERSION)
 		return cause_set(cause, "queue %u: state version %u not supported", q->index, ver);
-	if (fl & ~0x3fu)
+	if (fl & ~0x7fu)
 		return cause_set(cause, "queue %u: unknown flags 0x%x", q->index, fl);
 	bool started = fl & 1;
+	if ((fl & 0x40) && (!started || desc != 0 || !q->pol.map_as_qemu))
+		return cause_set(cause, "queue %u: unmapped flag without a started queue at descriptor address 0", q->index);
 	if (started) {
 		if (size == 0 || size > VIRTQ_MAX_SIZE)
 			return cause_set(cause, "queue %u: size %u out of range", q->index, size);
-		if (!gmem_valid(q->m, desc, 16ull * size) || !gmem_valid(q->m, avail, 6 + 2ull * size) ||
-		    !gmem_valid(q->m, used, 6 + 8ull * size))
+		uint64_t len[3];
+		virtq_ring_lens(&q->pol, size, (fl >> 2) & 1, len);
+		if (!(fl & 0x40) && (!virtq_ring_ok(q, desc, len[0]) || !virtq_ring_ok(q, avail, len[1]) ||
+		    !virtq_ring_ok(q, used, len[2])))
 			return cause_set(cause, "queue %u: rings not in guest ram", q->index);
 		if (inf > size)
 			return cause_set(cause, "queue %u: %u in flight exceeds size %u", q->index, inf, size);
@@ -330,6 +351,7 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 	q->signalled_valid = (fl >> 3) & 1;
 	q->jump_seen = (fl >> 4) & 1;
 	q->notify_off = (fl >> 5) & 1;
+	q->unmapped = (fl >> 6) & 1;
 	q->size = size;
 	q->desc = desc;
 	q->avail = avail;

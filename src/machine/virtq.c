@@ -87,7 +87,11 @@ void virtq_free(struct virtq *q)
 
 void virtq_reset(struct virtq *q)
 {
+	/* QEMU unmaps what a reset device still held: the bounce buffer is free again */
+	if (gmem_bounce(q->m) >> 16 == q->index + 1)
+		gmem_set_bounce(q->m, 0);
 	q->started = false;
+	q->unmapped = false;
 	q->halted = false;
 	q->event_idx = false;
 	q->notify_off = false;
@@ -150,7 +154,7 @@ void virtq_rename(struct virtq *q, const char *name)
 
 bool virtq_is_enabled(const struct virtq *q)
 {
-	return q->started && !q->halted && q->live;
+	return q->started && !q->halted && q->live && !q->unmapped;
 }
 
 unsigned virtq_in_flight(const struct virtq *q)
@@ -158,9 +162,21 @@ unsigned virtq_in_flight(const struct virtq *q)
 	return q->in_flight;
 }
 
-static bool ring_ok(const struct virtq *q, uint64_t addr, uint64_t len)
+bool virtq_ring_ok(const struct virtq *q, uint64_t addr, uint64_t len)
 {
-	return gmem_valid(q->m, addr, len);
+	uint64_t n;
+	enum gmem_kind k = gmem_span(q->m, addr, len, &n);
+
+	return n == len && (k == GMEM_RAM || (k == GMEM_HOLE && q->pol.map_as_qemu));
+}
+
+void virtq_ring_lens(const struct virtq_policy *pol, uint16_t size, bool event_idx, uint64_t len[3])
+{
+	uint64_t ev = pol->map_as_qemu ? (event_idx ? 2 : 0) : 2;
+
+	len[0] = 16ull * size;
+	len[1] = 4 + 2ull * size + ev;
+	len[2] = 4 + 8ull * size + ev;
 }
 
 int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
@@ -175,31 +191,42 @@ int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
 	}
 	if (size == 0 || size > VIRTQ_MAX_SIZE)
 		return report(res, VIOL_QUEUE_SIZE_BAD, -1, size, true, "queue %u enabled with size %u", q->index, size);
-	/* QEMU maps the rings at enable and breaks the device if it cannot; it never checks alignment. */
+	/*
+	 * QEMU maps the rings at enable (descriptors, used, avail: its order) and
+	 * breaks the device if it cannot; it never checks alignment. A
+	 * descriptor address of 0 maps nothing and is no error: the queue is
+	 * never served (virtio_queue_notify wants vring.desc).
+	 */
+	bool ei = (features >> VIRTIO_F_EVENT_IDX) & 1;
+	uint64_t len[3];
+	virtq_ring_lens(&q->pol, size, ei, len);
 	struct {
 		const char *what;
 		uint64_t addr, len, align;
 	} r[3] = {
-		{ "descriptor table", desc, 16ull * size, VIRTQ_ALIGN_DESC },
-		{ "avail ring", avail, 6 + 2ull * size, VIRTQ_ALIGN_AVAIL },
-		{ "used ring", used, 6 + 8ull * size, VIRTQ_ALIGN_USED },
+		{ "descriptor table", desc, len[0], VIRTQ_ALIGN_DESC },
+		{ "used ring", used, len[2], VIRTQ_ALIGN_USED },
+		{ "avail ring", avail, len[1], VIRTQ_ALIGN_AVAIL },
 	};
-	for (unsigned i = 0; i < 3; i++) {
-		if (!ring_ok(q, r[i].addr, r[i].len))
+	bool unmapped = q->pol.map_as_qemu && desc == 0;
+	for (unsigned i = 0; i < 3 && !unmapped; i++) {
+		if (!virtq_ring_ok(q, r[i].addr, r[i].len))
 			return report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr, true,
-			    "queue %u: %s 0x%llx+0x%llx not in guest ram", q->index, r[i].what,
-			    (unsigned long long)r[i].addr, (unsigned long long)r[i].len);
+			    "queue %u: %s 0x%llx+0x%llx not in guest ram%s", q->index, r[i].what,
+			    (unsigned long long)r[i].addr, (unsigned long long)r[i].len,
+			    q->pol.map_as_qemu ? " nor in one unassigned range (QEMU: cannot map)" : "");
 		if (r[i].addr % r[i].align != 0 && report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr,
 		    !q->pol.misaligned_ring_ok, "queue %u: %s 0x%llx not %u-byte aligned", q->index, r[i].what,
 		    (unsigned long long)r[i].addr, (unsigned)r[i].align) < 0)
 			return -1;
 	}
+	q->unmapped = unmapped;
 	q->size = size;
 	q->desc = desc;
 	q->avail = avail;
 	q->used = used;
 	q->features = features;
-	q->event_idx = (features >> VIRTIO_F_EVENT_IDX) & 1;
+	q->event_idx = ei;
 	/* QEMU: the first notification after enable always goes out; vbox: plain spec arithmetic from 0. */
 	q->signalled_valid = !q->pol.first_sync_notifies;
 	q->started = true;
@@ -234,6 +261,32 @@ static int out_grow(struct virtq *q, uint64_t need)
 	return 0;
 }
 
+/*
+ * QEMU's virtqueue_map_desc for a buffer: RAM maps in place; a piece that is
+ * not RAM (a hole) takes the machine's one bounce buffer, a page at most,
+ * and fails when it is taken (this chain or another in flight holds it) or
+ * more is left: "bogus descriptor or out of resources". 0 mapped, -1 not
+ * RAM nor a hole, -2 no bounce buffer.
+ */
+static int map_buf(struct virtq *q, uint64_t a, uint32_t len, bool *bounced)
+{
+	if (!q->pol.map_as_qemu)
+		return gmem_valid(q->m, a, len) ? 0 : -1;
+	for (uint64_t rem = len, n; rem > 0; a += n, rem -= n) {
+		enum gmem_kind k = gmem_span(q->m, a, rem, &n);
+		if (k == GMEM_HOLE) {
+			if (*bounced || gmem_bounce(q->m) != 0)
+				return -2;
+			*bounced = true;
+			if (n > VIRTQ_BOUNCE_MAX)
+				n = VIRTQ_BOUNCE_MAX;
+		} else if (k != GMEM_RAM) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Walk the chain at head; every guest number is checked before it is used. */
 static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct virtq_result *res)
 {
@@ -249,12 +302,13 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 	c->nin = 0;
 	c->in_len = 0;
 	c->ndesc = 0;
+	c->bounced = false;
 	for (;;) {
 		uint8_t raw[16];
 		if (++count > tsize)
 			return bad(q, VIOL_DESC_LOOP, (int)idx, table,
 			    "queue %u: descriptor chain from head %llu is longer than its table (%llu): loop", head, tsize);
-		if (gmem_read(q->m, table + 16ull * idx, raw, 16) < 0)
+		if (gmem_dev_read(q->m, table + 16ull * idx, raw, 16) < 0)
 			return bad(q, indirect ? VIOL_INDIRECT_OUTSIDE_RAM : VIOL_RING_ADDR_BAD, (int)idx, table,
 			    "queue %u: descriptor %llu at 0x%llx not readable", idx, table + 16ull * idx);
 		struct vr_desc *dd = &q->descs[c->ndesc < VIRTQ_MAX_SG + 2 ? c->ndesc : VIRTQ_MAX_SG + 1];
@@ -287,7 +341,7 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 				return bad(q, VIOL_INDIRECT_BAD_LEN, (int)idx, a,
 				    "queue %u: indirect table length %llu (descriptor %llu) is 0, not a multiple of 16 or over 1024 entries",
 				    len, idx);
-			if (!gmem_valid(q->m, a, len))
+			if (!virtq_ring_ok(q, a, len))
 				return bad(q, VIOL_INDIRECT_OUTSIDE_RAM, (int)idx, a,
 				    "queue %u: indirect table 0x%llx+0x%llx not in guest ram", a, len);
 			table = a;
@@ -300,7 +354,12 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 		if (len == 0 && q->pol.zero_len_fatal)
 			return bad(q, VIOL_DESC_ZERO_LEN, (int)idx, a,
 			    "queue %u: descriptor %llu has length 0 (address 0x%llx)", idx, a);
-		if (!gmem_valid(q->m, a, len))
+		int mapped = map_buf(q, a, len, &c->bounced);
+		if (mapped == -2)
+			return bad(q, VIOL_BUFFER_OUTSIDE_RAM, (int)idx, a,
+			    "queue %u: buffer 0x%llx+0x%llx needs the bounce buffer, which is taken or too small "
+			    "(QEMU: bogus descriptor or out of resources)", a, len);
+		if (mapped < 0)
 			return bad(q, VIOL_BUFFER_OUTSIDE_RAM, (int)idx, a,
 			    "queue %u: buffer 0x%llx+0x%llx not in guest ram", a, len);
 		if (++nsg > VIRTQ_MAX_SG)
@@ -324,7 +383,7 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 				return bad(q, VIOL_CHAIN_LEN_OVERFLOW, (int)idx, a,
 				    "queue %u: chain from head %llu carries more than %llu readable bytes", head,
 				    VIRTQ_OUT_MAX);
-			gmem_read(q->m, a, q->out + c->out_len, len);
+			gmem_dev_read(q->m, a, q->out + c->out_len, len);
 			c->out_len += len;
 		}
 		if (!(flags & VIRTQ_DESC_F_NEXT))
@@ -335,6 +394,14 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 		idx = dd->next;
 	}
 	return 1;
+}
+
+static void avail_event(struct virtq *q, uint16_t v)
+{
+	uint8_t b[2];
+
+	le16_store(b, v);
+	virtq_dma(q, q->used + 4 + 8ull * q->size, b, 2, DMA_AVAIL_EVENT, 0);
 }
 
 int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
@@ -375,8 +442,17 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
 	c->in_written = 0;
 	c->first_event = q->bus ? q->bus->event_no : 0;
 	c->gen = q->gen;
-	if (walk(q, head, c, res) < 0)
+	if (walk(q, head, c, res) < 0) {
+		/* QEMU took the head (last_avail_idx++) and wrote avail_event before the walk failed */
+		if (q->pol.event_before_walk) {
+			q->last_avail++;
+			if (q->event_idx && !q->notify_off)
+				avail_event(q, q->last_avail);
+		}
 		return -1;
+	}
+	if (c->bounced)
+		gmem_set_bounce(q->m, virtq_bounce_tag(q, head));
 	c->out = q->out;
 	return 1;
 }
@@ -401,11 +477,8 @@ void virtq_take(struct virtq *q)
 	q->last_avail++;
 	q->in_flight++;
 	q->work_done++;
-	if (q->event_idx && !q->notify_off) {
-		uint8_t b[2];
-		le16_store(b, q->last_avail);
-		virtq_dma(q, q->used + 4 + 8ull * q->size, b, 2, DMA_AVAIL_EVENT, 0);
-	}
+	if (q->event_idx && !q->notify_off)
+		avail_event(q, q->last_avail);
 }
 
 

@@ -68,6 +68,8 @@ static int check_setup(const struct vpci_setup *s, uint16_t nq, char **cause)
 		return cause_set(cause, "device: %u queues (1 to %d)", nq, VIRTQ_MAX_QUEUES);
 	if (s->nram > 16)
 		return cause_set(cause, "device: %u ram regions (at most 16)", s->nram);
+	if (s->nunassigned > 8)
+		return cause_set(cause, "device: %u unassigned ranges (at most 8)", s->nunassigned);
 	if (s->devcfg != NULL && s->devcfg_len > sizeof ((struct vpci *)0)->devcfg_copy)
 		return cause_set(cause, "device: %u bytes of device config (at most 256)", s->devcfg_len);
 	if (s->msix_vectors > VPCI_MSIX_LIMIT)
@@ -117,6 +119,9 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	if (s->nram > 0)
 		memcpy(d->ram_copy, s->ram, s->nram * sizeof *s->ram);
 	d->setup.ram = d->ram_copy;
+	if (s->nunassigned > 0)
+		memcpy(d->unassigned_copy, s->unassigned, s->nunassigned * sizeof *s->unassigned);
+	d->setup.unassigned = d->unassigned_copy;
 	if (s->serial != NULL)
 		d->setup.serial = d->serial_copy = xstrdup(s->serial);
 	d->qmax = xcalloc(nq, sizeof *d->qmax);
@@ -128,6 +133,14 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	d->m = gmem_new();
 	for (unsigned i = 0; i < s->nram; i++) {
 		if (gmem_add_region(d->m, s->ram[i].base, s->ram[i].size, cause) < 0) {
+			cause_prefix(cause, "device");
+			vpci_free(d);
+			return NULL;
+		}
+	}
+	/* Only a profile that maps as QEMU looks at the rest of the machine; the others refuse it all. */
+	for (unsigned i = 0; prof->ring.map_as_qemu && i < s->nunassigned; i++) {
+		if (gmem_add_unassigned(d->m, s->unassigned[i].base, s->unassigned[i].size, cause) < 0) {
 			cause_prefix(cause, "device");
 			vpci_free(d);
 			return NULL;
@@ -803,6 +816,28 @@ static uint64_t cfg_load(struct vpci *d, uint32_t off, unsigned size)
  * virtio_write_config takes DRIVER_OK away whenever a COMMAND write leaves it
  * clear (master_off_drops_driver_ok); turning it on again restores nothing.
  */
+/*
+ * The memory BARs while COMMAND decodes them: a device access there is a
+ * register access (not modelled), so guest memory must not take it for a
+ * hole. Every BAR with a non-zero address counts, even one QEMU would not
+ * map: that only refuses more.
+ */
+void vpci_windows(struct vpci *d)
+{
+	bool mem = le16_load(d->pci.cfg + PCI_CFG_COMMAND) & PCI_CMD_MEM;
+
+	for (unsigned i = 0; i < 6; i++) {
+		uint64_t base = 0, size = d->pci.bar_size[i];
+		uint32_t lo = le32_load(d->pci.cfg + PCI_CFG_BAR0 + 4 * i);
+		if (size != 0 && !d->pci.bar_io[i]) {
+			base = lo & ~0xfull;
+			if ((lo & PCI_BAR_MEM64) && i < 5)
+				base |= (uint64_t)le32_load(d->pci.cfg + PCI_CFG_BAR0 + 4 * (i + 1)) << 32;
+		}
+		gmem_set_window(d->m, i, base, mem && base != 0 ? size : 0);
+	}
+}
+
 void vpci_bus_master(struct vpci *d, bool on)
 {
 	if (on) {
@@ -833,6 +868,8 @@ static void cfg_store(struct vpci *d, uint32_t off, unsigned size, uint64_t valu
 		vpci_bus_master(d, d->pci.cfg[PCI_CFG_COMMAND] & PCI_CMD_MASTER);
 	if (pci_overlaps(off, size, PCI_CFG_COMMAND, 2) || pci_overlaps(off, size, mx + 2u, 2))
 		intx_sync(d, "command");
+	if (pci_overlaps(off, size, PCI_CFG_COMMAND, 1) || pci_overlaps(off, size, PCI_CFG_BAR0, 24))
+		vpci_windows(d);
 }
 
 /* The pieces of an unaligned config access (cfg_pieces): inside its dword each its own access, past it all ones. */

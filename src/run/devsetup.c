@@ -193,6 +193,12 @@ int replay_devsetup_in(const struct trace_header *h, const char *trace_path, con
 	}
 	s->setup.ram = s->ram;
 	s->setup.nram = h->nram;
+	for (unsigned i = 0; i < h->nunassigned && i < TRACE_MAX_UNASSIGNED; i++) {
+		s->unassigned[i].base = h->unassigned[i].base;
+		s->unassigned[i].size = h->unassigned[i].size;
+	}
+	s->setup.unassigned = s->unassigned;
+	s->setup.nunassigned = h->nunassigned;
 	/* Images live in the directory the user names, else in the trace's own ("." for "-"). */
 	slash = trace_path != NULL ? strrchr(trace_path, '/') : NULL;
 	if (image_dir != NULL)
