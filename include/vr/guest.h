@@ -113,6 +113,9 @@ int guest_setup_queues(struct guest *g, char **cause);	/* every queue + msix_con
 /* One queue at chosen addresses (0 = default placement); size 0 = device maximum. */
 int guest_setup_queue(struct guest *g, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
     uint64_t used, char **cause);
+/* The same with the addresses exactly as given, 0 included (a ring at address 0; modern transport only). */
+int guest_setup_queue_exact(struct guest *g, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
+    uint64_t used, char **cause);
 /*
  * Only the queues whose bit is set (queue i: bit i, queues 0..63), after the
  * same MSI-X programming and msix_config as guest_setup_queues: a driver

@@ -62,6 +62,15 @@ void qport_guest_port(struct qport *p, struct guest_port *gp);
  */
 int qport_probe(struct qport *p, struct trace_header *h, char **cause);
 
+/*
+ * The machine's unassigned ranges as "unassigned" facts into h: on the pc
+ * machine the PCI hole from the end of RAM (-m, past the mailbox page) to
+ * the IOAPIC at 0xfec00000, and everything from 4 GiB up to 2^48 (no RAM
+ * there below 3.5 GiB of it). The function's own BARs lie in the first;
+ * the IOAPIC, HPET, LAPIC (MSI) window and BIOS are not stated.
+ */
+void qport_machine_map(struct trace_header *h);
+
 /* A host input (disk bytes, frame, entropy, console bytes). 0 / -1 + cause (cannot be expressed). */
 int qport_input(struct qport *p, const struct vdev_input *in, char **cause);
 /* Let QEMU run for up to ms, collecting interrupts (for inputs the guest does not wait on). */

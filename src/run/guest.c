@@ -531,8 +531,9 @@ static int setup_queue_legacy(struct guest *g, unsigned qi, uint64_t desc, char 
 	return 0;
 }
 
-int guest_setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used,
-    char **cause)
+/* exact: the addresses as given, 0 too (no default placement). */
+static int setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used,
+    bool exact, char **cause)
 {
 	if (qi >= VIRTQ_MAX_QUEUES)
 		return cause_set(cause, "guest: queue %u out of range", qi);
@@ -549,11 +550,11 @@ int guest_setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t desc
 	if (size > VIRTQ_MAX_SIZE)
 		return cause_set(cause, "guest: queue %u size %u too large", qi, size);
 	uint64_t base = g->ring_base + 0x8000ull * qi;
-	if (desc == 0)
+	if (desc == 0 && !exact)
 		desc = base;
-	if (avail == 0)
+	if (avail == 0 && !exact)
 		avail = desc + 16ull * size;
-	if (used == 0)
+	if (used == 0 && !exact)
 		used = (avail + 6 + 2ull * size + 63) & ~63ull;
 	queue_rings(g, q, size, desc, avail, used);
 	guest_common_write(g, 0x18, 2, size);
@@ -573,6 +574,18 @@ int guest_setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t desc
 	q->ready = true;
 	guest_common_write(g, 0x1c, 2, 1);
 	return 0;
+}
+
+int guest_setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used,
+    char **cause)
+{
+	return setup_queue(g, qi, size, desc, avail, used, false, cause);
+}
+
+int guest_setup_queue_exact(struct guest *g, unsigned qi, uint16_t size, uint64_t desc, uint64_t avail,
+    uint64_t used, char **cause)
+{
+	return setup_queue(g, qi, size, desc, avail, used, true, cause);
 }
 
 static void msix_program(struct guest *g)

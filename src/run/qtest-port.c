@@ -22,6 +22,7 @@
 
 #define QP_DEVFN	(4u << 3)	/* 00:04.0 */
 #define QP_PIRQ_LINE	11u		/* where PIIX3 routes INTA..INTD */
+#define QP_PC_IOAPIC	0xfec00000ull	/* the pc machine's PCI hole ends here (IOAPIC, HPET, LAPIC, BIOS follow) */
 #define QP_VECTORS	64u		/* mailbox dwords (MSI-X vectors watched) */
 #define QP_TOKEN	0x51e0u		/* mailbox data: token + vector, never 0 */
 #define QP_MSI_WINDOW	0xfee00000ull	/* x86: messages here are interrupts (the APIC) */
@@ -773,6 +774,16 @@ static int make_firmware(struct qport *p, char **cause)
 	return rc;
 }
 
+/* RAM from 0 to the end of the highest region, plus the mailbox page after it; *top: that end. */
+static uint64_t mailbox_at(const struct trace_header *h, uint64_t *top)
+{
+	*top = 0;
+	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++)
+		if (h->ram[i].base + h->ram[i].size > *top)
+			*top = h->ram[i].base + h->ram[i].size;
+	return (*top + 0xfff) & ~0xfffull;
+}
+
 struct qport *qport_new(const struct qport_opts *o, char **cause)
 {
 	struct qport *p = xcalloc(1, sizeof(*p));
@@ -797,16 +808,12 @@ struct qport *qport_new(const struct qport_opts *o, char **cause)
 		p->dir[0] = '\0';
 		goto fail;
 	}
-	/* RAM from 0 to the end of the highest region, plus the mailbox page after it. */
-	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++)
-		if (h->ram[i].base + h->ram[i].size > top)
-			top = h->ram[i].base + h->ram[i].size;
-	p->mailbox = (top + 0xfff) & ~0xfffull;
+	p->mailbox = mailbox_at(h, &top);
 	if (p->mailbox + 0x1000 > 0xb0000000ull) {
 		cause_set(cause, "qemu: guest RAM up to 0x%" PRIx64 " does not fit below the PCI hole of machine pc", top);
 		goto fail;
 	}
-	p->qo.ram_mb = (p->mailbox + 0x1000 + (1u << 20) - 1) >> 20;
+	p->qo.ram_mb = (p->mailbox + 0x1000 + (1u << 20) - 1) >> 20;	/* qport_machine_map says the same */
 	p->qo.binary = o->qemu;
 	p->qo.machine = "pc";
 	p->qo.timeout_ms = o->timeout_ms;
@@ -903,6 +910,19 @@ const char *qport_device_args(const struct qport *p)
 }
 
 /* ---- probe ---- */
+
+void qport_machine_map(struct trace_header *h)
+{
+	static const struct trace_ram high = { 0x100000000ull, (1ull << 48) - 0x100000000ull };
+	uint64_t top, end = (mailbox_at(h, &top) + 0x1000 + (1u << 20) - 1) & ~((1ull << 20) - 1);
+
+	h->nunassigned = 0;
+	if (end < QP_PC_IOAPIC) {
+		h->unassigned[h->nunassigned].base = end;
+		h->unassigned[h->nunassigned++].size = QP_PC_IOAPIC - end;
+	}
+	h->unassigned[h->nunassigned++] = high;
+}
 
 int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 {

@@ -539,6 +539,7 @@ static int start_qemu(struct record *rec, char **cause)
 		return -2;
 	if (qport_probe(rec->qp, &rec->hdr, cause) < 0)
 		return -2;
+	qport_machine_map(&rec->hdr);
 	/* qtest sees interrupts (MSI-X through the mailbox, INTx lines) but not DMA. */
 	rec->hdr.recorded = TRACE_REC_IRQ;
 	snprintf(rec->hdr.title, sizeof(rec->hdr.title), "record --target qemu --device %s --scenario %s --seed %" PRIu64,

@@ -11,6 +11,7 @@
 #include "vr/record.h"
 #include "vr/sweep.h"
 #include "vr/sweep-blk.h"
+#include "vr/sweep-mmio.h"
 #include "vr/sweep-mq.h"
 #include "vr/trace.h"
 #include "vr/xmalloc.h"
@@ -1249,5 +1250,7 @@ const struct record_scenario record_scenarios[] = {
 	{ "sweep-mq", "sweep: a seeded number of queues (blk, scsi; net: one pair with MQ), requests spread over "
 	  "them, kicks on queues not set up or past the last", "blk scsi net", "blk", sweep_mq_prepare, sweep_sc_mq,
 	  NULL },
+	{ "sweep-mmio", "sweep: queue 0's rings and request buffers in unassigned space, at descriptor address 0, "
+	  "across the end of RAM; the bounce buffer's limits", "blk", "blk", sweep_mmio_prepare, sweep_sc_mmio, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

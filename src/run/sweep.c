@@ -908,6 +908,7 @@ const struct sweep_kind sweep_kinds[] = {
 	{ "sweep-rng", false },
 	{ "sweep-serial", false },
 	{ "sweep-mq", false },
+	{ "sweep-mmio", true },
 	{ NULL, false },
 };
 

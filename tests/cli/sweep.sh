@@ -36,11 +36,11 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	echo "SKIP: qemu-system-x86_64 not found: the sweep against QEMU did not run"
 	finish
 fi
-"$VR" sweep --machine --device blk,scsi --count 22 --seed 100 --quiet --keep "$TMP/keep" >"$TMP/sweep.out" 2>&1
+"$VR" sweep --machine --device blk,scsi --count 23 --seed 100 --quiet --keep "$TMP/keep" >"$TMP/sweep.out" 2>&1
 status=$?
 cat "$TMP/sweep.out"
 # No difference may remain in the machine layer (guest RAM the device models wrote is theirs).
-expect 0 "^22 scenarios compared, [0-9]+ differ \([0-9]+ differences; 0 in machine-layer scenarios\)" "" \
+expect 0 "^23 scenarios compared, [0-9]+ differ \([0-9]+ differences; 0 in machine-layer scenarios\)" "" \
 	cat "$TMP/sweep.out"
 expect 0 "" "" test "$status" -le 1
 expect 0 "" "" test -s "$TMP/keep/0000-common-blk.vrt"
@@ -59,4 +59,9 @@ expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --co
 # Multiqueue against QEMU 7.2 (blk num-queues, scsi num_queues): no difference. net's pairs need a tap:
 # tests/cli/sweep-mq-net.sh.
 expect 0 "^12 scenarios compared, 0 differ" "" "$VR" sweep --scenario mq --device blk,scsi --count 12 --seed 300 --quiet
+# Rings and buffers outside RAM (sweep-mmio, blk): seeds 4..27 put each ring in a hole, the descriptor
+# table at 0, a ring across the end of RAM, buffers in holes one and two at a time and while the bounce
+# buffer is held: no difference. A model that reads other than zeros there, maps a chain that needs the
+# bounce buffer twice, or keeps a ring QEMU cannot map, differs here.
+expect 0 "^24 scenarios compared, 0 differ" "" "$VR" sweep --scenario mmio --count 24 --seed 4 --quiet
 finish

@@ -56,6 +56,11 @@ rec scsi-sweep-regions.vrt --device scsi --scenario sweep-regions --seed 2023
 # spread over a seeded subset of the queues, kicks on the others and past the last.
 rec blk-sweep-mq.vrt --device blk --scenario sweep-mq --seed 7
 rec scsi-sweep-mq.vrt --device scsi --scenario sweep-mq --seed 3
+# Rings and buffers outside RAM (the header's unassigned facts): the used ring in the PCI hole with a
+# GET_ID's data in a hole; a read holding the bounce buffer while a GET_ID finishes and the next
+# GET_ID's data in a hole breaks the device ("bogus descriptor or out of resources").
+rec blk-sweep-mmio-used.vrt --device blk --scenario sweep-mmio --seed 10
+rec blk-sweep-mmio.vrt --device blk --scenario sweep-mmio --seed 18
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
 for v in desc-loop avail-idx-jump too-many-in-flight queue-not-ready features-bad bar-access-bad devcfg-range; do
 	rec "blk-$v.vrt" --device blk --scenario "$v"

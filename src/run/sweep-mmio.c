@@ -1,0 +1,241 @@
+/* sweep-mmio.c -- the generated sweep's rings and buffers outside RAM (unassigned space, past RAM), against QEMU */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vr/cause.h"
+#include "vr/guest.h"
+#include "vr/le.h"
+#include "vr/qtest-port.h"
+#include "vr/record.h"
+#include "vr/sweep.h"
+#include "vr/trace.h"
+#include "vr/virtio-spec.h"
+
+/*
+ * A blk guest that puts one of queue 0's rings, or request buffers, where
+ * the recording machine has no RAM: the PCI hole between the end of RAM
+ * and the BARs, the space above 4 GiB, across the end of RAM. Its own
+ * stores there go nowhere (the recorder refuses them, QEMU would drop
+ * them); the device reads zeros there and its writes are lost; a buffer
+ * there takes the machine's one bounce buffer. The guest waits only for
+ * what it can see in RAM (used idx, else the status byte) and only when the
+ * request can complete; then it reads device_status, the ISR and what the
+ * device left in RAM.
+ */
+
+#define MM_MAX_REQ	3
+#define MM_DATA_OFF	0x600000ull	/* RAM buffers: past what the guest allocates in a short run */
+#define MM_STATUS_OFF	0x7f0000ull
+#define BLK_T_IN	0u
+#define BLK_T_GET_ID	8u
+
+enum mm_ring { R_RAM, R_DESC_HOLE, R_AVAIL_HOLE, R_USED_HOLE, R_ALL_HOLE, R_DESC_ZERO, R_CROSS, R_COUNT };
+
+static const char *const ring_case[R_COUNT] = {
+	"rings in RAM", "descriptor table in a hole", "avail ring in a hole", "used ring in a hole",
+	"every ring in a hole", "descriptor address 0", "a ring running from RAM into the hole",
+};
+
+struct mm {
+	struct record *rec;
+	const struct guest_port *p;
+	struct guest *g;
+	const struct trace_header *h;
+	uint64_t ram;			/* declared RAM base */
+	uint16_t qsize;
+};
+
+static uint64_t rnd(struct mm *m, uint64_t n)
+{
+	return n ? record_rand(m->rec) % n : 0;
+}
+
+void sweep_mmio_prepare(struct record *rec, struct trace_header *h)
+{
+	(void)rec;
+	qport_machine_map(h);	/* the same map on the simulator as on QEMU */
+}
+
+/* Somewhere in unassigned space: the PCI hole (well below the BARs at 0xfe000000) or above 4 GiB. */
+static uint64_t hole_addr(struct mm *m, uint64_t align)
+{
+	const struct trace_ram *u = &m->h->unassigned[m->h->nunassigned > 1 ? rnd(m, 2) : 0];
+
+	return u->base + 0x100000 * rnd(m, 64) + align * rnd(m, 64);
+}
+
+/* Queue 0 at a seeded place (case r), the other queues left alone; DRIVER_OK. */
+static int rings(struct mm *m, enum mm_ring r, char **cause)
+{
+	uint64_t base = m->ram + 0x10000, desc = base, avail = base + 16ull * m->qsize;
+	uint64_t used = (avail + 6 + 2ull * m->qsize + 63) & ~63ull;
+	char *why = NULL;
+
+	switch (r) {
+	case R_DESC_HOLE: desc = hole_addr(m, 16); break;
+	case R_AVAIL_HOLE: avail = hole_addr(m, 2); break;
+	case R_USED_HOLE: used = hole_addr(m, 4); break;
+	case R_ALL_HOLE:
+		desc = hole_addr(m, 16);
+		avail = desc + 16ull * m->qsize;
+		used = (avail + 6 + 2ull * m->qsize + 63) & ~63ull;
+		break;
+	case R_DESC_ZERO: desc = 0; break;
+	case R_CROSS: {
+		/* starts in the RAM before the hole (not declared: QEMU's mailbox page and the rest of -m), runs into it */
+		uint64_t *which[3] = { &desc, &avail, &used }, lens[3] = { 16ull * m->qsize, 4 + 2ull * m->qsize,
+			4 + 8ull * m->qsize };
+		unsigned k = (unsigned)rnd(m, 3);
+		*which[k] = m->h->unassigned[0].base - 2 * (1 + rnd(m, (lens[k] - 2) / 2));
+		break;
+	}
+	default: break;
+	}
+	record_mark(m->rec, "sweep: queue 0 with %s: desc 0x%" PRIx64 " avail 0x%" PRIx64 " used 0x%" PRIx64,
+	    ring_case[r], desc, avail, used);
+	if (guest_setup_queue_mask(m->g, 0, cause) < 0)
+		return -1;
+	/* a refusal shows in device_status; the guest goes on as a careless driver would */
+	(void)guest_setup_queue_exact(m->g, 0, m->qsize, desc, avail, used, &why);
+	free(why);
+	guest_driver_ok(m->g);
+	return 0;
+}
+
+struct mm_req {
+	bool hdr_hole, data_hole;
+	uint32_t data_len;
+	uint64_t data, status;
+};
+
+/*
+ * Header, data and status of request i; the data's stale bytes and the
+ * status byte 0xff stored first. A read, or (sync) a GET_ID with its header
+ * in RAM: in one batch only the first request may be a read, and only with
+ * EVENT_IDX, as QEMU finishes several reads in an order of its own and
+ * whether a late interrupt meets an early one in the mailbox is timing
+ * (sweep-blk keeps the same rule).
+ */
+static int add_req(struct mm *m, unsigned i, bool sync, struct mm_req *q, char **cause)
+{
+	static const uint32_t lens[] = { 512, 1024, 4096, 8192 };
+	uint8_t hdr[16], st[2] = { 0xff, 0x00 }, stale[8192];
+
+	q->hdr_hole = !sync && rnd(m, 3) == 0;
+	q->data_hole = rnd(m, 2) == 0;
+	q->data_len = lens[rnd(m, 4)];
+	q->data = q->data_hole ? hole_addr(m, 512) : m->ram + MM_DATA_OFF + 0x4000ull * i;
+	q->status = m->ram + MM_STATUS_OFF + 16ull * i;
+	memset(hdr, 0, sizeof hdr);
+	le32_store(hdr, sync ? BLK_T_GET_ID : BLK_T_IN);
+	le64_store(hdr + 8, rnd(m, 64));
+	memset(stale, 0x5a, sizeof stale);
+	guest_raw_mem(m->g, q->status, st, 2);
+	struct guest_buf out = { .addr = q->hdr_hole ? hole_addr(m, 16) : 0, .len = 16, .data = hdr };
+	struct guest_buf in[2] = {
+		{ .addr = q->data, .len = q->data_len, .data = stale },
+		{ .addr = q->status, .len = 1 },
+	};
+	record_mark(m->rec, "sweep: request %u (%s): header %s, %u data bytes at 0x%" PRIx64, i,
+	    sync ? "get-id" : "read", q->hdr_hole ? "in a hole" : "in RAM", q->data_len, q->data);
+	return guest_add(m->g, 0, &out, 1, in, 2, 0, cause) < 0 ? -1 : 0;
+}
+
+/* Pieces outside RAM the chain maps: more than one, or one over a page, and QEMU gives up. */
+static unsigned bounced(const struct mm_req *q)
+{
+	return (q->hdr_hole ? 1u : 0) + (q->data_hole ? (q->data_len > 4096 ? 2u : 1u) : 0);
+}
+
+/*
+ * Wait for what the guest can see of n completions: used idx in RAM, else
+ * (used ring in a hole, or a device broken meanwhile that writes no used
+ * element but still the status byte) the last status byte.
+ */
+static void await(struct mm *m, bool used_idx, const struct mm_req *last, uint16_t n)
+{
+	if (n == 0 || m->p->wait == NULL)
+		return;
+	if (used_idx)
+		(void)guest_wait(m->g, 0, n);	/* n since the guest last took completions: all of them here */
+	else
+		(void)m->p->wait(m->p->opaque, last->status, 0x00ff, 1);
+}
+
+static void read_back(struct mm *m, enum mm_ring r, const struct mm_req *q, unsigned n)
+{
+	uint8_t b[8192];
+	struct guest_used u;
+
+	for (unsigned i = 0; i < n; i++) {
+		(void)m->p->mem_read(m->p->opaque, q[i].status, b, 1);
+		if (!q[i].data_hole)
+			(void)m->p->mem_read(m->p->opaque, q[i].data, b, q[i].data_len);
+	}
+	if (r != R_USED_HOLE) {
+		/* the avail event word too: QEMU moves it for a head before the chain walk that may fail */
+		(void)m->p->mem_read(m->p->opaque, guest_used_addr(m->g, 0) + 4 + 8ull * m->qsize, b, 2);
+		while (guest_poll(m->g, 0, &u) > 0)
+			;
+	}
+	(void)guest_status(m->g);
+	(void)guest_isr_read(m->g);
+	(void)guest_common_read(m->g, 0x1c, 2);
+}
+
+int sweep_sc_mmio(struct record *rec, char **cause)
+{
+	static const enum guest_irq_mode modes[] = { GUEST_IRQ_MSIX, GUEST_IRQ_MSIX_SHARED, GUEST_IRQ_INTX };
+	struct mm m = { .rec = rec, .p = record_port(rec), .h = record_header(rec) };
+	struct mm_req q[MM_MAX_REQ];
+
+	if (m.h->nunassigned == 0 || m.h->nram == 0)
+		return cause_set(cause, "sweep-mmio: the header states no unassigned range");
+	m.ram = m.h->ram[0].base;
+	enum guest_irq_mode irq = modes[rnd(&m, 3)];
+	uint64_t features = 0;
+	if ((m.g = record_guest(rec, irq, 0)) == NULL)
+		return cause_set(cause, "cannot create the guest");
+	if (guest_pci_setup(m.g, cause) < 0 || guest_find_caps(m.g, cause) < 0)
+		return -1;
+	features = rnd(&m, 2) ? 0 : guest_device_features(m.g) & ~(1ull << VIRTIO_F_EVENT_IDX);
+	if (guest_negotiate(m.g, features, cause) < 0)
+		return -1;
+	m.qsize = (uint16_t)(16u << rnd(&m, 4));
+	/* rings in RAM half the time: the buffers' cases need them there */
+	enum mm_ring r = rnd(&m, 2) ? R_RAM : (enum mm_ring)(1 + rnd(&m, R_COUNT - 1));
+	if (rings(&m, r, cause) < 0)
+		return -1;
+	/* one batch (one kick: a bounce buffer still held meets the next request) or one request per kick */
+	unsigned n = 1 + (unsigned)rnd(&m, MM_MAX_REQ);
+	bool batch = rnd(&m, 2) == 0;
+	/* without EVENT_IDX a read's late interrupt and the GET_IDs' may reach the mailbox apart or together */
+	bool ei = (guest_features(m.g) >> VIRTIO_F_EVENT_IDX) & 1;
+	bool alive = r == R_RAM || r == R_USED_HOLE;
+	unsigned done = 0, held = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (add_req(&m, i, batch && (i > 0 || !ei), &q[i], cause) < 0)
+			return -1;
+		unsigned b = bounced(&q[i]);
+		bool ok = alive && b <= 1 && !(b == 1 && held > 0);
+		if (batch && b == 1)
+			held++;
+		if (!ok)
+			alive = false;
+		if (!batch) {
+			guest_notify(m.g, 0);
+			done += ok;
+			await(&m, r != R_USED_HOLE, &q[i], ok ? (uint16_t)done : 0);
+		} else if (ok) {
+			done++;
+		}
+	}
+	if (batch) {
+		guest_notify(m.g, 0);
+		/* the batch's one read (request 0) finishes last; GET_IDs finish inside the notify */
+		await(&m, r != R_USED_HOLE && alive, &q[0], (uint16_t)done);
+	}
+	read_back(&m, r, q, n);
+	return 0;
+}

@@ -1,0 +1,38 @@
+# tests/cli/mmio.sh -- rings and buffers outside RAM: the header's unassigned facts, qemu against vbox, older traces
+. "$srcdir/tests/cli/lib.sh"
+# Seed 10 of sweep-mmio: queue 0's used ring in the PCI hole, a read and two GET_IDs in one notify,
+# the last one's data in a hole.
+expect 0 "" "" "$VR" record --scenario sweep-mmio --seed 10 -o "$TMP/used.vrt"
+expect 0 "^unassigned 0x40900000 0xbe300000$" "" grep "^unassigned 0x409" "$TMP/used.vrt"
+expect 0 "^unassigned 0x100000000 0xffff00000000$" "" grep "^unassigned 0x1000" "$TMP/used.vrt"
+expect 0 "queue 0 with used ring in a hole" "" grep "^mark sweep: queue 0" "$TMP/used.vrt"
+# qemu maps it (as QEMU 7.2 does): no violation, the request is served.
+expect 0 "^$" "violations   0" "$VR" replay "$TMP/used.vrt"
+expect 0 "^$" "GET_ID +2$" "$VR" replay "$TMP/used.vrt"
+# Without the facts (a trace written before them) the ring is refused at queue enable.
+grep -v "^unassigned " "$TMP/used.vrt" >"$TMP/old.vrt"
+expect 1 "^violation ring-addr-bad .*used ring 0x[0-9a-f]+\+0x[0-9a-f]+ not in guest ram" ": diverged$" \
+	"$VR" replay "$TMP/old.vrt"
+# vbox refuses it whatever the header says.
+expect 0 "" "" "$VR" record --scenario sweep-mmio --seed 10 --layout vbox -o "$TMP/vbox.vrt"
+expect 0 "^unassigned 0x40900000 " "" grep "^unassigned 0x409" "$TMP/vbox.vrt"
+expect 0 "^violation ring-addr-bad .*used ring 0x[0-9a-f]+\+0x[0-9a-f]+ not in guest ram$" ": matched$" \
+	"$VR" replay "$TMP/vbox.vrt"
+# The facts survive the binary format, and info shows them.
+expect 0 "" "" "$VR" convert "$TMP/used.vrt" "$TMP/used.vrb"
+expect 0 "^unassigned 0x40900000-0xfebfffff \(0xbe300000 bytes\)$" "" "$VR" info "$TMP/used.vrb"
+expect 0 '"unassigned":\[\{"base":"0x40900000","size":"0xbe300000"\},' "" "$VR" info --json "$TMP/used.vrb"
+expect 0 "" ": matched$" "$VR" replay "$TMP/used.vrb"
+# Seed 5: a request whose header and data both lie in holes needs the bounce buffer twice (QEMU's "bogus descriptor").
+expect 0 "" "" "$VR" record --scenario sweep-mmio --seed 5 -o "$TMP/bounce.vrt"
+expect 0 "^violation buffer-outside-ram .*bounce buffer, which is taken" ": matched$" "$VR" replay "$TMP/bounce.vrt"
+# Seed 18: one notify; the read's header in a hole holds the bounce buffer while its disk read is in flight,
+# a GET_ID finishes inside the notify (published, interrupting), the next GET_ID's data in a hole breaks the device.
+expect 0 "" "" "$VR" record --scenario sweep-mmio --seed 18 -o "$TMP/held.vrt"
+expect 0 "^violation buffer-outside-ram .*desc 7: .*bounce buffer, which is taken" "GET_ID +1$" \
+	"$VR" replay "$TMP/held.vrt"
+expect 0 "^irq msix 1$" "" grep -m1 "^irq msix 1$" "$TMP/held.vrt"
+# A header fact that makes no sense is bad input.
+printf 'vrt 1\ndevice blk\nram 0x0 0x10000\nunassigned 0x8000 0x10000\n---\n' >"$TMP/bad.vrt"
+expect 2 "^$" "unassigned range 0 overlaps RAM region 0" "$VR" replay "$TMP/bad.vrt"
+finish
