@@ -729,6 +729,88 @@ Test(scsi, mode_select)
 	expect_sense(5, 0x26, 0);
 }
 
+/*
+ * MODE SELECT's block descriptor switches the block size (qemu): READ
+ * CAPACITY, MODE SENSE and the transfers follow it at once, the range checks
+ * only after READ CAPACITY or a reset; a list refused later still switched it.
+ */
+Test(scsi, mode_select_block_size)
+{
+	uint8_t sel6[6] = { 0x15, 0x10, 0, 0, 12, 0 }, list[12] = { 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0x10, 0 };
+	uint8_t rc10[10] = { 0x25 }, ms6[6] = { 0x1a, 0, 0x05, 0, 255, 0 };
+	uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 1, 0, 0, 1, 0 }, w10[10] = { 0x2a, 0, 0, 0, 0, 1, 0, 0, 1, 0 };
+	uint8_t data[4096];
+
+	open_ready(0);
+	for (unsigned i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i * 7 + 3);
+	cmd(w10, 10, data, 512, 0);		/* LBA 1 of 512 bytes: bytes 512..1023 */
+	expect_good();
+	cmd(sel6, 6, list, 12, 0);		/* 4096-byte blocks */
+	expect_good();
+	h_expect(&H, "scsi MODE_SELECT(6) lun=0 status=GOOD");
+	r10[4] = 0x01;				/* LBA 300: inside the 512-byte last LBA the checks still hold */
+	r10[5] = 0x2c;
+	cmd(r10, 10, NULL, 0, 4096);
+	expect_sense(0x0b, 0x00, 0x06);		/* the block layer refuses it past the disk's end */
+	r10[4] = 0;
+	r10[5] = 1;
+	cmd(rc10, 10, NULL, 0, 8);
+	expect_good();
+	cr_expect_eq(be32_load(din), 255, "last LBA %u", be32_load(din));
+	cr_expect_eq(be32_load(din + 4), 4096);
+	cmd(ms6, 6, NULL, 0, 255);		/* the block descriptor and page 5's bytes per sector */
+	expect_good();
+	cr_expect_eq(din[3], 8);
+	cr_expect_eq(be32_load(din + 4) & 0xffffff, 256);
+	cr_expect_eq(be32_load(din + 8), 4096);
+	cr_expect_eq(din[12], 0x05);
+	cr_expect_eq(din[12 + 2 + 4], 0x10);
+	cmd(r10, 10, NULL, 0, 512);		/* one block wants 4096 bytes */
+	cr_expect_eq(resp[11], 1, "response %u, expected OVERRUN", resp[11]);
+	r10[5] = 0;				/* LBA 0: its second 512 bytes are what LBA 1 held */
+	cmd(r10, 10, NULL, 0, 4096);
+	expect_good();
+	cr_expect_eq(memcmp(din + 512, data, 512), 0);
+	r10[5] = 255;				/* the last block */
+	cmd(r10, 10, NULL, 0, 4096);
+	expect_good();
+	r10[5] = 0;
+	r10[4] = 1;				/* LBA 256: past the end */
+	cmd(r10, 10, NULL, 0, 4096);
+	expect_sense(5, 0x21, 0);
+	/* back to 512 bytes with a list whose page is refused: the size changed all the same */
+	list[10] = 0x02;
+	sel6[4] = 16;
+	{
+		uint8_t bad[16] = { 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0x02, 0, 0x0a, 2, 0, 0 };
+
+		cmd(sel6, 6, bad, 16, 0);
+	}
+	expect_sense(5, 0x26, 0);
+	sel6[4] = 12;
+	list[10] = 0x06;			/* 1536-byte blocks: 682 of them */
+	cmd(sel6, 6, list, 12, 0);
+	expect_good();
+	r10[4] = 0;
+	r10[5] = 0xff;				/* LBA 255, the last of 4096 bytes READ CAPACITY reported */
+	cmd(r10, 10, NULL, 0, 1536);
+	expect_good();
+	r10[4] = 0x01;				/* LBA 511: past that, though inside the disk */
+	cmd(r10, 10, NULL, 0, 1536);
+	expect_sense(5, 0x21, 0);
+	cmd(rc10, 10, NULL, 0, 8);
+	cr_expect_eq(be32_load(din), 681);
+	cr_expect_eq(be32_load(din + 4), 1536);
+	cmd(r10, 10, NULL, 0, 1536);
+	expect_good();				/* now the range check knows */
+	list[10] = 0x01;			/* 256: not a size QEMU takes, nothing changes */
+	cmd(sel6, 6, list, 12, 0);
+	expect_good();
+	cmd(rc10, 10, NULL, 0, 8);
+	cr_expect_eq(be32_load(din + 4), 1536);
+}
+
 /* UNMAP zeroes its blocks under discard=unmap and leaves them alone under ignore; lengths and ranges checked. */
 static void unmap_case(unsigned disk, uint8_t want)
 {

@@ -24,11 +24,12 @@
 #define EMU_BUF		(EMU_MAX + 4096u)
 #define INQUIRY_MAX	256u
 
-/* Disk geometry and VPD limits of QEMU 7.2's scsi-hd with default properties. */
-#define MAX_UNMAP_BLOCKS	((1u << 30) / SCSI_BLOCK)
-#define MAX_IO_BLOCKS		(0x7fffffffu / SCSI_BLOCK)
-#define DISCARD_BLOCKS		(4096u / SCSI_BLOCK)
+/* VPD limits of QEMU 7.2's scsi-hd with default properties, in bytes: page 0xb0 divides them by the block size. */
+#define MAX_UNMAP_BYTES		(1u << 30)
+#define MAX_IO_BYTES		0x7fffffffu
+#define DISCARD_BYTES		4096u
 #define MAX_UNMAP_DESCR		255u
+#define WRITE_SAME_CHUNK	(512u * 1024)	/* QEMU writes a WRITE SAME pattern from a buffer this long at most */
 #define MODE_LEN_MAX		256	/* QEMU's SCSI_MAX_MODE_LEN: a page MODE SELECT may name */
 
 /* opcodes */
@@ -89,7 +90,9 @@ static const struct scsi_sense SENSE_WRITE_ERROR = { 0x03, 0x0c, 0x00 };
 struct scsi_disk {
 	struct vdev_ctx *ctx;
 	struct disk *disk;
-	uint64_t nblocks;
+	uint64_t sectors;		/* the disk's size in 512-byte sectors */
+	uint32_t bs;			/* the logical block size: 512 until MODE SELECT changes it (qemu) */
+	uint64_t max_lba;		/* the last LBA, as of the last reset or READ CAPACITY (QEMU's max_lba) */
 	uint32_t cyls, heads, secs;	/* the geometry QEMU guesses for the disk's size */
 	bool qemu;
 	bool unmap;			/* discard=unmap: UNMAP and WRITE SAME's UNMAP zero the blocks */
@@ -165,9 +168,10 @@ static const uint8_t to_dev_ops[] = {
 	0x5d, 0xbf, 0x5f, 0xa4, 0x24, 0x1b,
 };
 
-static uint64_t ata_xfer(const uint8_t *cdb, bool sixteen)
+static uint64_t ata_xfer(const uint8_t *cdb, bool sixteen, uint32_t bs)
 {
-	unsigned unit = (cdb[2] & 0x04) ? SCSI_BLOCK : 1;	/* BYTE_BLOCK: blocks (512 either way here) */
+	/* BYTE_BLOCK counts blocks: the logical block with T_TYPE, else 512 bytes */
+	unsigned unit = (cdb[2] & 0x04) ? ((cdb[2] & 0x10) ? bs : SCSI_BLOCK) : 1;
 	bool ext = sixteen && (cdb[1] & 0x01);
 	uint64_t n;
 
@@ -179,7 +183,7 @@ static uint64_t ata_xfer(const uint8_t *cdb, bool sixteen)
 	return n * unit;
 }
 
-static uint64_t req_xfer(const uint8_t *cdb)
+static uint64_t req_xfer(const uint8_t *cdb, uint32_t bs)
 {
 	uint64_t x = cdb_xfer(cdb);
 
@@ -188,19 +192,19 @@ static uint64_t req_xfer(const uint8_t *cdb)
 			continue;
 		switch (xfer_rules[i].rule) {
 		case XR_ZERO: return 0;
-		case XR_VERIFY: return (cdb[1] & 2) == 0 ? 0 : (cdb[1] & 4) ? SCSI_BLOCK : x * SCSI_BLOCK;
-		case XR_WRITE_SAME: return (cdb[1] & 1) ? 0 : SCSI_BLOCK;
+		case XR_VERIFY: return (cdb[1] & 2) == 0 ? 0 : (cdb[1] & 4) ? bs : x * bs;
+		case XR_WRITE_SAME: return (cdb[1] & 1) ? 0 : bs;
 		case XR_EIGHT: return 8;
 		case XR_SIX: return 6;
 		case XR_VOLUME_TAG: return (uint64_t)cdb[9] | (uint64_t)cdb[8] << 8;
-		case XR_BLOCKS6: return (x ? x : 256) * SCSI_BLOCK;
-		case XR_BLOCKS: return x * SCSI_BLOCK;
+		case XR_BLOCKS6: return (x ? x : 256) * bs;
+		case XR_BLOCKS: return x * bs;
 		case XR_FORMAT: return (cdb[1] & 16) == 0 ? 0 : (cdb[1] & 32) ? 8 : 4;
 		case XR_BE16_3: return be16_load(cdb + 3);
 		case XR_BE24_6: return (uint64_t)cdb[6] << 16 | (uint64_t)cdb[7] << 8 | cdb[8];
 		case XR_BE32_5: return be32_load(cdb + 5);
-		case XR_ATA12: return ata_xfer(cdb, false);
-		case XR_ATA16: return ata_xfer(cdb, true);
+		case XR_ATA12: return ata_xfer(cdb, false, bs);
+		case XR_ATA16: return ata_xfer(cdb, true, bs);
 		default: return x;
 		}
 	}
@@ -270,10 +274,24 @@ bool scsi_rw_decode(const uint8_t *cdb, uint64_t *lba, uint32_t *blocks, bool *w
 
 /* ---- the LUN ---- */
 
+/* The disk's size in logical blocks (QEMU divides its sectors by the block size in sectors). */
+static uint64_t blocks_now(const struct scsi_disk *d)
+{
+	return d->sectors / (d->bs / SCSI_BLOCK);
+}
+
+/* QEMU's scsi_disk_reset: the last LBA for the range checks, until the next READ CAPACITY. */
+static void reset_max_lba(struct scsi_disk *d)
+{
+	uint64_t n = blocks_now(d);
+
+	d->max_lba = n > 0 ? n - 1 : 0;
+}
+
 /* QEMU's guess for a disk without a partition table: 16 heads, 63 sectors, 2..16383 cylinders. */
 static void guess_geometry(struct scsi_disk *d)
 {
-	uint64_t c = d->nblocks / (16 * 63);
+	uint64_t c = d->sectors / (16 * 63);
 
 	d->cyls = c < 2 ? 2 : c > 16383 ? 16383 : (uint32_t)c;
 	d->heads = 16;
@@ -295,7 +313,9 @@ struct scsi_disk *scsi_disk_new(struct vdev_ctx *ctx, const struct vdev_backend 
 	d->qemu = qemu;
 	d->unmap = (disk & VDEV_DISK_UNMAP) != 0;
 	d->wce = (disk & VDEV_DISK_NO_WCACHE) == 0;
-	d->nblocks = disk_size(d->disk) / SCSI_BLOCK;
+	d->sectors = disk_size(d->disk) / SCSI_BLOCK;
+	d->bs = SCSI_BLOCK;
+	reset_max_lba(d);
 	guess_geometry(d);
 	snprintf(d->serial, sizeof d->serial, "%s", serial != NULL ? serial : "");
 	d->buf = xmalloc(EMU_BUF);
@@ -326,6 +346,7 @@ void scsi_disk_plug(struct scsi_disk *d, bool present)
 
 void scsi_disk_reset(struct scsi_disk *d)
 {
+	reset_max_lba(d);
 	if (d->present)
 		d->ua = SENSE_RESET;
 }
@@ -373,7 +394,7 @@ void scsi_disk_new_req(struct scsi_disk *d, struct scsi_req *r)
 		r->ops = SCSI_OPS_TARGET;
 	else
 		r->ops = SCSI_OPS_DISK;
-	r->xfer = req_xfer(cdb);
+	r->xfer = req_xfer(cdb, d->bs);
 	r->mode = req_mode(cdb, r->xfer);
 	if (r->xfer > 0x7fffffffu) {
 		r->ops = SCSI_OPS_INVALID_FIELD;
@@ -575,13 +596,13 @@ static int vpd_page(struct scsi_disk *d, uint8_t page, uint8_t *b)
 		}
 		break;
 	case 0xb0:
-		/* Block limits: WSNZ, transfer and unmap limits, the discard granularity. */
+		/* Block limits: WSNZ, transfer and unmap limits, the discard granularity, in blocks. */
 		b[4] = 1;
-		be32_store(b + 8, MAX_IO_BLOCKS);
-		be32_store(b + 20, MAX_UNMAP_BLOCKS);
+		be32_store(b + 8, MAX_IO_BYTES / d->bs);
+		be32_store(b + 20, MAX_UNMAP_BYTES / d->bs);
 		be32_store(b + 24, MAX_UNMAP_DESCR);
-		be32_store(b + 28, DISCARD_BLOCKS);
-		be32_store(b + 40, MAX_IO_BLOCKS);
+		be32_store(b + 28, DISCARD_BYTES / d->bs);
+		be32_store(b + 40, MAX_IO_BYTES / d->bs);
 		n = 0x40;
 		break;
 	case 0xb1:
@@ -650,7 +671,7 @@ static int mode_page(struct scsi_disk *d, uint8_t page, uint8_t *p, int pc)
 		be16_store(v, 5000);		/* transfer rate */
 		v[2] = (uint8_t)d->heads;
 		v[3] = (uint8_t)d->secs;
-		v[4] = (uint8_t)(SCSI_BLOCK >> 8);
+		v[4] = (uint8_t)(d->bs >> 8);	/* bytes per sector */
 		be16_store(v + 6, (uint16_t)d->cyls);
 		be16_store(v + 8, (uint16_t)d->cyls);
 		be16_store(v + 10, (uint16_t)d->cyls);
@@ -680,14 +701,14 @@ static int mode_sense(struct scsi_disk *d, struct scsi_req *r, uint8_t *b)
 	uint8_t page = r->cdb[2] & 0x3f;
 	int pc = r->cdb[2] >> 6, n = ten ? 8 : 4;
 
-	if (!dbd && d->nblocks > 0) {
-		uint64_t nb = d->nblocks > 0xffffff ? 0 : d->nblocks;
+	if (!dbd && d->sectors > 0) {
+		uint64_t nb = blocks_now(d) > 0xffffff ? 0 : blocks_now(d);
 
 		b[ten ? 7 : 3] = 8;
 		b[n + 1] = (uint8_t)(nb >> 16);
 		b[n + 2] = (uint8_t)(nb >> 8);
 		b[n + 3] = (uint8_t)nb;
-		b[n + 6] = (uint8_t)(SCSI_BLOCK >> 8);
+		b[n + 6] = (uint8_t)(d->bs >> 8);
 		n += 8;
 	}
 	if (pc == 3) {
@@ -715,21 +736,24 @@ static int mode_sense(struct scsi_disk *d, struct scsi_req *r, uint8_t *b)
 	return n;
 }
 
+/* READ CAPACITY(10/16); the last LBA it reports becomes the one the range checks use. */
 static int read_capacity(struct scsi_disk *d, struct scsi_req *r, uint8_t *b)
 {
-	uint64_t last = d->nblocks - 1;
+	uint64_t last = blocks_now(d) - 1;
 
 	if (r->cdb[0] == OP_READ_CAPACITY_10) {
 		if ((r->cdb[8] & 1) == 0 && cdb_lba(r->cdb) != 0)
 			return -1;
+		d->max_lba = last;
 		be32_store(b, last > 0xffffffffu ? 0xffffffffu : (uint32_t)last);
-		be32_store(b + 4, SCSI_BLOCK);
+		be32_store(b + 4, d->bs);
 		return 8;
 	}
 	if ((r->cdb[1] & 0x1f) != SAI_READ_CAPACITY_16 || ((r->cdb[14] & 1) == 0 && cdb_lba(r->cdb) != 0))
 		return -1;
+	d->max_lba = last;
 	be64_store(b, last);
-	be32_store(b + 8, SCSI_BLOCK);
+	be32_store(b + 8, d->bs);
 	b[14] = 0x80;				/* LBPME: the disk discards */
 	return 32;
 }
@@ -760,7 +784,7 @@ static int emulate(struct scsi_disk *d, struct scsi_req *r, uint8_t *b)
 	case OP_RELEASE_10:
 		return (r->cdb[1] & 3) ? -1 : 0;
 	case OP_SEEK_10:
-		if (cdb_lba(r->cdb) >= d->nblocks) {
+		if (cdb_lba(r->cdb) > d->max_lba) {
 			check(d, r, SENSE_LBA_OUT_OF_RANGE);
 			return -2;
 		}
@@ -781,10 +805,21 @@ static int emulate(struct scsi_disk *d, struct scsi_req *r, uint8_t *b)
 
 /* ---- the emulated commands that take data (scsi_disk_emulate_write_data) ---- */
 
-/* QEMU's check_lba_range: nb blocks from lba, without wrapping, end inside the disk. */
+/*
+ * QEMU's check_lba_range: nb blocks from lba, without wrapping, end by the
+ * last LBA as the last reset or READ CAPACITY computed it (after MODE SELECT
+ * changed the block size, not the disk's end: the block layer then refuses
+ * what lies past it, see io_fits).
+ */
 static bool lba_range_ok(const struct scsi_disk *d, uint64_t lba, uint64_t nb)
 {
-	return lba <= lba + nb && lba + nb <= d->nblocks;
+	return lba <= lba + nb && lba + nb <= d->max_lba + 1;
+}
+
+/* QEMU's block layer takes a transfer only inside the disk (else EIO: ABORTED COMMAND, I/O process terminated). */
+static bool io_fits(const struct scsi_disk *d, uint64_t off, uint64_t len)
+{
+	return off <= disk_size(d->disk) && len <= disk_size(d->disk) - off;
 }
 
 /* A page MODE SELECT names: exactly the page's length, and only its changeable bits differ. */
@@ -877,9 +912,15 @@ static void mode_select(struct scsi_disk *d, struct scsi_req *r, const uint8_t *
 	if (bd != 0) {
 		uint32_t bs = (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
 
-		/* QEMU would take another block size (0x400..0xfe00) here; the model keeps 512. */
-		if (bs != 0 && (bs & ~0xfe00u) == 0 && bs != SCSI_BLOCK)
-			vdev_note(d->ctx, "scsi: MODE SELECT block size %u not modelled (QEMU changes it)", bs);
+		/*
+		 * QEMU takes a block length that is a multiple of 512 up to
+		 * 0xfe00 (the bits MODE SENSE reports) at once, before it
+		 * looks at the pages: a list refused later has still changed
+		 * it. The range checks keep the last LBA of the old size until
+		 * a reset or READ CAPACITY.
+		 */
+		if (bs != 0 && (bs & ~0xfe00u) == 0)
+			d->bs = bs;
 	}
 	len -= bd;
 	p += bd;
@@ -912,8 +953,12 @@ static void unmap(struct scsi_disk *d, struct scsi_req *r, const uint8_t *p, int
 			check(d, r, SENSE_LBA_OUT_OF_RANGE);
 			return;
 		}
-		/* discard=ignore: QEMU's block layer drops the discard and reports success */
-		if (d->unmap && disk_zero(d->disk, lba * SCSI_BLOCK, (uint64_t)nb * SCSI_BLOCK) != 0) {
+		/* the block layer checks the range first; discard=ignore then drops the discard and reports success */
+		if (!io_fits(d, lba * d->bs, (uint64_t)nb * d->bs)) {
+			check(d, r, SENSE_IO_ERROR);
+			return;
+		}
+		if (d->unmap && disk_zero(d->disk, lba * d->bs, (uint64_t)nb * d->bs) != 0) {
 			check(d, r, SENSE_WRITE_ERROR);
 			return;
 		}
@@ -921,11 +966,18 @@ static void unmap(struct scsi_disk *d, struct scsi_req *r, const uint8_t *p, int
 	complete(d, r, SCSI_GOOD);
 }
 
-/* WRITE SAME(10/16): the one block written nb times; all zeros (UNMAP bit or not) reads back as zeros either way. */
+/*
+ * WRITE SAME(10/16): all zeros (UNMAP bit or not) reads back as zeros under
+ * either discard mode; another block is repeated into a buffer of at most
+ * 512 KiB which QEMU writes again and again, so past 512 KiB a block size
+ * that does not divide it restarts the pattern mid-block, as QEMU does.
+ */
 static void write_same(struct scsi_disk *d, struct scsi_req *r, const uint8_t *block)
 {
-	uint64_t lba = cdb_lba(r->cdb), nb = cdb_xfer(r->cdb);
+	uint64_t lba = cdb_lba(r->cdb), nb = cdb_xfer(r->cdb), off, len;
 	bool zero = true;
+	uint8_t *chunk;
+	uint32_t n;
 	int rc = 0;
 
 	if (nb == 0 || (r->cdb[1] & 0x16) != 0) {	/* PBDATA, LBDATA, ANCHOR */
@@ -936,14 +988,36 @@ static void write_same(struct scsi_disk *d, struct scsi_req *r, const uint8_t *b
 		check(d, r, SENSE_LBA_OUT_OF_RANGE);
 		return;
 	}
-	for (unsigned i = 0; i < SCSI_BLOCK && zero; i++)
+	for (unsigned i = 0; i < d->bs && zero; i++)
 		zero = block[i] == 0;
-	if (zero)
-		rc = disk_zero(d->disk, lba * SCSI_BLOCK, nb * SCSI_BLOCK);
-	for (uint64_t i = 0; !zero && i < nb && rc == 0; i++)
-		rc = disk_write(d->disk, (lba + i) * SCSI_BLOCK, block, SCSI_BLOCK);
+	off = lba * d->bs;
+	len = nb * d->bs;
+	if (zero) {
+		if (!io_fits(d, off, len)) {
+			check(d, r, SENSE_IO_ERROR);
+			return;
+		}
+		if (disk_zero(d->disk, off, len) != 0)
+			check(d, r, SENSE_WRITE_ERROR);
+		else
+			complete(d, r, SCSI_GOOD);
+		return;
+	}
+	n = len < WRITE_SAME_CHUNK ? (uint32_t)len : WRITE_SAME_CHUNK;
+	chunk = xmalloc(n);
+	for (uint32_t i = 0; i < n; i += d->bs)
+		memcpy(chunk + i, block, n - i < d->bs ? n - i : d->bs);
+	for (; len > 0 && rc == 0; off += n, len -= n) {
+		if (len < n)
+			n = (uint32_t)len;
+		if (!io_fits(d, off, n))
+			rc = 1;
+		else if (disk_write(d->disk, off, chunk, n) != 0)
+			rc = -1;
+	}
+	free(chunk);
 	if (rc != 0) {
-		check(d, r, SENSE_WRITE_ERROR);
+		check(d, r, rc > 0 ? SENSE_IO_ERROR : SENSE_WRITE_ERROR);
 		return;
 	}
 	complete(d, r, SCSI_GOOD);
@@ -1022,7 +1096,7 @@ static void disk_emulated(struct scsi_disk *d, struct scsi_req *r)
 /* READ and WRITE (scsi-disk.c's DMA commands). */
 static void disk_rw(struct scsi_disk *d, struct scsi_req *r)
 {
-	uint64_t lba, len;
+	uint64_t lba, len, off;
 	uint32_t blocks, buffer;
 	bool write;
 
@@ -1031,11 +1105,12 @@ static void disk_rw(struct scsi_disk *d, struct scsi_req *r)
 		check(d, r, SENSE_INVALID_FIELD);
 		return;
 	}
-	if (lba > d->nblocks || blocks > d->nblocks - lba) {
+	if (!lba_range_ok(d, lba, blocks)) {
 		check(d, r, SENSE_LBA_OUT_OF_RANGE);
 		return;
 	}
-	len = (uint64_t)blocks * SCSI_BLOCK;
+	len = (uint64_t)blocks * d->bs;
+	off = lba * d->bs;
 	buffer = write ? r->dout : r->din;
 	if (len == 0) {
 		r->resid = d->qemu ? 0 : buffer;
@@ -1051,12 +1126,13 @@ static void disk_rw(struct scsi_disk *d, struct scsi_req *r)
 		 * them. A buffer that is not a whole number of blocks is cut
 		 * by its aligned part from the back (dma-helpers.c trims
 		 * with qemu_iovec_discard_back(ALIGN_DOWN(size))), so only
-		 * the odd tail's length moves, from the first block on.
+		 * the odd tail's length moves, from the first block on
+		 * (the alignment is 512 bytes whatever the block size).
 		 */
 		r->resid = (uint32_t)(r->xfer - buffer);
 		len = buffer % SCSI_BLOCK ? buffer % SCSI_BLOCK : buffer;
 		r->later = true;	/* dma_blk_io: the answer, error or not, comes from the block layer */
-		if (lba * SCSI_BLOCK + len > disk_size(d->disk)) {
+		if (!io_fits(d, off, len)) {
 			check(d, r, SENSE_IO_ERROR);
 			return;
 		}
@@ -1064,14 +1140,14 @@ static void disk_rw(struct scsi_disk *d, struct scsi_req *r)
 		r->resid = (uint32_t)(buffer - len);
 	}
 	if (write) {
-		if (disk_write(d->disk, lba * SCSI_BLOCK, r->out, (size_t)len) != 0) {
+		if (disk_write(d->disk, off, r->out, (size_t)len) != 0) {
 			check(d, r, SENSE_WRITE_ERROR);
 			return;
 		}
 		complete(d, r, SCSI_GOOD);
 		return;
 	}
-	switch (disk_to_chain(d->disk, r->q, r->c, r->in_off, lba * SCSI_BLOCK, (uint32_t)len)) {
+	switch (disk_to_chain(d->disk, r->q, r->c, r->in_off, off, (uint32_t)len)) {
 	case 0:
 		complete(d, r, SCSI_GOOD);
 		break;
@@ -1118,14 +1194,20 @@ void scsi_disk_run(struct scsi_disk *d, struct scsi_req *r)
 
 void scsi_disk_save(const struct scsi_disk *d, struct buf *out)
 {
-	/* bit 3 is write-through, so checkpoints from before the write cache was modelled load with it on */
-	buf_add_u8(out, (uint8_t)(d->present | d->has_sense << 1 | d->sense_is_ua << 2 | !d->wce << 3));
+	/*
+	 * bit 3 is write-through, so checkpoints from before the write cache
+	 * was modelled load with it on; bit 4 says the block size and the last
+	 * LBA follow (older checkpoints: 512 and the disk's end)
+	 */
+	buf_add_u8(out, (uint8_t)(d->present | d->has_sense << 1 | d->sense_is_ua << 2 | !d->wce << 3 | 1 << 4));
 	buf_add_u8(out, d->ua.key);
 	buf_add_u8(out, d->ua.asc);
 	buf_add_u8(out, d->ua.ascq);
 	buf_add_u8(out, d->sense.key);
 	buf_add_u8(out, d->sense.asc);
 	buf_add_u8(out, d->sense.ascq);
+	buf_add_le16(out, (uint16_t)d->bs);
+	buf_add_le64(out, d->max_lba);
 	disk_save(d->disk, out);
 }
 
@@ -1133,6 +1215,8 @@ int scsi_disk_load(struct scsi_disk *d, struct cursor *cur, char **cause)
 {
 	struct scsi_sense ua, sn;
 	uint8_t flags = cursor_u8(cur);
+	uint32_t bs = SCSI_BLOCK;
+	uint64_t max_lba;
 
 	ua.key = cursor_u8(cur);
 	ua.asc = cursor_u8(cur);
@@ -1140,7 +1224,14 @@ int scsi_disk_load(struct scsi_disk *d, struct cursor *cur, char **cause)
 	sn.key = cursor_u8(cur);
 	sn.asc = cursor_u8(cur);
 	sn.ascq = cursor_u8(cur);
-	if (cur->err || flags > 15 || ua.key > 0x0f || sn.key > 0x0f)
+	if (flags & 0x10) {
+		bs = cursor_le16(cur);
+		max_lba = cursor_le64(cur);
+	} else {
+		max_lba = d->sectors > 0 ? d->sectors - 1 : 0;
+	}
+	if (cur->err || flags > 31 || ua.key > 0x0f || sn.key > 0x0f || bs == 0 || (bs & ~0xfe00u) != 0 ||
+	    (!d->qemu && bs != SCSI_BLOCK))
 		return cause_set(cause, "scsi: state fields out of range");
 	if (disk_load(d->disk, cur, cause) != 0)
 		return cause_prefix(cause, "scsi");
@@ -1148,6 +1239,8 @@ int scsi_disk_load(struct scsi_disk *d, struct cursor *cur, char **cause)
 	d->has_sense = (flags >> 1) & 1;
 	d->sense_is_ua = (flags >> 2) & 1;
 	d->wce = !((flags >> 3) & 1);
+	d->bs = bs;
+	d->max_lba = max_lba;
 	d->ua = ua;
 	d->sense = sn;
 	return 0;

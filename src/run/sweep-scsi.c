@@ -30,7 +30,7 @@
 #define SS_RESP_HDR	12u		/* sense_len resid status_qualifier status response */
 #define SS_BLOCK	512u
 #define SS_DISK_BLOCKS	2048u		/* the recorder's 1 MiB disk */
-#define SS_MAX_DATA	4096u
+#define SS_MAX_DATA	65536u
 #define SS_CFG_SENSE	20u		/* virtio_scsi_config.sense_size */
 #define SS_CFG_CDB	24u		/* virtio_scsi_config.cdb_size */
 
@@ -41,6 +41,9 @@ struct ss {
 	uint32_t hot_n;
 	unsigned follow;		/* 1 after a write of them, 2 after an UNMAP or WRITE SAME on them */
 	uint32_t sense_size, cdb_size;
+	uint32_t bs;			/* the block size and count as the last READ CAPACITY reported them */
+	uint64_t nblocks;
+	bool ask_capacity;		/* a MODE SELECT sent a block descriptor: often READ CAPACITY next */
 	uint8_t marker;			/* what unwritten IN bytes hold, new per request */
 	uint8_t data[SS_MAX_DATA];
 	uint8_t fill[SS_MAX_DATA + SS_RESP_HDR + 256];
@@ -53,6 +56,7 @@ struct ss_cmd {
 	uint32_t dout, din;		/* data buffer sizes (0: none) */
 	uint8_t param[512];		/* the first nparam bytes of the data-out buffer (else a pattern) */
 	uint32_t nparam;
+	bool zero_rest;			/* the data-out bytes past nparam are zeros, not the pattern */
 	const char *what;
 };
 
@@ -200,10 +204,10 @@ static uint64_t any_lba(struct ss *s, uint32_t blocks)
 {
 	switch (rnd(s, 8)) {
 	case 0: return 0;
-	case 1: return SS_DISK_BLOCKS - (blocks ? blocks : 1);
-	case 2: return SS_DISK_BLOCKS - rnd(s, 2);			/* at or one before the end */
-	case 3: return SS_DISK_BLOCKS + rnd(s, 1u << 20);		/* beyond */
-	default: return rnd(s, SS_DISK_BLOCKS - 8);
+	case 1: return s->nblocks - (blocks ? blocks : 1);
+	case 2: return s->nblocks - rnd(s, 2);				/* at or one before the end */
+	case 3: return s->nblocks + rnd(s, 1u << 20);			/* beyond */
+	default: return rnd(s, s->nblocks > 8 ? s->nblocks - 8 : 1);
 	}
 }
 
@@ -213,7 +217,7 @@ static void cmd_rw(struct ss *s, struct ss_cmd *c)
 		{ "WRITE(6)", "WRITE(10)", "WRITE(12)", "WRITE(16)" } };
 	bool write = rnd(s, 2) != 0;
 	unsigned form = rnd(s, 4) == 0 ? (unsigned)rnd(s, 4) : 1 + 2 * (unsigned)rnd(s, 2);	/* mostly 10, 16 */
-	uint32_t blocks = (uint32_t)rnd(s, 5), len;
+	uint32_t blocks = (uint32_t)rnd(s, s->bs > 4096 ? 2 : 5), len;
 	uint64_t lba = any_lba(s, blocks);
 
 	/* reads often go back to the last write's blocks: what UNMAP and WRITE SAME left there shows */
@@ -222,7 +226,7 @@ static void cmd_rw(struct ss *s, struct ss_cmd *c)
 		blocks = s->hot_n;
 		form = 1 + 2 * (unsigned)rnd(s, 2);
 	}
-	if (write && blocks > 0 && lba + blocks <= SS_DISK_BLOCKS) {
+	if (write && blocks > 0 && lba + blocks <= s->nblocks) {
 		s->hot = lba;
 		s->hot_n = blocks;
 		s->follow = 1;
@@ -256,10 +260,10 @@ static void cmd_rw(struct ss *s, struct ss_cmd *c)
 	}
 	if (form != 0 && rnd(s, 8) == 0)
 		c->cdb[1] = rnd(s, 2) ? 0x08 : 0x20;		/* FUA, or a protection field */
-	len = blocks * SS_BLOCK;
+	len = blocks * s->bs;
 	switch (rnd(s, 8)) {
-	case 0: len += SS_BLOCK; break;
-	case 1: len = len >= SS_BLOCK ? len - SS_BLOCK : 0; break;
+	case 0: len += s->bs; break;
+	case 1: len = len >= s->bs ? len - s->bs : 0; break;
 	case 2: len += (uint32_t)rnd(s, 64); break;
 	default: break;
 	}
@@ -350,12 +354,14 @@ static void any_range(struct ss *s, uint64_t *lba, uint32_t *nb)
  * MODE SELECT(6/10) as Linux sends it to flip the write cache (PF=1, the
  * caching page with WCE set or clear), and what a confused or hostile driver
  * sends: other PF/SP bits, block descriptors of every length and block size
- * (not one QEMU would switch to: the model keeps 512), pages it lacks or
- * whose unchangeable bits differ, lengths that cut the list short.
+ * (ones QEMU switches to, multiples of 512 up to 0xfe00, and ones it
+ * ignores), pages it lacks or whose unchangeable bits differ, lengths that
+ * cut the list short.
  */
 static void cmd_mode_select(struct ss *s, struct ss_cmd *c)
 {
-	static const uint32_t sizes[] = { 0, 512, 0x1ff, 0x10200, 0x123, 0xfe01 };
+	static const uint32_t sizes[] = { 0, 512, 512, 0x1ff, 0x10200, 0x123, 0xfe01, 0x100, 1024, 2048, 4096,
+		0x600, 0xfe00 };
 	bool ten = rnd(s, 2) != 0;
 	uint8_t *p = c->param;
 	uint32_t n = ten ? 8 : 4, bd = rnd(s, 3) == 0 ? 8 : 0;
@@ -374,6 +380,7 @@ static void cmd_mode_select(struct ss *s, struct ss_cmd *c)
 		p[n + 5] = (uint8_t)(bs >> 16);
 		p[n + 6] = (uint8_t)(bs >> 8);
 		p[n + 7] = (uint8_t)bs;
+		s->ask_capacity = true;
 	}
 	n += bd <= 16 ? bd : 0;
 	for (unsigned k = 1 + (unsigned)rnd(s, 2); k > 0 && n + 24 <= sizeof c->param; k--) {
@@ -476,10 +483,12 @@ static void cmd_write_same(struct ss *s, struct ss_cmd *c)
 	if (rnd(s, 2))
 		for (unsigned i = 0; i < SS_BLOCK; i++)
 			c->param[i] = (uint8_t)(i * 3 + 1);
+	else
+		c->zero_rest = true;					/* a block of zeros, whatever its size */
 	c->nparam = SS_BLOCK;
-	c->dout = (c->cdb[1] & 0x01) && rnd(s, 2) ? 0 : SS_BLOCK;	/* NDOB: no data needed */
+	c->dout = (c->cdb[1] & 0x01) && rnd(s, 2) ? 0 : s->bs;		/* NDOB: no data needed */
 	if (rnd(s, 10) == 0)
-		c->dout = (uint32_t)rnd(s, SS_BLOCK + 64);
+		c->dout = (uint32_t)rnd(s, s->bs + 64);
 	c->what = sixteen ? "WRITE SAME(16)" : "WRITE SAME(10)";
 }
 
@@ -544,7 +553,7 @@ static void cmd_read_hot(struct ss *s, struct ss_cmd *c)
 	c->cdb[0] = 0x28;
 	be32_store(c->cdb + 2, (uint32_t)s->hot);
 	be16_store(c->cdb + 7, (uint16_t)s->hot_n);
-	c->din = s->hot_n * SS_BLOCK;
+	c->din = s->hot_n * s->bs;
 	c->what = "READ(10) of the written blocks";
 }
 
@@ -571,6 +580,18 @@ static void any_cmd(struct ss *s, struct ss_cmd *c)
 		any_lun_zero(c->lun);
 		cmd_read_hot(s, c);
 		return;
+	}
+	/* After a block descriptor, READ CAPACITY as a driver would (its answer sizes the reads and writes). */
+	if (s->ask_capacity) {
+		s->ask_capacity = false;
+		if (rnd(s, 2)) {
+			any_lun_zero(c->lun);
+			if (rnd(s, 2))
+				cmd_read_capacity10(s, c);
+			else
+				cmd_read_capacity16(s, c);
+			return;
+		}
 	}
 	for (size_t i = 0; i < sizeof ss_cmds / sizeof ss_cmds[0]; i++) {
 		if (k < ss_cmds[i].weight) {
@@ -618,6 +639,30 @@ static void ss_in(struct ss *s, struct guest_buf *b, uint32_t len)
 	b->data = s->fill;
 }
 
+/*
+ * A READ CAPACITY the disk answered GOOD (its data in a buffer of its own):
+ * the block size and count the next reads and writes use, as a driver takes
+ * them. The answer is the device's; the sweep only follows it.
+ */
+static void ss_learn_capacity(struct ss *s, const struct ss_cmd *c)
+{
+	const uint8_t *d = s->fill + SS_RESP_HDR + s->sense_size;
+	bool sixteen = c->cdb[0] == 0x9e && (c->cdb[1] & 0x1f) == 0x10;
+	uint64_t last;
+	uint32_t bs;
+
+	if ((c->cdb[0] != 0x25 && !sixteen) || s->fill[10] != 0 || s->fill[11] != 0 || c->din < (sixteen ? 12u : 8u))
+		return;
+	last = sixteen ? be64_load(d) : be32_load(d);
+	bs = be32_load(d + (sixteen ? 8 : 4));
+	if (bs < SS_BLOCK || bs > 0xfe00 || last >= SS_DISK_BLOCKS)
+		return;
+	s->bs = bs;
+	s->nblocks = last + 1;
+	s->hot_n = 0;
+	record_mark(s->rec, "sweep: READ CAPACITY says %u blocks of %u bytes", (unsigned)s->nblocks, bs);
+}
+
 static int ss_send(struct ss *s, const struct ss_cmd *c, char **cause)
 {
 	uint8_t req[SS_REQ_HDR + 256];
@@ -634,7 +679,7 @@ static int ss_send(struct ss *s, const struct ss_cmd *c, char **cause)
 	out[nout++].data = req;
 	if (c->dout > 0) {
 		for (uint32_t i = 0; i < c->dout; i++)
-			s->data[i] = i < c->nparam ? c->param[i] : (uint8_t)(i * 7 + s->marker);
+			s->data[i] = i < c->nparam ? c->param[i] : c->zero_rest ? 0 : (uint8_t)(i * 7 + s->marker);
 		out[nout].len = c->dout;
 		out[nout++].data = s->data;
 	}
@@ -657,7 +702,11 @@ static int ss_send(struct ss *s, const struct ss_cmd *c, char **cause)
 	if (guest_add(s->g, SS_REQQ, out, nout, in, nin, 0, cause) < 0)
 		return -1;
 	guest_kick(s->g, SS_REQQ);
-	return ss_complete(s, SS_REQQ, cause);
+	if (ss_complete(s, SS_REQQ, cause) < 0)
+		return -1;
+	if (nin == 2)
+		ss_learn_capacity(s, c);
+	return 0;
 }
 
 /* A task management function or an asynchronous notification request on the control queue. */
@@ -711,6 +760,8 @@ int sweep_sc_scsi(struct record *rec, char **cause)
 	s->rec = rec;
 	s->sense_size = 96;
 	s->cdb_size = 32;
+	s->bs = SS_BLOCK;
+	s->nblocks = SS_DISK_BLOCKS;
 	if ((s->g = record_guest(rec, GUEST_IRQ_MSIX, 0)) == NULL) {
 		free(s);
 		return cause_set(cause, "cannot create the guest");
