@@ -729,6 +729,65 @@ Test(scsi, mode_select)
 	expect_sense(5, 0x26, 0);
 }
 
+/* One request (target t, LUN 0, a 6- or 10-byte CDB), data-in of din bytes, added but not kicked. */
+static int add_req(unsigned t, const uint8_t *cdb, unsigned cdblen, uint32_t dinlen)
+{
+	static uint8_t req[8][REQ_SIZE];
+	static unsigned k;
+	uint8_t *r = req[k++ % 8];
+	struct guest_buf ob = { 0, REQ_SIZE, r };
+	struct guest_buf ib[2] = { { 0, RESP_SIZE, NULL }, { 0, dinlen, NULL } };
+	char *cause = NULL;
+	int head;
+
+	memset(r, 0, REQ_SIZE);
+	r[0] = 1;
+	r[1] = (uint8_t)t;
+	r[2] = 0x40;
+	memcpy(r + 19, cdb, cdblen);
+	head = guest_add(H.g, 2, &ob, 1, ib, dinlen ? 2 : 1, 0, &cause);
+	cr_assert_geq(head, 0, "guest_add: %s", cause ? cause : "?");
+	return head;
+}
+
+/*
+ * A batch in one notify, qemu: QEMU pops every request first, answering
+ * framing errors at once, then runs the commands in order; SYNCHRONIZE
+ * CACHE's flush comes from the block layer after the notify. vbox: pop order.
+ */
+static void batch_order(int layout, const int want[3])
+{
+	uint8_t sync10[10] = { 0x35 }, inq[6] = { 0x12, 0, 0, 0, 36, 0 };
+	int head[3];
+	struct guest_used u;
+
+	open_scsi_layout(0, NULL, layout);
+	cmd(TUR, 6, NULL, 0, 0);		/* the power-on unit attention */
+	head[0] = add_req(0, sync10, 10, 0);
+	head[1] = add_req(5, TUR, 6, 0);	/* a target that does not exist: BAD_TARGET */
+	head[2] = add_req(0, inq, 6, 36);
+	guest_notify(H.g, 2);
+	for (unsigned i = 0; i < 3; i++) {
+		u = h_used(&H, 2);
+		cr_expect_eq(u.head, head[want[i]], "used %u: head %u, want request %d (head %d)", i, u.head, want[i],
+		    head[want[i]]);
+	}
+}
+
+Test(scsi, batch_order_qemu)
+{
+	static const int want[3] = { 1, 2, 0 };
+
+	batch_order(TRACE_LAYOUT_QEMU, want);
+}
+
+Test(scsi, batch_order_vbox)
+{
+	static const int want[3] = { 0, 1, 2 };
+
+	batch_order(TRACE_LAYOUT_VBOX, want);
+}
+
 /*
  * MODE SELECT's block descriptor switches the block size (qemu): READ
  * CAPACITY, MODE SENSE and the transfers follow it at once, the range checks

@@ -203,6 +203,15 @@ void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struc
  * QEMU's block layer writes them whatever happens to the device.
  */
 void virtq_put_async(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info);
+/*
+ * virtq_put for a request the real device answers inside the notify
+ * handler but only after it has popped every request of the batch (QEMU's
+ * virtio-scsi prepares all, answering framing errors at once, then submits
+ * them): under async_complete its used element is written when the handler
+ * returns, after every earlier held one and before the virtq_put_async
+ * ones; the TXN event goes out now. Off: virtq_put.
+ */
+void virtq_put_held(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info);
 /* Publish used idx, then interrupt the driver as negotiated (EVENT_IDX / NO_INTERRUPT). */
 void virtq_sync(struct virtq *q);
 /*

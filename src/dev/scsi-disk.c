@@ -762,8 +762,10 @@ static int read_capacity(struct scsi_disk *d, struct scsi_req *r, uint8_t *b)
 static int emulate(struct scsi_disk *d, struct scsi_req *r, uint8_t *b)
 {
 	switch (r->cdb[0]) {
-	case OP_TEST_UNIT_READY:
 	case OP_SYNC_CACHE:
+		r->later = d->qemu;		/* QEMU flushes through the block layer (blk_aio_flush) */
+		return 0;
+	case OP_TEST_UNIT_READY:
 	case OP_START_STOP:
 	case OP_ALLOW_REMOVAL:
 		return 0;
@@ -927,6 +929,8 @@ static void mode_select(struct scsi_disk *d, struct scsi_req *r, const uint8_t *
 	if (mode_select_pages(d, r, p, len, false) != 0)
 		return;
 	(void)mode_select_pages(d, r, p, len, true);
+	/* With the write cache off QEMU flushes before it answers: the answer comes from the block layer. */
+	r->later = !d->wce;
 	complete(d, r, SCSI_GOOD);
 }
 
@@ -953,7 +957,12 @@ static void unmap(struct scsi_disk *d, struct scsi_req *r, const uint8_t *p, int
 			check(d, r, SENSE_LBA_OUT_OF_RANGE);
 			return;
 		}
-		/* the block layer checks the range first; discard=ignore then drops the discard and reports success */
+		/*
+		 * QEMU discards descriptor by descriptor through the block layer,
+		 * so from the first one on the answer comes later; the block layer
+		 * checks the range first, discard=ignore then drops the discard.
+		 */
+		r->later = true;
 		if (!io_fits(d, lba * d->bs, (uint64_t)nb * d->bs)) {
 			check(d, r, SENSE_IO_ERROR);
 			return;
@@ -988,6 +997,7 @@ static void write_same(struct scsi_disk *d, struct scsi_req *r, const uint8_t *b
 		check(d, r, SENSE_LBA_OUT_OF_RANGE);
 		return;
 	}
+	r->later = true;			/* blk_aio_pwrite_zeroes or blk_aio_pwritev answers */
 	for (unsigned i = 0; i < d->bs && zero; i++)
 		zero = block[i] == 0;
 	off = lba * d->bs;

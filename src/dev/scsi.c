@@ -331,9 +331,17 @@ static int scsi_cmd(struct scsi *s, struct virtq *q, struct virtq_chain *c)
 		snprintf(s->fields + l, sizeof s->fields - l, " sense=%02x/%02x/%02x",
 		    r.sense.key, r.sense.asc, r.sense.ascq);
 	}
-	/* QEMU publishes the response size plus the whole data area; block I/O after the notify. */
+	/*
+	 * QEMU publishes the response size plus the whole data area. It pops
+	 * the whole batch first, answering framing errors (BAD_TARGET,
+	 * OVERRUN, FAILURE) as it goes, then runs the commands in order: those
+	 * it answers at once are used after every framing error of the batch,
+	 * block I/O after the notify.
+	 */
 	if (r.later)
 		virtq_put_async(q, c, resp_size + r.dout + r.din, &info);
+	else if (response == S_OK)
+		virtq_put_held(q, c, resp_size + r.dout + r.din, &info);
 	else
 		virtq_put(q, c, resp_size + r.dout + r.din, &info);
 	return 0;

@@ -39,6 +39,7 @@ struct virtq {
 	struct virtq_later {
 		uint16_t head;
 		uint32_t len;
+		bool held;		/* virtq_put_held: before the ones the block layer answers */
 	} *later;
 	uint16_t nlater, later_next;
 	/* chain storage (one chain at a time) */

@@ -157,19 +157,42 @@ void virtq_put(struct virtq *q, struct virtq_chain *c, uint32_t len, const struc
 		emit_txn(q, c, len, info);
 }
 
-void virtq_put_async(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info)
+/*
+ * Hold a completion until the handler returns: held ones after the earlier
+ * held ones and before the asynchronous ones, asynchronous ones last.
+ */
+static void later_add(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info,
+    bool held)
 {
+	uint16_t at = q->nlater;
+
 	if (!q->pol.async_complete || !ring_live(q) || q->nlater >= VIRTQ_MAX_SIZE) {
 		virtq_put(q, c, len, info);
 		return;
 	}
 	if (q->later == NULL)
 		q->later = xcalloc(VIRTQ_MAX_SIZE, sizeof *q->later);
-	q->later[q->nlater].head = c->head;
-	q->later[q->nlater].len = len;
+	if (held) {
+		for (at = q->later_next; at < q->nlater && q->later[at].held; at++)
+			;
+		memmove(q->later + at + 1, q->later + at, (size_t)(q->nlater - at) * sizeof *q->later);
+	}
+	q->later[at].head = c->head;
+	q->later[at].len = len;
+	q->later[at].held = held;
 	q->nlater++;
 	if (info != NULL && evbus_wants(q->bus, VR_EV_TXN))
 		emit_txn(q, c, len, info);
+}
+
+void virtq_put_async(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info)
+{
+	later_add(q, c, len, info, false);
+}
+
+void virtq_put_held(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info)
+{
+	later_add(q, c, len, info, true);
 }
 
 unsigned virtq_later_count(const struct virtq *q)

@@ -31,6 +31,7 @@
 #define SS_BLOCK	512u
 #define SS_DISK_BLOCKS	2048u		/* the recorder's 1 MiB disk */
 #define SS_MAX_DATA	65536u
+#define SS_BATCH_DATA	16384u		/* a batch's data buffers at most */
 #define SS_CFG_SENSE	20u		/* virtio_scsi_config.sense_size */
 #define SS_CFG_CDB	24u		/* virtio_scsi_config.cdb_size */
 
@@ -663,7 +664,8 @@ static void ss_learn_capacity(struct ss *s, const struct ss_cmd *c)
 	record_mark(s->rec, "sweep: READ CAPACITY says %u blocks of %u bytes", (unsigned)s->nblocks, bs);
 }
 
-static int ss_send(struct ss *s, const struct ss_cmd *c, char **cause)
+/* Frame one command into the request queue (not kicked); the number of IN buffers, or -1. */
+static int ss_post(struct ss *s, const struct ss_cmd *c, char **cause)
 {
 	uint8_t req[SS_REQ_HDR + 256];
 	struct guest_buf out[2], in[2];
@@ -701,11 +703,89 @@ static int ss_send(struct ss *s, const struct ss_cmd *c, char **cause)
 	    c->cdb[4], c->cdb[5], c->dout, c->din);
 	if (guest_add(s->g, SS_REQQ, out, nout, in, nin, 0, cause) < 0)
 		return -1;
+	return (int)nin;
+}
+
+static int ss_send(struct ss *s, const struct ss_cmd *c, char **cause)
+{
+	int nin = ss_post(s, c, cause);
+
+	if (nin < 0)
+		return -1;
 	guest_kick(s->g, SS_REQQ);
 	if (ss_complete(s, SS_REQQ, cause) < 0)
 		return -1;
 	if (nin == 2)
 		ss_learn_capacity(s, c);
+	return 0;
+}
+
+/*
+ * Commands QEMU answers inside the notify whatever their fields (no block
+ * layer) and whose setup does not depend on an earlier command of the same
+ * batch, for batches: not REQUEST SENSE (it picks stored sense when set
+ * up), REPORT LUNS and unparsable CDBs (they clear a unit attention when
+ * they end), MODE SELECT (the block size sizes later transfers).
+ */
+static const struct {
+	void (*build)(struct ss *s, struct ss_cmd *c);
+} ss_sync_cmds[] = {
+	{ cmd_inquiry }, { cmd_mode_sense6 }, { cmd_mode_sense10 }, { cmd_read_capacity10 },
+	{ cmd_read_capacity16 }, { cmd_misc },
+};
+
+/*
+ * Several commands in one notify, as a driver with a queue depth sends
+ * them: commands QEMU answers at once, with every LUN and buffer the sweep
+ * draws (framing errors among them), and one SYNCHRONIZE CACHE(10) or READ
+ * or WRITE that its block layer answers, so the order in which QEMU uses
+ * them is in the trace. One only: several block-layer answers in one notify
+ * come back in an order that depends on QEMU's thread pool and flush
+ * coalescing (not compared, see virtio-replay-devices(7)). A TEST UNIT
+ * READY first takes any pending unit attention, which QEMU would hand to
+ * every command of the batch set up before the first one ends.
+ * Completions are taken as they come.
+ */
+static int ss_batch(struct ss *s, char **cause)
+{
+	unsigned n = 2 + (unsigned)rnd(s, 6), at = (unsigned)rnd(s, n);
+	struct ss_cmd tur;
+
+	memset(&tur, 0, sizeof tur);
+	any_lun_zero(tur.lun);
+	tur.what = "TEST UNIT READY";
+	if (ss_send(s, &tur, cause) < 0)
+		return -1;
+	record_mark(s->rec, "sweep: a batch of %u commands in one notify", n);
+	for (unsigned i = 0; i < n; i++) {
+		struct ss_cmd c;
+
+		memset(&c, 0, sizeof c);
+		if (i == at) {
+			any_lun_zero(c.lun);
+			if (rnd(s, 2)) {
+				c.cdb[0] = 0x35;
+				c.what = "SYNCHRONIZE CACHE(10)";
+			} else {
+				cmd_rw(s, &c);
+			}
+		} else {
+			any_lun(s, c.lun);
+			ss_sync_cmds[rnd(s, sizeof ss_sync_cmds / sizeof ss_sync_cmds[0])].build(s, &c);
+		}
+		/* the batch's buffers all fit the guest's data area at once */
+		if (c.din > SS_BATCH_DATA)
+			c.din = SS_BATCH_DATA;
+		if (c.dout > SS_BATCH_DATA)
+			c.dout = SS_BATCH_DATA;
+		if (ss_post(s, &c, cause) < 0)
+			return -1;
+	}
+	guest_kick(s->g, SS_REQQ);
+	(void)guest_wait(s->g, SS_REQQ, (uint16_t)n);	/* QEMU's block layer answers a little later */
+	for (unsigned i = 0; i < n; i++)
+		if (ss_complete(s, SS_REQQ, cause) < 0)
+			return -1;
 	return 0;
 }
 
@@ -787,6 +867,10 @@ int sweep_sc_scsi(struct record *rec, char **cause)
 
 		if (rnd(s, 10) == 0) {
 			rc = ss_ctrl(s, cause);
+			continue;
+		}
+		if (rnd(s, 8) == 0) {
+			rc = ss_batch(s, cause);
 			continue;
 		}
 		any_cmd(s, &c);

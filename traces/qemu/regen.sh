@@ -50,8 +50,9 @@ rec console-sweep-serial-default.vrt --device console --scenario sweep-serial --
 # written blocks read back, MODE SELECT and WRITE SAME (scsi).
 rec blk-sweep-discard.vrt --device blk --scenario sweep-blk --seed 210
 rec scsi-sweep-unmap.vrt --device scsi --scenario sweep-scsi --seed 251
-# ... and MODE SELECT block descriptors switching the disk to 2048-byte blocks, READ CAPACITY after.
-rec scsi-sweep-blocksize.vrt --device scsi --scenario sweep-scsi --seed 1048
+# ... and MODE SELECT block descriptors switching the disk to 1024-byte blocks, READ CAPACITY after;
+# batches in one notify: framing errors first, then the commands run, the block layer's answers last.
+rec scsi-sweep-blocksize.vrt --device scsi --scenario sweep-scsi --seed 1018
 # ... and sense_size/cdb_size written in pieces, a refused piece counting again.
 rec scsi-sweep-regions.vrt --device scsi --scenario sweep-regions --seed 2023
 # Multiqueue: QEMU started with the header's queue count (num-queues=6; num_queues=3), requests
