@@ -664,6 +664,21 @@ static void net_reset(void *dev)
 	/* The link is the host's, it survives a reset; filters, MAC and announce go back. */
 	memcpy(n->cfg, n->cfg0, NET_CFG_SIZE);
 	le16_store(n->cfg + CFG_STATUS, link);
+	/*
+	 * qemu: virtio_net_reset purges the frame QEMU had read for each pair
+	 * (the first waiting); the rest of pair 0 stays in its backend, the
+	 * other pairs lose theirs when the next feature write detaches their tap
+	 * queues, before any of them can be on again. vbox keeps them all.
+	 */
+	for (unsigned p = 0; vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU && p < n->max_pairs; p++) {
+		if (n->rx[p].n > 0)
+			vdev_note(n->ctx, "net: rx%u: %u frames dropped by the reset", p, p == 0 ? 1 : n->rx[p].n);
+		while (n->rx[p].n > 0) {
+			fifo_pop(n, &n->rx[p]);
+			if (p == 0)
+				break;
+		}
+	}
 	filter_reset(n);
 	n->part.active = false;
 	n->driver_ok = false;
