@@ -296,7 +296,7 @@ static int net_rx(struct mq *s, unsigned k, char **cause)
 	if (s->rx_posted[k] == 0 && rnd(s, 3) == 0 && net_post_rx(s, k, cause) < 0)
 		return -1;
 	net_take_pending(s, k);
-	return s->rx_posted[k] == 0 && k == 0 ? net_post_rx(s, k, cause) : 0;
+	return s->rx_posted[k] == 0 && rnd(s, 2) ? net_post_rx(s, k, cause) : 0;
 }
 
 /* A batch on rx queue of pair k: a frame if the pair is on, else buffers posted where none are. */
@@ -312,15 +312,10 @@ static int net_rx_batch(struct mq *s, unsigned k, char **cause)
 }
 
 /* VQ_PAIRS_SET (class MQ, command 0) with a seeded pair count; the ack byte read back. */
-static int net_pairs(struct mq *s, char **cause)
+static int net_pairs(struct mq *s, uint16_t pairs, char **cause)
 {
-	static const uint16_t counts[] = { 0, 1, 2, 3, 8, 0x8000, 0xffff, 0, 0 };
 	uint8_t cmd[2] = { 4, 0 }, val[2], ack = 0xff;
 	struct guest_buf out[2], in = { .len = 1 };
-	size_t pick = rnd(s, sizeof counts / sizeof counts[0]);
-	/* the last two: the config's count and one past it */
-	uint16_t pairs = pick + 2 < sizeof counts / sizeof counts[0] ? counts[pick] :
-	    (uint16_t)(s->pairs + (pick + 1 == sizeof counts / sizeof counts[0]));
 	unsigned ctrl = s->nq - 1u;
 
 	if (!guest_queue_ready(s->g, ctrl))
@@ -349,6 +344,64 @@ static int net_pairs(struct mq *s, char **cause)
 		if (s->rx_posted[k] == 0 && rnd(s, 2) && net_post_rx(s, k, cause) < 0)
 			return -1;
 	s->curr = pairs;
+	return 0;
+}
+
+/*
+ * A device reset with frames waiting, then the driver again (same features,
+ * every queue, buffers as at the start). QEMU purges the frame it had read
+ * for each pair (virtio_net_reset); a pair past the first loses the rest
+ * too when the features detach its tap queue again; pair 0 keeps what the
+ * kernel still holds.
+ */
+static int net_restart(struct mq *s, char **cause)
+{
+	/* a frame or two for a pair that is on, first: they may be left waiting */
+	for (unsigned i = 0, n = (unsigned)rnd(s, 3); i < n; i++)
+		if (net_rx(s, (unsigned)rnd(s, s->curr), cause) < 0)
+			return -1;
+	record_mark(s->rec, "sweep-mq: reset, frames waiting %u %u %u %u", s->pend[0], s->pend[1], s->pend[2], s->pend[3]);
+	if (guest_negotiate(s->g, s->feat, cause) < 0 || guest_setup_queue_mask(s->g, (1ull << s->nq) - 1, cause) < 0)
+		return -1;
+	guest_driver_ok(s->g);
+	s->pend[0] -= s->pend[0] > 0;
+	for (unsigned k = 0; k < MQ_MAX_UNITS; k++) {
+		s->pend[k] = k == 0 ? s->pend[k] : 0;
+		s->rx_posted[k] = 0;
+	}
+	s->curr = 1;
+	for (unsigned k = 0; k < s->pairs; k++)
+		if (rnd(s, 3) != 0 && net_post_rx(s, k, cause) < 0)
+			return -1;
+	net_take_pending(s, 0);
+	return 0;
+}
+
+/* A seeded pair count: 0, 1, 2, 3, 8, 0x8000, 0xffff, the config's count or one past it. */
+static uint16_t net_pair_count(struct mq *s)
+{
+	static const uint16_t counts[] = { 0, 1, 2, 3, 8, 0x8000, 0xffff };
+	size_t pick = rnd(s, sizeof counts / sizeof counts[0] + 2);
+
+	return pick < sizeof counts / sizeof counts[0] ? counts[pick] :
+	    (uint16_t)(s->pairs + (pick > sizeof counts / sizeof counts[0]));
+}
+
+/*
+ * The end: every pair on, buffers on every rx queue, the frames the sweep
+ * expects taken, and every rx ring read back, so a frame one side dropped
+ * and the other kept shows.
+ */
+static int net_finish(struct mq *s, char **cause)
+{
+	if ((s->feat >> VIRTIO_NET_F_MQ & 1) && net_pairs(s, (uint16_t)s->pairs, cause) < 0)
+		return -1;
+	for (unsigned k = 0; k < s->curr; k++) {
+		if (s->rx_posted[k] == 0 && net_post_rx(s, k, cause) < 0)
+			return -1;
+		net_take_pending(s, k);
+		(void)guest_drain(s->g, 2 * k, s->rx_posted[k], NULL);
+	}
 	return 0;
 }
 
@@ -485,17 +538,22 @@ int sweep_sc_mq(struct record *rec, char **cause)
 		if (s.pairs < 1 || s.pairs > MQ_MAX_UNITS || 2 * s.pairs + 1 != s.nq)
 			return cause_set(cause, "sweep-mq: net with %u queues says %u pairs", s.nq, s.pairs);
 		s.curr = 1;
-		/* rx0 always has buffers; the other pairs now and then none, so frames wait there */
+		/* rx buffers on a pair now and then none, so frames wait there */
 		for (unsigned k = 0; k < s.pairs; k++)
-			if ((k == 0 || rnd(&s, 3) != 0) && net_post_rx(&s, k, cause) < 0)
+			if (rnd(&s, 3) != 0 && net_post_rx(&s, k, cause) < 0)
 				return -1;
 	}
 	rounds = 6 + (unsigned)rnd(&s, 10) + (s.pairs > 1 ? 10 : 0);	/* net: frames and VQ_PAIRS_SET on every pair */
 	for (unsigned r = 0; r < rounds; r++) {
 		unsigned q = (unsigned)rnd(&s, s.nq + 2u);
 
+		if (s.sh->id == VIRTIO_ID_NET && rnd(&s, 12) == 0) {
+			if (net_restart(&s, cause) < 0)
+				return -1;
+			continue;
+		}
 		if (s.sh->id == VIRTIO_ID_NET && (s.feat >> VIRTIO_NET_F_MQ & 1) && rnd(&s, 5) == 0) {
-			if (net_pairs(&s, cause) < 0)
+			if (net_pairs(&s, net_pair_count(&s), cause) < 0)
 				return -1;
 			continue;
 		}
@@ -510,10 +568,8 @@ int sweep_sc_mq(struct record *rec, char **cause)
 			guest_notify(s.g, q);
 		}
 	}
-	/* net: what reached each rx queue, read back once more (a frame one side kept and the other dropped shows) */
-	for (unsigned k = 0; s.sh->id == VIRTIO_ID_NET && k < s.pairs; k++)
-		if (s.rx_posted[k] > 0)
-			(void)guest_drain(s.g, 2 * k, s.rx_posted[k], NULL);
+	if (s.sh->id == VIRTIO_ID_NET && net_finish(&s, cause) < 0)
+		return -1;
 	read_config(&s);
 	return 0;
 }

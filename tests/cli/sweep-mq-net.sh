@@ -33,6 +33,8 @@ if unshare -U true 2>/dev/null; then
 	expect 3 "" "net with 4 queue pairs: tap unavailable: " unshare -U "$VR" record --target qemu \
 	    --scenario sweep-mq --device net --seed 4 -o "$TMP/x.vrt"
 fi
-# The sweep: 1 to 4 pairs, VQ_PAIRS_SET in and out of range, frames on every pair on, pairs off and on again.
-expect 0 "^8 scenarios compared, 0 differ" "" "$VR" sweep --scenario mq --device net --count 8 --seed 312 --quiet
+# The sweep: 1 to 4 pairs, VQ_PAIRS_SET in and out of range, frames on every pair on, pairs off and on
+# again, resets with frames waiting. Seeds 468..475 drop a waiting frame both ways (468: its pair turned
+# off; 472: a reset), which the model delivered before.
+expect 0 "^8 scenarios compared, 0 differ" "" "$VR" sweep --scenario mq --device net --count 8 --seed 468 --quiet
 finish
