@@ -59,6 +59,9 @@ rec scsi-sweep-regions.vrt --device scsi --scenario sweep-regions --seed 2023
 # spread over a seeded subset of the queues, kicks on the others and past the last.
 rec blk-sweep-mq.vrt --device blk --scenario sweep-mq --seed 7
 rec scsi-sweep-mq.vrt --device scsi --scenario sweep-mq --seed 3
+# net with 2 queue pairs on a tap in a private network namespace (root only): frames on
+# both pairs, pairs turned off and on again with a frame waiting on one of them.
+rec net-sweep-mq.vrt --device net --scenario sweep-mq --seed 468
 # Rings and buffers outside RAM (the header's unassigned facts): the used ring in the PCI hole with a
 # GET_ID's data in a hole; a read holding the bounce buffer while a GET_ID finishes and the next
 # GET_ID's data in a hole breaks the device ("bogus descriptor or out of resources").
