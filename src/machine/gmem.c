@@ -72,14 +72,22 @@ void gmem_free(struct gmem *m)
 	free(m);
 }
 
+/* A new entry of a range list (RAM regions, unassigned ranges): room for it, not empty, no wrap. */
+static int range_new(const char *what, const char *plural, unsigned n, unsigned max, uint64_t base, uint64_t size,
+    char **cause)
+{
+	if (n >= max)
+		return cause_set(cause, "%s 0x%llx: more than %u %s", what, (unsigned long long)base, max, plural);
+	if (size == 0 || base + size < base)
+		return cause_set(cause, "%s 0x%llx+0x%llx: empty or wraps", what, (unsigned long long)base,
+		    (unsigned long long)size);
+	return 0;
+}
+
 int gmem_add_region(struct gmem *m, uint64_t base, uint64_t size, char **cause)
 {
-	if (m->nreg >= GMEM_MAX_REGIONS)
-		return cause_set(cause, "ram region 0x%llx: more than %d regions", (unsigned long long)base,
-		    GMEM_MAX_REGIONS);
-	if (size == 0 || base + size < base)
-		return cause_set(cause, "ram region 0x%llx+0x%llx: empty or wraps", (unsigned long long)base,
-		    (unsigned long long)size);
+	if (range_new("ram region", "regions", m->nreg, GMEM_MAX_REGIONS, base, size, cause) < 0)
+		return -1;
 	unsigned i;
 	for (i = 0; i < m->nreg; i++) {
 		if (base < m->reg[i].base + m->reg[i].size && m->reg[i].base < base + size)
@@ -135,12 +143,8 @@ int gmem_region(const struct gmem *m, unsigned i, uint64_t *base, uint64_t *size
 
 int gmem_add_unassigned(struct gmem *m, uint64_t base, uint64_t size, char **cause)
 {
-	if (m->nhole >= GMEM_MAX_UNASSIGNED)
-		return cause_set(cause, "unassigned range 0x%llx: more than %d ranges", (unsigned long long)base,
-		    GMEM_MAX_UNASSIGNED);
-	if (size == 0 || base + size < base)
-		return cause_set(cause, "unassigned range 0x%llx+0x%llx: empty or wraps", (unsigned long long)base,
-		    (unsigned long long)size);
+	if (range_new("unassigned range", "ranges", m->nhole, GMEM_MAX_UNASSIGNED, base, size, cause) < 0)
+		return -1;
 	for (unsigned i = 0; i < m->nreg; i++)
 		if (base < m->reg[i].base + m->reg[i].size && m->reg[i].base < base + size)
 			return cause_set(cause, "unassigned range 0x%llx+0x%llx: overlaps ram", (unsigned long long)base,

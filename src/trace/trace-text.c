@@ -519,6 +519,24 @@ static int named_value(struct lex *lx, const char *what, int (*parse)(const char
 	return 0;
 }
 
+/* "BASE SIZE" of a range line appended to its list: "more than MAX WHAT KINDS", "missing WHAT base" otherwise. */
+static int range_line(struct lex *lx, const char *what, const char *kinds, struct trace_ram *r, uint16_t *n,
+    unsigned max)
+{
+	char field[32];
+
+	if (*n >= max)
+		return lex_fail(lx, "more than %u %s %s", max, what, kinds);
+	snprintf(field, sizeof field, "%s base", what);
+	if (num(lx, field, UINT64_MAX, &r[*n].base) != 0)
+		return -1;
+	snprintf(field, sizeof field, "%s size", what);
+	if (num(lx, field, UINT64_MAX, &r[*n].size) != 0)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
 static int header_line(struct lex *lx, int which, struct trace_header *h, unsigned *seen)
 {
 	char show[32], name[48];
@@ -598,20 +616,12 @@ static int header_line(struct lex *lx, int which, struct trace_header *h, unsign
 		break;
 	}
 	case H_RAM:
-		if (h->nram >= TRACE_MAX_RAM)
-			return lex_fail(lx, "more than %u RAM regions", TRACE_MAX_RAM);
-		if (num(lx, "RAM base", UINT64_MAX, &h->ram[h->nram].base) != 0 ||
-		    num(lx, "RAM size", UINT64_MAX, &h->ram[h->nram].size) != 0)
+		if (range_line(lx, "RAM", "regions", h->ram, &h->nram, TRACE_MAX_RAM) != 0)
 			return -1;
-		h->nram++;
 		break;
 	case H_UNASSIGNED:
-		if (h->nunassigned >= TRACE_MAX_UNASSIGNED)
-			return lex_fail(lx, "more than %u unassigned ranges", TRACE_MAX_UNASSIGNED);
-		if (num(lx, "unassigned base", UINT64_MAX, &h->unassigned[h->nunassigned].base) != 0 ||
-		    num(lx, "unassigned size", UINT64_MAX, &h->unassigned[h->nunassigned].size) != 0)
+		if (range_line(lx, "unassigned", "ranges", h->unassigned, &h->nunassigned, TRACE_MAX_UNASSIGNED) != 0)
 			return -1;
-		h->nunassigned++;
 		break;
 	case H_BACKEND: {
 		struct trace_backend *be;

@@ -685,6 +685,18 @@ static void trace_header_pci_text(struct buf *b, const struct trace_header *h)
 	}
 }
 
+/* "WORD BASE SIZE" lines, one per range. */
+static void put_ranges(struct buf *b, const char *word, const struct trace_ram *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		put_str(b, word);
+		put_hex(b, r[i].base);
+		buf_add_u8(b, ' ');
+		put_hex(b, r[i].size);
+		buf_add_u8(b, '\n');
+	}
+}
+
 void trace_header_text(struct buf *b, const struct trace_header *h)
 {
 	const char *dev = trace_device_name(h->device);
@@ -726,20 +738,9 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 		put_str(b, rq != NULL ? rq : "?");
 		buf_add_u8(b, '\n');
 	}
-	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++) {
-		put_str(b, "ram ");
-		put_hex(b, h->ram[i].base);
-		buf_add_u8(b, ' ');
-		put_hex(b, h->ram[i].size);
-		buf_add_u8(b, '\n');
-	}
-	for (unsigned i = 0; i < h->nunassigned && i < TRACE_MAX_UNASSIGNED; i++) {
-		put_str(b, "unassigned ");
-		put_hex(b, h->unassigned[i].base);
-		buf_add_u8(b, ' ');
-		put_hex(b, h->unassigned[i].size);
-		buf_add_u8(b, '\n');
-	}
+	put_ranges(b, "ram ", h->ram, h->nram < TRACE_MAX_RAM ? h->nram : TRACE_MAX_RAM);
+	put_ranges(b, "unassigned ", h->unassigned,
+	    h->nunassigned < TRACE_MAX_UNASSIGNED ? h->nunassigned : TRACE_MAX_UNASSIGNED);
 	for (unsigned i = 0; i < h->nbackends && i < TRACE_MAX_BACKENDS; i++) {
 		const struct trace_backend *be = &h->backend[i];
 		put_str(b, "backend ");
