@@ -48,6 +48,7 @@ struct guest {
 	uint16_t nq_dev;
 	struct gq q[VIRTQ_MAX_QUEUES];
 	uint64_t data_base, data_end, data_next;
+	uint64_t data_top;		/* data_end as configured; rings past the first 30 queues go below it */
 	uint64_t ring_base;
 	uint64_t irq[GUEST_VECTORS];
 	uint64_t intx;
@@ -120,7 +121,30 @@ struct guest *guest_new(const struct guest_port *port, const struct guest_config
 	else
 		g->data_end = s0 > 0x100000 ? b0 + s0 : g->data_base;
 	g->data_next = g->data_base;
+	g->data_top = g->data_end;
 	return g;
+}
+
+/*
+ * Where queue qi's rings go: 32 KiB each from ring_base (room for 1024
+ * entries); a queue whose slot would reach the data area (past the 30th,
+ * as virtio-serial's 64 queues are) goes below the top of the data area
+ * instead, and the data area ends below it.
+ */
+static uint64_t ring_slot(struct guest *g, unsigned qi)
+{
+	uint64_t at = g->ring_base + 0x8000ull * qi, first, low;
+
+	if (g->ring_base >= g->data_base || at + 0x8000 <= g->data_base)
+		return at;
+	first = (g->data_base - g->ring_base) / 0x8000;
+	low = 0x8000ull * (qi - first + 1);
+	if (g->data_top < g->data_base + low)
+		return at;		/* no room: as before */
+	at = g->data_top - low;
+	if (at < g->data_end)
+		g->data_end = at;
+	return at;
 }
 
 static void queue_forget(struct gq *q)
@@ -515,7 +539,7 @@ static int setup_queue_legacy(struct guest *g, unsigned qi, uint64_t desc, char 
 	if (size > VIRTQ_MAX_SIZE)
 		return cause_set(cause, "guest: queue %u size %u too large", qi, size);
 	if (desc == 0)
-		desc = g->ring_base + 0x8000ull * qi;
+		desc = ring_slot(g, qi);
 	desc &= ~(uint64_t)(VIRTIO_LEGACY_ALIGN - 1);
 	uint64_t avail = desc + 16ull * size;
 	uint64_t used = (avail + 6 + 2ull * size + VIRTIO_LEGACY_ALIGN - 1) & ~(uint64_t)(VIRTIO_LEGACY_ALIGN - 1);
@@ -549,9 +573,8 @@ static int setup_queue(struct guest *g, unsigned qi, uint16_t size, uint64_t des
 		size = g->cfg.queue_size && g->cfg.queue_size < max ? g->cfg.queue_size : max;
 	if (size > VIRTQ_MAX_SIZE)
 		return cause_set(cause, "guest: queue %u size %u too large", qi, size);
-	uint64_t base = g->ring_base + 0x8000ull * qi;
 	if (desc == 0 && !exact)
-		desc = base;
+		desc = ring_slot(g, qi);
 	if (avail == 0 && !exact)
 		avail = desc + 16ull * size;
 	if (used == 0 && !exact)
