@@ -385,3 +385,30 @@ Test(console, qemu_port0_open)
 	ctrl_msg(0, 6, 1);
 	cr_expect(h_nothing_used(&H, 0));
 }
+
+/* QEMU's set_status sees every status write, not only DRIVER_OK changes. */
+Test(console, qemu_every_status_write)
+{
+	struct guest_buf ib = { 0, 8, NULL };
+	const uint8_t up = VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK;
+
+	/* Without MULTIPORT, DRIVER_OK written again opens port 0 the guest closed. */
+	open_console();
+	ctrl_msg(0, 6, 0);
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, up | VIRTIO_STATUS_DRIVER_OK);
+	h_submit(&H, 0, NULL, 0, &ib, 1);
+	h_input(&H, TRACE_INPUT_CONSOLE, 0, "open", 4);
+	cr_expect_eq(h_used(&H, 0).len, 4);
+	h_close(&H);
+	/* With MULTIPORT, a status without DRIVER_OK closes a port opened while DRIVER_OK was off. */
+	open_multiport();
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, up);
+	ctrl_msg(1, 6, 1);
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, up);
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, up | VIRTIO_STATUS_DRIVER_OK);
+	h_submit(&H, 4, NULL, 0, &ib, 1);
+	h_input(&H, TRACE_INPUT_CONSOLE, 1, "wait", 4);
+	cr_expect(h_nothing_used(&H, 4));
+	ctrl_msg(1, 6, 1);
+	cr_expect_eq(h_used(&H, 4).len, 4);
+}

@@ -161,6 +161,14 @@ struct vdev_ops {
 	void (*destroy)(void *dev);
 	void (*reset)(void *dev);
 	void (*status_changed)(void *dev, bool driver_ok);
+	/*
+	 * Every device-status write the device takes, with the status it now
+	 * holds, before status_changed (QEMU's set_status, which sees each
+	 * write, not only DRIVER_OK changes): 0 on a reset, and the status
+	 * less DRIVER_OK when bus mastering is cleared under a profile that
+	 * drops it. NULL: not wanted.
+	 */
+	void (*status_written)(void *dev, uint8_t status);
 	void (*queue_notified)(void *dev, unsigned queue);
 	/*
 	 * Device config (kvmtool's get_config): the transport owns the access

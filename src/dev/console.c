@@ -428,20 +428,29 @@ static void con_reset(void *dev)
 }
 
 /*
- * QEMU's set_status: without MULTIPORT the guest cannot open port 0, so
- * DRIVER_OK opens it; losing DRIVER_OK closes every port (guest_reset).
+ * QEMU's set_status, on every status write: without MULTIPORT the guest
+ * cannot open port 0, so a status with DRIVER_OK opens it (again, after a
+ * PORT_OPEN 0 too); one without closes every port (guest_reset), whether
+ * or not DRIVER_OK was there before.
  */
+static void con_status_written(void *dev, uint8_t status)
+{
+	struct console *s = dev;
+	bool ok = status & VIRTIO_STATUS_DRIVER_OK;
+
+	if (!s->pol->guest_connected)
+		return;
+	if (ok && !multiport(s))
+		s->port[0].guest_open = true;
+	for (unsigned i = 0; i < s->nports && !ok; i++)
+		s->port[i].guest_open = false;
+}
+
 static void con_status_changed(void *dev, bool driver_ok)
 {
 	struct console *s = dev;
 
 	s->driver_ok = driver_ok;
-	if (s->pol->guest_connected) {
-		if (driver_ok && !multiport(s))
-			s->port[0].guest_open = true;
-		for (unsigned i = 0; i < s->nports && !driver_ok; i++)
-			s->port[i].guest_open = false;
-	}
 	if (!driver_ok)
 		return;
 	for (unsigned i = 0; i < s->nports; i++)
@@ -663,6 +672,7 @@ const struct vdev_ops vdev_console_ops = {
 	.destroy = con_destroy,
 	.reset = con_reset,
 	.status_changed = con_status_changed,
+	.status_written = con_status_written,
 	.queue_notified = con_queue_notified,
 	.get_config = con_get_config,
 	.cfg_write = con_cfg_write,

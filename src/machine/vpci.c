@@ -404,6 +404,12 @@ static void device_reset(struct vpci *d)
 	vpci_note(d, "device reset");
 }
 
+static void status_written(struct vpci *d)
+{
+	if (d->ops->status_written != NULL)
+		d->ops->status_written(d->dev, d->status);
+}
+
 void vpci_set_status(struct vpci *d, uint8_t v)
 {
 	uint8_t old = d->status;
@@ -411,6 +417,7 @@ void vpci_set_status(struct vpci *d, uint8_t v)
 		bool was_ok = old & VIRTIO_STATUS_DRIVER_OK;
 		d->status = 0;
 		vpci_gate(d);
+		status_written(d);
 		if (was_ok && d->ops->status_changed != NULL)
 			d->ops->status_changed(d->dev, false);
 		device_reset(d);
@@ -439,6 +446,7 @@ void vpci_set_status(struct vpci *d, uint8_t v)
 		v |= old & VIRTIO_STATUS_NEEDS_RESET;
 	d->status = v;
 	vpci_gate(d);
+	status_written(d);
 	bool ok = v & VIRTIO_STATUS_DRIVER_OK, was = old & VIRTIO_STATUS_DRIVER_OK;
 	if (ok != was && d->ops->status_changed != NULL)
 		d->ops->status_changed(d->dev, ok);
@@ -848,6 +856,8 @@ void vpci_bus_master(struct vpci *d, bool on)
 	if (d->prof->master_off_drops_driver_ok && (d->status & VIRTIO_STATUS_DRIVER_OK)) {
 		vpci_note(d, "bus mastering off: DRIVER_OK dropped");
 		vpci_set_status(d, (uint8_t)(d->status & ~VIRTIO_STATUS_DRIVER_OK));
+	} else if (d->prof->master_off_drops_driver_ok) {
+		status_written(d);	/* QEMU's virtio_set_status with the status as it is */
 	}
 }
 
