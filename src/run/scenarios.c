@@ -1245,7 +1245,8 @@ const struct record_scenario record_scenarios[] = {
 	{ "sweep-rng", "sweep: rng requests of seeded sizes, entropy that serves some, all or none of them",
 	  "rng", "rng", NULL, sweep_sc_rng, NULL },
 	{ "sweep-serial", "sweep: virtio-serial with several ports: control messages with and without ctrl-rx "
-	  "buffers, in seeded orders, hostile ones; data on every port, opened or not", "console", "console",
+	  "buffers, in seeded orders, hostile ones; data on every port, opened or not; status writes",
+	  "console", "console",
 	  sweep_serial_prepare, sweep_sc_serial, NULL },
 	{ "sweep-mq", "sweep: a seeded number of queues (blk, scsi; net: one pair with MQ), requests spread over "
 	  "them, kicks on queues not set up or past the last", "blk scsi net", "blk", sweep_mq_prepare, sweep_sc_mq,

@@ -730,6 +730,7 @@ struct ser {
 	struct dsw s;
 	unsigned nports;
 	bool mp;
+	bool dok;			/* DRIVER_OK is set */
 	bool open[SER_MAX_PORTS];
 	struct bytesacct rx[SER_MAX_PORTS];
 	unsigned ctrl_bufs;
@@ -842,8 +843,8 @@ static unsigned ser_ctrl(struct ser *x)
 	x->ctrl_bufs -= due;
 	(void)take(s, SER_CTRL_RX, due, NULL);
 	(void)take(s, SER_CTRL_TX, added, NULL);
-	/* Bytes that waited for a port the guest opened now reach its buffers. */
-	for (unsigned p = 0; p < x->nports; p++)
+	/* Bytes that waited for a port the guest opened now reach its buffers (not before DRIVER_OK). */
+	for (unsigned p = 0; p < x->nports && x->dok; p++)
 		if (x->open[p])
 			(void)take(s, ser_rxq(p), bytes_deliver(&x->rx[p]), NULL);
 	return added;
@@ -902,7 +903,7 @@ static void ser_post(struct ser *x)
 	}
 	record_mark(s->rec, "sweep: port %u rx buffers posted, %u now", p, a->nbuf);
 	guest_kick(s->g, ser_rxq(p));
-	if (x->open[p])
+	if (x->open[p] && x->dok)
 		(void)take(s, ser_rxq(p), bytes_deliver(a), NULL);
 }
 
@@ -932,9 +933,45 @@ static int ser_type(struct ser *x, char **cause)
 	if (record_input(s->rec, TRACE_INPUT_CONSOLE, p, d, len, cause) < 0)
 		return -1;
 	a->bytes += len;
-	if (x->open[p])
+	if (x->open[p] && x->dok)
 		(void)take(s, ser_rxq(p), bytes_deliver(a), NULL);
 	return 0;
+}
+
+/*
+ * Status writes, 1 to 3 in a row, FEATURES_OK and what comes before it
+ * kept: DRIVER_OK written again, taken away or given back. QEMU's
+ * set_status sees every one: without DRIVER_OK every port closes (its
+ * guest_reset) and no typed byte moves (virtio_serial_guest_ready); with it
+ * port 0 of a guest without MULTIPORT is open again, even one the guest
+ * closed with PORT_OPEN 0. Bytes waiting for an open port arrive when
+ * DRIVER_OK comes back. Control messages and kicks work either way.
+ */
+static void ser_status(struct ser *x)
+{
+	struct dsw *s = &x->s;
+	unsigned k = 1 + (unsigned)rnd(s, 3);
+	char what[32];
+	size_t wl = 0;
+
+	what[0] = '\0';
+	for (unsigned i = 0; i < k; i++) {
+		bool ok = rnd(s, 2), was = x->dok;
+		uint8_t v = VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+		    (ok ? VIRTIO_STATUS_DRIVER_OK : 0);
+
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, v);
+		wl += (size_t)snprintf(what + wl, sizeof what - wl, " 0x%02x", v);
+		x->dok = ok;
+		for (unsigned p = 0; p < x->nports && !ok; p++)
+			x->open[p] = false;
+		if (ok && !x->mp)
+			x->open[0] = true;
+		for (unsigned p = 0; p < x->nports && ok && !was; p++)
+			if (x->open[p])
+				(void)take(s, ser_rxq(p), bytes_deliver(&x->rx[p]), NULL);
+	}
+	record_mark(s->rec, "sweep: status written%s", what);
 }
 
 /*
@@ -962,6 +999,7 @@ static int ser_reset(struct ser *x, char **cause)
 		(void)ser_ctrl(x);
 	}
 	guest_driver_ok(s->g);
+	x->dok = true;
 	if (!x->mp)
 		x->open[0] = true;	/* QEMU's set_status: DRIVER_OK opens port 0 of a one-port guest */
 	return 0;
@@ -984,11 +1022,14 @@ int sweep_sc_serial(struct record *rec, char **cause)
 		return cause_set(cause, "sweep-serial: %u ports, %u queues (2 + 2 per port, at most %u ports)", x.nports,
 		    guest_num_queues(x.s.g), SER_MAX_PORTS);
 	x.open[0] = !x.mp;
+	x.dok = true;
 	ops = 10 + (unsigned)rnd(&x.s, 20);
 	for (unsigned i = 0; i < ops; i++) {
 		switch (rnd(&x.s, 9)) {
 		case 8:
-			if (rnd(&x.s, 2) && ser_reset(&x, cause) < 0)
+			if (!rnd(&x.s, 2))
+				ser_status(&x);
+			else if (ser_reset(&x, cause) < 0)
 				return -1;
 			break;
 		case 0:

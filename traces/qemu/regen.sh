@@ -39,13 +39,17 @@ rec rng-no-event-idx.vrt --device rng --scenario no-event-idx
 rec net-sweep-regions.vrt --device net --scenario sweep-regions --seed 1012
 # ... and kicks on console queues with nothing to use: QEMU still notifies.
 rec console-sweep-regions.vrt --device console --scenario sweep-regions --seed 1045
-# virtio-serial with 6 ports and MULTIPORT: control messages with and without ctrl-rx buffers, a short one.
+# virtio-serial with 6 ports and MULTIPORT: control messages with and without ctrl-rx buffers, a short one,
+# DRIVER_OK written again and taken away.
 rec console-sweep-serial.vrt --device console --scenario sweep-serial --seed 1011
 # ... and 4 ports, a vector per queue, a reset with control messages before DRIVER_OK.
 rec console-sweep-serial-reset.vrt --device console --scenario sweep-serial --seed 1021
 # ... and QEMU's default device (-device virtio-serial-pci: 31 ports, 64 queues, 2 vectors): a header
 # that states nothing but the device type must replay it the same (tests/cli/qemu-defaults.sh).
 rec console-sweep-serial-default.vrt --device console --scenario sweep-serial --seed 1059
+# ... and 3 ports without MULTIPORT: port 0 closed with PORT_OPEN 0, then DRIVER_OK written again
+# reopens it (QEMU's set_status sees every status write).
+rec console-sweep-serial-status.vrt --device console --scenario sweep-serial --seed 107
 # The disk options: discard=unmap, a write then a DISCARD on it and a read back (blk); an UNMAP of
 # written blocks read back, MODE SELECT and WRITE SAME (scsi).
 rec blk-sweep-discard.vrt --device blk --scenario sweep-blk --seed 210
