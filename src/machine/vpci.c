@@ -439,8 +439,14 @@ void vpci_set_status(struct vpci *d, uint8_t v)
 			else if (plat && v1)
 				return;		/* QEMU: virtio_validate_features fails, status unchanged */
 		}
+		/*
+		 * QEMU's virtio_set_features masks silently, and applies each
+		 * driver_feature write to the device as it comes: after a reset
+		 * that kept the registers, the device has what was written since
+		 * (d->live), not what the registers still read.
+		 */
 		if (v & VIRTIO_STATUS_FEATURES_OK)
-			d->features = want & d->offered;	/* QEMU's virtio_set_features masks silently */
+			d->features = d->prof->keep_features_on_reset ? d->live : want & d->offered;
 	}
 	if (d->prof->needs_reset_sticky)
 		v |= old & VIRTIO_STATUS_NEEDS_RESET;
