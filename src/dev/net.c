@@ -1,4 +1,5 @@
 /* net.c -- virtio-net: rx frames from the trace, tx frames out as events, control queue as QEMU answers it */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,17 @@ static void fifo_pop(struct net *n, struct fifo *f)
 	fr->data = NULL;
 	f->head = (f->head + 1) % f->cap;
 	f->n--;
+}
+
+/* Drop at most max of the frames waiting for pair p (the oldest first), with a note saying why. */
+static void rx_drop(struct net *n, unsigned p, unsigned max, const char *why)
+{
+	unsigned k = n->rx[p].n < max ? n->rx[p].n : max;
+
+	if (k > 0)
+		vdev_note(n->ctx, "net: rx%u: %u frames dropped%s", p, k, why);
+	while (k-- > 0)
+		fifo_pop(n, &n->rx[p]);
 }
 
 /* Guest address of IN byte off of chain c (0 if beyond it). */
@@ -571,12 +583,9 @@ static uint8_t ctrl_mq(struct net *n, uint8_t cmd, const uint8_t *d, uint32_t le
 	 * detaches the pair's tap queue (the kernel drops what it holds) and
 	 * purges the frame it had read (tap_disable); under vbox they wait.
 	 */
-	for (unsigned p = pairs; vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU && p < n->curr_pairs; p++) {
-		if (n->rx[p].n > 0)
-			vdev_note(n->ctx, "net: rx%u: %u frames dropped: the pair is turned off", p, n->rx[p].n);
-		while (n->rx[p].n > 0)
-			fifo_pop(n, &n->rx[p]);
-	}
+	if (vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU)
+		for (unsigned p = pairs; p < n->curr_pairs; p++)
+			rx_drop(n, p, UINT_MAX, ": the pair is turned off");
 	n->curr_pairs = pairs;
 	return CTRL_OK;
 }
@@ -670,15 +679,9 @@ static void net_reset(void *dev)
 	 * other pairs lose theirs when the next feature write detaches their tap
 	 * queues, before any of them can be on again. vbox keeps them all.
 	 */
-	for (unsigned p = 0; vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU && p < n->max_pairs; p++) {
-		if (n->rx[p].n > 0)
-			vdev_note(n->ctx, "net: rx%u: %u frames dropped by the reset", p, p == 0 ? 1 : n->rx[p].n);
-		while (n->rx[p].n > 0) {
-			fifo_pop(n, &n->rx[p]);
-			if (p == 0)
-				break;
-		}
-	}
+	if (vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU)
+		for (unsigned p = 0; p < n->max_pairs; p++)
+			rx_drop(n, p, p == 0 ? 1 : UINT_MAX, " by the reset");
 	filter_reset(n);
 	n->part.active = false;
 	n->driver_ok = false;
