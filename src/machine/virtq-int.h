@@ -61,6 +61,12 @@ static inline uint32_t virtq_bounce_tag(const struct virtq *q, uint16_t head)
 	return (uint32_t)(q->index + 1) << 16 | head;
 }
 
+/* Whether a chain of q holds the bounce buffer (the queue half of virtq_bounce_tag). */
+static inline bool virtq_holds_bounce(const struct virtq *q)
+{
+	return gmem_bounce(q->m) >> 16 == (uint32_t)q->index + 1;
+}
+
 static inline uint16_t virtq_rd16(struct virtq *q, uint64_t addr)
 {
 	uint8_t b[2] = { 0, 0 };

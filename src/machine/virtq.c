@@ -88,7 +88,7 @@ void virtq_free(struct virtq *q)
 void virtq_reset(struct virtq *q)
 {
 	/* QEMU unmaps what a reset device still held: the bounce buffer is free again */
-	if (gmem_bounce(q->m) >> 16 == q->index + 1)
+	if (virtq_holds_bounce(q))
 		gmem_set_bounce(q->m, 0);
 	q->started = false;
 	q->unmapped = false;
