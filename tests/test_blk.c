@@ -519,6 +519,11 @@ Test(blk, writeback_toggle)
 		s.offered = (1ull << 32) | (1ull << 11) | (1ull << 9) | (1ull << 6);
 		h_open_setup(&H, "blk", &s, (1ull << 32) | (1ull << 6));
 		cr_expect_eq(guest_devcfg_read(H.g, 32, 1), 0);
+		/* set_status runs at every DRIVER_OK write: the same status again undoes the byte */
+		guest_devcfg_write(H.g, 32, 1, 1);
+		cr_expect_eq(guest_devcfg_read(H.g, 32, 1), 1);
+		guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, guest_common_read(H.g, VIRTIO_PCI_COMMON_STATUS, 1));
+		cr_expect_eq(guest_devcfg_read(H.g, 32, 1), 0);
 	}
 }
 

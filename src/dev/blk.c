@@ -67,7 +67,7 @@
 static const struct blk_policy {
 	bool discard_zeroes;		/* DISCARD zeroes the sectors; QEMU's default discard=ignore leaves them */
 	bool wce_needs_feature;		/* writeback is writable only with CONFIG_WCE negotiated (spec 5.2.5.1) */
-	bool wce_from_flush;		/* DRIVER_OK without CONFIG_WCE: writeback = FLUSH negotiated (QEMU set_status) */
+	bool wce_from_flush;		/* each DRIVER_OK write without CONFIG_WCE: writeback = FLUSH (QEMU set_status) */
 	bool scsi_cmd_kept;		/* the legacy SCSI_CMD request keeps QEMU's answers (else UNSUPP) */
 	/*
 	 * QEMU's virtio_blk_handle_vq turns the queue's notifications off while
@@ -196,12 +196,17 @@ static void blk_reset(void *dev)
 	b->cfg[CFG_WRITEBACK] = b->writeback0;
 }
 
-static void blk_status_changed(void *dev, bool driver_ok)
+static void blk_status_written(void *dev, uint8_t status)
 {
 	struct blk *b = dev;
 
-	/* QEMU: a driver without CONFIG_WCE gets the cache mode its FLUSH feature asks for. */
-	if (driver_ok && b->pol->wce_from_flush && !vdev_has_feature(b->ctx, BLK_F_CONFIG_WCE))
+	/*
+	 * QEMU's set_status, at every status write that holds DRIVER_OK (not
+	 * only the first): a driver without CONFIG_WCE gets the cache mode its
+	 * FLUSH feature asks for, whatever it wrote to writeback since.
+	 */
+	if ((status & VIRTIO_STATUS_DRIVER_OK) && b->pol->wce_from_flush &&
+	    !vdev_has_feature(b->ctx, BLK_F_CONFIG_WCE))
 		b->cfg[CFG_WRITEBACK] = vdev_has_feature(b->ctx, BLK_F_FLUSH);
 }
 
@@ -515,7 +520,7 @@ const struct vdev_ops vdev_blk_ops = {
 	.create = blk_create,
 	.destroy = blk_destroy,
 	.reset = blk_reset,
-	.status_changed = blk_status_changed,
+	.status_written = blk_status_written,
 	.queue_notified = blk_queue_notified,
 	.get_config = blk_get_config,
 	.cfg_write = blk_cfg_write,

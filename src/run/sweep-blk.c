@@ -391,6 +391,14 @@ static void writeback(struct sb *s)
 	guest_devcfg_write(s->g, CFG_WRITEBACK, rnd(s, 3) ? 1 : 4, val);
 	(void)guest_devcfg_read(s->g, CFG_WRITEBACK, 1);
 	(void)guest_devcfg_read(s->g, CFG_WRITEBACK, 4);
+	if (rnd(s, 2) == 0) {
+		/* QEMU's set_status runs at every status write: DRIVER_OK again re-derives the cache mode. */
+		uint64_t st = guest_common_read(s->g, VIRTIO_PCI_COMMON_STATUS, 1);
+
+		record_mark(s->rec, "sweep-blk: status 0x%02" PRIx64 " written again", st);
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, st);
+		(void)guest_devcfg_read(s->g, CFG_WRITEBACK, 1);
+	}
 }
 
 /* Reset and bring the device up with a seeded subset of the cache and discard features. */
