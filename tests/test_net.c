@@ -433,3 +433,64 @@ Test(net, multiqueue_from_queue_count)
 		cr_expect_eq(guest_common_read(H.g, VIRTIO_PCI_COMMON_Q_SIZE, 2), want[q], "queue %u", q);
 	}
 }
+
+static uint16_t queue_size_at(unsigned q)
+{
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+	return (uint16_t)guest_common_read(H.g, VIRTIO_PCI_COMMON_Q_SIZE, 2);
+}
+
+/* qemu: pairs 1.. only while the driver's features hold MQ, the control queue after the last pair. */
+Test(net, qemu_pairs_follow_mq)
+{
+	struct vpci_setup s;
+	uint64_t no_mq;
+	char *cause = NULL;
+	struct buf few, all;
+	uint8_t on = 1, two[2] = { 2, 0 };
+
+	memset(&s, 0, sizeof s);
+	s.nqueues = 5;
+	h_open_setup(&H, "net", &s, 0);
+	cr_expect_eq(guest_num_queues(H.g), 5);
+	no_mq = guest_features(H.g) & ~(1ull << F_MQ);
+	cr_assert_eq(guest_negotiate(H.g, no_mq, &cause), 0, "%s", cause ? cause : "");
+	cr_expect_eq(guest_num_queues(H.g), 3);
+	cr_expect_eq(queue_size_at(2), 64, "the control queue moved to 2");
+	cr_expect_eq(queue_size_at(3), 0);
+	cr_expect_eq(queue_size_at(4), 0);
+	cr_assert_eq(guest_setup_queues(H.g, &cause), 0, "%s", cause ? cause : "");
+	guest_driver_ok(H.g);
+	cr_expect_eq(ctrl(0, 0, &on, 1), 0, "control commands on queue 2");
+	cr_expect_eq(ctrl(4, 0, two, 2), 1, "VQ_PAIRS_SET without MQ");
+	/* a checkpoint holds the queue count (version 3); loading it over five queues brings three back */
+	buf_init(&few);
+	buf_init(&all);
+	vpci_save(H.d, &few);
+	cr_expect_eq(le16_load(few.data + 4), 3);
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, 0);
+	cr_expect_eq(guest_common_read(H.g, VIRTIO_PCI_COMMON_NUMQ, 2), 3, "a reset leaves them away");
+	cr_assert_eq(guest_negotiate_twice(H.g, no_mq, no_mq | 1ull << F_MQ, &cause), 0, "%s", cause ? cause : "");
+	cr_expect_eq(guest_num_queues(H.g), 5);
+	cr_expect_eq(queue_size_at(2), 256);
+	cr_expect_eq(queue_size_at(4), 64);
+	vpci_save(H.d, &all);
+	cr_expect_lt(le16_load(all.data + 4), 3, "every queue there: an older version");
+	cr_assert_eq(vpci_load(H.d, few.data, few.len, &cause), 0, "%s", cause ? cause : "");
+	cr_expect_eq(guest_common_read(H.g, VIRTIO_PCI_COMMON_NUMQ, 2), 3);
+	cr_expect_eq(queue_size_at(2), 64);
+	cr_assert_eq(vpci_load(H.d, all.data, all.len, &cause), 0, "%s", cause ? cause : "");
+	cr_expect_eq(guest_common_read(H.g, VIRTIO_PCI_COMMON_NUMQ, 2), 5);
+	cr_expect_eq(queue_size_at(4), 64);
+	buf_release(&few);
+	buf_release(&all);
+	h_close(&H);
+	/* vbox: every pair from the start to the end */
+	memset(&s, 0, sizeof s);
+	s.nqueues = 5;
+	s.layout = 1;
+	h_open_setup(&H, "net", &s, 0);
+	cr_assert_eq(guest_negotiate(H.g, guest_features(H.g) & ~(1ull << F_MQ), &cause), 0, "%s", cause ? cause : "");
+	cr_expect_eq(guest_num_queues(H.g), 5);
+	free(cause);
+}

@@ -29,7 +29,14 @@ struct vdev_ctx;	/* implemented by the transport (vpci) */
 
 /* Services a model may use. */
 struct virtq *vdev_queue(struct vdev_ctx *ctx, unsigned index);	/* NULL if out of range */
-unsigned vdev_num_queues(const struct vdev_ctx *ctx);
+unsigned vdev_num_queues(const struct vdev_ctx *ctx);	/* there now */
+/*
+ * The device now has n of the queues it was made with (QEMU's
+ * virtio_del_queue/virtio_add_queue while running): queue i takes the
+ * maximum size and name of made queue from[i] (NULL: its own); those past n
+ * are gone. A queue that changes starts over with its ring reset.
+ */
+void vdev_set_queues(struct vdev_ctx *ctx, unsigned n, const unsigned *from);
 uint64_t vdev_features(const struct vdev_ctx *ctx);		/* negotiated */
 bool vdev_has_feature(const struct vdev_ctx *ctx, unsigned bit);
 int vdev_layout(const struct vdev_ctx *ctx);			/* enum trace_layout value */
@@ -169,6 +176,13 @@ struct vdev_ops {
 	 * drops it. NULL: not wanted.
 	 */
 	void (*status_written)(void *dev, uint8_t status);
+	/*
+	 * Every driver-feature write the device takes (QEMU's set_features,
+	 * called from virtio_set_features: a modern driver_feature write before
+	 * FEATURES_OK, a legacy guest_features write), with the features as the
+	 * device now holds them. NULL: not wanted.
+	 */
+	void (*features_written)(void *dev, uint64_t features);
 	void (*queue_notified)(void *dev, unsigned queue);
 	/*
 	 * Device config (kvmtool's get_config): the transport owns the access

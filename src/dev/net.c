@@ -87,7 +87,7 @@ struct net {
 	uint8_t cfg[NET_CFG_SIZE];
 	uint8_t cfg0[NET_CFG_SIZE];
 	unsigned max_pairs;
-	int ctrlq;			/* queue index of the control queue, -1 if none */
+	bool has_ctrl;			/* the last queue there is the control queue */
 	bool driver_ok;
 	uint16_t curr_pairs;
 	bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
@@ -158,10 +158,22 @@ static void *net_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 		free(n);
 		return NULL;
 	}
-	n->ctrlq = nq == 2 * n->max_pairs + 1 ? (int)nq - 1 : -1;
+	n->has_ctrl = nq == 2 * n->max_pairs + 1;
 	memcpy(n->cfg0, n->cfg, NET_CFG_SIZE);
 	filter_reset(n);
 	return n;
+}
+
+/* The control queue's index now (QEMU moves it when pairs come and go), -1 if none. */
+static int ctrl_queue(const struct net *n)
+{
+	return n->has_ctrl ? (int)vdev_num_queues(n->ctx) - 1 : -1;
+}
+
+/* Pairs whose queues are there now. */
+static unsigned pairs_there(const struct net *n)
+{
+	return (vdev_num_queues(n->ctx) - n->has_ctrl) / 2;
 }
 
 static void fifo_clear(struct fifo *f)
@@ -319,7 +331,7 @@ static void rx_flush(struct net *n, unsigned p)
 	bool mrg = vdev_has_feature(n->ctx, NET_F_MRG_RXBUF), synced = true;
 	bool qemu = vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU;
 
-	if (q == NULL || !n->driver_ok || !virtq_is_enabled(q) || p >= n->curr_pairs)
+	if (q == NULL || !n->driver_ok || !virtq_is_enabled(q) || p >= n->curr_pairs || p >= pairs_there(n))
 		return;
 	if (n->part.active && n->part.pair != p)
 		return;
@@ -657,7 +669,7 @@ static void net_queue_notified(void *dev, unsigned queue)
 {
 	struct net *n = dev;
 
-	if (n->ctrlq >= 0 && queue == (unsigned)n->ctrlq)
+	if ((int)queue == ctrl_queue(n))
 		handle_ctrl(n, queue);
 	else if (queue % 2 == 1)
 		handle_tx(n, queue);
@@ -685,6 +697,28 @@ static void net_reset(void *dev)
 	filter_reset(n);
 	n->part.active = false;
 	n->driver_ok = false;
+}
+
+/*
+ * qemu: QEMU 7.2's virtio_net_set_features -> virtio_net_set_multiqueue on
+ * every feature write: pairs 1.. are there only while the features hold MQ,
+ * the control queue after the last pair (virtio_net_change_num_queue_pairs);
+ * a pair taken away loses the frames QEMU holds for it
+ * (qemu_purge_queued_packets). A reset leaves the queues as they are.
+ */
+static void net_features_written(void *dev, uint64_t features)
+{
+	struct net *n = dev;
+	unsigned from[2 * MAX_PAIRS + 1], pairs = (features >> NET_F_MQ & 1) ? n->max_pairs : 1;
+
+	if (vdev_layout(n->ctx) != VDEV_LAYOUT_QEMU || !n->has_ctrl || pairs == pairs_there(n))
+		return;
+	for (unsigned p = pairs; p < n->max_pairs; p++)
+		rx_drop(n, p, UINT_MAX, ": the pair's queues are taken away");
+	for (unsigned i = 0; i < 2 * pairs; i++)
+		from[i] = i;
+	from[2 * pairs] = 2 * n->max_pairs;	/* the control queue, its size */
+	vdev_set_queues(n->ctx, 2 * pairs + 1, from);
 }
 
 static void net_status_changed(void *dev, bool driver_ok)
@@ -946,6 +980,7 @@ const struct vdev_ops vdev_net_ops = {
 	.destroy = net_destroy,
 	.reset = net_reset,
 	.status_changed = net_status_changed,
+	.features_written = net_features_written,
 	.queue_notified = net_queue_notified,
 	.get_config = net_get_config,
 	.cfg_write = net_cfg_write,

@@ -17,6 +17,9 @@
  *   (version 2) u8 INTx state (the latch), u64 the driver features as the device holds them before
  *   FEATURES_OK, u16 count + that many selects without a queue whose registers differ from a reset's:
  *   u16 select, u16 vector, u16 enable, then desc/avail/used as in a queue's shadows
+ *   (version 3) u16 queues there now, then u16 the maximum size of each (QEMU's virtio-net takes
+ *   pairs away and gives them back, vpci_set_queue_count); the queues above count every queue the
+ *   device was made with, and those gone have queue_size 0
  *   u32 length + device model state (ops->save)
  *   u64 length + guest memory (gmem_save)
  *   u32 CRC32C of everything before it
@@ -26,7 +29,7 @@
  */
 
 #define CK_MAGIC	0x4b435256u	/* "VRCK" */
-#define CK_VERSION	2	/* version 1 blobs (no latch, features or per-select registers) still load */
+#define CK_VERSION	3	/* version 1 blobs (no latch, features or per-select registers) and 2 still load */
 
 static bool ghost_default(const struct vpci_qregs *r)
 {
@@ -40,10 +43,10 @@ static void save_v2(const struct vpci *d, struct buf *out)
 	buf_add_u8(out, d->intx.latched && d->intx.state);
 	buf_add_le64(out, d->live);
 	uint16_t nghost = 0;
-	for (unsigned i = d->nq; i < d->nqr; i++)
+	for (unsigned i = d->nqall; i < d->nqr; i++)
 		nghost = (uint16_t)(nghost + !ghost_default(&d->qr[i]));
 	buf_add_le16(out, nghost);
-	for (unsigned i = d->nq; i < d->nqr; i++) {
+	for (unsigned i = d->nqall; i < d->nqr; i++) {
 		const struct vpci_qregs *r = &d->qr[i];
 		if (ghost_default(r))
 			continue;
@@ -58,27 +61,33 @@ static void save_v2(const struct vpci *d, struct buf *out)
 	}
 }
 
+/* The queues are those the device was made with (version 3 says otherwise). */
+static bool queues_as_made(const struct vpci *d)
+{
+	return d->nq == d->nqall && memcmp(d->qmax, d->qmax0, d->nq * sizeof *d->qmax) == 0;
+}
+
 /* Version 1 holds the whole state when the latch shows on the line and no select without a queue was written. */
 static bool v1_enough(const struct vpci *d)
 {
 	if ((d->intx.latched && d->intx.state != d->intx.level) || d->live != (((uint64_t)d->gf[1] << 32 | d->gf[0]) & d->offered))
 		return false;
-	for (unsigned i = d->nq; i < d->nqr; i++)
+	for (unsigned i = d->nqall; i < d->nqr; i++)
 		if (!ghost_default(&d->qr[i]))
 			return false;
-	return true;
+	return queues_as_made(d);
 }
 
 /* Written as version 1 when that holds everything, so checkpoints in older traces still compare equal. */
 void vpci_save(struct vpci *d, struct buf *out)
 {
 	size_t start = out->len;
-	bool v1 = v1_enough(d);
+	bool v1 = v1_enough(d), v3 = !queues_as_made(d);
 	buf_add_le32(out, CK_MAGIC);
-	buf_add_le16(out, v1 ? 1 : CK_VERSION);
+	buf_add_le16(out, v1 ? 1 : v3 ? CK_VERSION : 2);
 	buf_add_u8(out, vpci_profile_byte(d));
 	buf_add_u8(out, d->ops->id);
-	buf_add_le16(out, d->nq);
+	buf_add_le16(out, d->nqall);
 	buf_add_le16(out, d->msix.n);
 	buf_add(out, d->pci.cfg, sizeof d->pci.cfg);
 	buf_add(out, d->msix.table, 16u * d->msix.n);
@@ -95,7 +104,7 @@ void vpci_save(struct vpci *d, struct buf *out)
 	buf_add_u8(out, d->intx.isr);
 	buf_add_u8(out, (uint8_t)(d->broken | d->intx.level << 1 | d->legacy << 2));
 	buf_add_le16(out, d->queue_select);
-	for (unsigned i = 0; i < d->nq; i++) {
+	for (unsigned i = 0; i < d->nqall; i++) {
 		const struct vpci_qregs *r = &d->qr[i];
 		buf_add_le16(out, r->size);
 		buf_add_le16(out, r->vector);
@@ -110,6 +119,11 @@ void vpci_save(struct vpci *d, struct buf *out)
 	}
 	if (!v1)
 		save_v2(d, out);
+	if (v3) {
+		buf_add_le16(out, d->nq);
+		for (unsigned i = 0; i < d->nq; i++)
+			buf_add_le16(out, d->qmax[i]);
+	}
 	struct buf sub;
 	buf_init(&sub);
 	if (d->ops->save != NULL)
@@ -141,12 +155,12 @@ static int parse_v2(struct vpci *s, const struct vpci *d, struct cursor *c, char
 		return cause_set(cause, "checkpoint: intx state %u", state);
 	if (live & ~s->offered)
 		return cause_set(cause, "checkpoint: driver features 0x%llx were never offered", (unsigned long long)live);
-	if (nghost > s->nqr - s->nq)
+	if (nghost > s->nqr - s->nqall)
 		return cause_set(cause, "checkpoint: %u selects without a queue, the device keeps %u", nghost,
-		    s->nqr - s->nq);
+		    s->nqr - s->nqall);
 	s->intx.state = state;
 	s->live = live;
-	for (unsigned k = 0, last = s->nq; k < nghost; k++) {
+	for (unsigned k = 0, last = s->nqall; k < nghost; k++) {
 		unsigned sel = cursor_le16(c);
 		if (c->err || sel < last || (sel == last && k > 0) || sel >= s->nqr)
 			return cause_set(cause, "checkpoint: select %u without a queue out of range or order", sel);
@@ -167,6 +181,37 @@ static int parse_v2(struct vpci *s, const struct vpci *d, struct cursor *c, char
 	return 0;
 }
 
+/*
+ * Version 3's part: how many queues are there now and their maximum sizes,
+ * then what the queue records must agree with (a queue gone reads size 0
+ * and does not run). Earlier versions: every queue the device was made with.
+ */
+static int parse_v3(struct vpci *s, const struct vpci *d, struct cursor *c, uint16_t ver, char **cause)
+{
+	uint16_t n = ver >= 3 ? cursor_le16(c) : s->nqall;
+
+	if (c->err || n == 0 || n > s->nqall)
+		return cause_set(cause, "checkpoint: %u queues there, the device was made with %u", n, s->nqall);
+	for (unsigned i = 0; i < s->nqall; i++) {
+		uint16_t max = i >= n ? 0 : ver >= 3 ? cursor_le16(c) : s->qmax0[i];
+
+		if (c->err || (i < n && (max == 0 || max > VIRTQ_MAX_SIZE || (max & (max - 1)) != 0)))
+			return cause_set(cause, "checkpoint: queue %u maximum size out of range", i);
+		s->qmax[i] = max;
+		if (i < n && s->qr[i].size == 0)
+			return cause_set(cause, "checkpoint: queue %u registers out of range", i);
+		if (i >= n && (s->qr[i].size != 0 || virtq_started(s->q[i])))
+			return cause_set(cause, "checkpoint: queue %u is gone but has a size or runs", i);
+		if (i < n && d->ops->queue_name != NULL && n != s->nqall) {
+			d->ops->queue_name(i, n, s->qname[i]);
+			s->qname[i][VIRTQ_NAME_MAX - 1] = '\0';
+			virtq_rename(s->q[i], s->qname[i]);
+		}
+	}
+	s->nq = n;
+	return 0;
+}
+
 /* Fill scratch device s from the blob; every field is checked against what the device can be. */
 static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t len, char **cause)
 {
@@ -180,11 +225,11 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	if (cursor_le32(&c) != CK_MAGIC)
 		return cause_set(cause, "checkpoint: bad magic");
 	uint16_t ver = cursor_le16(&c);
-	if (ver != 1 && ver != CK_VERSION)
-		return cause_set(cause, "checkpoint: version %u not supported (expected 1 or %u)", ver, CK_VERSION);
+	if (ver < 1 || ver > CK_VERSION)
+		return cause_set(cause, "checkpoint: version %u not supported (expected 1 to %u)", ver, CK_VERSION);
 	uint8_t lay = cursor_u8(&c), id = cursor_u8(&c);
 	uint16_t nq = cursor_le16(&c), nvec = cursor_le16(&c);
-	if (lay != vpci_profile_byte(d) || id != d->ops->id || nq != d->nq || nvec != d->msix.n)
+	if (lay != vpci_profile_byte(d) || id != d->ops->id || nq != d->nqall || nvec != d->msix.n)
 		return cause_set(cause, "checkpoint: taken from a different device (layout %u id %u queues %u)", lay,
 		    id, nq);
 	const uint8_t *cfg = cursor_bytes(&c, 256);
@@ -253,7 +298,7 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 		}
 		if (c.err)
 			return cause_set(cause, "checkpoint: truncated in queue %u", i);
-		if (r->size == 0 || r->size > VIRTQ_MAX_SIZE || r->enable > 1 || r->reset > 1 || !vector_ok(d, r->vector))
+		if (r->size > VIRTQ_MAX_SIZE || r->enable > 1 || r->reset > 1 || !vector_ok(d, r->vector))
 			return cause_set(cause, "checkpoint: queue %u registers out of range", i);
 		if (virtq_load(s->q[i], &c, cause) < 0)
 			return cause_prefix(cause, "checkpoint");
@@ -261,6 +306,8 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 			return cause_set(cause, "checkpoint: queue %u runs but is not enabled", i);
 	}
 	if (ver >= 2 && parse_v2(s, d, &c, cause) < 0)
+		return -1;
+	if (parse_v3(s, d, &c, ver, cause) < 0)
 		return -1;
 	if (s->intx.level != vpci_intx_wanted(s))
 		return cause_set(cause, "checkpoint: intx level %u disagrees with isr 0x%x", s->intx.level, s->intx.isr);
@@ -321,7 +368,7 @@ int vpci_load(struct vpci *d, const uint8_t *p, size_t len, char **cause)
 		return -1;	/* cannot happen: the same blob loaded into the scratch memory */
 	}
 	buf_release(&g);
-	for (unsigned i = 0; i < d->nq; i++) {
+	for (unsigned i = 0; i < d->nqall; i++) {
 		virtq_rebind(d->q[i], d, d->m);
 		virtq_rebind(s->q[i], s, s->m);
 	}

@@ -264,7 +264,8 @@ struct vpci {
 	struct vpci_ram ram_copy[16];
 	struct vpci_ram unassigned_copy[8];
 	char *serial_copy;
-	uint16_t nq;
+	uint16_t nq;			/* queues there now (vpci_set_queue_count), at most nqall */
+	uint16_t nqall;			/* queues the device was made with; q, qname, qmax0 have as many */
 	uint64_t offered;
 	uint32_t devcfg_size;
 	struct pci_func pci;
@@ -289,7 +290,8 @@ struct vpci {
 	bool in_window;			/* pcicfg_window: the access reaches the region itself, mapped or not */
 	uint64_t stimulus;		/* guest writes and host inputs so far (the rings' work bound counts per one) */
 	/* per queue, nq entries each (allocated: small devices do not pay for 1024 queues) */
-	uint16_t *qmax;
+	uint16_t *qmax;			/* maximum sizes of the queues there now (0: gone) */
+	uint16_t *qmax0;		/* and of those the device was made with */
 	struct vpci_qregs *qr;		/* nqr of them: the queues, then registers of selects without a queue */
 	unsigned nqr;
 	struct virtq **q;
@@ -316,6 +318,10 @@ uint64_t vpci_cur_features(const struct vpci *d);
 uint16_t vpci_check_vector(const struct vpci *d, uint64_t v);
 void vpci_set_vector(struct vpci *d, uint16_t *slot, uint64_t v);
 void vpci_queue_reset(struct vpci *d, unsigned qi);
+/* The device now has n queues, queue i with the maximum size of made queue from[i] (NULL: i); vdev_set_queues. */
+void vpci_set_queue_count(struct vpci *d, unsigned n, const unsigned *from);
+/* A driver-feature write the device takes (QEMU's virtio_set_features): tell the model. */
+void vpci_features_written(struct vpci *d, uint64_t features);
 /* Tell guest memory where the function's memory BARs are mapped (after a config write or a load). */
 void vpci_windows(struct vpci *d);
 void vpci_gate(struct vpci *d);		/* tell the rings whether they may run (after status/broken change) */

@@ -192,7 +192,7 @@ static uint32_t struct_len(const struct vpci *d, enum vpci_rkind k)
 {
 	switch (k) {
 	case R_COMMON: return (d->offered >> VIRTIO_F_RING_RESET) & 1 ? 0x3c : 0x38;
-	case R_NOTIFY: return (uint32_t)d->nq * d->prof->notify_mult;
+	case R_NOTIFY: return (uint32_t)d->nqall * d->prof->notify_mult;
 	case R_ISR: return 1;
 	case R_DEVICE: return d->devcfg_size;
 	default: return 0;
@@ -264,7 +264,7 @@ void vpci_layout(struct vpci *d)
 	d->nreg = 0;
 	d->cap_common = d->cap_notify = d->cap_isr = d->cap_device = d->cap_pcicfg = 0;
 
-	uint16_t nvec = s->msix_vectors ? s->msix_vectors : df->msix_vectors ? df->msix_vectors(d->nq) : (uint16_t)(d->nq + 1);
+	uint16_t nvec = s->msix_vectors ? s->msix_vectors : df->msix_vectors ? df->msix_vectors(d->nqall) : (uint16_t)(d->nqall + 1);
 	if (xp->modern)
 		layout_modern(d);
 	msix_init(&d->msix, &d->pci, xp->msix_bar != VPCI_NO_BAR ? xp->msix_cap : p->msix_cap,

@@ -78,6 +78,11 @@ unsigned vdev_num_queues(const struct vdev_ctx *ctx)
 	return ctx->d->nq;
 }
 
+void vdev_set_queues(struct vdev_ctx *ctx, unsigned n, const unsigned *from)
+{
+	vpci_set_queue_count(ctx->d, n, from);
+}
+
 uint64_t vdev_features(const struct vdev_ctx *ctx)
 {
 	return vpci_cur_features(ctx->d);

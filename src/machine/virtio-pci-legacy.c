@@ -108,6 +108,9 @@ static void guest_features(struct vpci *d, uint64_t v)
 	d->gf[1] = 0;
 	d->features = v & offered;
 	d->legacy = true;
+	/* QEMU's virtio_set_features, which refuses once FEATURES_OK is in the status */
+	if (!(d->status & VIRTIO_STATUS_FEATURES_OK))
+		vpci_features_written(d, d->features);
 }
 
 /* The rings of the selected queue from one page frame number (spec 2.4.2, legacy layout). */

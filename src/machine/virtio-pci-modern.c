@@ -203,8 +203,10 @@ void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v)
 				return;	/* else the register keeps the value, negotiation does not change */
 		}
 		d->gf[d->gfselect] = (uint32_t)v;
-		if (!(d->status & VIRTIO_STATUS_FEATURES_OK))
+		if (!(d->status & VIRTIO_STATUS_FEATURES_OK)) {
 			d->live = ((uint64_t)d->gf[1] << 32 | d->gf[0]) & d->offered;
+			vpci_features_written(d, d->live);	/* QEMU's virtio_set_features on every write */
+		}
 		return;
 	case VPCI_CF_MSIX: vpci_set_vector(d, &d->msix_config, v); return;
 	case VPCI_CF_STATUS: vpci_set_status(d, (uint8_t)v); return;

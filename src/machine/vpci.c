@@ -44,6 +44,9 @@ static void regs_reset(struct vpci *d, bool power_on)
 		memset(&d->qr[i], 0, sizeof d->qr[i]);
 		d->qr[i].vector = VPCI_NO_VECTOR;
 	}
+	/* queues taken away stay away: QEMU's reset gives them their num_default, 0 */
+	for (unsigned i = d->nq; i < d->nqall; i++)
+		virtq_reset(d->q[i]);
 	vpci_gate(d);
 }
 
@@ -53,6 +56,47 @@ void vpci_queue_reset(struct vpci *d, unsigned qi)
 	d->qr[qi].size = d->qmax[qi];
 	d->qr[qi].vector = VPCI_NO_VECTOR;
 	virtq_reset(d->q[qi]);
+}
+
+/*
+ * QEMU's virtio_del_queue and virtio_add_queue on a running device (virtio-
+ * net's pairs come and go with MQ). A queue that goes, comes or changes its
+ * maximum starts over: its ring forgets where it was, queue_size reads the
+ * new maximum (0 once gone, like any select without a queue). The rest of
+ * its registers (vector, enable, addresses) stay, as QEMU's virtio_del_queue
+ * and virtio_add_queue leave them and its proxy keeps them.
+ */
+void vpci_set_queue_count(struct vpci *d, unsigned n, const unsigned *from)
+{
+	unsigned old = d->nq;
+
+	if (n == 0 || n > d->nqall)
+		return;
+	for (unsigned i = 0; i < d->nqall; i++) {
+		unsigned src = from != NULL && i < n ? from[i] : i;
+		uint16_t max = i < n && src < d->nqall ? d->qmax0[src] : 0;
+
+		if ((i < old) == (i < n) && max == d->qmax[i])
+			continue;
+		d->qmax[i] = max;
+		d->qr[i].size = max;
+		virtq_reset(d->q[i]);
+		if (i < n && d->ops->queue_name != NULL) {
+			d->ops->queue_name(i, (uint16_t)n, d->qname[i]);
+			d->qname[i][VIRTQ_NAME_MAX - 1] = '\0';
+			virtq_rename(d->q[i], d->qname[i]);
+		}
+	}
+	d->nq = (uint16_t)n;
+	vpci_gate(d);
+	if (n != old)
+		vpci_note(d, "queues: %u -> %u", old, n);
+}
+
+void vpci_features_written(struct vpci *d, uint64_t features)
+{
+	if (d->ops->features_written != NULL)
+		d->ops->features_written(d->dev, features);
 }
 
 void vpci_gate(struct vpci *d)
@@ -107,7 +151,7 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	d->prof = prof;
 	d->xp = xp;
 	d->setup = *s;
-	d->nq = nq;
+	d->nq = d->nqall = nq;
 	d->offered = s->offered ? s->offered | (1ull << VIRTIO_F_VERSION_1) : vdev_default_features(s->ops, s->layout, nq);
 	if (!xp->modern)
 		d->offered &= ~(1ull << VIRTIO_F_VERSION_1);	/* a legacy-only device does not offer VERSION_1 */
@@ -125,6 +169,7 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	if (s->serial != NULL)
 		d->setup.serial = d->serial_copy = xstrdup(s->serial);
 	d->qmax = xcalloc(nq, sizeof *d->qmax);
+	d->qmax0 = xcalloc(nq, sizeof *d->qmax0);
 	/* QEMU keeps queue registers for every select below 1024, queue or not */
 	d->nqr = prof->queue_regs_per_select && nq < VIRTQ_MAX_SIZE ? VIRTQ_MAX_SIZE : nq;
 	d->qr = xcalloc(d->nqr, sizeof *d->qr);
@@ -148,6 +193,7 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	}
 	for (unsigned i = 0; i < nq; i++) {
 		d->qmax[i] = s->queue_max[i] ? s->queue_max[i] : vdev_default_queue_size(s->ops, s->layout, i, nq);
+		d->qmax0[i] = d->qmax[i];
 		if (s->ops->queue_name != NULL)
 			s->ops->queue_name(i, nq, d->qname[i]);
 		else
@@ -185,11 +231,12 @@ void vpci_free(struct vpci *d)
 		return;
 	if (d->dev != NULL && d->ops->destroy != NULL)
 		d->ops->destroy(d->dev);
-	for (unsigned i = 0; i < d->nq && d->q != NULL; i++)
+	for (unsigned i = 0; i < d->nqall && d->q != NULL; i++)
 		virtq_free(d->q[i]);
 	msix_free(&d->msix);
 	gmem_free(d->m);
 	free(d->qmax);
+	free(d->qmax0);
 	free(d->qr);
 	free(d->q);
 	free(d->qname);
