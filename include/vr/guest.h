@@ -109,6 +109,8 @@ int guest_init(struct guest *g, char **cause);
 int guest_pci_setup(struct guest *g, char **cause);	/* BARs, command register, MSI-X capability enable */
 int guest_find_caps(struct guest *g, char **cause);	/* walk the capability list */
 int guest_negotiate(struct guest *g, uint64_t features, char **cause);	/* reset..FEATURES_OK */
+/* The same, a driver that writes `first` as its features (and reads num_queues) before those it keeps (modern only). */
+int guest_negotiate_twice(struct guest *g, uint64_t first, uint64_t features, char **cause);
 int guest_setup_queues(struct guest *g, char **cause);	/* every queue + msix_config */
 /* One queue at chosen addresses (0 = default placement); size 0 = device maximum. */
 int guest_setup_queue(struct guest *g, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,

@@ -471,7 +471,17 @@ static int negotiate_legacy(struct guest *g, uint64_t want)
 	return 0;
 }
 
-int guest_negotiate(struct guest *g, uint64_t want, char **cause)
+/* The driver's features into driver_feature, low half then high. */
+static void write_features(struct guest *g, uint64_t f)
+{
+	guest_common_write(g, 0x08, 4, 0);
+	guest_common_write(g, 0x0c, 4, (uint32_t)f);
+	guest_common_write(g, 0x08, 4, 1);
+	guest_common_write(g, 0x0c, 4, f >> 32);
+}
+
+/* first: features written (and num_queues read) before the ones kept, or NULL. */
+static int negotiate(struct guest *g, const uint64_t *first, uint64_t want, char **cause)
 {
 	guest_reset(g);
 	add_status(g, VIRTIO_STATUS_ACK);
@@ -483,13 +493,14 @@ int guest_negotiate(struct guest *g, uint64_t want, char **cause)
 	guest_common_write(g, 0x00, 4, 1);
 	uint64_t hi = guest_common_read(g, 0x04, 4);
 	g->devfeat = lo | hi << 32;
+	if (first != NULL) {
+		write_features(g, *first);
+		(void)guest_common_read(g, 0x12, 2);
+	}
 	g->feat = want ? want : g->devfeat;
 	if (want == 0)
 		g->feat &= g->devfeat;
-	guest_common_write(g, 0x08, 4, 0);
-	guest_common_write(g, 0x0c, 4, (uint32_t)g->feat);
-	guest_common_write(g, 0x08, 4, 1);
-	guest_common_write(g, 0x0c, 4, g->feat >> 32);
+	write_features(g, g->feat);
 	add_status(g, VIRTIO_STATUS_FEATURES_OK);
 	uint8_t s = guest_status(g);
 	if (!(s & VIRTIO_STATUS_FEATURES_OK))
@@ -497,6 +508,16 @@ int guest_negotiate(struct guest *g, uint64_t want, char **cause)
 		    (unsigned long long)g->feat, s);
 	g->nq_dev = (uint16_t)guest_common_read(g, 0x12, 2);
 	return 0;
+}
+
+int guest_negotiate(struct guest *g, uint64_t want, char **cause)
+{
+	return negotiate(g, NULL, want, cause);
+}
+
+int guest_negotiate_twice(struct guest *g, uint64_t first, uint64_t want, char **cause)
+{
+	return negotiate(g, &first, want, cause);
 }
 
 static uint16_t queue_vector(const struct guest *g, unsigned q)

@@ -348,8 +348,57 @@ static int net_pairs(struct mq *s, uint16_t pairs, char **cause)
 }
 
 /*
- * A device reset with frames waiting, then the driver again (same features,
- * every queue, buffers as at the start). QEMU purges the frame it had read
+ * Every queue select up to one past the queues the device was made with:
+ * size, vector and enable, so queues that came or went (and QEMU's control
+ * queue after the last pair) show.
+ */
+static void net_queue_regs(struct mq *s)
+{
+	unsigned made = record_header(s->rec)->nqueues;
+
+	for (unsigned q = 0; q <= made; q++) {
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_SIZE, 2);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_MSIX, 2);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_ENABLE, 2);
+	}
+}
+
+/*
+ * The driver's features: those given, MQ left out now and then, and now
+ * and then other features written first (with MQ the other way), so
+ * QEMU 7.2 takes pairs 1.. away or gives them back on each write
+ * (virtio_net_set_multiqueue). Then the queue count and pairs as the
+ * device says.
+ */
+static int net_negotiate(struct mq *s, uint64_t want, char **cause)
+{
+	uint64_t mq = 1ull << VIRTIO_NET_F_MQ;
+	int rc;
+
+	if (rnd(s, 4) == 0)
+		want &= ~mq;
+	if (rnd(s, 3) == 0) {
+		record_mark(s->rec, "sweep-mq: features 0x%" PRIx64 " first, then 0x%" PRIx64, want ^ mq, want);
+		rc = guest_negotiate_twice(s->g, want ^ mq, want, cause);
+	} else {
+		record_mark(s->rec, "sweep-mq: features 0x%" PRIx64, want);
+		rc = guest_negotiate(s->g, want, cause);
+	}
+	if (rc < 0)
+		return -1;
+	s->feat = guest_features(s->g);
+	s->nq = guest_num_queues(s->g);
+	s->pairs = (s->feat >> VIRTIO_NET_F_MQ & 1) ? (unsigned)guest_devcfg_read(s->g, 8, 2) : 1;
+	if (s->pairs < 1 || s->pairs > MQ_MAX_UNITS || 2 * s->pairs + 1 != s->nq)
+		return cause_set(cause, "sweep-mq: net with %u queues says %u pairs", s->nq, s->pairs);
+	net_queue_regs(s);
+	return 0;
+}
+
+/*
+ * A device reset with frames waiting, then the driver again (features as
+ * net_negotiate picks them, every queue, buffers as at the start). QEMU purges the frame it had read
  * for each pair (virtio_net_reset); a pair past the first loses the rest
  * too when the features detach its tap queue again; pair 0 keeps what the
  * kernel still holds.
@@ -361,7 +410,8 @@ static int net_restart(struct mq *s, char **cause)
 		if (net_rx(s, (unsigned)rnd(s, s->curr), cause) < 0)
 			return -1;
 	record_mark(s->rec, "sweep-mq: reset, frames waiting %u %u %u %u", s->pend[0], s->pend[1], s->pend[2], s->pend[3]);
-	if (guest_negotiate(s->g, s->feat, cause) < 0 || guest_setup_queue_mask(s->g, (1ull << s->nq) - 1, cause) < 0)
+	if (net_negotiate(s, s->feat | guest_device_features(s->g) >> VIRTIO_NET_F_MQ << VIRTIO_NET_F_MQ, cause) < 0 ||
+	    guest_setup_queue_mask(s->g, (1ull << s->nq) - 1, cause) < 0)
 		return -1;
 	guest_driver_ok(s->g);
 	s->pend[0] -= s->pend[0] > 0;
@@ -500,16 +550,20 @@ int sweep_sc_mq(struct record *rec, char **cause)
 	/*
 	 * Now and then a driver that leaves MQ alone: the queues are there all
 	 * the same, except on net with several pairs, where QEMU 7.2 then
-	 * removes pairs 1.. and moves the control queue to 2, which the model
-	 * does not (virtio-replay-devices(7)): there MQ is always taken.
+	 * removes pairs 1.. and moves the control queue to 2 (net_negotiate).
 	 */
-	if (s.sh->mq_bit != MQ_NONE && rnd(&s, 4) == 0 && !(s.sh->id == VIRTIO_ID_NET && record_header(rec)->nqueues > 3))
-		offered &= ~(1ull << s.sh->mq_bit);
-	record_mark(rec, "sweep-mq: features 0x%" PRIx64, offered);
-	if (guest_negotiate(s.g, offered, cause) < 0)
-		return -1;
-	s.feat = guest_features(s.g);
-	s.nq = guest_num_queues(s.g);
+	if (s.sh->id == VIRTIO_ID_NET) {
+		if (net_negotiate(&s, offered, cause) < 0)
+			return -1;
+	} else {
+		if (s.sh->mq_bit != MQ_NONE && rnd(&s, 4) == 0)
+			offered &= ~(1ull << s.sh->mq_bit);
+		record_mark(rec, "sweep-mq: features 0x%" PRIx64, offered);
+		if (guest_negotiate(s.g, offered, cause) < 0)
+			return -1;
+		s.feat = guest_features(s.g);
+		s.nq = guest_num_queues(s.g);
+	}
 	if (s.nq > 64 || s.nq < s.sh->before + s.sh->per + s.sh->after)
 		return cause_set(cause, "sweep-mq: the device has %u queues", s.nq);
 	read_config(&s);
@@ -534,9 +588,6 @@ int sweep_sc_mq(struct record *rec, char **cause)
 		if (record_input(rec, TRACE_INPUT_DISK, 0, block, sizeof block, cause) < 0)
 			return -1;
 	} else if (s.sh->id == VIRTIO_ID_NET) {
-		s.pairs = (s.feat >> VIRTIO_NET_F_MQ & 1) ? (unsigned)guest_devcfg_read(s.g, 8, 2) : 1;
-		if (s.pairs < 1 || s.pairs > MQ_MAX_UNITS || 2 * s.pairs + 1 != s.nq)
-			return cause_set(cause, "sweep-mq: net with %u queues says %u pairs", s.nq, s.pairs);
 		s.curr = 1;
 		/* rx buffers on a pair now and then none, so frames wait there */
 		for (unsigned k = 0; k < s.pairs; k++)

@@ -66,6 +66,9 @@ rec scsi-sweep-mq.vrt --device scsi --scenario sweep-mq --seed 3
 # net with 2 queue pairs on a tap in a private network namespace (root only): frames on
 # both pairs, pairs turned off and on again with a frame waiting on one of them.
 rec net-sweep-mq.vrt --device net --scenario sweep-mq --seed 468
+# net with 3 pairs, a driver that writes MQ and then leaves it out (QEMU takes pairs 1.. away and
+# moves the control queue to 2), then after a reset the other way round (they come back).
+rec net-sweep-mq-features.vrt --device net --scenario sweep-mq --seed 1007
 # Rings and buffers outside RAM (the header's unassigned facts): the used ring in the PCI hole with a
 # GET_ID's data in a hole; a read holding the bounce buffer while a GET_ID finishes and the next
 # GET_ID's data in a hole breaks the device ("bogus descriptor or out of resources").
