@@ -174,9 +174,22 @@ bool virtq_is_empty(struct virtq *q);			/* true also when not enabled */
  * processing this queue).
  * c's storage (out, in, desc) belongs to the queue: valid until the next
  * virtq_get on this queue. Finish (put) one chain before taking the next; a
- * model that must hold several copies what it needs (head, in[] entries).
+ * model that must hold several uses virtq_chain_keep.
  */
 int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove);
+/*
+ * Keep a chain past the next virtq_get (QEMU's virtio-scsi pops a whole
+ * batch before it runs the first request). virtq_chain_keep copies the head
+ * and the descriptors the walk read (at most VIRTQ_MAX_SG + 1), not their
+ * bytes; virtq_chain_restore makes the chain the queue's current one again,
+ * filling c as virtq_get did, its OUT bytes read from guest memory anew
+ * (QEMU reads a request's data when it runs it, not when it pops it), and
+ * frees k. A kept chain is still in flight: put it once restored. A model
+ * restores every chain it keeps before its handler returns.
+ */
+struct virtq_kept;
+struct virtq_kept *virtq_chain_keep(const struct virtq_chain *c);
+void virtq_chain_restore(struct virtq *q, struct virtq_kept *k, struct virtq_chain *c);
 /*
  * Copy len bytes into the chain's IN buffers at byte offset off (a DMA event
  * per buffer piece, what="buffer"). -1 if it does not fit the IN capacity,

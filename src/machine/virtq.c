@@ -457,6 +457,63 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
 	return 1;
 }
 
+/* What virtq_chain_keep keeps of a chain: its head and the descriptors the walk read, not their bytes. */
+struct virtq_kept {
+	uint16_t head;
+	bool bounced;
+	uint64_t first_event;
+	unsigned ndesc;
+	struct vr_desc desc[];
+};
+
+struct virtq_kept *virtq_chain_keep(const struct virtq_chain *c)
+{
+	struct virtq_kept *k = xmalloc(sizeof *k + (size_t)c->ndesc * sizeof k->desc[0]);
+
+	k->head = c->head;
+	k->bounced = c->bounced;
+	k->first_event = c->first_event;
+	k->ndesc = c->ndesc;
+	memcpy(k->desc, c->desc, (size_t)c->ndesc * sizeof k->desc[0]);
+	return k;
+}
+
+void virtq_chain_restore(struct virtq *q, struct virtq_kept *k, struct virtq_chain *c)
+{
+	/* the walk refused a chain of more descriptors than desc[] holds, so the list is whole */
+	q->gen++;
+	c->head = k->head;
+	c->bounced = k->bounced;
+	c->first_event = k->first_event;
+	c->gen = q->gen;
+	c->out_len = 0;
+	c->nin = 0;
+	c->in_len = 0;
+	c->in_written = 0;
+	c->ndesc = k->ndesc;
+	memcpy(q->descs, k->desc, (size_t)k->ndesc * sizeof k->desc[0]);
+	c->desc = q->descs;
+	c->in = q->sg;
+	for (unsigned i = 0; i < k->ndesc; i++) {
+		const struct vr_desc *d = &k->desc[i];
+
+		if (d->flags & VIRTQ_DESC_F_INDIRECT) {
+			continue;
+		} else if (d->flags & VIRTQ_DESC_F_WRITE) {
+			q->sg[c->nin].addr = d->addr;
+			q->sg[c->nin++].len = d->len;
+			c->in_len += d->len;
+		} else {
+			if (out_grow(q, (uint64_t)c->out_len + d->len) < 0)
+				break;		/* cannot happen: it fitted when it was walked */
+			gmem_dev_read(q->m, d->addr, q->out + c->out_len, d->len);
+			c->out_len += d->len;
+		}
+	}
+	c->out = q->out;
+	free(k);
+}
+
 int virtq_work_left(struct virtq *q, uint64_t stimulus)
 {
 	if (q->work_stimulus != stimulus) {
