@@ -789,6 +789,46 @@ Test(scsi, batch_order_vbox)
 }
 
 /*
+ * qemu sets every command of a notify up before the first runs: REQUEST
+ * SENSE set up while there is no sense answers NO SENSE, whatever an
+ * earlier command of its batch leaves when it runs. vbox runs each as it
+ * pops it: the sense of the unknown opcode before it.
+ */
+static void batch_setup(int layout, uint8_t key)
+{
+	uint8_t bad[6] = { 0x01 }, rs[6] = { 0x03, 0, 0, 0, 18, 0 };
+	int head[2];
+	struct guest_used u;
+
+	open_scsi_layout(0, NULL, layout);
+	cmd(TUR, 6, NULL, 0, 0);		/* the power-on unit attention */
+	cmd(TUR, 6, NULL, 0, 0);		/* no sense stored */
+	head[0] = add_req(0, bad, 6, 0);
+	head[1] = add_req(0, rs, 6, 18);
+	guest_notify(H.g, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		u = h_used(&H, 2);
+		if (u.head != head[1])
+			continue;
+		h_read_in(&H, 2, u.head, 0, resp, RESP_SIZE);
+		h_read_in(&H, 2, u.head, RESP_SIZE, din, 18);
+		expect_good();
+		cr_expect_eq(din[0], 0x70);
+		cr_expect_eq(din[2], key, "REQUEST SENSE key %u, want %u", din[2], key);
+	}
+}
+
+Test(scsi, batch_setup_qemu)
+{
+	batch_setup(TRACE_LAYOUT_QEMU, 0);
+}
+
+Test(scsi, batch_setup_vbox)
+{
+	batch_setup(TRACE_LAYOUT_VBOX, 5);
+}
+
+/*
  * MODE SELECT's block descriptor switches the block size (qemu): READ
  * CAPACITY, MODE SENSE and the transfers follow it at once, the range checks
  * only after READ CAPACITY or a reset; a list refused later still switched it.

@@ -380,10 +380,8 @@ void scsi_disk_new_req(struct scsi_disk *d, struct scsi_req *r)
 	r->sense = SENSE_NO_SENSE;
 	r->resid = 0;
 	if (r->cdb_size == 0 || len < 0 || (uint32_t)len > r->cdb_size) {
-		/* QEMU 7.2 drops a pending unit attention on a CDB it cannot parse, unreported. */
+		/* qemu: a pending unit attention is dropped when this ends (ua_clear) */
 		r->ops = SCSI_OPS_INVALID_OPCODE;
-		if (ua && d->qemu)
-			d->ua = SENSE_NO_SENSE;
 		return;
 	}
 	/* A pending unit attention wins over all but these, whichever LUN is addressed. */
@@ -407,18 +405,56 @@ void scsi_disk_new_req(struct scsi_disk *d, struct scsi_req *r)
 
 /* ---- completing it ---- */
 
+/*
+ * QEMU's scsi_clear_unit_attention, as every command that ends calls it
+ * (QEMU 7.2.15 on: but one that reported the attention, which took it when
+ * it was set up): a pending unit attention is gone, but after INQUIRY, GET
+ * CONFIGURATION and GET EVENT STATUS NOTIFICATION, and after REPORT LUNS
+ * unless it was REPORTED LUNS DATA HAS CHANGED. A CDB QEMU could not parse
+ * is all zeros to it (TEST UNIT READY). vbox: only REPORT LUNS clears one
+ * (target_run).
+ */
+static void ua_clear(struct scsi_disk *d, const struct scsi_req *r)
+{
+	uint8_t op = r->ops == SCSI_OPS_INVALID_OPCODE ? OP_TEST_UNIT_READY : r->cdb[0];
+
+	if (!d->qemu || d->ua.key != SCSI_KEY_UNIT_ATTENTION || r->ops == SCSI_OPS_UNIT_ATTENTION)
+		return;
+	if (op == OP_INQUIRY || op == OP_GET_CONFIGURATION || op == OP_GESN)
+		return;
+	if (op == OP_REPORT_LUNS && (d->ua.asc != SENSE_LUNS_CHANGED.asc || d->ua.ascq != SENSE_LUNS_CHANGED.ascq))
+		return;
+	d->ua = SENSE_NO_SENSE;
+}
+
+/* What a command's end leaves in the LUN: the sense REQUEST SENSE reports, no unit attention (qemu). */
+static void ended(struct scsi_disk *d, const struct scsi_req *r)
+{
+	d->has_sense = r->status == SCSI_CHECK_CONDITION;
+	d->sense_is_ua = d->has_sense && r->ops == SCSI_OPS_UNIT_ATTENTION;
+	if (d->has_sense)
+		d->sense = r->sense;
+	ua_clear(d, r);
+}
+
+/*
+ * A command ends with status. One QEMU hands to its block layer (later)
+ * ends after the notify, when every command it answers at once has ended:
+ * the framing calls scsi_disk_end then.
+ */
 static void complete(struct scsi_disk *d, struct scsi_req *r, uint8_t status)
 {
 	r->status = status;
-	if (status == SCSI_CHECK_CONDITION) {
-		d->sense = r->sense;
-		d->has_sense = true;
-		d->sense_is_ua = r->ops == SCSI_OPS_UNIT_ATTENTION;
+	if (status == SCSI_CHECK_CONDITION)
 		r->resid = 0;
-	} else {
-		d->has_sense = false;
-		d->sense_is_ua = false;
-	}
+	if (!r->later)
+		ended(d, r);
+}
+
+void scsi_disk_end(struct scsi_disk *d, const struct scsi_req *r)
+{
+	if (r->later)
+		ended(d, r);
 }
 
 static void check(struct scsi_disk *d, struct scsi_req *r, struct scsi_sense sn)
@@ -535,8 +571,13 @@ static void target_run(struct scsi_disk *d, struct scsi_req *r)
 			n = (uint32_t)r->xfer;
 		break;
 	case OP_REQUEST_SENSE:
-		/* LUN 0 with stored sense: that sense, once; another LUN: LOGICAL UNIT NOT SUPPORTED */
-		n = sense_build(b, r->lun != 0 ? SENSE_LUN_NOT_SUPPORTED : d->sense, (cdb[1] & 1) == 0);
+		/*
+		 * LUN 0: the stored sense, once (set up while there was some; a
+		 * command of the same batch that ended GOOD since leaves none);
+		 * another LUN: LOGICAL UNIT NOT SUPPORTED
+		 */
+		n = sense_build(b, r->lun != 0 ? SENSE_LUN_NOT_SUPPORTED : d->has_sense ? d->sense : SENSE_NO_SENSE,
+		    (cdb[1] & 1) == 0);
 		if (n > r->xfer)
 			n = (uint32_t)r->xfer;
 		break;

@@ -78,6 +78,8 @@ int scsi_disk_input(struct scsi_disk *d, uint64_t addr, const uint8_t *data, uin
 void scsi_disk_new_req(struct scsi_disk *d, struct scsi_req *r);
 /* Run it: data through the chain, then status, sense and residual. */
 void scsi_disk_run(struct scsi_disk *d, struct scsi_req *r);
+/* After the notify: the end of a command the block layer answers (r->later), once every other has ended. */
+void scsi_disk_end(struct scsi_disk *d, const struct scsi_req *r);
 /* The sense data as autosense delivers it (fixed format, at most len bytes); clears a reported unit attention. */
 uint32_t scsi_disk_autosense(struct scsi_disk *d, const struct scsi_req *r, uint8_t *p, uint32_t len);
 

@@ -60,6 +60,15 @@
 
 #define SCSI_STATE_VERSION	3	/* 3: + the written config bytes (2 still loads) */
 
+/* A command between its setup and its run (QEMU's VirtIOSCSIReq with its SCSIRequest). */
+struct scsi_cmd {
+	struct scsi_req r;
+	uint8_t cdb[256 + 16];		/* the CDB, zero-padded so decoders never read past it */
+	uint8_t lun[8];
+	uint32_t hdr_out, resp_size;	/* where the data-out starts; the response area's size */
+	struct virtq_kept *kept;	/* qemu: the chain, while the rest of the batch is set up */
+};
+
 struct scsi {
 	struct vdev_ctx *ctx;
 	struct scsi_disk *lun0;
@@ -69,7 +78,8 @@ struct scsi {
 	bool driver_ok;
 	bool events_dropped;
 	uint8_t *resp;			/* response header + sense area, RESP_HDR + 65535 */
-	uint8_t cdb[256 + 16];		/* the CDB, zero-padded so decoders never read past it */
+	struct scsi_cmd *batch;		/* the commands of one notify, set up and not yet run */
+	unsigned batch_cap;
 	char fields[128];
 	char type[40];
 };
@@ -157,6 +167,7 @@ static void scsi_destroy(void *dev)
 		return;
 	scsi_disk_free(s->lun0);
 	free(s->resp);
+	free(s->batch);
 	free(s);
 }
 
@@ -266,70 +277,41 @@ static void cmd_fields(struct scsi *s, const uint8_t *lun, const uint8_t *cdb)
 		snprintf(s->fields + strlen(s->fields), sizeof s->fields - strlen(s->fields), " target=%u", target);
 }
 
-/* -1: guest error that stops the queue (QEMU's virtio_scsi_bad_req). */
-static int scsi_cmd(struct scsi *s, struct virtq *q, struct virtq_chain *c)
+/*
+ * Answer a command: the response (QEMU writes the header, and the sense
+ * after it only when there is some; vbox the whole area), then its used
+ * element. response is S_OK for a command that ran.
+ */
+static void scsi_cmd_answer(struct scsi *s, struct virtq *q, struct virtq_chain *c, struct scsi_cmd *p,
+    uint8_t response)
 {
-	struct scsi_req r = { .q = q, .c = c };
+	struct scsi_req *r = &p->r;
 	struct virtq_txn_info info = { .fields = s->fields };
-	uint32_t req_size = REQ_HDR + cdb_size(s), resp_size = RESP_HDR + sense_size(s), hdr_out, hdr_in;
 	uint32_t sense_len = 0, written = RESP_HDR;
-	struct scsi_disk *d;
-	uint8_t response = S_OK;
-	enum scsi_xfer_mode have;
 
-	if (c->out_len < req_size || c->in_len < resp_size) {
-		bad_req(s, q, c, c->out_len < req_size ? "request header shorter than 19 + cdb_size bytes"
-		    : "response buffer shorter than 12 + sense_size bytes");
-		return -1;
-	}
-	framing(s, c, req_size, resp_size, &hdr_out, &hdr_in);
-	r.dout = c->out_len > hdr_out ? c->out_len - hdr_out : 0;
-	r.din = c->in_len > hdr_in ? c->in_len - hdr_in : 0;
-	r.out = c->out + hdr_out;
-	r.in_off = hdr_in;
-	memset(s->cdb, 0, sizeof s->cdb);
-	memcpy(s->cdb, c->out + REQ_HDR, cdb_size(s));
-	r.cdb = s->cdb;
-	r.cdb_size = cdb_size(s);
-	info.type = cdb_size(s) > 0 ? scsi_op_name(r.cdb, s->type, sizeof s->type) : "NO_CDB";
+	info.type = r->cdb_size > 0 ? scsi_op_name(r->cdb, s->type, sizeof s->type) : "NO_CDB";
 	if (want(s))
-		cmd_fields(s, c->out, r.cdb);
-	if (r.dout > 0 && r.din > 0) {
-		/* Bidirectional commands need INOUT, which is not offered: QEMU fails them. */
-		response = S_FAILURE;
-		if (!s->qemu)
-			r.dout = r.din = 0;
-	} else if ((d = lun_find(s, c->out, &r.lun)) == NULL) {
-		response = S_BAD_TARGET;
-	} else {
-		scsi_disk_new_req(d, &r);
-		have = r.dout ? SCSI_XFER_TO_DEV : r.din ? SCSI_XFER_FROM_DEV : SCSI_XFER_NONE;
-		if (r.mode != SCSI_XFER_NONE && (r.mode != have || r.xfer > (have == SCSI_XFER_TO_DEV ? r.dout : r.din)))
-			response = S_OVERRUN;
-		else
-			scsi_disk_run(d, &r);
-	}
-	/* QEMU writes the header, and the sense after it only when there is some; vbox the whole area. */
-	memset(s->resp, 0, resp_size);
-	if (response == S_OK && r.status == SCSI_CHECK_CONDITION) {
-		sense_len = scsi_disk_autosense(s->lun0, &r, s->resp + RESP_HDR, sense_size(s));
+		cmd_fields(s, p->lun, r->cdb);
+	memset(s->resp, 0, p->resp_size);
+	if (response == S_OK && r->status == SCSI_CHECK_CONDITION) {
+		sense_len = scsi_disk_autosense(s->lun0, r, s->resp + RESP_HDR, sense_size(s));
 		written += sense_len;
 	}
 	le32_store(s->resp, sense_len);
-	if (response == S_OK && r.status == SCSI_GOOD)
-		le32_store(s->resp + 4, r.resid);
-	s->resp[10] = response == S_OK ? r.status : 0;
+	if (response == S_OK && r->status == SCSI_GOOD)
+		le32_store(s->resp + 4, r->resid);
+	s->resp[10] = response == S_OK ? r->status : 0;
 	s->resp[11] = response;
-	virtq_chain_write(q, c, 0, s->resp, s->qemu ? written : resp_size);
+	virtq_chain_write(q, c, 0, s->resp, s->qemu ? written : p->resp_size);
 	if (response != S_OK)
 		info.status = response_name(response);
 	else
-		info.status = r.status == SCSI_GOOD ? "GOOD" : "CHECK_CONDITION";
-	if (want(s) && response == S_OK && r.status == SCSI_CHECK_CONDITION) {
+		info.status = r->status == SCSI_GOOD ? "GOOD" : "CHECK_CONDITION";
+	if (want(s) && response == S_OK && r->status == SCSI_CHECK_CONDITION) {
 		size_t l = strlen(s->fields);
 
 		snprintf(s->fields + l, sizeof s->fields - l, " sense=%02x/%02x/%02x",
-		    r.sense.key, r.sense.asc, r.sense.ascq);
+		    r->sense.key, r->sense.asc, r->sense.ascq);
 	}
 	/*
 	 * QEMU publishes the response size plus the whole data area. It pops
@@ -338,13 +320,110 @@ static int scsi_cmd(struct scsi *s, struct virtq *q, struct virtq_chain *c)
 	 * it answers at once are used after every framing error of the batch,
 	 * block I/O after the notify.
 	 */
-	if (r.later)
-		virtq_put_async(q, c, resp_size + r.dout + r.din, &info);
+	if (r->later)
+		virtq_put_async(q, c, p->resp_size + r->dout + r->din, &info);
 	else if (response == S_OK)
-		virtq_put_held(q, c, resp_size + r.dout + r.din, &info);
+		virtq_put_held(q, c, p->resp_size + r->dout + r->din, &info);
 	else
-		virtq_put(q, c, resp_size + r.dout + r.din, &info);
+		virtq_put(q, c, p->resp_size + r->dout + r->din, &info);
+}
+
+/*
+ * Set a command up (QEMU's virtio_scsi_handle_cmd_req_prepare): the
+ * framing, the LUN, scsi_disk_new_req, the buffers against what the CDB
+ * moves. 1: ready to run; 0: answered (a framing error); -1: a guest
+ * error that stops the queue (QEMU's virtio_scsi_bad_req).
+ */
+static int scsi_cmd_setup(struct scsi *s, struct virtq *q, struct virtq_chain *c, struct scsi_cmd *p)
+{
+	struct scsi_req *r = &p->r;
+	uint32_t req_size = REQ_HDR + cdb_size(s), hdr_in;
+	struct scsi_disk *d;
+	uint8_t response = S_OK;
+	enum scsi_xfer_mode have;
+
+	memset(r, 0, sizeof *r);
+	p->resp_size = RESP_HDR + sense_size(s);
+	if (c->out_len < req_size || c->in_len < p->resp_size) {
+		bad_req(s, q, c, c->out_len < req_size ? "request header shorter than 19 + cdb_size bytes"
+		    : "response buffer shorter than 12 + sense_size bytes");
+		return -1;
+	}
+	framing(s, c, req_size, p->resp_size, &p->hdr_out, &hdr_in);
+	r->dout = c->out_len > p->hdr_out ? c->out_len - p->hdr_out : 0;
+	r->din = c->in_len > hdr_in ? c->in_len - hdr_in : 0;
+	r->in_off = hdr_in;
+	memcpy(p->lun, c->out, sizeof p->lun);
+	memset(p->cdb, 0, sizeof p->cdb);
+	memcpy(p->cdb, c->out + REQ_HDR, cdb_size(s));
+	r->cdb = p->cdb;
+	r->cdb_size = cdb_size(s);
+	if (r->dout > 0 && r->din > 0) {
+		/* Bidirectional commands need INOUT, which is not offered: QEMU fails them. */
+		response = S_FAILURE;
+		if (!s->qemu)
+			r->dout = r->din = 0;
+	} else if ((d = lun_find(s, p->lun, &r->lun)) == NULL) {
+		response = S_BAD_TARGET;
+	} else {
+		scsi_disk_new_req(d, r);
+		have = r->dout ? SCSI_XFER_TO_DEV : r->din ? SCSI_XFER_FROM_DEV : SCSI_XFER_NONE;
+		if (r->mode != SCSI_XFER_NONE && (r->mode != have || r->xfer > (have == SCSI_XFER_TO_DEV ? r->dout : r->din)))
+			response = S_OVERRUN;
+	}
+	if (response == S_OK)
+		return 1;
+	scsi_cmd_answer(s, q, c, p, response);
 	return 0;
+}
+
+/* Run a command set up on chain c (QEMU's virtio_scsi_handle_cmd_req_submit) and answer it. */
+static void scsi_cmd_run(struct scsi *s, struct virtq *q, struct virtq_chain *c, struct scsi_cmd *p)
+{
+	p->r.q = q;
+	p->r.c = c;
+	p->r.out = c->out + p->hdr_out;
+	scsi_disk_run(s->lun0, &p->r);
+	scsi_cmd_answer(s, q, c, p, S_OK);
+}
+
+/*
+ * The request queue's notify. qemu: as QEMU 7.2's virtio_scsi_handle_cmd_vq,
+ * every command of the batch is popped and set up before the first one
+ * runs, so a setup sees the state the earlier commands of the batch left
+ * at their setup, not at their end (the block size a MODE SELECT sets, the
+ * sense REQUEST SENSE reports). The batch is the chains one notify may take
+ * (the work bound: at most the queue size). vbox: each command runs as it
+ * is popped.
+ */
+static void scsi_cmds(struct scsi *s, struct virtq *q)
+{
+	struct virtq_chain c;
+	unsigned n = 0;
+	int rc;
+
+	while (virtq_get(q, &c, true) == 1) {
+		if (n == s->batch_cap) {
+			s->batch_cap = s->batch_cap ? 2 * s->batch_cap : 16;
+			s->batch = xreallocarray(s->batch, s->batch_cap, sizeof *s->batch);
+		}
+		if ((rc = scsi_cmd_setup(s, q, &c, &s->batch[n])) < 0)
+			break;
+		if (rc == 0)
+			continue;
+		if (!s->qemu) {
+			scsi_cmd_run(s, q, &c, &s->batch[n]);
+			continue;
+		}
+		s->batch[n++].kept = virtq_chain_keep(&c);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		virtq_chain_restore(q, s->batch[i].kept, &c);
+		scsi_cmd_run(s, q, &c, &s->batch[i]);
+	}
+	/* what the block layer answers ends after the notify, in pop order (several: not compared) */
+	for (unsigned i = 0; i < n; i++)
+		scsi_disk_end(s->lun0, &s->batch[i].r);
 }
 
 static int scsi_tmf(struct scsi *s, struct virtq *q, struct virtq_chain *c, struct virtq_txn_info *info)
@@ -486,9 +565,13 @@ static void scsi_queue_notified(void *dev, unsigned queue)
 			push_event(s, T_NO_EVENT, 0);
 		return;
 	}
-	while (virtq_get(q, &c, true) == 1)
-		if ((queue == 0 ? scsi_ctrl(s, q, &c) : scsi_cmd(s, q, &c)) != 0)
-			break;
+	if (queue == 0) {
+		while (virtq_get(q, &c, true) == 1)
+			if (scsi_ctrl(s, q, &c) != 0)
+				break;
+	} else {
+		scsi_cmds(s, q);
+	}
 	virtq_sync(q);
 }
 
