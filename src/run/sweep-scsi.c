@@ -321,6 +321,15 @@ static void cmd_simple(struct ss *s, struct ss_cmd *c)
 		c->din = 1 + (uint32_t)rnd(s, 32);			/* a data buffer it does not need */
 }
 
+/* TEST UNIT READY or SYNCHRONIZE CACHE(16) (an unknown opcode to QEMU): answered inside the notify. */
+static void cmd_simple_sync(struct ss *s, struct ss_cmd *c)
+{
+	c->cdb[0] = rnd(s, 2) ? 0x00 : 0x91;
+	c->what = c->cdb[0] ? "SYNCHRONIZE CACHE(16)" : "TEST UNIT READY";
+	if (rnd(s, 8) == 0)
+		c->din = 1 + (uint32_t)rnd(s, 32);			/* a data buffer it does not need */
+}
+
 /* Opcodes a disk does not implement (Linux probes some of them), and CDB groups without a length. */
 static void cmd_unknown(struct ss *s, struct ss_cmd *c)
 {
@@ -721,41 +730,87 @@ static int ss_send(struct ss *s, const struct ss_cmd *c, char **cause)
 }
 
 /*
+ * MODE SELECT as a batch sends it: PF=1 mostly, a block descriptor now and
+ * then (the block size the transfers set up in the same batch do not
+ * take), and the caching page with WCE set, so that QEMU answers it inside
+ * the notify whatever the write cache was (with the cache off it flushes
+ * through its block layer first: one block-layer answer per batch).
+ */
+static void cmd_mode_select_wce(struct ss *s, struct ss_cmd *c)
+{
+	static const uint32_t sizes[] = { 512, 1024, 2048, 4096, 0x600, 0x1ff };
+	bool ten = rnd(s, 2) != 0;
+	uint8_t *p = c->param;
+	uint32_t n = ten ? 8 : 4;
+
+	c->cdb[0] = ten ? 0x55 : 0x15;
+	c->cdb[1] = rnd(s, 8) != 0 ? 0x10 : 0x11;			/* PF, or PF and SP (refused) */
+	if (rnd(s, 2)) {
+		uint32_t bs = sizes[rnd(s, sizeof sizes / sizeof sizes[0])];
+
+		if (ten)
+			p[7] = 8;
+		else
+			p[3] = 8;
+		p[n + 5] = (uint8_t)(bs >> 16);
+		p[n + 6] = (uint8_t)(bs >> 8);
+		p[n + 7] = (uint8_t)bs;
+		n += 8;
+		s->ask_capacity = true;
+	}
+	p[n] = 0x08;
+	p[n + 1] = 0x12;
+	p[n + 2] = 0x04;						/* WCE */
+	n += 2 + 0x12;
+	c->nparam = n;
+	if (ten)
+		be16_store(c->cdb + 7, (uint16_t)n);
+	else
+		c->cdb[4] = (uint8_t)n;
+	c->dout = n;
+	c->what = ten ? "MODE SELECT(10) with WCE" : "MODE SELECT(6) with WCE";
+}
+
+/*
  * Commands QEMU answers inside the notify whatever their fields (no block
- * layer) and whose setup does not depend on an earlier command of the same
- * batch, for batches: not REQUEST SENSE (it picks stored sense when set
- * up), REPORT LUNS and unparsable CDBs (they clear a unit attention when
- * they end), MODE SELECT (the block size sizes later transfers).
+ * layer), for batches; among them those whose setup depends on what an
+ * earlier command of the batch did: REQUEST SENSE (it picks stored sense
+ * when set up), unparsable CDBs and REPORT LUNS (their end clears a unit
+ * attention a later command of the batch may have taken when set up),
+ * MODE SELECT (its block size does not size transfers set up with it).
  */
 static const struct {
 	void (*build)(struct ss *s, struct ss_cmd *c);
 } ss_sync_cmds[] = {
 	{ cmd_inquiry }, { cmd_mode_sense6 }, { cmd_mode_sense10 }, { cmd_read_capacity10 },
-	{ cmd_read_capacity16 }, { cmd_misc },
+	{ cmd_read_capacity16 }, { cmd_misc }, { cmd_request_sense }, { cmd_request_sense }, { cmd_report_luns },
+	{ cmd_unknown }, { cmd_mode_select_wce }, { cmd_simple_sync },
 };
 
 /*
  * Several commands in one notify, as a driver with a queue depth sends
  * them: commands QEMU answers at once, with every LUN and buffer the sweep
- * draws (framing errors among them), and one SYNCHRONIZE CACHE(10) or READ
- * or WRITE that its block layer answers, so the order in which QEMU uses
- * them is in the trace. One only: several block-layer answers in one notify
- * come back in an order that depends on QEMU's thread pool and flush
- * coalescing (not compared, see virtio-replay-devices(7)). A TEST UNIT
- * READY first takes any pending unit attention, which QEMU would hand to
- * every command of the batch set up before the first one ends.
- * Completions are taken as they come.
+ * draws (framing errors among them), and mostly one SYNCHRONIZE CACHE(10)
+ * or READ or WRITE that its block layer answers, so the order in which QEMU
+ * uses them is in the trace. One at most: several block-layer answers in
+ * one notify come back in an order that depends on QEMU's thread pool and
+ * flush coalescing (not compared, see virtio-replay-devices(7)). Half the
+ * batches start with a TEST UNIT READY of their own, which takes any
+ * pending unit attention; in the others the batch's first command QEMU
+ * sets up for it takes it. Completions are taken as they come.
  */
 static int ss_batch(struct ss *s, char **cause)
 {
-	unsigned n = 2 + (unsigned)rnd(s, 6), at = (unsigned)rnd(s, n);
+	unsigned n = 2 + (unsigned)rnd(s, 6), at = (unsigned)rnd(s, n + 2);
 	struct ss_cmd tur;
 
-	memset(&tur, 0, sizeof tur);
-	any_lun_zero(tur.lun);
-	tur.what = "TEST UNIT READY";
-	if (ss_send(s, &tur, cause) < 0)
-		return -1;
+	if (rnd(s, 2)) {
+		memset(&tur, 0, sizeof tur);
+		any_lun_zero(tur.lun);
+		tur.what = "TEST UNIT READY";
+		if (ss_send(s, &tur, cause) < 0)
+			return -1;
+	}
 	record_mark(s->rec, "sweep: a batch of %u commands in one notify", n);
 	for (unsigned i = 0; i < n; i++) {
 		struct ss_cmd c;
@@ -771,6 +826,8 @@ static int ss_batch(struct ss *s, char **cause)
 			}
 		} else {
 			any_lun(s, c.lun);
+			if (rnd(s, 3) == 0)
+				any_lun_zero(c.lun);		/* what LUN 0 answers depends on the batch */
 			ss_sync_cmds[rnd(s, sizeof ss_sync_cmds / sizeof ss_sync_cmds[0])].build(s, &c);
 		}
 		/* the batch's buffers all fit the guest's data area at once */

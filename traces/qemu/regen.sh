@@ -57,6 +57,9 @@ rec scsi-sweep-unmap.vrt --device scsi --scenario sweep-scsi --seed 251
 # ... and MODE SELECT block descriptors switching the disk to 1024-byte blocks, READ CAPACITY after;
 # batches in one notify: framing errors first, then the commands run, the block layer's answers last.
 rec scsi-sweep-blocksize.vrt --device scsi --scenario sweep-scsi --seed 1018
+# ... and batches whose commands depend on each other: a MODE SELECT's block size and the READ(16) set up
+# with it, REQUEST SENSE set up before the CHECK CONDITIONs of its batch.
+rec scsi-sweep-batch.vrt --device scsi --scenario sweep-scsi --seed 5048
 # ... and sense_size/cdb_size written in pieces, a refused piece counting again.
 rec scsi-sweep-regions.vrt --device scsi --scenario sweep-regions --seed 2023
 # Multiqueue: QEMU started with the header's queue count (num-queues=6; num_queues=3), requests
