@@ -113,8 +113,7 @@ struct vdev_input {
 #define VDEV_CONFIG_ENDS	6
 
 /* The ring and transport features QEMU 7.2 offers on every modern virtio-pci device. */
-#define VDEV_QEMU_TRANSPORT_FEATURES	((1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX) | \
-	(1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_RESET))
+#define VDEV_QEMU_TRANSPORT_FEATURES	VIRTIO_QEMU_TRANSPORT_FEATURES
 
 struct vdev_defaults {
 	uint64_t features;		/* offered, transport bits included */

@@ -22,6 +22,10 @@
 #define VIRTIO_F_ORDER_PLATFORM		36
 #define VIRTIO_F_RING_RESET		40
 
+/* The ring and transport features QEMU 7.2 offers on every modern virtio-pci device (its defaults). */
+#define VIRTIO_QEMU_TRANSPORT_FEATURES	((1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX) | \
+	(1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_RESET))
+
 /* Split virtqueue (spec 2.4). */
 #define VIRTQ_DESC_F_NEXT		1
 #define VIRTQ_DESC_F_WRITE		2
@@ -43,6 +47,11 @@
 #define VIRTIO_ID_BALLOON		5
 #define VIRTIO_ID_SCSI			8
 #define VIRTIO_ID_9P			9
+
+/* virtio-console feature bits (spec 5.3.3). */
+#define VIRTIO_CONSOLE_F_SIZE		0
+#define VIRTIO_CONSOLE_F_MULTIPORT	1
+#define VIRTIO_CONSOLE_F_EMERG_WRITE	2
 
 /* Multiqueue feature bits (spec 5.1.3, 5.2.3): more request queues than one. */
 #define VIRTIO_NET_F_MQ			22	/* max_virtqueue_pairs in config; CTRL_MQ sets the pairs in use */

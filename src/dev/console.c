@@ -8,11 +8,6 @@
 #include "vr/vdev.h"
 #include "vr/xmalloc.h"
 
-
-#define CON_F_SIZE		0
-#define CON_F_MULTIPORT		1
-#define CON_F_EMERG_WRITE	2
-
 #define CFG_COLS		0
 #define CFG_ROWS		2
 #define CFG_MAX_NR_PORTS	4
@@ -141,7 +136,7 @@ static void *con_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 		le32_store(cfg + CFG_MAX_NR_PORTS, (nq - 2) / 2);
 	if (setup->devcfg != NULL && setup->devcfg_len > 0)
 		memcpy(cfg, setup->devcfg, setup->devcfg_len < CON_CFG_SIZE ? setup->devcfg_len : CON_CFG_SIZE);
-	if (setup->offered & (1ull << CON_F_MULTIPORT)) {
+	if (setup->offered & (1ull << VIRTIO_CONSOLE_F_MULTIPORT)) {
 		max = le32_load(cfg + CFG_MAX_NR_PORTS);
 		if (max < 1 || max > CON_MAX_PORTS || nq != 2 + 2 * max) {
 			cause_set(cause, "max_nr_ports %u does not fit %u queues (need 2 + 2 per port, at most %u ports)",
@@ -176,7 +171,7 @@ static void con_destroy(void *dev)
 
 static bool multiport(struct console *s)
 {
-	return vdev_has_feature(s->ctx, CON_F_MULTIPORT) && s->nports > 0;
+	return vdev_has_feature(s->ctx, VIRTIO_CONSOLE_F_MULTIPORT) && s->nports > 0;
 }
 
 static bool want(struct console *s)
@@ -470,7 +465,7 @@ static void con_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t 
 {
 	struct console *s = dev;
 
-	if (off == CFG_EMERG_WR && vdev_has_feature(s->ctx, CON_F_EMERG_WRITE))
+	if (off == CFG_EMERG_WR && vdev_has_feature(s->ctx, VIRTIO_CONSOLE_F_EMERG_WRITE))
 		vdev_note(s->ctx, "console: emergency write 0x%02x", src[0]);
 	else
 		vdev_note(s->ctx, "console: config write at %u (%u bytes) ignored", off, len);
@@ -535,7 +530,7 @@ static int con_event(struct console *s, const struct vdev_input *in, char **caus
 		if (in->len != 4)
 			return cause_set(cause, "console: resize event needs 4 bytes (cols, rows), has %u", in->len);
 		memcpy(s->cfg + CFG_COLS, in->data, 4);
-		if (vdev_has_feature(s->ctx, CON_F_SIZE))
+		if (vdev_has_feature(s->ctx, VIRTIO_CONSOLE_F_SIZE))
 			vdev_config_changed(s->ctx);
 		return 0;
 	case CON_EV_HOST_OPEN:
@@ -648,11 +643,11 @@ static uint16_t con_qemu_vectors(uint16_t nqueues)
 }
 
 static const struct vdev_defaults con_qemu = {
-	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << CON_F_EMERG_WRITE),
+	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << VIRTIO_CONSOLE_F_EMERG_WRITE),
 	.nqueues = 2 + 2 * CON_QEMU_PORTS,
 	.queue_size = { 128, 128, 32, 32, 128, 128, 128, 128 },	/* port queues 128, control 32 */
 	.queue_size_rest = 128,
-	.mq_features = 1ull << CON_F_MULTIPORT,
+	.mq_features = 1ull << VIRTIO_CONSOLE_F_MULTIPORT,
 	.mq_above = 4,
 	.pci_class = 0x078000,
 	.msix_vectors = con_qemu_vectors,
@@ -662,7 +657,7 @@ const struct vdev_ops vdev_console_ops = {
 	.name = "console",
 	.id = VIRTIO_ID_CONSOLE,
 	.pci_class = 0x07, .pci_subclass = 0x80, .pci_progif = 0x00,	/* other communication, as QEMU */
-	.features = (1ull << CON_F_SIZE) | (1ull << CON_F_EMERG_WRITE),
+	.features = (1ull << VIRTIO_CONSOLE_F_SIZE) | (1ull << VIRTIO_CONSOLE_F_EMERG_WRITE),
 	.default_queues = 2,
 	.devcfg_size = CON_CFG_SIZE,
 	.queue_name = con_queue_name,

@@ -31,7 +31,6 @@
 #define QP_NOTIFY_SETTLE_MS	3u
 #define QP_BAR_BASE	0xfe000000ull	/* where the probe assigns BARs (the model guest's default) */
 #define QP_CON_PORTS	31u		/* virtio-serial ports: QEMU's max_ports default (2 fifos each) */
-#define QP_CON_F_MULTIPORT	1
 #define QP_SERIAL_VECTORS	2u	/* virtio-serial-pci's default MSI-X table */
 
 struct qport {
@@ -208,7 +207,7 @@ static int build_serial(struct qport *p, const struct trace_header *h, struct bu
 	if (n < 1 || n > QP_CON_PORTS)
 		return cause_set(cause, "qemu: virtio-serial with %u ports (max_nr_ports or queues): the qtest bridge "
 		    "makes 1..%u", n, QP_CON_PORTS);
-	if (h->features != 0 && ((h->features >> QP_CON_F_MULTIPORT) & 1) != (n > 1))
+	if (h->features != 0 && ((h->features >> VIRTIO_CONSOLE_F_MULTIPORT) & 1) != (n > 1))
 		return cause_set(cause, "qemu: virtio-serial with %u ports %s MULTIPORT, the header's features %s", n,
 		    n > 1 ? "offers" : "does not offer", n > 1 ? "do not" : "do");
 	for (unsigned i = 0; i < n; i++) {

@@ -708,7 +708,6 @@ int sweep_sc_rng(struct record *rec, char **cause)
 
 /* ---- virtio-serial with MULTIPORT (QEMU's virtio-serial-pci with several ports) ---- */
 
-#define SER_F_MULTIPORT	1
 #define SER_FEW_PORTS	6u		/* the sweep's small devices: 2 + 2 * 6 queues at most */
 #define SER_MAX_PORTS	31u		/* QEMU's default device: 2 + 2 * 31 queues */
 #define SER_CTRL_RX	2u
@@ -756,7 +755,7 @@ void sweep_serial_prepare(struct record *rec, struct trace_header *h)
 	unsigned n = dflt ? SER_MAX_PORTS : 2 + (unsigned)(r % (SER_FEW_PORTS - 1));
 	bool per_queue = record_rand(rec) % 2;
 
-	h->features |= 1ull << SER_F_MULTIPORT;
+	h->features |= 1ull << VIRTIO_CONSOLE_F_MULTIPORT;
 	h->nqueues = (uint16_t)(2 + 2 * n);
 	for (unsigned i = 0; i < h->nqueues; i++)
 		h->queue_max[i] = i == SER_CTRL_RX || i == SER_CTRL_TX ? 32 : 128;
@@ -1012,11 +1011,11 @@ int sweep_sc_serial(struct record *rec, char **cause)
 	unsigned ops;
 
 	memset(&x, 0, sizeof x);
-	if (dsw_begin(&x.s, rec, 1ull << SER_F_MULTIPORT, NULL, cause) < 0)
+	if (dsw_begin(&x.s, rec, 1ull << VIRTIO_CONSOLE_F_MULTIPORT, NULL, cause) < 0)
 		return -1;
-	x.mp = has(&x.s, SER_F_MULTIPORT);
+	x.mp = has(&x.s, VIRTIO_CONSOLE_F_MULTIPORT);
 	x.nports = 1;
-	if ((h->features >> SER_F_MULTIPORT) & 1 && h->devcfg_len >= 8)
+	if ((h->features >> VIRTIO_CONSOLE_F_MULTIPORT) & 1 && h->devcfg_len >= 8)
 		x.nports = le32_load(h->devcfg + 4);
 	if (x.nports < 1 || x.nports > SER_MAX_PORTS || guest_num_queues(x.s.g) != 2 + 2 * x.nports)
 		return cause_set(cause, "sweep-serial: %u ports, %u queues (2 + 2 per port, at most %u ports)", x.nports,
