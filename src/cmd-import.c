@@ -95,6 +95,9 @@ static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 		if (st.dropped > 0)
 			fprintf(stderr, "; %" PRIu64 " accesses to other devices dropped", st.dropped);
 		fputc('\n', stderr);
+		if (qtest_import_cmdline(qi)->ports_note[0] != '\0')
+			fprintf(stderr, "import: note: %s: QEMU's virtio-serial ports are not the console model's: %s; "
+			    "replay differs where the guest sees it\n", in, qtest_import_cmdline(qi)->ports_note);
 	}
 	qtest_import_free(qi);
 	if (rc != 0)
@@ -119,10 +122,13 @@ const struct cmd_entry cmd_import_entry = {
 	    "events, accesses inside its BARs (as the guest placed them) bar events, RAM\n"
 	    "stores mem events; a log's read replies become recorded values and RAM\n"
 	    "read-backs mem-read events. The device type and its serial=, vectors= and\n"
-	    "drive size come from the command line; offered features, queue sizes and\n"
-	    "PCI identity from what a log shows QEMU answered. Port accesses to the legacy\n"
-	    "I/O BAR 0 become bar 0 events (header: transport transitional; disable-modern=on:\n"
-	    "legacy). A device type without a model is refused with one message; bad input\n"
+	    "drive size come from the command line, and virtio-serial-pci's max_ports=\n"
+	    "(queues), emergency-write= (features) and class=; offered features, queue\n"
+	    "sizes and PCI identity from what a log shows QEMU answered (a note says when\n"
+	    "its virtconsole/virtserialport ports differ from the console model's). Port\n"
+	    "accesses to the legacy I/O BAR 0 become bar 0 events (header: transport\n"
+	    "transitional; disable-modern=on: legacy). A device type without a model is\n"
+	    "refused with one message; bad input\n"
 	    "gives FILE: line N: ..., exit 2.\n",
 	.exec = cmd_import_exec,
 };

@@ -90,6 +90,21 @@ Test(qemu_cmdline, bad_values)
 		{ "-device virtio-blk-pci,vectors=x", "-device virtio-blk-pci: bad vectors=x" },
 		{ "-device 'virtio-blk-pci", "command line: unterminated ' quote" },
 		{ "-m", "-m: missing value" },
+		{ "-device virtio-serial-pci,max_ports=0", "-device virtio-serial-pci: max_ports=0: QEMU takes 1 to 511 ports" },
+		{ "-device virtio-serial-pci,max_ports=512", "-device virtio-serial-pci: max_ports=512: QEMU takes 1 to 511 ports" },
+		{ "-device virtio-serial-pci,max_ports=-1", "-device virtio-serial-pci: max_ports=-1: not a number of ports" },
+		{ "-device virtio-serial-pci,max_ports=4294967297", "-device virtio-serial-pci: max_ports=4294967297: "
+		    "not a number of ports" },
+		{ "-device virtio-serial-pci,emergency-write=1", "-device virtio-serial-pci: emergency-write=1: not on or off" },
+		{ "-device virtio-serial-pci,class=x", "-device virtio-serial-pci: class=x: not a number" },
+		{ "-device virtio-serial-pci -device virtserialport,nr=0", "-device virtserialport: port 0 is reserved for a "
+		    "virtconsole" },
+		{ "-device virtio-serial-pci,max_ports=2 -device virtconsole -device virtconsole -device virtserialport",
+		    "-device virtserialport: port id 2 is out of range (max_ports 2: ids 0 to 1)" },
+		{ "-device virtio-serial-pci,max_ports=2 -device virtserialport,nr=2",
+		    "-device virtserialport: port id 2 is out of range (max_ports 2: ids 0 to 1)" },
+		{ "-device virtio-serial-pci -device virtconsole -device virtconsole,nr=0",
+		    "-device virtconsole: a port already exists at id 0" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct qemu_cmdline c;
@@ -99,6 +114,37 @@ Test(qemu_cmdline, bad_values)
 		cr_expect_str_eq(cause, cases[i].msg);
 		free(cause);
 	}
+}
+
+Test(qemu_cmdline, virtio_serial_properties_and_ports)
+{
+	struct qemu_cmdline c;
+	char *cause = NULL;
+
+	cr_assert_eq(parse("-device virtio-serial-pci", &c, &cause), 0, "%s", cause);
+	cr_assert_eq(c.max_ports, -1);
+	cr_assert_eq(c.emergency_write, -1);
+	cr_assert_eq(c.pci_class, -1);
+	cr_assert_str_eq(c.ports_note, "no port at id 0 (QEMU sends no DEVICE_ADD for it)");
+	cr_assert_eq(parse("-device virtio-serial-pci,max_ports=0x2,emergency-write=n,class=0xff "
+	    "-device virtserialport,chardev=b -device virtconsole,chardev=a", &c, &cause), 0, "%s", cause);
+	cr_assert_eq(c.max_ports, 2);
+	cr_assert_eq(c.emergency_write, 0);
+	cr_assert_eq(c.pci_class, 0x00ff00);
+	cr_assert_str_eq(c.ports_note, "", "the first console takes 0, the port without nr= the lowest free id");
+	cr_assert_eq(parse("-device virtio-serial-pci,max_ports=1,class=4660 -device virtconsole", &c, &cause), 0);
+	cr_assert_eq(c.pci_class, 0x078000, "a class QEMU does not allow is 07 80");
+	cr_assert_str_eq(c.ports_note, "port 0 has no chardev (its host side stays closed)");
+	cr_assert_eq(parse("-device virtio-serial-pci,max_ports=3,class=0x380 -device virtconsole,chardev=a "
+	    "-device virtconsole,chardev=b -device virtserialport,chardev=c,name=x", &c, &cause), 0);
+	cr_assert_eq(c.pci_class, 0x038000);
+	cr_assert_str_eq(c.ports_note, "port 1 is a virtconsole (QEMU sends CONSOLE_PORT)");
+	cr_assert_eq(parse("-device virtio-serial-pci,max_ports=2 -device virtconsole,chardev=a "
+	    "-device virtserialport,chardev=c,name=x", &c, &cause), 0);
+	cr_assert_str_eq(c.ports_note, "port 1 has a name (QEMU sends PORT_NAME)");
+	cr_assert_eq(parse("-device virtio-blk-pci,max_ports=0 -device virtconsole,nr=0", &c, &cause), 0,
+	    "only virtio-serial reads them");
+	cr_assert_str_eq(c.ports_note, "");
 }
 
 Test(qemu_cmdline, export_names)

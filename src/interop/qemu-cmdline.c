@@ -288,6 +288,148 @@ static int machine_opt(struct qemu_cmdline *c, const char *val, char **cause)
 	return 0;
 }
 
+/* ---- virtio-serial-pci's properties and the ports on its bus (QEMU 7.2's virtio-serial-bus.c) ---- */
+
+#define SERIAL_MAX_PORTS	511	/* VIRTIO_QUEUE_MAX / 2 - 1: QEMU's bound on max_ports */
+#define SERIAL_DEFAULT_PORTS	31
+
+struct serial_bus {
+	bool on;				/* the virtio function is a virtio-serial */
+	uint8_t used[(SERIAL_MAX_PORTS + 7) / 8];	/* port ids taken */
+	uint8_t console[(SERIAL_MAX_PORTS + 7) / 8];	/* ... by a virtconsole */
+	bool named, bare;			/* a port with name=, one without chardev= */
+	unsigned named_id, bare_id;
+};
+
+static bool bit(const uint8_t *map, unsigned i) { return (map[i / 8] >> (i % 8)) & 1; }
+static void bit_set(uint8_t *map, unsigned i) { map[i / 8] |= (uint8_t)(1u << (i % 8)); }
+
+/* A uint32 property as QEMU reads one: a number in decimal, 0x hex or 0 octal, the whole word. */
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* A bool property as QEMU reads one: 1, 0, or -1 for a word it refuses. */
+static int parse_bool(const char *s)
+{
+	static const char *const words[] = { "off", "no", "false", "n", "on", "yes", "true", "y" };
+
+	for (size_t i = 0; i < NELEM(words); i++)
+		if (strcmp(s, words[i]) == 0)
+			return i >= 4;
+	return -1;
+}
+
+/*
+ * The properties of -device virtio-serial-pci that change what the guest
+ * sees: max_ports (queues and max_nr_ports, MULTIPORT above 1),
+ * emergency-write (EMERG_WRITE), class (kept only if it is one of the
+ * three QEMU allows, else 07 80).
+ */
+static int serial_device(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)
+{
+	char v[64];
+	uint32_t n;
+
+	if (opt_get(val, "max_ports", v, sizeof v)) {
+		if (parse_u32(v, &n) != 0)
+			return cause_set(cause, "-device %s: max_ports=%s: not a number of ports", drv, v);
+		if (n < 1 || n > SERIAL_MAX_PORTS)
+			return cause_set(cause, "-device %s: max_ports=%s: QEMU takes 1 to %u ports", drv, v,
+			    SERIAL_MAX_PORTS);
+		c->max_ports = (int)n;
+	}
+	if (opt_get(val, "emergency-write", v, sizeof v) && (c->emergency_write = parse_bool(v)) < 0)
+		return cause_set(cause, "-device %s: emergency-write=%s: not on or off", drv, v);
+	if (opt_get(val, "class", v, sizeof v)) {
+		if (parse_u32(v, &n) != 0)
+			return cause_set(cause, "-device %s: class=%s: not a number", drv, v);
+		/* PCI_CLASS_COMMUNICATION_OTHER, _DISPLAY_OTHER (QEMU 0.10), _OTHERS (qemu-kvm) */
+		c->pci_class = n == 0x0380 || n == 0x00ff ? (int32_t)(n << 8) : 0x078000;
+	}
+	return 0;
+}
+
+/*
+ * A virtconsole or virtserialport on the bus: its port id as QEMU gives it
+ * (nr=, else 0 for the first console, else the lowest free id above 0) and
+ * QEMU's refusals.
+ */
+static int serial_port(struct qemu_cmdline *c, struct serial_bus *sb, const char *drv, const char *val,
+    char **cause)
+{
+	unsigned max = c->max_ports > 0 ? (unsigned)c->max_ports : SERIAL_DEFAULT_PORTS;
+	bool console = strcmp(drv, "virtconsole") == 0;
+	char v[64];
+	uint32_t id;
+
+	if (opt_get(val, "nr", v, sizeof v)) {
+		if (parse_u32(v, &id) != 0)
+			return cause_set(cause, "-device %s: nr=%s: not a port number", drv, v);
+		if (id < max && bit(sb->used, id))
+			return cause_set(cause, "-device %s: a port already exists at id %u", drv, id);
+	} else if (console && !bit(sb->used, 0)) {
+		id = 0;
+	} else {
+		for (id = 1; id < max && bit(sb->used, id); id++)
+			;
+	}
+	if (id >= max)
+		return cause_set(cause, "-device %s: port id %u is out of range (max_ports %u: ids 0 to %u)", drv, id,
+		    max, max - 1);
+	if (id == 0 && !console)
+		return cause_set(cause, "-device %s: port 0 is reserved for a virtconsole", drv);
+	bit_set(sb->used, id);
+	if (console)
+		bit_set(sb->console, id);
+	if (opt_get(val, "name", v, sizeof v) && !sb->named) {
+		sb->named = true;
+		sb->named_id = id;
+	}
+	if (!opt_get(val, "chardev", v, sizeof v) && !sb->bare) {
+		sb->bare = true;
+		sb->bare_id = id;
+	}
+	return 0;
+}
+
+/*
+ * The console model has every port, port 0 a virtconsole and the others
+ * virtserialports, none named, each with a chardev whose host side is open
+ * (what the qtest bridge starts). Where QEMU's differ, say how.
+ */
+static void serial_ports_note(struct qemu_cmdline *c, const struct serial_bus *sb)
+{
+	unsigned max = c->max_ports > 0 ? (unsigned)c->max_ports : SERIAL_DEFAULT_PORTS;
+
+	for (unsigned i = 0; i < max; i++) {
+		if (!bit(sb->used, i)) {
+			snprintf(c->ports_note, sizeof c->ports_note, "no port at id %u (QEMU sends no DEVICE_ADD for it)", i);
+			return;
+		}
+		if (i > 0 && bit(sb->console, i)) {
+			snprintf(c->ports_note, sizeof c->ports_note, "port %u is a virtconsole (QEMU sends CONSOLE_PORT)", i);
+			return;
+		}
+	}
+	if (sb->named)
+		snprintf(c->ports_note, sizeof c->ports_note, "port %u has a name (QEMU sends PORT_NAME)", sb->named_id);
+	else if (sb->bare)
+		snprintf(c->ports_note, sizeof c->ports_note, "port %u has no chardev (its host side stays closed)",
+		    sb->bare_id);
+}
+
 int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, char **cause)
 {
 	struct words ws = { .n = 0 };
@@ -295,6 +437,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 	int scsi_wc = -1;
 	const char *drives[32];
 	unsigned ndrives = 0, start = 0;
+	struct serial_bus *sb = xcalloc(1, sizeof *sb);
 	int rc = 0;
 
 	memset(c, 0, sizeof *c);
@@ -302,6 +445,9 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 	c->devfn = -1;
 	c->vectors = -1;
 	c->write_cache = -1;
+	c->max_ports = -1;
+	c->emergency_write = -1;
+	c->pci_class = -1;
 	if (split_words(text, len, &ws, cause) != 0) {
 		words_free(&ws);
 		return -1;
@@ -353,11 +499,20 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 				(void)opt_get(val, "serial", scsi_serial, sizeof scsi_serial);
 			if (strcmp(drv, "scsi-hd") == 0 && scsi_wc < 0)
 				scsi_wc = on_off(val, "write-cache");
+			if (sb->on && (strcmp(drv, "virtconsole") == 0 || strcmp(drv, "virtserialport") == 0)) {
+				rc = serial_port(c, sb, drv, val, cause);
+				continue;
+			}
 			if (!is_virtio_device(drv))
 				continue;
 			if (c->ndevices++ > 0)
 				continue;
 			snprintf(c->device, sizeof c->device, "%s", drv);
+			if (strncmp(drv, "virtio-serial", 13) == 0) {
+				sb->on = true;
+				if ((rc = serial_device(c, drv, val, cause)) != 0)
+					continue;
+			}
 			c->modern = !(opt_get(val, "disable-modern", v, sizeof v) && is_on(v));
 			if (ends_with(drv, "-non-transitional"))
 				c->legacy = false;
@@ -398,7 +553,10 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 		for (size_t i = 0; c->serial[i] != '\0'; i++)
 			if ((unsigned char)c->serial[i] < 0x20 || c->serial[i] == 0x7f)
 				rc = cause_set(cause, "-device %s: control character in serial", c->device);
+		if (sb->on)
+			serial_ports_note(c, sb);
 	}
+	free(sb);
 	words_free(&ws);
 	return rc;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vr/cause.h"
+#include "vr/virtio-spec.h"
 #include "qtest-import-int.h"
 
 /* ---- header facts ---- */
@@ -86,6 +87,30 @@ int qi_choose_devfn(struct qtest_import *qi, char **cause)
 	return 0;
 }
 
+/*
+ * virtio-serial-pci's properties as the facts the console model reads:
+ * max_ports N as its 2 + 2N queues (rx0 tx0 128, the control queues 32,
+ * 128 for the rest), emergency-write=off as the offer without EMERG_WRITE,
+ * class= as pci-class. What the log shows QEMU answered overrides them.
+ */
+static void serial_header(struct qtest_import *qi)
+{
+	struct trace_header *h = &qi->hdr;
+	unsigned ports = qi->cmd.max_ports > 0 ? (unsigned)qi->cmd.max_ports : 31;
+
+	if (qi->cmd.max_ports > 0) {
+		h->nqueues = (uint16_t)(2 + 2 * ports);
+		for (unsigned i = 0; i < h->nqueues; i++)
+			h->queue_max[i] = i == 2 || i == 3 ? 32 : 128;
+	}
+	if (qi->cmd.emergency_write == 0)
+		h->features = VIRTIO_QEMU_TRANSPORT_FEATURES | (ports > 1 ? 1ull << VIRTIO_CONSOLE_F_MULTIPORT : 0);
+	if (qi->cmd.pci_class >= 0) {
+		h->has |= TRACE_HAS_CLASS;
+		h->pci_class = (uint32_t)qi->cmd.pci_class;
+	}
+}
+
 int qi_build_header(struct qtest_import *qi, char **cause)
 {
 	struct trace_header *h = &qi->hdr;
@@ -115,6 +140,8 @@ int qi_build_header(struct qtest_import *qi, char **cause)
 		h->has |= TRACE_HAS_MSIX;
 		h->msix_vectors = (uint16_t)qi->cmd.vectors;
 	}
+	if (dev == VIRTIO_ID_CONSOLE)
+		serial_header(qi);
 	if ((dev == 2 || dev == 8) && qi->cmd.disk_size > 0) {
 		h->nbackends = 1;
 		snprintf(h->backend[0].type, sizeof h->backend[0].type, "disk");
@@ -149,11 +176,14 @@ void qi_header_observed(struct qtest_import *qi)
 		h->subsys_id = (uint16_t)(v[0x2e] | v[0x2f] << 8);
 	}
 	if (qi->numq > 0 && qi->numq <= TRACE_MAX_QUEUES) {
+		uint16_t known = h->nqueues;
+
 		h->nqueues = (uint16_t)qi->numq;
 		for (int i = 0; i < qi->numq; i++) {
 			unsigned q = qi->qsize_state[i] == 1 ? qi->qsize[i] : 0;
-			/* A size QEMU never showed (or one out of bounds): the transport's default. */
-			h->queue_max[i] = (uint16_t)(q != 0 && q <= TRACE_MAX_QUEUE_SIZE && (q & (q - 1)) == 0 ? q : 256);
+			/* A size QEMU never showed (or one out of bounds): the command line's, else the transport's default. */
+			h->queue_max[i] = (uint16_t)(q != 0 && q <= TRACE_MAX_QUEUE_SIZE && (q & (q - 1)) == 0 ? q :
+			    i < known ? h->queue_max[i] : 256);
 		}
 	}
 }

@@ -84,6 +84,31 @@ expect 2 "" "(virtio-gpu-pci|-device virtio-gpu-pci).*(no device model|not a vir
 printf 'cat << EOF | qemu-system-aarch64 -M virt -device virtio-blk-pci -qtest stdio\nEOF\n' > "$TMP/arm.sh"
 expect 2 "" "line 1: -machine virt: not an x86 PC machine \(pc or q35\)" "$VR" import "$TMP/arm.sh" -o "$TMP/x.vrt"
 
+# virtio-serial-pci's properties (a real QEMU 7.2 -qtest-log of max_ports=1 with a virtconsole: DEVICE_READY,
+# PORT_READY and what QEMU answered; the log never reads num_queues, so only max_ports= gives the header its queues).
+SER="-M pc -device virtio-serial-pci,addr=04.0,disable-legacy=on,ioeventfd=off,max_ports=1 -chardev null,id=c0 -device virtconsole,chardev=c0"
+expect 0 "" "device console at 00:04.0$" "$VR" import "$D/serial-max-ports.log" --cmdline "$SER" -o "$TMP/ser.vrt"
+expect 0 "^queues 128 128 32 32$" "" grep '^queues' "$TMP/ser.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/ser.vrt"
+# Without max_ports= the header is QEMU's default device (31 ports), whose max_nr_ports the log contradicts.
+expect 0 "" "" "$VR" import --quiet "$D/serial-max-ports.log" --cmdline "${SER%%,max_ports=1*} -device virtconsole,chardev=c0" 	-o "$TMP/ser31.vrt"
+expect 1 "" ": diverged$" "$VR" replay "$TMP/ser31.vrt"
+# Ports the model does not have (no virtconsole: QEMU sends no DEVICE_ADD): a note, and the import goes on.
+expect 0 "" "note: .*serial-max-ports.log: QEMU's virtio-serial ports are not the console model's: no port at id 0" 	"$VR" import "$D/serial-max-ports.log" --cmdline "${SER%% -chardev*}" -o "$TMP/ser0.vrt"
+# emergency-write=off and class= as header facts; what the log shows QEMU answered wins over them.
+printf 'cat << EOF | qemu-system-x86_64 -device virtio-serial-pci,addr=4,max_ports=3,emergency-write=off,class=0x380 -qtest stdio\noutl 0xcf8 0x80002004\noutw 0xcfc 0x6\nEOF\n' > "$TMP/ew.sh"
+expect 0 "" "" "$VR" import --quiet "$TMP/ew.sh" -o "$TMP/ew.vrt"
+for want in '^features 0x10130000002$' '^pci-class 0x038000$' '^queues 128 128 32 32 128 128 128 128$'; do
+	grep -Eq -- "$want" "$TMP/ew.vrt" || { echo "FAIL: ew.vrt has no line /$want/"; fails=$((fails + 1)); }
+done
+# Values QEMU refuses: FILE: line N: ..., exit 2.
+for opt in "max_ports=0:max_ports=0: QEMU takes 1 to 511 ports" "max_ports=600:max_ports=600: QEMU takes 1 to 511" \
+	"emergency-write=maybe:emergency-write=maybe: not on or off" "max_ports=2 -device virtserialport,nr=2:port id 2 is out of range"; do
+	printf 'cat << EOF | qemu-system-x86_64 -device virtio-serial-pci,addr=4,%s -qtest stdio\noutl 0xcf8 0x80002004\nEOF\n' \
+		"${opt%%:*}" > "$TMP/sbad.sh"
+	expect 2 "" "^virtio-replay: $TMP/sbad.sh: line 1: -device [a-z-]*: ${opt#*:}" "$VR" import "$TMP/sbad.sh" -o "$TMP/x.vrt"
+done
+
 # Bad qtest input: FILE: line N: ..., exit 2.
 bad() {	# bad TEXT REGEX
 	printf "$1" > "$TMP/bad.qtest"
