@@ -82,7 +82,36 @@ struct partial {
 	uint64_t nb_addr[2];		/* guest addresses of the first header's num_buffers bytes */
 };
 
+/*
+ * What each profile does where QEMU 7.2 and the strict device part (tables
+ * over layout tests, as blk.c's blk_policy and console.c's con_policy).
+ */
+static const struct net_policy {
+	/* QEMU's virtio_net_has_buffers before each frame (rx notifications on, look again); else a posted buffer is enough */
+	bool rx_room_check;
+	/* bytes of header written without MRG_RXBUF: QEMU's 10-byte virtio_net_hdr, num_buffers left alone */
+	uint8_t rx_hdr_len;
+	/* a frame that does not fit its buffer: QEMU writes what fits and leaves the buffer posted */
+	bool rx_short_writes;
+	/* QEMU's tx bottom half: notifications off while it flushes, publish before a refused chain */
+	bool tx_notify_off;
+	/* QEMU's "virtio-net nothing to send": a chain of the header alone breaks the device */
+	bool tx_empty_refused;
+	/* waiting frames lost when their pair goes off (VQ_PAIRS_SET, tap_disable) or at a reset */
+	bool drop_on_pair_off;
+	/* QEMU's virtio_net_set_multiqueue: pairs 1.. only while the features hold MQ */
+	bool queues_follow_mq;
+	/* QEMU's virtio_net_set_config: MAC bytes writable without VERSION_1 and CTRL_MAC_ADDR */
+	bool mac_writable;
+} net_policies[] = {
+	[VDEV_LAYOUT_QEMU] = { .rx_room_check = true, .rx_hdr_len = HDR_NUM_BUFFERS, .rx_short_writes = true,
+	    .tx_notify_off = true, .tx_empty_refused = true, .drop_on_pair_off = true, .queues_follow_mq = true,
+	    .mac_writable = true },
+	[VDEV_LAYOUT_VBOX] = { .rx_hdr_len = HDR_LEN },
+};
+
 struct net {
+	const struct net_policy *pol;
 	struct vdev_ctx *ctx;
 	uint8_t cfg[NET_CFG_SIZE];
 	uint8_t cfg0[NET_CFG_SIZE];
@@ -143,6 +172,7 @@ static void *net_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	unsigned nq = setup->nqueues ? setup->nqueues : 3;
 
 	n->ctx = ctx;
+	n->pol = &net_policies[setup->layout == VDEV_LAYOUT_VBOX ? VDEV_LAYOUT_VBOX : VDEV_LAYOUT_QEMU];
 	net_default_config(n->cfg, NET_CFG_SIZE, setup->layout);
 	/* Not stated: a pair per two queues (the last odd one is the control queue, QEMU's layout). */
 	if (nq > 3)
@@ -312,7 +342,7 @@ static bool rx_has_buffers(struct net *n, struct virtq *q, uint32_t need)
 {
 	bool mrg = vdev_has_feature(n->ctx, NET_F_MRG_RXBUF);
 
-	if (vdev_layout(n->ctx) != VDEV_LAYOUT_QEMU)
+	if (!n->pol->rx_room_check)
 		return true;
 	if (virtq_is_empty(q) || (mrg && virtq_avail_in_bytes(q, need) < need)) {
 		virtq_resume_notify(q);
@@ -329,7 +359,6 @@ static void rx_flush(struct net *n, unsigned p)
 	struct fifo *f = &n->rx[p];
 	struct virtq_chain c;
 	bool mrg = vdev_has_feature(n->ctx, NET_F_MRG_RXBUF), synced = true;
-	bool qemu = vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU;
 
 	if (q == NULL || !n->driver_ok || !virtq_is_enabled(q) || p >= n->curr_pairs || p >= pairs_there(n))
 		return;
@@ -348,7 +377,7 @@ static void rx_flush(struct net *n, unsigned p)
 		}
 		if (!mrg) {
 			/* QEMU writes the 10-byte virtio_net_hdr and leaves num_buffers alone without MRG_RXBUF. */
-			uint32_t hl = qemu ? HDR_NUM_BUFFERS : HDR_LEN;
+			uint32_t hl = n->pol->rx_hdr_len;
 
 			if (virtq_get(q, &c, false) != 1)
 				break;
@@ -357,7 +386,7 @@ static void rx_flush(struct net *n, unsigned p)
 				 * QEMU drops a frame that does not fit one buffer and leaves the
 				 * buffer posted, holding what fitted of the header and the frame.
 				 */
-				if (qemu) {
+				if (n->pol->rx_short_writes) {
 					(void)virtq_chain_write(q, &c, 0, hdr, c.in_len < hl ? c.in_len : hl);
 					if (c.in_len > HDR_LEN)
 						(void)virtq_chain_write(q, &c, HDR_LEN, fr->data, c.in_len - HDR_LEN);
@@ -443,7 +472,7 @@ static void handle_tx(struct net *n, unsigned queue)
 {
 	struct virtq *q = vdev_queue(n->ctx, queue);
 	struct virtq_chain c;
-	bool qemu = vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU, refused = false;
+	bool qemu_bh = n->pol->tx_notify_off, refused = false;
 
 	if (q == NULL)
 		return;
@@ -452,14 +481,14 @@ static void handle_tx(struct net *n, unsigned queue)
 	 * after it (avail_event = avail idx, or NO_NOTIFY cleared); a chain it
 	 * refuses ends the flush with them left off.
 	 */
-	if (qemu)
+	if (qemu_bh)
 		virtq_disable_notify(q);
 	while (virtq_get(q, &c, true) == 1) {
 		struct virtq_txn_info info = { .type = "tx", .fields = n->fields, .status = "OK" };
 		uint32_t len = c.out_len - HDR_LEN;
 
 		/* QEMU has pushed and notified the frames before a refused one: publish them first. */
-		if (qemu && (c.out_len <= HDR_LEN))
+		if (qemu_bh && (c.out_len <= HDR_LEN))
 			virtq_sync(q);
 		/* QEMU 7.2 aborts on this one (iov_copy asserts): both profiles stop the device instead. */
 		if (c.out_len < HDR_LEN) {
@@ -469,7 +498,7 @@ static void handle_tx(struct net *n, unsigned queue)
 			refused = true;
 			break;
 		}
-		if (len == 0 && qemu) {
+		if (len == 0 && n->pol->tx_empty_refused) {
 			/* QEMU 7.2: virtio_error "virtio-net nothing to send", the chain is not completed. */
 			vdev_violation(n->ctx, "net-tx-empty", (int)queue, c.head, 0, true,
 			    "tx request %u holds the header and no frame", c.head);
@@ -485,7 +514,7 @@ static void handle_tx(struct net *n, unsigned queue)
 		virtq_put(q, &c, 0, &info);
 	}
 	virtq_sync(q);
-	if (qemu && !refused)
+	if (qemu_bh && !refused)
 		virtq_resume_notify(q);
 }
 
@@ -595,7 +624,7 @@ static uint8_t ctrl_mq(struct net *n, uint8_t cmd, const uint8_t *d, uint32_t le
 	 * detaches the pair's tap queue (the kernel drops what it holds) and
 	 * purges the frame it had read (tap_disable); under vbox they wait.
 	 */
-	if (vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU)
+	if (n->pol->drop_on_pair_off)
 		for (unsigned p = pairs; p < n->curr_pairs; p++)
 			rx_drop(n, p, UINT_MAX, ": the pair is turned off");
 	n->curr_pairs = pairs;
@@ -691,7 +720,7 @@ static void net_reset(void *dev)
 	 * other pairs lose theirs when the next feature write detaches their tap
 	 * queues, before any of them can be on again. vbox keeps them all.
 	 */
-	if (vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU)
+	if (n->pol->drop_on_pair_off)
 		for (unsigned p = 0; p < n->max_pairs; p++)
 			rx_drop(n, p, p == 0 ? 1 : UINT_MAX, " by the reset");
 	filter_reset(n);
@@ -711,7 +740,7 @@ static void net_features_written(void *dev, uint64_t features)
 	struct net *n = dev;
 	unsigned from[2 * MAX_PAIRS + 1], pairs = (features >> NET_F_MQ & 1) ? n->max_pairs : 1;
 
-	if (vdev_layout(n->ctx) != VDEV_LAYOUT_QEMU || !n->has_ctrl || pairs == pairs_there(n))
+	if (!n->pol->queues_follow_mq || !n->has_ctrl || pairs == pairs_there(n))
 		return;
 	for (unsigned p = pairs; p < n->max_pairs; p++)
 		rx_drop(n, p, UINT_MAX, ": the pair's queues are taken away");
@@ -748,7 +777,7 @@ static void net_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t 
 	 * virtio_net_set_config; a reset brings the configured MAC back); every
 	 * other byte, and every write under vbox, is ignored.
 	 */
-	if (vdev_layout(n->ctx) == VDEV_LAYOUT_QEMU && off < CFG_MAC + 6 && off + len > CFG_MAC &&
+	if (n->pol->mac_writable && off < CFG_MAC + 6 && off + len > CFG_MAC &&
 	    !vdev_has_feature(n->ctx, VIRTIO_F_VERSION_1) && !vdev_has_feature(n->ctx, NET_F_CTRL_MAC_ADDR)) {
 		for (uint32_t i = 0; i < len; i++)
 			if (off + i < CFG_MAC + 6)	/* CFG_MAC is 0 */
