@@ -195,6 +195,15 @@ struct vdev_ops {
 	int (*input)(void *dev, const struct vdev_input *in, char **cause);
 	void (*save)(void *dev, struct buf *out);
 	int (*load)(void *dev, const uint8_t *p, size_t len, char **cause);
+	/*
+	 * The device's QEMU handlers push each element and notify once after
+	 * their loop (virtio-rng's chr_read, virtio-serial's write_to_port,
+	 * handle_output, control_out), so under a profile whose fatal
+	 * violations break the device, what was used before a chain that
+	 * breaks it is published without an interrupt; false: QEMU notifies
+	 * per completion (blk, scsi, net) and it interrupts before the break.
+	 */
+	bool notify_at_end;
 };
 
 /* The table of device models (src/dev/vdev.c). */

@@ -256,5 +256,14 @@ unsigned virtq_in_flight(const struct virtq *q);
  * reports it. Invalidates a chain peeked before.
  */
 uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want);
+/*
+ * The same as QEMU's virtqueue_get_avail_bytes counts them: the IN
+ * descriptors' lengths, no buffer mapped, a length of 0 or an order the
+ * pop refuses taken as they are (virtio-rng asks its backend for that
+ * many bytes, virtio-serial's chardev reads no more; 0: nothing happens).
+ */
+uint32_t virtq_avail_len_in(struct virtq *q, uint32_t want);
+/* Enabled with descriptor address 0: QEMU maps no ring and its kicks call no handler. */
+bool virtq_unmapped(const struct virtq *q);
 
 #endif

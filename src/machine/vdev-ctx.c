@@ -30,10 +30,15 @@ int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove)
 	/*
 	 * QEMU completes a request it finishes inside the notify at once (push
 	 * and notify): what the model put before a chain that breaks the device
-	 * is published and interrupts before the break silences it.
+	 * is published and interrupts before the break silences it; devices
+	 * that notify after their loop only publish (vdev_ops.notify_at_end).
 	 */
-	if (res.refused && d->prof->fatal_breaks_device)
-		virtq_sync(q);
+	if (res.refused && d->prof->fatal_breaks_device) {
+		if (d->ops->notify_at_end)
+			(void)virtq_publish(q);
+		else
+			virtq_sync(q);
+	}
 	if (vpci_ring_reports(d, virtq_index(q), &res) < 0 || r < 0)
 		return -1;
 	if (r == 1 && remove)

@@ -287,6 +287,52 @@ static int map_buf(struct virtq *q, uint64_t a, uint32_t len, bool *bounced)
 	return 0;
 }
 
+/* One buffer of a chain walked for a pop: mapped, counted, its readable bytes gathered. */
+static int take_buf(struct virtq *q, struct virtq_chain *c, struct virtq_result *res, const struct vr_desc *dd,
+    uint16_t head, uint64_t *total, unsigned *nsg)
+{
+	uint64_t a = dd->addr;
+	uint32_t len = dd->len, idx = dd->index;
+	uint16_t flags = dd->flags;
+
+	if (len == 0 && q->pol.zero_len_fatal)
+		return bad(q, VIOL_DESC_ZERO_LEN, (int)idx, a,
+		    "queue %u: descriptor %llu has length 0 (address 0x%llx)", idx, a);
+	int mapped = map_buf(q, a, len, &c->bounced);
+	if (mapped == -2)
+		return bad(q, VIOL_BUFFER_OUTSIDE_RAM, (int)idx, a,
+		    "queue %u: buffer 0x%llx+0x%llx needs the bounce buffer, which is taken or too small "
+		    "(QEMU: bogus descriptor or out of resources)", a, len);
+	if (mapped < 0)
+		return bad(q, VIOL_BUFFER_OUTSIDE_RAM, (int)idx, a,
+		    "queue %u: buffer 0x%llx+0x%llx not in guest ram", a, len);
+	if (++*nsg > VIRTQ_MAX_SG)
+		return bad(q, VIOL_SG_TOO_MANY, (int)idx, a,
+		    "queue %u: more than %llu buffers in the chain from head %llu", VIRTQ_MAX_SG, head);
+	*total += len;
+	if (*total > UINT32_MAX)
+		return bad(q, VIOL_CHAIN_LEN_OVERFLOW, (int)idx, a,
+		    "queue %u: chain from head %llu is longer than 4 GiB (%llu bytes so far)", head, *total);
+	if (flags & VIRTQ_DESC_F_WRITE) {
+		q->sg[c->nin].addr = a;
+		q->sg[c->nin].len = len;
+		c->nin++;
+		c->in_len += len;
+	} else {
+		if (c->nin > 0)
+			return bad(q, VIOL_DESC_ORDER, (int)idx, a,
+			    "queue %u: device-readable descriptor %llu after a device-writable one (head %llu)",
+			    idx, head);
+		if (out_grow(q, (uint64_t)c->out_len + len) < 0)
+			return bad(q, VIOL_CHAIN_LEN_OVERFLOW, (int)idx, a,
+			    "queue %u: chain from head %llu carries more than %llu readable bytes", head,
+			    VIRTQ_OUT_MAX);
+		gmem_dev_read(q->m, a, q->out + c->out_len, len);
+		c->out_len += len;
+	}
+	return 0;
+}
+
 /* Walk the chain at head; every guest number is checked before it is used. */
 static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct virtq_result *res)
 {
@@ -351,40 +397,12 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 			indirect = true;
 			continue;
 		}
-		if (len == 0 && q->pol.zero_len_fatal)
-			return bad(q, VIOL_DESC_ZERO_LEN, (int)idx, a,
-			    "queue %u: descriptor %llu has length 0 (address 0x%llx)", idx, a);
-		int mapped = map_buf(q, a, len, &c->bounced);
-		if (mapped == -2)
-			return bad(q, VIOL_BUFFER_OUTSIDE_RAM, (int)idx, a,
-			    "queue %u: buffer 0x%llx+0x%llx needs the bounce buffer, which is taken or too small "
-			    "(QEMU: bogus descriptor or out of resources)", a, len);
-		if (mapped < 0)
-			return bad(q, VIOL_BUFFER_OUTSIDE_RAM, (int)idx, a,
-			    "queue %u: buffer 0x%llx+0x%llx not in guest ram", a, len);
-		if (++nsg > VIRTQ_MAX_SG)
-			return bad(q, VIOL_SG_TOO_MANY, (int)idx, a,
-			    "queue %u: more than %llu buffers in the chain from head %llu", VIRTQ_MAX_SG, head);
-		total += len;
-		if (total > UINT32_MAX)
-			return bad(q, VIOL_CHAIN_LEN_OVERFLOW, (int)idx, a,
-			    "queue %u: chain from head %llu is longer than 4 GiB (%llu bytes so far)", head, total);
-		if (flags & VIRTQ_DESC_F_WRITE) {
-			q->sg[c->nin].addr = a;
-			q->sg[c->nin].len = len;
-			c->nin++;
-			c->in_len += len;
-		} else {
-			if (c->nin > 0)
-				return bad(q, VIOL_DESC_ORDER, (int)idx, a,
-				    "queue %u: device-readable descriptor %llu after a device-writable one (head %llu)",
-				    idx, head);
-			if (out_grow(q, (uint64_t)c->out_len + len) < 0)
-				return bad(q, VIOL_CHAIN_LEN_OVERFLOW, (int)idx, a,
-				    "queue %u: chain from head %llu carries more than %llu readable bytes", head,
-				    VIRTQ_OUT_MAX);
-			gmem_dev_read(q->m, a, q->out + c->out_len, len);
-			c->out_len += len;
+		if (q->counting) {
+			/* QEMU's count maps no buffer and takes any length and order */
+			if (flags & VIRTQ_DESC_F_WRITE)
+				c->in_len = len > UINT32_MAX - c->in_len ? UINT32_MAX : c->in_len + len;
+		} else if (take_buf(q, c, res, dd, head, &total, &nsg) < 0) {
+			return -1;
 		}
 		if (!(flags & VIRTQ_DESC_F_NEXT))
 			break;
@@ -539,7 +557,7 @@ void virtq_take(struct virtq *q)
 }
 
 
-uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want)
+static uint32_t avail_in(struct virtq *q, uint32_t want, bool counting)
 {
 	uint32_t total = 0;
 	uint16_t n;
@@ -549,14 +567,33 @@ uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want)
 	n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
 	if (n > q->size)
 		return want;		/* the pop that follows reports the jump */
+	q->counting = counting;
 	for (uint16_t i = 0; i < n && total < want; i++) {
 		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * (uint16_t)((q->last_avail + i) % q->size));
 		struct virtq_result res = { .n = 0 };
 		struct virtq_chain c;
 
-		if (head >= q->size || walk(q, head, &c, &res) < 0)
-			return want;	/* so is a broken chain */
+		if (head >= q->size || walk(q, head, &c, &res) < 0) {
+			total = want;	/* so is a broken chain */
+			break;
+		}
 		total = c.in_len > want - total ? want : total + c.in_len;
 	}
+	q->counting = false;
 	return total;
+}
+
+uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want)
+{
+	return avail_in(q, want, false);
+}
+
+uint32_t virtq_avail_len_in(struct virtq *q, uint32_t want)
+{
+	return avail_in(q, want, true);
+}
+
+bool virtq_unmapped(const struct virtq *q)
+{
+	return q->unmapped;
 }

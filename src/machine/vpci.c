@@ -556,8 +556,8 @@ void vpci_notify_queue(struct vpci *d, unsigned qi, uint64_t at)
 		    qi);
 		return;
 	}
-	if (virtq_halted(d->q[qi]))
-		return;
+	if (virtq_halted(d->q[qi]) || virtq_unmapped(d->q[qi]))
+		return;		/* QEMU's virtio_queue_notify wants vring.desc */
 	if (!(d->status & VIRTIO_STATUS_DRIVER_OK)) {
 		vpci_violate(d, VIOL_QUEUE_NOT_READY, (int)qi, -1, 0, REACT_REPORT,
 		    "queue %u notified before DRIVER_OK (status 0x%02x)", qi, d->status);
