@@ -365,6 +365,28 @@ Test(console, vbox_control_messages_wait_for_buffers)
 }
 
 /* With MULTIPORT port 0 too waits for PORT_OPEN; without it DRIVER_OK opened it and PORT_OPEN 0 closes it. */
+/* QEMU's chardev reads 4 KiB at most: a larger rx buffer completes with one read, the rest waits. */
+Test(console, qemu_rx_reads_of_4k)
+{
+	static uint8_t typed[6000], got[4096];
+	struct guest_buf ib = { 0, 8192, NULL };
+	struct guest_used u;
+
+	for (unsigned i = 0; i < sizeof typed; i++)
+		typed[i] = (uint8_t)(i * 7);
+	open_console();
+	h_submit(&H, 0, NULL, 0, &ib, 1);
+	h_input(&H, TRACE_INPUT_CONSOLE, 0, typed, sizeof typed);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 4096);
+	cr_expect(h_nothing_used(&H, 0));
+	h_submit(&H, 0, NULL, 0, &ib, 1);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, sizeof typed - 4096);
+	h_read_in(&H, 0, u.head, 0, got, sizeof typed - 4096);
+	cr_expect_eq(memcmp(got, typed + 4096, sizeof typed - 4096), 0);
+}
+
 Test(console, qemu_port0_open)
 {
 	struct guest_buf ib = { 0, 8, NULL };

@@ -69,6 +69,27 @@ Test(rng, starved_request_waits_for_entropy)
 	cr_expect_eq(memcmp(got, e, 4), 0);
 }
 
+/* QEMU asks its backend for the chains' device-writable bytes: none, no request, nothing popped. */
+Test(rng, qemu_asks_for_the_writable_bytes_posted)
+{
+	uint8_t e[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, o[8] = { 0 }, got[4];
+	struct guest_buf ob = { 0, 8, o };
+	struct guest_used u;
+
+	h_open(&H, "rng", 0, 0);
+	h_input(&H, TRACE_INPUT_ENTROPY, 0, e, sizeof e);
+	h_submit(&H, 0, &ob, 1, NULL, 0);
+	cr_expect(h_nothing_used(&H, 0), "a chain with no device-writable byte was served");
+	/* Then both are posted: one round of 4 bytes pops the readable chain first (0 bytes), then the other. */
+	post(4);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 0);
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 4);
+	h_read_in(&H, 0, u.head, 0, got, 4);
+	cr_expect_eq(memcmp(got, e, 4), 0);
+}
+
 Test(rng, other_inputs_are_bad_input)
 {
 	uint8_t b[4] = { 0 };

@@ -34,6 +34,7 @@
 #define CON_RX_MAX		(1u << 20)	/* bytes typed and not yet read, per port */
 #define CON_CTRL_MAX		256		/* control messages waiting for guest buffers */
 #define CON_STATE_VERSION	1
+#define CON_QEMU_READ		4096		/* QEMU's chardevs read CHR_READ_BUF_LEN bytes at most at a time */
 
 #define Q_CTRL_RX		2
 #define Q_CTRL_TX		3
@@ -48,11 +49,12 @@ struct con_policy {
 	bool notify_empty;	/* tx and ctrl-tx handlers notify with nothing used (QEMU's handle_output, control_out) */
 	bool guest_connected;	/* QEMU's guest_connected: see port_flush */
 	bool host_events_ready;	/* host open/close reach the guest only for ports that sent PORT_READY */
+	uint32_t read_chunk;	/* typed bytes move in reads of at most this many (0: all at once), see port_flush */
 };
 
 static const struct con_policy con_policies[] = {
 	[VDEV_LAYOUT_QEMU] = { .ctrl_hold = false, .ctrl_full_len = true, .notify_empty = true,
-		.guest_connected = true, .host_events_ready = false },
+		.guest_connected = true, .host_events_ready = false, .read_chunk = CON_QEMU_READ },
 	[VDEV_LAYOUT_VBOX] = { .ctrl_hold = true, .ctrl_full_len = false, .notify_empty = false,
 		.guest_connected = false, .host_events_ready = true },
 };
@@ -271,19 +273,41 @@ static void port_flush(struct console *s, unsigned p)
 		pt->head = pt->tail = 0;
 		return;
 	}
-	while (pt->head < pt->tail && virtq_get(q, &c, true) == 1) {
-		size_t avail = pt->tail - pt->head;
-		uint32_t n = c.in_len < avail ? c.in_len : (uint32_t)avail;
-		struct virtq_txn_info info = { .type = "rx", .fields = s->fields, .status = "OK" };
+	while (pt->head < pt->tail) {
+		size_t chunk = pt->tail - pt->head, off = 0;
 
-		if (virtq_chain_write(q, &c, 0, pt->rx + pt->head, n) != 0) {
-			n = 0;
-			info.status = "IOERR";
+		if (s->pol->read_chunk > 0) {
+			/*
+			 * QEMU's chardev reads no more than its buffer, nor than the
+			 * guest_ready bytes (the IN descriptors' lengths, counted
+			 * unmapped; none: no read); write_to_port hands a read to chains
+			 * popped one by one and what a failed pop leaves is lost.
+			 */
+			uint32_t room = virtq_avail_len_in(q, s->pol->read_chunk);
+
+			if (room < chunk)
+				chunk = room;
+			if (s->pol->read_chunk < chunk)
+				chunk = s->pol->read_chunk;
+			if (chunk == 0)
+				break;
 		}
-		pt->head += n;
-		if (want(s))
-			snprintf(s->fields, sizeof s->fields, "port=%u len=%u", p, n);
-		virtq_put(q, &c, n, &info);
+		while (off < chunk && virtq_get(q, &c, true) == 1) {
+			uint32_t n = c.in_len < chunk - off ? c.in_len : (uint32_t)(chunk - off);
+			struct virtq_txn_info info = { .type = "rx", .fields = s->fields, .status = "OK" };
+
+			if (virtq_chain_write(q, &c, 0, pt->rx + pt->head + off, n) != 0) {
+				n = 0;
+				info.status = "IOERR";
+			}
+			off += n;
+			if (want(s))
+				snprintf(s->fields, sizeof s->fields, "port=%u len=%u", p, n);
+			virtq_put(q, &c, n, &info);
+		}
+		pt->head += s->pol->read_chunk > 0 ? chunk : off;
+		if (off < chunk)
+			break;
 	}
 	if (pt->head == pt->tail)
 		pt->head = pt->tail = 0;
@@ -674,4 +698,5 @@ const struct vdev_ops vdev_console_ops = {
 	.input = con_input,
 	.save = con_save,
 	.load = con_load,
+	.notify_at_end = true,
 };

@@ -19,6 +19,7 @@
  */
 struct rng {
 	struct vdev_ctx *ctx;
+	bool qemu;			/* QEMU's rounds: see rng_process */
 	uint8_t *pool;
 	size_t head, tail, cap;		/* bytes pool[head..tail) are unused entropy */
 	bool starved;			/* a request is waiting (note emitted once per starvation) */
@@ -41,6 +42,7 @@ static void *rng_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	struct rng *r = xcalloc(1, sizeof *r);
 
 	r->ctx = ctx;
+	r->qemu = setup->layout == VDEV_LAYOUT_QEMU;
 	return r;
 }
 
@@ -62,6 +64,15 @@ static void rng_reset(void *dev)
 	r->starved = false;
 }
 
+/*
+ * Serve requests in rounds. QEMU's virtio_rng_process asks its backend for
+ * as many bytes as the posted chains' descriptors say they take (counted
+ * without mapping a buffer; none: no request, the chains stay), and
+ * chr_read hands what came to chains popped one by one until it is used,
+ * throwing away what a failed pop leaves; then it asks again. The strict
+ * model hands the whole pool to whatever chains there are and keeps the
+ * rest.
+ */
 static void rng_process(struct rng *r, unsigned queue)
 {
 	struct virtq *q = vdev_queue(r->ctx, queue);
@@ -70,10 +81,11 @@ static void rng_process(struct rng *r, unsigned queue)
 	if (q == NULL || !virtq_is_enabled(q))
 		return;
 	for (;;) {
-		struct virtq_txn_info info = { .type = "IN", .fields = r->fields, .status = "OK" };
-		size_t avail = r->tail - r->head;
-		uint32_t n;
+		size_t avail = r->tail - r->head, len, off = 0;
+		uint32_t want = r->qemu ? virtq_avail_len_in(q, UINT32_MAX) : UINT32_MAX;
 
+		if (want == 0)
+			break;
 		if (avail == 0) {
 			if (!r->starved && !virtq_is_empty(q)) {
 				r->starved = true;
@@ -81,19 +93,25 @@ static void rng_process(struct rng *r, unsigned queue)
 			}
 			break;
 		}
-		if (virtq_get(q, &c, true) != 1)
-			break;
-		n = c.in_len < avail ? c.in_len : (uint32_t)avail;
-		if (n > 0 && virtq_chain_write(q, &c, 0, r->pool + r->head, n) != 0) {
-			vdev_violation(r->ctx, "rng-buffer-unwritable", (int)queue, c.head, 0, false,
-			    "request %u: buffer is not writable guest RAM", c.head);
-			n = 0;
-			info.status = "IOERR";
+		len = avail < want ? avail : want;
+		while (off < len && virtq_get(q, &c, true) == 1) {
+			struct virtq_txn_info info = { .type = "IN", .fields = r->fields, .status = "OK" };
+			uint32_t n = c.in_len < len - off ? c.in_len : (uint32_t)(len - off);
+
+			if (n > 0 && virtq_chain_write(q, &c, 0, r->pool + r->head + off, n) != 0) {
+				vdev_violation(r->ctx, "rng-buffer-unwritable", (int)queue, c.head, 0, false,
+				    "request %u: buffer is not writable guest RAM", c.head);
+				n = 0;
+				info.status = "IOERR";
+			}
+			off += n;
+			if (evbus_wants(vdev_bus(r->ctx), VR_EV_TXN))
+				snprintf(r->fields, sizeof r->fields, "len=%u", n);
+			virtq_put(q, &c, n, &info);
 		}
-		r->head += n;
-		if (evbus_wants(vdev_bus(r->ctx), VR_EV_TXN))
-			snprintf(r->fields, sizeof r->fields, "len=%u", n);
-		virtq_put(q, &c, n, &info);
+		r->head += r->qemu ? len : off;
+		if (off < len)
+			break;
 	}
 	if (r->head == r->tail)
 		r->head = r->tail = 0;
@@ -205,4 +223,5 @@ const struct vdev_ops vdev_rng_ops = {
 	.input = rng_input,
 	.save = rng_save,
 	.load = rng_load,
+	.notify_at_end = true,
 };
