@@ -1252,6 +1252,7 @@ const struct record_scenario record_scenarios[] = {
 	  "them, kicks on queues not set up or past the last", "blk scsi net", "blk", sweep_mq_prepare, sweep_sc_mq,
 	  NULL },
 	{ "sweep-mmio", "sweep: queue 0's rings and request buffers in unassigned space, at descriptor address 0, "
-	  "across the end of RAM; the bounce buffer's limits", "blk", "blk", sweep_mmio_prepare, sweep_sc_mmio, NULL },
+	  "across the end of RAM; the bounce buffer's limits (blk requests, rng entropy, console rx0 and tx0)",
+	  "blk rng console", "blk", sweep_mmio_prepare, sweep_sc_mmio, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

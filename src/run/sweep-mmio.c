@@ -11,9 +11,10 @@
 #include "vr/sweep.h"
 #include "vr/trace.h"
 #include "vr/virtio-spec.h"
+#include "vr/virtq.h"
 
 /*
- * A blk guest that puts one of queue 0's rings, or request buffers, where
+ * A guest that puts one of a queue's rings, or request buffers, where
  * the recording machine has no RAM: the PCI hole between the end of RAM
  * and the BARs, the space above 4 GiB, across the end of RAM. Its own
  * stores there go nowhere (the recorder refuses them, QEMU would drop
@@ -21,7 +22,10 @@
  * there takes the machine's one bounce buffer. The guest waits only for
  * what it can see in RAM (used idx, else the status byte) and only when the
  * request can complete; then it reads device_status, the ISR and what the
- * device left in RAM.
+ * device left in RAM. blk: queue 0, reads and GET_IDs. rng: queue 0, entropy
+ * requests served by entropy given after the kick. console (port 0 of the
+ * one-port device): rx0 with bytes typed after the kick, or tx0 with writes
+ * QEMU reads through the bounce buffer when they lie in a hole.
  */
 
 #define MM_MAX_REQ	3
@@ -44,6 +48,7 @@ struct mm {
 	const struct trace_header *h;
 	uint64_t ram;			/* declared RAM base */
 	uint16_t qsize;
+	unsigned q;			/* the queue whose rings move and that gets the requests */
 };
 
 static uint64_t rnd(struct mm *m, uint64_t n)
@@ -65,10 +70,10 @@ static uint64_t hole_addr(struct mm *m, uint64_t align)
 	return u->base + 0x100000 * rnd(m, 64) + align * rnd(m, 64);
 }
 
-/* Queue 0 at a seeded place (case r), the other queues left alone; DRIVER_OK. */
+/* Queue m->q at a seeded place (case r), the other queues left alone; DRIVER_OK. */
 static int rings(struct mm *m, enum mm_ring r, char **cause)
 {
-	uint64_t base = m->ram + 0x10000, desc = base, avail = base + 16ull * m->qsize;
+	uint64_t base = m->ram + 0x10000 + 0x8000ull * m->q, desc = base, avail = base + 16ull * m->qsize;
 	uint64_t used = (avail + 6 + 2ull * m->qsize + 63) & ~63ull;
 	char *why = NULL;
 
@@ -92,12 +97,12 @@ static int rings(struct mm *m, enum mm_ring r, char **cause)
 	}
 	default: break;
 	}
-	record_mark(m->rec, "sweep: queue 0 with %s: desc 0x%" PRIx64 " avail 0x%" PRIx64 " used 0x%" PRIx64,
-	    ring_case[r], desc, avail, used);
+	record_mark(m->rec, "sweep: queue %u with %s: desc 0x%" PRIx64 " avail 0x%" PRIx64 " used 0x%" PRIx64,
+	    m->q, ring_case[r], desc, avail, used);
 	if (guest_setup_queue_mask(m->g, 0, cause) < 0)
 		return -1;
 	/* a refusal shows in device_status; the guest goes on as a careless driver would */
-	(void)guest_setup_queue_exact(m->g, 0, m->qsize, desc, avail, used, &why);
+	(void)guest_setup_queue_exact(m->g, m->q, m->qsize, desc, avail, used, &why);
 	free(why);
 	guest_driver_ok(m->g);
 	return 0;
@@ -169,19 +174,144 @@ static void read_back(struct mm *m, enum mm_ring r, const struct mm_req *q, unsi
 	struct guest_used u;
 
 	for (unsigned i = 0; i < n; i++) {
-		(void)m->p->mem_read(m->p->opaque, q[i].status, b, 1);
-		if (!q[i].data_hole)
+		if (q[i].status != 0)
+			(void)m->p->mem_read(m->p->opaque, q[i].status, b, 1);
+		if (!q[i].data_hole && q[i].data_len > 0)
 			(void)m->p->mem_read(m->p->opaque, q[i].data, b, q[i].data_len);
 	}
 	if (r != R_USED_HOLE) {
 		/* the avail event word too: QEMU moves it for a head before the chain walk that may fail */
-		(void)m->p->mem_read(m->p->opaque, guest_used_addr(m->g, 0) + 4 + 8ull * m->qsize, b, 2);
-		while (guest_poll(m->g, 0, &u) > 0)
+		(void)m->p->mem_read(m->p->opaque, guest_used_addr(m->g, m->q) + 4 + 8ull * m->qsize, b, 2);
+		while (guest_poll(m->g, m->q, &u) > 0)
 			;
 	}
 	(void)guest_status(m->g);
 	(void)guest_isr_read(m->g);
 	(void)guest_common_read(m->g, 0x1c, 2);
+}
+
+/* ---- rng and console: buffers the device fills with host bytes, or console writes ---- */
+
+#define MM_STALE	0x00	/* what an IN buffer in RAM holds first: no host byte pair is 00 00 (see host_bytes) */
+
+/*
+ * Host bytes (entropy, typed text) as the other sweeps make them: every
+ * seventh byte seeded, the rest printable, so two bytes in a row are never
+ * both zero and a buffer's first le16 shows when the device wrote it.
+ */
+static void host_bytes(struct mm *m, uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i % 7 == 0 ? rnd(m, 256) : 0x20 + i % 95);
+}
+
+/*
+ * Request i: one buffer, in RAM or in a hole (never in a hole while the
+ * used ring is in one: the guest then waits on the buffer's bytes). IN
+ * (rng, rx0) with stale bytes stored first; OUT (tx0) with text.
+ */
+static int add_buf(struct mm *m, enum mm_ring r, unsigned i, bool in, bool may_break, struct mm_req *q, char **cause)
+{
+	static const uint32_t lens[] = { 64, 512, 4096, 8192 };
+	uint8_t data[8192];
+	struct guest_buf b;
+
+	memset(q, 0, sizeof(*q));
+	q->data_hole = r != R_USED_HOLE && rnd(m, 2) == 0;
+	q->data_len = lens[rnd(m, 4)];
+	if (q->data_hole && q->data_len > VIRTQ_BOUNCE_MAX && !may_break)
+		q->data_len = VIRTQ_BOUNCE_MAX;
+	q->data = q->data_hole ? hole_addr(m, 512) : m->ram + MM_DATA_OFF + 0x4000ull * i;
+	if (in)
+		memset(data, MM_STALE, q->data_len);
+	else
+		host_bytes(m, data, q->data_len);
+	b = (struct guest_buf){ .addr = q->data, .len = q->data_len, .data = data };
+	record_mark(m->rec, "sweep: request %u: %u %s bytes at 0x%" PRIx64 " (%s)", i, q->data_len,
+	    in ? "device-writable" : "device-readable", q->data, q->data_hole ? "in a hole" : "in RAM");
+	if (in)
+		return guest_add(m->g, m->q, NULL, 0, &b, 1, 0, cause) < 0 ? -1 : 0;
+	return guest_add(m->g, m->q, &b, 1, NULL, 0, 0, cause) < 0 ? -1 : 0;
+}
+
+/*
+ * Host bytes for the requests from..to-1: entropy as much as they hold;
+ * text typed into port 0 at most a chardev read (4 KiB) each, as QEMU
+ * hands a read to the buffers and what a buffer's read leaves would reach
+ * the next one whenever QEMU polls the chardev again.
+ */
+static int give(struct mm *m, const struct mm_req *q, unsigned from, unsigned to, char **cause)
+{
+	uint8_t d[MM_MAX_REQ * 8192];
+	bool rng = m->h->device == VIRTIO_ID_RNG;
+	uint32_t n = 0;
+
+	for (unsigned i = from; i < to; i++)
+		n += rng || q[i].data_len < VIRTQ_BOUNCE_MAX ? q[i].data_len : VIRTQ_BOUNCE_MAX;
+	if (n == 0)
+		return 0;
+	host_bytes(m, d, n);
+	return record_input(m->rec, m->h->device == VIRTIO_ID_RNG ? TRACE_INPUT_ENTROPY : TRACE_INPUT_CONSOLE, 0, d, n,
+	    cause);
+}
+
+/*
+ * Wait for done completions: used idx in RAM, else (used ring in a hole)
+ * the first le16 of the last request served, which starts 00 00.
+ */
+static void await_bytes(struct mm *m, enum mm_ring r, bool in, const struct mm_req *last, uint16_t done)
+{
+	if (done == 0 || m->p->wait == NULL)
+		return;
+	if (r != R_USED_HOLE)
+		(void)guest_wait(m->g, m->q, done);
+	else if (in)
+		(void)m->p->wait(m->p->opaque, last->data, MM_STALE << 8 | MM_STALE, 1);
+}
+
+/*
+ * rng and console take one element at a time: popped, filled or read,
+ * pushed (which unmaps it) before the next is popped, so the bounce
+ * buffer is never held across requests; a buffer that needs it twice
+ * (over a page) breaks the device. With a ring in a hole nothing is
+ * served that the guest could wait for. rng and rx0 break when the host
+ * bytes arrive, which the guest can only see through a buffer served in
+ * the same read: so only a batch of rng requests, after one that is
+ * served, may hold one (console writes break inside the kick).
+ */
+static int mm_bytes(struct mm *m, enum mm_ring r, bool batch, unsigned n, struct mm_req *q, char **cause)
+{
+	bool in = !(m->h->device == VIRTIO_ID_CONSOLE && m->q == 1);
+	bool alive = r == R_RAM || r == R_USED_HOLE;
+	unsigned done = 0, last = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool may_break = !in || (m->h->device == VIRTIO_ID_RNG && batch && done > 0);
+
+		if (add_buf(m, r, i, in, may_break, &q[i], cause) < 0)
+			return -1;
+		bool ok = alive && bounced(&q[i]) <= 1;
+		if (!ok)
+			alive = false;
+		if (ok)
+			last = i;
+		if (!batch) {
+			guest_notify(m->g, m->q);
+			if (in && give(m, q, i, i + 1, cause) < 0)
+				return -1;
+			done += ok;
+			await_bytes(m, r, in, &q[i], ok ? (uint16_t)done : 0);
+		} else if (ok) {
+			done++;
+		}
+	}
+	if (batch) {
+		guest_notify(m->g, m->q);
+		if (in && give(m, q, 0, n, cause) < 0)
+			return -1;
+		await_bytes(m, r, in, &q[last], (uint16_t)done);
+	}
+	return 0;
 }
 
 int sweep_sc_mmio(struct record *rec, char **cause)
@@ -205,11 +335,19 @@ int sweep_sc_mmio(struct record *rec, char **cause)
 	m.qsize = (uint16_t)(16u << rnd(&m, 4));
 	/* rings in RAM half the time: the buffers' cases need them there */
 	enum mm_ring r = rnd(&m, 2) ? R_RAM : (enum mm_ring)(1 + rnd(&m, R_COUNT - 1));
+	if (m.h->device == VIRTIO_ID_CONSOLE)
+		m.q = (unsigned)rnd(&m, 2);	/* rx0 or tx0 */
 	if (rings(&m, r, cause) < 0)
 		return -1;
 	/* one batch (one kick: a bounce buffer still held meets the next request) or one request per kick */
 	unsigned n = 1 + (unsigned)rnd(&m, MM_MAX_REQ);
 	bool batch = rnd(&m, 2) == 0;
+	if (m.h->device != VIRTIO_ID_BLOCK) {
+		if (mm_bytes(&m, r, batch, n, q, cause) < 0)
+			return -1;
+		read_back(&m, r, q, n);
+		return 0;
+	}
 	/* without EVENT_IDX a read's late interrupt and the GET_IDs' may reach the mailbox apart or together */
 	bool ei = (guest_features(m.g) >> VIRTIO_F_EVENT_IDX) & 1;
 	bool alive = r == R_RAM || r == R_USED_HOLE;
