@@ -437,7 +437,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 	int scsi_wc = -1;
 	const char *drives[32];
 	unsigned ndrives = 0, start = 0;
-	struct serial_bus *sb = xcalloc(1, sizeof *sb);
+	struct serial_bus *sb;
 	int rc = 0;
 
 	memset(c, 0, sizeof *c);
@@ -452,6 +452,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 		words_free(&ws);
 		return -1;
 	}
+	sb = xcalloc(1, sizeof *sb);
 	for (unsigned i = 0; i < ws.n; i++) {
 		const char *b = strrchr(ws.w[i], '/');
 		b = b != NULL ? b + 1 : ws.w[i];
