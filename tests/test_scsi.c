@@ -829,6 +829,34 @@ Test(scsi, batch_setup_vbox)
 }
 
 /*
+ * qemu: a request with a short header breaks the device (QEMU's
+ * virtio_scsi_bad_req): a framing error answered before it is used and
+ * notified, the commands set up before it are detached and never run.
+ */
+Test(scsi, batch_bad_request_qemu)
+{
+	uint8_t inq[6] = { 0x12, 0, 0, 0, 36, 0 }, shortreq[8] = { 1 };
+	struct guest_buf ob = { 0, sizeof shortreq, shortreq }, ib = { 0, RESP_SIZE, NULL };
+	char *cause = NULL;
+	int head[2];
+	struct guest_used u;
+
+	open_scsi(0);
+	cmd(TUR, 6, NULL, 0, 0);		/* the power-on unit attention */
+	head[0] = add_req(5, TUR, 6, 0);	/* BAD_TARGET */
+	head[1] = add_req(0, inq, 6, 36);
+	cr_assert_geq(guest_add(H.g, 2, &ob, 1, &ib, 1, 0, &cause), 0);
+	guest_notify(H.g, 2);
+	u = h_used(&H, 2);
+	cr_expect_eq(u.head, head[0], "used head %u, want the BAD_TARGET request's %d", u.head, head[0]);
+	cr_expect(h_nothing_used(&H, 2));
+	cr_expect(h_saw_violation(&H, "scsi-bad-request"));
+	memset(din, 0xee, 36);
+	h_read_in(&H, 2, (uint16_t)head[1], RESP_SIZE, din, 36);
+	cr_expect_neq(memcmp(din + 8, "QEMU", 4), 0, "the INQUIRY set up before the bad request ran");
+}
+
+/*
  * MODE SELECT's block descriptor switches the block size (qemu): READ
  * CAPACITY, MODE SENSE and the transfers follow it at once, the range checks
  * only after READ CAPACITY or a reset; a list refused later still switched it.

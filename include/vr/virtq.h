@@ -185,11 +185,13 @@ int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove);
  * filling c as virtq_get did, its OUT bytes read from guest memory anew
  * (QEMU reads a request's data when it runs it, not when it pops it), and
  * frees k. A kept chain is still in flight: put it once restored. A model
- * restores every chain it keeps before its handler returns.
+ * restores or drops every chain it keeps before its handler returns.
  */
 struct virtq_kept;
 struct virtq_kept *virtq_chain_keep(const struct virtq_chain *c);
 void virtq_chain_restore(struct virtq *q, struct virtq_kept *k, struct virtq_chain *c);
+/* Give a kept chain up unused (QEMU's virtqueue_detach_element): out of flight, no used element; frees k. */
+void virtq_chain_drop(struct virtq *q, struct virtq_kept *k);
 /*
  * Copy len bytes into the chain's IN buffers at byte offset off (a DMA event
  * per buffer piece, what="buffer"). -1 if it does not fit the IN capacity,

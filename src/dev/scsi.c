@@ -226,6 +226,9 @@ static const char *response_name(uint8_t r)
 
 static void bad_req(struct scsi *s, struct virtq *q, struct virtq_chain *c, const char *what)
 {
+	/* qemu: what was answered before (framing errors, control requests) is used and notified at once */
+	if (s->qemu)
+		virtq_sync(q);
 	vdev_violation(s->ctx, "scsi-bad-request", (int)virtq_index(q), c->head, 0, true,
 	    "request %u: %s", c->head, what);
 }
@@ -407,8 +410,12 @@ static void scsi_cmds(struct scsi *s, struct virtq *q)
 			s->batch_cap = s->batch_cap ? 2 * s->batch_cap : 16;
 			s->batch = xreallocarray(s->batch, s->batch_cap, sizeof *s->batch);
 		}
-		if ((rc = scsi_cmd_setup(s, q, &c, &s->batch[n])) < 0)
+		if ((rc = scsi_cmd_setup(s, q, &c, &s->batch[n])) < 0) {
+			/* QEMU's virtio_scsi_bad_req breaks the device: what it set up is detached, none runs */
+			while (n > 0)
+				virtq_chain_drop(q, s->batch[--n].kept);
 			break;
+		}
 		if (rc == 0)
 			continue;
 		if (!s->qemu) {

@@ -532,6 +532,16 @@ void virtq_chain_restore(struct virtq *q, struct virtq_kept *k, struct virtq_cha
 	free(k);
 }
 
+void virtq_chain_drop(struct virtq *q, struct virtq_kept *k)
+{
+	if (q->in_flight > 0)
+		q->in_flight--;
+	/* detaching unmaps: the bounce buffer is free again */
+	if (gmem_bounce(q->m) == virtq_bounce_tag(q, k->head))
+		gmem_set_bounce(q->m, 0);
+	free(k);
+}
+
 int virtq_work_left(struct virtq *q, uint64_t stimulus)
 {
 	if (q->work_stimulus != stimulus) {
