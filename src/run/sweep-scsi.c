@@ -46,6 +46,7 @@ struct ss {
 	uint64_t nblocks;
 	bool ask_capacity;		/* a MODE SELECT sent a block descriptor: often READ CAPACITY next */
 	uint8_t marker;			/* what unwritten IN bytes hold, new per request */
+	int last_head;			/* the head ss_post added */
 	uint8_t data[SS_MAX_DATA];
 	uint8_t fill[SS_MAX_DATA + SS_RESP_HDR + 256];
 };
@@ -710,7 +711,7 @@ static int ss_post(struct ss *s, const struct ss_cmd *c, char **cause)
 	record_mark(s->rec, "sweep: %s lun %02x %02x %02x %02x cdb %02x %02x %02x %02x %02x %02x, data out %u in %u",
 	    c->what, c->lun[0], c->lun[1], c->lun[2], c->lun[3], c->cdb[0], c->cdb[1], c->cdb[2], c->cdb[3],
 	    c->cdb[4], c->cdb[5], c->dout, c->din);
-	if (guest_add(s->g, SS_REQQ, out, nout, in, nin, 0, cause) < 0)
+	if ((s->last_head = guest_add(s->g, SS_REQQ, out, nout, in, nin, 0, cause)) < 0)
 		return -1;
 	return (int)nin;
 }
@@ -846,6 +847,63 @@ static int ss_batch(struct ss *s, char **cause)
 	return 0;
 }
 
+/*
+ * The scenario's end, now and then: a batch of commands QEMU answers inside
+ * the notify with a request whose header is too short among them. QEMU's
+ * virtio_scsi_bad_req breaks the device, and the commands set up before it
+ * are detached, not run (those refused by the framing were used already);
+ * the guest reads every response and data area back, the used ring and the
+ * status. The device needs a reset after it: nothing follows.
+ */
+static int ss_batch_bad(struct ss *s, char **cause)
+{
+	unsigned n = 1 + (unsigned)rnd(s, 4), bad = (unsigned)rnd(s, n + 1);
+	uint8_t req[8];
+	struct guest_buf out = { .len = (uint32_t)rnd(s, sizeof req) + 1, .data = req }, in;
+	int heads[6];
+	unsigned nh = 0;
+	struct guest_used u;
+
+	memset(req, 0, sizeof req);
+	req[0] = 1;
+	record_mark(s->rec, "sweep: a batch of %u commands with a %u-byte request header at %u", n, out.len, bad);
+	for (unsigned i = 0; i <= n; i++) {
+		struct ss_cmd c;
+
+		if (i == bad) {
+			s->marker = (uint8_t)(0x3c ^ rnd(s, 256));
+			ss_in(s, &in, SS_RESP_HDR + s->sense_size);
+			if ((heads[nh++] = guest_add(s->g, SS_REQQ, &out, 1, &in, 1, 0, cause)) < 0)
+				return -1;
+			continue;
+		}
+		memset(&c, 0, sizeof c);
+		any_lun(s, c.lun);
+		if (rnd(s, 2))
+			any_lun_zero(c.lun);
+		ss_sync_cmds[rnd(s, sizeof ss_sync_cmds / sizeof ss_sync_cmds[0])].build(s, &c);
+		if (c.din > SS_BATCH_DATA)
+			c.din = SS_BATCH_DATA;
+		if (c.dout > SS_BATCH_DATA)
+			c.dout = SS_BATCH_DATA;
+		if (ss_post(s, &c, cause) < 0)
+			return -1;
+		heads[nh++] = s->last_head;
+	}
+	guest_kick(s->g, SS_REQQ);
+	while (guest_poll(s->g, SS_REQQ, &u) == 1)
+		;
+	for (unsigned i = 0; i < nh; i++) {
+		uint32_t len = guest_in_size(s->g, SS_REQQ, (uint16_t)heads[i]);
+
+		if (len > sizeof s->fill)
+			len = sizeof s->fill;
+		(void)guest_read_in(s->g, SS_REQQ, (uint16_t)heads[i], 0, s->fill, len);
+	}
+	record_mark(s->rec, "sweep: device status 0x%02x", guest_status(s->g));
+	return 0;
+}
+
 /* A task management function or an asynchronous notification request on the control queue. */
 static int ss_ctrl(struct ss *s, char **cause)
 {
@@ -933,6 +991,8 @@ int sweep_sc_scsi(struct record *rec, char **cause)
 		any_cmd(s, &c);
 		rc = ss_send(s, &c, cause);
 	}
+	if (rc == 0 && rnd(s, 6) == 0)
+		rc = ss_batch_bad(s, cause);
 	free(s);
 	return rc;
 }

@@ -71,6 +71,11 @@ expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi 
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi --device scsi --count 4 --seed 5001 --quiet
 expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi --device scsi --count 1 --seed 5048 --quiet
 expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi --device scsi --count 1 --seed 5172 --quiet
+# ... and a batch with a request whose header is too short, at the end of some scenarios: QEMU breaks the
+# device, uses and notifies the framing errors answered before it, and never runs the commands set up
+# before it (5010: both; 5050, 5053, 5054, 5056, 5057: commands set up before it).
+expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi --device scsi --count 1 --seed 5010 --quiet
+expect 0 "^8 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi --device scsi --count 8 --seed 5050 --quiet
 # net, console and rng traffic against QEMU 7.2: no difference (issue 15); each kind on its own device.
 expect 0 "^6 scenarios compared, 0 differ" "" "$VR" sweep --scenario net,console,rng --count 6 --seed 100 --quiet
 # virtio-serial with several ports, MULTIPORT control messages with and without ctrl-rx buffers: no difference.

@@ -60,6 +60,9 @@ rec scsi-sweep-blocksize.vrt --device scsi --scenario sweep-scsi --seed 1018
 # ... and batches whose commands depend on each other: a MODE SELECT's block size and the READ(16) set up
 # with it, REQUEST SENSE set up before the CHECK CONDITIONs of its batch.
 rec scsi-sweep-batch.vrt --device scsi --scenario sweep-scsi --seed 5048
+# ... and a batch with a request header too short: the BAD_TARGET before it used and notified, the
+# commands set up before it never run, the device broken.
+rec scsi-sweep-bad-request.vrt --device scsi --scenario sweep-scsi --seed 5010
 # ... and sense_size/cdb_size written in pieces, a refused piece counting again.
 rec scsi-sweep-regions.vrt --device scsi --scenario sweep-regions --seed 2023
 # Multiqueue: QEMU started with the header's queue count (num-queues=6; num_queues=3), requests
