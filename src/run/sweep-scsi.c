@@ -788,6 +788,16 @@ static const struct {
 	{ cmd_unknown }, { cmd_mode_select_wce }, { cmd_simple_sync },
 };
 
+/* Post a command of a batch, its buffers cut so the batch's all fit the guest's data area at once. */
+static int ss_post_batched(struct ss *s, struct ss_cmd *c, char **cause)
+{
+	if (c->din > SS_BATCH_DATA)
+		c->din = SS_BATCH_DATA;
+	if (c->dout > SS_BATCH_DATA)
+		c->dout = SS_BATCH_DATA;
+	return ss_post(s, c, cause);
+}
+
 /*
  * Several commands in one notify, as a driver with a queue depth sends
  * them: commands QEMU answers at once, with every LUN and buffer the sweep
@@ -831,12 +841,7 @@ static int ss_batch(struct ss *s, char **cause)
 				any_lun_zero(c.lun);		/* what LUN 0 answers depends on the batch */
 			ss_sync_cmds[rnd(s, sizeof ss_sync_cmds / sizeof ss_sync_cmds[0])].build(s, &c);
 		}
-		/* the batch's buffers all fit the guest's data area at once */
-		if (c.din > SS_BATCH_DATA)
-			c.din = SS_BATCH_DATA;
-		if (c.dout > SS_BATCH_DATA)
-			c.dout = SS_BATCH_DATA;
-		if (ss_post(s, &c, cause) < 0)
+		if (ss_post_batched(s, &c, cause) < 0)
 			return -1;
 	}
 	guest_kick(s->g, SS_REQQ);
@@ -882,11 +887,7 @@ static int ss_batch_bad(struct ss *s, char **cause)
 		if (rnd(s, 2))
 			any_lun_zero(c.lun);
 		ss_sync_cmds[rnd(s, sizeof ss_sync_cmds / sizeof ss_sync_cmds[0])].build(s, &c);
-		if (c.din > SS_BATCH_DATA)
-			c.din = SS_BATCH_DATA;
-		if (c.dout > SS_BATCH_DATA)
-			c.dout = SS_BATCH_DATA;
-		if (ss_post(s, &c, cause) < 0)
+		if (ss_post_batched(s, &c, cause) < 0)
 			return -1;
 		heads[nh++] = s->last_head;
 	}
