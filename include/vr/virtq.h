@@ -265,6 +265,16 @@ uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want);
  * many bytes, virtio-serial's chardev reads no more; 0: nothing happens).
  */
 uint32_t virtq_avail_len_in(struct virtq *q, uint32_t want);
+/*
+ * Hand len bytes from src to chains popped one by one, each taking what its
+ * IN buffers hold (QEMU's virtio-rng chr_read, virtio-serial write_to_port),
+ * until the bytes are handed or no chain pops. Each chain is put with what
+ * it took, as a transaction of the given type whose fields each(op, head, n,
+ * failed) writes into fields first; a chain whose buffers cannot be written
+ * takes 0, status IOERR, failed true. Returns the bytes handed.
+ */
+size_t virtq_hand_out(struct virtq *q, const uint8_t *src, size_t len, const char *type, const char *fields,
+    void (*each)(void *op, uint16_t head, uint32_t n, bool failed), void *op);
 /* Enabled with descriptor address 0: QEMU maps no ring and its kicks call no handler. */
 bool virtq_unmapped(const struct virtq *q);
 

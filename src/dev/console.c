@@ -247,6 +247,23 @@ static void ctrl_send(struct console *s, uint32_t id, uint16_t event, uint16_t v
 	memcpy(s->ctrl[s->nctrl++], m, 8);
 }
 
+/* The port a flush serves (virtq_hand_out's op). */
+struct con_round {
+	struct console *s;
+	unsigned port;
+};
+
+/* An rx buffer given n bytes (a failed write is the IOERR status alone). */
+static void con_handed(void *op, uint16_t head, uint32_t n, bool failed)
+{
+	const struct con_round *w = op;
+
+	(void)head;
+	(void)failed;
+	if (want(w->s))
+		snprintf(w->s->fields, sizeof w->s->fields, "port=%u len=%u", w->port, n);
+}
+
 /*
  * Typed bytes for port p into its rx buffers. QEMU's chardev reads them only
  * when virtio_serial_guest_ready says so (DRIVER_OK, buffers posted, and with
@@ -259,7 +276,7 @@ static void port_flush(struct console *s, unsigned p)
 {
 	struct port *pt = &s->port[p];
 	struct virtq *q = vdev_queue(s->ctx, rxq(p));
-	struct virtq_chain c;
+	struct con_round w = { s, p };
 
 	if (q == NULL || !virtq_is_enabled(q) || pt->head == pt->tail)
 		return;
@@ -274,7 +291,7 @@ static void port_flush(struct console *s, unsigned p)
 		return;
 	}
 	while (pt->head < pt->tail) {
-		size_t chunk = pt->tail - pt->head, off = 0;
+		size_t chunk = pt->tail - pt->head, off;
 
 		if (s->pol->read_chunk > 0) {
 			/*
@@ -292,19 +309,7 @@ static void port_flush(struct console *s, unsigned p)
 			if (chunk == 0)
 				break;
 		}
-		while (off < chunk && virtq_get(q, &c, true) == 1) {
-			uint32_t n = c.in_len < chunk - off ? c.in_len : (uint32_t)(chunk - off);
-			struct virtq_txn_info info = { .type = "rx", .fields = s->fields, .status = "OK" };
-
-			if (virtq_chain_write(q, &c, 0, pt->rx + pt->head + off, n) != 0) {
-				n = 0;
-				info.status = "IOERR";
-			}
-			off += n;
-			if (want(s))
-				snprintf(s->fields, sizeof s->fields, "port=%u len=%u", p, n);
-			virtq_put(q, &c, n, &info);
-		}
+		off = virtq_hand_out(q, pt->rx + pt->head, chunk, "rx", s->fields, con_handed, &w);
 		pt->head += s->pol->read_chunk > 0 ? chunk : off;
 		if (off < chunk)
 			break;

@@ -64,6 +64,25 @@ static void rng_reset(void *dev)
 	r->starved = false;
 }
 
+/* The queue a round serves (virtq_hand_out's op). */
+struct rng_round {
+	struct rng *r;
+	unsigned queue;
+};
+
+/* A request served with n bytes. */
+static void rng_handed(void *op, uint16_t head, uint32_t n, bool failed)
+{
+	const struct rng_round *w = op;
+	struct rng *r = w->r;
+
+	if (failed)
+		vdev_violation(r->ctx, "rng-buffer-unwritable", (int)w->queue, head, 0, false,
+		    "request %u: buffer is not writable guest RAM", head);
+	if (evbus_wants(vdev_bus(r->ctx), VR_EV_TXN))
+		snprintf(r->fields, sizeof r->fields, "len=%u", n);
+}
+
 /*
  * Serve requests in rounds. QEMU's virtio_rng_process asks its backend for
  * as many bytes as the posted chains' descriptors say they take (counted
@@ -76,12 +95,12 @@ static void rng_reset(void *dev)
 static void rng_process(struct rng *r, unsigned queue)
 {
 	struct virtq *q = vdev_queue(r->ctx, queue);
-	struct virtq_chain c;
+	struct rng_round w = { r, queue };
 
 	if (q == NULL || !virtq_is_enabled(q))
 		return;
 	for (;;) {
-		size_t avail = r->tail - r->head, len, off = 0;
+		size_t avail = r->tail - r->head, len, off;
 		uint32_t want = r->qemu ? virtq_avail_len_in(q, UINT32_MAX) : UINT32_MAX;
 
 		if (want == 0)
@@ -94,21 +113,7 @@ static void rng_process(struct rng *r, unsigned queue)
 			break;
 		}
 		len = avail < want ? avail : want;
-		while (off < len && virtq_get(q, &c, true) == 1) {
-			struct virtq_txn_info info = { .type = "IN", .fields = r->fields, .status = "OK" };
-			uint32_t n = c.in_len < len - off ? c.in_len : (uint32_t)(len - off);
-
-			if (n > 0 && virtq_chain_write(q, &c, 0, r->pool + r->head + off, n) != 0) {
-				vdev_violation(r->ctx, "rng-buffer-unwritable", (int)queue, c.head, 0, false,
-				    "request %u: buffer is not writable guest RAM", c.head);
-				n = 0;
-				info.status = "IOERR";
-			}
-			off += n;
-			if (evbus_wants(vdev_bus(r->ctx), VR_EV_TXN))
-				snprintf(r->fields, sizeof r->fields, "len=%u", n);
-			virtq_put(q, &c, n, &info);
-		}
+		off = virtq_hand_out(q, r->pool + r->head, len, "IN", r->fields, rng_handed, &w);
 		r->head += r->qemu ? len : off;
 		if (off < len)
 			break;

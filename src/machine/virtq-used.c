@@ -88,6 +88,28 @@ int virtq_chain_write(struct virtq *q, struct virtq_chain *c, uint32_t off, cons
 	return 0;
 }
 
+size_t virtq_hand_out(struct virtq *q, const uint8_t *src, size_t len, const char *type, const char *fields,
+    void (*each)(void *op, uint16_t head, uint32_t n, bool failed), void *op)
+{
+	struct virtq_chain c;
+	size_t off = 0;
+
+	while (off < len && virtq_get(q, &c, true) == 1) {
+		struct virtq_txn_info info = { .type = type, .fields = fields, .status = "OK" };
+		uint32_t n = c.in_len < len - off ? c.in_len : (uint32_t)(len - off);
+		bool failed = virtq_chain_write(q, &c, 0, src + off, n) != 0;
+
+		if (failed) {
+			n = 0;
+			info.status = "IOERR";
+		}
+		off += n;
+		each(op, c.head, n, failed);
+		virtq_put(q, &c, n, &info);
+	}
+	return off;
+}
+
 static void emit_txn(struct virtq *q, struct virtq_chain *c, uint32_t len, const struct virtq_txn_info *info)
 {
 	struct vr_event ev;
