@@ -1,4 +1,4 @@
-/* tui.c -- the browser's state machine: key table, handlers, paging the lists a screen at a time */
+/* tui.c -- the browser's state machine: layout, key table and handlers, prompt, help, mouse, status */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,19 +6,14 @@
 #include <string.h>
 
 #include "vr/tui.h"
+#include "tui-int.h"
 #include "vr/xmalloc.h"
 
 #define HEX_PANE_W	78	/* "00000000  xx xx ... |16 chars|" */
 #define SPLIT_MIN_COLS	120	/* detail and hex side by side from this width on */
 #define HSCROLL_STEP	8
-#define SPARK_MIN_LIST	24
-#define SPARK_LABEL	16	/* "in flight NNN " and a margin */	/* list lines from which the events list shows the queue depth row */
+#define SPARK_MIN_LIST	24	/* list lines from which the events list shows the queue depth row */
 
-/* The search compares as SQLite's lower() does: ASCII letters only. */
-static char ascii_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
 
 static void set_msg(struct tui *t, bool err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void set_msg(struct tui *t, bool err, const char *fmt, ...)
@@ -32,7 +27,7 @@ static void set_msg(struct tui *t, bool err, const char *fmt, ...)
 }
 
 /* A model error becomes the status message; the browser goes on. */
-static void model_err(struct tui *t, char *cause)
+void tui_model_err(struct tui *t, char *cause)
 {
 	set_msg(t, true, "%s", cause ? cause : "database error");
 	free(cause);
@@ -84,7 +79,7 @@ void tui_layout(const struct tui *t, struct tui_layout *l)
 	}
 }
 
-static int list_h(const struct tui *t)
+int tui_list_h(const struct tui *t)
 {
 	struct tui_layout l;
 
@@ -92,7 +87,7 @@ static int list_h(const struct tui *t)
 	return l.list_h;
 }
 
-static int pane_h(const struct tui *t)
+int tui_pane_h(const struct tui *t)
 {
 	struct tui_layout l;
 
@@ -107,603 +102,70 @@ const struct tui_row *tui_selected(const struct tui *t)
 	return sel >= 0 && sel < t->nrows ? &t->rows[sel] : NULL;
 }
 
-static bool pos_eq(const struct tui_pos *a, const struct tui_pos *b)
-{
-	return a->a == b->a && a->b == b->b;
-}
-
-static void load_panes(struct tui *t)
-{
-	const struct tui_row *r = tui_selected(t);
-	char *cause = NULL;
-
-	t->panes_stale = false;
-	if (!t->qstate || r == NULL || t->qstate_at != r->event)
-		t->detail_top = 0;
-	t->hex_top = 0;
-	if (r == NULL) {
-		t->qstate_at = -1;
-		tui_text_clear(&t->detail);
-		tui_blobs_clear(&t->blobs);
-		tui_text_add(&t->detail, "no %s in this run%s", tui_view_name(t->view),
-		    tui_model_filter(t->m, t->view) ? " under the filter" : "");
-		return;
-	}
-	if (t->qstate) {
-		/* rows of one event share it: read once per event */
-		if (t->qstate_at != r->event || t->detail.n == 0) {
-			t->qstate_at = r->event;
-			if (tui_model_qstate(t->m, r->event, &t->detail, &cause) < 0) {
-				t->qstate_at = -1;
-				model_err(t, cause);
-			}
-		}
-	} else if (tui_model_detail(t->m, t->view, &r->pos, &t->detail, &cause) < 0) {
-		model_err(t, cause);
-	}
-	cause = NULL;
-	if (tui_model_bytes(t->m, t->view, &r->pos, &t->blobs, &cause) < 0)
-		model_err(t, cause);
-}
-
-/* The selection moved: the panes follow it if they are open. */
-static int selection_moved(struct tui *t)
-{
-	t->panes_stale = true;
-	if (t->detail_open) {
-		load_panes(t);
-		return TUI_DRAW_LIST | TUI_DRAW_PANES | TUI_DRAW_STATUS;
-	}
-	return TUI_DRAW_LIST | TUI_DRAW_STATUS;
-}
-
-/* ---- the queue depth over the events on screen ---- */
-
-static void spark(struct tui *t)
-{
-	struct tui_layout l;
-	char *cause = NULL;
-
-	tui_layout(t, &l);
-	t->nspark = 0;
-	if (l.spark_y < 0 || t->nrows == 0)
-		return;
-	t->nspark = t->cols - SPARK_LABEL;
-	if (t->nspark > TUI_LINE - SPARK_LABEL - 1)
-		t->nspark = TUI_LINE - SPARK_LABEL - 1;
-	if (t->nspark <= 0 || tui_model_depth(t->m, t->rows[0].event, t->rows[t->nrows - 1].event, t->spark,
-	    t->nspark, &cause) < 0) {
-		t->nspark = 0;
-		free(cause);
-	}
-}
-
-void tui_spark_line(const struct tui *t, char *out)
-{
-	static const char level[] = " .:-=+*#";
-	int max = 0, k;
-
-	for (int i = 0; i < t->nspark; i++)
-		if (t->spark[i] > max)
-			max = t->spark[i];
-	k = snprintf(out, TUI_LINE, "in flight %3d ", max);
-	for (int i = 0; i < t->nspark && k + 1 < TUI_LINE; i++) {
-		/* 0 blank; otherwise 1..7 in proportion to the busiest column */
-		int v = t->spark[i] == 0 ? 0 : 1 + (t->spark[i] - 1) * 6 / (max > 1 ? max - 1 : 1);
-
-		out[k++] = level[v];
-	}
-	out[k] = '\0';
-}
-
-/* ---- search matches, highlighted where they show ---- */
-
-int tui_match_mask(const struct tui *t, const char *s, char *hl, size_t n)
-{
-	size_t nl = strlen(t->search), len = strlen(s);
-	int found = 0;
-
-	memset(hl, 0, n);
-	if (nl == 0 || t->search_hidden)
-		return 0;
-	for (size_t i = 0; i + nl <= len; i++) {
-		size_t k = 0;
-
-		while (k < nl && ascii_lower(s[i + k]) == ascii_lower(t->search[k]))
-			k++;
-		if (k < nl)
-			continue;
-		for (k = 0; k < nl && i + k < n; k++)
-			hl[i + k] = 1;
-		found++;
-		i += nl - 1;
-	}
-	return found;
-}
-
-/* ---- columns sized to what is on screen ---- */
-
-#define COL_GAP		2
-#define COL_MIN		12	/* a text column is cut no narrower than this to fit the screen */
-
-/* Cell k of a TUI_COL_SEP separated line: its start and length; false past the last. */
-static bool cell(const char *s, int k, const char **start, int *len)
-{
-	for (; k > 0; k--) {
-		s = strchr(s, TUI_COL_SEP);
-		if (s == NULL)
-			return false;
-		s++;
-	}
-	*start = s;
-	*len = (int)strcspn(s, "\x1f");
-	return true;
-}
-
-static void size_columns(struct tui *t)
-{
-	const char *h = tui_model_header(t->view), *c;
-	int len, total = 0, avail = t->cols - 2;
-
-	for (t->ncols = 0; t->ncols < TUI_MAX_COLS && cell(h, t->ncols, &c, &len); t->ncols++) {
-		t->colright[t->ncols] = len > 0 && c[0] == '>';
-		t->colw[t->ncols] = len - t->colright[t->ncols];
-	}
-	for (int i = 0; i < t->nrows; i++)
-		for (int k = 0; k < t->ncols && cell(t->rows[i].text, k, &c, &len); k++)
-			if (len > t->colw[k])
-				t->colw[k] = len;
-	for (int k = 0; k < t->ncols; k++)
-		total += t->colw[k] + (k ? COL_GAP : 0);
-	/* too wide: cut the widest text column (never the last, which runs off the edge) */
-	while (total > avail) {
-		int widest = -1;
-
-		for (int k = 0; k + 1 < t->ncols; k++)
-			if (!t->colright[k] && t->colw[k] > COL_MIN && (widest < 0 || t->colw[k] > t->colw[widest]))
-				widest = k;
-		if (widest < 0)
-			break;
-		len = t->colw[widest] - (total - avail);
-		if (len < COL_MIN)
-			len = COL_MIN;
-		total -= t->colw[widest] - len;
-		t->colw[widest] = len;
-	}
-}
-
-void tui_list_line(const struct tui *t, int i, char *out)
-{
-	const char *s = i < 0 ? tui_model_header(t->view) : i < t->nrows ? t->rows[i].text : "";
-	size_t o = 0;
-
-	out[0] = '\0';
-	for (int k = 0; k < t->ncols; k++) {
-		const char *c;
-		int len, w = t->colw[k], pad;
-
-		if (!cell(s, k, &c, &len))
-			break;
-		if (i < 0 && t->colright[k]) {
-			c++;
-			len--;
-		}
-		if (k + 1 == t->ncols)
-			w = len;	/* the last column is not padded */
-		pad = w > len ? w - len : 0;
-		if (len > w)
-			len = w;
-		if (o + (size_t)w + COL_GAP + 1 >= TUI_LINE)
-			break;
-		if (k > 0)
-			o += (size_t)snprintf(out + o, TUI_LINE - o, "%*s", COL_GAP, "");
-		if (t->colright[k])
-			o += (size_t)snprintf(out + o, TUI_LINE - o, "%*s%.*s", pad, "", len, c);
-		else
-			o += (size_t)snprintf(out + o, TUI_LINE - o, "%.*s%*s", len, c, pad, "");
-		/* a cell cut to fit ends in '~' */
-		if (len < (int)strcspn(c, "\x1f") && len > 0 && !(i < 0))
-			out[o - (size_t)pad - 1] = '~';
-	}
-}
-
-/*
- * Read the screenful starting at the view's top row. Near the end there may
- * be fewer rows than lines: the window then slides back so the screen stays
- * full, as less does at the end of a file.
- */
-static void rows_reserve(struct tui *t, int h)
-{
-	if (t->caprows < h) {
-		t->rows = xreallocarray(t->rows, (size_t)h, sizeof(*t->rows));
-		t->caprows = h;
-	}
-}
-
-static void reload(struct tui *t)
-{
-	struct tui_vstate *vs = &t->vs[t->view];
-	int h = list_h(t), n, k;
-	char *cause = NULL;
-
-	rows_reserve(t, h);
-	n = tui_model_fetch(t->m, t->view, vs->from_start ? NULL : &vs->top, 1, t->rows, h, &cause);
-	if (n < 0) {
-		model_err(t, cause);
-		t->nrows = 0;
-		vs->sel = 0;
-		return;
-	}
-	if (n < h && !vs->from_start) {
-		struct tui_row *before = xreallocarray(NULL, (size_t)(h - n), sizeof(*before));
-		struct tui_pos p = n ? t->rows[0].pos : vs->top;
-
-		k = tui_model_fetch(t->m, t->view, &p, -1, before, h - n, &cause);
-		if (k < 0) {
-			model_err(t, cause);
-			k = 0;
-		}
-		if (k > 0) {
-			memmove(t->rows + k, t->rows, (size_t)n * sizeof(*t->rows));
-			memcpy(t->rows, before, (size_t)k * sizeof(*t->rows));
-			vs->sel += k;
-			n += k;
-		}
-		free(before);
-	}
-	t->nrows = n;
-	size_columns(t);
-	spark(t);
-	if (n > 0) {
-		vs->top = t->rows[0].pos;
-		vs->from_start = false;
-	}
-	if (vs->sel >= n)
-		vs->sel = n - 1;
-	if (vs->sel < 0)
-		vs->sel = 0;
-}
-
-/* The key of the row after the last on screen; false at the end. */
-static bool row_after_last(struct tui *t, struct tui_pos *out)
-{
-	struct tui_row r[2];
-	char *cause = NULL;
-	int n;
-
-	if (t->nrows == 0)
-		return false;
-	n = tui_model_fetch(t->m, t->view, &t->rows[t->nrows - 1].pos, 1, r, 2, &cause);
-	if (n < 0)
-		model_err(t, cause);
-	if (n < 2)
-		return false;
-	*out = r[1].pos;
-	return true;
-}
-
-static int move_down(struct tui *t, int count)
-{
-	struct tui_vstate *vs = &t->vs[t->view];
-	int moved = 0;
-
-	while (count-- > 0) {
-		struct tui_pos next;
-
-		if (vs->sel + 1 < t->nrows) {
-			vs->sel++;
-			moved++;
-			continue;
-		}
-		if (!row_after_last(t, &next))
-			break;
-		vs->top = t->nrows > 1 ? t->rows[1].pos : next;
-		reload(t);
-		vs->sel = t->nrows - 1;
-		moved++;
-	}
-	return moved ? selection_moved(t) : TUI_DRAW_STATUS;
-}
-
-static int move_up(struct tui *t, int count)
-{
-	struct tui_vstate *vs = &t->vs[t->view];
-	int moved = 0;
-
-	while (count-- > 0) {
-		struct tui_row r;
-		char *cause = NULL;
-		int n;
-
-		if (vs->sel > 0) {
-			vs->sel--;
-			moved++;
-			continue;
-		}
-		if (t->nrows == 0)
-			break;
-		n = tui_model_fetch(t->m, t->view, &t->rows[0].pos, -1, &r, 1, &cause);
-		if (n < 0)
-			model_err(t, cause);
-		if (n < 1)
-			break;
-		vs->top = r.pos;
-		reload(t);
-		vs->sel = 0;
-		moved++;
-	}
-	return moved ? selection_moved(t) : TUI_DRAW_STATUS;
-}
-
-static int page_down(struct tui *t)
-{
-	struct tui_vstate *vs = &t->vs[t->view];
-	struct tui_pos next;
-
-	if (t->nrows == 0)
-		return TUI_DRAW_STATUS;
-	if (!row_after_last(t, &next)) {
-		if (vs->sel == t->nrows - 1)
-			return TUI_DRAW_STATUS;
-		vs->sel = t->nrows - 1;
-		return selection_moved(t);
-	}
-	vs->top = next;
-	reload(t);
-	return selection_moved(t);
-}
-
-static int page_up(struct tui *t)
-{
-	struct tui_vstate *vs = &t->vs[t->view];
-	int h = list_h(t), n;
-	struct tui_row *r;
-	char *cause = NULL;
-
-	if (t->nrows == 0)
-		return TUI_DRAW_STATUS;
-	r = xreallocarray(NULL, (size_t)h, sizeof(*r));
-	n = tui_model_fetch(t->m, t->view, &t->rows[0].pos, -1, r, h, &cause);
-	if (n < 0)
-		model_err(t, cause);
-	if (n > 0) {
-		vs->top = r[0].pos;
-		reload(t);
-	} else if (vs->sel > 0) {
-		vs->sel = 0;
-	} else {
-		free(r);
-		return TUI_DRAW_STATUS;
-	}
-	free(r);
-	return selection_moved(t);
-}
-
-static int go_first(struct tui *t)
-{
-	struct tui_vstate *vs = &t->vs[t->view];
-
-	vs->from_start = true;
-	vs->sel = 0;
-	reload(t);
-	return selection_moved(t);
-}
-
-static int go_last(struct tui *t)
-{
-	struct tui_vstate *vs = &t->vs[t->view];
-	int h = list_h(t), n;
-	char *cause = NULL;
-
-	rows_reserve(t, h);
-	n = tui_model_fetch(t->m, t->view, NULL, -1, t->rows, h, &cause);
-	if (n < 0) {
-		model_err(t, cause);
-		return TUI_DRAW_STATUS;
-	}
-	if (n == 0)
-		return TUI_DRAW_STATUS;
-	vs->top = t->rows[0].pos;
-	vs->from_start = false;
-	reload(t);
-	vs->sel = t->nrows - 1;
-	return selection_moved(t);
-}
-
-/* Read the list so the row at p is selected with ctx rows above it (fewer near the start). */
-static void place(struct tui *t, const struct tui_pos *p, int ctx)
-{
-	struct tui_vstate *vs = &t->vs[t->view];
-	struct tui_row *r = xreallocarray(NULL, (size_t)(ctx > 0 ? ctx : 1), sizeof(*r));
-	char *cause = NULL;
-	int n;
-
-	n = ctx > 0 ? tui_model_fetch(t->m, t->view, p, -1, r, ctx, &cause) : 0;
-	if (n < 0) {
-		model_err(t, cause);
-		n = 0;
-	}
-	vs->top = n > 0 ? r[0].pos : *p;
-	vs->from_start = false;
-	free(r);
-	reload(t);
-	vs->sel = 0;
-	for (int i = 0; i < t->nrows; i++)
-		if (pos_eq(&t->rows[i].pos, p))
-			vs->sel = i;
-}
-
-/* Select the row at p, with a third of a screen of context above it. */
-static int go_pos(struct tui *t, const struct tui_pos *p)
-{
-	place(t, p, list_h(t) / 3);
-	return selection_moved(t);
-}
-
-/* Select the row at p in the middle of the list (d, D, v, V). */
-static int go_pos_centred(struct tui *t, const struct tui_pos *p)
-{
-	place(t, p, (list_h(t) - 1) / 2);
-	return selection_moved(t);
-}
-
-/*
- * The list's height changed (panes opened or closed, the terminal resized):
- * read it again keeping the selected row selected, on the same screen line
- * if it still fits, else in the middle. Without this the window kept its
- * top, the selection index was cut to the shorter list, and the status line
- * and the next key followed another row than the one the detail showed.
- */
-static void relayout(struct tui *t)
-{
-	const struct tui_row *r = tui_selected(t);
-	struct tui_pos p;
-	int h = list_h(t), sel = t->vs[t->view].sel;
-
-	if (r == NULL) {
-		reload(t);
-		return;
-	}
-	p = r->pos;
-	place(t, &p, sel < h ? sel : (h - 1) / 2);
-}
-
-static int set_view(struct tui *t, enum tui_view v)
-{
-	const struct tui_row *r = tui_selected(t);
-	struct tui_vstate *vs;
-
-	if (r != NULL) {
-		t->vs[t->view].selpos = r->pos;
-		t->vs[t->view].has_selpos = true;
-	}
-	t->view = v;
-	t->hscroll = 0;
-	vs = &t->vs[v];
-	if (vs->has_selpos && !vs->from_start)
-		place(t, &vs->selpos, vs->sel < list_h(t) ? vs->sel : (list_h(t) - 1) / 2);
-	else
-		reload(t);
-	selection_moved(t);
-	return TUI_DRAW_ALL;
-}
-
-/* ---- scrolling the focused text pane ---- */
-
-static size_t pane_lines(const struct tui *t)
-{
-	return t->focus == TUI_FOCUS_HEX ? tui_hex_lines(&t->blobs) : t->detail.n;
-}
-
-/* The longest line of the focused pane, the limit of scrolling it right. */
-static int pane_width(const struct tui *t)
-{
-	size_t w = 0, n = pane_lines(t);
-
-	if (t->focus == TUI_FOCUS_HEX)
-		return TUI_HEX_LINE;
-	for (size_t i = 0; i < n; i++)
-		if (strlen(t->detail.line[i]) > w)
-			w = strlen(t->detail.line[i]);
-	return w > INT32_MAX ? INT32_MAX : (int)w;
-}
-
-static int pane_scroll(struct tui *t, long delta, int to)
-{
-	size_t *top = t->focus == TUI_FOCUS_HEX ? &t->hex_top : &t->detail_top;
-	size_t n = pane_lines(t), h = (size_t)pane_h(t), max = n > h ? n - h : 0;
-	size_t old = *top;
-
-	if (to < 0)
-		*top = 0;
-	else if (to > 0)
-		*top = max;
-	else if (delta < 0)
-		*top = (size_t)-delta > *top ? 0 : *top - (size_t)-delta;
-	else
-		*top = *top + (size_t)delta > max ? max : *top + (size_t)delta;
-	return *top != old ? TUI_DRAW_PANES : TUI_DRAW_NONE;
-}
-
-static int help_scroll(struct tui *t, long delta, int to)
-{
-	size_t h = t->lines > 2 ? (size_t)t->lines - 2 : 1, n = t->helptext.n, max = n > h ? n - h : 0;
-
-	if (to < 0)
-		t->help_top = 0;
-	else if (to > 0)
-		t->help_top = max;
-	else if (delta < 0)
-		t->help_top = (size_t)-delta > t->help_top ? 0 : t->help_top - (size_t)-delta;
-	else
-		t->help_top = t->help_top + (size_t)delta > max ? max : t->help_top + (size_t)delta;
-	return TUI_DRAW_ALL;
-}
-
 /* ---- key handlers: each returns what to redraw ---- */
 
 static int k_down(struct tui *t, int key)
 {
 	(void)key;
 	if (t->focus != TUI_FOCUS_LIST)
-		return pane_scroll(t, 1, 0);
-	return move_down(t, 1);
+		return tui_pane_scroll(t, 1, 0);
+	return tui_move_down(t, 1);
 }
 
 static int k_up(struct tui *t, int key)
 {
 	(void)key;
 	if (t->focus != TUI_FOCUS_LIST)
-		return pane_scroll(t, -1, 0);
-	return move_up(t, 1);
+		return tui_pane_scroll(t, -1, 0);
+	return tui_move_up(t, 1);
 }
 
 static int k_pgdn(struct tui *t, int key)
 {
 	(void)key;
 	if (t->focus != TUI_FOCUS_LIST)
-		return pane_scroll(t, pane_h(t), 0);
-	return page_down(t);
+		return tui_pane_scroll(t, tui_pane_h(t), 0);
+	return tui_page_down(t);
 }
 
 static int k_pgup(struct tui *t, int key)
 {
 	(void)key;
 	if (t->focus != TUI_FOCUS_LIST)
-		return pane_scroll(t, -(long)pane_h(t), 0);
-	return page_up(t);
+		return tui_pane_scroll(t, -(long)tui_pane_h(t), 0);
+	return tui_page_up(t);
 }
 
 static int k_half_down(struct tui *t, int key)
 {
 	(void)key;
 	if (t->focus != TUI_FOCUS_LIST)
-		return pane_scroll(t, pane_h(t) / 2 + 1, 0);
-	return move_down(t, list_h(t) / 2 + 1);
+		return tui_pane_scroll(t, tui_pane_h(t) / 2 + 1, 0);
+	return tui_move_down(t, tui_list_h(t) / 2 + 1);
 }
 
 static int k_half_up(struct tui *t, int key)
 {
 	(void)key;
 	if (t->focus != TUI_FOCUS_LIST)
-		return pane_scroll(t, -(long)(pane_h(t) / 2 + 1), 0);
-	return move_up(t, list_h(t) / 2 + 1);
+		return tui_pane_scroll(t, -(long)(tui_pane_h(t) / 2 + 1), 0);
+	return tui_move_up(t, tui_list_h(t) / 2 + 1);
 }
 
 static int k_first(struct tui *t, int key)
 {
 	(void)key;
 	if (t->focus != TUI_FOCUS_LIST)
-		return pane_scroll(t, 0, -1);
-	return go_first(t);
+		return tui_pane_scroll(t, 0, -1);
+	return tui_go_first(t);
 }
 
 static int k_last(struct tui *t, int key)
 {
 	(void)key;
 	if (t->focus != TUI_FOCUS_LIST)
-		return pane_scroll(t, 0, 1);
-	return go_last(t);
+		return tui_pane_scroll(t, 0, 1);
+	return tui_go_last(t);
 }
 
 /* Left, Right: scroll the focused list or pane sideways. */
@@ -726,7 +188,7 @@ static int k_left(struct tui *t, int key)
 static int k_right(struct tui *t, int key)
 {
 	int *h = hscroll_of(t);
-	int max = t->focus == TUI_FOCUS_LIST ? TUI_ROW_TEXT : pane_width(t);
+	int max = t->focus == TUI_FOCUS_LIST ? TUI_ROW_TEXT : tui_pane_width(t);
 
 	(void)key;
 	if (*h + HSCROLL_STEP >= max)
@@ -756,14 +218,14 @@ static int do_search(struct tui *t, int dir)
 	}
 	found = tui_model_search(t->m, t->view, r ? &r->pos : NULL, dir, t->search, &p, &cause);
 	if (found < 0) {
-		model_err(t, cause);
+		tui_model_err(t, cause);
 		return TUI_DRAW_STATUS;
 	}
 	if (found == 0) {
 		set_msg(t, true, "pattern not found %s: %s", dir > 0 ? "below" : "above", t->search);
 		return TUI_DRAW_STATUS;
 	}
-	return go_pos(t, &p);
+	return tui_go_pos(t, &p);
 }
 
 /* u: hide the highlighted matches (n, N or a new search shows them again), as less's ESC-u */
@@ -800,7 +262,7 @@ static int goto_event(struct tui *t, int64_t event, bool centre)
 	int flags;
 
 	if (found < 0) {
-		model_err(t, cause);
+		tui_model_err(t, cause);
 		return TUI_DRAW_STATUS;
 	}
 	if (found == 0) {
@@ -808,7 +270,7 @@ static int goto_event(struct tui *t, int64_t event, bool centre)
 		    tui_model_filter(t->m, t->view) ? " under the filter" : "");
 		return TUI_DRAW_STATUS;
 	}
-	flags = centre ? go_pos_centred(t, &p) : go_pos(t, &p);
+	flags = centre ? tui_go_pos_centred(t, &p) : tui_go_pos(t, &p);
 	if (tui_selected(t) && tui_selected(t)->event != event && t->msg[0] == '\0')
 		set_msg(t, false, "event %" PRId64 " is not in this list; at event %" PRId64, event,
 		    tui_selected(t)->event);
@@ -830,14 +292,14 @@ static int k_flagged(struct tui *t, int key)
 		const struct tui_row *before = tui_selected(t);
 		struct tui_pos was = before ? before->pos : (struct tui_pos){ 0, 0 };
 
-		flags = dir > 0 ? move_down(t, 1) : move_up(t, 1);
-		if (before == NULL || (tui_selected(t) && pos_eq(&tui_selected(t)->pos, &was)))
+		flags = dir > 0 ? tui_move_down(t, 1) : tui_move_up(t, 1);
+		if (before == NULL || (tui_selected(t) && tui_pos_eq(&tui_selected(t)->pos, &was)))
 			set_msg(t, true, "no %s %s", dir > 0 ? "further" : "earlier", what);
 		return flags | TUI_DRAW_STATUS;
 	}
 	found = tui_model_next_flagged(t->m, which, current_event(t, dir), dir, &event, &id, &cause);
 	if (found < 0) {
-		model_err(t, cause);
+		tui_model_err(t, cause);
 		return TUI_DRAW_STATUS;
 	}
 	if (found == 0) {
@@ -846,7 +308,7 @@ static int k_flagged(struct tui *t, int key)
 	}
 	flags = 0;
 	if (t->view != TUI_VIEW_EVENTS)
-		flags = set_view(t, TUI_VIEW_EVENTS);
+		flags = tui_set_view(t, TUI_VIEW_EVENTS);
 	flags |= goto_event(t, event, true);
 	if (t->msg[0] == '\0')
 		set_msg(t, false, "%s %" PRId64 " at event %" PRId64, what, id, event);
@@ -863,9 +325,9 @@ static int k_enter(struct tui *t, int key)
 	/* the focus stays on the list, so j and k walk the rows with the panes following */
 	t->detail_open = !t->detail_open;
 	if (t->detail_open && (t->panes_stale || t->detail.n == 0))
-		load_panes(t);
+		tui_load_panes(t);
 	/* the list's height changed: keep the selection on screen */
-	relayout(t);
+	tui_relayout(t);
 	return TUI_DRAW_ALL;
 }
 
@@ -878,8 +340,8 @@ static int k_pane(struct tui *t, int key)
 		t->detail_open = true;
 		t->focus = key == TUI_KEY_BTAB ? TUI_FOCUS_HEX : TUI_FOCUS_DETAIL;
 		if (t->panes_stale || t->detail.n == 0)
-			load_panes(t);
-		relayout(t);
+			tui_load_panes(t);
+		tui_relayout(t);
 		return TUI_DRAW_ALL;
 	}
 	t->focus = (enum tui_focus)((t->focus + dir) % 3);
@@ -896,11 +358,11 @@ static int k_qstate(struct tui *t, int key)
 	t->detail_left = 0;
 	if (!t->detail_open) {
 		t->detail_open = true;
-		load_panes(t);
-		relayout(t);
+		tui_load_panes(t);
+		tui_relayout(t);
 		return TUI_DRAW_ALL;
 	}
-	load_panes(t);
+	tui_load_panes(t);
 	return TUI_DRAW_ALL;
 }
 
@@ -911,7 +373,7 @@ static int k_close(struct tui *t, int key)
 		return TUI_DRAW_NONE;
 	t->detail_open = false;
 	t->focus = TUI_FOCUS_LIST;
-	relayout(t);
+	tui_relayout(t);
 	return TUI_DRAW_ALL;
 }
 
@@ -925,7 +387,7 @@ static int k_view(struct tui *t, int key)
 		v = (enum tui_view)((t->view + 1) % TUI_VIEW_COUNT);
 	else
 		v = (enum tui_view)((t->view + TUI_VIEW_COUNT - 1) % TUI_VIEW_COUNT);
-	return set_view(t, v);
+	return tui_set_view(t, v);
 }
 
 /* [ ]: the previous or next run of the database, each list from its start */
@@ -935,7 +397,7 @@ static int k_run(struct tui *t, int key)
 	int rc = tui_model_step_run(t->m, key == ']' ? 1 : -1, &cause);
 
 	if (rc < 0) {
-		model_err(t, cause);
+		tui_model_err(t, cause);
 		return TUI_DRAW_STATUS;
 	}
 	if (rc == 0) {
@@ -948,8 +410,8 @@ static int k_run(struct tui *t, int key)
 	}
 	t->hscroll = 0;
 	t->qstate_at = -1;
-	reload(t);
-	selection_moved(t);
+	tui_reload(t);
+	tui_selection_moved(t);
 	set_msg(t, false, "run %" PRId64 ": %s", tui_model_run(t->m)->id, tui_model_run(t->m)->trace);
 	return TUI_DRAW_ALL;
 }
@@ -1064,15 +526,15 @@ static int prompt_done(struct tui *t)
 		tui_model_set_filter(t->m, t->view, t->input);
 		t->vs[t->view].from_start = true;
 		t->vs[t->view].sel = 0;
-		reload(t);
+		tui_reload(t);
 		c = tui_model_count(t->m, t->view, &cause);
 		if (c < 0)
-			model_err(t, cause);
+			tui_model_err(t, cause);
 		else if (t->ilen == 0)
 			set_msg(t, false, "filter off: %" PRId64 " %s", c, tui_view_name(t->view));
 		else
 			set_msg(t, c == 0, "filter %s: %" PRId64 " %s", t->input, c, tui_view_name(t->view));
-		selection_moved(t);
+		tui_selection_moved(t);
 		return TUI_DRAW_ALL;
 	}
 	default:
@@ -1134,17 +596,17 @@ static int help_key(struct tui *t, int key)
 {
 	switch (key) {
 	case 'j': case TUI_KEY_DOWN: case TUI_KEY_ENTER:
-		return help_scroll(t, 1, 0);
+		return tui_help_scroll(t, 1, 0);
 	case 'k': case TUI_KEY_UP:
-		return help_scroll(t, -1, 0);
+		return tui_help_scroll(t, -1, 0);
 	case ' ': case TUI_KEY_PGDN: case TUI_CTRL('f'):
-		return help_scroll(t, t->lines > 3 ? t->lines - 3 : 1, 0);
+		return tui_help_scroll(t, t->lines > 3 ? t->lines - 3 : 1, 0);
 	case 'b': case TUI_KEY_PGUP: case TUI_CTRL('b'):
-		return help_scroll(t, -(t->lines > 3 ? t->lines - 3 : 1), 0);
+		return tui_help_scroll(t, -(t->lines > 3 ? t->lines - 3 : 1), 0);
 	case 'g': case TUI_KEY_HOME:
-		return help_scroll(t, 0, -1);
+		return tui_help_scroll(t, 0, -1);
 	case 'G': case TUI_KEY_END:
-		return help_scroll(t, 0, 1);
+		return tui_help_scroll(t, 0, 1);
 	case TUI_CTRL('l'):
 		return TUI_DRAW_ALL | TUI_DRAW_CLEAR;
 	default:
@@ -1194,20 +656,20 @@ int tui_mouse(struct tui *t, int y, int x, int button)
 	if (t->prompt)
 		return TUI_DRAW_NONE;
 	if (t->help)
-		return wheel ? help_scroll(t, wheel, 0) : TUI_DRAW_NONE;
+		return wheel ? tui_help_scroll(t, wheel, 0) : TUI_DRAW_NONE;
 	tui_layout(t, &l);
 	if (y == l.title_y && !wheel && (v = title_tab_at(t, x)) >= 0)
-		return set_view(t, (enum tui_view)v);
+		return tui_set_view(t, (enum tui_view)v);
 	if (y >= l.list_y && y < l.list_y + l.list_h) {
 		int i = y - l.list_y, flags = t->focus != TUI_FOCUS_LIST ? TUI_DRAW_ALL : 0;
 
 		t->focus = TUI_FOCUS_LIST;
 		if (wheel)
-			return flags | (wheel > 0 ? move_down(t, wheel) : move_up(t, -wheel));
+			return flags | (wheel > 0 ? tui_move_down(t, wheel) : tui_move_up(t, -wheel));
 		if (i >= t->nrows)
 			return flags | TUI_DRAW_STATUS;
 		t->vs[t->view].sel = i;
-		return flags | selection_moved(t);
+		return flags | tui_selection_moved(t);
 	}
 	if (t->detail_open && y >= l.pane_y && y < l.pane_y + l.pane_h) {
 		enum tui_focus f = l.show_hex && (!l.show_detail || x >= l.hex_x) ? TUI_FOCUS_HEX : TUI_FOCUS_DETAIL;
@@ -1216,7 +678,7 @@ int tui_mouse(struct tui *t, int y, int x, int button)
 			t->focus = f;
 			return TUI_DRAW_ALL;
 		}
-		return wheel ? pane_scroll(t, wheel, 0) : TUI_DRAW_NONE;
+		return wheel ? tui_pane_scroll(t, wheel, 0) : TUI_DRAW_NONE;
 	}
 	return TUI_DRAW_NONE;
 }
@@ -1225,7 +687,7 @@ int tui_resize(struct tui *t, int lines, int cols)
 {
 	t->lines = lines > 1 ? lines : 1;
 	t->cols = cols > 1 ? cols : 1;
-	relayout(t);
+	tui_relayout(t);
 	return TUI_DRAW_ALL | TUI_DRAW_CLEAR;
 }
 
