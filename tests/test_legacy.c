@@ -147,6 +147,44 @@ Test(legacy, modern_driver_on_transitional)
 	harness_fini(&h);
 }
 
+/* QEMU's virtio_set_features: a legacy guest_features write at FEATURES_OK is refused; driver_feature is apart. */
+Test(legacy, guest_features_after_features_ok)
+{
+	struct harness h;
+	harness_init_transport(&h, TRACE_LAYOUT_QEMU, VDEV_TRANSPORT_TRANSITIONAL, 0, 1, 128);
+	harness_up(&h, GUEST_IRQ_MSIX);
+	uint64_t neg = vpci_driver_features(h.d);
+	guest_common_write(h.g, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	uint32_t gf0 = (uint32_t)guest_common_read(h.g, VIRTIO_PCI_COMMON_GF, 4);
+	harness_clear(&h);
+	guest_legacy_write(h.g, LG(GUEST_FEATURES), 4, 0);
+	cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, "features-bad"), 1);
+	cr_assert_eq(vpci_driver_features(h.d), neg, "the negotiated features stay");
+	cr_assert_eq(guest_legacy_read(h.g, LG(GUEST_FEATURES), 4), (uint32_t)neg);
+	cr_assert_eq(guest_common_read(h.g, VIRTIO_PCI_COMMON_GF, 4), gf0);
+	cr_assert_eq(echo(&h, "still modern"), 12);
+	harness_fini(&h);
+
+	/* before FEATURES_OK the write applies, and the modern driver_feature registers still read 0 */
+	harness_init_transport(&h, TRACE_LAYOUT_QEMU, VDEV_TRANSPORT_TRANSITIONAL, 0, 1, 128);
+	char *cause = NULL;
+	cr_assert_eq(guest_pci_setup(h.g, &cause), 0);
+	cr_assert_eq(guest_find_caps(h.g, &cause), 0);
+	guest_legacy_write(h.g, LG(GUEST_FEATURES), 4, F(VIRTIO_F_INDIRECT_DESC));
+	cr_assert_eq(guest_legacy_read(h.g, LG(GUEST_FEATURES), 4), F(VIRTIO_F_INDIRECT_DESC));
+	cr_assert_eq(guest_common_read(h.g, VIRTIO_PCI_COMMON_GF, 4), 0);
+	harness_fini(&h);
+
+	/* vbox: the write applies whatever the status (the strict model of one shared register) */
+	harness_init_transport(&h, TRACE_LAYOUT_VBOX, VDEV_TRANSPORT_TRANSITIONAL, 0, 1, 128);
+	harness_up(&h, GUEST_IRQ_MSIX);
+	guest_legacy_write(h.g, LG(GUEST_FEATURES), 4, F(VIRTIO_F_INDIRECT_DESC));
+	cr_assert_eq(vpci_driver_features(h.d), F(VIRTIO_F_INDIRECT_DESC));
+	guest_common_write(h.g, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	cr_assert_eq(guest_common_read(h.g, VIRTIO_PCI_COMMON_GF, 4), F(VIRTIO_F_INDIRECT_DESC));
+	harness_fini(&h);
+}
+
 Test(legacy, access_sizes_per_profile)
 {
 	struct harness h;

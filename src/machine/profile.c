@@ -85,6 +85,7 @@ static const struct vpci_profile profiles[] = {
 		.legacy_msix_regs = true,
 		.legacy_features = 1u << VIRTIO_F_NOTIFY_ON_EMPTY | 1u << VIRTIO_F_ANY_LAYOUT | 1u << VIRTIO_F_BAD_FEATURE,
 		.legacy_bad_feature = true,
+		.legacy_features_as_qemu = true,
 		.legacy_pfn0_resets_device = true,
 		.legacy_status_sets_master = true,
 		.ring = {

@@ -92,6 +92,15 @@ static int find_reg(const struct vpci *d, uint32_t rel)
 static void guest_features(struct vpci *d, uint64_t v)
 {
 	uint64_t offered = vpci_legacy_offered(d);
+	/*
+	 * QEMU's virtio_set_features refuses once FEATURES_OK is in the status
+	 * (whoever set it): the device's features stay as they are.
+	 */
+	if (d->prof->legacy_features_as_qemu && (d->status & VIRTIO_STATUS_FEATURES_OK)) {
+		vpci_violate(d, VIOL_FEATURES_BAD, -1, -1, v, REACT_REPORT,
+		    "legacy guest_features 0x%llx written after FEATURES_OK: refused", (unsigned long long)v);
+		return;
+	}
 	if (d->prof->legacy_bad_feature && (v >> VIRTIO_F_BAD_FEATURE & 1)) {
 		/* QEMU: "guest does not negotiate properly": it gets no features at all */
 		vpci_violate(d, VIOL_FEATURES_BAD, -1, -1, v, REACT_REPORT,
@@ -104,11 +113,13 @@ static void guest_features(struct vpci *d, uint64_t v)
 	}
 	if (d->status & VIRTIO_STATUS_DRIVER_OK)
 		vpci_note(d, "legacy guest_features written after DRIVER_OK");
-	d->gf[0] = (uint32_t)v;
-	d->gf[1] = 0;
+	/* QEMU's driver_feature registers belong to the modern interface: a legacy write leaves them */
+	if (!d->prof->legacy_features_as_qemu) {
+		d->gf[0] = (uint32_t)v;
+		d->gf[1] = 0;
+	}
 	d->features = v & offered;
 	d->legacy = true;
-	/* QEMU's virtio_set_features, which refuses once FEATURES_OK is in the status */
 	if (!(d->status & VIRTIO_STATUS_FEATURES_OK))
 		vpci_features_written(d, d->features);
 }

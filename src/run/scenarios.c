@@ -1228,7 +1228,8 @@ const struct record_scenario record_scenarios[] = {
 	  sweep_sc_pcicfg, NULL },
 	{ "sweep-decode", "sweep: COMMAND's memory decoding off: every region unmapped, the PCI_CFG window working",
 	  "*", "blk", NULL, sweep_sc_decode, NULL },
-	{ "sweep-legacy", "sweep: a transitional function's legacy I/O BAR at every offset and size, I/O decoding off",
+	{ "sweep-legacy", "sweep: a transitional function's legacy I/O BAR at every offset and size, guest_features "
+	  "at any status, I/O decoding off",
 	  "*", "blk", sweep_legacy_prepare, sweep_sc_legacy, NULL },
 	{ "sweep-random", "sweep: requests with seeded feature subsets, queue sizes and resets", "*", "blk", NULL,
 	  sweep_sc_random, NULL },

@@ -827,6 +827,21 @@ int sweep_sc_legacy(struct record *rec, char **cause)
 		read_all(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 8, 0x7);
 	}
 	bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
+	/*
+	 * guest_features at the status the stage left (FEATURES_OK from stage 1
+	 * on, where QEMU's virtio_set_features refuses it), then both interfaces'
+	 * feature registers read back.
+	 */
+	for (unsigned i = 0, n = (unsigned)rnd(&s, 3); i < n; i++) {
+		uint64_t host = bar_rd(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_HOST_FEATURES, 4);
+		uint64_t v = rnd(&s, 2) ? host & record_rand(rec) : any_value(&s);
+
+		record_mark(rec, "sweep: legacy guest_features 0x%" PRIx64, fit(v, 4));
+		bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_GUEST_FEATURES, 4, v);
+		read_all(&s, SW_LEGACY_BAR, 0, 8, 0x4);
+		guest_common_write(s.g, VIRTIO_PCI_COMMON_GFSELECT, 4, rnd(&s, 2));
+		read_fields(&s);
+	}
 	cmd = (uint16_t)cfg_rd(&s, PCI_CMD_OFF, 2);
 	record_mark(rec, "sweep: I/O decoding off");
 	cfg_wr(&s, PCI_CMD_OFF, rnd(&s, 2) ? 2 : 1, cmd & ~PCI_CMD_IO);
