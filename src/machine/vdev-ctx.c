@@ -48,8 +48,20 @@ int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove)
 
 void virtq_sync(struct virtq *q)
 {
+	struct vpci *d = virtq_owner(q);
+
+	/*
+	 * QEMU's virtio_notify after each push runs on a broken device too:
+	 * virtio_irq sets ISR bit 0 when virtio_should_notify says so; only the
+	 * interrupt is not sent (vpci_queue_irq).
+	 */
+	if (d->broken) {
+		if (virtq_publish_stopped(q))
+			vpci_queue_irq(d, virtq_index(q));
+		return;
+	}
 	if (virtq_publish(q))
-		vpci_queue_irq(virtq_owner(q), virtq_index(q));
+		vpci_queue_irq(d, virtq_index(q));
 }
 
 void virtq_notify(struct virtq *q)

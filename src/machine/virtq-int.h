@@ -30,6 +30,7 @@ struct virtq {
 	uint16_t signalled_used;
 	bool signalled_valid;
 	uint16_t in_flight;
+	uint16_t stopped_puts;		/* chains put while the ring was stopped, since the last sync */
 	bool jump_seen;
 	uint16_t jump_idx;
 	uint64_t work_stimulus;		/* the guest action / input the count is for */

@@ -24,6 +24,12 @@ void virtq_take(struct virtq *q);	/* consume the chain virtq_pop returned (avail
 bool virtq_publish(struct virtq *q);	/* true: the driver wants an interrupt */
 bool virtq_publish_always(struct virtq *q);	/* the same, asked even when nothing was put since */
 /*
+ * QEMU's virtio_notify after a push on a broken device: virtio_should_notify
+ * still decides (and keeps its EVENT_IDX bookkeeping) though nothing was
+ * published. True: ISR bit 0 is set. Only when chains were put since.
+ */
+bool virtq_publish_stopped(struct virtq *q);
+/*
  * The work bound (virtq_policy.kick_max) for the guest action or input
  * numbered stimulus: 1 chains may still be taken, 0 the bound was reached
  * (first time for this stimulus: the caller says so), -1 reached and said.

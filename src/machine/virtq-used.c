@@ -162,8 +162,11 @@ static bool used_elem(struct virtq *q, uint16_t head, uint32_t len)
 	if (gmem_bounce(q->m) == virtq_bounce_tag(q, head))
 		gmem_set_bounce(q->m, 0);
 	/* QEMU's virtqueue_fill writes nothing once the device is broken. */
-	if (!ring_live(q))
+	if (!ring_live(q)) {
+		if (q->stopped_puts < UINT16_MAX)
+			q->stopped_puts++;
 		return false;
+	}
 	uint8_t b[8];
 	uint16_t slot = (uint16_t)(q->used_idx % q->size);
 	le32_store(b, head);
@@ -284,6 +287,17 @@ bool virtq_publish_always(struct virtq *q)
 	if (q->used_idx != q->pub_used)
 		return virtq_publish(q);
 	return should_notify(q, q->pub_used);
+}
+
+bool virtq_publish_stopped(struct virtq *q)
+{
+	bool put = q->stopped_puts > 0;
+
+	q->stopped_puts = 0;
+	/* virtqueue_flush wrote nothing, so used idx is where it was; the EVENT_IDX bookkeeping moves on */
+	if (!put || !q->started || q->halted || q->unmapped)
+		return false;
+	return should_notify(q, q->used_idx);
 }
 
 static void set_notify(struct virtq *q, bool enable)

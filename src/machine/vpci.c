@@ -342,8 +342,14 @@ static void raise(struct vpci *d, uint16_t v, uint8_t isr_bits, const char *why)
 
 void vpci_queue_irq(struct vpci *d, unsigned qi)
 {
-	if (d->broken || qi >= d->nq)
+	if (qi >= d->nq)
 		return;
+	if (d->broken) {
+		/* QEMU's virtio_irq sets the ISR first; virtio_notify_vector sends nothing for a broken device */
+		if (d->prof->isr_with_msix || !msix_on(d))
+			d->intx.isr |= VIRTIO_ISR_QUEUE;
+		return;
+	}
 	char why[16];
 	snprintf(why, sizeof why, "queue %u", qi);
 	raise(d, d->qr[qi].vector, VIRTIO_ISR_QUEUE, why);

@@ -1237,8 +1237,8 @@ const struct record_scenario record_scenarios[] = {
 	  "SELECT, UNMAP, WRITE SAME) and disk options; task management",
 	  "scsi", "scsi", sweep_scsi_prepare, sweep_sc_scsi, NULL },
 	{ "sweep-blk", "sweep: blk requests of every type, size, range and flag in batches, GET_ID with a seeded "
-	  "serial and disk options, the writeback byte, QEMU's in-flight limit", "blk", "blk", sweep_blk_prepare,
-	  sweep_sc_blk, NULL },
+	  "serial and disk options, the writeback byte, QEMU's in-flight limit, a break before DRIVER_OK", "blk",
+	  "blk", sweep_blk_prepare, sweep_sc_blk, NULL },
 	{ "sweep-net", "sweep: net tx bursts, rx frames and buffers (mergeable or not, filtered), control commands",
 	  "net", "net", NULL, sweep_sc_net, NULL },
 	{ "sweep-console", "sweep: console writes, rx buffers of seeded sizes, typed bytes waiting for them",

@@ -422,7 +422,81 @@ static int bring_up(struct sb *s, bool reset, char **cause)
 	return 0;
 }
 
-/* The last round's misbehaviour: QEMU's in-flight limit, or a short discard segment (virtio_error). */
+/*
+ * Before DRIVER_OK (QEMU runs the kicks then, and virtio_notify_config,
+ * which wants DRIVER_OK, sends nothing): reads and writes, then a short
+ * discard segment, in one notify. The segment breaks the device
+ * (virtio_error); the reads and writes reach the block layer after it, and
+ * each one's virtio_notify still sets ISR bit 0, without an interrupt. The
+ * guest kicks again (ignored), reads the ISR and the PCI status, writes
+ * DRIVER_OK, reads them again; half the time with MSI-X turned off (INTx).
+ */
+static int broken_early(struct sb *s, char **cause)
+{
+	static struct sb_req r;
+	const struct guest_caps *c = guest_caps(s->g);
+	const struct guest_port *p = record_port(s->rec);
+	unsigned n = 1 + (unsigned)rnd(s, 3);
+	bool intx = c->msix_cap != 0 && rnd(s, 2) != 0;
+	uint64_t want = guest_device_features(s->g);
+	uint16_t ctrl = 0;
+
+	if (rnd(s, 2))
+		want &= ~(1ull << VIRTIO_F_EVENT_IDX);
+	guest_reset(s->g);
+	if (guest_negotiate(s->g, want, cause) < 0 || guest_setup_queues(s->g, cause) < 0)
+		return -1;
+	record_mark(s->rec, "sweep-blk: before DRIVER_OK, %u requests and a short segment in one notify (%s)", n,
+	    intx ? "intx" : "msi-x");
+	if (intx) {
+		ctrl = (uint16_t)p->cfg_read(p->opaque, c->msix_cap + 2u, 2);
+		p->cfg_write(p->opaque, c->msix_cap + 2u, 2, ctrl & ~PCI_MSIX_CTRL_ENABLE);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t k = any_sectors(s);
+
+		memset(&r, 0, sizeof(r));
+		r.sector = rnd(s, s->sectors - k + 1);
+		if (rnd(s, 2)) {
+			r.what = "read";
+			r.type = T_IN;
+			r.in_len = k * 512;
+		} else {
+			r.what = "write";
+			r.type = T_OUT;
+			r.out_len = k * 512;
+			memset(r.out, (int)rnd(s, 256), r.out_len);
+		}
+		shape(s, &r);
+		if (add_req(s, &r, cause) < 0)
+			return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	r.what = "short segment";
+	r.type = rnd(s, 2) ? T_WZ : T_DISCARD;
+	r.out_len = (uint32_t)rnd(s, 16);
+	r.out_split = 1;
+	r.status_alone = true;
+	if (add_req(s, &r, cause) < 0)
+		return -1;
+	guest_notify(s->g, 0);
+	/* kicks a broken device ignores; on QEMU they give the block layer a few more milliseconds */
+	guest_notify(s->g, 0);
+	guest_notify(s->g, 0);
+	(void)guest_isr_read(s->g);
+	(void)p->cfg_read(p->opaque, PCI_CFG_STATUS, 2);
+	guest_driver_ok(s->g);
+	(void)guest_isr_read(s->g);
+	(void)p->cfg_read(p->opaque, PCI_CFG_STATUS, 2);
+	if (intx)
+		p->cfg_write(p->opaque, c->msix_cap + 2u, 2, ctrl);
+	return 0;
+}
+
+/*
+ * The last round's misbehaviour: QEMU's in-flight limit, or a short discard
+ * segment (virtio_error), at DRIVER_OK or before it with requests.
+ */
 static int misbehave(struct sb *s, char **cause)
 {
 	uint8_t hdr[16] = { 0 };
@@ -453,7 +527,11 @@ static int misbehave(struct sb *s, char **cause)
 		break;
 	}
 	default:
-		return 0;
+		if (rnd(s, 2))
+			return 0;
+		if (broken_early(s, cause) < 0)
+			return -1;
+		break;
 	}
 	(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_STATUS, 1);
 	{

@@ -54,6 +54,11 @@ expect 0 "^16 scenarios compared, 0 differ" "" "$VR" sweep --scenario legacy --d
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi --device scsi --count 4 --seed 100 --quiet
 # blk requests against QEMU 7.2 (sweep-blk): no difference.
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-blk --device blk --count 4 --seed 200 --quiet
+# A device broken before DRIVER_OK by a short discard segment after reads and writes in one notify (607 with
+# MSI-X; 614, 615, 618 with INTx): their completions after the break set ISR bit 0 without an interrupt
+# (QEMU's virtio_irq on a broken device); a model that leaves the ISR alone differs in each.
+expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-blk --device blk --count 1 --seed 607 --quiet
+expect 0 "^5 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-blk --device blk --count 5 --seed 614 --quiet
 # The status written again after the writeback byte (seed 205): QEMU re-derives the cache mode from FLUSH
 # at every DRIVER_OK write, not only the first.
 expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-blk --device blk --count 1 --seed 205 --quiet
