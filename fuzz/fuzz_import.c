@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > (1u << 16))
 		return 0;
-	if ((qi = qtest_import_open(fuzz_file(data, size), NULL, &cause)) == NULL) {
+	if ((qi = qtest_import_open(fuzz_file(data, size), NULL, NULL, &cause)) == NULL) {
 		/* Every refusal says why, naming the input. */
 		if (cause == NULL || strncmp(cause, "/proc/self/fd/", 14) != 0)
 			abort();

@@ -20,6 +20,14 @@ static void import_progress(void *opaque, uint64_t events, uint64_t total)
 	progress_update(p, events, NULL);
 }
 
+/* What QEMU 7.2 offers under its default properties: the device model's qemu defaults. */
+static uint64_t import_offer(uint8_t device, uint16_t nqueues)
+{
+	const struct vdev_ops *ops = vdev_find_id(device);
+
+	return ops != NULL ? vdev_default_features(ops, VDEV_LAYOUT_QEMU, nqueues) : 0;
+}
+
 static const struct cmd_option import_options[] = {
 	{ .name = "output", .short_name = 'o', .arg = "TRACE", .complete = CMD_COMPLETE_FILE, .flags = CMD_OPT_REQUIRED,
 	  .help = "the trace to write (.vrt text, .vrb binary, \"-\" text on stdout)" },
@@ -59,7 +67,7 @@ static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 		else if ((fmt = trace_format_from_name(out)) < 0)
 			return cmd_usage_error(e, "cannot tell the format of '%s' (use .vrt, .vrb or --to)", out);
 	}
-	if ((qi = qtest_import_open(in, cmdline, &cause)) == NULL)
+	if ((qi = qtest_import_open(in, cmdline, import_offer, &cause)) == NULL)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
 	h = qtest_import_header(qi);
 	if (vdev_find_id(h->device) == NULL) {
@@ -123,7 +131,8 @@ const struct cmd_entry cmd_import_entry = {
 	    "stores mem events; a log's read replies become recorded values and RAM\n"
 	    "read-backs mem-read events. The device type and its serial=, vectors= and\n"
 	    "drive size come from the command line, and virtio-serial-pci's max_ports=\n"
-	    "(queues), emergency-write= (features) and class=; offered features, queue\n"
+	    "(queues), emergency-write= (features) and class=; offered features (each\n"
+	    "half a log reads of the feature register, the other half QEMU's offer), queue\n"
 	    "sizes and PCI identity from what a log shows QEMU answered (a note says when\n"
 	    "its virtconsole/virtserialport ports differ from the console model's). Port\n"
 	    "accesses to the legacy I/O BAR 0 become bar 0 events (header: transport\n"

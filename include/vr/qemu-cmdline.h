@@ -36,6 +36,9 @@ struct qemu_cmdline {
 	int write_cache;		/* write-cache= of the device or its scsi-hd, or the drive's cache mode:
 					   1 on, 0 off, -1 not said (QEMU's default: on) */
 	unsigned ndevices;		/* virtio -device options seen (only the first is used) */
+	/* Feature bits the device's properties turn on or off against QEMU 7.2's defaults (its offer is
+	   the model's default offer with these applied) */
+	uint64_t features_on, features_off;
 	/* virtio-serial-pci's own properties (QEMU 7.2) and the ports on its bus */
 	int max_ports;			/* max_ports= (1..511); -1 if not given (QEMU: 31) */
 	int emergency_write;		/* emergency-write=: 1 on, 0 off, -1 not given (QEMU: on) */

@@ -27,9 +27,9 @@
  * answers to reads. Accesses to anything else are dropped.
  *
  * Header facts come from the QEMU command line (device, -m, serial=,
- * vectors=, the drive's size) and from what a log shows QEMU answered
- * (offered features, queue count and sizes, class code, revision,
- * subsystem IDs, the device ID when there is no command line).
+ * vectors=, the drive's size, feature properties) and from what a log shows
+ * QEMU answered (offered features, queue count and sizes, class code,
+ * revision, subsystem IDs, the device ID when there is no command line).
  *
  * Everything is checked before anything is written: bad input gives one
  * message "FILE: line N: ..." (or "FILE: ..." for the whole input).
@@ -42,8 +42,15 @@ struct qtest_import;
 /*
  * Read and check the whole input. cmdline: the QEMU command line when the
  * input has none (a log), else NULL (an input's own command line wins).
+ * offer: what QEMU 7.2 offers for a device type with nqueues queues (0: its
+ * default count) under its default properties -- the device models' qemu
+ * defaults, which import cannot see. The header's features are that offer
+ * with the command line's feature properties applied, and with each half of
+ * the feature register the log shows QEMU answered in place of the offer's.
+ * NULL: features only when the log shows both halves.
  */
-struct qtest_import *qtest_import_open(const char *path, const char *cmdline, char **cause);
+struct qtest_import *qtest_import_open(const char *path, const char *cmdline,
+    uint64_t (*offer)(uint8_t device, uint16_t nqueues), char **cause);
 void qtest_import_free(struct qtest_import *qi);
 
 const struct trace_header *qtest_import_header(const struct qtest_import *qi);

@@ -7,6 +7,7 @@
 #include "vr/buf.h"
 #include "vr/cause.h"
 #include "vr/qemu-cmdline.h"
+#include "vr/virtio-spec.h"
 #include "vr/xmalloc.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -352,6 +353,8 @@ static int serial_device(struct qemu_cmdline *c, const char *drv, const char *va
 	}
 	if (opt_get(val, "emergency-write", v, sizeof v) && (c->emergency_write = parse_bool(v)) < 0)
 		return cause_set(cause, "-device %s: emergency-write=%s: not on or off", drv, v);
+	if (c->emergency_write == 0)
+		c->features_off |= 1ull << VIRTIO_CONSOLE_F_EMERG_WRITE;
 	if (opt_get(val, "class", v, sizeof v)) {
 		if (parse_u32(v, &n) != 0)
 			return cause_set(cause, "-device %s: class=%s: not a number", drv, v);

@@ -90,8 +90,8 @@ int qi_choose_devfn(struct qtest_import *qi, char **cause)
 /*
  * virtio-serial-pci's properties as the facts the console model reads:
  * max_ports N as its 2 + 2N queues (rx0 tx0 128, the control queues 32,
- * 128 for the rest), emergency-write=off as the offer without EMERG_WRITE,
- * class= as pci-class. What the log shows QEMU answered overrides them.
+ * 128 for the rest), class= as pci-class (emergency-write=off is a feature
+ * property, see features()). What the log shows QEMU answered overrides them.
  */
 static void serial_header(struct qtest_import *qi)
 {
@@ -103,8 +103,6 @@ static void serial_header(struct qtest_import *qi)
 		for (unsigned i = 0; i < h->nqueues; i++)
 			h->queue_max[i] = i == 2 || i == 3 ? 32 : 128;
 	}
-	if (qi->cmd.emergency_write == 0)
-		h->features = VIRTIO_QEMU_TRANSPORT_FEATURES | (ports > 1 ? 1ull << VIRTIO_CONSOLE_F_MULTIPORT : 0);
 	if (qi->cmd.pci_class >= 0) {
 		h->has |= TRACE_HAS_CLASS;
 		h->pci_class = (uint32_t)qi->cmd.pci_class;
@@ -151,14 +149,35 @@ int qi_build_header(struct qtest_import *qi, char **cause)
 	return 0;
 }
 
+/*
+ * The offered features: QEMU's default offer for the device and its queues
+ * with the command line's feature properties applied, and in place of each
+ * half of it the half a log shows QEMU answered (a log that reads one half
+ * says nothing about the other: it is not zero). Left 0 (the profile's
+ * default offer) when neither the command line nor the log says anything.
+ */
+static void features(struct qtest_import *qi)
+{
+	struct trace_header *h = &qi->hdr;
+	uint64_t seen = ((qi->features_seen & 1) ? 0xffffffffull : 0) | ((qi->features_seen & 2) ? 0xffffffffull << 32 : 0);
+	uint64_t offer;
+
+	if (seen == UINT64_MAX) {
+		h->features = qi->features;
+		return;
+	}
+	if ((seen == 0 && (qi->cmd.features_on | qi->cmd.features_off) == 0) || qi->offer == NULL)
+		return;
+	offer = (qi->offer(h->device, h->nqueues) | qi->cmd.features_on) & ~qi->cmd.features_off;
+	h->features = (offer & ~seen) | (qi->features & seen);
+}
+
 /* What the log showed QEMU answered, into the header (after P_OBSERVE). */
 void qi_header_observed(struct qtest_import *qi)
 {
 	struct trace_header *h = &qi->hdr;
 	const uint8_t *s = qi->cfg_seen, *v = qi->cfg_val;
 
-	if (qi->features_seen)
-		h->features = qi->features;
 	/* a transitional function whose I/O BAR 0 the input drives: the header says so */
 	if (qi->legacy_used && h->transport == TRACE_TRANSPORT_MODERN)
 		h->transport = TRACE_TRANSPORT_TRANSITIONAL;
@@ -186,4 +205,5 @@ void qi_header_observed(struct qtest_import *qi)
 			    i < known ? h->queue_max[i] : 256);
 		}
 	}
+	features(qi);
 }

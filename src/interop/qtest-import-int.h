@@ -33,6 +33,7 @@ struct qtest_import {
 	size_t body, body_end;		/* byte range of the qtest lines */
 	uint64_t body_line;		/* line number of the first of them, minus 1 */
 	struct qemu_cmdline cmd;
+	uint64_t (*offer)(uint8_t device, uint16_t nqueues);
 	bool have_cmd;
 	char *cmdtext;			/* the command line, one line, for the first mark */
 	struct trace_header hdr;

@@ -754,12 +754,14 @@ static int run(struct qtest_import *qi, enum pass pass, char **cause)
 }
 
 
-struct qtest_import *qtest_import_open(const char *path, const char *cmdline, char **cause)
+struct qtest_import *qtest_import_open(const char *path, const char *cmdline,
+    uint64_t (*offer)(uint8_t device, uint16_t nqueues), char **cause)
 {
 	struct qtest_import *qi = xcalloc(1, sizeof *qi);
 	char *why = NULL;
 
 	qi->path = xstrdup(path);
+	qi->offer = offer;
 	qi->virtio_devfn = -1;
 	qi->numq = -1;
 	buf_init(&qi->data);

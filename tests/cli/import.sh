@@ -109,6 +109,15 @@ for opt in "max_ports=0:max_ports=0: QEMU takes 1 to 511 ports" "max_ports=600:m
 	expect 2 "" "^virtio-replay: $TMP/sbad.sh: line 1: -device [a-z-]*: ${opt#*:}" "$VR" import "$TMP/sbad.sh" -o "$TMP/x.vrt"
 done
 
+# Offered features (real QEMU 7.2 -qtest-logs, made by tests/data/import/feature-logs.py).
+DRV="-drive if=none,id=d0,driver=null-co,size=1M,read-zeroes=on"
+MOD="-M pc -device virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d0"
+# A log that reads only the high half of the device features: the low half is QEMU's offer, not 0
+# (with 0 the device has no DISCARD, so no max_discard_sectors where the log reads 0x3fffff).
+expect 0 "" "" "$VR" import --quiet "$D/features-high-half.log" --cmdline "$MOD $DRV" -o "$TMP/hh.vrt"
+expect 0 "^features 0x10130006e54$" "" grep '^features' "$TMP/hh.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/hh.vrt"
+
 # Bad qtest input: FILE: line N: ..., exit 2.
 bad() {	# bad TEXT REGEX
 	printf "$1" > "$TMP/bad.qtest"

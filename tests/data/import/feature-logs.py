@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""feature-logs.py -- how the feature-property logs here were made: QEMU 7.2 driven over qtest as a guest would.
+
+    python3 feature-logs.py high-half features-high-half.log
+    python3 feature-logs.py iommu iommu-platform.log ,iommu_platform=on
+    python3 feature-logs.py legacy legacy-ring-features.log ,indirect_desc=off,event_idx=off
+
+The third word is appended to -device virtio-blk-pci,addr=04.0,...; import them with the same
+command line (see tests/cli/import.sh).
+"""
+import subprocess
+import sys
+
+DRIVE = ' -drive if=none,id=d0,driver=null-co,size=1M,read-zeroes=on'
+B4 = 0xe0000000		# where the guest places the modern BAR 4
+
+
+class Qemu:
+    def __init__(self, args, log):
+        self.p = subprocess.Popen(['qemu-system-x86_64', '-M', 'pc', '-nodefaults', '-display', 'none',
+                                   '-qtest', 'stdio', '-qtest-log', log] + args.split(),
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def cmd(self, c):
+        self.p.stdin.write(c + '\n')
+        self.p.stdin.flush()
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                raise RuntimeError('qemu died: ' + self.p.stderr.read())
+            if not line.startswith('IRQ'):
+                break
+        if not line.startswith('OK'):
+            raise RuntimeError(c + ': ' + line)
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.terminate()
+        self.p.wait()
+
+    def cfgw(self, off, size, v):
+        """Config space of 00:04.0 through 0xcf8/0xcfc."""
+        self.cmd('outl 0xcf8 0x%x' % (0x80000000 | 4 << 11 | (off & ~3)))
+        self.cmd('out%s 0x%x 0x%x' % ({1: 'b', 2: 'w', 4: 'l'}[size], 0xcfc + (off & 3), v))
+
+
+def modern(props, log):
+    q = Qemu('-device virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d0' + props + DRIVE, log)
+    q.cfgw(0x20, 4, B4 | 4)
+    q.cfgw(0x24, 4, 0)
+    q.cfgw(0x04, 2, 6)
+    for s in (0, 1, 3):
+        q.cmd('writeb 0x%x 0x%x' % (B4 + 0x14, s))
+    return q
+
+
+def high_half(log, props):
+    """Reads only the high half of the device features, acks VERSION_1, then reads the device
+    config's max_discard_sectors and max_write_zeroes_sectors (there when QEMU offers DISCARD)."""
+    q = modern(props, log)
+    q.cmd('writel 0x%x 0x1' % (B4 + 0x00))
+    q.cmd('readl 0x%x' % (B4 + 0x04))
+    q.cmd('writel 0x%x 0x1' % (B4 + 0x08))
+    q.cmd('writel 0x%x 0x1' % (B4 + 0x0c))
+    q.cmd('writeb 0x%x 0xb' % (B4 + 0x14))
+    q.cmd('readb 0x%x' % (B4 + 0x14))
+    q.cmd('readl 0x%x' % (B4 + 0x2024))
+    q.cmd('readl 0x%x' % (B4 + 0x2030))
+    q.close()
+
+
+def iommu(log, props):
+    """Reads only the low half, acks VERSION_1 alone: QEMU refuses FEATURES_OK when it offers ACCESS_PLATFORM."""
+    q = modern(props, log)
+    q.cmd('writel 0x%x 0x0' % (B4 + 0x00))
+    q.cmd('readl 0x%x' % (B4 + 0x04))
+    q.cmd('writel 0x%x 0x1' % (B4 + 0x08))
+    q.cmd('writel 0x%x 0x1' % (B4 + 0x0c))
+    q.cmd('writeb 0x%x 0xb' % (B4 + 0x14))
+    q.cmd('readb 0x%x' % (B4 + 0x14))
+    q.close()
+
+
+def legacy(log, props):
+    """A legacy driver on the transitional device's I/O BAR 0: host features, guest features, status."""
+    q = Qemu('-device virtio-blk-pci,addr=04.0,drive=d0' + props + DRIVE, log)
+    q.cfgw(0x10, 4, 0xc000)
+    q.cfgw(0x04, 2, 5)
+    for s in (0, 1, 3):
+        q.cmd('outb 0xc012 0x%x' % s)
+    q.cmd('inl 0xc000')
+    q.cmd('outl 0xc004 0x30000244')
+    q.cmd('inl 0xc004')
+    q.cmd('outb 0xc012 0x7')
+    q.cmd('inb 0xc012')
+    q.close()
+
+
+if __name__ == '__main__':
+    {'high-half': high_half, 'iommu': iommu, 'legacy': legacy}[sys.argv[1]](sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
