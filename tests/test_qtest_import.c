@@ -411,3 +411,19 @@ Test(qtest_import, c_reproducer_calls)
 	free(t);
 }
 
+/* The feature properties every virtio device has: bits on and off against QEMU 7.2's defaults. */
+Test(qtest_import, common_feature_properties)
+{
+	struct qemu_cmdline c;
+	char *cause = NULL;
+	const char *line = "-device virtio-net-pci,disable-legacy=on,iommu_platform=y,event_idx=off,indirect_desc=on,"
+	    "queue_reset=false,notify_on_empty=off";
+
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), 0, "%s", cause);
+	cr_expect_eq(c.features_on, 1ull << 33);
+	cr_expect_eq(c.features_off, 1ull << 29 | 1ull << 40);
+	line = "-device virtio-blk-pci-non-transitional,packed=on";
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), -1);
+	cr_expect_str_eq(cause, "-device virtio-blk-pci-non-transitional: packed=on: the device models have no packed virtqueues");
+	free(cause);
+}

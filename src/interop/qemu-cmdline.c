@@ -172,6 +172,85 @@ static int on_off(const char *opts, const char *key)
 	return is_on(v) ? 1 : 0;
 }
 
+/* A bool property as QEMU reads one: 1, 0, or -1 for a word it refuses. */
+static int parse_bool(const char *s)
+{
+	static const char *const words[] = { "off", "no", "false", "n", "on", "yes", "true", "y" };
+
+	for (size_t i = 0; i < NELEM(words); i++)
+		if (strcmp(s, words[i]) == 0)
+			return i >= 4;
+	return -1;
+}
+
+/*
+ * QEMU 7.2's DEFINE_VIRTIO_COMMON_FEATURES (include/hw/virtio/virtio.h):
+ * feature bit properties every virtio device has, and what import does with
+ * one the command line sets against QEMU's default.
+ */
+enum common_how {
+	CF_OFFER,		/* the bit of the offer (header features) */
+	CF_MODERN_ONLY,		/* ... and QEMU refuses it on a device with a legacy interface */
+	CF_LEGACY_ONLY,		/* shown to legacy drivers only (VIRTIO_LEGACY_FEATURES): the model's are fixed */
+	CF_NO_MODEL,		/* the model cannot honour it */
+};
+
+static const struct {
+	const char *name;
+	uint8_t bit;
+	bool dflt;
+	enum common_how how;
+} common_features[] = {
+	{ "indirect_desc", VIRTIO_F_INDIRECT_DESC, true, CF_OFFER },
+	{ "event_idx", VIRTIO_F_EVENT_IDX, true, CF_OFFER },
+	{ "notify_on_empty", VIRTIO_F_NOTIFY_ON_EMPTY, true, CF_LEGACY_ONLY },
+	{ "any_layout", VIRTIO_F_ANY_LAYOUT, true, CF_LEGACY_ONLY },
+	{ "iommu_platform", VIRTIO_F_ACCESS_PLATFORM, false, CF_MODERN_ONLY },
+	{ "packed", VIRTIO_F_RING_PACKED, false, CF_NO_MODEL },
+	{ "queue_reset", VIRTIO_F_RING_RESET, true, CF_OFFER },
+};
+
+/* The common feature properties of the virtio -device (c->legacy, c->modern already read). */
+static int common_feature_props(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)
+{
+	for (size_t i = 0; i < NELEM(common_features); i++) {
+		char v[64];
+		int on;
+		uint64_t bit = 1ull << common_features[i].bit;
+
+		if (!opt_get(val, common_features[i].name, v, sizeof v))
+			continue;
+		if ((on = parse_bool(v)) < 0)
+			return cause_set(cause, "-device %s: %s=%s: not on or off", drv, common_features[i].name, v);
+		if (on == common_features[i].dflt)
+			continue;
+		switch (common_features[i].how) {
+		case CF_OFFER:
+			break;
+		case CF_MODERN_ONLY:
+			if (c->legacy || !c->modern)
+				return cause_set(cause, "-device %s: %s=%s: QEMU refuses it on a device with a legacy "
+				    "interface (it takes disable-legacy=on)", drv, common_features[i].name, v);
+			break;
+		case CF_LEGACY_ONLY:
+			/* a modern-only device never shows the bit, and the model takes none it did not show */
+			if (c->legacy)
+				return cause_set(cause, "-device %s: %s=%s: the device model cannot honour it on a legacy "
+				    "interface (its legacy features always hold the bit; give disable-legacy=on)", drv,
+				    common_features[i].name, v);
+			continue;
+		case CF_NO_MODEL:
+			return cause_set(cause, "-device %s: %s=%s: the device models have no packed virtqueues", drv,
+			    common_features[i].name, v);
+		}
+		if (on)
+			c->features_on |= bit;
+		else
+			c->features_off |= bit;
+	}
+	return 0;
+}
+
 /*
  * The drive's options that change the guest-visible disk: discard=unmap
  * (or on), and its cache mode when the device leaves write-cache to it
@@ -319,17 +398,6 @@ static int parse_u32(const char *s, uint32_t *out)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
-}
-
-/* A bool property as QEMU reads one: 1, 0, or -1 for a word it refuses. */
-static int parse_bool(const char *s)
-{
-	static const char *const words[] = { "off", "no", "false", "n", "on", "yes", "true", "y" };
-
-	for (size_t i = 0; i < NELEM(words); i++)
-		if (strcmp(s, words[i]) == 0)
-			return i >= 4;
-	return -1;
 }
 
 /*
@@ -524,6 +592,8 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 				c->legacy = !is_on(v);	/* off, or auto on a root bus */
 			else
 				c->legacy = true;	/* auto on a root bus: transitional */
+			if ((rc = common_feature_props(c, drv, val, cause)) != 0)
+				continue;
 			if (opt_get(val, "addr", v, sizeof v) && parse_addr(v, &c->devfn) != 0)
 				rc = cause_set(cause, "-device %s: bad addr=%s (SLOT or SLOT.FN in hex)", drv, v);
 			(void)opt_get(val, "serial", c->serial, sizeof c->serial);

@@ -109,7 +109,7 @@ for opt in "max_ports=0:max_ports=0: QEMU takes 1 to 511 ports" "max_ports=600:m
 	expect 2 "" "^virtio-replay: $TMP/sbad.sh: line 1: -device [a-z-]*: ${opt#*:}" "$VR" import "$TMP/sbad.sh" -o "$TMP/x.vrt"
 done
 
-# Offered features (real QEMU 7.2 -qtest-logs, made by tests/data/import/feature-logs.py).
+# Feature properties (real QEMU 7.2 -qtest-logs, made by tests/data/import/feature-logs.py).
 DRV="-drive if=none,id=d0,driver=null-co,size=1M,read-zeroes=on"
 MOD="-M pc -device virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d0"
 # A log that reads only the high half of the device features: the low half is QEMU's offer, not 0
@@ -117,6 +117,39 @@ MOD="-M pc -device virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d0"
 expect 0 "" "" "$VR" import --quiet "$D/features-high-half.log" --cmdline "$MOD $DRV" -o "$TMP/hh.vrt"
 expect 0 "^features 0x10130006e54$" "" grep '^features' "$TMP/hh.vrt"
 expect 0 "" ": matched$" "$VR" replay "$TMP/hh.vrt"
+# iommu_platform=on: ACCESS_PLATFORM offered, so FEATURES_OK without it does not stick; without the
+# property the device takes it.
+expect 0 "" "" "$VR" import --quiet "$D/iommu-platform.log" --cmdline "$MOD,iommu_platform=on $DRV" -o "$TMP/io.vrt"
+expect 0 "^features 0x10330006e54$" "" grep '^features' "$TMP/io.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/io.vrt"
+expect 0 "" "" "$VR" import --quiet "$D/iommu-platform.log" --cmdline "$MOD $DRV" -o "$TMP/io0.vrt"
+expect 1 "" ": diverged$" "$VR" replay "$TMP/io0.vrt"
+# indirect_desc=off,event_idx=off on a transitional device: a legacy driver reads host_features
+# (0x49006e54; QEMU's default 0x79006e54).
+LEG="-M pc -device virtio-blk-pci,addr=04.0,drive=d0"
+expect 0 "" "" "$VR" import --quiet "$D/legacy-ring-features.log" --cmdline "$LEG,indirect_desc=off,event_idx=no $DRV" \
+	-o "$TMP/lg.vrt"
+expect 0 "^features 0x10100006e54$" "" grep '^features' "$TMP/lg.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/lg.vrt"
+expect 0 "" "" "$VR" import --quiet "$D/legacy-ring-features.log" --cmdline "$LEG $DRV" -o "$TMP/lg0.vrt"
+expect 1 "" ": diverged$" "$VR" replay "$TMP/lg0.vrt"
+# queue_reset=off: RING_RESET leaves the offer (the qemu profile resets a queue either way, as QEMU 7.2).
+expect 0 "" "" "$VR" import --quiet "$D/iommu-platform.log" --cmdline "$MOD,queue_reset=off $DRV" -o "$TMP/qr.vrt"
+expect 0 "^features 0x130006e54$" "" grep '^features' "$TMP/qr.vrt"
+# notify_on_empty and any_layout never show on a modern-only device: accepted there.
+expect 0 "" "" "$VR" import --quiet "$D/features-high-half.log" --cmdline "$MOD,notify_on_empty=off,any_layout=off $DRV" \
+	-o "$TMP/ne.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/ne.vrt"
+# What QEMU refuses, or the model cannot honour: FILE: line N: ..., exit 2.
+for opt in "packed=on:packed=on: the device models have no packed virtqueues" \
+	"iommu_platform=on:iommu_platform=on: QEMU refuses it on a device with a legacy interface" \
+	"notify_on_empty=off:notify_on_empty=off: the device model cannot honour it on a legacy interface" \
+	"any_layout=false:any_layout=false: the device model cannot honour it on a legacy interface" \
+	"event_idx=maybe:event_idx=maybe: not on or off"; do
+	printf 'cat << EOF | qemu-system-x86_64 -device virtio-rng-pci,addr=4,%s -qtest stdio\noutl 0xcf8 0x80002004\nEOF\n' \
+		"${opt%%:*}" > "$TMP/fbad.sh"
+	expect 2 "" "^virtio-replay: $TMP/fbad.sh: line 1: -device virtio-rng-pci: ${opt#*:}" "$VR" import "$TMP/fbad.sh" -o "$TMP/x.vrt"
+done
 
 # Bad qtest input: FILE: line N: ..., exit 2.
 bad() {	# bad TEXT REGEX
