@@ -427,3 +427,24 @@ Test(qtest_import, common_feature_properties)
 	cr_expect_str_eq(cause, "-device virtio-blk-pci-non-transitional: packed=on: the device models have no packed virtqueues");
 	free(cause);
 }
+
+/* Device properties: feature bits, queue counts, and QEMU's defaults spelled out (accepted). */
+Test(qtest_import, device_properties)
+{
+	struct qemu_cmdline c;
+	char *cause = NULL;
+	const char *line = "-device virtio-scsi-pci,num_queues=4,hotplug=off,param_change=on,virtqueue_size=256";
+
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), 0, "%s", cause);
+	cr_expect_eq(c.nqueues, 6);
+	cr_expect_eq(c.features_off, 1ull << 1);
+	cr_expect_eq(c.features_on, 0);
+	line = "-device virtio-blk-pci,num-queues=65535,discard=on,queue-size=0x100,logical_block_size=512";
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), 0, "%s", cause);
+	cr_expect_eq(c.nqueues, -1);
+	cr_expect_eq(c.features_off | c.features_on, 0);
+	line = "-device virtio-rng-pci,period=1000";
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), -1);
+	cr_expect_str_eq(cause, "-device virtio-rng-pci: period=1000: the device model cannot honour it (it has no rate limit)");
+	free(cause);
+}

@@ -39,6 +39,7 @@ struct qemu_cmdline {
 	/* Feature bits the device's properties turn on or off against QEMU 7.2's defaults (its offer is
 	   the model's default offer with these applied) */
 	uint64_t features_on, features_off;
+	int nqueues;			/* virtio-blk num-queues N: N, virtio-scsi num_queues N: 2 + N; -1 not given */
 	/* virtio-serial-pci's own properties (QEMU 7.2) and the ports on its bus */
 	int max_ports;			/* max_ports= (1..511); -1 if not given (QEMU: 31) */
 	int emergency_write;		/* emergency-write=: 1 on, 0 off, -1 not given (QEMU: on) */

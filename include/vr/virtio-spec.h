@@ -53,6 +53,13 @@
 #define VIRTIO_CONSOLE_F_MULTIPORT	1
 #define VIRTIO_CONSOLE_F_EMERG_WRITE	2
 
+/* Feature bits QEMU's -device properties turn off (spec 5.2.3, 5.6.3). */
+#define VIRTIO_BLK_F_CONFIG_WCE		11
+#define VIRTIO_BLK_F_DISCARD		13
+#define VIRTIO_BLK_F_WRITE_ZEROES	14
+#define VIRTIO_SCSI_F_HOTPLUG		1
+#define VIRTIO_SCSI_F_CHANGE		2
+
 /* Multiqueue feature bits (spec 5.1.3, 5.2.3): more request queues than one. */
 #define VIRTIO_NET_F_MQ			22	/* max_virtqueue_pairs in config; CTRL_MQ sets the pairs in use */
 #define VIRTIO_BLK_F_MQ			12	/* num_queues in config */

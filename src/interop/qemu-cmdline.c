@@ -172,6 +172,22 @@ static int on_off(const char *opts, const char *key)
 	return is_on(v) ? 1 : 0;
 }
 
+/* A uint32 property as QEMU reads one: a number in decimal, 0x hex or 0 octal, the whole word. */
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
 /* A bool property as QEMU reads one: 1, 0, or -1 for a word it refuses. */
 static int parse_bool(const char *s)
 {
@@ -248,6 +264,157 @@ static int common_feature_props(struct qemu_cmdline *c, const char *drv, const c
 		else
 			c->features_off |= bit;
 	}
+	return 0;
+}
+
+/*
+ * Other properties of the virtio -device (QEMU 7.2) that change what the
+ * guest sees, by device type: a feature bit of the offer (PD_FEATURE: on by
+ * default, off takes it out), or a value other than QEMU's default refused
+ * (PD_REFUSE: no header fact holds it, the model has QEMU's default). Not
+ * listed: what is read elsewhere (addr, disable-legacy, disable-modern,
+ * vectors, serial, drive, write-cache, virtio-serial's own), and what the
+ * guest cannot see through the function: ioeventfd, iothread,
+ * request-merging, rerror/werror, migration and vhost switches, aer, ats and
+ * x-pcie-* (PCI Express capabilities only behind a PCIe port, and import
+ * follows bus 0), and virtio-net's offload switches (csum, gso, guest_*,
+ * host_*), which QEMU clears anyway on a backend without a vnet header, as
+ * the model's offer has them.
+ */
+static int parse_size(const char *s, uint64_t unit, uint64_t *out);
+
+enum pd_kind { PD_FEATURE, PD_REFUSE };
+enum pd_value { PV_BOOL, PV_U32, PV_SIZE, PV_ANY };
+
+static const struct {
+	const char *device;	/* prefix of the -device name; "" every virtio device */
+	const char *name;
+	enum pd_kind kind;
+	enum pd_value value;
+	uint64_t dflt;		/* QEMU's default (PV_ANY: none, any value is refused) */
+	uint64_t dflt2;		/* a second spelling of it (num-queues' "auto"), or the default */
+	uint8_t bit;		/* PD_FEATURE */
+	const char *what;	/* PD_REFUSE: what the model has */
+} device_props[] = {
+	{ "", "modern-pio-notify", PD_REFUSE, PV_BOOL, 0, 0, 0, "no notify capability in an I/O BAR" },
+	{ "", "page-per-vq", PD_REFUSE, PV_BOOL, 0, 0, 0, "one notify page for all queues" },
+	{ "", "multifunction", PD_REFUSE, PV_BOOL, 0, 0, 0, "a single-function header type" },
+	{ "", "rombar", PD_REFUSE, PV_U32, 1, 1, 0, "QEMU's default ROM BAR" },
+	{ "", "romfile", PD_REFUSE, PV_ANY, 0, 0, 0, "QEMU's default option ROM" },
+	{ "virtio-blk", "discard", PD_FEATURE, PV_BOOL, 1, 1, VIRTIO_BLK_F_DISCARD, NULL },
+	{ "virtio-blk", "write-zeroes", PD_FEATURE, PV_BOOL, 1, 1, VIRTIO_BLK_F_WRITE_ZEROES, NULL },
+	{ "virtio-blk", "config-wce", PD_FEATURE, PV_BOOL, 1, 1, VIRTIO_BLK_F_CONFIG_WCE, NULL },
+	{ "virtio-blk", "scsi", PD_REFUSE, PV_BOOL, 0, 0, 0, "no SCSI passthrough" },
+	{ "virtio-blk", "queue-size", PD_REFUSE, PV_U32, 256, 256, 0, "256-entry queues and the seg_max they give" },
+	{ "virtio-blk", "seg-max-adjust", PD_REFUSE, PV_BOOL, 1, 1, 0, "QEMU's default seg_max" },
+	{ "virtio-blk", "logical_block_size", PD_REFUSE, PV_SIZE, 512, 512, 0, "512-byte blocks" },
+	{ "virtio-blk", "physical_block_size", PD_REFUSE, PV_SIZE, 512, 512, 0, "QEMU's default topology" },
+	{ "virtio-blk", "min_io_size", PD_REFUSE, PV_SIZE, 0, 0, 0, "QEMU's default topology" },
+	{ "virtio-blk", "opt_io_size", PD_REFUSE, PV_SIZE, 0, 0, 0, "QEMU's default topology" },
+	{ "virtio-blk", "cyls", PD_REFUSE, PV_U32, 0, 0, 0, "QEMU's default geometry" },
+	{ "virtio-blk", "heads", PD_REFUSE, PV_U32, 0, 0, 0, "QEMU's default geometry" },
+	{ "virtio-blk", "secs", PD_REFUSE, PV_U32, 0, 0, 0, "QEMU's default geometry" },
+	{ "virtio-blk", "discard_granularity", PD_REFUSE, PV_ANY, 0, 0, 0, "QEMU's default discard alignment" },
+	{ "virtio-blk", "report-discard-granularity", PD_REFUSE, PV_BOOL, 1, 1, 0, "QEMU's default discard alignment" },
+	{ "virtio-blk", "max-discard-sectors", PD_REFUSE, PV_U32, 4194303, 4194303, 0, "max_discard_sectors 4194303" },
+	{ "virtio-blk", "max-write-zeroes-sectors", PD_REFUSE, PV_U32, 4194303, 4194303, 0,
+	  "max_write_zeroes_sectors 4194303" },
+	{ "virtio-scsi", "hotplug", PD_FEATURE, PV_BOOL, 1, 1, VIRTIO_SCSI_F_HOTPLUG, NULL },
+	{ "virtio-scsi", "param_change", PD_FEATURE, PV_BOOL, 1, 1, VIRTIO_SCSI_F_CHANGE, NULL },
+	{ "virtio-scsi", "virtqueue_size", PD_REFUSE, PV_U32, 256, 256, 0, "256-entry queues and the seg_max they give" },
+	{ "virtio-scsi", "seg_max_adjust", PD_REFUSE, PV_BOOL, 1, 1, 0, "QEMU's default seg_max" },
+	{ "virtio-scsi", "max_sectors", PD_REFUSE, PV_U32, 0xffff, 0xffff, 0, "max_sectors 65535" },
+	{ "virtio-scsi", "cmd_per_lun", PD_REFUSE, PV_U32, 128, 128, 0, "cmd_per_lun 128" },
+	{ "virtio-rng", "max-bytes", PD_REFUSE, PV_ANY, 0, 0, 0, "no rate limit" },
+	{ "virtio-rng", "period", PD_REFUSE, PV_ANY, 0, 0, 0, "no rate limit" },
+	{ "virtio-net", "mac", PD_REFUSE, PV_ANY, 0, 0, 0, "MAC 52:54:00:12:34:56" },
+	{ "virtio-net", "mq", PD_REFUSE, PV_BOOL, 0, 0, 0, "one queue pair unless a log shows more" },
+	{ "virtio-net", "rx_queue_size", PD_REFUSE, PV_U32, 256, 256, 0, "256-entry queues" },
+	{ "virtio-net", "tx_queue_size", PD_REFUSE, PV_U32, 256, 256, 0, "256-entry queues" },
+	{ "virtio-net", "host_mtu", PD_REFUSE, PV_U32, 0, 0, 0, "no MTU" },
+	{ "virtio-net", "speed", PD_REFUSE, PV_ANY, 0, 0, 0, "no SPEED_DUPLEX" },
+	{ "virtio-net", "duplex", PD_REFUSE, PV_ANY, 0, 0, 0, "no SPEED_DUPLEX" },
+	{ "virtio-net", "rss", PD_REFUSE, PV_BOOL, 0, 0, 0, "no RSS" },
+	{ "virtio-net", "hash", PD_REFUSE, PV_BOOL, 0, 0, 0, "no HASH_REPORT" },
+	{ "virtio-net", "failover", PD_REFUSE, PV_BOOL, 0, 0, 0, "no STANDBY" },
+	{ "virtio-net", "status", PD_REFUSE, PV_BOOL, 1, 1, 0, "STATUS in its offer" },
+	{ "virtio-net", "ctrl_vq", PD_REFUSE, PV_BOOL, 1, 1, 0, "CTRL_VQ in its offer" },
+	{ "virtio-net", "ctrl_rx", PD_REFUSE, PV_BOOL, 1, 1, 0, "CTRL_RX in its offer" },
+	{ "virtio-net", "ctrl_vlan", PD_REFUSE, PV_BOOL, 1, 1, 0, "CTRL_VLAN in its offer" },
+	{ "virtio-net", "ctrl_rx_extra", PD_REFUSE, PV_BOOL, 1, 1, 0, "CTRL_RX_EXTRA in its offer" },
+	{ "virtio-net", "ctrl_mac_addr", PD_REFUSE, PV_BOOL, 1, 1, 0, "CTRL_MAC_ADDR in its offer" },
+	{ "virtio-net", "ctrl_guest_offloads", PD_REFUSE, PV_BOOL, 1, 1, 0, "CTRL_GUEST_OFFLOADS in its offer" },
+	{ "virtio-net", "guest_announce", PD_REFUSE, PV_BOOL, 1, 1, 0, "GUEST_ANNOUNCE in its offer" },
+	{ "virtio-net", "mrg_rxbuf", PD_REFUSE, PV_BOOL, 1, 1, 0, "MRG_RXBUF in its offer" },
+};
+
+/* The properties of device_props the virtio -device drv sets. */
+static int device_prop_values(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)
+{
+	for (size_t i = 0; i < NELEM(device_props); i++) {
+		char v[256];
+		uint64_t n = 0;
+		uint32_t u;
+		int b;
+
+		if (strncmp(drv, device_props[i].device, strlen(device_props[i].device)) != 0 ||
+		    !opt_get(val, device_props[i].name, v, sizeof v))
+			continue;
+		switch (device_props[i].value) {
+		case PV_BOOL:
+			if ((b = parse_bool(v)) < 0)
+				return cause_set(cause, "-device %s: %s=%s: not on or off", drv, device_props[i].name, v);
+			n = (uint64_t)b;
+			break;
+		case PV_U32:
+			if (parse_u32(v, &u) != 0)
+				return cause_set(cause, "-device %s: %s=%s: not a number", drv, device_props[i].name, v);
+			n = u;
+			break;
+		case PV_SIZE:
+			if (parse_size(v, 1, &n) != 0)
+				return cause_set(cause, "-device %s: %s=%s: not a size", drv, device_props[i].name, v);
+			break;
+		case PV_ANY:
+			n = ~device_props[i].dflt;
+			break;
+		}
+		if (n == device_props[i].dflt || n == device_props[i].dflt2)
+			continue;
+		if (device_props[i].kind == PD_REFUSE)
+			return cause_set(cause, "-device %s: %s=%s: the device model cannot honour it (it has %s)", drv,
+			    device_props[i].name, v, device_props[i].what);
+		if (n)
+			c->features_on |= 1ull << device_props[i].bit;
+		else
+			c->features_off |= 1ull << device_props[i].bit;
+	}
+	return 0;
+}
+
+/*
+ * virtio-blk's num-queues and virtio-scsi's num_queues: the queue count
+ * (blk N, scsi control + event + N; QEMU 7.2 gives "auto" one request queue
+ * on the one vCPU of a qtest machine). The models derive MQ and the
+ * config's num_queues from it.
+ */
+static int queue_count(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)
+{
+	bool scsi = strncmp(drv, "virtio-scsi", 11) == 0;
+	const char *key = scsi ? "num_queues" : "num-queues";
+	uint32_t n, fixed = scsi ? 2 : 0;
+	char v[64];
+
+	if ((!scsi && strncmp(drv, "virtio-blk", 10) != 0) || !opt_get(val, key, v, sizeof v))
+		return 0;
+	if (parse_u32(v, &n) != 0)
+		return cause_set(cause, "-device %s: %s=%s: not a number", drv, key, v);
+	if (n == (scsi ? UINT32_MAX : 65535))
+		return 0;	/* auto */
+	if (n == 0 || n > TRACE_MAX_QUEUES - fixed)
+		return cause_set(cause, "-device %s: %s=%s: QEMU takes 1 to %u queues", drv, key, v,
+		    TRACE_MAX_QUEUES - fixed);
+	c->nqueues = (int)(n + fixed);
 	return 0;
 }
 
@@ -384,22 +551,6 @@ struct serial_bus {
 static bool bit(const uint8_t *map, unsigned i) { return (map[i / 8] >> (i % 8)) & 1; }
 static void bit_set(uint8_t *map, unsigned i) { map[i / 8] |= (uint8_t)(1u << (i % 8)); }
 
-/* A uint32 property as QEMU reads one: a number in decimal, 0x hex or 0 octal, the whole word. */
-static int parse_u32(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0' || v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /*
  * The properties of -device virtio-serial-pci that change what the guest
  * sees: max_ports (queues and max_nr_ports, MULTIPORT above 1),
@@ -519,6 +670,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 	c->max_ports = -1;
 	c->emergency_write = -1;
 	c->pci_class = -1;
+	c->nqueues = -1;
 	if (split_words(text, len, &ws, cause) != 0) {
 		words_free(&ws);
 		return -1;
@@ -592,7 +744,9 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 				c->legacy = !is_on(v);	/* off, or auto on a root bus */
 			else
 				c->legacy = true;	/* auto on a root bus: transitional */
-			if ((rc = common_feature_props(c, drv, val, cause)) != 0)
+			if ((rc = common_feature_props(c, drv, val, cause)) != 0 ||
+			    (rc = device_prop_values(c, drv, val, cause)) != 0 ||
+			    (rc = queue_count(c, drv, val, cause)) != 0)
 				continue;
 			if (opt_get(val, "addr", v, sizeof v) && parse_addr(v, &c->devfn) != 0)
 				rc = cause_set(cause, "-device %s: bad addr=%s (SLOT or SLOT.FN in hex)", drv, v);

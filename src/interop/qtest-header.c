@@ -140,6 +140,11 @@ int qi_build_header(struct qtest_import *qi, char **cause)
 	}
 	if (dev == VIRTIO_ID_CONSOLE)
 		serial_header(qi);
+	if ((dev == 2 || dev == 8) && qi->cmd.nqueues > 0) {
+		h->nqueues = (uint16_t)qi->cmd.nqueues;
+		for (unsigned i = 0; i < h->nqueues; i++)
+			h->queue_max[i] = 256;
+	}
 	if ((dev == 2 || dev == 8) && qi->cmd.disk_size > 0) {
 		h->nbackends = 1;
 		snprintf(h->backend[0].type, sizeof h->backend[0].type, "disk");

@@ -151,6 +151,42 @@ for opt in "packed=on:packed=on: the device models have no packed virtqueues" \
 	expect 2 "" "^virtio-replay: $TMP/fbad.sh: line 1: -device virtio-rng-pci: ${opt#*:}" "$VR" import "$TMP/fbad.sh" -o "$TMP/x.vrt"
 done
 
+# virtio-blk's num-queues, discard, write-zeroes, config-wce (a real QEMU 7.2 log that reads num_queues 2 and,
+# past the config QEMU then has, 0xffffffff where max_discard_sectors and max_write_zeroes_sectors were).
+BC="$MOD,num-queues=2,discard=off,write-zeroes=off,config-wce=off $DRV"
+expect 0 "" "" "$VR" import --quiet "$D/blk-config-props.log" --cmdline "$BC" -o "$TMP/bc.vrt"
+expect 0 "^features 0x10130001654$" "" grep '^features' "$TMP/bc.vrt"
+expect 0 "^queues 256 256$" "" grep '^queues' "$TMP/bc.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/bc.vrt"
+for drop in num-queues=2 discard=off write-zeroes=off; do
+	expect 0 "" "" "$VR" import --quiet "$D/blk-config-props.log" --cmdline "$(echo "$BC" | sed "s/,$drop//")" -o "$TMP/bc1.vrt"
+	expect 1 "" ": diverged$" "$VR" replay "$TMP/bc1.vrt"
+done
+# virtio-scsi's num_queues, hotplug and param_change (QEMU 7.2: 5 queues of 256, features 0x10130000000).
+printf 'cat << EOF | qemu-system-x86_64 -device virtio-scsi-pci,addr=4,disable-legacy=on,num_queues=3,hotplug=off,param_change=off -qtest stdio\noutl 0xcf8 0x80002004\noutw 0xcfc 0x6\nEOF\n' > "$TMP/scsi.sh"
+expect 0 "" "" "$VR" import --quiet "$TMP/scsi.sh" -o "$TMP/scsi.vrt"
+for want in '^features 0x10130000000$' '^queues 256 256 256 256 256$'; do
+	grep -Eq -- "$want" "$TMP/scsi.vrt" || { echo "FAIL: scsi.vrt has no line /$want/"; fails=$((fails + 1)); }
+done
+# Values other than QEMU's default that the models cannot honour, and values QEMU refuses.
+for opt in "virtio-blk-pci,queue-size=128|queue-size=128: the device model cannot honour it \\(it has 256-entry queues" \
+	"virtio-blk-pci,logical_block_size=4k|logical_block_size=4k: the device model cannot honour it \\(it has 512-byte blocks\\)" \
+	"virtio-blk-pci,num-queues=0|num-queues=0: QEMU takes 1 to 1024 queues" \
+	"virtio-scsi-pci,num_queues=1023|num_queues=1023: QEMU takes 1 to 1022 queues" \
+	"virtio-net-pci,mac=52:54:00:00:00:01|mac=52:54:00:00:00:01: the device model cannot honour it \\(it has MAC 52:54:00:12:34:56\\)" \
+	"virtio-net-pci,status=off|status=off: the device model cannot honour it \\(it has STATUS in its offer\\)" \
+	"virtio-rng-pci,max-bytes=1024|max-bytes=1024: the device model cannot honour it \\(it has no rate limit\\)" \
+	"virtio-rng-pci,page-per-vq=on|page-per-vq=on: the device model cannot honour it" \
+	"virtio-rng-pci,romfile=x.rom|romfile=x.rom: the device model cannot honour it" \
+	"virtio-blk-pci,discard=maybe|discard=maybe: not on or off"; do
+	printf 'cat << EOF | qemu-system-x86_64 -device %s -qtest stdio\noutl 0xcf8 0x80002004\nEOF\n' "${opt%%|*}" > "$TMP/pbad.sh"
+	dev=${opt%%,*}
+	expect 2 "" "^virtio-replay: $TMP/pbad.sh: line 1: -device $dev: ${opt#*|}" "$VR" import "$TMP/pbad.sh" -o "$TMP/x.vrt"
+done
+# What the guest cannot see through the function is accepted: QEMU's defaults spelled out, ioeventfd, iothread.
+printf 'cat << EOF | qemu-system-x86_64 -device virtio-blk-pci,addr=4,queue-size=256,num-queues=1,ioeventfd=off,request-merging=off,rombar=1 -qtest stdio\noutl 0xcf8 0x80002004\nEOF\n' > "$TMP/ok.sh"
+expect 0 "" "" "$VR" import --quiet "$TMP/ok.sh" -o "$TMP/ok.vrt"
+
 # Bad qtest input: FILE: line N: ..., exit 2.
 bad() {	# bad TEXT REGEX
 	printf "$1" > "$TMP/bad.qtest"

@@ -4,6 +4,7 @@
     python3 feature-logs.py high-half features-high-half.log
     python3 feature-logs.py iommu iommu-platform.log ,iommu_platform=on
     python3 feature-logs.py legacy legacy-ring-features.log ,indirect_desc=off,event_idx=off
+    python3 feature-logs.py config blk-config-props.log ,num-queues=2,discard=off,write-zeroes=off,config-wce=off
 
 The third word is appended to -device virtio-blk-pci,addr=04.0,...; import them with the same
 command line (see tests/cli/import.sh).
@@ -69,6 +70,18 @@ def high_half(log, props):
     q.close()
 
 
+def config(log, props):
+    """Reads only the high half of the device features, then the device config's num_queues,
+    max_discard_sectors and max_write_zeroes_sectors (0xffffffff past the config QEMU has)."""
+    q = modern(props, log)
+    q.cmd('writel 0x%x 0x1' % (B4 + 0x00))
+    q.cmd('readl 0x%x' % (B4 + 0x04))
+    q.cmd('readw 0x%x' % (B4 + 0x2022))
+    q.cmd('readl 0x%x' % (B4 + 0x2024))
+    q.cmd('readl 0x%x' % (B4 + 0x2030))
+    q.close()
+
+
 def iommu(log, props):
     """Reads only the low half, acks VERSION_1 alone: QEMU refuses FEATURES_OK when it offers ACCESS_PLATFORM."""
     q = modern(props, log)
@@ -97,4 +110,4 @@ def legacy(log, props):
 
 
 if __name__ == '__main__':
-    {'high-half': high_half, 'iommu': iommu, 'legacy': legacy}[sys.argv[1]](sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
+    {'high-half': high_half, 'config': config, 'iommu': iommu, 'legacy': legacy}[sys.argv[1]](sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
