@@ -66,8 +66,10 @@ void sweep_mmio_prepare(struct record *rec, struct trace_header *h)
 static uint64_t hole_addr(struct mm *m, uint64_t align)
 {
 	const struct trace_ram *u = &m->h->unassigned[m->h->nunassigned > 1 ? rnd(m, 2) : 0];
+	/* two draws, one statement each: the order of a + b's operands is the compiler's */
+	uint64_t step = align * rnd(m, 64);
 
-	return u->base + 0x100000 * rnd(m, 64) + align * rnd(m, 64);
+	return u->base + 0x100000 * rnd(m, 64) + step;
 }
 
 /* Queue m->q at a seeded place (case r), the other queues left alone; DRIVER_OK. */
