@@ -6,9 +6,10 @@ cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake pkg-config libzstd-dev zstd libsqlite3-dev sqlite3 \
 libncurses-dev libpcap-dev libcriterion-dev tmux bc time \
-qemu-system-x86 clang libxml2-utils"
+qemu-system-x86 clang libxml2-utils zsh"
 # qemu-system-x86: record --target qemu, crosscheck and the traces/qemu/ library (make check needs it)
 # libxml2-utils: xmllint, which validates check --junit against tests/junit.xsd (make check)
+# zsh: the zsh completion is tried in an interactive zsh (make check, tests/cli/completion.sh)
 
 missing=""
 for p in $PKGS; do

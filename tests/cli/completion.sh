@@ -52,8 +52,45 @@ for c in replay check dump; do
 		esac
 	done
 done
-# zsh, when it is installed: the script parses.
-if command -v zsh >/dev/null 2>&1; then
-	zsh -n "$TMP/_virtio-replay" || { echo "FAIL: zsh -n rejects the zsh completion"; fails=$((fails + 1)); }
-fi
+# --opt=value: bash hands the option, "=" and the value as three words.
+want "qemu vbox " virtio-replay replay x.vrt --layout = ""
+want "vbox " virtio-replay replay x.vrt --layout = v
+want "a.vrt " virtio-replay replay b.vrb --db = a.
+want "blk " virtio-replay record --device = bl
+# zsh (bootstrap.sh installs it): the script parses, and an interactive zsh in tmux completes with it.
+command -v zsh >/dev/null 2>&1 || { echo "FAIL: zsh is not installed (bootstrap.sh installs it)"; exit 1; }
+zsh -n "$TMP/_virtio-replay" || { echo "FAIL: zsh -n rejects the zsh completion"; fails=$((fails + 1)); }
+mkdir -p "$TMP/fp" "$TMP/zdot" && cp "$TMP/_virtio-replay" "$TMP/fp/"
+printf 'fpath=(%s $fpath)\nautoload -Uz compinit && compinit -u -D\nPS1="zsh$ "\n' "$TMP/fp" >"$TMP/zdot/.zshrc"
+unset TMUX
+T="tmux -L vrzsh$$ -f /dev/null"
+trap '$T kill-server >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+$T new-session -d -s z -x 150 -y 30 "cd '$TMP/files' && env TERM=screen ZDOTDIR='$TMP/zdot' zsh -i" ||
+	{ echo "FAIL: tmux new-session"; exit 1; }
+# zline PATTERN: poll the pane (about 10 s at most) until its text matches
+zline() {
+	i=0
+	while [ $i -lt 100 ]; do
+		$T capture-pane -p -t z >"$TMP/zscreen" 2>/dev/null
+		grep -Eq -- "$1" "$TMP/zscreen" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# ztab TYPED PATTERN: type TYPED at a fresh prompt, press Tab, want PATTERN on the screen
+ztab() {
+	$T send-keys -t z C-u C-l
+	zline '^zsh\$ ?$' || { echo "FAIL: zsh: no prompt"; fails=$((fails + 1)); return; }
+	$T send-keys -t z -l "$1"
+	$T send-keys -t z Tab
+	zline "$2" || { echo "FAIL: zsh: '$1' + Tab does not show /$2/:"; cat "$TMP/zscreen"; fails=$((fails + 1)); }
+}
+ztab 'virtio-replay rep' '^zsh\$ virtio-replay replay ?$'
+ztab 'virtio-replay replay a.vrt --lay' '^zsh\$ virtio-replay replay a\.vrt --layout=$'
+ztab 'virtio-replay replay a.vrt --layout=v' '^zsh\$ virtio-replay replay a\.vrt --layout=vbox ?$'
+ztab 'virtio-replay replay a.vrt --layout ' 'qemu +vbox'
+ztab 'virtio-replay replay b.vrb --db=a.' '^zsh\$ virtio-replay replay b\.vrb --db=a\.vrt ?$'
+ztab 'virtio-replay record --device=bl' '^zsh\$ virtio-replay record --device=blk ?$'
+$T kill-server >/dev/null 2>&1
 finish
