@@ -43,7 +43,8 @@ struct qemu_cmdline {
 	/* virtio-serial-pci's own properties (QEMU 7.2) and the ports on its bus */
 	int max_ports;			/* max_ports= (1..511); -1 if not given (QEMU: 31) */
 	int emergency_write;		/* emergency-write=: 1 on, 0 off, -1 not given (QEMU: on) */
-	int32_t pci_class;		/* class= as QEMU keeps it (24-bit class code); -1 if not given */
+	int32_t pci_class;		/* virtio-serial's or virtio-blk's class= as QEMU keeps it (24-bit class
+					   code); -1 if not given */
 	char ports_note[96];		/* how its virtconsole/virtserialport devices differ from the
 					   ports the console model has; "" when they do not */
 };

@@ -419,6 +419,24 @@ static int queue_count(struct qemu_cmdline *c, const char *drv, const char *val,
 }
 
 /*
+ * virtio-blk-pci's class: QEMU 7.2 puts any value but 0 into the class word
+ * (class and subclass, its low 16 bits), whatever it is; 0 keeps 01 00.
+ */
+static int blk_class(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)
+{
+	char v[64];
+	uint32_t n;
+
+	if (strncmp(drv, "virtio-blk", 10) != 0 || !opt_get(val, "class", v, sizeof v))
+		return 0;
+	if (parse_u32(v, &n) != 0)
+		return cause_set(cause, "-device %s: class=%s: not a number", drv, v);
+	if (n != 0)
+		c->pci_class = (int32_t)((n & 0xffff) << 8);
+	return 0;
+}
+
+/*
  * The drive's options that change the guest-visible disk: discard=unmap
  * (or on), and its cache mode when the device leaves write-cache to it
  * (writethrough and directsync are write-through, cache.writeback=off too).
@@ -746,7 +764,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 				c->legacy = true;	/* auto on a root bus: transitional */
 			if ((rc = common_feature_props(c, drv, val, cause)) != 0 ||
 			    (rc = device_prop_values(c, drv, val, cause)) != 0 ||
-			    (rc = queue_count(c, drv, val, cause)) != 0)
+			    (rc = queue_count(c, drv, val, cause)) != 0 || (rc = blk_class(c, drv, val, cause)) != 0)
 				continue;
 			if (opt_get(val, "addr", v, sizeof v) && parse_addr(v, &c->devfn) != 0)
 				rc = cause_set(cause, "-device %s: bad addr=%s (SLOT or SLOT.FN in hex)", drv, v);

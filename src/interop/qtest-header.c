@@ -90,8 +90,9 @@ int qi_choose_devfn(struct qtest_import *qi, char **cause)
 /*
  * virtio-serial-pci's properties as the facts the console model reads:
  * max_ports N as its 2 + 2N queues (rx0 tx0 128, the control queues 32,
- * 128 for the rest), class= as pci-class (emergency-write=off is a feature
- * property, see features()). What the log shows QEMU answered overrides them.
+ * 128 for the rest) (emergency-write=off is a feature property, see
+ * features(), class= is any device's). What the log shows QEMU answered
+ * overrides them.
  */
 static void serial_header(struct qtest_import *qi)
 {
@@ -102,10 +103,6 @@ static void serial_header(struct qtest_import *qi)
 		h->nqueues = (uint16_t)(2 + 2 * ports);
 		for (unsigned i = 0; i < h->nqueues; i++)
 			h->queue_max[i] = i == 2 || i == 3 ? 32 : 128;
-	}
-	if (qi->cmd.pci_class >= 0) {
-		h->has |= TRACE_HAS_CLASS;
-		h->pci_class = (uint32_t)qi->cmd.pci_class;
 	}
 }
 
@@ -140,6 +137,10 @@ int qi_build_header(struct qtest_import *qi, char **cause)
 	}
 	if (dev == VIRTIO_ID_CONSOLE)
 		serial_header(qi);
+	if (qi->cmd.pci_class >= 0) {
+		h->has |= TRACE_HAS_CLASS;
+		h->pci_class = (uint32_t)qi->cmd.pci_class;
+	}
 	if ((dev == 2 || dev == 8) && qi->cmd.nqueues > 0) {
 		h->nqueues = (uint16_t)qi->cmd.nqueues;
 		for (unsigned i = 0; i < h->nqueues; i++)

@@ -779,6 +779,10 @@ struct qtest_import *qtest_import_open(const char *path, const char *cmdline,
 	qi->cmd.devfn = -1;
 	qi->cmd.vectors = -1;
 	qi->cmd.modern = true;
+	qi->cmd.pci_class = -1;		/* no command line: nothing said (qemu_cmdline_parse sets its own) */
+	qi->cmd.max_ports = -1;
+	qi->cmd.emergency_write = -1;
+	qi->cmd.nqueues = -1;
 	if (qi->cmdtext != NULL) {
 		if (qemu_cmdline_parse(qi->cmdtext, strlen(qi->cmdtext), &qi->cmd, &why) != 0) {
 			if (qi->form == F_SHELL) {

@@ -162,6 +162,12 @@ for drop in num-queues=2 discard=off write-zeroes=off; do
 	expect 0 "" "" "$VR" import --quiet "$D/blk-config-props.log" --cmdline "$(echo "$BC" | sed "s/,$drop//")" -o "$TMP/bc1.vrt"
 	expect 1 "" ": diverged$" "$VR" replay "$TMP/bc1.vrt"
 done
+# virtio-blk's class= (a real QEMU 7.2 log that reads the class word at 0x0a: 0x0180); without it, 0x0100.
+expect 0 "" "" "$VR" import --quiet "$D/blk-class.log" --cmdline "$MOD,class=0x0180 $DRV" -o "$TMP/cls.vrt"
+expect 0 "^pci-class 0x018000$" "" grep '^pci-class' "$TMP/cls.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/cls.vrt"
+expect 0 "" "" "$VR" import --quiet "$D/blk-class.log" --cmdline "$MOD $DRV" -o "$TMP/cls0.vrt"
+expect 1 "" ": diverged$" "$VR" replay "$TMP/cls0.vrt"
 # virtio-scsi's num_queues, hotplug and param_change (QEMU 7.2: 5 queues of 256, features 0x10130000000).
 printf 'cat << EOF | qemu-system-x86_64 -device virtio-scsi-pci,addr=4,disable-legacy=on,num_queues=3,hotplug=off,param_change=off -qtest stdio\noutl 0xcf8 0x80002004\noutw 0xcfc 0x6\nEOF\n' > "$TMP/scsi.sh"
 expect 0 "" "" "$VR" import --quiet "$TMP/scsi.sh" -o "$TMP/scsi.vrt"

@@ -5,6 +5,7 @@
     python3 feature-logs.py iommu iommu-platform.log ,iommu_platform=on
     python3 feature-logs.py legacy legacy-ring-features.log ,indirect_desc=off,event_idx=off
     python3 feature-logs.py config blk-config-props.log ,num-queues=2,discard=off,write-zeroes=off,config-wce=off
+    python3 feature-logs.py class blk-class.log ,class=0x0180
 
 The third word is appended to -device virtio-blk-pci,addr=04.0,...; import them with the same
 command line (see tests/cli/import.sh).
@@ -82,6 +83,14 @@ def config(log, props):
     q.close()
 
 
+def pci_class(log, props):
+    """Reads the class code word (config 0x0a, as a driver matching on class and subclass does)."""
+    q = modern(props, log)
+    q.cmd('outl 0xcf8 0x80002008')
+    q.cmd('inw 0xcfe')
+    q.close()
+
+
 def iommu(log, props):
     """Reads only the low half, acks VERSION_1 alone: QEMU refuses FEATURES_OK when it offers ACCESS_PLATFORM."""
     q = modern(props, log)
@@ -110,4 +119,4 @@ def legacy(log, props):
 
 
 if __name__ == '__main__':
-    {'high-half': high_half, 'config': config, 'iommu': iommu, 'legacy': legacy}[sys.argv[1]](sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
+    {'high-half': high_half, 'config': config, 'class': pci_class, 'iommu': iommu, 'legacy': legacy}[sys.argv[1]](sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
