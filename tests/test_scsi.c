@@ -829,6 +829,75 @@ Test(scsi, batch_setup_vbox)
 }
 
 /*
+ * Buffers of later commands inside an INQUIRY's data-in, one notify. qemu
+ * copies each header when it sets the command up (all before the first
+ * runs) and reads data-out when the command runs: the INQUIRY after it
+ * keeps its CDB and LUN though the first INQUIRY's zero padding lands on
+ * them, and the MODE SELECT parses the INQUIRY data as its parameter list
+ * (a block descriptor length of 0x12: refused). vbox runs each command as
+ * it pops it, so the second request's header is zeros: BAD_TARGET.
+ */
+static void batch_overlap(int layout)
+{
+	uint8_t inq[6] = { 0x12, 0, 0, 0, 96, 0 }, inq36[6] = { 0x12, 0, 0, 0, 36, 0 }, sel[6] = { 0x15, 0x10, 0, 0, 24 };
+	uint8_t req[2][REQ_SIZE], list[24] = { 0, 0, 0, 0, 0x08, 0x12, 0x04 };
+	uint32_t len = 0;
+	char *cause = NULL;
+	int head[3];
+	bool qemu = layout == TRACE_LAYOUT_QEMU;
+
+	open_scsi_layout(0, NULL, layout);
+	cmd(TUR, 6, NULL, 0, 0);		/* the power-on unit attention */
+	head[0] = add_req(0, inq, 6, 96);
+	uint64_t area = guest_in_addr(H.g, 2, (uint16_t)head[0], 1, &len);
+	cr_assert_eq(len, 96);
+	memset(req, 0, sizeof req);
+	for (unsigned i = 0; i < 2; i++) {
+		req[i][0] = 1;
+		req[i][2] = 0x40;
+	}
+	memcpy(req[0] + 19, inq36, 6);
+	memcpy(req[1] + 19, sel, 6);
+	/* the second INQUIRY's header over the padding (40..90), the MODE SELECT's list over the data (0..23) */
+	struct guest_buf ob[2] = { { area + 40, REQ_SIZE, req[0] }, { 0, 0, NULL } };
+	struct guest_buf ib[2] = { { 0, RESP_SIZE, NULL }, { 0, 36, NULL } };
+	head[1] = guest_add(H.g, 2, ob, 1, ib, 2, 0, &cause);
+	cr_assert_geq(head[1], 0, "guest_add: %s", cause ? cause : "?");
+	ob[0] = (struct guest_buf){ 0, REQ_SIZE, req[1] };
+	ob[1] = (struct guest_buf){ area, sizeof list, list };
+	head[2] = guest_add(H.g, 2, ob, 2, ib, 1, 0, &cause);
+	cr_assert_geq(head[2], 0, "guest_add: %s", cause ? cause : "?");
+	guest_notify(H.g, 2);
+	for (unsigned i = 0; i < 3; i++) {
+		struct guest_used u = h_used(&H, 2);
+
+		h_read_in(&H, 2, u.head, 0, resp, RESP_SIZE);
+		if (u.head == head[0]) {
+			expect_good();
+		} else if (u.head == head[1]) {
+			cr_expect_eq(resp[11], qemu ? 0 : 3, "second INQUIRY: response %u", resp[11]);
+			if (qemu) {
+				h_read_in(&H, 2, u.head, RESP_SIZE, din, 36);
+				cr_expect_eq(memcmp(din + 8, "QEMU", 4), 0, "the second INQUIRY ran its own CDB");
+			}
+		} else if (qemu) {
+			cr_expect_eq(resp[11], 0);
+			cr_expect_eq(resp[10], 2, "MODE SELECT of the INQUIRY data: CHECK CONDITION");
+		}
+	}
+}
+
+Test(scsi, batch_overlap_qemu)
+{
+	batch_overlap(TRACE_LAYOUT_QEMU);
+}
+
+Test(scsi, batch_overlap_vbox)
+{
+	batch_overlap(TRACE_LAYOUT_VBOX);
+}
+
+/*
  * qemu: a request with a short header breaks the device (QEMU's
  * virtio_scsi_bad_req): a framing error answered before it is used and
  * notified, the commands set up before it are detached and never run.

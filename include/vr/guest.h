@@ -180,6 +180,8 @@ int guest_poll(struct guest *g, unsigned q, struct guest_used *u);
 int guest_read_in(struct guest *g, unsigned q, uint16_t head, uint32_t off, void *dst, uint32_t len);
 /* Bytes of IN buffers the head's chain has (0 for a bad queue or head). */
 uint32_t guest_in_size(const struct guest *g, unsigned q, uint16_t head);
+/* Where IN buffer i of a head's chain lies (0: no such buffer), its length in *len: to lay buffers over it. */
+uint64_t guest_in_addr(const struct guest *g, unsigned q, uint16_t head, unsigned i, uint32_t *len);
 /*
  * Poll up to n completions of q, reading back what the device wrote into
  * each (up to its used length); *last (if not NULL) gets the last byte read.

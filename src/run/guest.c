@@ -925,6 +925,14 @@ uint32_t guest_in_size(const struct guest *g, unsigned qi, uint16_t head)
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+uint64_t guest_in_addr(const struct guest *g, unsigned qi, uint16_t head, unsigned i, uint32_t *len)
+{
+	if (qi >= VIRTQ_MAX_QUEUES || !g->q[qi].ready || head >= g->q[qi].size || i >= g->q[qi].head[head].nin)
+		return 0;
+	*len = g->q[qi].head[head].in[i].len;
+	return g->q[qi].head[head].in[i].addr;
+}
+
 unsigned guest_drain(struct guest *g, unsigned q, unsigned n, uint8_t *last)
 {
 	struct guest_used u;

@@ -1234,7 +1234,7 @@ const struct record_scenario record_scenarios[] = {
 	{ "sweep-random", "sweep: requests with seeded feature subsets, queue sizes and resets", "*", "blk", NULL,
 	  sweep_sc_random, NULL },
 	{ "sweep-scsi", "sweep: SCSI commands with seeded LUNs, CDB flags, page codes, lengths, parameter lists (MODE "
-	  "SELECT, UNMAP, WRITE SAME) and disk options; task management",
+	  "SELECT, UNMAP, WRITE SAME) and disk options; task management; batches with overlapping buffers",
 	  "scsi", "scsi", sweep_scsi_prepare, sweep_sc_scsi, NULL },
 	{ "sweep-blk", "sweep: blk requests of every type, size, range and flag in batches, GET_ID with a seeded "
 	  "serial and disk options, the writeback byte, QEMU's in-flight limit, a break before DRIVER_OK", "blk",

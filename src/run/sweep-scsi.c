@@ -35,6 +35,9 @@
 #define SS_CFG_SENSE	20u		/* virtio_scsi_config.sense_size */
 #define SS_CFG_CDB	24u		/* virtio_scsi_config.cdb_size */
 
+/* A buffer of a command laid over the device-writable area of the command before it in the batch. */
+enum { SS_OVER_NONE, SS_OVER_HDR, SS_OVER_DOUT, SS_OVER_RESP, SS_OVER_DIN };
+
 struct ss {
 	struct record *rec;
 	struct guest *g;
@@ -47,6 +50,9 @@ struct ss {
 	bool ask_capacity;		/* a MODE SELECT sent a block descriptor: often READ CAPACITY next */
 	uint8_t marker;			/* what unwritten IN bytes hold, new per request */
 	int last_head;			/* the head ss_post added */
+	unsigned over;			/* ss_post: lay this buffer (SS_OVER_*) inside [over_addr, + over_len) */
+	uint64_t over_addr;
+	uint32_t over_len;
 	uint8_t data[SS_MAX_DATA];
 	uint8_t fill[SS_MAX_DATA + SS_RESP_HDR + 256];
 };
@@ -674,6 +680,30 @@ static void ss_learn_capacity(struct ss *s, const struct ss_cmd *c)
 	record_mark(s->rec, "sweep: READ CAPACITY says %u blocks of %u bytes", (unsigned)s->nblocks, bs);
 }
 
+/*
+ * Lay the buffer s->over names (the header if the command has no such
+ * buffer) inside the area the command before it may write, if it fits.
+ */
+static void ss_lay_over(struct ss *s, struct guest_buf *out, unsigned nout, struct guest_buf *in, unsigned nin)
+{
+	static const char *const names[] = { "", "request header", "data-out", "response", "data-in" };
+	struct guest_buf *b = &out[0];
+	unsigned what = SS_OVER_HDR;
+
+	if (s->over == SS_OVER_DOUT && nout > 1)
+		b = &out[1], what = SS_OVER_DOUT;
+	else if (s->over == SS_OVER_RESP)
+		b = &in[0], what = SS_OVER_RESP;
+	else if (s->over == SS_OVER_DIN && nin > 1)
+		b = &in[1], what = SS_OVER_DIN;
+	s->over = SS_OVER_NONE;
+	if (b->len > s->over_len)
+		return;
+	b->addr = s->over_addr + rnd(s, s->over_len - b->len + 1);
+	record_mark(s->rec, "sweep: its %s at 0x%" PRIx64 ", over the device-writable area of the command before "
+	    "(0x%" PRIx64 "+0x%x)", names[what], b->addr, s->over_addr, s->over_len);
+}
+
 /* Frame one command into the request queue (not kicked); the number of IN buffers, or -1. */
 static int ss_post(struct ss *s, const struct ss_cmd *c, char **cause)
 {
@@ -711,6 +741,8 @@ static int ss_post(struct ss *s, const struct ss_cmd *c, char **cause)
 	record_mark(s->rec, "sweep: %s lun %02x %02x %02x %02x cdb %02x %02x %02x %02x %02x %02x, data out %u in %u",
 	    c->what, c->lun[0], c->lun[1], c->lun[2], c->lun[3], c->cdb[0], c->cdb[1], c->cdb[2], c->cdb[3],
 	    c->cdb[4], c->cdb[5], c->dout, c->din);
+	if (s->over != SS_OVER_NONE)
+		ss_lay_over(s, out, nout, in, nin);
 	if ((s->last_head = guest_add(s->g, SS_REQQ, out, nout, in, nin, 0, cause)) < 0)
 		return -1;
 	return (int)nin;
@@ -809,11 +841,20 @@ static int ss_post_batched(struct ss *s, struct ss_cmd *c, char **cause)
  * batches start with a TEST UNIT READY of their own, which takes any
  * pending unit attention; in the others the batch's first command QEMU
  * sets up for it takes it. Completions are taken as they come.
+ *
+ * overlap: most commands lay one of their buffers (header, data-out, which
+ * makes them a MODE SELECT, response or data-in) inside the last IN buffer
+ * of the command before them, when that one is answered inside the notify
+ * (what the block layer writes lands on QEMU's time): QEMU copies a header
+ * when it sets the command up, reads data-out and writes data-in and the
+ * response when it runs it, so the trace shows which bytes each one saw.
  */
-static int ss_batch(struct ss *s, char **cause)
+static int ss_batch(struct ss *s, bool overlap, char **cause)
 {
 	unsigned n = 2 + (unsigned)rnd(s, 6), at = (unsigned)rnd(s, n + 2);
 	struct ss_cmd tur;
+	uint64_t area = 0;		/* overlap: the last IN buffer of the command before, if QEMU answers it at once */
+	uint32_t area_len = 0;
 
 	if (rnd(s, 2)) {
 		memset(&tur, 0, sizeof tur);
@@ -825,7 +866,11 @@ static int ss_batch(struct ss *s, char **cause)
 	record_mark(s->rec, "sweep: a batch of %u commands in one notify", n);
 	for (unsigned i = 0; i < n; i++) {
 		struct ss_cmd c;
+		unsigned over = SS_OVER_NONE;
+		int nin;
 
+		if (area != 0 && rnd(s, 4) != 0)
+			over = SS_OVER_HDR + (unsigned)rnd(s, 4);
 		memset(&c, 0, sizeof c);
 		if (i == at) {
 			any_lun_zero(c.lun);
@@ -835,14 +880,25 @@ static int ss_batch(struct ss *s, char **cause)
 			} else {
 				cmd_rw(s, &c);
 			}
+		} else if (over == SS_OVER_DOUT) {
+			/* a parameter list that is what the command before wrote */
+			any_lun_zero(c.lun);
+			cmd_mode_select_wce(s, &c);
 		} else {
 			any_lun(s, c.lun);
 			if (rnd(s, 3) == 0)
 				any_lun_zero(c.lun);		/* what LUN 0 answers depends on the batch */
 			ss_sync_cmds[rnd(s, sizeof ss_sync_cmds / sizeof ss_sync_cmds[0])].build(s, &c);
 		}
-		if (ss_post_batched(s, &c, cause) < 0)
+		s->over = over;
+		s->over_addr = area;
+		s->over_len = area_len;
+		if ((nin = ss_post_batched(s, &c, cause)) < 0)
 			return -1;
+		/* what the block layer writes lands on QEMU's time: never laid over */
+		area = 0;
+		if (overlap && i != at)
+			area = guest_in_addr(s->g, SS_REQQ, (uint16_t)s->last_head, (unsigned)nin - 1, &area_len);
 	}
 	guest_kick(s->g, SS_REQQ);
 	(void)guest_wait(s->g, SS_REQQ, (uint16_t)n);	/* QEMU's block layer answers a little later */
@@ -986,14 +1042,19 @@ int sweep_sc_scsi(struct record *rec, char **cause)
 			continue;
 		}
 		if (rnd(s, 8) == 0) {
-			rc = ss_batch(s, cause);
+			rc = ss_batch(s, false, cause);
 			continue;
 		}
 		any_cmd(s, &c);
 		rc = ss_send(s, &c, cause);
 	}
-	if (rc == 0 && rnd(s, 6) == 0)
+	if (rc == 0 && rnd(s, 6) == 0) {
 		rc = ss_batch_bad(s, cause);
+	} else {
+		/* batches whose commands lay buffers over what the command before them writes */
+		for (unsigned i = 0, k = 1 + (unsigned)rnd(s, 3); rc == 0 && i < k; i++)
+			rc = ss_batch(s, true, cause);
+	}
 	free(s);
 	return rc;
 }
