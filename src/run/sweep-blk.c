@@ -480,9 +480,15 @@ static int broken_early(struct sb *s, char **cause)
 	if (add_req(s, &r, cause) < 0)
 		return -1;
 	guest_notify(s->g, 0);
-	/* kicks a broken device ignores; on QEMU they give the block layer a few more milliseconds */
+	/* kicks a broken device ignores */
 	guest_notify(s->g, 0);
 	guest_notify(s->g, 0);
+	/*
+	 * Nothing is published on a broken device: on QEMU this waits out the
+	 * port's timeout, time for the block layer to answer however loaded
+	 * the machine is (the simulator answers inside the notify).
+	 */
+	(void)guest_wait(s->g, 0, (uint16_t)(n + 1));
 	(void)guest_isr_read(s->g);
 	(void)p->cfg_read(p->opaque, PCI_CFG_STATUS, 2);
 	guest_driver_ok(s->g);
