@@ -31,11 +31,12 @@ int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove)
 	 * QEMU completes a request it finishes inside the notify at once (push
 	 * and notify): what the model put before a chain that breaks the device
 	 * is published and interrupts before the break silences it; devices
-	 * that notify after their loop only publish (vdev_ops.notify_at_end).
+	 * that notify after their loop only publish (vdev_ops.notify_at_end),
+	 * and their virtq_sync after the break owes that notify its ISR bit.
 	 */
 	if (res.refused && d->prof->fatal_breaks_device) {
 		if (d->ops->notify_at_end)
-			(void)virtq_publish(q);
+			virtq_publish_owe(q);
 		else
 			virtq_sync(q);
 	}
@@ -56,7 +57,7 @@ void virtq_sync(struct virtq *q)
 	 * interrupt is not sent (vpci_queue_irq).
 	 */
 	if (d->broken) {
-		if (virtq_publish_stopped(q))
+		if (virtq_publish_stopped(q, false))
 			vpci_queue_irq(d, virtq_index(q));
 		return;
 	}
@@ -66,8 +67,15 @@ void virtq_sync(struct virtq *q)
 
 void virtq_notify(struct virtq *q)
 {
+	struct vpci *d = virtq_owner(q);
+
+	if (d->broken) {
+		if (virtq_publish_stopped(q, true))
+			vpci_queue_irq(d, virtq_index(q));
+		return;
+	}
 	if (virtq_publish_always(q))
-		vpci_queue_irq(virtq_owner(q), virtq_index(q));
+		vpci_queue_irq(d, virtq_index(q));
 }
 
 void virtq_complete_later(struct virtq *q)

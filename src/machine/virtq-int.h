@@ -30,7 +30,7 @@ struct virtq {
 	uint16_t signalled_used;
 	bool signalled_valid;
 	uint16_t in_flight;
-	uint16_t stopped_puts;		/* chains put while the ring was stopped, since the last sync */
+	uint16_t notify_owed;		/* virtio_notify calls a stopped ring owes: chains put while stopped, a loop's end */
 	bool jump_seen;
 	uint16_t jump_idx;
 	uint64_t work_stimulus;		/* the guest action / input the count is for */

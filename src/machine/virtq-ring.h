@@ -26,9 +26,12 @@ bool virtq_publish_always(struct virtq *q);	/* the same, asked even when nothing
 /*
  * QEMU's virtio_notify after a push on a broken device: virtio_should_notify
  * still decides (and keeps its EVENT_IDX bookkeeping) though nothing was
- * published. True: ISR bit 0 is set. Only when chains were put since.
+ * published. True: ISR bit 0 is set. Only when a notify is owed (chains put
+ * since, or virtq_publish_owe), unless always (virtq_notify's unconditional one).
  */
-bool virtq_publish_stopped(struct virtq *q);
+bool virtq_publish_stopped(struct virtq *q, bool always);
+/* Publish what was put, the notify to follow after the break (a loop that notifies once at its end). */
+void virtq_publish_owe(struct virtq *q);
 /*
  * The work bound (virtq_policy.kick_max) for the guest action or input
  * numbered stimulus: 1 chains may still be taken, 0 the bound was reached

@@ -163,8 +163,8 @@ static bool used_elem(struct virtq *q, uint16_t head, uint32_t len)
 		gmem_set_bounce(q->m, 0);
 	/* QEMU's virtqueue_fill writes nothing once the device is broken. */
 	if (!ring_live(q)) {
-		if (q->stopped_puts < UINT16_MAX)
-			q->stopped_puts++;
+		if (q->notify_owed < UINT16_MAX)
+			q->notify_owed++;
 		return false;
 	}
 	uint8_t b[8];
@@ -262,12 +262,9 @@ static bool should_notify(struct virtq *q, uint16_t nw)
 	return !v || need_event(virtq_rd16(q, q->avail + 4 + 2ull * q->size), nw, sold);
 }
 
-bool virtq_publish(struct virtq *q)
+/* Write used idx for what was put since the last publish (QEMU's virtqueue_flush). */
+static void publish_idx(struct virtq *q)
 {
-	if (!ring_live(q))
-		return false;
-	if (q->used_idx == q->pub_used)
-		return false;
 	uint16_t old = q->pub_used, nw = q->used_idx;
 	uint8_t b[2];
 	le16_store(b, nw);
@@ -277,7 +274,26 @@ bool virtq_publish(struct virtq *q)
 	if (q->event_idx && q->pol.signalled_wrap_guard &&
 	    (int16_t)(nw - q->signalled_used) < (int32_t)(uint16_t)(nw - old))
 		q->signalled_valid = false;
-	return should_notify(q, nw);
+}
+
+bool virtq_publish(struct virtq *q)
+{
+	if (!ring_live(q))
+		return false;
+	if (q->used_idx == q->pub_used)
+		return false;
+	publish_idx(q);
+	return should_notify(q, q->used_idx);
+}
+
+void virtq_publish_owe(struct virtq *q)
+{
+	if (!ring_live(q))
+		return;
+	if (q->used_idx != q->pub_used)
+		publish_idx(q);
+	if (q->notify_owed < UINT16_MAX)
+		q->notify_owed++;
 }
 
 bool virtq_publish_always(struct virtq *q)
@@ -289,13 +305,13 @@ bool virtq_publish_always(struct virtq *q)
 	return should_notify(q, q->pub_used);
 }
 
-bool virtq_publish_stopped(struct virtq *q)
+bool virtq_publish_stopped(struct virtq *q, bool always)
 {
-	bool put = q->stopped_puts > 0;
+	bool owed = always || q->notify_owed > 0;
 
-	q->stopped_puts = 0;
+	q->notify_owed = 0;
 	/* virtqueue_flush wrote nothing, so used idx is where it was; the EVENT_IDX bookkeeping moves on */
-	if (!put || !q->started || q->halted || q->unmapped)
+	if (!owed || !q->started || q->halted || q->unmapped)
 		return false;
 	return should_notify(q, q->used_idx);
 }

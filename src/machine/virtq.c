@@ -101,7 +101,7 @@ void virtq_reset(struct virtq *q)
 	q->last_avail = q->used_idx = q->pub_used = q->signalled_used = 0;
 	q->signalled_valid = false;
 	q->in_flight = 0;
-	q->stopped_puts = 0;
+	q->notify_owed = 0;
 	q->jump_seen = false;
 	q->jump_idx = 0;
 	q->nlater = q->later_next = 0;
