@@ -103,6 +103,8 @@ static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 		if (st.dropped > 0)
 			fprintf(stderr, "; %" PRIu64 " accesses to other devices dropped", st.dropped);
 		fputc('\n', stderr);
+		if (qtest_import_cmdline(qi)->drive_note[0] != '\0')
+			fprintf(stderr, "import: note: %s: %s\n", in, qtest_import_cmdline(qi)->drive_note);
 		if (qtest_import_cmdline(qi)->ports_note[0] != '\0')
 			fprintf(stderr, "import: note: %s: QEMU's virtio-serial ports are not the console model's: %s; "
 			    "replay differs where the guest sees it\n", in, qtest_import_cmdline(qi)->ports_note);

@@ -33,7 +33,7 @@ TestSuite(qtest_import, .init = setup, .fini = teardown);
 
 static int parse(const char *s, struct qemu_cmdline *c, char **cause)
 {
-	return qemu_cmdline_parse(s, strlen(s), c, cause);
+	return qemu_cmdline_parse(s, strlen(s), NULL, c, cause);
 }
 
 Test(qemu_cmdline, device_machine_memory_and_drive)
@@ -419,11 +419,11 @@ Test(qtest_import, common_feature_properties)
 	const char *line = "-device virtio-net-pci,disable-legacy=on,iommu_platform=y,event_idx=off,indirect_desc=on,"
 	    "queue_reset=false,notify_on_empty=off";
 
-	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), 0, "%s", cause);
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), NULL, &c, &cause), 0, "%s", cause);
 	cr_expect_eq(c.features_on, 1ull << 33);
 	cr_expect_eq(c.features_off, 1ull << 29 | 1ull << 40);
 	line = "-device virtio-blk-pci-non-transitional,packed=on";
-	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), -1);
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), NULL, &c, &cause), -1);
 	cr_expect_str_eq(cause, "-device virtio-blk-pci-non-transitional: packed=on: the device models have no packed virtqueues");
 	free(cause);
 }
@@ -435,16 +435,16 @@ Test(qtest_import, device_properties)
 	char *cause = NULL;
 	const char *line = "-device virtio-scsi-pci,num_queues=4,hotplug=off,param_change=on,virtqueue_size=256";
 
-	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), 0, "%s", cause);
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), NULL, &c, &cause), 0, "%s", cause);
 	cr_expect_eq(c.nqueues, 6);
 	cr_expect_eq(c.features_off, 1ull << 1);
 	cr_expect_eq(c.features_on, 0);
 	line = "-device virtio-blk-pci,num-queues=65535,discard=on,queue-size=0x100,logical_block_size=512";
-	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), 0, "%s", cause);
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), NULL, &c, &cause), 0, "%s", cause);
 	cr_expect_eq(c.nqueues, -1);
 	cr_expect_eq(c.features_off | c.features_on, 0);
 	line = "-device virtio-rng-pci,period=1000";
-	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), &c, &cause), -1);
+	cr_assert_eq(qemu_cmdline_parse(line, strlen(line), NULL, &c, &cause), -1);
 	cr_expect_str_eq(cause, "-device virtio-rng-pci: period=1000: the device model cannot honour it (it has no rate limit)");
 	free(cause);
 }

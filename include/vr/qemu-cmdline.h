@@ -32,6 +32,8 @@ struct qemu_cmdline {
 	char serial[TRACE_MAX_SERIAL];	/* serial= of the device, or of its scsi-hd */
 	int vectors;			/* vectors=; -1 if not given */
 	uint64_t disk_size;		/* the drive behind it (size= or the file's size); 0: none */
+	const char *drive_dir;		/* qemu_cmdline_parse's drive_dir */
+	char drive_note[256];		/* the drive file that was not looked at, and why; "" when none */
 	bool discard_unmap;		/* that drive's discard=unmap (or on) */
 	int write_cache;		/* write-cache= of the device or its scsi-hd, or the drive's cache mode:
 					   1 on, 0 off, -1 not said (QEMU's default: on) */
@@ -52,8 +54,12 @@ struct qemu_cmdline {
 /*
  * Parse the words of a command line (text may hold several lines, joined
  * where they end in a backslash). 0, or -1 with cause ("-m 12Q: bad size").
+ * drive_dir: the directory a -drive file= is looked up in for the disk's
+ * size (the log's: the command line is as untrusted as the log); only a
+ * plain file name there is looked at, never through a symlink. NULL: no
+ * file is looked at. Either way a file not looked at is named in drive_note.
  */
-int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, char **cause);
+int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, struct qemu_cmdline *c, char **cause);
 
 /* The QEMU -device name export uses for a virtio device type, or NULL. */
 const char *qemu_device_name(uint8_t device);

@@ -1,8 +1,10 @@
 /* qemu-cmdline.c -- read the machine and the virtio function out of a QEMU command line (import), name devices (export) */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vr/buf.h"
 #include "vr/cause.h"
@@ -518,11 +520,38 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* Size of a -drive/-blockdev: size=, or the file's size, or null-co's default of 1 GiB. */
-static uint64_t drive_size(const char *opts)
+/*
+ * The size of the file a -drive names. A command line comes with an
+ * untrusted log: only a plain file name in the log's directory is looked at
+ * (no '/', so no absolute path and no '..'), and not through a symlink;
+ * anything else is left unread with a note saying so (size= still works).
+ */
+static uint64_t drive_file_size(struct qemu_cmdline *c, const char *file)
+{
+	struct stat st;
+	int dfd;
+
+	if (c->drive_dir == NULL || strchr(file, '/') != NULL || strcmp(file, "..") == 0 || strcmp(file, ".") == 0) {
+		snprintf(c->drive_note, sizeof c->drive_note, "-drive file=%.80s is not a file beside the log: not "
+		    "read, so the disk has the default size (give size=BYTES on the -drive)", file);
+		return 0;
+	}
+	dfd = open(c->drive_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0 && fstatat(dfd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+		close(dfd);
+		return (uint64_t)st.st_size;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	snprintf(c->drive_note, sizeof c->drive_note, "-drive file=%.80s: no such regular file beside the log "
+	    "(a symlink is not followed), so the disk has the default size", file);
+	return 0;
+}
+
+static uint64_t drive_size(struct qemu_cmdline *c, const char *opts)
 {
 	char v[512], drv[64];
 	uint64_t n;
-	struct stat st;
 
 	if (opt_get(opts, "size", v, sizeof v) && parse_size(v, 1, &n) == 0)
 		return n;
@@ -533,9 +562,7 @@ static uint64_t drive_size(const char *opts)
 	if (strncmp(v, "null-co://", 10) == 0 || strncmp(v, "null-aio://", 11) == 0 ||
 	    strncmp(drv, "null-", 5) == 0)
 		return 1ull << 30;
-	if (v[0] != '\0' && stat(v, &st) == 0 && S_ISREG(st.st_mode))
-		return (uint64_t)st.st_size;
-	return 0;
+	return v[0] != '\0' ? drive_file_size(c, v) : 0;
 }
 
 static int machine_opt(struct qemu_cmdline *c, const char *val, char **cause)
@@ -670,7 +697,7 @@ static void serial_ports_note(struct qemu_cmdline *c, const struct serial_bus *s
 		    sb->bare_id);
 }
 
-int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, char **cause)
+int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, struct qemu_cmdline *c, char **cause)
 {
 	struct words ws = { .n = 0 };
 	char drive_id[128] = "", scsi_serial[TRACE_MAX_SERIAL] = "";
@@ -681,6 +708,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 	int rc = 0;
 
 	memset(c, 0, sizeof *c);
+	c->drive_dir = drive_dir;
 	c->ram = QEMU_DEFAULT_RAM;
 	c->devfn = -1;
 	c->vectors = -1;
@@ -789,7 +817,7 @@ int qemu_cmdline_parse(const char *text, size_t len, struct qemu_cmdline *c, cha
 			bool named = opt_get(drives[i], "id", id, sizeof id) || opt_get(drives[i], "node-name", id, sizeof id);
 			/* The device's drive, or the only one (scsi disks name theirs on the scsi-hd). */
 			if ((drive_id[0] != '\0' && named && strcmp(id, drive_id) == 0) || ndrives == 1) {
-				c->disk_size = drive_size(drives[i]);
+				c->disk_size = drive_size(c, drives[i]);
 				drive_options(drives[i], c);
 				break;
 			}

@@ -36,6 +36,7 @@ struct qtest_import {
 	uint64_t (*offer)(uint8_t device, uint16_t nqueues);
 	bool have_cmd;
 	char *cmdtext;			/* the command line, one line, for the first mark */
+	char *dir;			/* the log's directory, where a -drive file= is looked up */
 	struct trace_header hdr;
 	unsigned devfn;
 	bool legacy_used;		/* the input drives the legacy I/O BAR 0 (the header says transitional) */

@@ -784,7 +784,11 @@ struct qtest_import *qtest_import_open(const char *path, const char *cmdline,
 	qi->cmd.emergency_write = -1;
 	qi->cmd.nqueues = -1;
 	if (qi->cmdtext != NULL) {
-		if (qemu_cmdline_parse(qi->cmdtext, strlen(qi->cmdtext), &qi->cmd, &why) != 0) {
+		const char *slash = strrchr(path, '/');
+
+		qi->dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
+		    xstrndup(path, (size_t)(slash - path));
+		if (qemu_cmdline_parse(qi->cmdtext, strlen(qi->cmdtext), qi->dir, &qi->cmd, &why) != 0) {
 			if (qi->form == F_SHELL) {
 				qi->line = qi->body_line;
 				qi_fail(qi, cause, "%s", why);
@@ -821,6 +825,7 @@ void qtest_import_free(struct qtest_import *qi)
 	free(qi->path);
 	free(qi->text);
 	free(qi->cmdtext);
+	free(qi->dir);
 	buf_release(&qi->data);
 	buf_release(&qi->reply);
 	free(qi);

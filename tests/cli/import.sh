@@ -214,6 +214,22 @@ bad 'cat << EOF | qemu-system-x86_64 -qtest stdio\noutl 0xcf8 0\n' "3: the here-
 expect 2 "" "nosuch.qtest: No such file" "$VR" import "$TMP/nosuch.qtest" -o "$TMP/x.vrt"
 printf 'outl 0xcf8 0x80002004\n' > "$TMP/nocfg.qtest"
 expect 2 "" "never writes the config space of a PCI function" "$VR" import "$TMP/nocfg.qtest" --cmdline "-device virtio-blk-pci" -o "$TMP/x.vrt"
+# A -drive file= is a file beside the log, looked at for its size and nothing else: an absolute
+# path, one with a directory in it, or a symlink is never followed (a log from a bug report must
+# not read the host's files), and the import says so.
+mkdir -p "$TMP/rep/sub" && cp "$D/blk-read.log" "$TMP/rep/" && head -c 3145728 /dev/zero >"$TMP/rep/disk.img"
+cp "$TMP/rep/disk.img" "$TMP/rep/sub/disk.img" && ln -s disk.img "$TMP/rep/link.img"
+FBLK="-M pc -device virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d0,vectors=2 -drive if=none,id=d0,format=raw,file"
+expect 0 "" "" "$VR" import --quiet "$TMP/rep/blk-read.log" --cmdline "$FBLK=disk.img" -o "$TMP/f.vrt"
+grep -q '^backend disk size 0x300000$' "$TMP/f.vrt" || { echo "FAIL: file=disk.img beside the log: no 3 MiB disk"; fails=$((fails + 1)); }
+# the current directory is not where the file is looked for
+(cd "$TMP" && "$VR" import --quiet rep/blk-read.log --cmdline "$FBLK=disk.img" -o f2.vrt) &&
+	grep -q '^backend disk size 0x300000$' "$TMP/f2.vrt" || { echo "FAIL: file= not looked up beside the log"; fails=$((fails + 1)); }
+for f in "$TMP/rep/disk.img" sub/disk.img ../rep/disk.img /etc/passwd link.img nosuch.img; do
+	expect 0 "" "import: note: .*blk-read.log: -drive file=$f.*(not a file beside the log|no such regular file beside the log)" \
+		"$VR" import "$TMP/rep/blk-read.log" --cmdline "$FBLK=$f" -o "$TMP/f3.vrt"
+	! grep -q '^backend disk' "$TMP/f3.vrt" || { echo "FAIL: file=$f: a disk size was read"; fails=$((fails + 1)); }
+done
 # Usage.
 expect 2 "" "need -o TRACE" "$VR" import "$D/blk-read.log"
 expect 2 "" "cannot tell the format" "$VR" import "$D/blk-read.log" -o "$TMP/x.txt"
