@@ -494,3 +494,77 @@ Test(net, qemu_pairs_follow_mq)
 	cr_expect_eq(guest_num_queues(H.g), 5);
 	free(cause);
 }
+
+/* The transitional net device (QEMU's default) driven through its legacy block by a driver acking features. */
+static void open_net_legacy(uint32_t features)
+{
+	char *cause = NULL;
+	struct vpci_setup s;
+	struct guest_config gc;
+
+	memset(&H, 0, sizeof H);
+	evbus_init(&H.bus);
+	cr_assert_eq(evbus_add(&H.bus, EVBUS_ALL, h_sink, &H), 0);
+	H.ram.size = H_RAM_SIZE;
+	memset(&s, 0, sizeof s);
+	s.ops = vdev_find("net");
+	s.transport = VDEV_TRANSPORT_TRANSITIONAL;
+	s.ram = &H.ram;
+	s.nram = 1;
+	H.d = vpci_new(&s, &H.bus, &cause);
+	cr_assert_not_null(H.d, "vpci_new: %s", cause ? cause : "?");
+	guest_port_vpci(&H.port, H.d);
+	memset(&gc, 0, sizeof gc);
+	gc.ram = &H.ram;
+	gc.nram = 1;
+	gc.features = features;
+	gc.irq = GUEST_IRQ_MSIX;
+	gc.legacy = true;
+	gc.nqueues = 3;
+	H.g = guest_new(&H.port, &gc);
+	cr_assert_not_null(H.g);
+	cr_assert_eq(guest_watch_bus(H.g, &H.bus), 0);
+	cr_assert_eq(guest_init(H.g, &cause), 0, "guest_init: %s", cause ? cause : "?");
+	H.ntxn = 0;
+	H.nnote = 0;
+}
+
+/* A legacy driver without MRG_RXBUF: the 10-byte virtio_net_hdr, no num_buffers, on rx and tx (QEMU's guest_hdr_len). */
+Test(net, legacy_header_without_mrg_rxbuf)
+{
+	uint8_t f[60], got[10 + 60], pkt[10 + 60] = { 0 };
+	struct guest_buf ob = { 0, sizeof pkt, pkt };
+	struct guest_used u;
+
+	open_net_legacy(1u << 5 | 1u << F_STATUS);
+	cr_assert_eq(guest_legacy_read(H.g, VIRTIO_PCI_LEGACY_GUEST_FEATURES, 4), 1u << 5 | 1u << F_STATUS);
+	post_rx(0, 1526);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, sizeof f));
+	u = h_used(&H, 0);
+	cr_expect_eq(u.len, 10 + 60);
+	h_read_in(&H, 0, u.head, 0, got, sizeof got);
+	cr_expect_eq(memcmp(got + 10, f, sizeof f), 0);
+	h_expect(&H, "net rx len=70 frame=60 status=OK");
+	make_frame(pkt + 10, BCAST, 60);
+	h_submit(&H, 1, &ob, 1, NULL, 0);
+	cr_expect_eq(h_used(&H, 1).len, 0);
+	h_expect(&H, "net tx len=60 status=OK");
+	cr_assert_eq(H.nframe, 2);
+	cr_expect_eq(H.frame[1].len, 60);
+	cr_expect_eq(memcmp(H.frame[1].data, pkt + 10, 60), 0);
+	/* a chain of the 10-byte header alone sends nothing: QEMU's "virtio-net nothing to send" */
+	ob.len = 10;
+	h_submit(&H, 1, &ob, 1, NULL, 0);
+	cr_expect(h_saw_violation(&H, "net-tx-empty"));
+}
+
+/* ... and with MRG_RXBUF the 12-byte header with num_buffers, as under VERSION_1. */
+Test(net, legacy_header_with_mrg_rxbuf)
+{
+	uint8_t f[60];
+
+	open_net_legacy(1u << 5 | 1u << F_MRG_RXBUF);
+	post_rx(0, 1526);
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, sizeof f));
+	cr_expect_eq(h_used(&H, 0).len, HDR + 60);
+}

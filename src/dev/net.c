@@ -37,8 +37,8 @@
 #define S_LINK_UP		1
 #define S_ANNOUNCE		2
 
-#define HDR_LEN			12	/* virtio_net_hdr with num_buffers (VERSION_1) */
-#define HDR_NUM_BUFFERS		10
+#define HDR_LEN			12	/* virtio_net_hdr with num_buffers (VERSION_1 or MRG_RXBUF) */
+#define HDR_NUM_BUFFERS		10	/* also the legacy header's length without MRG_RXBUF */
 
 #define CTRL_OK			0
 #define CTRL_ERR		1
@@ -206,6 +206,17 @@ static unsigned pairs_there(const struct net *n)
 	return (vdev_num_queues(n->ctx) - n->has_ctrl) / 2;
 }
 
+/*
+ * The header before each frame: 12 bytes with num_buffers under VERSION_1
+ * or MRG_RXBUF, else the legacy 10-byte virtio_net_hdr (spec 5.1.6.1;
+ * QEMU's guest_hdr_len from virtio_net_set_mrg_rx_bufs).
+ */
+static uint32_t hdr_len(const struct net *n)
+{
+	return vdev_has_feature(n->ctx, VIRTIO_F_VERSION_1) || vdev_has_feature(n->ctx, NET_F_MRG_RXBUF) ?
+	    HDR_LEN : HDR_NUM_BUFFERS;
+}
+
 static void fifo_clear(struct fifo *f)
 {
 	for (unsigned i = 0; i < f->n; i++)
@@ -359,6 +370,7 @@ static void rx_flush(struct net *n, unsigned p)
 	struct fifo *f = &n->rx[p];
 	struct virtq_chain c;
 	bool mrg = vdev_has_feature(n->ctx, NET_F_MRG_RXBUF), synced = true;
+	uint32_t ghl = hdr_len(n);
 
 	if (q == NULL || !n->driver_ok || !virtq_is_enabled(q) || p >= n->curr_pairs || p >= pairs_there(n))
 		return;
@@ -368,7 +380,7 @@ static void rx_flush(struct net *n, unsigned p)
 		struct frame *fr = &f->f[f->head];
 		uint8_t hdr[HDR_LEN] = { 0 };
 
-		if (!n->part.active && !rx_has_buffers(n, q, HDR_LEN + fr->len))
+		if (!n->part.active && !rx_has_buffers(n, q, ghl + fr->len))
 			break;
 		if (!n->part.active && !filter_accepts(n, fr->data, fr->len)) {
 			vdev_note(n->ctx, "net: rx%u: %u-byte frame dropped by the receive filter", p, fr->len);
@@ -376,20 +388,23 @@ static void rx_flush(struct net *n, unsigned p)
 			continue;
 		}
 		if (!mrg) {
-			/* QEMU writes the 10-byte virtio_net_hdr and leaves num_buffers alone without MRG_RXBUF. */
-			uint32_t hl = n->pol->rx_hdr_len;
+			/*
+			 * QEMU writes the 10-byte virtio_net_hdr and leaves num_buffers alone without MRG_RXBUF;
+			 * a legacy header has no num_buffers.
+			 */
+			uint32_t hl = n->pol->rx_hdr_len < ghl ? n->pol->rx_hdr_len : ghl;
 
 			if (virtq_get(q, &c, false) != 1)
 				break;
-			if (c.in_len < HDR_LEN + fr->len) {
+			if (c.in_len < ghl + fr->len) {
 				/*
 				 * QEMU drops a frame that does not fit one buffer and leaves the
 				 * buffer posted, holding what fitted of the header and the frame.
 				 */
 				if (n->pol->rx_short_writes) {
 					(void)virtq_chain_write(q, &c, 0, hdr, c.in_len < hl ? c.in_len : hl);
-					if (c.in_len > HDR_LEN)
-						(void)virtq_chain_write(q, &c, HDR_LEN, fr->data, c.in_len - HDR_LEN);
+					if (c.in_len > ghl)
+						(void)virtq_chain_write(q, &c, ghl, fr->data, c.in_len - ghl);
 				}
 				vdev_note(n->ctx, "net: rx%u: %u-byte frame does not fit the %u-byte buffer: dropped",
 				    p, fr->len, c.in_len);
@@ -400,10 +415,10 @@ static void rx_flush(struct net *n, unsigned p)
 				break;
 			le16_store(hdr + HDR_NUM_BUFFERS, 1);
 			if (virtq_chain_write(q, &c, 0, hdr, hl) != 0 ||
-			    virtq_chain_write(q, &c, HDR_LEN, fr->data, fr->len) != 0) {
+			    virtq_chain_write(q, &c, ghl, fr->data, fr->len) != 0) {
 				rx_txn(n, q, &c, 0, fr->len, "IOERR");
 			} else {
-				rx_txn(n, q, &c, HDR_LEN + fr->len, fr->len, "OK");
+				rx_txn(n, q, &c, ghl + fr->len, fr->len, "OK");
 				emit_frame(n, false, 2 * p, fr->data, fr->len);
 			}
 			synced = false;
@@ -473,6 +488,7 @@ static void handle_tx(struct net *n, unsigned queue)
 	struct virtq *q = vdev_queue(n->ctx, queue);
 	struct virtq_chain c;
 	bool qemu_bh = n->pol->tx_notify_off, refused = false;
+	uint32_t ghl = hdr_len(n);
 
 	if (q == NULL)
 		return;
@@ -485,16 +501,16 @@ static void handle_tx(struct net *n, unsigned queue)
 		virtq_disable_notify(q);
 	while (virtq_get(q, &c, true) == 1) {
 		struct virtq_txn_info info = { .type = "tx", .fields = n->fields, .status = "OK" };
-		uint32_t len = c.out_len - HDR_LEN;
+		uint32_t len = c.out_len - ghl;
 
 		/* QEMU has pushed and notified the frames before a refused one: publish them first. */
-		if (qemu_bh && (c.out_len <= HDR_LEN))
+		if (qemu_bh && (c.out_len <= ghl))
 			virtq_sync(q);
 		/* QEMU 7.2 aborts on this one (iov_copy asserts): both profiles stop the device instead. */
-		if (c.out_len < HDR_LEN) {
+		if (c.out_len < ghl) {
 			vdev_violation(n->ctx, "net-tx-header-short", (int)queue, c.head, 0, true,
 			    "tx request %u has %u device-readable bytes, less than the %u-byte header",
-			    c.head, c.out_len, HDR_LEN);
+			    c.head, c.out_len, ghl);
 			refused = true;
 			break;
 		}
@@ -510,7 +526,7 @@ static void handle_tx(struct net *n, unsigned queue)
 		if (!(le16_load(n->cfg + CFG_STATUS) & S_LINK_UP))
 			info.status = "LINK_DOWN";	/* completed, the frame goes nowhere (QEMU) */
 		else
-			emit_frame(n, true, queue, c.out + HDR_LEN, len);
+			emit_frame(n, true, queue, c.out + ghl, len);
 		virtq_put(q, &c, 0, &info);
 	}
 	virtq_sync(q);
