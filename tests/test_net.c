@@ -568,3 +568,13 @@ Test(net, legacy_header_with_mrg_rxbuf)
 	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, sizeof f));
 	cr_expect_eq(h_used(&H, 0).len, HDR + 60);
 }
+
+/* BAD_FEATURE acked: QEMU's virtio_net_bad_features (MAC, CSUM, TSO4, TSO6, ECN) as far as offered, MAC here. */
+Test(net, legacy_bad_feature_gets_mac)
+{
+	open_net_legacy(1u << 30 | 1u << F_MRG_RXBUF | 1u << F_CTRL_VQ | 1u << 5);
+	cr_expect(h_saw_violation(&H, "features-bad"));
+	cr_expect_eq(guest_legacy_read(H.g, VIRTIO_PCI_LEGACY_GUEST_FEATURES, 4), 1u << 5);
+	/* host_features: the offer with QEMU's legacy-only bits, GSO (6) among them */
+	cr_expect(guest_legacy_read(H.g, VIRTIO_PCI_LEGACY_HOST_FEATURES, 4) & 1u << 6);
+}

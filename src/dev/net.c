@@ -15,6 +15,9 @@
 #define NET_F_MTU		3
 #define NET_F_MAC		5
 #define NET_F_GSO		6	/* legacy only */
+#define NET_F_HOST_TSO4		11
+#define NET_F_HOST_TSO6		12
+#define NET_F_HOST_ECN		13
 #define NET_F_MRG_RXBUF		15
 #define NET_F_STATUS		16
 #define NET_F_CTRL_VQ		17
@@ -997,6 +1000,9 @@ static const struct vdev_defaults net_qemu = {
 	    (1ull << NET_F_CTRL_VLAN) | (1ull << NET_F_CTRL_RX_EXTRA) | (1ull << NET_F_GUEST_ANNOUNCE) |
 	    (1ull << NET_F_CTRL_MAC_ADDR),
 	.legacy_features = 1u << NET_F_GSO,	/* in host_features, hidden from the modern interface */
+	/* virtio_net_bad_features: MAC, CSUM, HOST_TSO4, HOST_TSO6, HOST_ECN (here only MAC is offered) */
+	.bad_features = 1u << NET_F_MAC | 1u << NET_F_CSUM | 1u << NET_F_HOST_TSO4 | 1u << NET_F_HOST_TSO6 |
+	    1u << NET_F_HOST_ECN,
 	.nqueues = 3,
 	.queue_size = { 256, 256, 64 },
 	.mq_features = 1ull << NET_F_MQ,	/* more than one pair: mq=on on a backend with as many queues */

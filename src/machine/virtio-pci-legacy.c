@@ -102,10 +102,18 @@ static void guest_features(struct vpci *d, uint64_t v)
 		return;
 	}
 	if (d->prof->legacy_bad_feature && (v >> VIRTIO_F_BAD_FEATURE & 1)) {
-		/* QEMU: "guest does not negotiate properly": it gets no features at all */
+		/*
+		 * QEMU: "guest does not negotiate properly": it gets what the device
+		 * type's bad_features names (virtio-net: what Linux 2.6.25 knew), as
+		 * far as offered, and most types nothing at all.
+		 */
+		const struct vdev_defaults *df = vdev_defaults(d->ops, d->setup.layout);
+		uint32_t bad = df != NULL ? df->bad_features : 0;
+
 		vpci_violate(d, VIOL_FEATURES_BAD, -1, -1, v, REACT_REPORT,
-		    "legacy guest_features 0x%llx acks BAD_FEATURE: negotiated none", (unsigned long long)v);
-		v = 0;
+		    "legacy guest_features 0x%llx acks BAD_FEATURE: negotiated 0x%llx instead", (unsigned long long)v,
+		    (unsigned long long)(bad & offered));
+		v = bad;
 	} else if (v & ~offered) {
 		vpci_violate(d, VIOL_FEATURES_BAD, -1, -1, v, REACT_REPORT,
 		    "legacy guest_features 0x%llx: not offered bits 0x%llx", (unsigned long long)v,
