@@ -69,6 +69,11 @@ uint8_t record_device_id(const struct record *rec);
 int record_layout(const struct record *rec);
 /* The guest drives the legacy block (--driver legacy, or the default for --transport legacy). */
 bool record_legacy_driver(const struct record *rec);
+/*
+ * From a scenario's prepare, when the options left transport and driver to
+ * it: a transitional function driven through its legacy block.
+ */
+void record_pick_legacy_driver(struct record *rec, struct trace_header *h);
 uint64_t record_count(const struct record *rec, uint64_t dflt);
 const struct trace_header *record_header(const struct record *rec);
 /* The scenario's deterministic generator (xorshift64*, seeded by --seed). */

@@ -47,6 +47,8 @@ int sweep_sc_scsi(struct record *rec, char **cause);		/* src/run/sweep-scsi.c */
 /* sweep-scsi's header: the disk options (discard mode, write cache) from the seed. */
 void sweep_scsi_prepare(struct record *rec, struct trace_header *h);
 int sweep_sc_net(struct record *rec, char **cause);		/* src/run/sweep-dev.c */
+/* sweep-net's header: now and then a transitional function with a legacy driver (seeded). */
+void sweep_net_prepare(struct record *rec, struct trace_header *h);
 int sweep_sc_console(struct record *rec, char **cause);
 int sweep_sc_rng(struct record *rec, char **cause);
 /*

@@ -315,6 +315,14 @@ bool record_legacy_driver(const struct record *rec)
 	    (rec->opts.driver < 0 && rec->opts.transport == TRACE_TRANSPORT_LEGACY);
 }
 
+void record_pick_legacy_driver(struct record *rec, struct trace_header *h)
+{
+	if (rec->opts.driver >= 0 || rec->opts.transport != TRACE_TRANSPORT_MODERN)
+		return;
+	h->transport = TRACE_TRANSPORT_TRANSITIONAL;
+	rec->opts.driver = RECORD_DRIVER_LEGACY;
+}
+
 /* Scenarios that poke the modern common config themselves: nothing to do for a legacy driver. */
 static const char *const modern_only[] = {
 	"queue-size-bad", "queue-select-range", "queue-enable-bad", "features-bad", "bar-access-bad",

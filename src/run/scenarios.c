@@ -1240,7 +1240,7 @@ const struct record_scenario record_scenarios[] = {
 	  "serial and disk options, the writeback byte, QEMU's in-flight limit, a break before DRIVER_OK", "blk",
 	  "blk", sweep_blk_prepare, sweep_sc_blk, NULL },
 	{ "sweep-net", "sweep: net tx bursts, rx frames and buffers (mergeable or not, filtered), control commands",
-	  "net", "net", NULL, sweep_sc_net, NULL },
+	  "net", "net", sweep_net_prepare, sweep_sc_net, NULL },
 	{ "sweep-console", "sweep: console writes, rx buffers of seeded sizes, typed bytes waiting for them",
 	  "console", "console", NULL, sweep_sc_console, NULL },
 	{ "sweep-rng", "sweep: rng requests of seeded sizes, entropy that serves some, all or none of them",

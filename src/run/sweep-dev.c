@@ -22,7 +22,7 @@
  * receive filter, console bytes waiting for buffers, entropy in the pool.
  */
 
-#define NET_HDR		12u
+#define NET_HDR		12u		/* with VERSION_1 or MRG_RXBUF; a legacy header without MRG_RXBUF has 10 */
 #define NET_F_MRG_RXBUF	15
 #define NET_F_CTRL_VQ	17
 #define NET_CTRL_ONLY	((1ull << 2) | (0x5full << 18))	/* CTRL_GUEST_OFFLOADS, CTRL_RX..CTRL_MAC_ADDR but MQ */
@@ -74,6 +74,14 @@ static int dsw_begin(struct dsw *s, struct record *rec, uint64_t drop, uint64_t 
 	s->feat = offered ? offered & ~(record_rand(rec) & drop) : 0;
 	if (s->feat != 0 && fix != NULL)
 		s->feat = fix(s->feat);
+	/*
+	 * A legacy driver now and then acks BAD_FEATURE, as one that does not
+	 * negotiate properly (without ring features: the device will not have them).
+	 */
+	if (record_legacy_driver(rec) && s->feat != 0 && rnd(s, 4) == 0) {
+		s->feat &= ~((1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX));
+		s->feat |= 1ull << VIRTIO_F_BAD_FEATURE;
+	}
 	size = (uint16_t)(8u << rnd(s, 6));
 	if ((s->g = record_guest(rec, s->irq, s->feat)) == NULL)
 		return cause_set(cause, "cannot create the guest");
@@ -83,6 +91,9 @@ static int dsw_begin(struct dsw *s, struct record *rec, uint64_t drop, uint64_t 
 	if (guest_init(s->g, cause) < 0)
 		return -1;
 	s->feat = guest_features(s->g);
+	/* what a legacy device took, as it reads back (32 bits, BAD_FEATURE answered with the device's own) */
+	if (record_legacy_driver(rec))
+		s->feat = guest_legacy_read(s->g, VIRTIO_PCI_LEGACY_GUEST_FEATURES, 4);
 	return 0;
 }
 
@@ -171,6 +182,12 @@ static bool net_pass(const struct netacct *a, const uint8_t *d)
 	return false;
 }
 
+/* The header before each frame (virtio 1.x 5.1.6.1): no num_buffers for a legacy driver without MRG_RXBUF. */
+static uint32_t net_hdr(const struct dsw *s)
+{
+	return has(s, VIRTIO_F_VERSION_1) || has(s, NET_F_MRG_RXBUF) ? NET_HDR : NET_HDR - 2;
+}
+
 static void net_consume(struct netacct *a, unsigned k)
 {
 	memmove(a->buf, a->buf + k, (a->nbuf - k) * sizeof a->buf[0]);
@@ -189,7 +206,7 @@ static unsigned net_deliver(struct dsw *s, struct netacct *a)
 	unsigned due = 0;
 
 	while (a->nframe > 0) {
-		uint32_t need = a->flen[0] + NET_HDR;
+		uint32_t need = a->flen[0] + net_hdr(s);
 		uint64_t total = 0;
 		unsigned k = 0;
 
@@ -228,8 +245,8 @@ static void net_post(struct dsw *s, struct netacct *a)
 		memset(in, 0, sizeof(in));
 		in[0].len = len;
 		if (rnd(s, 3) == 0) {		/* header apart, as old drivers post it */
-			in[0].len = NET_HDR;
-			in[1].len = len - NET_HDR;
+			in[0].len = net_hdr(s);
+			in[1].len = len - net_hdr(s);
 			nin = 2;
 		}
 		if (!add(s, NET_RXQ, NULL, 0, in, nin))
@@ -291,19 +308,19 @@ static void net_tx(struct dsw *s)
 
 	for (unsigned i = 0; i < k; i++) {
 		uint8_t pkt[NET_HDR + 1514];
-		uint32_t len = rnd(s, 4) == 0 ? (uint32_t)rnd(s, 15) : 14 + (uint32_t)rnd(s, 1501);
+		uint32_t len = rnd(s, 4) == 0 ? (uint32_t)rnd(s, 15) : 14 + (uint32_t)rnd(s, 1501), hl = net_hdr(s);
 		struct guest_buf out[2];
 		unsigned nout = 1;
 
-		memset(pkt, 0, NET_HDR);
-		fill(s, pkt + NET_HDR, len);
+		memset(pkt, 0, hl);
+		fill(s, pkt + hl, len);
 		memset(out, 0, sizeof(out));
 		out[0].data = pkt;
-		out[0].len = NET_HDR + len;
-		/* (no header shorter than 12 bytes: QEMU 7.2 aborts on it, an assertion in iov_copy) */
+		out[0].len = hl + len;
+		/* (no header shorter than its 12 or 10 bytes: QEMU 7.2 aborts on it, an assertion in iov_copy) */
 		if (len > 0 && rnd(s, 2)) {
-			out[0].len = NET_HDR;
-			out[1].data = pkt + NET_HDR;
+			out[0].len = hl;
+			out[1].data = pkt + hl;
 			out[1].len = len;
 			nout = 2;
 		}
@@ -485,6 +502,12 @@ static void net_ctrl(struct dsw *s, struct netacct *a)
 static uint64_t net_fix(uint64_t want)
 {
 	return (want >> NET_F_CTRL_VQ) & 1 ? want : want & ~NET_CTRL_ONLY;
+}
+
+void sweep_net_prepare(struct record *rec, struct trace_header *h)
+{
+	if (record_rand(rec) % 3 == 0)
+		record_pick_legacy_driver(rec, h);
 }
 
 int sweep_sc_net(struct record *rec, char **cause)

@@ -1064,6 +1064,7 @@ int sweep_run(const struct sweep_opts *o, void (*report)(void *opaque, const str
 		ro.format = TRACE_FMT_TEXT;
 		ro.layout = TRACE_LAYOUT_QEMU;
 		ro.seed = res.seed;
+		ro.driver = -1;			/* a scenario may pick a legacy driver (sweep-net) */
 		ro.qemu = true;
 		ro.qemu_binary = o->qemu;
 		memset(&d, 0, sizeof(d));

@@ -91,6 +91,11 @@ expect 0 "^8 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi 
 expect 0 "^3 scenarios compared, 0 differ" "" "$VR" sweep --scenario sweep-scsi --device scsi --count 3 --seed 7033 --quiet
 # net, console and rng traffic against QEMU 7.2: no difference (issue 15); each kind on its own device.
 expect 0 "^6 scenarios compared, 0 differ" "" "$VR" sweep --scenario net,console,rng --count 6 --seed 100 --quiet
+# A legacy net driver (sweep-net picks one seed in three): seed 2 acks BAD_FEATURE and gets MAC alone
+# (virtio_net_bad_features), seeds 2 and 5 move frames without MRG_RXBUF behind the 10-byte legacy header.
+# A model that puts the 12-byte header there differs in 2 of 4, one that answers BAD_FEATURE with no
+# features in 1 (seed 2).
+expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario net --device net --count 4 --seed 2 --quiet
 # virtio-serial with several ports, MULTIPORT control messages with and without ctrl-rx buffers: no difference.
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --count 4 --seed 100 --quiet
 # ... and status writes: seed 107's guest without MULTIPORT closes port 0, then writes DRIVER_OK again,

@@ -37,6 +37,9 @@ rec console-msix.vrt --device console --scenario msix
 rec rng-no-event-idx.vrt --device rng --scenario no-event-idx
 # A sweep scenario that found a difference: an 8-byte write across the MAC before any feature.
 rec net-sweep-regions.vrt --device net --scenario sweep-regions --seed 1012
+# ... and a legacy driver (sweep-net picks one now and then) that acks BAD_FEATURE: QEMU gives it MAC alone
+# (virtio_net_bad_features), so without MRG_RXBUF or VERSION_1 its frames carry the 10-byte header.
+rec net-sweep-legacy.vrt --device net --scenario sweep-net --seed 2
 # ... and kicks on console queues with nothing to use: QEMU still notifies.
 rec console-sweep-regions.vrt --device console --scenario sweep-regions --seed 1045
 # virtio-serial with 6 ports and MULTIPORT: control messages with and without ctrl-rx buffers, a short one,
