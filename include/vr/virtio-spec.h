@@ -53,16 +53,26 @@
 #define VIRTIO_CONSOLE_F_MULTIPORT	1
 #define VIRTIO_CONSOLE_F_EMERG_WRITE	2
 
-/* Feature bits QEMU's -device properties turn off (spec 5.2.3, 5.6.3). */
+/* virtio-blk feature bits (spec 5.2.3). */
+#define VIRTIO_BLK_F_SIZE_MAX		1
+#define VIRTIO_BLK_F_SEG_MAX		2
+#define VIRTIO_BLK_F_GEOMETRY		4
+#define VIRTIO_BLK_F_RO			5
+#define VIRTIO_BLK_F_BLK_SIZE		6
+#define VIRTIO_BLK_F_FLUSH		9
+#define VIRTIO_BLK_F_TOPOLOGY		10
 #define VIRTIO_BLK_F_CONFIG_WCE		11
+#define VIRTIO_BLK_F_MQ			12	/* num_queues in config */
 #define VIRTIO_BLK_F_DISCARD		13
 #define VIRTIO_BLK_F_WRITE_ZEROES	14
+
+/* virtio-scsi feature bits (spec 5.6.3). */
+#define VIRTIO_SCSI_F_INOUT		0
 #define VIRTIO_SCSI_F_HOTPLUG		1
 #define VIRTIO_SCSI_F_CHANGE		2
 
-/* Multiqueue feature bits (spec 5.1.3, 5.2.3): more request queues than one. */
+/* Multiqueue feature bits (spec 5.1.3; blk's is above): more request queues than one. */
 #define VIRTIO_NET_F_MQ			22	/* max_virtqueue_pairs in config; CTRL_MQ sets the pairs in use */
-#define VIRTIO_BLK_F_MQ			12	/* num_queues in config */
 
 /* PCI identity (spec 4.1.2). */
 #define PCI_VENDOR_VIRTIO		0x1af4

@@ -7,20 +7,8 @@
 #include "vr/disk.h"
 #include "vr/le.h"
 #include "vr/vdev.h"
+#include "vr/virtio-spec.h"
 #include "vr/xmalloc.h"
-
-
-#define BLK_F_SIZE_MAX		1
-#define BLK_F_SEG_MAX		2
-#define BLK_F_GEOMETRY		4
-#define BLK_F_RO		5
-#define BLK_F_BLK_SIZE		6
-#define BLK_F_FLUSH		9
-#define BLK_F_TOPOLOGY		10
-#define BLK_F_CONFIG_WCE	11
-#define BLK_F_MQ		12
-#define BLK_F_DISCARD		13
-#define BLK_F_WRITE_ZEROES	14
 
 #define BLK_T_IN		0
 #define BLK_T_OUT		1
@@ -163,7 +151,7 @@ static void *blk_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 		goto fail;
 	/* The backend is the truth about the disk; the config only mirrors it. */
 	le64_store(b->cfg + CFG_CAPACITY, disk_size(b->disk) / 512);
-	b->ro = (setup->offered >> BLK_F_RO) & 1;
+	b->ro = (setup->offered >> VIRTIO_BLK_F_RO) & 1;
 	if (setup->serial != NULL)
 		snprintf(b->serial, sizeof b->serial, "%s", setup->serial);
 	/* discard=unmap: QEMU punches the range out of the image, which then reads as zeros. */
@@ -206,8 +194,8 @@ static void blk_status_written(void *dev, uint8_t status)
 	 * FLUSH feature asks for, whatever it wrote to writeback since.
 	 */
 	if ((status & VIRTIO_STATUS_DRIVER_OK) && b->pol->wce_from_flush &&
-	    !vdev_has_feature(b->ctx, BLK_F_CONFIG_WCE))
-		b->cfg[CFG_WRITEBACK] = vdev_has_feature(b->ctx, BLK_F_FLUSH);
+	    !vdev_has_feature(b->ctx, VIRTIO_BLK_F_CONFIG_WCE))
+		b->cfg[CFG_WRITEBACK] = vdev_has_feature(b->ctx, VIRTIO_BLK_F_FLUSH);
 }
 
 /* QEMU's virtio_blk_sect_range_ok: alignment to the logical block and inside the disk. */
@@ -439,7 +427,7 @@ static void blk_cfg_write(void *dev, uint32_t off, const uint8_t *src, uint32_t 
 
 	/* Only writeback is driver-writable (the spec: only with CONFIG_WCE; QEMU's set_config: always). */
 	if (off <= CFG_WRITEBACK && off + len > CFG_WRITEBACK &&
-	    (!b->pol->wce_needs_feature || vdev_has_feature(b->ctx, BLK_F_CONFIG_WCE)))
+	    (!b->pol->wce_needs_feature || vdev_has_feature(b->ctx, VIRTIO_BLK_F_CONFIG_WCE)))
 		b->cfg[CFG_WRITEBACK] = src[CFG_WRITEBACK - off] != 0;
 	else
 		vdev_note(b->ctx, "config write at %u (%u bytes) ignored", off, len);
@@ -492,15 +480,16 @@ static int blk_load(void *dev, const uint8_t *p, size_t len, char **cause)
  * MSI-X num-queues + 1; config up to write_zeroes_may_unmap (57 bytes).
  */
 static const struct vdev_defaults blk_qemu = {
-	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << BLK_F_SEG_MAX) | (1ull << BLK_F_GEOMETRY) |
-	    (1ull << BLK_F_BLK_SIZE) | (1ull << BLK_F_FLUSH) | (1ull << BLK_F_TOPOLOGY) |
-	    (1ull << BLK_F_CONFIG_WCE) | (1ull << BLK_F_DISCARD) | (1ull << BLK_F_WRITE_ZEROES),
+	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_GEOMETRY) |
+	    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_TOPOLOGY) |
+	    (1ull << VIRTIO_BLK_F_CONFIG_WCE) | (1ull << VIRTIO_BLK_F_DISCARD) | (1ull << VIRTIO_BLK_F_WRITE_ZEROES),
 	.nqueues = 1,
 	.queue_size = { 256 },
-	.mq_features = 1ull << BLK_F_MQ,	/* num-queues > 1 */
+	.mq_features = 1ull << VIRTIO_BLK_F_MQ,	/* num-queues > 1 */
 	.pci_class = 0x010000,
 	.config_min = CFG_MAX_DISCARD,
-	.config_ends = { { BLK_F_DISCARD, CFG_DISCARD_ALIGN + 4 }, { BLK_F_WRITE_ZEROES, CFG_WZ_MAY_UNMAP + 1 } },
+	.config_ends = { { VIRTIO_BLK_F_DISCARD, CFG_DISCARD_ALIGN + 4 },
+	    { VIRTIO_BLK_F_WRITE_ZEROES, CFG_WZ_MAY_UNMAP + 1 } },
 };
 
 /* RO is honoured when a trace offers it, but is not in the default offer. */
@@ -508,10 +497,10 @@ const struct vdev_ops vdev_blk_ops = {
 	.name = "blk",
 	.id = VIRTIO_ID_BLOCK,
 	.pci_class = 0x01, .pci_subclass = 0x00, .pci_progif = 0x00,	/* mass storage, SCSI (as QEMU) */
-	.features = (1ull << BLK_F_SIZE_MAX) | (1ull << BLK_F_SEG_MAX) | (1ull << BLK_F_GEOMETRY) |
-	    (1ull << BLK_F_BLK_SIZE) | (1ull << BLK_F_FLUSH) |
-	    (1ull << BLK_F_TOPOLOGY) | (1ull << BLK_F_CONFIG_WCE) | (1ull << BLK_F_MQ) |
-	    (1ull << BLK_F_DISCARD) | (1ull << BLK_F_WRITE_ZEROES),
+	.features = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_GEOMETRY) |
+	    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
+	    (1ull << VIRTIO_BLK_F_TOPOLOGY) | (1ull << VIRTIO_BLK_F_CONFIG_WCE) | (1ull << VIRTIO_BLK_F_MQ) |
+	    (1ull << VIRTIO_BLK_F_DISCARD) | (1ull << VIRTIO_BLK_F_WRITE_ZEROES),
 	.default_queues = 1,
 	.devcfg_size = BLK_CFG_SIZE,
 	.queue_name = blk_queue_name,

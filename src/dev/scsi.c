@@ -11,11 +11,6 @@
 #include "vr/xmalloc.h"
 #include "scsi-int.h"
 
-
-#define SCSI_F_INOUT		0
-#define SCSI_F_HOTPLUG		1
-#define SCSI_F_CHANGE		2
-
 #define CFG_NUM_QUEUES		0
 #define CFG_SEG_MAX		4
 #define CFG_MAX_SECTORS		8
@@ -643,17 +638,17 @@ static int scsi_input(void *dev, const struct vdev_input *in, char **cause)
 	switch (in->addr) {
 	case SCSI_EV_UNPLUG:
 		scsi_disk_plug(s->lun0, false);
-		if (vdev_has_feature(s->ctx, SCSI_F_HOTPLUG))
+		if (vdev_has_feature(s->ctx, VIRTIO_SCSI_F_HOTPLUG))
 			push_event(s, T_TRANSPORT_RESET, EVT_REMOVED);
 		return 0;
 	case SCSI_EV_PLUG:
 		scsi_disk_plug(s->lun0, true);
-		if (vdev_has_feature(s->ctx, SCSI_F_HOTPLUG))
+		if (vdev_has_feature(s->ctx, VIRTIO_SCSI_F_HOTPLUG))
 			push_event(s, T_TRANSPORT_RESET, EVT_RESCAN);
 		return 0;
 	case SCSI_EV_CHANGE:
 		scsi_disk_changed(s->lun0);
-		if (vdev_has_feature(s->ctx, SCSI_F_CHANGE))
+		if (vdev_has_feature(s->ctx, VIRTIO_SCSI_F_CHANGE))
 			push_event(s, T_PARAM_CHANGE, 0x2a | (0x09 << 8));
 		return 0;
 	default:
@@ -702,7 +697,7 @@ static int scsi_load(void *dev, const uint8_t *p, size_t len, char **cause)
 
 /* QEMU 7.2 virtio-scsi-pci: HOTPLUG and CHANGE, three 256-entry queues, MSI-X num_queues + 3. */
 static const struct vdev_defaults scsi_qemu = {
-	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << SCSI_F_HOTPLUG) | (1ull << SCSI_F_CHANGE),
+	.features = VDEV_QEMU_TRANSPORT_FEATURES | (1ull << VIRTIO_SCSI_F_HOTPLUG) | (1ull << VIRTIO_SCSI_F_CHANGE),
 	.nqueues = 3,
 	.queue_size = { 256, 256, 256 },
 	.pci_class = 0x010000,
@@ -712,7 +707,7 @@ const struct vdev_ops vdev_scsi_ops = {
 	.name = "scsi",
 	.id = VIRTIO_ID_SCSI,
 	.pci_class = 0x01, .pci_subclass = 0x00, .pci_progif = 0x00,	/* SCSI storage controller */
-	.features = (1ull << SCSI_F_HOTPLUG) | (1ull << SCSI_F_CHANGE),
+	.features = (1ull << VIRTIO_SCSI_F_HOTPLUG) | (1ull << VIRTIO_SCSI_F_CHANGE),
 	.default_queues = 3,
 	.devcfg_size = SCSI_CFG_SIZE,
 	.queue_name = scsi_queue_name,
