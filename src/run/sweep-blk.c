@@ -165,6 +165,20 @@ static uint32_t any_sectors(struct sb *s)
 	return 1 + (uint32_t)rnd(s, 16);
 }
 
+/* A DISCARD or WRITE_ZEROES whose segment is under 16 bytes: QEMU breaks the device (virtio_error). */
+static int short_segment(struct sb *s, char **cause)
+{
+	static struct sb_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.what = "short segment";
+	r.type = rnd(s, 2) ? T_WZ : T_DISCARD;
+	r.out_len = (uint32_t)rnd(s, 16);
+	r.out_split = 1;
+	r.status_alone = true;
+	return add_req(s, &r, cause);
+}
+
 /* A DISCARD or WRITE_ZEROES segment: sector, num_sectors, flags. */
 static void dwz_segment(struct sb_req *r, uint64_t sector, uint32_t n, uint32_t flags)
 {
@@ -471,13 +485,7 @@ static int broken_early(struct sb *s, char **cause)
 		if (add_req(s, &r, cause) < 0)
 			return -1;
 	}
-	memset(&r, 0, sizeof(r));
-	r.what = "short segment";
-	r.type = rnd(s, 2) ? T_WZ : T_DISCARD;
-	r.out_len = (uint32_t)rnd(s, 16);
-	r.out_split = 1;
-	r.status_alone = true;
-	if (add_req(s, &r, cause) < 0)
+	if (short_segment(s, cause) < 0)
 		return -1;
 	guest_notify(s->g, 0);
 	/* kicks a broken device ignores */
@@ -518,20 +526,11 @@ static int misbehave(struct sb *s, char **cause)
 		guest_raw_desc(s->g, 0, SB_RAW_HEAD + 2, base + 0x10, 1, VIRTQ_DESC_F_WRITE, 0);
 		guest_raw_avail_flood(s->g, 0, SB_RAW_HEAD, s->qsize + 1 + (unsigned)rnd(s, 64));
 		break;
-	case 1: {
-		static struct sb_req r;
-
-		memset(&r, 0, sizeof(r));
-		r.what = "short segment";
-		r.type = rnd(s, 2) ? T_WZ : T_DISCARD;
-		r.out_len = (uint32_t)rnd(s, 16);
-		r.out_split = 1;
-		r.status_alone = true;
-		if (add_req(s, &r, cause) < 0)
+	case 1:
+		if (short_segment(s, cause) < 0)
 			return -1;
 		guest_notify(s->g, 0);
 		break;
-	}
 	default:
 		if (rnd(s, 2))
 			return 0;
