@@ -123,9 +123,10 @@ Test(legacy, msix_moves_config_to_24)
 	cr_assert_eq(guest_devcfg_read(h.g, 4, 2), 0x6655);
 	cr_assert_eq(echo(&h, "msi-x"), 5);
 	cr_assert_eq(guest_irq_count(h.g, 1), 1);
-	/* the modern view of the same queue shows the legacy rings */
+	/* QEMU's modern view of the same queue keeps its own registers: the legacy rings do not show there */
 	guest_legacy_write(h.g, LG(QUEUE_SEL), 2, 0);
-	cr_assert_eq(vpci_bar_read(h.d, 4, VIRTIO_PCI_COMMON_Q_DESCLO, 4), (uint32_t)guest_desc_addr(h.g, 0));
+	cr_assert_eq(vpci_bar_read(h.d, 4, VIRTIO_PCI_COMMON_Q_DESCLO, 4), 0);
+	cr_assert_eq(guest_legacy_read(h.g, LG(QUEUE_PFN), 4), guest_desc_addr(h.g, 0) >> 12);
 	char name[64];
 	vpci_reg_name(h.d, false, 0, 22, 2, name, sizeof name);
 	cr_assert_str_eq(name, "legacy.queue_vector");
@@ -249,6 +250,42 @@ Test(legacy, pfn_zero_resets)
 	guest_legacy_write(h.g, LG(QUEUE_SEL), 2, 0);
 	cr_assert_neq(guest_legacy_read(h.g, LG(QUEUE_PFN), 4), 0);
 	harness_fini(&h);
+}
+
+/*
+ * QEMU's legacy queue_pfn places the ring (virtio_queue_set_addr) and
+ * leaves its proxy's registers, which the modern common config reads:
+ * queue_enable 0 and the addresses as the modern interface last wrote
+ * them (QEMU 7.2, sweep-legacy). The queue runs all the same, the legacy
+ * pfn reads back, and a checkpoint of that state loads.
+ */
+Test(legacy, pfn_leaves_the_modern_queue_registers)
+{
+	static const int layouts[2] = { TRACE_LAYOUT_QEMU, TRACE_LAYOUT_VBOX };
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		harness_init_transport(&h, layouts[l], VDEV_TRANSPORT_TRANSITIONAL, 0, 1, 64);
+		harness_up_driver(&h, GUEST_IRQ_INTX, true, 1);
+		guest_legacy_write(h.g, LG(QUEUE_SEL), 2, 0);
+		uint64_t pfn = guest_legacy_read(h.g, LG(QUEUE_PFN), 4);
+		cr_assert_neq(pfn, 0);
+		cr_assert_eq(pfn, guest_desc_addr(h.g, 0) >> 12);
+		char *cause = NULL;
+		cr_assert_eq(guest_find_caps(h.g, &cause), 0, "%s", cause ? cause : "?");
+		cr_assert_eq(guest_common_read(h.g, VIRTIO_PCI_COMMON_Q_SELECT, 2), 0);
+		cr_assert_eq(guest_common_read(h.g, VIRTIO_PCI_COMMON_Q_ENABLE, 2), l == 0 ? 0 : 1, "layout %d", l);
+		cr_assert_eq(guest_common_read(h.g, VIRTIO_PCI_COMMON_Q_DESCLO, 4), l == 0 ? 0 : (uint32_t)(pfn << 12));
+		cr_assert_eq(guest_common_read(h.g, VIRTIO_PCI_COMMON_Q_USEDLO, 4) != 0, l != 0);
+		cr_assert_eq(echo(&h, "ring"), 4);
+		struct buf blob;
+		buf_init(&blob);
+		vpci_save(h.d, &blob);
+		cr_assert_eq(vpci_load(h.d, blob.data, blob.len, &cause), 0, "%s", cause ? cause : "?");
+		cr_assert_eq(guest_common_read(h.g, VIRTIO_PCI_COMMON_Q_ENABLE, 2), l == 0 ? 0 : 1);
+		cr_assert_eq(echo(&h, "after"), 5);
+		buf_release(&blob);
+		harness_fini(&h);
+	}
 }
 
 Test(legacy, ring_checks_apply)

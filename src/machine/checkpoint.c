@@ -302,7 +302,9 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 			return cause_set(cause, "checkpoint: queue %u registers out of range", i);
 		if (virtq_load(s->q[i], &c, cause) < 0)
 			return cause_prefix(cause, "checkpoint");
-		if (virtq_started(s->q[i]) && !r->enable)
+		/* a transitional device's legacy driver runs queues QEMU's queue_enable reads 0 for */
+		if (virtq_started(s->q[i]) && !r->enable &&
+		    !(d->prof->legacy_pfn_ring_only && d->xp->legacy_bar != VPCI_NO_BAR))
 			return cause_set(cause, "checkpoint: queue %u runs but is not enabled", i);
 	}
 	if (ver >= 2 && parse_v2(s, d, &c, cause) < 0)

@@ -181,6 +181,7 @@ struct vpci_profile {
 	bool legacy_bad_feature;	/* a driver acking VIRTIO_F_BAD_FEATURE gets no features at all */
 	bool legacy_features_as_qemu;	/* guest_features is QEMU's virtio_set_features: refused at FEATURES_OK, driver_feature kept */
 	bool legacy_pfn0_resets_device;	/* queue_pfn 0 resets the whole device (QEMU), else only that queue */
+	bool legacy_pfn_ring_only;	/* queue_pfn places the ring only: queue_enable and the modern addresses stay as written */
 	bool legacy_status_sets_master;	/* status ACK|DRIVER turns on bus mastering (QEMU's fix for old Linux) */
 	bool bar_split;			/* BAR accesses cut in aligned pieces like QEMU's address_space_rw; holes read 0 */
 	bool cfg_unaligned_pieces;	/* an unaligned config access inside a dword is taken in aligned pieces */

@@ -87,6 +87,7 @@ static const struct vpci_profile profiles[] = {
 		.legacy_bad_feature = true,
 		.legacy_features_as_qemu = true,
 		.legacy_pfn0_resets_device = true,
+		.legacy_pfn_ring_only = true,
 		.legacy_status_sets_master = true,
 		.ring = {
 			.indirect_with_next_ok = true,

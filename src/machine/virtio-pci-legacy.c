@@ -161,19 +161,26 @@ static void queue_pfn(struct vpci *d, uint64_t pfn)
 		vpci_note(d, "legacy queue_pfn rewritten for running queue %u: queue restarted", qi);
 		vpci_queue_reset(d, qi);
 	}
-	r->desc[0] = (uint32_t)desc;
-	r->desc[1] = (uint32_t)(desc >> 32);
-	r->avail[0] = (uint32_t)avail;
-	r->avail[1] = (uint32_t)(avail >> 32);
-	r->used[0] = (uint32_t)used;
-	r->used[1] = (uint32_t)(used >> 32);
-	r->enable = 1;
+	/*
+	 * QEMU's virtio_queue_set_addr places the ring; queue_enable and the
+	 * address registers are its proxy's, which only the modern interface
+	 * writes: a legacy driver's running queue reads queue_enable 0 there.
+	 */
+	if (!d->prof->legacy_pfn_ring_only) {
+		r->desc[0] = (uint32_t)desc;
+		r->desc[1] = (uint32_t)(desc >> 32);
+		r->avail[0] = (uint32_t)avail;
+		r->avail[1] = (uint32_t)(avail >> 32);
+		r->used[0] = (uint32_t)used;
+		r->used[1] = (uint32_t)(used >> 32);
+		r->enable = 1;
+	}
 	struct virtq_result res;
 	res.n = 0;
 	res.refused = false;
 	int rc = virtq_start(d->q[qi], n, desc, avail, used, vpci_cur_features(d), &res);
 	vpci_ring_reports(d, qi, &res);
-	if (rc < 0 && !d->prof->refused_queue_reads_enabled)
+	if (rc < 0 && !d->prof->refused_queue_reads_enabled && !d->prof->legacy_pfn_ring_only)
 		r->enable = 0;
 	vpci_note(d, "queue %u enabled (legacy pfn 0x%llx): size %u desc 0x%llx avail 0x%llx used 0x%llx", qi,
 	    (unsigned long long)pfn, n, (unsigned long long)desc, (unsigned long long)avail, (unsigned long long)used);
@@ -189,10 +196,10 @@ static uint64_t reg_get(struct vpci *d, int reg)
 	case VPCI_LG_GUEST_FEATURES:
 		return (uint32_t)d->features;
 	case VPCI_LG_QUEUE_PFN:
-		if (d->queue_select >= d->nq || !virtq_started(d->q[d->queue_select]))
+		/* the ring's own address (QEMU's virtio_queue_get_addr), whichever interface placed it */
+		if (d->queue_select >= d->nq)
 			return 0;
-		return (uint32_t)(((uint64_t)d->qr[d->queue_select].desc[1] << 32 | d->qr[d->queue_select].desc[0]) >>
-		    VIRTIO_LEGACY_PFN_SHIFT);
+		return (uint32_t)(virtq_desc_addr(d->q[d->queue_select]) >> VIRTIO_LEGACY_PFN_SHIFT);
 	case VPCI_LG_ISR:
 		return intx_isr_read(&d->intx);
 	default:

@@ -133,6 +133,11 @@ bool virtq_started(const struct virtq *q)
 	return q->started;
 }
 
+uint64_t virtq_desc_addr(const struct virtq *q)
+{
+	return q->started ? q->desc : 0;
+}
+
 bool virtq_halted(const struct virtq *q)
 {
 	return q->halted;

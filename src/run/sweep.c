@@ -828,6 +828,29 @@ int sweep_sc_legacy(struct record *rec, char **cause)
 	}
 	bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
 	/*
+	 * Before the queues run: one handed over as a page frame number, read
+	 * back through both interfaces (QEMU's legacy path leaves the modern
+	 * queue_enable and address registers as they were), now and then
+	 * taken away with pfn 0, which resets the whole device.
+	 */
+	if (s.stage < 2 && rnd(&s, 2)) {
+		uint32_t qi = (uint32_t)rnd(&s, nq + 1u);
+		uint64_t pfn = (record_header(rec)->ram[0].base + 0x10000 + 0x4000 * rnd(&s, 4)) >>
+		    VIRTIO_LEGACY_PFN_SHIFT;
+
+		record_mark(rec, "sweep: legacy queue_pfn 0x%" PRIx64 " for queue %u", pfn, qi);
+		bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, qi);
+		bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 4, pfn);
+		read_all(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 8, 0x4);
+		read_fields(&s);
+		if (rnd(&s, 3) == 0) {
+			record_mark(rec, "sweep: legacy queue_pfn 0 for queue %u", qi);
+			bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 4, 0);
+			read_fields(&s);
+		}
+		bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
+	}
+	/*
 	 * guest_features at the status the stage left (FEATURES_OK from stage 1
 	 * on, where QEMU's virtio_set_features refuses it), then both interfaces'
 	 * feature registers read back.
