@@ -252,6 +252,23 @@ Test(legacy, pfn_zero_resets)
 	harness_fini(&h);
 }
 
+/* QEMU resets on pfn 0 before it looks at the queue: a queue_sel past the last resets too; vbox refuses it. */
+Test(legacy, pfn_zero_past_the_queues)
+{
+	static const int layouts[2] = { TRACE_LAYOUT_QEMU, TRACE_LAYOUT_VBOX };
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		harness_init_transport(&h, layouts[l], VDEV_TRANSPORT_TRANSITIONAL, 0, 2, 128);
+		harness_up_driver(&h, GUEST_IRQ_INTX, true, 2);
+		guest_legacy_write(h.g, LG(QUEUE_SEL), 2, 2);
+		harness_clear(&h);
+		guest_legacy_write(h.g, LG(QUEUE_PFN), 4, 0);
+		cr_assert_eq(vpci_status(h.d), l == 0 ? 0 : 0x07, "layout %d", l);
+		cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, "queue-select-range"), 1);
+		harness_fini(&h);
+	}
+}
+
 /*
  * QEMU's legacy queue_pfn places the ring (virtio_queue_set_addr) and
  * leaves its proxy's registers, which the modern common config reads:

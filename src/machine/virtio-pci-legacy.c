@@ -139,7 +139,9 @@ static void queue_pfn(struct vpci *d, uint64_t pfn)
 	if (qi >= d->nq) {
 		vpci_violate(d, VIOL_QUEUE_SELECT_RANGE, (int)qi, -1, pfn, REACT_REPORT,
 		    "legacy queue_pfn for queue %u, device has %u", qi, d->nq);
-		return;
+		/* QEMU's virtio_ioport_write resets on pfn 0 before it looks at the queue */
+		if (!(pfn == 0 && d->prof->legacy_pfn0_resets_device))
+			return;
 	}
 	if (pfn == 0) {
 		if (d->prof->legacy_pfn0_resets_device) {
