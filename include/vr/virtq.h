@@ -255,7 +255,8 @@ unsigned virtq_in_flight(const struct virtq *q);
  * up to want (QEMU's virtqueue_avail_bytes: virtio-net asks it whether
  * mergeable rx buffers hold a whole frame). Takes nothing and reports
  * nothing: a chain that breaks a rule counts as want, the pop that follows
- * reports it. Invalidates a chain peeked before.
+ * reports it. Counts on a broken device too, as QEMU's does (not on a queue
+ * stopped or without rings). Invalidates a chain peeked before.
  */
 uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want);
 /*

@@ -64,7 +64,7 @@
 #define NET_EV_LINK_UP		1
 #define NET_EV_ANNOUNCE		2
 
-#define NET_STATE_VERSION	1
+#define NET_STATE_VERSION	2	/* 2: rx_held per pair */
 
 struct frame {
 	uint8_t *data;
@@ -106,10 +106,12 @@ static const struct net_policy {
 	bool queues_follow_mq;
 	/* QEMU's virtio_net_set_config: MAC bytes writable without VERSION_1 and CTRL_MAC_ADDR */
 	bool mac_writable;
+	/* QEMU's receive_disabled and backend: a frame left waiting holds the pair's later ones until a flush */
+	bool rx_held;
 } net_policies[] = {
 	[VDEV_LAYOUT_QEMU] = { .rx_room_check = true, .rx_hdr_len = HDR_NUM_BUFFERS, .rx_short_writes = true,
 	    .tx_notify_off = true, .tx_empty_refused = true, .drop_on_pair_off = true, .queues_follow_mq = true,
-	    .mac_writable = true },
+	    .mac_writable = true, .rx_held = true },
 	[VDEV_LAYOUT_VBOX] = { .rx_hdr_len = HDR_LEN },
 };
 
@@ -121,6 +123,13 @@ struct net {
 	unsigned max_pairs;
 	bool has_ctrl;			/* the last queue there is the control queue */
 	bool driver_ok;
+	/*
+	 * qemu: the first frame waiting for the pair is parked in QEMU's queue
+	 * (no buffers: receive_disabled; the device could not take it: not
+	 * delivered) and its backend reads no further frame: nothing of the
+	 * pair is looked at until a flush (rx_kick).
+	 */
+	bool rx_held[MAX_PAIRS];
 	uint16_t curr_pairs;
 	bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
 	unsigned mac_in_use, first_multi;
@@ -341,16 +350,17 @@ static void rx_txn(struct net *n, struct virtq *q, struct virtq_chain *c, uint32
 }
 
 /*
- * Deliver frames waiting for pair p. Returns when the queue has no buffer
- * left (frame kept) or the fifo is empty.
- */
-/*
- * QEMU's virtio_net_has_buffers, before each frame: with no buffer posted
- * (with MRG_RXBUF: not enough device-writable bytes for the header and the
- * whole frame) it turns rx notifications on (avail_event = avail idx) and
- * looks again, and the frame waits; otherwise it turns them off for the
- * pops that follow, which then leave avail_event alone. Under vbox a posted
- * buffer is enough and a mergeable frame may wait half placed.
+ * QEMU's virtio_net_has_buffers before each frame (7.2 with its stable fix
+ * "Fix network stall at the host side waiting for kick"): a buffer posted
+ * is enough without MRG_RXBUF; otherwise, and on a broken device, which
+ * virtio_queue_empty calls empty, it counts the device-writable bytes
+ * posted for the header and the whole frame (virtqueue_get_avail_bytes,
+ * which a broken device does not stop). Too few: rx notifications on
+ * (avail_event = avail idx, or NO_NOTIFY cleared) and the frame waits.
+ * Else notifications off (with EVENT_IDX nothing is written and the pops
+ * that follow leave avail_event alone; without it NO_NOTIFY is set) and the
+ * frame goes on, on a broken device to a pop that finds nothing. Under vbox
+ * a posted buffer is enough and a mergeable frame may wait half placed.
  */
 static bool rx_has_buffers(struct net *n, struct virtq *q, uint32_t need)
 {
@@ -358,15 +368,44 @@ static bool rx_has_buffers(struct net *n, struct virtq *q, uint32_t need)
 
 	if (!n->pol->rx_room_check)
 		return true;
-	if (virtq_is_empty(q) || (mrg && virtq_avail_in_bytes(q, need) < need)) {
+	if ((mrg || virtq_is_empty(q)) && virtq_avail_in_bytes(q, need) < need) {
 		virtq_resume_notify(q);
-		if (virtq_is_empty(q) || (mrg && virtq_avail_in_bytes(q, need) < need))
-			return false;
+		return false;
 	}
 	virtq_disable_notify(q);
 	return true;
 }
 
+/* QEMU's virtio_net_can_receive: DRIVER_OK, the pair on, its rx ring there (qemu: on a broken device too). */
+static bool rx_can_receive(struct net *n, unsigned p)
+{
+	struct virtq *q = vdev_queue(n->ctx, 2 * p);
+
+	if (q == NULL || !n->driver_ok || p >= n->curr_pairs || p >= pairs_there(n))
+		return false;
+	return n->pol->rx_held ? virtq_size(q) != 0 : virtq_is_enabled(q);
+}
+
+/*
+ * qemu: a frame the pop does not serve after virtio_net_has_buffers said
+ * yes (a broken device hands out nothing; a chain that breaks a rule
+ * breaks it): virtio_net_receive returns -1 and the frame is gone. vbox
+ * keeps it.
+ */
+static bool rx_lost(struct net *n, unsigned p, struct fifo *f)
+{
+	if (!n->pol->rx_held)
+		return false;
+	vdev_note(n->ctx, "net: rx%u: %u-byte frame dropped: no buffer to pop", p, f->f[f->head].len);
+	fifo_pop(n, f);
+	return true;
+}
+
+/*
+ * Deliver frames waiting for pair p. Returns when the queue has no buffer
+ * left (frame kept) or the fifo is empty. qemu: a frame kept holds the
+ * pair (rx_held) until a flush.
+ */
 static void rx_flush(struct net *n, unsigned p)
 {
 	struct virtq *q = vdev_queue(n->ctx, 2 * p);
@@ -375,16 +414,22 @@ static void rx_flush(struct net *n, unsigned p)
 	bool mrg = vdev_has_feature(n->ctx, NET_F_MRG_RXBUF), synced = true;
 	uint32_t ghl = hdr_len(n);
 
-	if (q == NULL || !n->driver_ok || !virtq_is_enabled(q) || p >= n->curr_pairs || p >= pairs_there(n))
+	if (n->rx_held[p])
 		return;
+	if (!rx_can_receive(n, p)) {
+		n->rx_held[p] = n->pol->rx_held && f->n > 0;
+		return;
+	}
 	if (n->part.active && n->part.pair != p)
 		return;
 	while (f->n > 0) {
 		struct frame *fr = &f->f[f->head];
 		uint8_t hdr[HDR_LEN] = { 0 };
 
-		if (!n->part.active && !rx_has_buffers(n, q, ghl + fr->len))
+		if (!n->part.active && !rx_has_buffers(n, q, ghl + fr->len)) {
+			n->rx_held[p] = n->pol->rx_held;
 			break;
+		}
 		if (!n->part.active && !filter_accepts(n, fr->data, fr->len)) {
 			vdev_note(n->ctx, "net: rx%u: %u-byte frame dropped by the receive filter", p, fr->len);
 			fifo_pop(n, f);
@@ -397,8 +442,11 @@ static void rx_flush(struct net *n, unsigned p)
 			 */
 			uint32_t hl = n->pol->rx_hdr_len < ghl ? n->pol->rx_hdr_len : ghl;
 
-			if (virtq_get(q, &c, false) != 1)
+			if (virtq_get(q, &c, false) != 1) {
+				if (rx_lost(n, p, f))
+					continue;
 				break;
+			}
 			if (c.in_len < ghl + fr->len) {
 				/*
 				 * QEMU drops a frame that does not fit one buffer and leaves the
@@ -433,8 +481,11 @@ static void rx_flush(struct net *n, unsigned p)
 			uint32_t room, k;
 			bool first = !n->part.active;
 
-			if (virtq_get(q, &c, true) != 1)
+			if (virtq_get(q, &c, true) != 1) {
+				if (first && rx_lost(n, p, f))
+					goto next;
 				goto out;
+			}
 			room = c.in_len;
 			if (first) {
 				if (room < HDR_LEN) {
@@ -473,6 +524,8 @@ static void rx_flush(struct net *n, unsigned p)
 		emit_frame(n, false, 2 * p, fr->data, fr->len);
 		n->part.active = false;
 		fifo_pop(n, f);
+next:
+		;
 	}
 out:
 	/* A frame half spread over buffers stays unpublished until it is complete. */
@@ -484,6 +537,35 @@ static void rx_flush_all(struct net *n)
 {
 	for (unsigned p = 0; p < n->max_pairs; p++)
 		rx_flush(n, p);
+}
+
+/*
+ * qemu: QEMU's qemu_flush_queued_packets on pair p (virtio_net_handle_rx
+ * on an rx kick, virtio_net_set_status): the pair is looked at again, and
+ * the frame parked first is dropped if the device cannot take it at that
+ * moment (virtio_net_receive returns -1); can: virtio_net_can_receive then.
+ */
+static void rx_kick(struct net *n, unsigned p, bool can)
+{
+	n->rx_held[p] = false;
+	if (n->pol->rx_held && !can)
+		rx_drop(n, p, 1, ": the device could not take it when QEMU looked again");
+}
+
+/*
+ * qemu: QEMU's virtio_net_set_status (every status write, VQ_PAIRS_SET,
+ * a link change) with status: DRIVER_OK and the link up flush each pair on;
+ * QEMU runs it before it takes the status, so what the device can take is
+ * judged by the status it had.
+ */
+static void rx_flush_started(struct net *n, uint8_t status)
+{
+	unsigned on = vdev_has_feature(n->ctx, NET_F_MQ) ? n->curr_pairs : 1;
+
+	if (!(status & VIRTIO_STATUS_DRIVER_OK) || !(le16_load(n->cfg + CFG_STATUS) & S_LINK_UP))
+		return;
+	for (unsigned p = 0; p < on && p < n->max_pairs; p++)
+		rx_kick(n, p, rx_can_receive(n, p));
 }
 
 static void handle_tx(struct net *n, unsigned queue)
@@ -707,6 +789,8 @@ static void handle_ctrl(struct net *n, unsigned queue)
 		info.status = status == CTRL_OK ? "OK" : "ERR";
 		virtq_chain_write(q, &c, 0, &status, 1);
 		virtq_put(q, &c, 1, &info);
+		if (cls == CLASS_MQ && status == CTRL_OK && n->pol->rx_held)
+			rx_flush_started(n, n->driver_ok ? VIRTIO_STATUS_DRIVER_OK : 0);	/* virtio_net_handle_mq */
 		if (cls == CLASS_RX || cls == CLASS_MQ || cls == CLASS_MAC)
 			rx_flush_all(n);	/* a frame held back may now pass or have a queue */
 	}
@@ -721,8 +805,11 @@ static void net_queue_notified(void *dev, unsigned queue)
 		handle_ctrl(n, queue);
 	else if (queue % 2 == 1)
 		handle_tx(n, queue);
-	else
+	else {
+		if (n->pol->rx_held)
+			rx_kick(n, queue / 2, rx_can_receive(n, queue / 2));	/* virtio_net_handle_rx */
 		rx_flush(n, queue / 2);
+	}
 }
 
 static void net_reset(void *dev)
@@ -745,6 +832,7 @@ static void net_reset(void *dev)
 	filter_reset(n);
 	n->part.active = false;
 	n->driver_ok = false;
+	memset(n->rx_held, 0, sizeof n->rx_held);	/* nothing passes before DRIVER_OK, whose write flushes */
 }
 
 /*
@@ -767,6 +855,17 @@ static void net_features_written(void *dev, uint64_t features)
 		from[i] = i;
 	from[2 * pairs] = 2 * n->max_pairs;	/* the control queue, its size */
 	vdev_set_queues(n->ctx, 2 * pairs + 1, from);
+}
+
+static void net_status_written(void *dev, uint8_t status)
+{
+	struct net *n = dev;
+
+	if (!n->pol->rx_held)
+		return;
+	rx_flush_started(n, status);
+	n->driver_ok = status & VIRTIO_STATUS_DRIVER_OK;
+	rx_flush_all(n);
 }
 
 static void net_status_changed(void *dev, bool driver_ok)
@@ -849,6 +948,11 @@ static int net_event(struct net *n, uint64_t code, char **cause)
 	le16_store(n->cfg + CFG_STATUS, st);
 	if (st != old || code == NET_EV_ANNOUNCE)
 		vdev_config_changed(n->ctx);
+	if (code != NET_EV_ANNOUNCE && n->pol->rx_held) {
+		/* virtio_net_set_link_status runs virtio_net_set_status with the status as it is */
+		rx_flush_started(n, n->driver_ok ? VIRTIO_STATUS_DRIVER_OK : 0);
+		rx_flush_all(n);
+	}
 	return 0;
 }
 
@@ -874,6 +978,8 @@ static int net_input(void *dev, const struct vdev_input *in, char **cause)
 		    (unsigned long long)in->addr, in->len);
 		return 0;
 	}
+	if (n->rx[in->addr].n == 1)
+		n->rx_held[in->addr] = false;	/* none parked before it: it is looked at */
 	rx_flush(n, (unsigned)in->addr);
 	return 0;
 }
@@ -910,6 +1016,8 @@ static void net_save(void *dev, struct buf *out)
 			buf_add(out, fr->data, fr->len);
 		}
 	}
+	for (unsigned p = 0; p < n->max_pairs; p++)
+		buf_add_u8(out, n->rx_held[p]);
 }
 
 static int net_load(void *dev, const uint8_t *p, size_t len, char **cause)
@@ -917,12 +1025,14 @@ static int net_load(void *dev, const uint8_t *p, size_t len, char **cause)
 	struct net *n = dev;
 	struct cursor cur, chk;
 	uint8_t cfg[NET_CFG_SIZE], flags, drv, in_use, first, macs[MAC_TABLE_ENTRIES * 6], vlans[MAX_VLAN / 8];
+	uint8_t ver, held[MAX_PAIRS] = { 0 };
 	struct partial part;
 	uint16_t curr;
 	size_t bytes = 0;
 
 	cursor_init(&cur, p, len);
-	if (cursor_u8(&cur) != NET_STATE_VERSION || cursor_get(&cur, cfg, sizeof cfg) != 0)
+	ver = cursor_u8(&cur);
+	if (ver < 1 || ver > NET_STATE_VERSION || cursor_get(&cur, cfg, sizeof cfg) != 0)
 		return cause_set(cause, "net: state has a bad version or is truncated");
 	flags = cursor_u8(&cur);
 	drv = cursor_u8(&cur);
@@ -956,6 +1066,9 @@ static int net_load(void *dev, const uint8_t *p, size_t len, char **cause)
 		if (q == part.pair && part.active && (cnt == 0 || part.off > FRAME_MAX))
 			return cause_set(cause, "net: state has a partial frame that is not queued");
 	}
+	for (unsigned q = 0; ver >= 2 && q < n->max_pairs; q++)
+		if ((held[q] = cursor_u8(&chk)) > 1 || chk.err)
+			return cause_set(cause, "net: state of rx%u is bad", q);
 	if (chk.off != chk.len || bytes > RX_BYTES_MAX)
 		return cause_set(cause, "net: state has junk after it or too many bytes queued");
 	memcpy(n->cfg, cfg, sizeof cfg);
@@ -979,6 +1092,7 @@ static int net_load(void *dev, const uint8_t *p, size_t len, char **cause)
 	for (unsigned q = 0; q < n->max_pairs; q++) {
 		uint32_t cnt = cursor_le32(&cur);
 
+		n->rx_held[q] = held[q] != 0;
 		fifo_clear(&n->rx[q]);
 		for (uint32_t i = 0; i < cnt; i++) {
 			uint32_t l = cursor_le32(&cur);
@@ -1031,6 +1145,7 @@ const struct vdev_ops vdev_net_ops = {
 	.destroy = net_destroy,
 	.reset = net_reset,
 	.status_changed = net_status_changed,
+	.status_written = net_status_written,
 	.features_written = net_features_written,
 	.queue_notified = net_queue_notified,
 	.get_config = net_get_config,

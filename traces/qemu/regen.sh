@@ -40,6 +40,10 @@ rec net-sweep-regions.vrt --device net --scenario sweep-regions --seed 1012
 # ... and a legacy driver (sweep-net picks one now and then) that acks BAD_FEATURE: QEMU gives it MAC alone
 # (virtio_net_bad_features), so without MRG_RXBUF or VERSION_1 its frames carry the 10-byte header.
 rec net-sweep-legacy.vrt --device net --scenario sweep-net --seed 2
+# ... and a tx chain of the header alone ("virtio-net nothing to send") breaks the device, then frames arrive:
+# QEMU still counts the rx buffers posted, enough of them (modern) or too few (legacy, EVENT_IDX).
+rec net-sweep-broken.vrt --device net --scenario sweep-net --seed 112
+rec net-sweep-broken-legacy.vrt --device net --scenario sweep-net --seed 1
 # ... and kicks on console queues with nothing to use: QEMU still notifies.
 rec console-sweep-regions.vrt --device console --scenario sweep-regions --seed 1045
 # virtio-serial with 6 ports and MULTIPORT: control messages with and without ctrl-rx buffers, a short one,
