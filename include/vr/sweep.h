@@ -51,6 +51,8 @@ int sweep_sc_net(struct record *rec, char **cause);		/* src/run/sweep-dev.c */
 void sweep_net_prepare(struct record *rec, struct trace_header *h);
 int sweep_sc_console(struct record *rec, char **cause);
 int sweep_sc_rng(struct record *rec, char **cause);
+/* sweep-rng's header: now and then a transitional function with a legacy driver (seeded). */
+void sweep_rng_prepare(struct record *rec, struct trace_header *h);
 /*
  * sweep-serial (src/run/sweep-dev.c): virtio-serial with 2..6 ports and
  * MULTIPORT offered (the guest may refuse it): control messages in seeded

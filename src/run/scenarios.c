@@ -1243,8 +1243,9 @@ const struct record_scenario record_scenarios[] = {
 	  "net", "net", sweep_net_prepare, sweep_sc_net, NULL },
 	{ "sweep-console", "sweep: console writes, rx buffers of seeded sizes, typed bytes waiting for them",
 	  "console", "console", NULL, sweep_sc_console, NULL },
-	{ "sweep-rng", "sweep: rng requests of seeded sizes, entropy that serves some, all or none of them",
-	  "rng", "rng", NULL, sweep_sc_rng, NULL },
+	{ "sweep-rng", "sweep: rng requests of seeded sizes, entropy that serves some, all or none of them, legacy "
+	  "drivers",
+	  "rng", "rng", sweep_rng_prepare, sweep_sc_rng, NULL },
 	{ "sweep-serial", "sweep: virtio-serial with several ports: control messages with and without ctrl-rx "
 	  "buffers, in seeded orders, hostile ones; data on every port, opened or not; status writes",
 	  "console", "console",
