@@ -90,6 +90,42 @@ Test(rng, qemu_asks_for_the_writable_bytes_posted)
 	cr_expect_eq(memcmp(got, e, 4), 0);
 }
 
+/*
+ * A kick whose avail ring names a head past the queue behind two posted
+ * requests, with entropy there for both. qemu: QEMU's virtio_rng_process
+ * counts the posted bytes first (virtqueue_get_avail_bytes), meets the
+ * head, and virtio_error breaks the device before a byte is served. vbox:
+ * the requests are served, the pop of the bad head stops the queue.
+ */
+Test(rng, bad_head_breaks_before_serving)
+{
+	static const int layouts[2] = { TRACE_LAYOUT_QEMU, TRACE_LAYOUT_VBOX };
+
+	for (int l = 0; l < 2; l++) {
+		uint8_t e[16] = { 1 };
+		struct guest_buf ib = { 0, 4, NULL };
+		struct vpci_setup s;
+		char *cause = NULL;
+		uint16_t idx;
+
+		memset(&s, 0, sizeof s);
+		s.layout = layouts[l];
+		h_open_setup(&H, "rng", &s, 0);
+		h_input(&H, TRACE_INPUT_ENTROPY, 0, e, sizeof e);
+		for (int k = 0; k < 2; k++)
+			cr_assert_geq(guest_add(H.g, 0, NULL, 0, &ib, 1, 0, &cause), 0);
+		idx = guest_avail_idx(H.g, 0);
+		guest_raw_avail_ring(H.g, 0, idx, 0xfff0);
+		guest_raw_avail_idx(H.g, 0, (uint16_t)(idx + 1));
+		guest_notify(H.g, 0);
+		cr_expect(h_saw_violation(&H, "avail-head-range"), "layout %d", l);
+		cr_expect_eq(vpci_status(H.d) & VIRTIO_STATUS_NEEDS_RESET, VIRTIO_STATUS_NEEDS_RESET);
+		cr_expect_eq(H.ntxn, l == 0 ? 0u : 2u, "layout %d: %u requests served", l, H.ntxn);
+		h_close(&H);
+	}
+	memset(&H, 0, sizeof H);
+}
+
 Test(rng, other_inputs_are_bad_input)
 {
 	uint8_t b[4] = { 0 };

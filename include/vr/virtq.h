@@ -264,6 +264,10 @@ uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want);
  * descriptors' lengths, no buffer mapped, a length of 0 or an order the
  * pop refuses taken as they are (virtio-rng asks its backend for that
  * many bytes, virtio-serial's chardev reads no more; 0: nothing happens).
+ * What the count itself refuses (a head past the queue, a descriptor loop,
+ * next past its table, a bad indirect table, avail idx moved by more than
+ * the queue size) is reported with the profile's reaction, fatal (QEMU:
+ * the device breaks before any chain is served), and counts 0.
  */
 uint32_t virtq_avail_len_in(struct virtq *q, uint32_t want);
 /*

@@ -47,6 +47,23 @@ int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove)
 	return r;
 }
 
+/*
+ * QEMU's virtio-rng and virtio-serial count what the guest posted before
+ * they ask their backend for bytes; a head or chain the count refuses
+ * breaks the device there (virtio_error), before any chain is served.
+ */
+uint32_t virtq_avail_len_in(struct virtq *q, uint32_t want)
+{
+	struct virtq_result res;
+	uint32_t n;
+
+	res.n = 0;
+	res.refused = false;
+	n = virtq_count_in(q, want, &res);
+	vpci_ring_reports(virtq_owner(q), virtq_index(q), &res);
+	return res.refused ? 0 : n;
+}
+
 void virtq_sync(struct virtq *q)
 {
 	struct vpci *d = virtq_owner(q);

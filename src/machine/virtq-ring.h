@@ -21,6 +21,14 @@ int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
 /* Ring core for the model-facing virtq_get/virtq_sync (those live in vdev-ctx.c, which reports and interrupts). */
 int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res);
 void virtq_take(struct virtq *q);	/* consume the chain virtq_pop returned (avail_event with EVENT_IDX) */
+/*
+ * QEMU's virtqueue_get_avail_bytes: the IN descriptors' lengths of the
+ * chains available, up to want, no buffer mapped. A head past the queue, a
+ * chain it refuses (loop, next past its table, a bad indirect table) or
+ * avail idx moved by more than the queue size: 0, and res says why (fatal,
+ * QEMU's virtio_error). Backs virtq_avail_len_in.
+ */
+uint32_t virtq_count_in(struct virtq *q, uint32_t want, struct virtq_result *res);
 bool virtq_publish(struct virtq *q);	/* true: the driver wants an interrupt */
 bool virtq_publish_always(struct virtq *q);	/* the same, asked even when nothing was put since */
 /*

@@ -573,8 +573,15 @@ void virtq_take(struct virtq *q)
 }
 
 
-static uint32_t avail_in(struct virtq *q, uint32_t want, bool counting)
+/*
+ * The IN bytes of the chains available, up to want. res NULL: as a pop
+ * would take them (virtq_avail_in_bytes), a chain the pop refuses counts
+ * as want. res given: as QEMU's virtqueue_get_avail_bytes counts them
+ * (virtq_count_in), and what it refuses is in res.
+ */
+static uint32_t avail_in(struct virtq *q, uint32_t want, struct virtq_result *res)
 {
+	struct virtq_result scratch = { .n = 0 };
 	uint32_t total = 0;
 	uint16_t n;
 
@@ -582,16 +589,29 @@ static uint32_t avail_in(struct virtq *q, uint32_t want, bool counting)
 	if (counting ? !virtq_is_enabled(q) : !q->started || q->halted || q->unmapped)
 		return 0;
 	n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
-	if (n > q->size)
-		return want;		/* the pop that follows reports the jump */
-	q->counting = counting;
+	if (n > q->size) {
+		if (res == NULL)
+			return want;		/* the pop that follows reports the jump */
+		report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, true,
+		    "queue %u: avail idx moved from %u to %u, more than the queue size %u (counting its buffers)",
+		    q->index, q->last_avail, (uint16_t)(q->last_avail + n), q->size);
+		return 0;
+	}
+	q->counting = res != NULL;
 	for (uint16_t i = 0; i < n && total < want; i++) {
-		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * (uint16_t)((q->last_avail + i) % q->size));
-		struct virtq_result res = { .n = 0 };
+		uint16_t slot = (uint16_t)((q->last_avail + i) % q->size);
+		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
 		struct virtq_chain c;
 
-		if (head >= q->size || walk(q, head, &c, &res) < 0) {
-			total = want;	/* so is a broken chain */
+		if (head >= q->size && res != NULL) {
+			report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
+			    "queue %u: avail ring slot %u holds head %u, queue size %u (counting its buffers)", q->index,
+			    slot, head, q->size);
+			total = 0;
+			break;
+		}
+		if (head >= q->size || walk(q, head, &c, res != NULL ? res : &scratch) < 0) {
+			total = res != NULL ? 0 : want;	/* so is a broken chain */
 			break;
 		}
 		total = c.in_len > want - total ? want : total + c.in_len;
@@ -602,12 +622,12 @@ static uint32_t avail_in(struct virtq *q, uint32_t want, bool counting)
 
 uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want)
 {
-	return avail_in(q, want, false);
+	return avail_in(q, want, NULL);
 }
 
-uint32_t virtq_avail_len_in(struct virtq *q, uint32_t want)
+uint32_t virtq_count_in(struct virtq *q, uint32_t want, struct virtq_result *res)
 {
-	return avail_in(q, want, true);
+	return avail_in(q, want, res);
 }
 
 bool virtq_unmapped(const struct virtq *q)

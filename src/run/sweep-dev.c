@@ -704,32 +704,62 @@ void sweep_rng_prepare(struct record *rec, struct trace_header *h)
 		record_pick_legacy_driver(rec, h);
 }
 
+/*
+ * A kick that finds a head past the queue in the avail ring, behind the
+ * requests posted: QEMU counts the bytes they want first
+ * (virtqueue_get_avail_bytes), meets the head there and breaks the device
+ * before it serves any. No entropy follows (a backend request left from
+ * before would be read whenever QEMU polls it); the guest reads the status
+ * and looks at the used ring.
+ */
+static void rng_bad_head(struct dsw *s)
+{
+	uint16_t size = guest_queue_size(s->g, 0), idx = guest_avail_idx(s->g, 0);
+	uint16_t head = (uint16_t)(size + rnd(s, 0x10000u - size));
+	struct guest_used u;
+
+	record_mark(s->rec, "sweep: rng avail slot %u names head %u (queue of %u)", idx % size, head, size);
+	guest_raw_avail_ring(s->g, 0, idx, head);
+	guest_raw_avail_idx(s->g, 0, (uint16_t)(idx + 1));
+	guest_notify(s->g, 0);
+	(void)guest_status(s->g);
+	(void)guest_poll(s->g, 0, &u);
+}
+
 int sweep_sc_rng(struct record *rec, char **cause)
 {
 	struct dsw s;
 	struct bytesacct a;
-	unsigned ops;
+	unsigned ops, bad;
 
 	if (bytes_begin(&s, rec, &a, &ops, cause) < 0)
 		return -1;
+	/* one seed in four ends with a bad head */
+	bad = rnd(&s, 4) == 0 ? (unsigned)rnd(&s, ops) : ops;
 	for (unsigned i = 0; i < ops; i++) {
-		if (a.nbuf > 0) {
+		if (a.nbuf > 0 && i != bad) {
 			/* requests wait: entropy for some or all of them */
 			if (bytes_give(&s, &a, TRACE_INPUT_ENTROPY, 1 + (uint32_t)rnd(&s, 600), cause) < 0)
 				return -1;
 			(void)take(&s, 0, bytes_deliver(&a), NULL);
 			continue;
 		}
-		if (rnd(&s, 2) && bytes_give(&s, &a, TRACE_INPUT_ENTROPY, (uint32_t)rnd(&s, 1024), cause) < 0)
-			return -1;
-		for (unsigned k = 1 + (unsigned)rnd(&s, 4); k > 0 && a.nbuf < RNG_MAX_BUFS; k--) {
-			struct guest_buf in = { .len = 1 + (uint32_t)rnd(&s, rnd(&s, 2) ? 64 : 512) };
+		if (a.nbuf == 0) {
+			if (rnd(&s, 2) && bytes_give(&s, &a, TRACE_INPUT_ENTROPY, (uint32_t)rnd(&s, 1024), cause) < 0)
+				return -1;
+			for (unsigned k = 1 + (unsigned)rnd(&s, 4); k > 0 && a.nbuf < RNG_MAX_BUFS; k--) {
+				struct guest_buf in = { .len = 1 + (uint32_t)rnd(&s, rnd(&s, 2) ? 64 : 512) };
 
-			if (!add(&s, 0, NULL, 0, &in, 1))
-				break;
-			a.buf[a.nbuf++] = in.len;
+				if (!add(&s, 0, NULL, 0, &in, 1))
+					break;
+				a.buf[a.nbuf++] = in.len;
+			}
 		}
 		record_mark(rec, "sweep: %u rng requests, %u entropy bytes given", a.nbuf, a.bytes);
+		if (i == bad) {
+			rng_bad_head(&s);
+			return 0;
+		}
 		guest_kick(s.g, 0);
 		(void)take(&s, 0, bytes_deliver(&a), NULL);
 	}
