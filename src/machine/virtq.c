@@ -586,7 +586,7 @@ static uint32_t avail_in(struct virtq *q, uint32_t want, struct virtq_result *re
 	uint16_t n;
 
 	/* QEMU's virtqueue_get_avail_bytes counts on a broken device too; the length count stops there */
-	if (counting ? !virtq_is_enabled(q) : !q->started || q->halted || q->unmapped)
+	if (res != NULL ? !virtq_is_enabled(q) : !q->started || q->halted || q->unmapped)
 		return 0;
 	n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
 	if (n > q->size) {
