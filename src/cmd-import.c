@@ -28,6 +28,15 @@ static uint64_t import_offer(uint8_t device, uint16_t nqueues)
 	return ops != NULL ? vdev_default_features(ops, VDEV_LAYOUT_QEMU, nqueues) : 0;
 }
 
+static uint32_t import_legacy_only(uint8_t device)
+{
+	const struct vdev_ops *ops = vdev_find_id(device);
+
+	return ops != NULL ? vdev_legacy_only_features(ops, VDEV_LAYOUT_QEMU) : 0;
+}
+
+static const struct qtest_import_qemu import_qemu = { .offer = import_offer, .legacy_only = import_legacy_only };
+
 static const struct cmd_option import_options[] = {
 	{ .name = "output", .short_name = 'o', .arg = "TRACE", .complete = CMD_COMPLETE_FILE, .flags = CMD_OPT_REQUIRED,
 	  .help = "the trace to write (.vrt text, .vrb binary, \"-\" text on stdout)" },
@@ -67,7 +76,7 @@ static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 		else if ((fmt = trace_format_from_name(out)) < 0)
 			return cmd_usage_error(e, "cannot tell the format of '%s' (use .vrt, .vrb or --to)", out);
 	}
-	if ((qi = qtest_import_open(in, cmdline, import_offer, &cause)) == NULL)
+	if ((qi = qtest_import_open(in, cmdline, &import_qemu, &cause)) == NULL)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
 	h = qtest_import_header(qi);
 	if (vdev_find_id(h->device) == NULL) {

@@ -188,6 +188,15 @@ static uint64_t offer(uint8_t device, uint16_t nqueues)
 	return ops != NULL ? vdev_default_features(ops, VDEV_LAYOUT_QEMU, nqueues) : 0;
 }
 
+static uint32_t legacy_only(uint8_t device)
+{
+	const struct vdev_ops *ops = vdev_find_id(device);
+
+	return ops != NULL ? vdev_legacy_only_features(ops, VDEV_LAYOUT_QEMU) : 0;
+}
+
+static const struct qtest_import_qemu qemu = { .offer = offer, .legacy_only = legacy_only };
+
 static const char *file_with(const char *name, const char *text)
 {
 	static char path[128];
@@ -205,7 +214,7 @@ static const char *file_with(const char *name, const char *text)
 static char *import_text(const char *text, const char *cmdline)
 {
 	char out[160], *cause = NULL, *res;
-	struct qtest_import *qi = qtest_import_open(file_with("in.qtest", text), cmdline, offer, &cause);
+	struct qtest_import *qi = qtest_import_open(file_with("in.qtest", text), cmdline, &qemu, &cause);
 	struct trace_writer *w;
 	FILE *f;
 	long n;
@@ -290,6 +299,35 @@ Test(qtest_import, log_replies_become_values_and_read_backs)
 	free(t);
 }
 
+/*
+ * A legacy driver's host_features read is the offer's low half, less the bits only a legacy driver
+ * sees (net: GSO, and NOTIFY_ON_EMPTY, ANY_LAYOUT, BAD_FEATURE); the high half stays QEMU's default.
+ * A read of the modern register's low half says it exactly and wins.
+ */
+Test(qtest_import, legacy_host_features_read)
+{
+	static const char prologue[] =
+	    "[R +0.1] outl 0xcf8 0x80001810\n[S +0.1] OK\n[R +0.1] outl 0xcfc 0xc000\n[S +0.1] OK\n"
+	    "[R +0.1] outl 0xcf8 0x80001820\n[S +0.1] OK\n[R +0.1] outl 0xcfc 0xfe000000\n[S +0.1] OK\n"
+	    "[R +0.1] outl 0xcf8 0x80001804\n[S +0.1] OK\n[R +0.1] outw 0xcfc 0x7\n[S +0.1] OK\n"
+	    "[R +0.1] inl 0xc000\n[S +0.1] OK 0x0000000079006e54\n";
+	const char *cmd = "-device virtio-blk-pci,addr=3 -m 1M";
+	uint64_t high = offer(2, 0) & ~0xffffffffull;
+	char *t, log[1024], want[64];
+
+	t = import_text(prologue, cmd);
+	snprintf(want, sizeof want, "features 0x%llx\n", (unsigned long long)(high | 0x30006e54));
+	cr_assert(strstr(t, want) != NULL, "want %s in\n%s", want, t);
+	free(t);
+	/* the modern low half read afterwards (0x6e54: no INDIRECT_DESC, no EVENT_IDX) is the one taken */
+	snprintf(log, sizeof log, "%s[R +0.1] writel 0xfe000000 0x0\n[S +0.1] OK\n"
+	    "[R +0.1] readl 0xfe000004\n[S +0.1] OK 0x0000000000006e54\n", prologue);
+	t = import_text(log, cmd);
+	snprintf(want, sizeof want, "features 0x%llx\n", (unsigned long long)(high | 0x6e54));
+	cr_assert(strstr(t, want) != NULL, "want %s in\n%s", want, t);
+	free(t);
+}
+
 /* Control characters in what a log carries into marks (found by fuzz_import) become '?'. */
 Test(qtest_import, log_marks_have_no_control_characters)
 {
@@ -357,7 +395,7 @@ Test(qtest_import, errors_name_file_and_line)
 		char *cause = NULL, want[256];
 		const char *p = file_with("bad.qtest", cases[i].in);
 
-		cr_assert_null(qtest_import_open(p, "-device virtio-blk-pci,addr=4", offer, &cause), "case %zu", i);
+		cr_assert_null(qtest_import_open(p, "-device virtio-blk-pci,addr=4", &qemu, &cause), "case %zu", i);
 		snprintf(want, sizeof want, "%s: %s", p, cases[i].msg);
 		cr_expect_str_eq(cause, want, "case %zu", i);
 		free(cause);
@@ -383,7 +421,7 @@ Test(qtest_import, export_round_trip)
 	cr_expect_eq(st.guest, 8);
 	cr_expect_eq(st.inputs, 1);
 	cr_expect_eq(st.placed, 0);
-	qi = qtest_import_open(script, NULL, offer, &cause);
+	qi = qtest_import_open(script, NULL, &qemu, &cause);
 	cr_assert_not_null(qi, "%s", cause);
 	cr_assert_eq(qtest_import_header(qi)->device, 1);
 	cr_assert_eq(qtest_import_devfn(qi), QEMU_EXPORT_SLOT << 3);

@@ -42,15 +42,22 @@ struct qtest_import;
 /*
  * Read and check the whole input. cmdline: the QEMU command line when the
  * input has none (a log), else NULL (an input's own command line wins).
- * offer: what QEMU 7.2 offers for a device type with nqueues queues (0: its
- * default count) under its default properties -- the device models' qemu
- * defaults, which import cannot see. The header's features are that offer
- * with the command line's feature properties applied, and with each half of
- * the feature register the log shows QEMU answered in place of the offer's.
- * NULL: features only when the log shows both halves.
+ * qemu: what QEMU 7.2 offers, as the device models give it (import cannot
+ * see them). The header's features are that offer with the command line's
+ * feature properties applied, and with each half of the feature register
+ * the log shows QEMU answered in place of the offer's (a legacy driver's
+ * host_features read is the low half, less the legacy-only bits). NULL:
+ * features only when the log shows both halves.
  */
-struct qtest_import *qtest_import_open(const char *path, const char *cmdline,
-    uint64_t (*offer)(uint8_t device, uint16_t nqueues), char **cause);
+struct qtest_import_qemu {
+	/* the offer for a device type with nqueues queues (0: its default count), default properties */
+	uint64_t (*offer)(uint8_t device, uint16_t nqueues);
+	/* the bits a legacy driver sees beside the offer's low half (QEMU's vdc->legacy_features) */
+	uint32_t (*legacy_only)(uint8_t device);
+};
+
+struct qtest_import *qtest_import_open(const char *path, const char *cmdline, const struct qtest_import_qemu *qemu,
+    char **cause);
 void qtest_import_free(struct qtest_import *qi);
 
 const struct trace_header *qtest_import_header(const struct qtest_import *qi);

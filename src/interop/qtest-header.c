@@ -159,23 +159,33 @@ int qi_build_header(struct qtest_import *qi, char **cause)
  * The offered features: QEMU's default offer for the device and its queues
  * with the command line's feature properties applied, and in place of each
  * half of it the half a log shows QEMU answered (a log that reads one half
- * says nothing about the other: it is not zero). Left 0 (the profile's
- * default offer) when neither the command line nor the log says anything.
+ * says nothing about the other: it is not zero). The modern register says
+ * it exactly; without it, a legacy driver's host_features read is the low
+ * half plus the bits only a legacy driver sees (QEMU's legacy_features,
+ * which the model shows a legacy driver whatever the offer). Left 0 (the
+ * profile's default offer) when neither the command line nor the log says
+ * anything.
  */
 static void features(struct qtest_import *qi)
 {
 	struct trace_header *h = &qi->hdr;
 	uint64_t seen = ((qi->features_seen & 1) ? 0xffffffffull : 0) | ((qi->features_seen & 2) ? 0xffffffffull << 32 : 0);
-	uint64_t offer;
+	uint64_t answered = qi->features, offer;
 
+	if (!(qi->features_seen & 1) && qi->legacy_features_seen && qi->qemu != NULL) {
+		uint32_t low = qi->legacy_features & ~qi->qemu->legacy_only(h->device);
+
+		answered = (answered & ~0xffffffffull) | low;
+		seen |= 0xffffffffull;
+	}
 	if (seen == UINT64_MAX) {
-		h->features = qi->features;
+		h->features = answered;
 		return;
 	}
-	if ((seen == 0 && (qi->cmd.features_on | qi->cmd.features_off) == 0) || qi->offer == NULL)
+	if ((seen == 0 && (qi->cmd.features_on | qi->cmd.features_off) == 0) || qi->qemu == NULL)
 		return;
-	offer = (qi->offer(h->device, h->nqueues) | qi->cmd.features_on) & ~qi->cmd.features_off;
-	h->features = (offer & ~seen) | (qi->features & seen);
+	offer = (qi->qemu->offer(h->device, h->nqueues) | qi->cmd.features_on) & ~qi->cmd.features_off;
+	h->features = (offer & ~seen) | (answered & seen);
 }
 
 /* What the log showed QEMU answered, into the header (after P_OBSERVE). */

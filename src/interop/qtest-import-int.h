@@ -33,7 +33,7 @@ struct qtest_import {
 	size_t body, body_end;		/* byte range of the qtest lines */
 	uint64_t body_line;		/* line number of the first of them, minus 1 */
 	struct qemu_cmdline cmd;
-	uint64_t (*offer)(uint8_t device, uint16_t nqueues);
+	const struct qtest_import_qemu *qemu;	/* NULL: no offer known */
 	bool have_cmd;
 	char *cmdtext;			/* the command line, one line, for the first mark */
 	char *dir;			/* the log's directory, where a -drive file= is looked up */
@@ -65,6 +65,8 @@ struct qtest_import {
 	uint32_t dfselect;
 	uint64_t features;
 	uint8_t features_seen;		/* bit 0: low half, bit 1: high half */
+	bool legacy_features_seen;	/* a legacy driver read host_features ... */
+	uint32_t legacy_features;	/* ... and this is what QEMU answered first */
 	int numq;			/* -1: not read */
 	uint16_t qsel;
 	uint16_t qsize[TRACE_MAX_QUEUES];

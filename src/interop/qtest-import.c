@@ -11,6 +11,7 @@
 #include "vr/hexdump.h"
 #include "vr/pci-bars.h"
 #include "vr/qtest-import.h"
+#include "vr/virtio-spec.h"
 #include "vr/xmalloc.h"
 #include "qtest-import-int.h"
 
@@ -185,7 +186,14 @@ static int mark(struct qtest_import *qi, const char *text, size_t n, char **caus
 static void observe_bar(struct qtest_import *qi, bool write, unsigned bar, uint64_t off, unsigned size,
     uint64_t value, bool has_value)
 {
-	if (bar != PCI_BARS_MODERN || qi->pass != P_OBSERVE)
+	if (qi->pass != P_OBSERVE)
+		return;
+	if (bar == 0 && !write && has_value && off == VIRTIO_PCI_LEGACY_HOST_FEATURES && size == 4 &&
+	    !qi->legacy_features_seen) {
+		qi->legacy_features = (uint32_t)value;
+		qi->legacy_features_seen = true;
+	}
+	if (bar != PCI_BARS_MODERN)
 		return;
 	if (write) {
 		if (off == CC_DFSELECT && size == 4)
@@ -754,14 +762,14 @@ static int run(struct qtest_import *qi, enum pass pass, char **cause)
 }
 
 
-struct qtest_import *qtest_import_open(const char *path, const char *cmdline,
-    uint64_t (*offer)(uint8_t device, uint16_t nqueues), char **cause)
+struct qtest_import *qtest_import_open(const char *path, const char *cmdline, const struct qtest_import_qemu *qemu,
+    char **cause)
 {
 	struct qtest_import *qi = xcalloc(1, sizeof *qi);
 	char *why = NULL;
 
 	qi->path = xstrdup(path);
-	qi->offer = offer;
+	qi->qemu = qemu;
 	qi->virtio_devfn = -1;
 	qi->numq = -1;
 	buf_init(&qi->data);

@@ -62,9 +62,7 @@ uint32_t vpci_legacy_bar_size(const struct vpci *d, bool msix)
 /* Feature bits a legacy driver sees beside the offered ones: the profile's and the device type's. */
 static uint32_t legacy_only(const struct vpci *d)
 {
-	const struct vdev_defaults *df = vdev_defaults(d->ops, d->setup.layout);
-
-	return d->prof->legacy_features | (df != NULL ? df->legacy_features : 0);
+	return vdev_legacy_only_features(d->ops, d->setup.layout);
 }
 
 uint64_t vpci_legacy_offered(const struct vpci *d)

@@ -131,8 +131,12 @@ expect 0 "" "" "$VR" import --quiet "$D/legacy-ring-features.log" --cmdline "$LE
 	-o "$TMP/lg.vrt"
 expect 0 "^features 0x10100006e54$" "" grep '^features' "$TMP/lg.vrt"
 expect 0 "" ": matched$" "$VR" replay "$TMP/lg.vrt"
+# Without the properties the log still says it: the legacy driver's host_features read is the low
+# half of the offer, less the bits only a legacy driver sees (NOTIFY_ON_EMPTY, ANY_LAYOUT, BAD_FEATURE).
 expect 0 "" "" "$VR" import --quiet "$D/legacy-ring-features.log" --cmdline "$LEG $DRV" -o "$TMP/lg0.vrt"
-expect 1 "" ": diverged$" "$VR" replay "$TMP/lg0.vrt"
+expect 0 "^features 0x10100006e54$" "" grep '^features' "$TMP/lg0.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/lg0.vrt"
+# A modern read of the same half wins over the legacy one: the high-half log read through both.
 # queue_reset=off: RING_RESET leaves the offer (the qemu profile resets a queue either way, as QEMU 7.2).
 expect 0 "" "" "$VR" import --quiet "$D/iommu-platform.log" --cmdline "$MOD,queue_reset=off $DRV" -o "$TMP/qr.vrt"
 expect 0 "^features 0x130006e54$" "" grep '^features' "$TMP/qr.vrt"
