@@ -45,7 +45,7 @@ static const struct cmd_option import_options[] = {
 	      "a shell-form input's own command line wins" },
 	{ .name = "to", .arg = "text|binary", .complete = CMD_COMPLETE_WORDS, .words = "text binary",
 	  .help = "output format when TRACE's extension does not say" },
-	{ .name = "quiet", .short_name = 'q', .help = "no summary line on standard error" },
+	{ .name = "quiet", .short_name = 'q', .help = "no summary line on standard error (notes still show)" },
 	{ .name = "progress", .help = "show progress (events written, rate, time left) on stderr even when\n"
 	      "it is not a terminal (on a terminal it shows unless --quiet)" },
 	{ .name = NULL },
@@ -112,12 +112,13 @@ static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 		if (st.dropped > 0)
 			fprintf(stderr, "; %" PRIu64 " accesses to other devices dropped", st.dropped);
 		fputc('\n', stderr);
-		if (qtest_import_cmdline(qi)->drive_note[0] != '\0')
-			fprintf(stderr, "import: note: %s: %s\n", in, qtest_import_cmdline(qi)->drive_note);
-		if (qtest_import_cmdline(qi)->ports_note[0] != '\0')
-			fprintf(stderr, "import: note: %s: QEMU's virtio-serial ports are not the console model's: %s; "
-			    "replay differs where the guest sees it\n", in, qtest_import_cmdline(qi)->ports_note);
 	}
+	/* notes: where the trace is not what the input's QEMU had (--quiet too) */
+	if (rc == 0 && qtest_import_cmdline(qi)->drive_note[0] != '\0')
+		fprintf(stderr, "import: note: %s: %s\n", in, qtest_import_cmdline(qi)->drive_note);
+	if (rc == 0 && qtest_import_cmdline(qi)->ports_note[0] != '\0')
+		fprintf(stderr, "import: note: %s: QEMU's virtio-serial ports are not the console model's: %s; "
+		    "replay differs where the guest sees it\n", in, qtest_import_cmdline(qi)->ports_note);
 	qtest_import_free(qi);
 	if (rc != 0)
 		return cmd_fail_cause(EXIT_BADINPUT, cause);
