@@ -42,6 +42,8 @@ struct qemu_cmdline {
 	   the model's default offer with these applied) */
 	uint64_t features_on, features_off;
 	int nqueues;			/* virtio-blk num-queues N: N, virtio-scsi num_queues N: 2 + N; -1 not given */
+	bool has_mac;			/* virtio-net's mac= (not all zeros, which is QEMU's "unset") ... */
+	uint8_t mac[6];			/* ... the device config's first 6 bytes */
 	/* virtio-serial-pci's own properties (QEMU 7.2) and the ports on its bus */
 	int max_ports;			/* max_ports= (1..511); -1 if not given (QEMU: 31) */
 	int emergency_write;		/* emergency-write=: 1 on, 0 off, -1 not given (QEMU: on) */

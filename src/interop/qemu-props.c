@@ -1,4 +1,5 @@
 /* qemu-props.c -- the QEMU 7.2 -device properties import takes into the header, and those it refuses */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +81,7 @@ static int common_feature_props(struct qemu_cmdline *c, const char *drv, const c
  * default, off takes it out), or a value other than QEMU's default refused
  * (PD_REFUSE: no header fact holds it, the model has QEMU's default). Not
  * listed: what is read elsewhere (addr, disable-legacy, disable-modern,
- * vectors, serial, drive, write-cache, virtio-serial's own), and what the
+ * vectors, serial, drive, write-cache, mac, virtio-serial's own), and what the
  * guest cannot see through the function: ioeventfd, iothread,
  * request-merging, rerror/werror, migration and vhost switches, aer, ats and
  * x-pcie-* (PCI Express capabilities only behind a PCIe port, and import
@@ -132,7 +133,6 @@ static const struct {
 	{ "virtio-scsi", "cmd_per_lun", PD_REFUSE, PV_U32, 128, 128, 0, "cmd_per_lun 128" },
 	{ "virtio-rng", "max-bytes", PD_REFUSE, PV_ANY, 0, 0, 0, "no rate limit" },
 	{ "virtio-rng", "period", PD_REFUSE, PV_ANY, 0, 0, 0, "no rate limit" },
-	{ "virtio-net", "mac", PD_REFUSE, PV_ANY, 0, 0, 0, "MAC 52:54:00:12:34:56" },
 	{ "virtio-net", "mq", PD_REFUSE, PV_BOOL, 0, 0, 0, "one queue pair unless a log shows more" },
 	{ "virtio-net", "rx_queue_size", PD_REFUSE, PV_U32, 256, 256, 0, "256-entry queues" },
 	{ "virtio-net", "tx_queue_size", PD_REFUSE, PV_U32, 256, 256, 0, "256-entry queues" },
@@ -241,10 +241,40 @@ static int blk_class(struct qemu_cmdline *c, const char *drv, const char *val, c
 	return 0;
 }
 
+static unsigned hexval(char ch)
+{
+	return isdigit((unsigned char)ch) ? (unsigned)(ch - '0') : (unsigned)(tolower((unsigned char)ch) - 'a' + 10);
+}
+
+/*
+ * virtio-net's mac=: six hex pairs split by ':' or '-' (QEMU's set_mac), the
+ * first six bytes of the device config. All zeros is QEMU's "unset": the
+ * default MAC 52:54:00:12:34:56 (of the first NIC), the model's too.
+ */
+static int net_mac(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)
+{
+	char v[64];
+
+	if (strncmp(drv, "virtio-net", 10) != 0 || !qc_opt_get(val, "mac", v, sizeof v))
+		return 0;
+	for (unsigned i = 0; i < 6; i++) {
+		const char *p = v + 3 * i;
+
+		/* p[2] is read only once p[0] and p[1] are hex digits: never past the string */
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    !(i == 5 ? p[2] == '\0' : p[2] == ':' || p[2] == '-'))
+			return cause_set(cause, "-device %s: mac=%s: not a MAC address (xx:xx:xx:xx:xx:xx)", drv, v);
+		c->mac[i] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+	}
+	c->has_mac = (c->mac[0] | c->mac[1] | c->mac[2] | c->mac[3] | c->mac[4] | c->mac[5]) != 0;
+	return 0;
+}
+
 int qc_device_props(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)
 {
 	if (common_feature_props(c, drv, val, cause) != 0 || device_prop_values(c, drv, val, cause) != 0 ||
-	    queue_count(c, drv, val, cause) != 0 || blk_class(c, drv, val, cause) != 0)
+	    queue_count(c, drv, val, cause) != 0 || blk_class(c, drv, val, cause) != 0 ||
+	    net_mac(c, drv, val, cause) != 0)
 		return -1;
 	return 0;
 }

@@ -131,6 +131,10 @@ int qi_build_header(struct qtest_import *qi, char **cause)
 		h->discard = qi->cmd.discard_unmap ? TRACE_DISCARD_UNMAP : TRACE_DISCARD_IGNORE;
 		h->write_cache = qi->cmd.write_cache == 0 ? TRACE_WCACHE_OFF : TRACE_WCACHE_ON;
 	}
+	if (dev == VIRTIO_ID_NET && qi->cmd.has_mac) {
+		memcpy(h->devcfg, qi->cmd.mac, 6);	/* a prefix: the rest of the config stays the model's */
+		h->devcfg_len = 6;
+	}
 	if (qi->cmd.vectors >= 0) {
 		h->has |= TRACE_HAS_MSIX;
 		h->msix_vectors = (uint16_t)qi->cmd.vectors;

@@ -6,9 +6,10 @@
     python3 feature-logs.py legacy legacy-ring-features.log ,indirect_desc=off,event_idx=off
     python3 feature-logs.py config blk-config-props.log ,num-queues=2,discard=off,write-zeroes=off,config-wce=off
     python3 feature-logs.py class blk-class.log ,class=0x0180
+    python3 feature-logs.py net-mac net-mac.log ,mac=02:00:5e:10:00:01
 
-The third word is appended to -device virtio-blk-pci,addr=04.0,...; import them with the same
-command line (see tests/cli/import.sh).
+The third word is appended to -device virtio-blk-pci,addr=04.0,... (net-mac: virtio-net-pci);
+import them with the same command line (see tests/cli/import.sh).
 """
 import subprocess
 import sys
@@ -46,8 +47,8 @@ class Qemu:
         self.cmd('out%s 0x%x 0x%x' % ({1: 'b', 2: 'w', 4: 'l'}[size], 0xcfc + (off & 3), v))
 
 
-def modern(props, log):
-    q = Qemu('-device virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d0' + props + DRIVE, log)
+def modern(props, log, device='virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d0', backend=DRIVE):
+    q = Qemu('-device ' + device + props + backend, log)
     q.cfgw(0x20, 4, B4 | 4)
     q.cfgw(0x24, 4, 0)
     q.cfgw(0x04, 2, 6)
@@ -118,5 +119,13 @@ def legacy(log, props):
     q.close()
 
 
+def net_mac(log, props):
+    """Reads the MAC from a modern virtio-net's device config (bytes 0-3, then 4-5)."""
+    q = modern(props, log, 'virtio-net-pci,addr=04.0,disable-legacy=on', '')
+    q.cmd('readl 0x%x' % (B4 + 0x2000))
+    q.cmd('readw 0x%x' % (B4 + 0x2004))
+    q.close()
+
+
 if __name__ == '__main__':
-    {'high-half': high_half, 'config': config, 'class': pci_class, 'iommu': iommu, 'legacy': legacy}[sys.argv[1]](sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
+    {'net-mac': net_mac, 'high-half': high_half, 'config': config, 'class': pci_class, 'iommu': iommu, 'legacy': legacy}[sys.argv[1]](sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
