@@ -33,6 +33,12 @@ int qc_parse_size(const char *s, uint64_t unit, uint64_t *out);
  * the model cannot honour is refused. c->legacy and c->modern already read.
  */
 int qc_device_props(struct qemu_cmdline *c, const char *drv, const char *val, char **cause);
+/*
+ * A SCSI device (-device scsi-*) on the bus of the virtio-scsi function, the
+ * nth (from 0): the one scsi-hd the model has, its properties that change
+ * what the guest sees at QEMU's defaults; anything else is refused.
+ */
+int qc_scsi_device(struct qemu_cmdline *c, const char *drv, const char *val, unsigned nth, char **cause);
 
 /* ---- virtio-serial-pci's properties and the ports on its bus (QEMU 7.2's virtio-serial-bus.c) ---- */
 

@@ -348,7 +348,7 @@ int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, stru
 	char drive_id[128] = "", scsi_serial[TRACE_MAX_SERIAL] = "";
 	int scsi_wc = -1;
 	const char *drives[32];
-	unsigned ndrives = 0, start = 0;
+	unsigned ndrives = 0, start = 0, nscsi = 0;
 	struct serial_bus *sb;
 	int rc = 0;
 
@@ -410,10 +410,14 @@ int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, stru
 		} else if (strcmp(o, "device") == 0) {
 			char drv[64];
 			qc_opt_driver(val, drv, sizeof drv);
-			if ((strcmp(drv, "scsi-hd") == 0 || strcmp(drv, "scsi-cd") == 0) && scsi_serial[0] == '\0')
+			/* QEMU makes devices in order: a disk on the virtio-scsi bus comes after the function */
+			if (strncmp(drv, "scsi-", 5) == 0 && strncmp(c->device, "virtio-scsi", 11) == 0) {
+				if ((rc = qc_scsi_device(c, drv, val, nscsi++, cause)) != 0)
+					continue;
 				(void)qc_opt_get(val, "serial", scsi_serial, sizeof scsi_serial);
-			if (strcmp(drv, "scsi-hd") == 0 && scsi_wc < 0)
 				scsi_wc = qc_on_off(val, "write-cache");
+				continue;
+			}
 			if (sb->on && (strcmp(drv, "virtconsole") == 0 || strcmp(drv, "virtserialport") == 0)) {
 				rc = qc_serial_port(c, sb, drv, val, cause);
 				continue;

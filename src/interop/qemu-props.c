@@ -90,17 +90,17 @@ static int common_feature_props(struct qemu_cmdline *c, const char *drv, const c
  * the model's offer has them.
  */
 enum pd_kind { PD_FEATURE, PD_REFUSE };
-enum pd_value { PV_BOOL, PV_U32, PV_SIZE, PV_ANY };
+enum pd_value { PV_BOOL, PV_U32, PV_SIZE, PV_STR, PV_ANY };
 
 static const struct {
-	const char *device;	/* prefix of the -device name; "" every virtio device */
+	const char *device;	/* prefix of the -device name; "" every virtio device; "scsi-hd" the disk */
 	const char *name;
 	enum pd_kind kind;
 	enum pd_value value;
 	uint64_t dflt;		/* QEMU's default (PV_ANY: none, any value is refused) */
 	uint64_t dflt2;		/* a second spelling of it (num-queues' "auto"), or the default */
 	uint8_t bit;		/* PD_FEATURE */
-	const char *what;	/* PD_REFUSE: what the model has */
+	const char *what;	/* PD_REFUSE: what the model has (PV_STR: QEMU's default, the model's too) */
 } device_props[] = {
 	{ "", "modern-pio-notify", PD_REFUSE, PV_BOOL, 0, 0, 0, "no notify capability in an I/O BAR" },
 	{ "", "page-per-vq", PD_REFUSE, PV_BOOL, 0, 0, 0, "one notify page for all queues" },
@@ -151,18 +151,47 @@ static const struct {
 	{ "virtio-net", "ctrl_guest_offloads", PD_REFUSE, PV_BOOL, 1, 1, 0, "CTRL_GUEST_OFFLOADS in its offer" },
 	{ "virtio-net", "guest_announce", PD_REFUSE, PV_BOOL, 1, 1, 0, "GUEST_ANNOUNCE in its offer" },
 	{ "virtio-net", "mrg_rxbuf", PD_REFUSE, PV_BOOL, 1, 1, 0, "MRG_RXBUF in its offer" },
+	/* the scsi-hd behind a virtio-scsi-pci (QEMU 7.2's DEFINE_SCSI_DISK_PROPERTIES and scsi_hd_properties) */
+	{ "scsi-hd", "vendor", PD_REFUSE, PV_STR, 0, 0, 0, "QEMU" },
+	{ "scsi-hd", "product", PD_REFUSE, PV_STR, 0, 0, 0, "QEMU HARDDISK" },
+	{ "scsi-hd", "ver", PD_REFUSE, PV_STR, 0, 0, 0, "2.5+" },
+	{ "scsi-hd", "device_id", PD_REFUSE, PV_ANY, 0, 0, 0, "QEMU's default device identification page" },
+	{ "scsi-hd", "wwn", PD_REFUSE, PV_SIZE, 0, 0, 0, "no NAA designator" },
+	{ "scsi-hd", "port_wwn", PD_REFUSE, PV_SIZE, 0, 0, 0, "no target port designator" },
+	{ "scsi-hd", "port_index", PD_REFUSE, PV_U32, 0, 0, 0, "no relative port designator" },
+	{ "scsi-hd", "removable", PD_REFUSE, PV_BOOL, 0, 0, 0, "a fixed disk" },
+	{ "scsi-hd", "dpofua", PD_REFUSE, PV_BOOL, 0, 0, 0, "no DPOFUA in MODE SENSE" },
+	{ "scsi-hd", "rotation_rate", PD_REFUSE, PV_U32, 0, 0, 0, "rotation rate 0" },
+	{ "scsi-hd", "scsi_version", PD_REFUSE, PV_U32, 5, 5, 0, "SPC-3 in INQUIRY" },
+	{ "scsi-hd", "quirk_mode_page_vendor_specific_apple", PD_REFUSE, PV_BOOL, 0, 0, 0, "no vendor mode page" },
+	{ "scsi-hd", "logical_block_size", PD_REFUSE, PV_SIZE, 0, 512, 0, "512-byte blocks" },
+	{ "scsi-hd", "physical_block_size", PD_REFUSE, PV_SIZE, 0, 512, 0, "QEMU's default topology" },
+	{ "scsi-hd", "min_io_size", PD_REFUSE, PV_SIZE, 0, 0, 0, "QEMU's default topology" },
+	{ "scsi-hd", "opt_io_size", PD_REFUSE, PV_SIZE, 0, 0, 0, "QEMU's default topology" },
+	{ "scsi-hd", "discard_granularity", PD_REFUSE, PV_SIZE, 0xffffffff, 0xffffffff, 0, "QEMU's default discard alignment" },
+	{ "scsi-hd", "max_unmap_size", PD_REFUSE, PV_SIZE, 1u << 30, 1u << 30, 0, "max_unmap_size 1 GiB" },
+	{ "scsi-hd", "max_io_size", PD_REFUSE, PV_SIZE, 0x7fffffff, 0x7fffffff, 0, "max_io_size 2 GiB - 1" },
+	{ "scsi-hd", "cyls", PD_REFUSE, PV_U32, 0, 0, 0, "QEMU's default geometry" },
+	{ "scsi-hd", "heads", PD_REFUSE, PV_U32, 0, 0, 0, "QEMU's default geometry" },
+	{ "scsi-hd", "secs", PD_REFUSE, PV_U32, 0, 0, 0, "QEMU's default geometry" },
+	{ "scsi-hd", "channel", PD_REFUSE, PV_U32, 0, 0, 0, "the disk at channel 0" },
+	{ "scsi-hd", "scsi-id", PD_REFUSE, PV_U32, 0, 0xffffffff, 0, "the disk at target 0" },
+	{ "scsi-hd", "lun", PD_REFUSE, PV_U32, 0, 0xffffffff, 0, "the disk at LUN 0" },
 };
 
-/* The properties of device_props the virtio -device drv sets. */
+/* The properties of device_props the -device drv sets (the virtio function, or its scsi-hd). */
 static int device_prop_values(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)
 {
+	bool virtio = strncmp(drv, "scsi-", 5) != 0;
+
 	for (size_t i = 0; i < NELEM(device_props); i++) {
 		char v[256];
 		uint64_t n = 0;
 		uint32_t u;
 		int b;
 
-		if (strncmp(drv, device_props[i].device, strlen(device_props[i].device)) != 0 ||
+		if ((device_props[i].device[0] == '\0' && !virtio) ||
+		    strncmp(drv, device_props[i].device, strlen(device_props[i].device)) != 0 ||
 		    !qc_opt_get(val, device_props[i].name, v, sizeof v))
 			continue;
 		switch (device_props[i].value) {
@@ -180,6 +209,11 @@ static int device_prop_values(struct qemu_cmdline *c, const char *drv, const cha
 			if (qc_parse_size(v, 1, &n) != 0)
 				return cause_set(cause, "-device %s: %s=%s: not a size", drv, device_props[i].name, v);
 			break;
+		case PV_STR:
+			if (strcmp(v, device_props[i].what) == 0)
+				continue;
+			return cause_set(cause, "-device %s: %s=%s: the device model cannot honour it (it has %s=%s)", drv,
+			    device_props[i].name, v, device_props[i].name, device_props[i].what);
 		case PV_ANY:
 			n = ~device_props[i].dflt;
 			break;
@@ -277,6 +311,15 @@ int qc_device_props(struct qemu_cmdline *c, const char *drv, const char *val, ch
 	    net_mac(c, drv, val, cause) != 0)
 		return -1;
 	return 0;
+}
+
+int qc_scsi_device(struct qemu_cmdline *c, const char *drv, const char *val, unsigned nth, char **cause)
+{
+	if (strcmp(drv, "scsi-hd") != 0)
+		return cause_set(cause, "-device %s: the virtio-scsi model has one disk, a scsi-hd, and no %s", drv, drv);
+	if (nth > 0)
+		return cause_set(cause, "-device %s: a second disk: the virtio-scsi model has one (target 0, LUN 0)", drv);
+	return device_prop_values(c, drv, val, cause);
 }
 
 /* ---- virtio-serial-pci's properties and the ports on its bus (QEMU 7.2's virtio-serial-bus.c) ---- */

@@ -166,6 +166,33 @@ for m in 02:00:5e:10:00 02:00:5e:10:00:011 02:00:5e:10:0g:01 02.00.5e.10.00.01 2
 	expect 2 "" "^virtio-replay: .*net-mac.log: --cmdline: -device virtio-net-pci: mac=$m: not a MAC address" \
 		"$VR" import "$D/net-mac.log" --cmdline "$NET,mac=$m" -o "$TMP/x.vrt"
 done
+# The scsi-hd on the virtio-scsi bus: serial= and write-cache= taken, its other guest-visible properties
+# accepted at QEMU's defaults (as the QEMU bridge spells them) and refused otherwise; a second disk or
+# another SCSI device type is refused. A scsi-hd beside a virtio function that is not virtio-scsi is
+# another controller's: its serial is not the function's.
+SC="-device virtio-scsi-pci,id=scsi0,addr=4 -drive if=none,id=d0,driver=null-co,size=1M"
+for d in "scsi-hd,drive=d0,bus=scsi0.0,channel=0,scsi-id=0,lun=0,write-cache=off,serial=S1|" \
+	"scsi-hd,drive=d0,vendor=QEMU,ver=2.5+,logical_block_size=512,lun=4294967295,max_unmap_size=1G|" \
+	"scsi-hd,drive=d0,vendor=ACME|vendor=ACME: the device model cannot honour it \\(it has vendor=QEMU\\)" \
+	"scsi-hd,drive=d0,lun=1|lun=1: the device model cannot honour it \\(it has the disk at LUN 0\\)" \
+	"scsi-hd,drive=d0,wwn=0x5000c50015ea71ac|wwn=0x5000c50015ea71ac: the device model cannot honour it" \
+	"scsi-hd,drive=d0,removable=on|removable=on: the device model cannot honour it \\(it has a fixed disk\\)" \
+	"scsi-cd,drive=d0|the virtio-scsi model has one disk, a scsi-hd, and no scsi-cd" \
+	"scsi-hd,drive=d0 -device scsi-hd,drive=d1|a second disk"; do
+	printf 'cat << EOF | qemu-system-x86_64 %s -device %s -qtest stdio\noutl 0xcf8 0x80002004\nEOF\n' "$SC" "${d%%|*}" > "$TMP/sc.sh"
+	if [ -z "${d#*|}" ]; then
+		expect 0 "" "" "$VR" import --quiet "$TMP/sc.sh" -o "$TMP/sc.vrt"
+	else
+		expect 2 "" "^virtio-replay: $TMP/sc.sh: line 1: -device scsi-..: ${d#*|}" "$VR" import "$TMP/sc.sh" -o "$TMP/x.vrt"
+	fi
+done
+printf 'cat << EOF | qemu-system-x86_64 %s -device scsi-hd,drive=d0,serial=S1,write-cache=off -qtest stdio\noutl 0xcf8 0x80002004\nEOF\n' "$SC" > "$TMP/sc.sh"
+expect 0 "" "" "$VR" import --quiet "$TMP/sc.sh" -o "$TMP/sc.vrt"
+expect 0 "^serial S1$" "" grep '^serial' "$TMP/sc.vrt"
+expect 0 "^write-cache off$" "" grep '^write-cache' "$TMP/sc.vrt"
+printf 'cat << EOF | qemu-system-x86_64 -device virtio-blk-pci,addr=4,drive=d0 -device lsi53c895a -device scsi-hd,drive=d1,serial=S2 -drive if=none,id=d0,driver=null-co -drive if=none,id=d1,driver=null-co -qtest stdio\noutl 0xcf8 0x80002004\nEOF\n' > "$TMP/sc.sh"
+expect 0 "" "" "$VR" import --quiet "$TMP/sc.sh" -o "$TMP/sc.vrt"
+expect 1 "^$" "" grep '^serial' "$TMP/sc.vrt"
 # What QEMU refuses, or the model cannot honour: FILE: line N: ..., exit 2.
 for opt in "packed=on:packed=on: the device models have no packed virtqueues" \
 	"iommu_platform=on:iommu_platform=on: QEMU refuses it on a device with a legacy interface" \
