@@ -184,7 +184,7 @@ const struct cmd_entry cmd_diff_entry = {
 	.args = "A [B]",
 	.args_complete = CMD_COMPLETE_FILE,
 	.options = diff_options,
-	.summary = "compare two runs (stored, or traces replayed, or one trace under two profiles): the first difference",
+	.summary = "the first difference between two runs (stored, replayed, or one trace, two profiles)",
 	.help =
 	    "A and B are traces or stored runs: DB:RUN (a database replay --db wrote and a run\n"
 	    "number, see virtio-replay runs DB), or DB alone for its newest run; a trace and a run\n"

@@ -137,7 +137,7 @@ const struct cmd_entry cmd_export_entry = {
 	.args_complete = CMD_COMPLETE_FILE,
 	.usage_also = "DB[:RUN] --to perfetto -o FILE",
 	.options = export_options,
-	.summary = "export to another tool: qtest (QEMU) commands playing a trace's guest side; a run as a Perfetto timeline",
+	.summary = "a trace's guest side as qtest commands for QEMU, or a run as a Perfetto timeline",
 	.help =
 	    "The device is QEMU's modern virtio-pci device of the trace's type at 00:04.0\n"
 	    "(disable-legacy=on; serial= and vectors= from the header; a zero-filled\n"

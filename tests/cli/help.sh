@@ -26,4 +26,9 @@ if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>
 	FAKEMAN_STATUS=16 PATH="$TMP/bin:$PATH" script -qec "'$VR' help minimize" /dev/null >"$TMP/tty" 2>&1
 	grep -q "usage: virtio-replay minimize" "$TMP/tty" || { echo "FAIL: no fallback to the help text when man fails"; fails=$((fails + 1)); }
 fi
+# Every help text fits 100 columns (the usage line wraps there, option texts are wrapped by hand).
+for c in "" $("$VR" --help | awk '/^  [a-z]/ {print $1}'); do
+	"$VR" $c --help 2>&1 | awk -v c="${c:-virtio-replay}" 'length > 100 { print "FAIL: " c " --help: a line of " length " columns: " $0; bad = 1 } END { exit bad }' ||
+		fails=$((fails + 1))
+done
 finish
