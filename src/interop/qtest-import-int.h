@@ -1,4 +1,4 @@
-/* qtest-import-int.h -- the qtest importer's state, shared by qtest-import.c, qtest-input.c and qtest-header.c */
+/* qtest-import-int.h -- the qtest importer's state, shared by qtest-import.c, qtest-access.c, qtest-input.c and qtest-header.c */
 #ifndef VR_QTEST_IMPORT_INT_H
 #define VR_QTEST_IMPORT_INT_H
 #include <stdbool.h>
@@ -77,6 +77,17 @@ struct qtest_import {
 int qi_fail(struct qtest_import *qi, char **cause, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A number as qtest writes it (decimal, 0x hex, 0 octal): 0, or -1 if it is not one. */
 int qi_num(const char *s, uint64_t *out);
+
+/* qtest-access.c: one access of a qtest command, as trace events (pass P_WRITE) or header facts (P_OBSERVE). */
+/* An event: counted (P_OBSERVE) or written (P_WRITE). */
+int qi_emit(struct qtest_import *qi, const struct trace_event *ev, char **cause);
+/* A mark event of text (control characters made '?'). */
+int qi_mark(struct qtest_import *qi, const char *text, size_t n, char **cause);
+int qi_port_access(struct qtest_import *qi, bool write, uint64_t port, unsigned size, uint64_t value, bool has_value,
+    char **cause);
+int qi_mem_sized(struct qtest_import *qi, bool write, uint64_t addr, unsigned size, uint64_t value, bool has_value,
+    char **cause);
+int qi_mem_bytes(struct qtest_import *qi, bool write, uint64_t addr, const uint8_t *data, uint64_t len, char **cause);
 
 /* qtest-input.c: the input file, its form (log, stream, shell, C reproducer) and its command line. */
 int qi_read_file(struct qtest_import *qi, char **cause);
