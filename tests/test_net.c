@@ -678,3 +678,24 @@ Test(net, rx_on_a_broken_device_qemu)
 	cr_expect(h_nothing_used(&H, 0));
 	cr_expect(strstr(H.note, "no buffer to pop") != NULL, "%s", H.note);
 }
+
+/*
+ * QEMU 7.2 (sweep-net's zero-length tail, seeds 16, 21, 37): under
+ * MRG_RXBUF the room for a frame is counted as virtqueue_get_avail_bytes
+ * counts it, a zero-length buffer adding 0; too little and the frame
+ * waits, rx notifications on. Only a pop of that chain would break the
+ * device.
+ */
+Test(net, rx_mergeable_counts_zero_length_buffers_qemu)
+{
+	uint8_t f[200];
+	struct guest_buf in[2] = { { 0, 0, NULL }, { 0, 64, NULL } };
+	char *cause = NULL;
+
+	h_open(&H, "net", 0, ~(1ull << VIRTIO_F_EVENT_IDX));
+	cr_assert_geq(guest_add(H.g, 0, NULL, 0, in, 2, 0, &cause), 0, "%s", cause ? cause : "?");
+	h_input(&H, TRACE_INPUT_FRAME, 0, f, make_frame(f, MAC, sizeof f));
+	cr_expect(h_nothing_used(&H, 0));
+	cr_expect(!h_saw_violation(&H, "desc-zero-len"), "the count popped the zero-length buffer");
+	cr_expect(guest_kick(H.g, 0), "too little room: rx notifications on");
+}

@@ -252,9 +252,10 @@ void virtq_enable(struct virtq *q, bool enabled);
 unsigned virtq_in_flight(const struct virtq *q);
 /*
  * Device-writable bytes in the chains available and not yet taken, counted
- * up to want (QEMU's virtqueue_avail_bytes: virtio-net asks it whether
- * mergeable rx buffers hold a whole frame). Takes nothing and reports
- * nothing: a chain that breaks a rule counts as want, the pop that follows
+ * up to want as QEMU's virtqueue_get_avail_bytes counts them (virtio-net
+ * asks whether the buffers hold a whole frame): descriptor lengths, a
+ * zero-length or unmapped buffer taken as it is. Takes nothing and reports
+ * nothing: a chain the count refuses counts as want, the pop that follows
  * reports it. Counts on a broken device too, as QEMU's does (not on a queue
  * stopped or without rings). Invalidates a chain peeked before.
  */

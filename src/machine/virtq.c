@@ -574,10 +574,11 @@ void virtq_take(struct virtq *q)
 
 
 /*
- * The IN bytes of the chains available, up to want. res NULL: as a pop
- * would take them (virtq_avail_in_bytes), a chain the pop refuses counts
- * as want. res given: as QEMU's virtqueue_get_avail_bytes counts them
- * (virtq_count_in), and what it refuses is in res.
+ * The IN bytes of the chains available, up to want, as QEMU's
+ * virtqueue_get_avail_bytes counts them (descriptor lengths, nothing
+ * mapped). res NULL (virtq_avail_in_bytes): on a broken device too, and a
+ * chain the count refuses counts as want. res given (virtq_count_in): what
+ * the count refuses is in res.
  */
 static uint32_t avail_in(struct virtq *q, uint32_t want, struct virtq_result *res)
 {
@@ -597,7 +598,7 @@ static uint32_t avail_in(struct virtq *q, uint32_t want, struct virtq_result *re
 		    q->index, q->last_avail, (uint16_t)(q->last_avail + n), q->size);
 		return 0;
 	}
-	q->counting = res != NULL;
+	q->counting = true;
 	for (uint16_t i = 0; i < n && total < want; i++) {
 		uint16_t slot = (uint16_t)((q->last_avail + i) % q->size);
 		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);

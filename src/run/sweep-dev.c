@@ -498,6 +498,48 @@ static void net_ctrl(struct dsw *s, struct netacct *a)
 	}
 }
 
+/*
+ * The end, now and then under MRG_RXBUF with no frame waiting: a chain
+ * holding a zero-length buffer beside a 64-byte one, then a frame the
+ * posted buffers cannot hold. QEMU's virtio_net_has_buffers counts
+ * descriptor lengths (virtqueue_avail_bytes: the empty one adds 0), finds
+ * too few and lets the frame wait, notifications on; only a pop of that
+ * chain would break the device ("zero sized buffers are not allowed").
+ */
+static int net_zero_len_end(struct dsw *s, struct netacct *a, char **cause)
+{
+	struct guest_buf in[2];
+	uint32_t posted = 0, len;
+	uint8_t f[1514];
+	bool first = rnd(s, 2) == 0;
+
+	for (unsigned i = 0; i < a->nbuf; i++)
+		posted += a->buf[i];
+	if (!has(s, NET_F_MRG_RXBUF) || a->nframe > 0 || posted + 64 + 1 > sizeof f + NET_HDR)
+		return 0;
+	len = posted + 64 + 1 - NET_HDR + (uint32_t)rnd(s, sizeof f + NET_HDR - posted - 64);
+	if (len < 60)
+		len = 60;
+	memset(in, 0, sizeof in);
+	in[first ? 0 : 1].len = 0;
+	in[first ? 1 : 0].len = 64;
+	record_mark(s->rec, "sweep: a zero-length rx buffer %s a 64-byte one, then a %u-byte frame (%u bytes posted)",
+	    first ? "before" : "after", len, posted);
+	if (!add(s, NET_RXQ, NULL, 0, in, 2))
+		return 0;
+	(void)guest_kick(s->g, NET_RXQ);
+	memcpy(f, a->mac, 6);
+	memset(f + 6, 0x52, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	fill(s, f + 14, len - 14);
+	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, len, cause) < 0)
+		return -1;
+	(void)take(s, NET_RXQ, 1, NULL);
+	(void)guest_status(s->g);
+	return 0;
+}
+
 /* The control commands' features go with CTRL_VQ, as a driver negotiates them. */
 static uint64_t net_fix(uint64_t want)
 {
@@ -544,7 +586,7 @@ int sweep_sc_net(struct record *rec, char **cause)
 			break;
 		}
 	}
-	return 0;
+	return rnd(&s, 2) == 0 ? net_zero_len_end(&s, &a, cause) : 0;
 }
 
 /* ---- console (port 0, no MULTIPORT: QEMU's virtio-serial-pci with max_ports=1) ---- */
