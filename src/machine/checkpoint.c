@@ -70,7 +70,7 @@ static bool queues_as_made(const struct vpci *d)
 /* Version 1 holds the whole state when the latch shows on the line and no select without a queue was written. */
 static bool v1_enough(const struct vpci *d)
 {
-	if ((d->intx.latched && d->intx.state != d->intx.level) || d->live != (((uint64_t)d->gf[1] << 32 | d->gf[0]) & d->offered))
+	if ((d->intx.latched && d->intx.state != d->intx.level) || d->live != (((uint64_t)d->gf[1] << 32 | d->gf[0]) & vpci_modern_takes(d)))
 		return false;
 	for (unsigned i = d->nqall; i < d->nqr; i++)
 		if (!ghost_default(&d->qr[i]))
@@ -153,7 +153,7 @@ static int parse_v2(struct vpci *s, const struct vpci *d, struct cursor *c, char
 		return cause_set(cause, "checkpoint: truncated");
 	if (state > 1 || (state && !d->intx.latched))
 		return cause_set(cause, "checkpoint: intx state %u", state);
-	if (live & ~s->offered)
+	if (live & ~vpci_modern_takes(s))
 		return cause_set(cause, "checkpoint: driver features 0x%llx were never offered", (unsigned long long)live);
 	if (nghost > s->nqr - s->nqall)
 		return cause_set(cause, "checkpoint: %u selects without a queue, the device keeps %u", nghost,
@@ -257,7 +257,7 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	s->gfselect = cursor_le32(&c);
 	s->gf[0] = cursor_le32(&c);
 	s->gf[1] = cursor_le32(&c);
-	s->live = ((uint64_t)s->gf[1] << 32 | s->gf[0]) & s->offered;	/* version 1: as the registers say */
+	s->live = ((uint64_t)s->gf[1] << 32 | s->gf[0]) & vpci_modern_takes(s);	/* version 1: as the registers say */
 	s->features = cursor_le64(&c);
 	s->msix_config = cursor_le16(&c);
 	s->status = cursor_u8(&c);
@@ -267,7 +267,7 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	s->queue_select = cursor_le16(&c);
 	if (c.err)
 		return cause_set(cause, "checkpoint: truncated");
-	if (s->features & ~(d->offered | vpci_legacy_offered(d)))
+	if (s->features & ~(vpci_modern_takes(d) | vpci_legacy_offered(d)))
 		return cause_set(cause, "checkpoint: negotiated features 0x%llx were never offered",
 		    (unsigned long long)s->features);
 	if (!vector_ok(d, s->msix_config))

@@ -182,6 +182,7 @@ struct vpci_profile {
 	bool legacy_features_as_qemu;	/* guest_features is QEMU's virtio_set_features: refused at FEATURES_OK, driver_feature kept */
 	bool legacy_pfn0_resets_device;	/* queue_pfn 0 resets the whole device (QEMU), else only that queue */
 	bool legacy_pfn_ring_only;	/* queue_pfn places the ring only: queue_enable and the modern addresses stay as written */
+	bool modern_takes_legacy_features;	/* a modern driver's ack of legacy_features bits is negotiated (QEMU's host_features) */
 	bool legacy_status_sets_master;	/* status ACK|DRIVER turns on bus mastering (QEMU's fix for old Linux) */
 	bool bar_split;			/* BAR accesses cut in aligned pieces like QEMU's address_space_rw; holes read 0 */
 	bool cfg_unaligned_pieces;	/* an unaligned config access inside a dword is taken in aligned pieces */
@@ -317,6 +318,8 @@ void vpci_config_irq(struct vpci *d, bool cfg_change);
 void vpci_set_status(struct vpci *d, uint8_t v);
 void vpci_bus_master(struct vpci *d, bool on);
 uint64_t vpci_cur_features(const struct vpci *d);
+/* What a modern driver's driver_feature can negotiate: the offered bits, under QEMU its legacy-only ones too. */
+uint64_t vpci_modern_takes(const struct vpci *d);
 uint16_t vpci_check_vector(const struct vpci *d, uint64_t v);
 void vpci_set_vector(struct vpci *d, uint16_t *slot, uint64_t v);
 void vpci_queue_reset(struct vpci *d, unsigned qi);

@@ -88,6 +88,7 @@ static const struct vpci_profile profiles[] = {
 		.legacy_features_as_qemu = true,
 		.legacy_pfn0_resets_device = true,
 		.legacy_pfn_ring_only = true,
+		.modern_takes_legacy_features = true,
 		.legacy_status_sets_master = true,
 		.ring = {
 			.indirect_with_next_ok = true,

@@ -204,7 +204,7 @@ void vpci_common_set(struct vpci *d, int f, unsigned half, uint64_t v)
 		}
 		d->gf[d->gfselect] = (uint32_t)v;
 		if (!(d->status & VIRTIO_STATUS_FEATURES_OK)) {
-			d->live = ((uint64_t)d->gf[1] << 32 | d->gf[0]) & d->offered;
+			d->live = ((uint64_t)d->gf[1] << 32 | d->gf[0]) & vpci_modern_takes(d);
 			vpci_features_written(d, d->live);	/* QEMU's virtio_set_features on every write */
 		}
 		return;

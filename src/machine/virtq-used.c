@@ -247,7 +247,7 @@ static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 static bool should_notify(struct virtq *q, uint16_t nw)
 {
 	/*
-	 * NOTIFY_ON_EMPTY (a legacy feature: only a legacy driver can take it)
+	 * NOTIFY_ON_EMPTY (a legacy feature QEMU lets a modern driver ack too)
 	 * interrupts once the device has run out of buffers, whatever the driver
 	 * asked; the EVENT_IDX bookkeeping is then left as it was.
 	 */

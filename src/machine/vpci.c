@@ -499,7 +499,7 @@ void vpci_set_status(struct vpci *d, uint8_t v)
 		 * (d->live), not what the registers still read.
 		 */
 		if (v & VIRTIO_STATUS_FEATURES_OK)
-			d->features = d->prof->keep_features_on_reset ? d->live : want & d->offered;
+			d->features = d->prof->keep_features_on_reset ? d->live : want & vpci_modern_takes(d);
 	}
 	if (d->prof->needs_reset_sticky)
 		v |= old & VIRTIO_STATUS_NEEDS_RESET;
@@ -511,6 +511,17 @@ void vpci_set_status(struct vpci *d, uint8_t v)
 		d->ops->status_changed(d->dev, ok);
 	if (v != old)
 		vpci_note(d, "status 0x%02x -> 0x%02x", old, v);
+}
+
+/*
+ * QEMU's modern interface hides VIRTIO_LEGACY_FEATURES from device_feature
+ * but masks driver_feature writes with host_features
+ * (virtio_set_features), which hold them: a modern driver that acks
+ * NOTIFY_ON_EMPTY has it.
+ */
+uint64_t vpci_modern_takes(const struct vpci *d)
+{
+	return d->offered | (d->prof->modern_takes_legacy_features ? d->prof->legacy_features : 0);
 }
 
 uint64_t vpci_cur_features(const struct vpci *d)

@@ -905,6 +905,9 @@ int sweep_sc_random(struct record *rec, char **cause)
 		/* drop some of the optional ring features; keep VERSION_1 and the device's own bits */
 		want = offered & ~(record_rand(rec) & ((1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX) |
 		    (1ull << VIRTIO_F_RING_RESET)));
+		/* now and then NOTIFY_ON_EMPTY too, a legacy feature the modern interface does not offer */
+		if (rnd(&s, 4) == 0)
+			want |= 1ull << VIRTIO_F_NOTIFY_ON_EMPTY;
 		record_mark(rec, "sweep: round %u, features 0x%" PRIx64, r, want);
 		if (guest_negotiate(s.g, want, cause) < 0)
 			return -1;
@@ -918,6 +921,10 @@ int sweep_sc_random(struct record *rec, char **cause)
 		}
 		guest_driver_ok(s.g);
 		s.io_ready = false;
+		/* interrupts suppressed by the driver now and then (NO_INTERRUPT, or used_event with EVENT_IDX) */
+		if (rnd(&s, 3) == 0)
+			for (unsigned q = 0; q < nq; q++)
+				guest_disable_cb(s.g, q);
 		if (requests(&s, 1 + (unsigned)rnd(&s, 6), cause) < 0)
 			return -1;
 	}
