@@ -812,6 +812,8 @@ static void net_queue_notified(void *dev, unsigned queue)
 	}
 }
 
+static void net_features_written(void *dev, uint64_t features);
+
 static void net_reset(void *dev)
 {
 	struct net *n = dev;
@@ -823,8 +825,8 @@ static void net_reset(void *dev)
 	/*
 	 * qemu: virtio_net_reset purges the frame QEMU had read for each pair
 	 * (the first waiting); the rest of pair 0 stays in its backend, the
-	 * other pairs lose theirs when the next feature write detaches their tap
-	 * queues, before any of them can be on again. vbox keeps them all.
+	 * other pairs lose theirs as the reset's feature write (below) detaches
+	 * their tap queues. vbox keeps them all.
 	 */
 	if (n->pol->drop_on_pair_off)
 		for (unsigned p = 0; p < n->max_pairs; p++)
@@ -833,6 +835,13 @@ static void net_reset(void *dev)
 	n->part.active = false;
 	n->driver_ok = false;
 	memset(n->rx_held, 0, sizeof n->rx_held);	/* nothing passes before DRIVER_OK, whose write flushes */
+	/*
+	 * qemu: QEMU 7.2 as Debian ships it (7.2.22) resets the features
+	 * through set_features (virtio_reset -> virtio_set_features_nocheck(0),
+	 * a stable backport): without MQ the pairs past the first go away.
+	 */
+	if (n->pol->queues_follow_mq)
+		net_features_written(n, 0);
 }
 
 /*
@@ -840,7 +849,7 @@ static void net_reset(void *dev)
  * every feature write: pairs 1.. are there only while the features hold MQ,
  * the control queue after the last pair (virtio_net_change_num_queue_pairs);
  * a pair taken away loses the frames QEMU holds for it
- * (qemu_purge_queued_packets). A reset leaves the queues as they are.
+ * (qemu_purge_queued_packets). A reset writes features 0 (net_reset).
  */
 static void net_features_written(void *dev, uint64_t features)
 {
