@@ -540,6 +540,49 @@ static int net_zero_len_end(struct dsw *s, struct netacct *a, char **cause)
 	return 0;
 }
 
+/*
+ * The end, now and then with no frame waiting: a reset and a bring-up that
+ * writes no features (ACKNOWLEDGE, DRIVER, FEATURES_OK for a modern driver,
+ * the queues, DRIVER_OK), then an rx buffer, a frame and tx. The driver
+ * keeps the header it had: what the device does with a driver that
+ * negotiated nothing is the device's business (QEMU keeps what its last
+ * feature write set).
+ */
+static int net_reset_end(struct dsw *s, struct netacct *a, char **cause)
+{
+	static const uint8_t st[] = { VIRTIO_STATUS_ACK, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER,
+	    VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK };
+	bool legacy = record_legacy_driver(s->rec);
+	struct guest_buf in = { .len = 2048 };
+
+	if (a->nframe > 0)
+		return 0;
+	record_mark(s->rec, "sweep: reset, then a bring-up that writes no features (a %u-byte header kept)",
+	    net_hdr(s));
+	guest_reset(s->g);
+	for (unsigned i = 0; i < (legacy ? 2u : 3u); i++) {
+		if (legacy)
+			guest_legacy_write(s->g, VIRTIO_PCI_LEGACY_STATUS, 1, st[i]);
+		else
+			guest_common_write(s->g, 0x14, 1, st[i]);
+	}
+	if (guest_setup_queues(s->g, cause) < 0)
+		return -1;
+	guest_driver_ok(s->g);
+	memset(a, 0, sizeof(*a));
+	a->promisc = true;
+	if (record_header(s->rec)->devcfg_len >= 6)
+		memcpy(a->mac, record_header(s->rec)->devcfg, 6);
+	if (!add(s, NET_RXQ, NULL, 0, &in, 1))
+		return 0;
+	a->buf[a->nbuf++] = in.len;
+	(void)guest_kick(s->g, NET_RXQ);
+	if (net_frame(s, a, cause) < 0)
+		return -1;
+	net_tx(s);
+	return 0;
+}
+
 /* The control commands' features go with CTRL_VQ, as a driver negotiates them. */
 static uint64_t net_fix(uint64_t want)
 {
@@ -586,7 +629,9 @@ int sweep_sc_net(struct record *rec, char **cause)
 			break;
 		}
 	}
-	return rnd(&s, 2) == 0 ? net_zero_len_end(&s, &a, cause) : 0;
+	if (rnd(&s, 2) == 0)
+		return net_zero_len_end(&s, &a, cause);
+	return rnd(&s, 3) == 0 ? net_reset_end(&s, &a, cause) : 0;
 }
 
 /* ---- console (port 0, no MULTIPORT: QEMU's virtio-serial-pci with max_ports=1) ---- */
