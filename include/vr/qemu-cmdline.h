@@ -66,4 +66,11 @@ int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, stru
 /* The QEMU -device name export uses for a virtio device type, or NULL. */
 const char *qemu_device_name(uint8_t device);
 
+struct buf;
+/*
+ * ",mac=xx:xx:xx:xx:xx:xx" onto a -device value when h is a net trace whose
+ * devcfg holds the MAC (its first six bytes; import's mac= read back).
+ */
+void qemu_mac_prop(struct buf *b, const struct trace_header *h);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vr/buf.h"
 #include "vr/cause.h"
 #include "vr/virtio-spec.h"
 #include "qemu-cmdline-int.h"
@@ -302,6 +303,13 @@ static int net_mac(struct qemu_cmdline *c, const char *drv, const char *val, cha
 	}
 	c->has_mac = (c->mac[0] | c->mac[1] | c->mac[2] | c->mac[3] | c->mac[4] | c->mac[5]) != 0;
 	return 0;
+}
+
+void qemu_mac_prop(struct buf *b, const struct trace_header *h)
+{
+	if (h->device == VIRTIO_ID_NET && h->devcfg_len >= 6)
+		buf_printf(b, ",mac=%02x:%02x:%02x:%02x:%02x:%02x", h->devcfg[0], h->devcfg[1], h->devcfg[2],
+		    h->devcfg[3], h->devcfg[4], h->devcfg[5]);
 }
 
 int qc_device_props(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)

@@ -96,9 +96,7 @@ static int command_line(const struct trace_header *h, const char *path, bool bio
 		buf_printf(&dev, ",vectors=%u", h->msix_vectors);
 	if (h->serial[0] != '\0' && h->device == 2)
 		qemu_prop(&dev, "serial", h->serial);
-	if (h->device == 1 && h->devcfg_len >= 6)
-		buf_printf(&dev, ",mac=%02x:%02x:%02x:%02x:%02x:%02x", h->devcfg[0], h->devcfg[1], h->devcfg[2],
-		    h->devcfg[3], h->devcfg[4], h->devcfg[5]);
+	qemu_mac_prop(&dev, h);
 	if (h->write_cache == TRACE_WCACHE_OFF && h->device == 2)
 		buf_printf(&dev, ",write-cache=off");
 	if (disk) {

@@ -11,6 +11,7 @@
 
 #include "vr/cause.h"
 #include "vr/le.h"
+#include "vr/qemu-cmdline.h"
 #include "vr/xmalloc.h"
 
 #include "qtest-port-int.h"
@@ -253,9 +254,7 @@ static int build_net(struct qport *p, const struct trace_header *h, struct buf *
 	buf_printf(b, "virtio-net-pci,netdev=net0");
 	if (h->features & (1ull << VIRTIO_NET_F_MQ))
 		buf_printf(b, ",mq=on");
-	if (h->devcfg_len >= 6)
-		buf_printf(b, ",mac=%02x:%02x:%02x:%02x:%02x:%02x", h->devcfg[0], h->devcfg[1], h->devcfg[2],
-		    h->devcfg[3], h->devcfg[4], h->devcfg[5]);
+	qemu_mac_prop(b, h);
 	return 0;
 }
 
