@@ -69,6 +69,16 @@ static inline bool virtq_holds_bounce(const struct virtq *q)
 	return gmem_bounce(q->m) >> 16 == (uint32_t)q->index + 1;
 }
 
+/*
+ * The rings are there to read: started, not halted, mapped. Unlike
+ * virtq_is_enabled this holds on a broken device (q->live false), where
+ * QEMU still counts buffers and keeps the notification bookkeeping.
+ */
+static inline bool virtq_rings_there(const struct virtq *q)
+{
+	return q->started && !q->halted && !q->unmapped;
+}
+
 static inline uint16_t virtq_rd16(struct virtq *q, uint64_t addr)
 {
 	uint8_t b[2] = { 0, 0 };

@@ -311,7 +311,7 @@ bool virtq_publish_stopped(struct virtq *q, bool always)
 
 	q->notify_owed = 0;
 	/* virtqueue_flush wrote nothing, so used idx is where it was; the EVENT_IDX bookkeeping moves on */
-	if (!owed || !q->started || q->halted || q->unmapped)
+	if (!owed || !virtq_rings_there(q))
 		return false;
 	return should_notify(q, q->used_idx);
 }
@@ -319,7 +319,7 @@ bool virtq_publish_stopped(struct virtq *q, bool always)
 static void set_notify(struct virtq *q, bool enable)
 {
 	/* QEMU's virtio_queue_set_notification wants mapped rings only: a device broken meanwhile still writes */
-	if (q->pol.notify_off_gates_event ? !q->started || q->halted || q->unmapped : !virtq_is_enabled(q))
+	if (q->pol.notify_off_gates_event ? !virtq_rings_there(q) : !virtq_is_enabled(q))
 		return;
 	uint8_t b[2];
 	if (q->pol.notify_off_gates_event) {
@@ -340,7 +340,7 @@ static void set_notify(struct virtq *q, bool enable)
 
 void virtq_event_catch_up(struct virtq *q)
 {
-	if (!q->event_idx || !q->started || q->halted || q->unmapped || q->notify_off)
+	if (!q->event_idx || !virtq_rings_there(q) || q->notify_off)
 		return;
 	uint16_t a = virtq_avail_idx(q);
 	if (a == q->last_avail)

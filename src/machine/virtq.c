@@ -160,7 +160,7 @@ void virtq_rename(struct virtq *q, const char *name)
 
 bool virtq_is_enabled(const struct virtq *q)
 {
-	return q->started && !q->halted && q->live && !q->unmapped;
+	return virtq_rings_there(q) && q->live;
 }
 
 unsigned virtq_in_flight(const struct virtq *q)
@@ -587,7 +587,7 @@ static uint32_t avail_in(struct virtq *q, uint32_t want, struct virtq_result *re
 	uint16_t n;
 
 	/* QEMU's virtqueue_get_avail_bytes counts on a broken device too; the length count stops there */
-	if (res != NULL ? !virtq_is_enabled(q) : !q->started || q->halted || q->unmapped)
+	if (res != NULL ? !virtq_is_enabled(q) : !virtq_rings_there(q))
 		return 0;
 	n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
 	if (n > q->size) {
