@@ -1,0 +1,515 @@
+/* sweep-net.c -- the net device sweep: seeded traffic, receive filter and control queue, recorded on QEMU */
+#include <string.h>
+
+#include "vr/guest.h"
+#include "vr/le.h"
+#include "vr/record.h"
+#include "vr/sweep.h"
+#include "vr/trace.h"
+#include "vr/virtio-spec.h"
+
+#include "sweep-dev-int.h"
+
+#define NET_HDR		12u		/* with VERSION_1 or MRG_RXBUF; a legacy header without MRG_RXBUF has 10 */
+#define NET_F_MRG_RXBUF	15
+#define NET_F_CTRL_VQ	17
+#define NET_CTRL_ONLY	((1ull << 2) | (0x5full << 18))	/* CTRL_GUEST_OFFLOADS, CTRL_RX..CTRL_MAC_ADDR but MQ */
+#define NET_RXQ		0u
+#define NET_TXQ		1u
+#define NET_CTRLQ	2u
+#define NET_MAX_BUFS	256u
+#define NET_MAX_FRAMES	32u
+#define NET_MACS	64u
+
+/* What the guest knows the device holds and how it filters (virtio 1.x 5.1.6.3, 5.1.6.5). */
+struct netacct {
+	uint32_t buf[NET_MAX_BUFS];	/* posted rx buffers in order: device-writable bytes */
+	unsigned nbuf;
+	uint8_t dst[NET_MAX_FRAMES][6];	/* frames waiting for buffers, in order */
+	uint32_t flen[NET_MAX_FRAMES];
+	unsigned nframe;
+	bool promisc, allmulti, alluni, nomulti, nouni, nobcast, uni_over, multi_over;
+	uint8_t mac[6];
+	uint8_t table[NET_MACS][6];
+	unsigned in_use, first_multi;
+};
+
+static bool net_pass(const struct netacct *a, const uint8_t *d)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (a->promisc)
+		return true;
+	if (d[0] & 1) {
+		if (memcmp(d, bcast, 6) == 0)
+			return !a->nobcast;
+		if (a->nomulti)
+			return false;
+		if (a->allmulti || a->multi_over)
+			return true;
+		for (unsigned i = a->first_multi; i < a->in_use; i++)
+			if (memcmp(d, a->table[i], 6) == 0)
+				return true;
+		return false;
+	}
+	if (a->nouni)
+		return false;
+	if (a->alluni || a->uni_over || memcmp(d, a->mac, 6) == 0)
+		return true;
+	for (unsigned i = 0; i < a->first_multi; i++)
+		if (memcmp(d, a->table[i], 6) == 0)
+			return true;
+	return false;
+}
+
+/* The header before each frame (virtio 1.x 5.1.6.1): no num_buffers for a legacy driver without MRG_RXBUF. */
+static uint32_t net_hdr(const struct dsw *s)
+{
+	return dsw_has(s, VIRTIO_F_VERSION_1) || dsw_has(s, NET_F_MRG_RXBUF) ? NET_HDR : NET_HDR - 2;
+}
+
+static void net_consume(struct netacct *a, unsigned k)
+{
+	memmove(a->buf, a->buf + k, (a->nbuf - k) * sizeof a->buf[0]);
+	a->nbuf -= k;
+}
+
+/*
+ * Frames the device can place now, in order: a frame waits while no buffer
+ * is posted (with MRG_RXBUF: until the posted buffers hold it); then the
+ * filter may drop it; without MRG_RXBUF one that does not fit the first
+ * buffer is dropped and the buffer stays. Returns the used entries due.
+ */
+static unsigned net_deliver(struct dsw *s, struct netacct *a)
+{
+	bool mrg = dsw_has(s, NET_F_MRG_RXBUF);
+	unsigned due = 0;
+
+	while (a->nframe > 0) {
+		uint32_t need = a->flen[0] + net_hdr(s);
+		uint64_t total = 0;
+		unsigned k = 0;
+
+		for (unsigned i = 0; i < a->nbuf; i++)
+			total += a->buf[i];
+		if (a->nbuf == 0 || (mrg && total < need))
+			break;
+		if (net_pass(a, a->dst[0])) {
+			if (mrg) {
+				for (total = 0; total < need; k++)
+					total += a->buf[k];
+				net_consume(a, k);
+				due += k;
+			} else if (a->buf[0] >= need) {
+				net_consume(a, 1);
+				due++;
+			}
+		}
+		memmove(a->dst, a->dst + 1, (a->nframe - 1) * sizeof a->dst[0]);
+		memmove(a->flen, a->flen + 1, (a->nframe - 1) * sizeof a->flen[0]);
+		a->nframe--;
+	}
+	return due;
+}
+
+static void net_post(struct dsw *s, struct netacct *a)
+{
+	static const uint32_t sizes[] = { 64, 100, 256, 600, 1526, 2048 };
+	unsigned k = 1 + (unsigned)dsw_rnd(s, 4);
+
+	for (unsigned i = 0; i < k && a->nbuf < NET_MAX_BUFS; i++) {
+		uint32_t len = sizes[dsw_rnd(s, sizeof sizes / sizeof sizes[0])];
+		struct guest_buf in[2];
+		unsigned nin = 1;
+
+		memset(in, 0, sizeof(in));
+		in[0].len = len;
+		if (dsw_rnd(s, 3) == 0) {		/* header apart, as old drivers post it */
+			in[0].len = net_hdr(s);
+			in[1].len = len - net_hdr(s);
+			nin = 2;
+		}
+		if (!dsw_add(s, NET_RXQ, NULL, 0, in, nin))
+			break;
+		a->buf[a->nbuf++] = len;
+	}
+	record_mark(s->rec, "sweep: rx buffers posted, %u now", a->nbuf);
+	if (guest_kick(s->g, NET_RXQ))
+		(void)dsw_take(s, NET_RXQ, net_deliver(s, a), NULL);
+}
+
+static void net_dest(struct dsw *s, const struct netacct *a, uint8_t *d)
+{
+	static const uint8_t other[6] = { 0x52, 0x54, 0x00, 0x99, 0x88, 0x77 };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+
+	switch (dsw_rnd(s, 6)) {
+	case 0: memcpy(d, other, 6); break;
+	case 1: memcpy(d, bcast, 6); break;
+	case 2: memcpy(d, mcast, 6); break;
+	case 3:
+		if (a->in_use > 0) {
+			memcpy(d, a->table[dsw_rnd(s, a->in_use)], 6);
+			break;
+		}
+		/* fall through */
+	default: memcpy(d, a->mac, 6); break;
+	}
+}
+
+static int net_frame(struct dsw *s, struct netacct *a, char **cause)
+{
+	static const uint8_t src[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+	uint8_t f[1514];
+	uint32_t len = 60 + (uint32_t)dsw_rnd(s, sizeof f - 59);
+	bool queued = a->nframe > 0;
+
+	if (a->nframe == NET_MAX_FRAMES)
+		return 0;
+	net_dest(s, a, f);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	dsw_fill(s, f + 14, len - 14);
+	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, len, cause) < 0)
+		return -1;
+	memcpy(a->dst[a->nframe], f, 6);
+	a->flen[a->nframe++] = len;
+	/* Behind a waiting frame the new one waits too (QEMU stops reading its backend). */
+	if (!queued)
+		(void)dsw_take(s, NET_RXQ, net_deliver(s, a), NULL);
+	return 0;
+}
+
+static void net_tx(struct dsw *s)
+{
+	unsigned k = 1 + (unsigned)dsw_rnd(s, 3), added = 0;
+
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t pkt[NET_HDR + 1514];
+		uint32_t len = dsw_rnd(s, 4) == 0 ? (uint32_t)dsw_rnd(s, 15) : 14 + (uint32_t)dsw_rnd(s, 1501), hl = net_hdr(s);
+		struct guest_buf out[2];
+		unsigned nout = 1;
+
+		memset(pkt, 0, hl);
+		dsw_fill(s, pkt + hl, len);
+		memset(out, 0, sizeof(out));
+		out[0].data = pkt;
+		out[0].len = hl + len;
+		/* (no header shorter than its 12 or 10 bytes: QEMU 7.2 aborts on it, an assertion in iov_copy) */
+		if (len > 0 && dsw_rnd(s, 2)) {
+			out[0].len = hl;
+			out[1].data = pkt + hl;
+			out[1].len = len;
+			nout = 2;
+		}
+		if (!dsw_add(s, NET_TXQ, out, nout, NULL, 0))
+			break;
+		added++;
+	}
+	record_mark(s->rec, "sweep: %u tx frames", added);
+	guest_kick(s->g, NET_TXQ);
+	(void)dsw_take(s, NET_TXQ, added, NULL);
+}
+
+/* One control command: class, command and data as a driver might (mis)form them. */
+struct netcmd {
+	uint8_t cls, cmd;
+	uint8_t data[2 * 4 + 8 * 6 + 40];
+	uint32_t len;
+};
+
+static void net_mac_table(struct dsw *s, struct netcmd *c)
+{
+	static const uint32_t counts[] = { 0, 1, 2, 3, 65, 0x2aaaaaab };
+	uint32_t uni = counts[dsw_rnd(s, 4)], multi = counts[dsw_rnd(s, sizeof counts / sizeof counts[0])];
+	uint32_t off = 0;
+
+	if (dsw_rnd(s, 6) == 0)
+		uni = counts[4 + dsw_rnd(s, 2)];
+	le32_store(c->data, uni);
+	off = 4;
+	for (uint32_t i = 0; i < uni && i < 3; i++, off += 6) {
+		static const uint8_t m[6] = { 0x52, 0x54, 0x00, 0x10, 0x20, 0x00 };
+
+		memcpy(c->data + off, m, 6);
+		c->data[off + 5] = (uint8_t)i;
+	}
+	le32_store(c->data + off, multi);
+	off += 4;
+	for (uint32_t i = 0; i < multi && i < 3; i++, off += 6) {
+		static const uint8_t m[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+
+		memcpy(c->data + off, m, 6);
+		c->data[off + 5] = (uint8_t)(1 + i);
+	}
+	c->len = off;
+	if (dsw_rnd(s, 5) == 0)
+		c->len = off - 1 - (uint32_t)dsw_rnd(s, 3);	/* short by a byte or more */
+	else if (dsw_rnd(s, 8) == 0)
+		c->data[c->len++] = 0;			/* one byte too many */
+}
+
+static void net_cmd(struct dsw *s, struct netcmd *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->cls = (uint8_t)dsw_rnd(s, 7);
+	switch (c->cls) {
+	case 0:				/* RX */
+		c->cmd = (uint8_t)dsw_rnd(s, 7);
+		c->data[0] = dsw_rnd(s, 4) == 0 ? 0x80 : (uint8_t)dsw_rnd(s, 2);
+		c->len = dsw_rnd(s, 8) == 0 ? (uint32_t)dsw_rnd(s, 3) * 2 : 1;
+		break;
+	case 1:				/* MAC */
+		c->cmd = (uint8_t)dsw_rnd(s, 5) == 0 ? 2 : (uint8_t)dsw_rnd(s, 2);
+		if (c->cmd == 0) {
+			net_mac_table(s, c);
+		} else {
+			static const uint8_t m[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x57 };
+
+			memcpy(c->data, m, 6);
+			c->len = dsw_rnd(s, 5) == 0 ? 5 + 2 * (uint32_t)dsw_rnd(s, 2) : 6;
+		}
+		break;
+	case 2:				/* VLAN */
+		c->cmd = (uint8_t)dsw_rnd(s, 3);
+		le16_store(c->data, (uint16_t)(dsw_rnd(s, 5) == 0 ? 4096 + dsw_rnd(s, 60000) : dsw_rnd(s, 4096)));
+		c->len = dsw_rnd(s, 8) == 0 ? 1 : 2;
+		break;
+	case 3:				/* ANNOUNCE */
+		c->cmd = (uint8_t)dsw_rnd(s, 2);
+		break;
+	case 4:				/* MQ: VQ_PAIRS_SET, RSS_CONFIG, HASH_CONFIG */
+		c->cmd = (uint8_t)dsw_rnd(s, 3);
+		if (c->cmd == 0) {
+			le16_store(c->data, (uint16_t)dsw_rnd(s, 3));
+			c->len = 2;
+		} else {
+			/* hash types, table mask 0, unclassified queue, one table entry, pairs 1, no key */
+			le32_store(c->data, dsw_rnd(s, 2) ? 0 : 1);
+			le16_store(c->data + 8, 0);
+			le16_store(c->data + 10, 1);
+			c->len = (uint32_t)dsw_rnd(s, 2);
+			c->len = 13 - c->len * (uint32_t)dsw_rnd(s, 13);
+		}
+		break;
+	case 5:				/* GUEST_OFFLOADS SET */
+		c->cmd = (uint8_t)dsw_rnd(s, 2);
+		c->len = 8;
+		break;
+	default:
+		c->cls = (uint8_t)(6 + dsw_rnd(s, 250));
+		c->cmd = (uint8_t)dsw_rnd(s, 256);
+		c->len = (uint32_t)dsw_rnd(s, 4);
+		break;
+	}
+}
+
+/* What an acknowledged command changed, so the account filters like the device. */
+static void net_acked(struct netacct *a, const struct netcmd *c)
+{
+	bool on = c->len >= 1 && c->data[0] != 0;
+
+	if (c->cls == 0) {
+		bool *f[] = { &a->promisc, &a->allmulti, &a->alluni, &a->nomulti, &a->nouni, &a->nobcast };
+
+		if (c->cmd < 6)
+			*f[c->cmd] = on;
+	} else if (c->cls == 1 && c->cmd == 1 && c->len == 6) {
+		memcpy(a->mac, c->data, 6);
+	} else if (c->cls == 1 && c->cmd == 0 && c->len >= 8) {
+		uint32_t uni = le32_load(c->data), off = 4, multi;
+
+		a->in_use = 0;
+		a->uni_over = uni > NET_MACS;
+		if (!a->uni_over) {
+			for (uint32_t i = 0; i < uni && a->in_use < NET_MACS; i++, off += 6)
+				memcpy(a->table[a->in_use++], c->data + off, 6);
+		} else {
+			off += (uint32_t)(uni * 6u);
+		}
+		a->first_multi = a->in_use;
+		multi = off + 4 <= c->len ? le32_load(c->data + off) : 0;
+		off += 4;
+		a->multi_over = multi > NET_MACS - a->in_use;
+		if (!a->multi_over)
+			for (uint32_t i = 0; i < multi && a->in_use < NET_MACS; i++, off += 6)
+				memcpy(a->table[a->in_use++], c->data + off, 6);
+	}
+}
+
+static void net_ctrl(struct dsw *s, struct netacct *a)
+{
+	unsigned k = 1 + (unsigned)dsw_rnd(s, 3), added = 0;
+	struct netcmd cmd[3];
+
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t hdr[2 + sizeof cmd[i].data];
+		struct guest_buf out[2], in = { .len = 1 };
+		unsigned nout = 1;
+
+		net_cmd(s, &cmd[added]);
+		hdr[0] = cmd[added].cls;
+		hdr[1] = cmd[added].cmd;
+		memcpy(hdr + 2, cmd[added].data, cmd[added].len);
+		memset(out, 0, sizeof(out));
+		out[0].data = hdr;
+		out[0].len = 2 + cmd[added].len;
+		if (cmd[added].len > 0 && dsw_rnd(s, 2)) {
+			out[0].len = 2;
+			out[1].data = hdr + 2;
+			out[1].len = cmd[added].len;
+			nout = 2;
+		}
+		if (!dsw_add(s, NET_CTRLQ, out, nout, &in, 1))
+			break;
+		record_mark(s->rec, "sweep: ctrl class %u cmd %u, %u bytes", cmd[added].cls, cmd[added].cmd,
+		    cmd[added].len);
+		added++;
+	}
+	guest_kick(s->g, NET_CTRLQ);
+	/* Completions come in order: each acked one changes the filter before the next frame. */
+	for (unsigned i = 0; i < added; i++) {
+		uint8_t st = 0xff;
+
+		if (dsw_take(s, NET_CTRLQ, 1, &st) == 1 && st == 0)
+			net_acked(a, &cmd[i]);
+	}
+}
+
+/*
+ * The end, now and then under MRG_RXBUF with no frame waiting: a chain
+ * holding a zero-length buffer beside a 64-byte one, then a frame the
+ * posted buffers cannot hold. QEMU's virtio_net_has_buffers counts
+ * descriptor lengths (virtqueue_avail_bytes: the empty one adds 0), finds
+ * too few and lets the frame wait, notifications on; only a pop of that
+ * chain would break the device ("zero sized buffers are not allowed").
+ */
+static int net_zero_len_end(struct dsw *s, struct netacct *a, char **cause)
+{
+	struct guest_buf in[2];
+	uint32_t posted = 0, len;
+	uint8_t f[1514];
+	bool first = dsw_rnd(s, 2) == 0;
+
+	for (unsigned i = 0; i < a->nbuf; i++)
+		posted += a->buf[i];
+	if (!dsw_has(s, NET_F_MRG_RXBUF) || a->nframe > 0 || posted + 64 + 1 > sizeof f + NET_HDR)
+		return 0;
+	len = posted + 64 + 1 - NET_HDR + (uint32_t)dsw_rnd(s, sizeof f + NET_HDR - posted - 64);
+	if (len < 60)
+		len = 60;
+	memset(in, 0, sizeof in);
+	in[first ? 0 : 1].len = 0;
+	in[first ? 1 : 0].len = 64;
+	record_mark(s->rec, "sweep: a zero-length rx buffer %s a 64-byte one, then a %u-byte frame (%u bytes posted)",
+	    first ? "before" : "after", len, posted);
+	if (!dsw_add(s, NET_RXQ, NULL, 0, in, 2))
+		return 0;
+	(void)guest_kick(s->g, NET_RXQ);
+	memcpy(f, a->mac, 6);
+	memset(f + 6, 0x52, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	dsw_fill(s, f + 14, len - 14);
+	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, len, cause) < 0)
+		return -1;
+	(void)dsw_take(s, NET_RXQ, 1, NULL);
+	(void)guest_status(s->g);
+	return 0;
+}
+
+/*
+ * The end, now and then with no frame waiting: a reset and a bring-up that
+ * writes no features (ACKNOWLEDGE, DRIVER, FEATURES_OK for a modern driver,
+ * the queues, DRIVER_OK), then an rx buffer, a frame and tx. The driver
+ * keeps the header it had: what the device does with a driver that
+ * negotiated nothing is the device's business (QEMU keeps what its last
+ * feature write set).
+ */
+static int net_reset_end(struct dsw *s, struct netacct *a, char **cause)
+{
+	static const uint8_t st[] = { VIRTIO_STATUS_ACK, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER,
+	    VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK };
+	bool legacy = record_legacy_driver(s->rec);
+	struct guest_buf in = { .len = 2048 };
+
+	if (a->nframe > 0)
+		return 0;
+	record_mark(s->rec, "sweep: reset, then a bring-up that writes no features (a %u-byte header kept)",
+	    net_hdr(s));
+	guest_reset(s->g);
+	for (unsigned i = 0; i < (legacy ? 2u : 3u); i++) {
+		if (legacy)
+			guest_legacy_write(s->g, VIRTIO_PCI_LEGACY_STATUS, 1, st[i]);
+		else
+			guest_common_write(s->g, 0x14, 1, st[i]);
+	}
+	if (guest_setup_queues(s->g, cause) < 0)
+		return -1;
+	guest_driver_ok(s->g);
+	memset(a, 0, sizeof(*a));
+	a->promisc = true;
+	if (record_header(s->rec)->devcfg_len >= 6)
+		memcpy(a->mac, record_header(s->rec)->devcfg, 6);
+	if (!dsw_add(s, NET_RXQ, NULL, 0, &in, 1))
+		return 0;
+	a->buf[a->nbuf++] = in.len;
+	(void)guest_kick(s->g, NET_RXQ);
+	if (net_frame(s, a, cause) < 0)
+		return -1;
+	net_tx(s);
+	return 0;
+}
+
+/* The control commands' features go with CTRL_VQ, as a driver negotiates them. */
+static uint64_t net_fix(uint64_t want)
+{
+	return (want >> NET_F_CTRL_VQ) & 1 ? want : want & ~NET_CTRL_ONLY;
+}
+
+void sweep_net_prepare(struct record *rec, struct trace_header *h)
+{
+	if (record_rand(rec) % 3 == 0)
+		record_pick_legacy_driver(rec, h);
+}
+
+int sweep_sc_net(struct record *rec, char **cause)
+{
+	static const uint8_t mac0[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+	struct dsw s;
+	struct netacct a;
+	unsigned ops;
+
+	if (dsw_begin(&s, rec, (1ull << NET_F_MRG_RXBUF) | (1ull << NET_F_CTRL_VQ) | NET_CTRL_ONLY, net_fix, cause) < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.promisc = true;
+	if (record_header(rec)->devcfg_len >= 6)
+		memcpy(a.mac, record_header(rec)->devcfg, 6);
+	else
+		memcpy(a.mac, mac0, 6);
+	ops = 8 + (unsigned)dsw_rnd(&s, 16);
+	for (unsigned i = 0; i < ops; i++) {
+		switch (dsw_rnd(&s, 10)) {
+		case 0: case 1: case 2:
+			net_tx(&s);
+			break;
+		case 3: case 4:
+			net_post(&s, &a);
+			break;
+		case 5: case 6: case 7:
+			if (net_frame(&s, &a, cause) < 0)
+				return -1;
+			break;
+		default:
+			if (dsw_has(&s, NET_F_CTRL_VQ))
+				net_ctrl(&s, &a);
+			break;
+		}
+	}
+	if (dsw_rnd(&s, 2) == 0)
+		return net_zero_len_end(&s, &a, cause);
+	return dsw_rnd(&s, 3) == 0 ? net_reset_end(&s, &a, cause) : 0;
+}
