@@ -14,12 +14,11 @@
 #include "vr/sweep-mmio.h"
 #include "vr/sweep-mq.h"
 #include "vr/trace.h"
-#include "vr/xmalloc.h"
 #include "vr/vdev.h"
-#include "vr/violation.h"
 #include "vr/virtq.h"
-#include "vr/vpci.h"
 #include "vr/xmalloc.h"
+
+#include "scenarios-int.h"
 
 /*
  * Each scenario drives a guest through the recording port. Requests are
@@ -28,28 +27,12 @@
  * (sectors, payload bytes) come from record_rand(), never from the clock.
  */
 
-#define BLK_T_IN	0
-#define BLK_T_OUT	1
-#define BLK_T_FLUSH	4
-#define BLK_T_GET_ID	8
 #define SECTOR		512u
 #define DISK_SECTORS	2048u		/* the recorder's 1 MiB disk */
 #define NET_HDR		12u		/* virtio_net_hdr with num_buffers (VERSION_1) */
 #define NET_RXBUF	1526u
 #define SCSI_REQ	51u
 #define SCSI_RESP	108u
-
-/* A guest plus what the scenario needs to complete requests. */
-struct io {
-	struct record *rec;
-	struct guest *g;
-	enum guest_irq_mode irq;
-	unsigned flags;			/* GUEST_ADD_* for every chain */
-	uint64_t intx_seen;
-	uint64_t features;		/* what the guest asked for (0: all offered) */
-	unsigned rx_posted;		/* net/console receive buffers outstanding */
-	uint64_t last_written;		/* blk/scsi: read back what was written */
-};
 
 static void fill_rand(struct record *rec, uint8_t *p, size_t n)
 {
@@ -133,14 +116,14 @@ static int start_sized(struct io *x, struct record *rec, enum guest_irq_mode irq
 	return guest_init(x->g, cause);
 }
 
-static int start(struct io *x, struct record *rec, enum guest_irq_mode irq, uint64_t features, char **cause)
+int scn_start(struct io *x, struct record *rec, enum guest_irq_mode irq, uint64_t features, char **cause)
 {
 	return start_sized(x, rec, irq, features, 0, cause);
 }
 
 /* ---- per-device requests ---- */
 
-static int blk_req(struct io *x, uint32_t type, uint64_t sector, uint32_t len, unsigned no, char **cause)
+int scn_blk_req(struct io *x, uint32_t type, uint64_t sector, uint32_t len, unsigned no, char **cause)
 {
 	static uint8_t data[4096];
 	uint8_t hdr[16];
@@ -181,14 +164,14 @@ static int blk_one(struct io *x, unsigned i, char **cause)
 	case 0:
 	case 3:
 		x->last_written = sector;
-		return blk_req(x, BLK_T_OUT, sector, SECTOR, i, cause);
+		return scn_blk_req(x, BLK_T_OUT, sector, SECTOR, i, cause);
 	case 1:
 		/* Read back the sector just written, or the host-provided sector 0 every other time. */
-		return blk_req(x, BLK_T_IN, (i / 5) % 2 ? 0 : x->last_written, SECTOR, i, cause);
+		return scn_blk_req(x, BLK_T_IN, (i / 5) % 2 ? 0 : x->last_written, SECTOR, i, cause);
 	case 2:
-		return blk_req(x, BLK_T_FLUSH, 0, 0, i, cause);
+		return scn_blk_req(x, BLK_T_FLUSH, 0, 0, i, cause);
 	default:
-		return blk_req(x, BLK_T_GET_ID, 0, 0, i, cause);
+		return scn_blk_req(x, BLK_T_GET_ID, 0, 0, i, cause);
 	}
 }
 
@@ -382,8 +365,6 @@ static int console_one(struct io *x, unsigned i, char **cause)
 
 /* ---- devices without a model: the transport-only device (src/dev/generic.c) ---- */
 
-static uint64_t data_addr(struct record *rec, uint64_t off);
-
 #define ID_BALLOON	5
 #define ID_INPUT	18
 #define INPUT_EVENT	8u		/* struct virtio_input_event: type, code (le16), value (le32) */
@@ -422,7 +403,7 @@ static int gen_post(struct io *x, unsigned no, bool wait, char **cause)
 	if (r->id == ID_BALLOON) {
 		/* Guest pages to give up: frames in the guest's data area (4 KiB pages, le32 PFNs). */
 		for (unsigned k = 0; k < 4; k++)
-			le32_store(out + 4 * k, (uint32_t)((data_addr(x->rec, 0x10000 + 0x1000ull *
+			le32_store(out + 4 * k, (uint32_t)((scn_data_addr(x->rec, 0x10000 + 0x1000ull *
 			    (record_rand(x->rec) % 256)) >> 12)));
 	} else {
 		fill_text(out, sizeof(out), "req", no);
@@ -506,14 +487,14 @@ static int sc_init(struct record *rec, char **cause)
 {
 	struct io x;
 
-	return start(&x, rec, GUEST_IRQ_MSIX, 0, cause);
+	return scn_start(&x, rec, GUEST_IRQ_MSIX, 0, cause);
 }
 
 static int sc_basic(struct record *rec, char **cause)
 {
 	struct io x;
 
-	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
 		return -1;
 	record_mark(rec, "mixed i/o");
 	return io_run(&x, 0, (unsigned)record_count(rec, 6), cause);
@@ -523,7 +504,7 @@ static int sc_indirect(struct record *rec, char **cause)
 {
 	struct io x;
 
-	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
 		return -1;
 	x.flags = GUEST_ADD_INDIRECT;
 	record_mark(rec, "requests in indirect descriptor tables");
@@ -541,7 +522,7 @@ static int suppression(struct record *rec, char **cause)
 {
 	struct io x;
 
-	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
 		return -1;
 	record_mark(rec, "interrupts enabled");
 	if (io_run(&x, 0, 2, cause) < 0)
@@ -563,7 +544,7 @@ static int sc_intx(struct record *rec, char **cause)
 {
 	struct io x;
 
-	if (start(&x, rec, GUEST_IRQ_INTX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_INTX, 0, cause) < 0 || io_setup(&x, cause) < 0)
 		return -1;
 	record_mark(rec, "i/o with INTx and ISR reads");
 	return io_run(&x, 0, (unsigned)record_count(rec, 4), cause);
@@ -574,7 +555,7 @@ static int sc_msix(struct record *rec, char **cause)
 	struct io x;
 	unsigned qv = record_device_id(rec) == VIRTIO_ID_SCSI ? 3 : 1;
 
-	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
 		return -1;
 	record_mark(rec, "msi-x: one vector per queue");
 	if (io_run(&x, 0, 2, cause) < 0)
@@ -597,7 +578,7 @@ static int sc_msix_shared(struct record *rec, char **cause)
 {
 	struct io x;
 
-	if (start(&x, rec, GUEST_IRQ_MSIX_SHARED, 0, cause) < 0 || io_setup(&x, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_MSIX_SHARED, 0, cause) < 0 || io_setup(&x, cause) < 0)
 		return -1;
 	record_mark(rec, "msi-x: one vector shared by every queue");
 	return io_run(&x, 0, (unsigned)record_count(rec, 4), cause);
@@ -612,7 +593,7 @@ static int sc_reset(struct record *rec, char **cause)
 
 	if (record_device_id(rec) != VIRTIO_ID_BLOCK)
 		return cause_set(cause, "reset scenario is written for blk");
-	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
 		return -1;
 	if (io_run(&x, 0, 2, cause) < 0)
 		return -1;
@@ -665,14 +646,14 @@ static int bulk_run(struct record *rec, uint32_t len, char **cause)
 	struct io x;
 	uint64_t n = record_count(rec, 1000);
 
-	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0 || io_setup(&x, cause) < 0)
 		return -1;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t sector = (record_rand(rec) % (DISK_SECTORS / 8)) * 8;
 
 		if (i % 64 == 0)
 			record_time(rec, 64000);
-		if (blk_req(&x, (i & 1) ? BLK_T_IN : BLK_T_OUT, sector, len, (unsigned)i, cause) < 0)
+		if (scn_blk_req(&x, (i & 1) ? BLK_T_IN : BLK_T_OUT, sector, len, (unsigned)i, cause) < 0)
 			return -1;
 	}
 	return 0;
@@ -686,410 +667,6 @@ static int sc_bulk(struct record *rec, char **cause)
 static int sc_bulk_4k(struct record *rec, char **cause)
 {
 	return bulk_run(rec, 8 * SECTOR, cause);
-}
-
-/* ---- guest misbehaviour: one scenario per violation ---- */
-
-/* The guest's data area (guest.h): buffers the raw descriptors can point at. */
-static uint64_t data_addr(struct record *rec, uint64_t off)
-{
-	return record_header(rec)->ram[0].base + 0x100000 + off;
-}
-
-/* After the violation: reset, bring the device up again and show it works. */
-static int recover(struct io *x, char **cause)
-{
-	record_mark(x->rec, "recovery: reset and re-initialise");
-	guest_reset(x->g);
-	if (guest_negotiate(x->g, guest_features(x->g), cause) < 0 || guest_setup_queues(x->g, cause) < 0)
-		return -1;
-	guest_driver_ok(x->g);
-	return blk_req(x, BLK_T_GET_ID, 0, 0, 0, cause);
-}
-
-/* Expose raw descriptor head at the next avail slot and kick queue 0. */
-static void expose(struct io *x, uint16_t head)
-{
-	uint16_t idx = guest_avail_idx(x->g, 0);
-
-	guest_raw_avail_ring(x->g, 0, idx, head);
-	guest_raw_avail_idx(x->g, 0, (uint16_t)(idx + 1));
-	guest_notify(x->g, 0);
-}
-
-static int bad_begin(struct io *x, struct record *rec, const char *what, char **cause)
-{
-	if (start(x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
-		return -1;
-	if (blk_req(x, BLK_T_GET_ID, 0, 0, 0, cause) < 0)
-		return -1;
-	record_mark(rec, "misbehaviour: %s", what);
-	return 0;
-}
-
-static int v_desc_loop(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "descriptors 200 and 201 point at each other", cause) < 0)
-		return -1;
-	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, VIRTQ_DESC_F_NEXT, 201);
-	guest_raw_desc(x.g, 0, 201, data_addr(rec, 16), 16, VIRTQ_DESC_F_NEXT, 200);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_desc_next_range(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "descriptor 200 chains to 300 (table of 256)", cause) < 0)
-		return -1;
-	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, VIRTQ_DESC_F_NEXT, 300);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_avail_head_range(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "avail ring names head 300 (queue size 256)", cause) < 0)
-		return -1;
-	expose(&x, 300);
-	return recover(&x, cause);
-}
-
-/*
- * Descriptors 200-202: a blk request of type `type` for sector 0 (16-byte
- * header, 512 bytes in for IN, the status byte). QEMU finishes IN and FLUSH
- * after the notify returns, so these stay in flight for the whole notify.
- */
-static void raw_blk_chain(struct io *x, struct record *rec, uint32_t type)
-{
-	uint8_t hdr[16] = { 0 };
-
-	le32_store(hdr, type);
-	guest_raw_mem(x->g, data_addr(rec, 0x3000), hdr, sizeof(hdr));
-	guest_raw_desc(x->g, 0, 200, data_addr(rec, 0x3000), 16, VIRTQ_DESC_F_NEXT, type == BLK_T_IN ? 201 : 202);
-	guest_raw_desc(x->g, 0, 201, data_addr(rec, 0x3200), 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 202);
-	guest_raw_desc(x->g, 0, 202, data_addr(rec, 0x3010), 1, VIRTQ_DESC_F_WRITE, 0);
-}
-
-/*
- * Move avail idx by n with every new slot naming head 200 and notify; then
- * read the status (NEEDS_RESET) and poll the used ring as a driver would.
- */
-static void expose_many(struct io *x, unsigned n)
-{
-	struct guest_used u;
-
-	guest_raw_avail_flood(x->g, 0, 200, n);
-	(void)guest_common_read(x->g, 0x14, 1);
-	(void)guest_poll(x->g, 0, &u);
-}
-
-/* QEMU pops reads until a queue's worth is in flight, then "Virtqueue size exceeded" breaks the device. */
-static int v_avail_idx_jump(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "avail idx jumps by 300 (queue size 256), every slot a read", cause) < 0)
-		return -1;
-	raw_blk_chain(&x, rec, BLK_T_IN);
-	expose_many(&x, 300);
-	return recover(&x, cause);
-}
-
-static int v_indirect_bad_len(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "indirect table of 17 bytes", cause) < 0)
-		return -1;
-	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0x1000), 17, VIRTQ_DESC_F_INDIRECT, 0);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static void raw_desc_bytes(uint8_t *p, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
-{
-	le64_store(p, addr);
-	le32_store(p + 8, len);
-	le16_store(p + 12, flags);
-	le16_store(p + 14, next);
-}
-
-static int v_indirect_nested(struct record *rec, char **cause)
-{
-	struct io x;
-	uint8_t table[32];
-
-	if (bad_begin(&x, rec, "an indirect table holding another indirect descriptor", cause) < 0)
-		return -1;
-	raw_desc_bytes(table, data_addr(rec, 0x2000), 32, VIRTQ_DESC_F_INDIRECT, 0);
-	raw_desc_bytes(table + 16, data_addr(rec, 0), 16, 0, 0);
-	guest_raw_mem(x.g, data_addr(rec, 0x1000), table, sizeof(table));
-	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0x1000), sizeof(table), VIRTQ_DESC_F_INDIRECT, 0);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_indirect_with_next(struct record *rec, char **cause)
-{
-	struct io x;
-	uint8_t table[32], hdr[16];
-
-	if (bad_begin(&x, rec, "a descriptor with both INDIRECT and NEXT", cause) < 0)
-		return -1;
-	memset(hdr, 0, sizeof(hdr));
-	le32_store(hdr, BLK_T_FLUSH);
-	guest_raw_mem(x.g, data_addr(rec, 0), hdr, sizeof(hdr));
-	raw_desc_bytes(table, data_addr(rec, 0), 16, VIRTQ_DESC_F_NEXT, 1);
-	raw_desc_bytes(table + 16, data_addr(rec, 0x10), 1, VIRTQ_DESC_F_WRITE, 0);
-	guest_raw_mem(x.g, data_addr(rec, 0x1000), table, sizeof(table));
-	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0x1000), sizeof(table), VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT,
-	    201);
-	guest_raw_desc(x.g, 0, 201, data_addr(rec, 0x20), 1, VIRTQ_DESC_F_WRITE, 0);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_indirect_outside_ram(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "indirect table at 0x1000, below guest RAM", cause) < 0)
-		return -1;
-	guest_raw_desc(x.g, 0, 200, 0x1000, 32, VIRTQ_DESC_F_INDIRECT, 0);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_desc_order(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "a device-readable descriptor after a writable one", cause) < 0)
-		return -1;
-	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 201);
-	guest_raw_desc(x.g, 0, 201, data_addr(rec, 16), 16, 0, 0);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_desc_zero_len(struct record *rec, char **cause)
-{
-	struct io x;
-	uint8_t hdr[16];
-
-	if (bad_begin(&x, rec, "a flush whose status buffer has length 0", cause) < 0)
-		return -1;
-	memset(hdr, 0, sizeof(hdr));
-	le32_store(hdr, BLK_T_FLUSH);
-	guest_raw_mem(x.g, data_addr(rec, 0), hdr, sizeof(hdr));
-	guest_raw_desc(x.g, 0, 200, data_addr(rec, 0), 16, VIRTQ_DESC_F_NEXT, 201);
-	guest_raw_desc(x.g, 0, 201, data_addr(rec, 16), 0, VIRTQ_DESC_F_WRITE, 0);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_sg_too_many(struct record *rec, char **cause)
-{
-	struct io x;
-	uint8_t *table = xcalloc(VIRTQ_MAX_SIZE, 16);
-
-	if (bad_begin(&x, rec, "8 direct buffers then an indirect table of 1024: 1032 in one chain", cause) < 0) {
-		free(table);
-		return -1;
-	}
-	for (unsigned i = 0; i < VIRTQ_MAX_SIZE; i++)
-		raw_desc_bytes(table + 16 * i, data_addr(rec, 0), 1, i + 1 < VIRTQ_MAX_SIZE ? VIRTQ_DESC_F_NEXT : 0,
-		    (uint16_t)(i + 1));
-	guest_raw_mem(x.g, data_addr(rec, 0x10000), table, 16 * VIRTQ_MAX_SIZE);
-	free(table);
-	for (unsigned i = 0; i < 8; i++)
-		guest_raw_desc(x.g, 0, (uint16_t)(200 + i), data_addr(rec, 0), 1, VIRTQ_DESC_F_NEXT, (uint16_t)(201 + i));
-	guest_raw_desc(x.g, 0, 208, data_addr(rec, 0x10000), 16 * VIRTQ_MAX_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_chain_len_overflow(struct record *rec, char **cause)
-{
-	struct io x;
-	uint64_t base = record_header(rec)->ram[0].base, size = record_header(rec)->ram[0].size;
-
-	if (bad_begin(&x, rec, "three readable descriptors each covering all 8 MiB of RAM", cause) < 0)
-		return -1;
-	guest_raw_desc(x.g, 0, 200, base, (uint32_t)size, VIRTQ_DESC_F_NEXT, 201);
-	guest_raw_desc(x.g, 0, 201, base, (uint32_t)size, VIRTQ_DESC_F_NEXT, 202);
-	guest_raw_desc(x.g, 0, 202, base, (uint32_t)size, 0, 0);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_buffer_outside_ram(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "a buffer at 0x1000, below guest RAM", cause) < 0)
-		return -1;
-	guest_raw_desc(x.g, 0, 200, 0x1000, 16, 0, 0);
-	expose(&x, 200);
-	return recover(&x, cause);
-}
-
-static int v_ring_addr_bad(struct record *rec, char **cause)
-{
-	struct io x;
-	char *why = NULL;
-
-	if (bad_begin(&x, rec, "queue 0 re-enabled with its descriptor table at 0x1000, below guest RAM", cause) < 0)
-		return -1;
-	guest_reset(x.g);
-	if (guest_negotiate(x.g, guest_features(x.g), cause) < 0)
-		return -1;
-	(void)guest_setup_queue(x.g, 0, 0, 0x1000, 0, 0, &why);
-	free(why);
-	return recover(&x, cause);
-}
-
-static int v_queue_size_bad(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "queue_size 2048 written (maximum 256)", cause) < 0)
-		return -1;
-	guest_reset(x.g);
-	if (guest_negotiate(x.g, guest_features(x.g), cause) < 0)
-		return -1;
-	guest_common_write(x.g, 0x16, 2, 0);
-	guest_common_write(x.g, 0x18, 2, 2048);
-	/* Rings where the guest keeps them, so the size is the only thing wrong. */
-	guest_common_write(x.g, 0x20, 4, (uint32_t)data_addr(rec, 0x10000));
-	guest_common_write(x.g, 0x28, 4, (uint32_t)data_addr(rec, 0x20000));
-	guest_common_write(x.g, 0x30, 4, (uint32_t)data_addr(rec, 0x30000));
-	guest_common_write(x.g, 0x1c, 2, 1);
-	return recover(&x, cause);
-}
-
-static int v_queue_select_range(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "queue_select 100 (one queue); queue_size read back", cause) < 0)
-		return -1;
-	guest_common_write(x.g, 0x16, 2, 100);
-	(void)guest_common_read(x.g, 0x18, 2);
-	guest_common_write(x.g, 0x16, 2, 0);
-	return blk_req(&x, BLK_T_GET_ID, 0, 0, 0, cause);
-}
-
-static int v_queue_not_ready(struct record *rec, char **cause)
-{
-	struct io x;
-	uint8_t hdr[16];
-	struct guest_buf out = { .len = sizeof(hdr), .data = hdr }, in = { .len = 1 };
-
-	if ((x.g = record_guest(rec, GUEST_IRQ_MSIX, 0)) == NULL)
-		return cause_set(cause, "cannot create the guest");
-	x.rec = rec;
-	x.irq = GUEST_IRQ_MSIX;
-	x.flags = 0;
-	x.intx_seen = 0;
-	record_mark(rec, "misbehaviour: a request kicked before DRIVER_OK");
-	if (guest_pci_setup(x.g, cause) < 0 || guest_find_caps(x.g, cause) < 0 ||
-	    guest_negotiate(x.g, 0, cause) < 0 || guest_setup_queues(x.g, cause) < 0)
-		return -1;
-	memset(hdr, 0, sizeof(hdr));
-	le32_store(hdr, BLK_T_FLUSH);
-	if (guest_add(x.g, 0, &out, 1, &in, 1, 0, cause) < 0)
-		return -1;
-	guest_notify(x.g, 0);
-	return recover(&x, cause);
-}
-
-static int v_queue_enable_bad(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "queue_enable written with 2", cause) < 0)
-		return -1;
-	guest_common_write(x.g, 0x16, 2, 0);
-	guest_common_write(x.g, 0x1c, 2, 2);
-	return recover(&x, cause);
-}
-
-/* Queue size + 1 flushes in one notify: each stays in flight until the notify returns, the last one is refused. */
-static int v_too_many_in_flight(struct record *rec, char **cause)
-{
-	struct io x;
-
-	if (bad_begin(&x, rec, "avail idx moved by queue size + 1, every slot a flush QEMU finishes later", cause) < 0)
-		return -1;
-	raw_blk_chain(&x, rec, BLK_T_FLUSH);
-	expose_many(&x, (unsigned)guest_queue_size(x.g, 0) + 1);
-	return recover(&x, cause);
-}
-
-static int v_features_bad(struct record *rec, char **cause)
-{
-	struct io x;
-	uint64_t want;
-
-	if (bad_begin(&x, rec, "FEATURES_OK with driver features lacking VERSION_1", cause) < 0)
-		return -1;
-	want = guest_features(x.g) & ~(1ull << VIRTIO_F_VERSION_1);
-	guest_reset(x.g);
-	guest_common_write(x.g, 0x14, 1, 0x01);
-	guest_common_write(x.g, 0x14, 1, 0x03);
-	guest_common_write(x.g, 0x08, 4, 0);
-	guest_common_write(x.g, 0x0c, 4, (uint32_t)want);
-	guest_common_write(x.g, 0x08, 4, 1);
-	guest_common_write(x.g, 0x0c, 4, (uint32_t)(want >> 32));
-	guest_common_write(x.g, 0x14, 1, 0x0b);
-	/* The device must not keep FEATURES_OK: the driver reads it back, as Linux does. */
-	(void)guest_common_read(x.g, 0x14, 1);
-	return recover(&x, cause);
-}
-
-static int v_devcfg_range(struct record *rec, char **cause)
-{
-	struct io x;
-
-	uint32_t end = record_header(rec)->devcfg_len;
-
-	if (bad_begin(&x, rec, "device config read and write just past its end", cause) < 0)
-		return -1;
-	end = (end + 3) & ~3u;
-	(void)guest_devcfg_read(x.g, end, 4);
-	guest_devcfg_write(x.g, end, 4, 0xdeadbeef);
-	return blk_req(&x, BLK_T_GET_ID, 0, 0, 0, cause);
-}
-
-static int v_bar_access_bad(struct record *rec, char **cause)
-{
-	struct io x;
-	const struct guest_caps *c;
-
-	if (bad_begin(&x, rec, "misaligned 4-byte read of the common config and a read of an unmapped offset",
-	    cause) < 0)
-		return -1;
-	c = guest_caps(x.g);
-	(void)record_bar_read(rec, c->common.bar, c->common.off + 1, 4);
-	(void)record_bar_read(rec, c->common.bar, c->common.off + 0xff0, 4);
-	return blk_req(&x, BLK_T_GET_ID, 0, 0, 0, cause);
-}
-
-static int v_checkpoint_bad(struct record *rec, char **cause)
-{
-	struct io x;
-
-	record_bad_checkpoint(rec);
-	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
-		return -1;
-	return blk_req(&x, BLK_T_GET_ID, 0, 0, 0, cause);
 }
 
 /* ---- the transport-only device holding requests ---- */
@@ -1108,7 +685,7 @@ static int sc_input_events(struct record *rec, char **cause)
 	struct guest_buf ob = { .len = sizeof(led), .data = led };
 	unsigned n = (unsigned)record_count(rec, 8);
 
-	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
 		return -1;
 	record_mark(rec, "config select = 1 (ID_NAME), subsel 0: the raw config keeps what the driver wrote");
 	guest_devcfg_write(x.g, 0, 1, 1);
@@ -1133,7 +710,7 @@ static int v_too_many_in_flight_held(struct record *rec, char **cause)
 	const struct gen_req *r;
 	uint16_t size, idx;
 
-	if (start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
+	if (scn_start(&x, rec, GUEST_IRQ_MSIX, 0, cause) < 0)
 		return -1;
 	size = guest_queue_size(x.g, 0);
 	/* One ring descriptor per request, so the table holds as many requests as the ring (Linux does so too). */
