@@ -82,12 +82,36 @@ int qi_mark(struct qtest_import *qi, const char *text, size_t n, char **cause)
 	return rc;
 }
 
+/*
+ * The first six bytes of the device config (a net device's MAC) as the log
+ * shows QEMU answered them, each byte before the driver wrote it (a legacy
+ * driver without CTRL_MAC_ADDR may write its own).
+ */
+static void observe_mac(struct qtest_import *qi, bool write, uint64_t off, unsigned size, uint64_t value,
+    bool has_value)
+{
+	for (unsigned i = 0; i < size; i++) {
+		uint64_t at = off + i;
+
+		if (at >= NET_MAC_LEN || qi->mac_state[at] != 0 || (!write && !has_value))
+			continue;
+		qi->mac_state[at] = write ? 2 : 1;
+		qi->mac[at] = (uint8_t)(value >> (8 * i));
+	}
+}
+
 /* What a log shows QEMU answered: header facts (pass P_OBSERVE). */
 static void observe_bar(struct qtest_import *qi, bool write, unsigned bar, uint64_t off, unsigned size,
     uint64_t value, bool has_value)
 {
+	uint64_t legacy_cfg = qi->msix_on ? VIRTIO_PCI_LEGACY_CONFIG_MSIX : VIRTIO_PCI_LEGACY_CONFIG;
+
 	if (qi->pass != P_OBSERVE)
 		return;
+	if (bar == 0 && off >= legacy_cfg)
+		observe_mac(qi, write, off - legacy_cfg, size, value, has_value);
+	else if (bar == PCI_BARS_MODERN && off >= QEMU_DEVCFG_OFF)
+		observe_mac(qi, write, off - QEMU_DEVCFG_OFF, size, value, has_value);
 	if (bar == 0 && !write && has_value && off == VIRTIO_PCI_LEGACY_HOST_FEATURES && size == 4 &&
 	    !qi->legacy_features_seen) {
 		qi->legacy_features = (uint32_t)value;
@@ -177,8 +201,13 @@ static int cfg_access(struct qtest_import *qi, bool write, unsigned devfn, uint3
 		qi->st.dropped++;
 		return 0;
 	}
-	if (write)
+	if (write) {
+		unsigned ctrl_hi = (qi->cmd.modern ? QEMU_MSIX_CAP : 0x40) + 3;	/* MSI-X enable: bit 15 of control */
+
 		pci_bars_cfg_write(&qi->bars, off, size, value);
+		if (ctrl_hi >= off && ctrl_hi < off + size)
+			qi->msix_on = (value >> (8 * (ctrl_hi - off))) & 0x80;
+	}
 	if (!write && has_value && qi->pass == P_OBSERVE)
 		for (unsigned i = 0; i < size; i++)
 			if (!qi->cfg_seen[off + i]) {

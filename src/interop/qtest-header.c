@@ -119,6 +119,8 @@ int qi_build_header(struct qtest_import *qi, char **cause)
 	} else if ((dev = device_from_id(qi->virtio_devid)) < 0) {
 		return cause_set(cause, "%s: no -device virtio-... on a QEMU command line and no device ID "
 		    "read back: give the command line with --cmdline", qi->path);
+	} else if (qi->virtio_devid < 0x1040) {
+		qi->cmd.legacy = true;	/* a transitional ID: QEMU's function has the legacy I/O BAR 0 */
 	}
 	h->device = (uint8_t)dev;
 	h->layout = TRACE_LAYOUT_QEMU;
@@ -224,6 +226,13 @@ void qi_header_observed(struct qtest_import *qi)
 			h->queue_max[i] = (uint16_t)(q != 0 && q <= TRACE_MAX_QUEUE_SIZE && (q & (q - 1)) == 0 ? q :
 			    i < known ? h->queue_max[i] : 256);
 		}
+	}
+	/* net: the MAC the driver read, all six bytes before it wrote any (the command line's mac= or QEMU's default) */
+	if (h->device == VIRTIO_ID_NET && memchr(qi->mac_state, 0, NET_MAC_LEN) == NULL &&
+	    memchr(qi->mac_state, 2, NET_MAC_LEN) == NULL) {
+		memcpy(h->devcfg, qi->mac, NET_MAC_LEN);	/* a prefix, as from mac= */
+		if (h->devcfg_len < NET_MAC_LEN)
+			h->devcfg_len = NET_MAC_LEN;
 	}
 	features(qi);
 }

@@ -17,6 +17,9 @@
 #define CC_NUMQ		0x12
 #define CC_QSELECT	0x16
 #define CC_QSIZE	0x18
+#define QEMU_DEVCFG_OFF	0x2000		/* QEMU's modern BAR: the device config region */
+#define QEMU_MSIX_CAP	0x98		/* QEMU's MSI-X capability; 0x40 without modern caps */
+#define NET_MAC_LEN	6
 
 #define PCI_VENDOR_VIRTIO	0x1af4
 #define Q35_PCIEXBAR		0x60		/* MCH (00:00.0) config register placing the ECAM window */
@@ -71,6 +74,9 @@ struct qtest_import {
 	uint16_t qsel;
 	uint16_t qsize[TRACE_MAX_QUEUES];
 	uint8_t qsize_state[TRACE_MAX_QUEUES];	/* 0 nothing, 1 read first, 2 written first */
+	bool msix_on;			/* MSI-X enabled: a legacy header is 4 bytes longer */
+	uint8_t mac[NET_MAC_LEN];	/* net: the MAC bytes read from the device config ... */
+	uint8_t mac_state[NET_MAC_LEN];	/* ... per byte: 0 nothing, 1 read first, 2 written first */
 };
 
 /* "PATH: line N: ..." into *cause; -1. */

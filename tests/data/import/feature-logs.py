@@ -7,6 +7,7 @@
     python3 feature-logs.py config blk-config-props.log ,num-queues=2,discard=off,write-zeroes=off,config-wce=off
     python3 feature-logs.py class blk-class.log ,class=0x0180
     python3 feature-logs.py net-mac net-mac.log ,mac=02:00:5e:10:00:01
+    python3 feature-logs.py legacy-mac net-legacy-mac.log ,mac=02:00:5e:10:00:02
 
 The third word is appended to -device virtio-blk-pci,addr=04.0,... (net-mac: virtio-net-pci);
 import them with the same command line (see tests/cli/import.sh).
@@ -127,5 +128,23 @@ def net_mac(log, props):
     q.close()
 
 
+def legacy_mac(log, props):
+    """A legacy driver reads the device ID, enables MSI-X (the device config moves from 0x14 to 0x18
+    of the I/O BAR), reads the MAC there, turns MSI-X off and writes a MAC of its own at 0x14."""
+    q = Qemu('-device virtio-net-pci,addr=04.0' + props, log)
+    q.cmd('outl 0xcf8 0x80002000')
+    q.cmd('inl 0xcfc')
+    q.cfgw(0x10, 4, 0xc000)
+    q.cfgw(0x04, 2, 5)
+    q.cfgw(0x9a, 2, 0x8000)
+    q.cmd('inl 0xc018')
+    q.cmd('inw 0xc01c')
+    q.cfgw(0x9a, 2, 0)
+    for i in range(6):
+        q.cmd('outb 0x%x 0x%x' % (0xc014 + i, 0x10 + i))
+    q.cmd('inl 0xc014')
+    q.close()
+
+
 if __name__ == '__main__':
-    {'net-mac': net_mac, 'high-half': high_half, 'config': config, 'class': pci_class, 'iommu': iommu, 'legacy': legacy}[sys.argv[1]](sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
+    {'net-mac': net_mac, 'legacy-mac': legacy_mac, 'high-half': high_half, 'config': config, 'class': pci_class, 'iommu': iommu, 'legacy': legacy}[sys.argv[1]](sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else '')
