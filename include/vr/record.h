@@ -78,6 +78,8 @@ uint64_t record_count(const struct record *rec, uint64_t dflt);
 const struct trace_header *record_header(const struct record *rec);
 /* The scenario's deterministic generator (xorshift64*, seeded by --seed). */
 uint64_t record_rand(struct record *rec);
+/* One draw of it below n (0 when n is 0): the sweeps' seeded choices. */
+uint64_t record_below(struct record *rec, uint64_t n);
 /* A guest on the recording port; freed by the recorder. irq: enum guest_irq_mode. */
 struct guest *record_guest(struct record *rec, enum guest_irq_mode irq, uint64_t features);
 /* The same with the size of the guest's data area (buffers are handed out round-robin in it). */

@@ -309,6 +309,11 @@ uint64_t record_rand(struct record *rec)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
+uint64_t record_below(struct record *rec, uint64_t n)
+{
+	return n ? record_rand(rec) % n : 0;
+}
+
 bool record_legacy_driver(const struct record *rec)
 {
 	return rec->opts.driver == RECORD_DRIVER_LEGACY ||

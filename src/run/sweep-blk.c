@@ -69,7 +69,7 @@ struct sb_req {
 
 static uint64_t rnd(struct sb *s, uint64_t n)
 {
-	return n ? record_rand(s->rec) % n : 0;
+	return record_below(s->rec, n);
 }
 
 static const char serial_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";

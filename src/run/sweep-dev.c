@@ -14,7 +14,7 @@
 
 uint64_t dsw_rnd(struct dsw *s, uint64_t n)
 {
-	return n ? record_rand(s->rec) % n : 0;
+	return record_below(s->rec, n);
 }
 
 void dsw_fill(struct dsw *s, uint8_t *p, size_t n)

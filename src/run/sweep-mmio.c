@@ -53,7 +53,7 @@ struct mm {
 
 static uint64_t rnd(struct mm *m, uint64_t n)
 {
-	return n ? record_rand(m->rec) % n : 0;
+	return record_below(m->rec, n);
 }
 
 void sweep_mmio_prepare(struct record *rec, struct trace_header *h)

@@ -74,7 +74,7 @@ static const struct mq_shape *shape_find(uint8_t id)
 
 static uint64_t rnd(struct mq *s, uint64_t n)
 {
-	return n ? record_rand(s->rec) % n : 0;
+	return record_below(s->rec, n);
 }
 
 void sweep_mq_prepare(struct record *rec, struct trace_header *h)

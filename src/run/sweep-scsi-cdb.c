@@ -17,7 +17,7 @@
 
 uint64_t ss_rnd(struct ss *s, uint64_t n)
 {
-	return n ? record_rand(s->rec) % n : 0;
+	return record_below(s->rec, n);
 }
 
 /* Allocation lengths: the edges of every page and header, then noise. */

@@ -19,7 +19,7 @@
 
 uint64_t sw_rnd(struct sw *s, uint64_t n)
 {
-	return n ? record_rand(s->rec) % n : 0;
+	return record_below(s->rec, n);
 }
 
 /* Interesting values first, then noise: what a confused or hostile driver writes. */
