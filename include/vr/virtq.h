@@ -66,6 +66,22 @@ struct virtq_policy {
 	 * has still moved both.
 	 */
 	bool event_before_walk;
+	/*
+	 * QEMU's chain walk (virtqueue_split_pop and its count): INDIRECT
+	 * counts only on the descriptor an avail slot names; anywhere else
+	 * (later in a chain, inside a table) the descriptor is a buffer. A
+	 * table is any non-zero multiple of 16 bytes, over 1024 entries too.
+	 */
+	bool indirect_head_only;
+	/*
+	 * QEMU's virtqueue_split_get_avail_bytes for virtq_count_in: it stops
+	 * as soon as the IN total reaches what was asked (what follows is not
+	 * looked at), adds lengths in 32 bits (they wrap), and counts the
+	 * descriptors of every direct chain (an indirect one as 1) against
+	 * the queue size: past it is a loop. Off: each chain walked whole,
+	 * with every check of a pop.
+	 */
+	bool count_as_qemu;
 };
 
 /*
@@ -252,23 +268,18 @@ void virtq_enable(struct virtq *q, bool enabled);
 unsigned virtq_in_flight(const struct virtq *q);
 /*
  * Device-writable bytes in the chains available and not yet taken, counted
- * up to want as QEMU's virtqueue_get_avail_bytes counts them (virtio-net
- * asks whether the buffers hold a whole frame): descriptor lengths, a
- * zero-length or unmapped buffer taken as it is. Takes nothing and reports
- * nothing: a chain the count refuses counts as want, the pop that follows
- * reports it. Counts on a broken device too, as QEMU's does (not on a queue
- * stopped or without rings). Invalidates a chain peeked before.
- */
-uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want);
-/*
- * The same as QEMU's virtqueue_get_avail_bytes counts them: the IN
- * descriptors' lengths, no buffer mapped, a length of 0 or an order the
- * pop refuses taken as they are (virtio-rng asks its backend for that
- * many bytes, virtio-serial's chardev reads no more; 0: nothing happens).
- * What the count itself refuses (a head past the queue, a descriptor loop,
- * next past its table, a bad indirect table, avail idx moved by more than
- * the queue size) is reported with the profile's reaction, fatal (QEMU:
- * the device breaks before any chain is served), and counts 0.
+ * up to want as QEMU's virtqueue_get_avail_bytes counts them (virtio-rng
+ * asks its backend for that many bytes, virtio-serial's chardev reads no
+ * more, virtio-net asks whether the buffers hold a whole frame): descriptor
+ * lengths, no buffer mapped, a length of 0 or an order the pop refuses
+ * taken as they are; under the qemu profile QEMU's rules besides
+ * (virtq_policy.count_as_qemu). Counts on a broken device too, as QEMU's
+ * does (not on a queue stopped or without rings). What the count itself
+ * refuses (a head past the queue, a descriptor loop, next past its table,
+ * a bad indirect table, avail idx moved by more than the queue size) is
+ * reported with the profile's reaction, fatal (QEMU: virtio_error, the
+ * device breaks before any chain is served), and counts 0. Invalidates a
+ * chain peeked before.
  */
 uint32_t virtq_avail_len_in(struct virtq *q, uint32_t want);
 /*

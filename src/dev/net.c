@@ -368,7 +368,7 @@ static bool rx_has_buffers(struct net *n, struct virtq *q, uint32_t need)
 
 	if (!n->pol->rx_room_check)
 		return true;
-	if ((mrg || virtq_is_empty(q)) && virtq_avail_in_bytes(q, need) < need) {
+	if ((mrg || virtq_is_empty(q)) && virtq_avail_len_in(q, need) < need) {
 		virtq_resume_notify(q);
 		return false;
 	}

@@ -102,6 +102,8 @@ static const struct vpci_profile profiles[] = {
 			.async_complete = true,
 			.map_as_qemu = true,
 			.event_before_walk = true,
+			.indirect_head_only = true,
+			.count_as_qemu = true,
 		},
 	},
 	{

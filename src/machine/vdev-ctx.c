@@ -49,8 +49,11 @@ int virtq_get(struct virtq *q, struct virtq_chain *c, bool remove)
 
 /*
  * QEMU's virtio-rng and virtio-serial count what the guest posted before
- * they ask their backend for bytes; a head or chain the count refuses
- * breaks the device there (virtio_error), before any chain is served.
+ * they ask their backend for bytes, virtio-net before it places a frame
+ * (virtio_net_has_buffers); a head or chain the count refuses breaks the
+ * device there (virtio_error, on a broken device again), before any chain
+ * is served, and the count is 0: rng and serial ask for nothing, net
+ * keeps the frame waiting.
  */
 uint32_t virtq_avail_len_in(struct virtq *q, uint32_t want)
 {

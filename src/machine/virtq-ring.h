@@ -26,7 +26,8 @@ void virtq_take(struct virtq *q);	/* consume the chain virtq_pop returned (avail
  * chains available, up to want, no buffer mapped. A head past the queue, a
  * chain it refuses (loop, next past its table, a bad indirect table) or
  * avail idx moved by more than the queue size: 0, and res says why (fatal,
- * QEMU's virtio_error). Backs virtq_avail_len_in.
+ * QEMU's virtio_error). Counts while the rings are there, on a broken
+ * device too. Backs virtq_avail_len_in.
  */
 uint32_t virtq_count_in(struct virtq *q, uint32_t want, struct virtq_result *res);
 bool virtq_publish(struct virtq *q);	/* true: the driver wants an interrupt */

@@ -14,8 +14,12 @@
 /*
  * Compared with the references (and why we differ):
  * - QEMU 7.2 (hw/virtio/virtio.c) only accepts INDIRECT on the head and
- *   treats a flag on a later descriptor as data; we follow the spec, which
- *   allows an indirect descriptor as the last one of a direct chain.
+ *   treats a flag on a later descriptor (in a chain or inside a table) as
+ *   data, with no cap on a table's entries; the qemu profile does the same
+ *   (indirect_head_only). The vbox profile follows the spec, which allows
+ *   an indirect descriptor as the last one of a direct chain.
+ * - QEMU counts posted buffers (virtqueue_get_avail_bytes) by its own
+ *   rules: count_qemu.
  * - QEMU pops stale slots when avail idx jumps (only "Virtqueue size
  *   exceeded" stops it); the qemu profile does the same after reporting,
  *   the vbox profile stops the queue as the spec's NEEDS_RESET allows.
@@ -349,6 +353,7 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 	bool indirect = false;
 	uint64_t total = 0;
 	unsigned nsg = 0;
+	bool first = true;		/* the descriptor the avail slot names */
 
 	c->out_len = 0;
 	c->nin = 0;
@@ -375,8 +380,16 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 		uint64_t a = dd->addr;
 		uint32_t len = dd->len;
 		uint16_t flags = dd->flags;
+		bool at_head = first;
 
-		if (flags & VIRTQ_DESC_F_INDIRECT) {
+		first = false;
+		if ((flags & VIRTQ_DESC_F_INDIRECT) && !at_head && q->pol.indirect_head_only) {
+			/* QEMU looks at INDIRECT on the head only: elsewhere the descriptor is a buffer */
+			if (indirect)
+				report(res, VIOL_INDIRECT_NESTED, (int)idx, a, false,
+				    "queue %u: indirect descriptor %u inside an indirect table, taken as a buffer "
+				    "0x%llx+0x%x (QEMU)", q->index, idx, (unsigned long long)a, len);
+		} else if (flags & VIRTQ_DESC_F_INDIRECT) {
 			if (indirect)
 				return bad(q, VIOL_INDIRECT_NESTED, (int)idx, a,
 				    "queue %u: indirect descriptor %llu inside an indirect table at 0x%llx", idx, a);
@@ -389,7 +402,7 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 				    "queue %u: descriptor %u has both INDIRECT and NEXT (next %u), next ignored",
 				    q->index, idx, dd->next);
 			}
-			if (len == 0 || len % 16 != 0 || len / 16 > VIRTQ_MAX_SIZE)
+			if (len == 0 || len % 16 != 0 || (len / 16 > VIRTQ_MAX_SIZE && !q->pol.indirect_head_only))
 				return bad(q, VIOL_INDIRECT_BAD_LEN, (int)idx, a,
 				    "queue %u: indirect table length %llu (descriptor %llu) is 0, not a multiple of 16 or over 1024 entries",
 				    len, idx);
@@ -521,8 +534,8 @@ void virtq_chain_restore(struct virtq *q, struct virtq_kept *k, struct virtq_cha
 	for (unsigned i = 0; i < k->ndesc; i++) {
 		const struct vr_desc *d = &k->desc[i];
 
-		if (d->flags & VIRTQ_DESC_F_INDIRECT) {
-			continue;
+		if ((d->flags & VIRTQ_DESC_F_INDIRECT) && (i == 0 || !q->pol.indirect_head_only)) {
+			continue;	/* the table it led to (indirect_head_only: only the head leads to one) */
 		} else if (d->flags & VIRTQ_DESC_F_WRITE) {
 			q->sg[c->nin].addr = d->addr;
 			q->sg[c->nin++].len = d->len;
@@ -573,26 +586,130 @@ void virtq_take(struct virtq *q)
 }
 
 
-/*
- * The IN bytes of the chains available, up to want, as QEMU's
- * virtqueue_get_avail_bytes counts them (descriptor lengths, nothing
- * mapped). res NULL (virtq_avail_in_bytes): on a broken device too, and a
- * chain the count refuses counts as want. res given (virtq_count_in): what
- * the count refuses is in res.
- */
-static uint32_t avail_in(struct virtq *q, uint32_t want, struct virtq_result *res)
+/* One descriptor of a table for the count (QEMU reads it through a mapping it checked; so does this). */
+static bool count_read(struct virtq *q, uint64_t table, uint32_t i, struct vr_desc *dd)
 {
-	struct virtq_result scratch = { .n = 0 };
+	uint8_t raw[16];
+
+	if (gmem_dev_read(q->m, table + 16ull * i, raw, 16) < 0)
+		return false;
+	dd->addr = le64_load(raw);
+	dd->len = le32_load(raw + 8);
+	dd->flags = le16_load(raw + 12);
+	dd->next = le16_load(raw + 14);
+	return true;
+}
+
+/*
+ * QEMU 7.2's virtqueue_split_get_avail_bytes (with the stable fix that sets
+ * max for each chain), IN side: descriptor lengths added in 32 bits until
+ * they reach want (then nothing further is looked at, bad or not);
+ * INDIRECT only on a head; the descriptors of the direct chains counted so
+ * far (an indirect chain as 1) must stay within the queue size. A refusal
+ * is QEMU's virtio_error and a count of 0.
+ */
+static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *res)
+{
+	uint16_t n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
+	uint32_t in = 0, total_bufs = 0;
+
+	if (n > q->size) {
+		report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, true,
+		    "queue %u: avail idx moved from %u to %u, more than the queue size %u (counting its buffers)",
+		    q->index, q->last_avail, (uint16_t)(q->last_avail + n), q->size);
+		return 0;
+	}
+	for (uint16_t k = 0; k < n; k++) {
+		uint16_t slot = (uint16_t)((q->last_avail + k) % q->size);
+		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
+		uint64_t table = q->desc;
+		uint32_t max = q->size, nb = total_bufs, i = head;
+		bool indirect = false;
+		struct vr_desc dd;
+
+		if (head >= q->size) {
+			report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
+			    "queue %u: avail ring slot %u holds head %u, queue size %u (counting its buffers)", q->index,
+			    slot, head, q->size);
+			return 0;
+		}
+		if (!count_read(q, table, i, &dd))
+			goto unreadable;
+		if (dd.flags & VIRTQ_DESC_F_INDIRECT) {
+			if (dd.len == 0 || dd.len % 16 != 0) {
+				report(res, VIOL_INDIRECT_BAD_LEN, head, dd.addr, true,
+				    "queue %u: indirect table length %u (descriptor %u) is 0 or not a multiple of 16 "
+				    "(counting its buffers)", q->index, dd.len, head);
+				return 0;
+			}
+			if (nb >= max)
+				goto loop;
+			if (!virtq_ring_ok(q, dd.addr, dd.len)) {
+				report(res, VIOL_INDIRECT_OUTSIDE_RAM, head, dd.addr, true,
+				    "queue %u: indirect table 0x%llx+0x%x not in guest ram (counting its buffers)", q->index,
+				    (unsigned long long)dd.addr, dd.len);
+				return 0;
+			}
+			table = dd.addr;
+			max = dd.len / 16;
+			nb = i = 0;
+			indirect = true;
+			if (!count_read(q, table, i, &dd))
+				goto unreadable;
+		}
+		for (;;) {
+			if (++nb > max)
+				goto loop;
+			if (dd.flags & VIRTQ_DESC_F_WRITE)
+				in += dd.len;	/* unsigned int in QEMU: it wraps */
+			if (in >= want)
+				return in;
+			if (!(dd.flags & VIRTQ_DESC_F_NEXT))
+				break;
+			if (dd.next >= max) {
+				report(res, VIOL_DESC_NEXT_RANGE, (int)i, dd.next,
+				    true, "queue %u: descriptor %u points to next %u beyond its table (counting its buffers)",
+				    q->index, i, dd.next);
+				return 0;
+			}
+			i = dd.next;
+			if (!count_read(q, table, i, &dd))
+				goto unreadable;
+		}
+		total_bufs = indirect ? total_bufs + 1 : nb;
+		continue;
+loop:
+		report(res, VIOL_DESC_LOOP, head, table, true,
+		    "queue %u: chain from head %u: more descriptors than %u%s (counting its buffers)", q->index, head,
+		    max, indirect ? " in its table" : ", with the chains counted before it: a loop (QEMU)");
+		return 0;
+unreadable:
+		report(res, VIOL_RING_ADDR_BAD, (int)i, table, true,
+		    "queue %u: descriptor %u at 0x%llx not readable (counting its buffers)", q->index, i,
+		    (unsigned long long)(table + 16ull * i));
+		return 0;
+	}
+	return in;
+}
+
+/*
+ * The IN bytes of the chains available, up to want, counted without mapping
+ * a buffer, on a broken device too (QEMU's virtqueue_get_avail_bytes does
+ * not look at it). count_as_qemu: QEMU's rules (count_qemu). Otherwise each
+ * chain is walked whole with a pop's checks: what the count refuses is in
+ * res, fatal, and the count is 0.
+ */
+uint32_t virtq_count_in(struct virtq *q, uint32_t want, struct virtq_result *res)
+{
 	uint32_t total = 0;
 	uint16_t n;
 
-	/* QEMU's virtqueue_get_avail_bytes counts on a broken device too; the length count stops there */
-	if (res != NULL ? !virtq_is_enabled(q) : !virtq_rings_there(q))
+	if (!virtq_rings_there(q))
 		return 0;
+	if (q->pol.count_as_qemu)
+		return count_qemu(q, want, res);
 	n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
 	if (n > q->size) {
-		if (res == NULL)
-			return want;		/* the pop that follows reports the jump */
 		report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, true,
 		    "queue %u: avail idx moved from %u to %u, more than the queue size %u (counting its buffers)",
 		    q->index, q->last_avail, (uint16_t)(q->last_avail + n), q->size);
@@ -604,31 +721,21 @@ static uint32_t avail_in(struct virtq *q, uint32_t want, struct virtq_result *re
 		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
 		struct virtq_chain c;
 
-		if (head >= q->size && res != NULL) {
+		if (head >= q->size) {
 			report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
 			    "queue %u: avail ring slot %u holds head %u, queue size %u (counting its buffers)", q->index,
 			    slot, head, q->size);
 			total = 0;
 			break;
 		}
-		if (head >= q->size || walk(q, head, &c, res != NULL ? res : &scratch) < 0) {
-			total = res != NULL ? 0 : want;	/* so is a broken chain */
+		if (walk(q, head, &c, res) < 0) {
+			total = 0;
 			break;
 		}
 		total = c.in_len > want - total ? want : total + c.in_len;
 	}
 	q->counting = false;
 	return total;
-}
-
-uint32_t virtq_avail_in_bytes(struct virtq *q, uint32_t want)
-{
-	return avail_in(q, want, NULL);
-}
-
-uint32_t virtq_count_in(struct virtq *q, uint32_t want, struct virtq_result *res)
-{
-	return avail_in(q, want, res);
 }
 
 bool virtq_unmapped(const struct virtq *q)
