@@ -298,10 +298,14 @@ static void port_flush(struct console *s, unsigned p)
 			 * QEMU's chardev reads no more than its buffer, nor than the
 			 * guest_ready bytes (the IN descriptors' lengths, counted
 			 * unmapped; none: no read); write_to_port hands a read to chains
-			 * popped one by one and what a failed pop leaves is lost.
+			 * popped one by one and what a failed pop leaves is lost. The
+			 * count reaches the chardev as an int (chr_can_read): from 2 GiB
+			 * on it is negative, and a chardev that cannot read reads nothing.
 			 */
 			uint32_t room = virtq_avail_len_in(q, s->pol->read_chunk);
 
+			if (room > INT32_MAX)
+				room = 0;
 			if (room < chunk)
 				chunk = room;
 			if (s->pol->read_chunk < chunk)
