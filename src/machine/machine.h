@@ -319,6 +319,13 @@ void vpci_set_status(struct vpci *d, uint8_t v);
 void vpci_bus_master(struct vpci *d, bool on);
 uint64_t vpci_cur_features(const struct vpci *d);
 /* What a modern driver's driver_feature can negotiate: the offered bits, under QEMU its legacy-only ones too. */
+/*
+ * The legacy-only feature bits (the profile's and the device type's, QEMU's
+ * VIRTIO_LEGACY_FEATURES and vdc->legacy_features): a legacy driver sees them
+ * beside the offered ones; under modern_takes_legacy_features a modern
+ * driver's ack of them sticks.
+ */
+uint32_t vpci_legacy_only(const struct vpci *d);
 uint64_t vpci_modern_takes(const struct vpci *d);
 uint16_t vpci_check_vector(const struct vpci *d, uint64_t v);
 void vpci_set_vector(struct vpci *d, uint16_t *slot, uint64_t v);

@@ -59,8 +59,7 @@ uint32_t vpci_legacy_bar_size(const struct vpci *d, bool msix)
 	return size;
 }
 
-/* Feature bits a legacy driver sees beside the offered ones: the profile's and the device type's. */
-static uint32_t legacy_only(const struct vpci *d)
+uint32_t vpci_legacy_only(const struct vpci *d)
 {
 	return vdev_legacy_only_features(d->ops, d->setup.layout);
 }
@@ -69,7 +68,7 @@ uint64_t vpci_legacy_offered(const struct vpci *d)
 {
 	if (d->xp->legacy_bar == VPCI_NO_BAR)
 		return 0;
-	return ((uint32_t)d->offered | legacy_only(d)) & ~(1ull << VIRTIO_F_BAD_FEATURE);
+	return ((uint32_t)d->offered | vpci_legacy_only(d)) & ~(1ull << VIRTIO_F_BAD_FEATURE);
 }
 
 bool vpci_is_legacy(const struct vpci *d)
@@ -192,9 +191,10 @@ static uint64_t reg_get(struct vpci *d, int reg)
 		return vpci_common_get(d, shared_field[reg], 0);
 	switch (reg) {
 	case VPCI_LG_HOST_FEATURES:
-		return (uint32_t)d->offered | legacy_only(d);
+		return (uint32_t)d->offered | vpci_legacy_only(d);
 	case VPCI_LG_GUEST_FEATURES:
-		return (uint32_t)d->features;
+		/* QEMU's vdev->guest_features: a modern driver's driver_feature writes apply as they come */
+		return (uint32_t)(d->prof->legacy_features_as_qemu ? vpci_cur_features(d) : d->features);
 	case VPCI_LG_QUEUE_PFN:
 		/* the ring's own address (QEMU's virtio_queue_get_addr), whichever interface placed it */
 		if (d->queue_select >= d->nq)

@@ -514,14 +514,14 @@ void vpci_set_status(struct vpci *d, uint8_t v)
 }
 
 /*
- * QEMU's modern interface hides VIRTIO_LEGACY_FEATURES from device_feature
+ * QEMU's modern interface hides the legacy-only bits from device_feature
  * but masks driver_feature writes with host_features
  * (virtio_set_features), which hold them: a modern driver that acks
- * NOTIFY_ON_EMPTY has it.
+ * NOTIFY_ON_EMPTY, or virtio-net's GSO, has it.
  */
 uint64_t vpci_modern_takes(const struct vpci *d)
 {
-	return d->offered | (d->prof->modern_takes_legacy_features ? d->prof->legacy_features : 0);
+	return d->offered | (d->prof->modern_takes_legacy_features ? vpci_legacy_only(d) : 0);
 }
 
 uint64_t vpci_cur_features(const struct vpci *d)

@@ -253,6 +253,22 @@ int sweep_sc_legacy(struct record *rec, char **cause)
 		sw_bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
 	}
 	/*
+	 * Now and then the modern driver_feature with legacy-only bits
+	 * (NOTIFY_ON_EMPTY, ANY_LAYOUT, BAD_FEATURE, net's GSO: QEMU's
+	 * host_features hold them though device_feature hides them), read back
+	 * through the legacy guest_features.
+	 */
+	if (sw_rnd(&s, 2)) {
+		uint64_t host = sw_bar_rd(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_HOST_FEATURES, 4);
+		uint64_t v = (host & record_rand(rec)) | (sw_rnd(&s, 2) ? 1ull << VIRTIO_F_BAD_FEATURE : 0);
+
+		record_mark(rec, "sweep: modern driver_feature[0] 0x%" PRIx64, v);
+		guest_common_write(s.g, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+		guest_common_write(s.g, VIRTIO_PCI_COMMON_GF, 4, v);
+		sw_read_all(&s, SW_LEGACY_BAR, 0, 8, 0x4);
+		sw_read_fields(&s);
+	}
+	/*
 	 * guest_features at the status the stage left (FEATURES_OK from stage 1
 	 * on, where QEMU's virtio_set_features refuses it), then both interfaces'
 	 * feature registers read back.

@@ -40,6 +40,9 @@ rec net-sweep-regions.vrt --device net --scenario sweep-regions --seed 1012
 # ... and a legacy driver (sweep-net picks one now and then) that acks BAD_FEATURE: QEMU gives it MAC alone
 # (virtio_net_bad_features), so without MRG_RXBUF or VERSION_1 its frames carry the 10-byte header.
 rec net-sweep-legacy.vrt --device net --scenario sweep-net --seed 2
+# ... and on a transitional function a modern driver that acks legacy-only bits (GSO among them) before
+# FEATURES_OK: QEMU's host_features keep them, the legacy guest_features register reads what applied.
+rec net-sweep-legacy-features.vrt --device net --scenario sweep-legacy --seed 32
 # ... and a tx chain of the header alone ("virtio-net nothing to send") breaks the device, then frames arrive:
 # QEMU still counts the rx buffers posted, enough of them (modern) or too few (legacy, EVENT_IDX).
 rec net-sweep-broken.vrt --device net --scenario sweep-net --seed 112
