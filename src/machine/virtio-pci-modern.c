@@ -96,6 +96,16 @@ uint64_t vpci_common_get(struct vpci *d, int f, unsigned half)
 	}
 }
 
+/* The queue runs on the rings its registers name. */
+static bool same_rings(struct vpci *d, const struct vpci_qregs *r, unsigned qi)
+{
+	uint64_t a[3];
+
+	virtq_ring_addrs(d->q[qi], a);
+	return a[0] == ((uint64_t)r->desc[1] << 32 | r->desc[0]) && a[1] == ((uint64_t)r->avail[1] << 32 | r->avail[0]) &&
+	    a[2] == ((uint64_t)r->used[1] << 32 | r->used[0]);
+}
+
 static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint64_t v)
 {
 	const struct vpci_profile *p = d->prof;
@@ -104,8 +114,21 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 		    "queue %u: queue_enable written with %llu", qi, (unsigned long long)v);
 		return;
 	}
-	if (virtq_started(d->q[qi]))
-		return;		/* QEMU re-maps the same rings; indices stay, so nothing changes */
+	/*
+	 * QEMU maps the rings the registers name (virtio_queue_set_rings): the
+	 * same ones again change nothing, indices stay. Under
+	 * legacy_pfn_ring_only other rings (a legacy queue_pfn placed them, or
+	 * the registers changed since) give way to the registers', address 0
+	 * too; here that queue starts over there (QEMU keeps its indices).
+	 */
+	if (virtq_started(d->q[qi])) {
+		if (!p->legacy_pfn_ring_only)
+			return;
+		if (same_rings(d, r, qi)) {
+			r->enable = 1;
+			return;
+		}
+	}
 	if (!(d->status & VIRTIO_STATUS_FEATURES_OK)) {
 		vpci_violate(d, VIOL_QUEUE_NOT_READY, (int)qi, -1, 0, REACT_REPORT,
 		    "queue %u enabled before FEATURES_OK (status 0x%02x)", qi, d->status);

@@ -64,6 +64,7 @@ void virtq_rename(struct virtq *q, const char *name);
 bool virtq_halted(const struct virtq *q);
 bool virtq_started(const struct virtq *q);
 uint64_t virtq_desc_addr(const struct virtq *q);	/* the descriptor table it was started with (0: not started) */
+void virtq_ring_addrs(const struct virtq *q, uint64_t a[3]);	/* descriptor table, avail, used (0s: not started) */
 void virtq_rebind(struct virtq *q, void *owner, struct gmem *m);	/* after a checkpoint swap */
 void virtq_save(const struct virtq *q, struct buf *out);
 int virtq_load(struct virtq *q, struct cursor *c, char **cause);

@@ -142,6 +142,13 @@ uint64_t virtq_desc_addr(const struct virtq *q)
 	return q->started ? q->desc : 0;
 }
 
+void virtq_ring_addrs(const struct virtq *q, uint64_t a[3])
+{
+	a[0] = q->started ? q->desc : 0;
+	a[1] = q->started ? q->avail : 0;
+	a[2] = q->started ? q->used : 0;
+}
+
 bool virtq_halted(const struct virtq *q)
 {
 	return q->halted;

@@ -245,6 +245,25 @@ int sweep_sc_legacy(struct record *rec, char **cause)
 		sw_bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 4, pfn);
 		sw_read_all(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 8, 0x4);
 		sw_read_fields(&s);
+		/*
+		 * Now and then the modern queue_enable on it: QEMU maps the rings
+		 * its registers name, none written (0: nothing mapped), the legacy
+		 * layout's, or others in RAM.
+		 */
+		if (sw_rnd(&s, 2)) {
+			uint64_t n = sw_bar_rd(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_NUM, 2), at = sw_rnd(&s, 3);
+			uint64_t desc = (pfn << VIRTIO_LEGACY_PFN_SHIFT) + (at == 2 ? 0x20000 : 0), avail = desc + 16 * n;
+			uint64_t a[3] = { desc, avail, (avail + 6 + 2 * n + VIRTIO_LEGACY_ALIGN - 1) & ~(VIRTIO_LEGACY_ALIGN - 1ull) };
+
+			record_mark(rec, "sweep: modern queue_enable for queue %u after its legacy queue_pfn, %s", qi,
+			    at == 0 ? "no addresses" : at == 1 ? "the legacy rings' addresses" : "other addresses");
+			guest_common_write(s.g, VIRTIO_PCI_COMMON_Q_SELECT, 2, qi);
+			for (unsigned k = 0; k < 3 && at > 0; k++)
+				guest_common_write(s.g, VIRTIO_PCI_COMMON_Q_DESCLO + 8 * k, 4, a[k]);
+			guest_common_write(s.g, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+			sw_read_all(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 8, 0x4);
+			sw_read_fields(&s);
+		}
 		if (sw_rnd(&s, 3) == 0) {
 			record_mark(rec, "sweep: legacy queue_pfn 0 for queue %u", qi);
 			sw_bar_wr(&s, SW_LEGACY_BAR, VIRTIO_PCI_LEGACY_QUEUE_PFN, 4, 0);

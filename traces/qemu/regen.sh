@@ -43,6 +43,8 @@ rec net-sweep-legacy.vrt --device net --scenario sweep-net --seed 2
 # ... and on a transitional function a modern driver that acks legacy-only bits (GSO among them) before
 # FEATURES_OK: QEMU's host_features keep them, the legacy guest_features register reads what applied.
 rec net-sweep-legacy-features.vrt --device net --scenario sweep-legacy --seed 32
+# ... and a modern queue_enable after a legacy queue_pfn placed queue 0: QEMU maps the modern registers' rings.
+rec blk-sweep-legacy-enable.vrt --device blk --scenario sweep-legacy --seed 4
 # ... and a tx chain of the header alone ("virtio-net nothing to send") breaks the device, then frames arrive:
 # QEMU still counts the rx buffers posted, enough of them (modern) or too few (legacy, EVENT_IDX).
 rec net-sweep-broken.vrt --device net --scenario sweep-net --seed 112
