@@ -7,6 +7,7 @@
 #include "vr/guest.h"
 #include "vr/le.h"
 #include "vr/record.h"
+#include "vr/trace.h"
 #include "vr/virtio-spec.h"
 #include "vr/virtq.h"
 #include "vr/xmalloc.h"
@@ -217,23 +218,38 @@ int v_desc_zero_len(struct record *rec, char **cause)
 	return recover(&x, cause);
 }
 
+/*
+ * More than 1024 buffers in one chain. The spec (and the vbox profile)
+ * allows INDIRECT on the last descriptor of a direct chain: 8 direct
+ * buffers, then a table of 1024. QEMU 7.2 (the qemu profile) takes INDIRECT
+ * on the head only and a descriptor flagged so later in a chain as a
+ * buffer, so there the head leads to a table of 1025.
+ */
 int v_sg_too_many(struct record *rec, char **cause)
 {
 	struct io x;
-	uint8_t *table = xcalloc(VIRTQ_MAX_SIZE, 16);
+	bool qemu = record_header(rec)->layout == TRACE_LAYOUT_QEMU;
+	unsigned n = qemu ? VIRTQ_MAX_SIZE + 1 : VIRTQ_MAX_SIZE;
+	uint8_t *table = xcalloc(n, 16);
 
-	if (bad_begin(&x, rec, "8 direct buffers then an indirect table of 1024: 1032 in one chain", cause) < 0) {
+	if (bad_begin(&x, rec, qemu ? "a head's indirect table of 1025 buffers" :
+	    "8 direct buffers then an indirect table of 1024: 1032 in one chain", cause) < 0) {
 		free(table);
 		return -1;
 	}
-	for (unsigned i = 0; i < VIRTQ_MAX_SIZE; i++)
-		raw_desc_bytes(table + 16 * i, scn_data_addr(rec, 0), 1, i + 1 < VIRTQ_MAX_SIZE ? VIRTQ_DESC_F_NEXT : 0,
+	for (unsigned i = 0; i < n; i++)
+		raw_desc_bytes(table + 16 * i, scn_data_addr(rec, 0), 1, i + 1 < n ? VIRTQ_DESC_F_NEXT : 0,
 		    (uint16_t)(i + 1));
-	guest_raw_mem(x.g, scn_data_addr(rec, 0x10000), table, 16 * VIRTQ_MAX_SIZE);
+	guest_raw_mem(x.g, scn_data_addr(rec, 0x10000), table, 16 * n);
 	free(table);
-	for (unsigned i = 0; i < 8; i++)
-		guest_raw_desc(x.g, 0, (uint16_t)(200 + i), scn_data_addr(rec, 0), 1, VIRTQ_DESC_F_NEXT, (uint16_t)(201 + i));
-	guest_raw_desc(x.g, 0, 208, scn_data_addr(rec, 0x10000), 16 * VIRTQ_MAX_SIZE, VIRTQ_DESC_F_INDIRECT, 0);
+	if (qemu) {
+		guest_raw_desc(x.g, 0, 200, scn_data_addr(rec, 0x10000), 16 * n, VIRTQ_DESC_F_INDIRECT, 0);
+	} else {
+		for (unsigned i = 0; i < 8; i++)
+			guest_raw_desc(x.g, 0, (uint16_t)(200 + i), scn_data_addr(rec, 0), 1, VIRTQ_DESC_F_NEXT,
+			    (uint16_t)(201 + i));
+		guest_raw_desc(x.g, 0, 208, scn_data_addr(rec, 0x10000), 16 * n, VIRTQ_DESC_F_INDIRECT, 0);
+	}
 	expose(&x, 200);
 	return recover(&x, cause);
 }
