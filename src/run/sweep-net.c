@@ -385,6 +385,7 @@ static void net_ctrl(struct dsw *s, struct netacct *a)
  * descriptor lengths (virtqueue_avail_bytes: the empty one adds 0), finds
  * too few and lets the frame wait, notifications on; only a pop of that
  * chain would break the device ("zero sized buffers are not allowed").
+ * Returns 1 if it ran, 0 if it does not fit what the guest holds.
  */
 static int net_zero_len_end(struct dsw *s, struct netacct *a, char **cause)
 {
@@ -406,7 +407,7 @@ static int net_zero_len_end(struct dsw *s, struct netacct *a, char **cause)
 	record_mark(s->rec, "sweep: a zero-length rx buffer %s a 64-byte one, then a %u-byte frame (%u bytes posted)",
 	    first ? "before" : "after", len, posted);
 	if (!dsw_add(s, NET_RXQ, NULL, 0, in, 2))
-		return 0;
+		return 1;
 	(void)guest_kick(s->g, NET_RXQ);
 	memcpy(f, a->mac, 6);
 	memset(f + 6, 0x52, 6);
@@ -417,7 +418,7 @@ static int net_zero_len_end(struct dsw *s, struct netacct *a, char **cause)
 		return -1;
 	(void)dsw_take(s, NET_RXQ, 1, NULL);
 	(void)guest_status(s->g);
-	return 0;
+	return 1;
 }
 
 /*
@@ -460,6 +461,65 @@ static int net_reset_end(struct dsw *s, struct netacct *a, char **cause)
 	if (net_frame(s, a, cause) < 0)
 		return -1;
 	net_tx(s);
+	return 0;
+}
+
+/*
+ * The end, now and then under MRG_RXBUF with no frame waiting: a 64-byte rx
+ * buffer, then a chain the pop refuses (a zero-length buffer before 2048
+ * bytes, or only device-readable bytes before a 2048-byte chain), then a
+ * frame that needs the buffers posted, the 64 bytes and some of the 2048.
+ * QEMU's virtio_net_has_buffers counts enough (the empty buffer adds 0),
+ * its virtio_net_receive_rcu pops the good buffers, fails on the bad chain
+ * (the device breaks) and detaches what it popped: no used element. The
+ * guest reads the used ring past used idx, where a used element written
+ * ahead would show.
+ */
+static int net_mrg_fail_end(struct dsw *s, struct netacct *a, char **cause)
+{
+	struct guest_buf in[2], out = { .len = 16 };
+	const struct guest_port *port = record_port(s->rec);
+	uint32_t posted = 64, len;
+	uint64_t used = guest_used_addr(s->g, NET_RXQ);
+	static uint8_t f[16384];
+	uint16_t size = guest_queue_size(s->g, NET_RXQ);
+	uint8_t ring[8 * 4], idx[2];
+	bool empty = dsw_rnd(s, 2) == 0;
+
+	for (unsigned i = 0; i < a->nbuf; i++)
+		posted += a->buf[i];
+	if (!dsw_has(s, NET_F_MRG_RXBUF) || a->nframe > 0 || posted + 2048 > sizeof f + NET_HDR ||
+	    !(guest_status(s->g) & VIRTIO_STATUS_DRIVER_OK))
+		return 0;
+	len = posted + 1 - NET_HDR + (uint32_t)dsw_rnd(s, 2048);
+	if (len < 60)
+		len = 60;
+	record_mark(s->rec, "sweep: a 64-byte rx buffer, %s, then a %u-byte frame (%u bytes posted with the 64)",
+	    empty ? "a chain with a zero-length buffer before 2048 bytes" :
+	    "a chain of device-readable bytes, a 2048-byte one", len, posted);
+	memset(in, 0, sizeof in);
+	in[0].len = 64;
+	if (!dsw_add(s, NET_RXQ, NULL, 0, in, 1))
+		return 0;
+	in[0].len = empty ? 0 : 2048;
+	in[1].len = 2048;
+	if (!(empty ? dsw_add(s, NET_RXQ, NULL, 0, in, 2) : dsw_add(s, NET_RXQ, &out, 1, NULL, 0) &&
+	    dsw_add(s, NET_RXQ, NULL, 0, in, 1)))
+		return 0;
+	(void)guest_kick(s->g, NET_RXQ);
+	memcpy(f, a->mac, 6);
+	memset(f + 6, 0x52, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	dsw_fill(s, f + 14, len - 14);
+	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, len, cause) < 0)
+		return -1;
+	(void)dsw_take(s, NET_RXQ, 1, NULL);
+	(void)guest_status(s->g);
+	/* used idx, then the four elements from its slot on (a ring of 8 or more) */
+	if (port->mem_read(port->opaque, used + 2, idx, 2) == 0)
+		(void)port->mem_read(port->opaque, used + 4 + 8u * (le16_load(idx) % size), ring,
+		    8u * (size - le16_load(idx) % size < 4 ? size - le16_load(idx) % size : 4));
 	return 0;
 }
 
@@ -509,7 +569,13 @@ int sweep_sc_net(struct record *rec, char **cause)
 			break;
 		}
 	}
-	if (dsw_rnd(&s, 2) == 0)
-		return net_zero_len_end(&s, &a, cause);
-	return dsw_rnd(&s, 3) == 0 ? net_reset_end(&s, &a, cause) : 0;
+	/* one of the ends below, or none; where the zero-length one does not fit, the failing frame may */
+	if (dsw_rnd(&s, 2) == 0) {
+		int rc = net_zero_len_end(&s, &a, cause);
+
+		return rc != 0 ? (rc < 0 ? -1 : 0) : net_mrg_fail_end(&s, &a, cause);
+	}
+	if (dsw_rnd(&s, 3) == 0)
+		return net_reset_end(&s, &a, cause);
+	return net_mrg_fail_end(&s, &a, cause);
 }
