@@ -821,7 +821,7 @@ const struct record_scenario record_scenarios[] = {
 	{ "sweep-console", "sweep: console writes, rx buffers of seeded sizes, typed bytes waiting for them",
 	  "console", "console", NULL, sweep_sc_console, NULL },
 	{ "sweep-rng", "sweep: rng requests of seeded sizes, entropy that serves some, all or none of them, legacy "
-	  "drivers, a bad avail head",
+	  "drivers, a bad avail head or a chain QEMU reads its own way",
 	  "rng", "rng", sweep_rng_prepare, sweep_sc_rng, NULL },
 	{ "sweep-serial", "sweep: virtio-serial with several ports: control messages with and without ctrl-rx "
 	  "buffers, in seeded orders, hostile ones; data on every port, opened or not; status writes",

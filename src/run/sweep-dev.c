@@ -276,16 +276,105 @@ static void rng_bad_head(struct dsw *s)
 	(void)guest_poll(s->g, 0, &u);
 }
 
+/* A descriptor's 16 bytes, for a table the guest lays by hand. */
+static void rng_desc(uint8_t *d, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	for (unsigned i = 0; i < 8; i++)
+		d[i] = (uint8_t)(addr >> 8 * i);
+	for (unsigned i = 0; i < 4; i++)
+		d[8 + i] = (uint8_t)(len >> 8 * i);
+	d[12] = (uint8_t)flags;
+	d[13] = (uint8_t)(flags >> 8);
+	d[14] = (uint8_t)next;
+	d[15] = (uint8_t)(next >> 8);
+}
+
+/*
+ * A request QEMU reads otherwise than the spec does, behind the requests
+ * posted (entropy only as given before they were: QEMU has asked for none
+ * since, the model would hand it out at once): INDIRECT inside its table or on its second
+ * descriptor (a buffer to QEMU), a table of more than 1024 entries (QEMU
+ * takes it), lengths that add up to 4 GiB (QEMU's count adds them in 32
+ * bits: 0, nothing asked), or one 2-descriptor chain in enough avail slots
+ * that the count meets more descriptors than the queue holds (a loop:
+ * the device breaks). Then the status and the used ring are read.
+ */
+static int rng_bad_chain(struct dsw *s, const struct bytesacct *a)
+{
+	static const char *const what[] = { "INDIRECT inside its table", "INDIRECT on its second descriptor",
+		"a table of more than 1024 entries", "lengths adding up to 4 GiB", "one chain in many avail slots" };
+	struct guest_buf big = { .len = 16 * 2048 }, small = { .len = 64 };
+	uint16_t size = guest_queue_size(s->g, 0), idx = guest_avail_idx(s->g, 0), slots = 1;
+	unsigned kind = (unsigned)dsw_rnd(s, 5), n;
+	uint8_t t[32];
+	uint32_t len;
+	uint64_t b, b2;
+	struct guest_used u;
+	int h1, h2;
+
+	h1 = guest_add(s->g, 0, NULL, 0, &big, 1, GUEST_ADD_NO_PUBLISH, NULL);
+	h2 = guest_add(s->g, 0, NULL, 0, &small, 1, GUEST_ADD_NO_PUBLISH, NULL);
+	if (h1 < 0 || h2 < 0) {
+		record_mark(s->rec, "sweep: rng queue full, no bad chain");
+		return 0;
+	}
+	b = guest_in_addr(s->g, 0, (uint16_t)h1, 0, &len);
+	b2 = guest_in_addr(s->g, 0, (uint16_t)h2, 0, &len);
+	record_mark(s->rec, "sweep: rng request %d with %s (queue of %u)", h1, what[kind], size);
+	switch (kind) {
+	case 0:
+		rng_desc(t, b2, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+		rng_desc(t + 16, b2 + 16, 8 + (uint32_t)dsw_rnd(s, 40), VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT, 0);
+		guest_raw_mem(s->g, b, t, 32);
+		guest_raw_desc(s->g, 0, (uint16_t)h1, b, 32, VIRTQ_DESC_F_INDIRECT, 0);
+		break;
+	case 1:
+		guest_raw_desc(s->g, 0, (uint16_t)h1, b2, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, (uint16_t)h2);
+		guest_raw_desc(s->g, 0, (uint16_t)h2, b, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT, 0);
+		break;
+	case 2:
+		n = 1025 + (unsigned)dsw_rnd(s, 1024);
+		rng_desc(t, b2, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, (uint16_t)(n - 1));
+		guest_raw_mem(s->g, b, t, 16);
+		rng_desc(t, b2 + 8, 8 + (uint32_t)dsw_rnd(s, 56), VIRTQ_DESC_F_WRITE, 0);
+		guest_raw_mem(s->g, b + 16ull * (n - 1), t, 16);
+		guest_raw_desc(s->g, 0, (uint16_t)h1, b, 16 * n, VIRTQ_DESC_F_INDIRECT, 0);
+		break;
+	case 3:
+		rng_desc(t, b2, 0x80000000u, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+		rng_desc(t + 16, b2, 0x80000000u, VIRTQ_DESC_F_WRITE, 0);
+		guest_raw_mem(s->g, b, t, 32);
+		guest_raw_desc(s->g, 0, (uint16_t)h1, b, 32, VIRTQ_DESC_F_INDIRECT, 0);
+		break;
+	default:
+		guest_raw_desc(s->g, 0, (uint16_t)h1, b2, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, (uint16_t)h2);
+		guest_raw_desc(s->g, 0, (uint16_t)h2, b2 + 8, 8, VIRTQ_DESC_F_WRITE, 0);
+		slots = (uint16_t)(size / 2 + 1 + dsw_rnd(s, size / 2));
+		if (slots + a->nbuf > size)
+			slots = (uint16_t)(size - a->nbuf);
+		break;
+	}
+	for (uint16_t i = 0; i < slots; i++)
+		guest_raw_avail_ring(s->g, 0, (uint16_t)(idx + i), (uint16_t)h1);
+	guest_raw_avail_idx(s->g, 0, (uint16_t)(idx + slots));
+	guest_notify(s->g, 0);
+	(void)dsw_take(s, 0, (unsigned)a->nbuf + 1, NULL);
+	(void)guest_status(s->g);
+	(void)guest_poll(s->g, 0, &u);
+	return 0;
+}
+
 int sweep_sc_rng(struct record *rec, char **cause)
 {
 	struct dsw s;
 	struct bytesacct a;
-	unsigned ops, bad;
+	unsigned ops, bad, kind;
 
 	if (bytes_begin(&s, rec, &a, &ops, cause) < 0)
 		return -1;
-	/* one seed in four ends with a bad head */
-	bad = dsw_rnd(&s, 4) == 0 ? (unsigned)dsw_rnd(&s, ops) : ops;
+	/* one seed in four ends with a bad head, one in four with a chain QEMU reads its own way */
+	kind = (unsigned)dsw_rnd(&s, 4);
+	bad = kind < 2 ? (unsigned)dsw_rnd(&s, ops) : ops;
 	for (unsigned i = 0; i < ops; i++) {
 		if (a.nbuf > 0 && i != bad) {
 			/* requests wait: entropy for some or all of them */
@@ -306,10 +395,12 @@ int sweep_sc_rng(struct record *rec, char **cause)
 			}
 		}
 		record_mark(rec, "sweep: %u rng requests, %u entropy bytes given", a.nbuf, a.bytes);
-		if (i == bad) {
+		if (i == bad && kind == 0) {
 			rng_bad_head(&s);
 			return 0;
 		}
+		if (i == bad)
+			return rng_bad_chain(&s, &a);
 		guest_kick(s.g, 0);
 		(void)dsw_take(&s, 0, bytes_deliver(&a), NULL);
 	}
