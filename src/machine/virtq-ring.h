@@ -61,6 +61,12 @@ void virtq_set_live(struct virtq *q, bool live);
 /* halt: the vbox reaction to a fatal violation; the queue stops until reset. */
 void virtq_halt(struct virtq *q);
 void virtq_rename(struct virtq *q, const char *name);
+/*
+ * QEMU's virtio_del_queue and virtio_add_queue on a running device: the
+ * ring keeps its addresses and indices (QEMU maps it again at the next
+ * memory commit); a started ring takes size, the new queue's default.
+ */
+void virtq_renum(struct virtq *q, uint16_t size);
 bool virtq_halted(const struct virtq *q);
 bool virtq_started(const struct virtq *q);
 uint64_t virtq_desc_addr(const struct virtq *q);	/* the descriptor table it was started with (0: not started) */

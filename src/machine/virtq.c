@@ -164,6 +164,12 @@ void virtq_enable(struct virtq *q, bool enabled)
 	q->halted = !enabled;
 }
 
+void virtq_renum(struct virtq *q, uint16_t size)
+{
+	if (q->started && size != 0)
+		q->size = size;
+}
+
 void virtq_rename(struct virtq *q, const char *name)
 {
 	snprintf(q->name, sizeof q->name, "%s", name);

@@ -60,11 +60,12 @@ void vpci_queue_reset(struct vpci *d, unsigned qi)
 
 /*
  * QEMU's virtio_del_queue and virtio_add_queue on a running device (virtio-
- * net's pairs come and go with MQ). A queue that goes, comes or changes its
- * maximum starts over: its ring forgets where it was, queue_size reads the
- * new maximum (0 once gone, like any select without a queue). The rest of
- * its registers (vector, enable, addresses) stay, as QEMU's virtio_del_queue
- * and virtio_add_queue leave them and its proxy keeps them.
+ * net's pairs come and go with MQ). queue_size reads the new maximum (0
+ * once gone, like any select without a queue); the rest of its registers
+ * (vector, enable, addresses) stay, as QEMU's virtio_del_queue and
+ * virtio_add_queue leave them and its proxy keeps them, and so does the
+ * ring: addresses and indices, its size the new maximum (measured on QEMU
+ * 7.2: the control queue added at rx1's place serves rx1's posted buffers).
  */
 void vpci_set_queue_count(struct vpci *d, unsigned n, const unsigned *from)
 {
@@ -80,7 +81,7 @@ void vpci_set_queue_count(struct vpci *d, unsigned n, const unsigned *from)
 			continue;
 		d->qmax[i] = max;
 		d->qr[i].size = max;
-		virtq_reset(d->q[i]);
+		virtq_renum(d->q[i], max);
 		if (i < n && d->ops->queue_name != NULL) {
 			d->ops->queue_name(i, (uint16_t)n, d->qname[i]);
 			d->qname[i][VIRTQ_NAME_MAX - 1] = '\0';

@@ -525,6 +525,80 @@ static void read_config(struct mq *s)
 	(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_NUMQ, 2);
 }
 
+/*
+ * The end, now and then with every pair on (VQ_PAIRS_SET done) and every
+ * queue's rings set up: FEATURES_OK and DRIVER_OK taken away by a status
+ * write (ACKNOWLEDGE|DRIVER, no reset), which lets the driver write
+ * features again, then features without MQ. QEMU 7.2 deletes pairs 1.. and
+ * the control queue and adds the control queue after pair 0
+ * (virtio_net_change_num_queue_pairs); the control queue's old slot and
+ * the pairs' keep their registers. What every select reads then; now and
+ * then writes to a queue taken away (size, vector, enable, descriptor
+ * address) read back; now and then MQ written back (the pairs and the
+ * control queue come back) and every select read again. Then FEATURES_OK,
+ * DRIVER_OK, traffic on pair 0, whose queues never go, and a kick on every
+ * other queue there: a queue that moved or came back kept its ring (the
+ * control queue at 2 finds what was posted on rx1).
+ */
+static int net_refeature_end(struct mq *s, char **cause)
+{
+	uint32_t lo = (uint32_t)s->feat, mq = 1u << VIRTIO_NET_F_MQ;
+	uint8_t st = VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER;
+	bool back, poke;
+
+	if (!(lo & mq) || s->pairs < 2)
+		return 0;
+	back = rnd(s, 2) != 0;
+	poke = rnd(s, 2) != 0;
+	record_mark(s->rec, "sweep-mq: status 0x%02x, features without MQ%s%s", st,
+	    poke ? ", a queue taken away written" : "", back ? ", MQ again" : "");
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, st);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_GF, 4, lo & ~mq);
+	(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_NUMQ, 2);
+	net_queue_regs(s);
+	if (poke) {
+		uint16_t q = (uint16_t)(3 + rnd(s, 2 * s->pairs - 2));	/* rx1 .. the old control queue */
+
+		record_mark(s->rec, "sweep-mq: queue %u taken away: size, vector, enable, descriptor written", q);
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SIZE, 2, 64);
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_MSIX, 2, rnd(s, 3));
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_DESCLO, 4, 0x12345000u);
+		if (rnd(s, 2))
+			guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_SIZE, 2);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_MSIX, 2);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_ENABLE, 2);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_DESCLO, 4);
+	}
+	if (back) {
+		guest_common_write(s->g, VIRTIO_PCI_COMMON_GF, 4, lo);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_NUMQ, 2);
+		net_queue_regs(s);
+	}
+	st |= VIRTIO_STATUS_FEATURES_OK;
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, st);
+	(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_STATUS, 1);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, st | VIRTIO_STATUS_DRIVER_OK);
+	read_config(s);
+	/* pair 0: a frame sent on tx0, one received on rx0 */
+	if (net_tx(s, 1, cause) < 0)
+		return -1;
+	guest_notify(s->g, 1);
+	(void)take(s, 1, 1);
+	if (net_rx(s, 0, cause) < 0)
+		return -1;
+	(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_STATUS, 1);
+	/* a kick on every queue there now past pair 0, nothing posted since */
+	for (unsigned q = 2, nq = back ? s->nq : 3; q < nq; q++) {
+		record_mark(s->rec, "sweep-mq: kick on queue %u", q);
+		guest_notify(s->g, q);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_STATUS, 1);
+	}
+	return 0;
+}
+
 int sweep_sc_mq(struct record *rec, char **cause)
 {
 	struct mq s;
@@ -622,5 +696,8 @@ int sweep_sc_mq(struct record *rec, char **cause)
 	if (s.sh->id == VIRTIO_ID_NET && net_finish(&s, cause) < 0)
 		return -1;
 	read_config(&s);
+	/* net, now and then: MQ taken away and given back without a reset (drawn last: earlier draws stay) */
+	if (s.sh->id == VIRTIO_ID_NET && rnd(&s, 3) == 0 && net_refeature_end(&s, cause) < 0)
+		return -1;
 	return 0;
 }
