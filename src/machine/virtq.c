@@ -599,6 +599,14 @@ void virtq_take(struct virtq *q)
 }
 
 
+/*
+ * The descriptors the count walks in one indirect table at most. QEMU walks
+ * a chain to the table's size (up to 2^28 entries: seconds of work for a
+ * few bytes of trace); a chain that long cannot be popped anyway (1024
+ * buffers at most), so past this the model takes it as the loop it is.
+ */
+#define VIRTQ_COUNT_WALK_MAX	65536u
+
 /* One descriptor of a table for the count (QEMU reads it through a mapping it checked; so does this). */
 static bool count_read(struct virtq *q, uint64_t table, uint32_t i, struct vr_desc *dd)
 {
@@ -673,6 +681,8 @@ static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *
 		for (;;) {
 			if (++nb > max)
 				goto loop;
+			if (indirect && nb > VIRTQ_COUNT_WALK_MAX)
+				goto too_long;
 			if (dd.flags & VIRTQ_DESC_F_WRITE)
 				in += dd.len;	/* unsigned int in QEMU: it wraps */
 			if (in >= want)
@@ -695,6 +705,12 @@ loop:
 		report(res, VIOL_DESC_LOOP, head, table, true,
 		    "queue %u: chain from head %u: more descriptors than %u%s (counting its buffers)", q->index, head,
 		    max, indirect ? " in its table" : ", with the chains counted before it: a loop (QEMU)");
+		return 0;
+too_long:
+		report(res, VIOL_DESC_LOOP, head, table, true,
+		    "queue %u: chain from head %u: more than %u descriptors of its table of %u counted, not enough yet: "
+		    "taken as a loop (the model's bound; QEMU walks on to the table's end)", q->index, head,
+		    VIRTQ_COUNT_WALK_MAX, max);
 		return 0;
 unreadable:
 		report(res, VIOL_RING_ADDR_BAD, (int)i, table, true,
