@@ -379,6 +379,24 @@ static void net_ctrl(struct dsw *s, struct netacct *a)
 }
 
 /*
+ * The frame a sweep ending gives: to the guest's MAC, seeded bytes; the
+ * one completion it may make is taken, then the device status read.
+ */
+static int net_end_frame(struct dsw *s, const struct netacct *a, uint8_t *f, uint32_t len, char **cause)
+{
+	memcpy(f, a->mac, 6);
+	memset(f + 6, 0x52, 6);
+	f[12] = 0x88;
+	f[13] = 0xb5;
+	dsw_fill(s, f + 14, len - 14);
+	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, len, cause) < 0)
+		return -1;
+	(void)dsw_take(s, NET_RXQ, 1, NULL);
+	(void)guest_status(s->g);
+	return 0;
+}
+
+/*
  * The end, now and then under MRG_RXBUF with no frame waiting: a chain
  * holding a zero-length buffer beside a 64-byte one, then a frame the
  * posted buffers cannot hold. QEMU's virtio_net_has_buffers counts
@@ -409,15 +427,8 @@ static int net_zero_len_end(struct dsw *s, struct netacct *a, char **cause)
 	if (!dsw_add(s, NET_RXQ, NULL, 0, in, 2))
 		return 1;
 	(void)guest_kick(s->g, NET_RXQ);
-	memcpy(f, a->mac, 6);
-	memset(f + 6, 0x52, 6);
-	f[12] = 0x88;
-	f[13] = 0xb5;
-	dsw_fill(s, f + 14, len - 14);
-	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, len, cause) < 0)
+	if (net_end_frame(s, a, f, len, cause) < 0)
 		return -1;
-	(void)dsw_take(s, NET_RXQ, 1, NULL);
-	(void)guest_status(s->g);
 	return 1;
 }
 
@@ -507,15 +518,8 @@ static int net_mrg_fail_end(struct dsw *s, struct netacct *a, char **cause)
 	    dsw_add(s, NET_RXQ, NULL, 0, in, 1)))
 		return 0;
 	(void)guest_kick(s->g, NET_RXQ);
-	memcpy(f, a->mac, 6);
-	memset(f + 6, 0x52, 6);
-	f[12] = 0x88;
-	f[13] = 0xb5;
-	dsw_fill(s, f + 14, len - 14);
-	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, len, cause) < 0)
+	if (net_end_frame(s, a, f, len, cause) < 0)
 		return -1;
-	(void)dsw_take(s, NET_RXQ, 1, NULL);
-	(void)guest_status(s->g);
 	/* used idx, then the four elements from its slot on (a ring of 8 or more) */
 	if (port->mem_read(port->opaque, used + 2, idx, 2) == 0)
 		(void)port->mem_read(port->opaque, used + 4 + 8u * (le16_load(idx) % size), ring,
