@@ -96,14 +96,22 @@ uint64_t vpci_common_get(struct vpci *d, int f, unsigned half)
 	}
 }
 
+/* The rings a queue's registers name: desc, avail, used (the order of virtq_ring_addrs). */
+static void reg_rings(const struct vpci_qregs *r, uint64_t a[3])
+{
+	a[0] = (uint64_t)r->desc[1] << 32 | r->desc[0];
+	a[1] = (uint64_t)r->avail[1] << 32 | r->avail[0];
+	a[2] = (uint64_t)r->used[1] << 32 | r->used[0];
+}
+
 /* The queue runs on the rings its registers name. */
 static bool same_rings(struct vpci *d, const struct vpci_qregs *r, unsigned qi)
 {
-	uint64_t a[3];
+	uint64_t a[3], want[3];
 
 	virtq_ring_addrs(d->q[qi], a);
-	return a[0] == ((uint64_t)r->desc[1] << 32 | r->desc[0]) && a[1] == ((uint64_t)r->avail[1] << 32 | r->avail[0]) &&
-	    a[2] == ((uint64_t)r->used[1] << 32 | r->used[0]);
+	reg_rings(r, want);
+	return a[0] == want[0] && a[1] == want[1] && a[2] == want[2];
 }
 
 static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint64_t v)
@@ -137,18 +145,17 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 	}
 	r->enable = 1;
 	r->reset = 0;
-	uint64_t desc = (uint64_t)r->desc[1] << 32 | r->desc[0];
-	uint64_t avail = (uint64_t)r->avail[1] << 32 | r->avail[0];
-	uint64_t used = (uint64_t)r->used[1] << 32 | r->used[0];
+	uint64_t a[3];
+	reg_rings(r, a);
 	struct virtq_result res;
 	res.n = 0;
 	res.refused = false;
-	int rc = virtq_start(d->q[qi], r->size, desc, avail, used, vpci_cur_features(d), &res);
+	int rc = virtq_start(d->q[qi], r->size, a[0], a[1], a[2], vpci_cur_features(d), &res);
 	vpci_ring_reports(d, qi, &res);
 	if (rc < 0 && !p->refused_queue_reads_enabled)
 		r->enable = 0;
 	vpci_note(d, "queue %u enabled: size %u desc 0x%llx avail 0x%llx used 0x%llx", qi, r->size,
-	    (unsigned long long)desc, (unsigned long long)avail, (unsigned long long)used);
+	    (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2]);
 }
 
 static void queue_size(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint64_t v)
