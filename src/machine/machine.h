@@ -25,7 +25,9 @@
  *   virtq.c    the split ring: decides and returns (struct virtq_report,
  *              "interrupt needed"); knows no transport
  *   vpci.c     the transport core: setup, status, reset, features, violations
- *              and their reactions, BAR dispatch, services for device models
+ *              and their reactions, interrupts, services for device models
+ *   vpci-access.c  the guest's accesses: BAR dispatch, device config,
+ *              config space and the PCI_CFG window
  *   virtio-pci-modern.c  common config, notify, ISR and device regions
  *   virtio-pci-legacy.c  the legacy (0.9.5) register block in the I/O BAR
  *   vpci-name.c, checkpoint.c  register names; save/load
@@ -305,7 +307,7 @@ struct vpci {
 void vpci_name_cfg(const struct vpci *d, uint32_t off, unsigned size, char *out, size_t n);
 void vpci_name_bar(const struct vpci *d, unsigned bar, uint64_t off, unsigned size, char *out, size_t n);
 
-/* Transport core services for the region handlers (vpci.c). */
+/* Transport core services for the region handlers (vpci.c; vpci_devcfg_access and vpci_windows in vpci-access.c). */
 int vpci_violate(struct vpci *d, enum violation v, int queue, int desc, uint64_t addr, enum vpci_react r,
     const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 int vpci_violate_v(struct vpci *d, const char *name, int queue, int desc, uint64_t addr, enum vpci_react r,
@@ -318,7 +320,6 @@ void vpci_config_irq(struct vpci *d, bool cfg_change);
 void vpci_set_status(struct vpci *d, uint8_t v);
 void vpci_bus_master(struct vpci *d, bool on);
 uint64_t vpci_cur_features(const struct vpci *d);
-/* What a modern driver's driver_feature can negotiate: the offered bits, under QEMU its legacy-only ones too. */
 /*
  * The legacy-only feature bits (the profile's and the device type's, QEMU's
  * VIRTIO_LEGACY_FEATURES and vdc->legacy_features): a legacy driver sees them
@@ -326,6 +327,7 @@ uint64_t vpci_cur_features(const struct vpci *d);
  * driver's ack of them sticks.
  */
 uint32_t vpci_legacy_only(const struct vpci *d);
+/* What a modern driver's driver_feature can negotiate: the offered bits, under QEMU its legacy-only ones too. */
 uint64_t vpci_modern_takes(const struct vpci *d);
 uint16_t vpci_check_vector(const struct vpci *d, uint64_t v);
 void vpci_set_vector(struct vpci *d, uint16_t *slot, uint64_t v);
@@ -338,6 +340,11 @@ void vpci_features_written(struct vpci *d, uint64_t features);
 void vpci_windows(struct vpci *d);
 void vpci_gate(struct vpci *d);		/* tell the rings whether they may run (after status/broken change) */
 bool vpci_intx_wanted(const struct vpci *d);
+bool vpci_msix_on(const struct vpci *d);
+/* Where an MSI-X message of d goes (the bus, guest RAM, the ISR). */
+struct msix_out vpci_msix_out(const struct vpci *d);
+/* Bring the INTx line to what the ISR and MSI-X state want, announcing a change. */
+void vpci_intx_sync(struct vpci *d, const char *why);
 void vpci_devcfg_access(struct vpci *d, uint32_t rel, unsigned size, uint64_t *v, bool write);
 void vpci_notify_queue(struct vpci *d, unsigned qi, uint64_t at);	/* at: register offset, for the report */
 /* Report what the ring decided, with the profile's reaction; returns -1 if r held an error. */
