@@ -12,6 +12,10 @@
 #define BLK_T_FLUSH	4
 #define BLK_T_GET_ID	8
 
+#define SECTOR		512u
+#define DISK_SECTORS	2048u		/* the recorder's 1 MiB disk */
+#define INPUT_EVENT	8u		/* struct virtio_input_event: type, code (le16), value (le32) */
+
 /* A guest plus what the scenario needs to complete requests. */
 struct io {
 	struct record *rec;
@@ -24,8 +28,30 @@ struct io {
 	uint64_t last_written;		/* blk/scsi: read back what was written */
 };
 
+/* the requests of each device type (scenarios-io.c) */
 int scn_start(struct io *x, struct record *rec, enum guest_irq_mode irq, uint64_t features, char **cause);
+int scn_start_sized(struct io *x, struct record *rec, enum guest_irq_mode irq, uint64_t features,
+    uint64_t data_size, char **cause);
+/* Wait for n used entries on queue q and read back what the device wrote. */
+int scn_complete(struct io *x, unsigned q, unsigned n, char **cause);
 int scn_blk_req(struct io *x, uint32_t type, uint64_t sector, uint32_t len, unsigned no, char **cause);
+/* The device type's set-up (receive buffers posted, ...), then requests first.. first+n-1. */
+int scn_io_setup(struct io *x, char **cause);
+int scn_io_run(struct io *x, unsigned first, unsigned n, char **cause);
+
+/*
+ * The request a driver of a type without a model sends on its first queue
+ * (virtio spec section 5), so traces of unmodelled devices look like real
+ * drivers'; the device only validates and completes (used len 0) or holds them.
+ */
+struct scn_gen_req {
+	uint8_t id;			/* 0: any other type */
+	uint16_t out_len, in_len;
+	const char *what;
+};
+const struct scn_gen_req *scn_gen_req_find(uint8_t id);
+/* Post one such request on queue 0; wait: for its completion, unless generic-requests hold. */
+int scn_gen_post(struct io *x, unsigned no, bool wait, char **cause);
 uint64_t scn_data_addr(struct record *rec, uint64_t off);
 
 /* guest misbehaviour, one scenario per violation (scenarios-bad.c) */
