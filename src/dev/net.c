@@ -149,14 +149,16 @@ static void net_reset(void *dev)
 	memcpy(n->cfg, n->cfg0, NET_CFG_SIZE);
 	le16_store(n->cfg + CFG_STATUS, link);
 	/*
-	 * qemu: virtio_net_reset purges the frame QEMU had read for each pair
-	 * (the first waiting); the rest of pair 0 stays in its backend, the
-	 * other pairs lose theirs as the reset's feature write (below) detaches
-	 * their tap queues. vbox keeps them all.
+	 * qemu: virtio_net_reset flushes only what the device sent (the tap's
+	 * incoming queue); the frame QEMU parked for pair 0 stays parked, the
+	 * rest in its backend, and the DRIVER_OK write that follows drops the
+	 * parked one (net_rx_flush_started). The other pairs lose theirs as the
+	 * reset's feature write (below) detaches their tap queues. vbox keeps
+	 * them all.
 	 */
 	if (n->pol->drop_on_pair_off)
-		for (unsigned p = 0; p < n->max_pairs; p++)
-			net_rx_drop(n, p, p == 0 ? 1 : UINT_MAX, " by the reset");
+		for (unsigned p = 1; p < n->max_pairs; p++)
+			net_rx_drop(n, p, UINT_MAX, " by the reset");
 	filter_reset(n);
 	n->part.active = false;
 	n->driver_ok = false;

@@ -398,10 +398,11 @@ static int net_negotiate(struct mq *s, uint64_t want, char **cause)
 
 /*
  * A device reset with frames waiting, then the driver again (features as
- * net_negotiate picks them, every queue, buffers as at the start). QEMU purges the frame it had read
- * for each pair (virtio_net_reset); a pair past the first loses the rest
- * too when the features detach its tap queue again; pair 0 keeps what the
- * kernel still holds.
+ * net_negotiate picks them, every queue, buffers as at the start). A pair
+ * past the first loses its frames when the reset's features detach its tap
+ * queue; pair 0 loses the frame QEMU had parked to the DRIVER_OK write
+ * (virtio_net_set_status flushes it before the status is taken) and keeps
+ * what the kernel still holds.
  */
 static int net_restart(struct mq *s, char **cause)
 {
