@@ -232,6 +232,12 @@ int guest_raw_avail_idx(struct guest *g, unsigned q, uint16_t idx);	/* also beco
 int guest_raw_mem(struct guest *g, uint64_t addr, const void *p, uint32_t len);
 /* Move avail idx by n with every new slot naming head, then notify (avail jumps, QEMU's in-flight limit). */
 int guest_raw_avail_flood(struct guest *g, unsigned q, uint16_t head, unsigned n);
+/*
+ * Wait for n more used entries on q and take them unread: for heads the
+ * driver does not track (raw avail writes naming a completed chain again).
+ * Reads used idx, moves the driver's last used idx; -1 if they did not come.
+ */
+int guest_raw_used_skip(struct guest *g, unsigned q, uint16_t n);
 /* Guest-side shadow of q's rings (addresses and the next avail idx it will publish). */
 uint64_t guest_desc_addr(const struct guest *g, unsigned q);
 uint64_t guest_avail_addr(const struct guest *g, unsigned q);

@@ -98,6 +98,8 @@ void record_time(struct record *rec, uint64_t ns);
 void record_pause(struct record *rec);
 int record_resume(struct record *rec, char **cause);
 uint64_t record_events(const struct record *rec);
+/* The device is QEMU (record --target qemu), not the simulator. */
+bool record_on_qemu(const struct record *rec);
 /* The recording port itself, for raw accesses the guest driver would never make (the sweep's). */
 const struct guest_port *record_port(const struct record *rec);
 /*

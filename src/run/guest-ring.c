@@ -170,6 +170,17 @@ int guest_wait(struct guest *g, unsigned qi, uint16_t n)
 	return g->port.wait(g->port.opaque, q->used + 2, q->last_used, n);
 }
 
+int guest_raw_used_skip(struct guest *g, unsigned qi, uint16_t n)
+{
+	struct gq *q = getq(g, qi);
+	if (q == NULL || guest_wait(g, qi, n) < 0)
+		return -1;
+	if ((uint16_t)(mem_rd16(g, q->used + 2) - q->last_used) < n)
+		return -1;
+	q->last_used = (uint16_t)(q->last_used + n);
+	return 0;
+}
+
 int guest_read_in(struct guest *g, unsigned qi, uint16_t head, uint32_t off, void *dst, uint32_t len)
 {
 	struct gq *q = getq(g, qi);

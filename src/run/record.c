@@ -440,6 +440,11 @@ int record_resume(struct record *rec, char **cause)
 	return 0;
 }
 
+bool record_on_qemu(const struct record *rec)
+{
+	return rec->qp != NULL;
+}
+
 uint64_t record_bar_read(struct record *rec, unsigned bar, uint64_t off, unsigned size)
 {
 	return rp_bar_read(rec, bar, off, size);

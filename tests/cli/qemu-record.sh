@@ -6,7 +6,12 @@ command -v qemu-system-x86_64 >/dev/null || { echo "FAIL: qemu-system-x86_64 not
 expect 3 "^$" "qemu missing: .*/nonexistent/qemu not found" "$VR" record --target qemu --qemu /nonexistent/qemu \
 	--scenario init -o "$TMP/x.vrt"
 expect 3 "^$" "qemu failed to start" "$VR" record --target qemu --qemu /bin/false --scenario init -o "$TMP/x.vrt"
-expect 2 "^$" "cannot run on QEMU: .*checkpoint" "$VR" record --target qemu --scenario wrap -o "$TMP/x.vrt"
+expect 2 "^$" "cannot run on QEMU: .*checkpoint" "$VR" record --target qemu --scenario checkpoint-bad -o "$TMP/x.vrt"
+# wrap on QEMU: no checkpoint, the way to idx 65532 is in the trace; the indices cross 65535 and replay matches.
+expect 0 "^$" "" "$VR" record --target qemu --scenario wrap -o "$TMP/wrap.vrt"
+expect 0 "^mark avail and used idx at 65532" "" grep "^mark avail and used idx" "$TMP/wrap.vrt"
+expect 0 "" "^  requests +65540$" "$VR" replay "$TMP/wrap.vrt"
+expect 2 "^$" "wrap: --count 300000: at most 131071" "$VR" record --target qemu --scenario wrap --count 300000 -o "$TMP/x.vrt"
 expect 2 "^$" "unknown target" "$VR" record --target vbox --scenario init
 # One QEMU per recording: blk basic carries QEMU's answers (register values, interrupts, no DMA).
 expect 0 "^$" "" "$VR" record --target qemu --scenario basic -o "$TMP/blk.vrt"
