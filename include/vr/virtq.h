@@ -180,6 +180,7 @@ uint16_t virtq_size(const struct virtq *q);		/* size in use (0 if not enabled) *
 uint64_t virtq_features(const struct virtq *q);		/* negotiated when the queue was enabled */
 bool virtq_is_enabled(const struct virtq *q);		/* queue_enable set and device live */
 bool virtq_is_empty(struct virtq *q);			/* true also when not enabled */
+bool virtq_has_rings(const struct virtq *q);		/* rings mapped, live or not (QEMU's virtio_queue_ready) */
 
 /*
  * Take (remove=true) or peek at the next available chain. (Implemented by the

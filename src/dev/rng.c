@@ -9,20 +9,41 @@
 
 
 #define RNG_POOL_MAX		(64u << 20)	/* entropy bytes held before the guest asks */
-#define RNG_STATE_VERSION	1
+#define RNG_REQ_MAX		4096u		/* backend requests of different sizes outstanding (qemu) */
+#define RNG_STATE_VERSION	2
 
 /*
  * Like QEMU's virtio-rng on a backend that has nothing to give, a request
  * the pool cannot serve stays in the avail ring until entropy arrives: the
  * guest sees a slow device, never made-up bytes. A partly filled pool serves
  * what it has (used len = bytes written), as QEMU does.
+ *
+ * Under the qemu profile the pool is what QEMU's rng-random backend has not
+ * read yet (the bytes wait in its file) and the device asks the backend as
+ * QEMU 7.2 does: virtio_rng_process, on a kick, on every status write and
+ * after a read that left chains posted, asks for the device-writable bytes
+ * posted then (one request each time, queued behind the others, never
+ * cancelled: a reset keeps them); each request, oldest first, reads what is
+ * there up to its size and hands it to chr_read, which drops it unless the
+ * queue has rings and the status DRIVER_OK, and otherwise fills the chains
+ * posted by then (kicked or not) and throws the rest away. Entropy that
+ * comes while no request is outstanding waits.
  */
+struct rng_req {
+	uint32_t size;			/* bytes asked for */
+	uint32_t count;			/* requests of that size in a row */
+};
+
 struct rng {
 	struct vdev_ctx *ctx;
-	bool qemu;			/* QEMU's rounds: see rng_process */
+	bool qemu;			/* QEMU's backend requests: see the comment above */
 	uint8_t *pool;
 	size_t head, tail, cap;		/* bytes pool[head..tail) are unused entropy */
 	bool starved;			/* a request is waiting (note emitted once per starvation) */
+	uint8_t status;			/* the last status written (QEMU's vdev->status in set_status) */
+	struct rng_req *req;		/* ring of RNG_REQ_MAX: req[rq], req[rq + 1], ... oldest first */
+	unsigned rq, nreq;
+	bool req_full;			/* the request ring overflowed (note emitted once) */
 	char fields[48];
 };
 
@@ -53,6 +74,7 @@ static void rng_destroy(void *dev)
 	if (r == NULL)
 		return;
 	free(r->pool);
+	free(r->req);
 	free(r);
 }
 
@@ -60,8 +82,13 @@ static void rng_reset(void *dev)
 {
 	struct rng *r = dev;
 
-	/* Entropy already delivered by the host stays: it belongs to the backend, not the device. */
+	/*
+	 * Entropy already delivered by the host stays: it belongs to the
+	 * backend, not the device; so do QEMU's requests (virtio-rng has no
+	 * reset handler and the backend's queue does not know of one).
+	 */
 	r->starved = false;
+	r->status = 0;
 }
 
 /* The queue a round serves (virtq_hand_out's op). */
@@ -84,54 +111,136 @@ static void rng_handed(void *op, uint16_t head, uint32_t n, bool failed)
 }
 
 /*
- * Serve requests in rounds. QEMU's virtio_rng_process asks its backend for
- * as many bytes as the posted chains' descriptors say they take (counted
- * without mapping a buffer; none: no request, the chains stay), and
- * chr_read hands what came to chains popped one by one until it is used,
- * throwing away what a failed pop leaves; then it asks again. The strict
- * model hands the whole pool to whatever chains there are and keeps the
- * rest.
+ * The strict model: every kick and every input hands the whole pool to
+ * whatever chains there are, the rest is kept.
  */
 static void rng_process(struct rng *r, unsigned queue)
 {
 	struct virtq *q = vdev_queue(r->ctx, queue);
 	struct rng_round w = { r, queue };
+	size_t avail = r->tail - r->head;
 
 	if (q == NULL || !virtq_is_enabled(q))
 		return;
-	for (;;) {
-		size_t avail = r->tail - r->head, len, off;
-		uint32_t want = r->qemu ? virtq_avail_len_in(q, UINT32_MAX) : UINT32_MAX;
-
-		if (want == 0)
-			break;
-		if (avail == 0) {
-			if (!r->starved && !virtq_is_empty(q)) {
-				r->starved = true;
-				vdev_note(r->ctx, "rng: request waits: the trace has no entropy left");
-			}
-			break;
+	if (avail > 0)
+		r->head += virtq_hand_out(q, r->pool + r->head, avail, "IN", r->fields, rng_handed, &w);
+	if (r->head == r->tail) {
+		r->head = r->tail = 0;
+		if (!r->starved && !virtq_is_empty(q)) {
+			r->starved = true;
+			vdev_note(r->ctx, "rng: request waits: the trace has no entropy left");
 		}
-		len = avail < want ? avail : want;
-		off = virtq_hand_out(q, r->pool + r->head, len, "IN", r->fields, rng_handed, &w);
-		r->head += r->qemu ? len : off;
-		if (off < len)
-			break;
+	}
+	virtq_sync(q);
+}
+
+/* QEMU's is_guest_ready: the queue has rings (live or not) and the status DRIVER_OK. */
+static bool rng_ready(const struct rng *r, const struct virtq *q)
+{
+	return q != NULL && (r->status & VIRTIO_STATUS_DRIVER_OK) && virtq_has_rings(q);
+}
+
+/*
+ * QEMU's virtio_rng_process: ask the backend for the device-writable bytes
+ * posted (virtqueue_get_avail_bytes; 0: nothing asked), behind the requests
+ * already outstanding.
+ */
+static void rng_ask(struct rng *r)
+{
+	struct virtq *q = vdev_queue(r->ctx, 0);
+	struct rng_req *last;
+	uint32_t n;
+
+	if (!rng_ready(r, q) || (n = virtq_avail_len_in(q, UINT32_MAX)) == 0)
+		return;
+	last = r->nreq > 0 ? &r->req[(r->rq + r->nreq - 1) % RNG_REQ_MAX] : NULL;
+	if (last != NULL && last->size == n && last->count < UINT32_MAX) {
+		last->count++;
+		return;
+	}
+	if (r->nreq == RNG_REQ_MAX) {
+		if (!r->req_full)
+			vdev_note(r->ctx, "rng: more than %u backend requests of other sizes outstanding: "
+			    "a request of %u bytes is not kept", RNG_REQ_MAX, n);
+		r->req_full = true;
+		return;
+	}
+	if (r->req == NULL)
+		r->req = xcalloc(RNG_REQ_MAX, sizeof *r->req);
+	r->req[(r->rq + r->nreq++) % RNG_REQ_MAX] = (struct rng_req){ n, 1 };
+}
+
+/* QEMU's chr_read: n bytes a request read. */
+static void rng_chr_read(struct rng *r, const uint8_t *p, size_t n)
+{
+	struct virtq *q = vdev_queue(r->ctx, 0);
+	struct rng_round w = { r, 0 };
+
+	if (!rng_ready(r, q))
+		return;		/* the bytes are gone */
+	(void)virtq_hand_out(q, p, n, "IN", r->fields, rng_handed, &w);
+	virtq_notify(q);
+	if (!virtq_is_empty(q))
+		rng_ask(r);
+}
+
+/*
+ * QEMU's rng-random entropy_available, run whenever the file has bytes and
+ * a request is outstanding (QEMU: its next main-loop poll): the oldest
+ * request reads what is there up to its size and is done.
+ */
+static void rng_backend_read(struct rng *r)
+{
+	while (r->nreq > 0 && r->tail > r->head) {
+		struct rng_req *q = &r->req[r->rq];
+		size_t n = r->tail - r->head < q->size ? r->tail - r->head : q->size;
+		const uint8_t *p = r->pool + r->head;
+
+		r->head += n;
+		if (--q->count == 0) {
+			r->rq = (r->rq + 1) % RNG_REQ_MAX;
+			r->nreq--;
+		}
+		rng_chr_read(r, p, n);
 	}
 	if (r->head == r->tail)
 		r->head = r->tail = 0;
-	virtq_sync(q);
+	if (r->nreq > 0 && !r->starved) {
+		r->starved = true;
+		vdev_note(r->ctx, "rng: request waits: the trace has no entropy left");
+	}
+}
+
+static void rng_status_written(void *dev, uint8_t status)
+{
+	struct rng *r = dev;
+
+	r->status = status;
+	if (r->qemu) {
+		rng_ask(r);
+		rng_backend_read(r);
+	}
 }
 
 static void rng_status_changed(void *dev, bool driver_ok)
 {
-	if (driver_ok)
-		rng_process(dev, 0);
+	struct rng *r = dev;
+
+	if (driver_ok && !r->qemu)
+		rng_process(r, 0);
 }
 
+/* A kick; under the qemu profile requestq only (QEMU's virtio-rng has one queue). */
 static void rng_queue_notified(void *dev, unsigned queue)
 {
-	rng_process(dev, queue);
+	struct rng *r = dev;
+
+	if (!r->qemu) {
+		rng_process(r, queue);
+	} else if (queue == 0) {
+		rng_ask(r);
+		rng_backend_read(r);
+	}
 }
 
 static int rng_add(struct rng *r, const uint8_t *p, size_t n, char **cause)
@@ -163,7 +272,10 @@ static int rng_input(void *dev, const struct vdev_input *in, char **cause)
 	if (rng_add(r, in->data, in->len, cause) != 0)
 		return -1;
 	r->starved = false;
-	rng_process(r, 0);
+	if (r->qemu)
+		rng_backend_read(r);
+	else
+		rng_process(r, 0);
 	return 0;
 }
 
@@ -173,32 +285,57 @@ static void rng_save(void *dev, struct buf *out)
 
 	buf_add_u8(out, RNG_STATE_VERSION);
 	buf_add_u8(out, r->starved);
+	buf_add_u8(out, r->status);
 	buf_add_le32(out, (uint32_t)(r->tail - r->head));
 	if (r->tail > r->head)
 		buf_add(out, r->pool + r->head, r->tail - r->head);
+	buf_add_le32(out, r->nreq);
+	for (unsigned i = 0; i < r->nreq; i++) {
+		buf_add_le32(out, r->req[(r->rq + i) % RNG_REQ_MAX].size);
+		buf_add_le32(out, r->req[(r->rq + i) % RNG_REQ_MAX].count);
+	}
 }
 
 static int rng_load(void *dev, const uint8_t *p, size_t len, char **cause)
 {
 	struct rng *r = dev;
 	struct cursor cur;
-	uint8_t version, starved;
-	uint32_t n;
+	uint8_t version, starved, status;
+	uint32_t n, nreq;
 	const uint8_t *data;
+	struct rng_req *req;
 
 	cursor_init(&cur, p, len);
 	version = cursor_u8(&cur);
 	starved = cursor_u8(&cur);
+	status = cursor_u8(&cur);
 	n = cursor_le32(&cur);
 	if (cur.err || version != RNG_STATE_VERSION || starved > 1 || n > RNG_POOL_MAX)
 		return cause_set(cause, "rng: state has a bad version or header");
 	data = cursor_bytes(&cur, n);
-	if (data == NULL || cur.off != cur.len)
-		return cause_set(cause, "rng: state length does not match its pool size %u", n);
+	nreq = cursor_le32(&cur);
+	if (data == NULL || cur.err || nreq > RNG_REQ_MAX || cur.len - cur.off != 8ull * nreq)
+		return cause_set(cause, "rng: state length does not match its pool size %u and %u requests", n, nreq);
+	req = nreq > 0 ? xcalloc(RNG_REQ_MAX, sizeof *req) : NULL;
+	for (uint32_t i = 0; i < nreq; i++) {
+		req[i].size = cursor_le32(&cur);
+		req[i].count = cursor_le32(&cur);
+		if (req[i].size == 0 || req[i].count == 0) {
+			free(req);
+			return cause_set(cause, "rng: state has an empty backend request");
+		}
+	}
 	r->head = r->tail = 0;
-	if (rng_add(r, data, n, cause) != 0)
+	if (rng_add(r, data, n, cause) != 0) {
+		free(req);
 		return -1;
+	}
+	free(r->req);
+	r->req = req;
+	r->rq = 0;
+	r->nreq = nreq;
 	r->starved = starved;
+	r->status = status;
 	return 0;
 }
 
@@ -224,6 +361,7 @@ const struct vdev_ops vdev_rng_ops = {
 	.destroy = rng_destroy,
 	.reset = rng_reset,
 	.status_changed = rng_status_changed,
+	.status_written = rng_status_written,
 	.queue_notified = rng_queue_notified,
 	.input = rng_input,
 	.save = rng_save,

@@ -180,6 +180,11 @@ bool virtq_is_enabled(const struct virtq *q)
 	return virtq_rings_there(q) && q->live;
 }
 
+bool virtq_has_rings(const struct virtq *q)
+{
+	return virtq_rings_there(q);
+}
+
 unsigned virtq_in_flight(const struct virtq *q)
 {
 	return q->in_flight;

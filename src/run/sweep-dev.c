@@ -240,12 +240,131 @@ int sweep_sc_console(struct record *rec, char **cause)
 
 /* ---- rng ---- */
 
-/*
- * While requests wait the guest only adds entropy: QEMU asks its backend
- * again on every kick and a second request for the same buffers would
- * throw bytes away.
- */
 #define RNG_MAX_BUFS	8u
+#define RNG_MAX_REQS	32u
+
+/*
+ * QEMU's virtio-rng asks its backend for bytes in requests (its documented
+ * rounds, virtio_rng_process and chr_read): on a kick, on a status write
+ * with DRIVER_OK and after a read that left chains posted, one request for
+ * the device-writable bytes posted then, queued behind the others and
+ * never cancelled (a reset keeps them). Each one, oldest first, reads the
+ * entropy there up to its size as soon as there is some; the bytes fill
+ * the chains posted by then in order (each chain a completion, the last
+ * maybe in part; kicked or not), are dropped without DRIVER_OK and rings,
+ * and what no chain takes is thrown away. Entropy that comes while no
+ * request is outstanding waits. The guest keeps that account so that it
+ * knows what to wait for; it gives entropy only when a request would read
+ * it into a chain (or none is outstanding): bytes read into nothing leave
+ * nothing to wait for, and the guest's next step would race QEMU's read.
+ */
+struct rngacct {
+	struct bytesacct a;		/* a.bytes: given, not read; a.buf: the chains posted, in order */
+	uint32_t req[RNG_MAX_REQS];
+	unsigned nreq;
+	bool ready;
+};
+
+static void rng_ask(struct rngacct *r)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < r->a.nbuf; i++)
+		n += r->a.buf[i];
+	if (r->ready && n > 0 && r->nreq < RNG_MAX_REQS)
+		r->req[r->nreq++] = n;
+}
+
+/* The requests that read now; returns the chains they complete. */
+static unsigned rng_read(struct rngacct *r)
+{
+	unsigned done = 0;
+
+	while (r->nreq > 0 && r->a.bytes > 0) {
+		uint32_t n = r->a.bytes < r->req[0] ? r->a.bytes : r->req[0];
+
+		r->a.bytes -= n;
+		memmove(r->req, r->req + 1, --r->nreq * sizeof r->req[0]);
+		if (!r->ready)
+			continue;
+		while (n > 0 && r->a.nbuf > 0) {
+			n -= r->a.buf[0] < n ? r->a.buf[0] : n;
+			memmove(r->a.buf, r->a.buf + 1, --r->a.nbuf * sizeof r->a.buf[0]);
+			done++;
+		}
+		if (r->a.nbuf > 0)
+			rng_ask(r);
+	}
+	return done;
+}
+
+/* Whether entropy given now is read into a chain or waits (see struct rngacct). */
+static bool rng_may_give(const struct rngacct *r)
+{
+	return r->nreq == 0 || (r->ready && r->a.nbuf > 0);
+}
+
+static int rng_give(struct dsw *s, struct rngacct *r, uint32_t len, char **cause)
+{
+	bool waits = r->nreq == 0;
+
+	if (bytes_give(s, &r->a, TRACE_INPUT_ENTROPY, len, cause) < 0)
+		return -1;
+	if (waits && r->a.nbuf > 0) {
+		struct guest_used u;
+
+		/* posted and not kicked: nothing may come (the guest looks) */
+		record_mark(s->rec, "sweep: %u entropy bytes, %u rng requests posted, none asked for", len, r->a.nbuf);
+		(void)guest_poll(s->g, 0, &u);
+		return 0;
+	}
+	(void)dsw_take(s, 0, rng_read(r), NULL);
+	return 0;
+}
+
+static void rng_kick(struct dsw *s, struct rngacct *r)
+{
+	guest_kick(s->g, 0);
+	rng_ask(r);
+	(void)dsw_take(s, 0, rng_read(r), NULL);
+}
+
+/* 1 to k requests of 1 to 64 or 512 bytes posted (avail idx published), not kicked. */
+static void rng_post(struct dsw *s, struct rngacct *r, unsigned k)
+{
+	for (k = 1 + (unsigned)dsw_rnd(s, k); k > 0 && r->a.nbuf < RNG_MAX_BUFS; k--) {
+		struct guest_buf in = { .len = 1 + (uint32_t)dsw_rnd(s, dsw_rnd(s, 2) ? 64 : 512) };
+
+		if (!dsw_add(s, 0, NULL, 0, &in, 1))
+			break;
+		r->a.buf[r->a.nbuf++] = in.len;
+	}
+}
+
+/*
+ * A reset with the requests QEMU has asked for still outstanding, then the
+ * bring-up again; now and then requests posted before DRIVER_OK, whose
+ * status write asks for them.
+ */
+static int rng_reset(struct dsw *s, struct rngacct *r, char **cause)
+{
+	bool early = dsw_rnd(s, 2);
+
+	record_mark(s->rec, "sweep: rng reset with %u backend requests outstanding%s", r->nreq,
+	    early ? ", requests posted before DRIVER_OK" : "");
+	guest_reset(s->g);
+	r->ready = false;
+	r->a.nbuf = 0;
+	if (guest_negotiate(s->g, s->feat, cause) < 0 || guest_setup_queues(s->g, cause) < 0)
+		return -1;
+	if (early)
+		rng_post(s, r, 3);
+	guest_driver_ok(s->g);
+	r->ready = true;
+	rng_ask(r);
+	(void)dsw_take(s, 0, rng_read(r), NULL);
+	return 0;
+}
 
 /* sweep-rng's header: one seed in three a transitional function with a legacy driver. */
 void sweep_rng_prepare(struct record *rec, struct trace_header *h)
@@ -367,42 +486,60 @@ static int rng_bad_chain(struct dsw *s, const struct bytesacct *a)
 int sweep_sc_rng(struct record *rec, char **cause)
 {
 	struct dsw s;
-	struct bytesacct a;
+	struct rngacct r;
 	unsigned ops, bad, kind;
 
-	if (bytes_begin(&s, rec, &a, &ops, cause) < 0)
+	memset(&r, 0, sizeof(r));
+	if (bytes_begin(&s, rec, &r.a, &ops, cause) < 0)
 		return -1;
+	r.ready = true;
 	/* one seed in four ends with a bad head, one in four with a chain QEMU reads its own way */
 	kind = (unsigned)dsw_rnd(&s, 4);
 	bad = kind < 2 ? (unsigned)dsw_rnd(&s, ops) : ops;
 	for (unsigned i = 0; i < ops; i++) {
-		if (a.nbuf > 0 && i != bad) {
-			/* requests wait: entropy for some or all of them */
-			if (bytes_give(&s, &a, TRACE_INPUT_ENTROPY, 1 + (uint32_t)dsw_rnd(&s, 600), cause) < 0)
-				return -1;
-			(void)dsw_take(&s, 0, bytes_deliver(&a), NULL);
+		bool ending = i == bad;
+
+		if (r.a.nbuf > 0 && !ending) {
+			switch (dsw_rnd(&s, 8)) {
+			case 0:
+				if (rng_reset(&s, &r, cause) < 0)
+					return -1;
+				break;
+			case 1:
+				record_mark(rec, "sweep: rng kick with %u requests posted, %u backend requests outstanding",
+				    r.a.nbuf, r.nreq);
+				rng_kick(&s, &r);
+				break;
+			case 2:
+				rng_post(&s, &r, 2);
+				record_mark(rec, "sweep: %u rng requests posted, the last not kicked", r.a.nbuf);
+				break;
+			default:
+				/* requests wait: entropy for some or all of them */
+				if (rng_give(&s, &r, 1 + (uint32_t)dsw_rnd(&s, 600), cause) < 0)
+					return -1;
+				break;
+			}
 			continue;
 		}
-		if (a.nbuf == 0) {
-			if (dsw_rnd(&s, 2) && bytes_give(&s, &a, TRACE_INPUT_ENTROPY, (uint32_t)dsw_rnd(&s, 1024), cause) < 0)
+		if (r.a.nbuf == 0) {
+			if (dsw_rnd(&s, 2) && rng_may_give(&r) &&
+			    rng_give(&s, &r, (uint32_t)dsw_rnd(&s, 1024), cause) < 0)
 				return -1;
-			for (unsigned k = 1 + (unsigned)dsw_rnd(&s, 4); k > 0 && a.nbuf < RNG_MAX_BUFS; k--) {
-				struct guest_buf in = { .len = 1 + (uint32_t)dsw_rnd(&s, dsw_rnd(&s, 2) ? 64 : 512) };
-
-				if (!dsw_add(&s, 0, NULL, 0, &in, 1))
-					break;
-				a.buf[a.nbuf++] = in.len;
-			}
+			rng_post(&s, &r, 4);
 		}
-		record_mark(rec, "sweep: %u rng requests, %u entropy bytes given", a.nbuf, a.bytes);
-		if (i == bad && kind == 0) {
+		record_mark(rec, "sweep: %u rng requests, %u entropy bytes given", r.a.nbuf, r.a.bytes);
+		if (ending && kind == 0) {
 			rng_bad_head(&s);
 			return 0;
 		}
-		if (i == bad)
-			return rng_bad_chain(&s, &a);
-		guest_kick(s.g, 0);
-		(void)dsw_take(&s, 0, bytes_deliver(&a), NULL);
+		if (ending)
+			return rng_bad_chain(&s, &r.a);
+		if (dsw_rnd(&s, 4) == 0) {
+			record_mark(rec, "sweep: not kicked");
+			continue;
+		}
+		rng_kick(&s, &r);
 	}
 	return 0;
 }
