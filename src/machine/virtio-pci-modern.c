@@ -124,11 +124,13 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 	}
 	/*
 	 * QEMU maps the rings the registers name (virtio_queue_set_rings): the
-	 * same ones again change nothing, indices stay. Under
-	 * legacy_pfn_ring_only other rings (a legacy queue_pfn placed them, or
-	 * the registers changed since) give way to the registers', address 0
-	 * too; here that queue starts over there (QEMU keeps its indices).
+	 * same ones again change nothing. Under legacy_pfn_ring_only other
+	 * rings (a legacy queue_pfn placed them, or the registers changed
+	 * since) give way to the registers', address 0 too, and the queue goes
+	 * on there from the indices it had: set_rings touches no index
+	 * (last_avail_idx, used_idx, the signalled state).
 	 */
+	bool moved = false;
 	if (virtq_started(d->q[qi])) {
 		if (!p->legacy_pfn_ring_only)
 			return;
@@ -136,6 +138,7 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 			r->enable = 1;
 			return;
 		}
+		moved = true;
 	}
 	if (!(d->status & VIRTIO_STATUS_FEATURES_OK)) {
 		vpci_violate(d, VIOL_QUEUE_NOT_READY, (int)qi, -1, 0, REACT_REPORT,
@@ -150,11 +153,13 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 	struct virtq_result res;
 	res.n = 0;
 	res.refused = false;
-	int rc = virtq_start(d->q[qi], r->size, a[0], a[1], a[2], vpci_cur_features(d), &res);
+	int rc = moved ? virtq_remap(d->q[qi], r->size, a[0], a[1], a[2], vpci_cur_features(d), &res) :
+	    virtq_start(d->q[qi], r->size, a[0], a[1], a[2], vpci_cur_features(d), &res);
 	vpci_ring_reports(d, qi, &res);
 	if (rc < 0 && !p->refused_queue_reads_enabled)
 		r->enable = 0;
-	vpci_note(d, "queue %u enabled: size %u desc 0x%llx avail 0x%llx used 0x%llx", qi, r->size,
+	vpci_note(d, "queue %u %s: size %u desc 0x%llx avail 0x%llx used 0x%llx", qi,
+	    moved ? "enabled again on other rings, its indices kept" : "enabled", r->size,
 	    (unsigned long long)a[0], (unsigned long long)a[1], (unsigned long long)a[2]);
 }
 

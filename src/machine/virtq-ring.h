@@ -18,6 +18,14 @@ void virtq_reset(struct virtq *q);
 /* queue_enable: validate and start; -1 if refused (res says why). */
 int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
     struct virtq_result *res);
+/*
+ * QEMU's virtio_queue_set_rings on a started queue: the rings move (checked
+ * and mapped as virtq_start maps them), indices, chains in flight and the
+ * notification state stay; a ring that cannot be mapped leaves the queue
+ * without rings. -1 if refused.
+ */
+int virtq_remap(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
+    struct virtq_result *res);
 /* Ring core for the model-facing virtq_get/virtq_sync (those live in vdev-ctx.c, which reports and interrupts). */
 int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res);
 void virtq_take(struct virtq *q);	/* consume the chain virtq_pop returned (avail_event with EVENT_IDX) */

@@ -207,16 +207,10 @@ void virtq_ring_lens(const struct virtq_policy *pol, uint16_t size, bool event_i
 	len[2] = 4 + 8ull * size + ev;
 }
 
-int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
+/* Map the rings a queue is enabled with (the checks QEMU's mapping makes), its indices untouched. */
+static int map_rings(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
     struct virtq_result *res)
 {
-	bool halted = q->halted;
-	virtq_reset(q);
-	q->halted = halted;
-	if (halted) {
-		res->refused = true;
-		return -1;	/* vbox: a stopped queue stays stopped until the device is reset */
-	}
 	if (size == 0 || size > VIRTQ_MAX_SIZE)
 		return report(res, VIOL_QUEUE_SIZE_BAD, -1, size, true, "queue %u enabled with size %u", q->index, size);
 	/*
@@ -255,9 +249,38 @@ int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
 	q->used = used;
 	q->features = features;
 	q->event_idx = ei;
+	q->started = true;
+	return 0;
+}
+
+int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
+    struct virtq_result *res)
+{
+	bool halted = q->halted;
+	virtq_reset(q);
+	q->halted = halted;
+	if (halted) {
+		res->refused = true;
+		return -1;	/* vbox: a stopped queue stays stopped until the device is reset */
+	}
+	if (map_rings(q, size, desc, avail, used, features, res) < 0)
+		return -1;
 	/* QEMU: the first notification after enable always goes out; vbox: plain spec arithmetic from 0. */
 	q->signalled_valid = !q->pol.first_sync_notifies;
-	q->started = true;
+	return 0;
+}
+
+int virtq_remap(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
+    struct virtq_result *res)
+{
+	if (q->halted) {
+		res->refused = true;
+		return -1;
+	}
+	if (map_rings(q, size, desc, avail, used, features, res) < 0) {
+		q->started = false;	/* QEMU: no ring caches, the device broken */
+		return -1;
+	}
 	return 0;
 }
 

@@ -54,6 +54,9 @@ rec net-sweep-legacy.vrt --device net --scenario sweep-net --seed 2
 rec net-sweep-legacy-features.vrt --device net --scenario sweep-legacy --seed 32
 # ... and a modern queue_enable after a legacy queue_pfn placed queue 0: QEMU maps the modern registers' rings.
 rec blk-sweep-legacy-enable.vrt --device blk --scenario sweep-legacy --seed 4
+# ... and a modern driver that enables a running queue again on other rings (hand-made guest actions played
+# on QEMU by crosscheck): QEMU's virtio_queue_set_rings keeps the ring indices.
+"$VR" crosscheck --qemu "$QEMU" src/rng-enable-again.vrt --keep rng-enable-again.vrt >/dev/null
 # ... and a tx chain of the header alone ("virtio-net nothing to send") breaks the device, then frames arrive:
 # QEMU still counts the rx buffers posted, enough of them (modern) or too few (legacy, EVENT_IDX).
 rec net-sweep-broken.vrt --device net --scenario sweep-net --seed 112
