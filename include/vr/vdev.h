@@ -119,6 +119,12 @@ struct vdev_defaults {
 	uint64_t features;		/* offered, transport bits included */
 	uint32_t legacy_features;	/* shown to a legacy driver only, beside the profile's (QEMU's vdc->legacy_features) */
 	uint32_t bad_features;		/* what a legacy driver acking BAD_FEATURE gets, before the offer (QEMU's bad_features) */
+	/*
+	 * The device's get_features on a function without VERSION_1 (QEMU's
+	 * disable-modern=on): bits it adds to the offer, and legacy-only bits it
+	 * takes away (virtio-blk: SCSI on, ANY_LAYOUT off).
+	 */
+	uint32_t no_v1_on, no_v1_off;
 	uint16_t nqueues;		/* 0: ops->default_queues */
 	uint16_t queue_size[VDEV_DEFAULT_QUEUES];	/* 0: 256 */
 	uint16_t queue_size_rest;	/* queues past the table (0: 256) */

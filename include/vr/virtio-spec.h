@@ -59,6 +59,7 @@
 #define VIRTIO_BLK_F_GEOMETRY		4
 #define VIRTIO_BLK_F_RO			5
 #define VIRTIO_BLK_F_BLK_SIZE		6
+#define VIRTIO_BLK_F_SCSI		7	/* legacy SCSI passthrough requests */
 #define VIRTIO_BLK_F_FLUSH		9
 #define VIRTIO_BLK_F_TOPOLOGY		10
 #define VIRTIO_BLK_F_CONFIG_WCE		11

@@ -274,8 +274,9 @@ static uint8_t blk_discard_wz(struct blk *b, struct virtq_chain *c, bool wz, boo
 }
 
 /*
- * QEMU 7.2 keeps the legacy SCSI passthrough request and never offers
- * VIRTIO_BLK_F_SCSI (virtio_blk_handle_scsi_req): fewer than 2
+ * QEMU 7.2 keeps the legacy SCSI passthrough request and offers
+ * VIRTIO_BLK_F_SCSI only on a legacy-only function (no_v1_on), where it
+ * serves it the same (virtio_blk_handle_scsi_req): fewer than 2
  * device-readable or 3 device-writable buffers is IOERR; else UNSUPP, and
  * "errors", the first le32 of the virtio_scsi_inhdr in the buffer before the
  * last, becomes 255 (whatever that buffer's length).
@@ -486,6 +487,8 @@ static const struct vdev_defaults blk_qemu = {
 	.nqueues = 1,
 	.queue_size = { 256 },
 	.mq_features = 1ull << VIRTIO_BLK_F_MQ,	/* num-queues > 1 */
+	.no_v1_on = 1u << VIRTIO_BLK_F_SCSI,	/* virtio_blk_get_features without VERSION_1 */
+	.no_v1_off = 1u << VIRTIO_F_ANY_LAYOUT,
 	.pci_class = 0x010000,
 	.config_min = CFG_MAX_DISCARD,
 	.config_ends = { { VIRTIO_BLK_F_DISCARD, CFG_DISCARD_ALIGN + 4 },

@@ -155,8 +155,11 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	d->setup = *s;
 	d->nq = d->nqall = nq;
 	d->offered = s->offered ? s->offered | (1ull << VIRTIO_F_VERSION_1) : vdev_default_features(s->ops, s->layout, nq);
-	if (!xp->modern)
+	if (!xp->modern) {
 		d->offered &= ~(1ull << VIRTIO_F_VERSION_1);	/* a legacy-only device does not offer VERSION_1 */
+		if (df != NULL)
+			d->offered |= df->no_v1_on;
+	}
 	d->devcfg_size = vdev_config_size(s->ops, s->layout, d->offered);
 	if (s->devcfg != NULL && s->devcfg_len > 0) {
 		memcpy(d->devcfg_copy, s->devcfg, s->devcfg_len);

@@ -64,8 +64,9 @@ char *qp_make_path(struct qport *p, const char *name)
 static void ring_props(struct buf *b, const struct trace_header *h)
 {
 	/* ioeventfd=off: a notify is handled inside the MMIO write, not later in the main loop. */
-	/* transitional: QEMU's default layout, the legacy block in I/O BAR0 */
-	buf_printf(b, ",disable-legacy=%s,addr=04.0,ioeventfd=off", h->transport == TRACE_TRANSPORT_MODERN ? "on" : "off");
+	/* transitional: QEMU's default layout, the legacy block in I/O BAR0; legacy: that block alone */
+	buf_printf(b, ",disable-legacy=%s%s,addr=04.0,ioeventfd=off", h->transport == TRACE_TRANSPORT_MODERN ? "on" : "off",
+	    h->transport == TRACE_TRANSPORT_LEGACY ? ",disable-modern=on" : "");
 	if (!(h->features & (1ull << VIRTIO_F_EVENT_IDX)))
 		buf_printf(b, ",event_idx=off");
 	if (!(h->features & (1ull << VIRTIO_F_INDIRECT_DESC)))

@@ -558,6 +558,72 @@ void qport_machine_map(struct trace_header *h)
 	h->unassigned[h->nunassigned++] = high;
 }
 
+/* Offer and queue count through the common config (modern and transitional functions). */
+static void probe_modern(struct qport *p, struct guest *g, struct trace_header *h)
+{
+	guest_common_write(g, 0x00, 4, 0);
+	h->features = guest_common_read(g, 0x04, 4);
+	guest_common_write(g, 0x00, 4, 1);
+	h->features |= guest_common_read(g, 0x04, 4) << 32;
+	guest_common_write(g, 0x00, 4, 0);	/* QEMU keeps the select over a reset: leave it as power-on did */
+	h->nqueues = (uint16_t)guest_common_read(g, 0x12, 2);
+	/*
+	 * QEMU 7.2's virtio-net makes pairs 1.. only when a driver's features
+	 * hold MQ (virtio_net_set_multiqueue; a reset leaves them): the probe
+	 * writes MQ as the driver's features once, so the header and the device
+	 * the recording drives both have every pair, ctrl last.
+	 */
+	if (h->device == VIRTIO_ID_NET && (h->features & (1ull << VIRTIO_NET_F_MQ)) && p->tap != NULL) {
+		guest_common_write(g, 0x08, 4, 0);
+		guest_common_write(g, 0x0c, 4, 1u << VIRTIO_NET_F_MQ);
+		h->nqueues = (uint16_t)guest_common_read(g, 0x12, 2);
+	}
+}
+
+/*
+ * A legacy-only function (disable-modern=on) shows its offer only in the
+ * 32-bit host_features register, with QEMU's legacy-only bits in it: the
+ * offer a trace states is that less those bits (the model adds them back for
+ * a legacy driver); the high half (VERSION_1 and up) no legacy driver sees.
+ * The queues: those whose QUEUE_NUM reads non-zero, up to the first that
+ * reads 0.
+ */
+static void probe_legacy(struct guest *g, struct trace_header *h)
+{
+	const struct vdev_ops *ops = vdev_find_id(h->device);
+	uint32_t legacy_only = ops != NULL ? vdev_legacy_only_features(ops, TRACE_LAYOUT_QEMU) : 0;
+
+	h->features = guest_legacy_read(g, VIRTIO_PCI_LEGACY_HOST_FEATURES, 4) & ~(uint64_t)legacy_only;
+	h->nqueues = 0;
+	while (h->nqueues <= TRACE_MAX_QUEUES) {
+		guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, h->nqueues);
+		if (guest_legacy_read(g, VIRTIO_PCI_LEGACY_QUEUE_NUM, 2) == 0)
+			break;
+		h->nqueues++;
+	}
+	guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
+}
+
+/* Each queue's maximum size (QUEUE_NUM, or queue_size before the driver writes it). */
+static void queue_sizes(struct guest *g, struct trace_header *h)
+{
+	bool legacy = h->transport == TRACE_TRANSPORT_LEGACY;
+
+	for (unsigned i = 0; i < h->nqueues; i++) {
+		if (legacy) {
+			guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, i);
+			h->queue_max[i] = (uint16_t)guest_legacy_read(g, VIRTIO_PCI_LEGACY_QUEUE_NUM, 2);
+		} else {
+			guest_common_write(g, 0x16, 2, i);
+			h->queue_max[i] = (uint16_t)guest_common_read(g, 0x18, 2);
+		}
+	}
+	if (legacy)
+		guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
+	else
+		guest_common_write(g, 0x16, 2, 0);
+}
+
 int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 {
 	struct guest_port gp;
@@ -576,6 +642,7 @@ int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 	gc.ram = ram;
 	gc.nram = h->nram;
 	gc.bar_base = QP_BAR_BASE;
+	gc.legacy = h->transport == TRACE_TRANSPORT_LEGACY;
 	g = guest_new(&gp, &gc);
 	if (guest_pci_setup(g, cause) < 0 || guest_find_caps(g, cause) < 0)
 		goto out;
@@ -587,38 +654,21 @@ int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 	p->notify_bar = c->notify.bar;
 	p->notify_off = c->notify.off;
 	p->notify_len = c->notify.len;
-	guest_common_write(g, 0x00, 4, 0);
-	h->features = guest_common_read(g, 0x04, 4);
-	guest_common_write(g, 0x00, 4, 1);
-	h->features |= guest_common_read(g, 0x04, 4) << 32;
-	guest_common_write(g, 0x00, 4, 0);	/* QEMU keeps the select over a reset: leave it as power-on did */
-	h->nqueues = (uint16_t)guest_common_read(g, 0x12, 2);
-	/*
-	 * QEMU 7.2's virtio-net makes pairs 1.. only when a driver's features
-	 * hold MQ (virtio_net_set_multiqueue; a reset leaves them): the probe
-	 * writes MQ as the driver's features once, so the header and the device
-	 * the recording drives both have every pair, ctrl last.
-	 */
-	if (h->device == VIRTIO_ID_NET && (h->features & (1ull << VIRTIO_NET_F_MQ)) && p->tap != NULL) {
-		guest_common_write(g, 0x08, 4, 0);
-		guest_common_write(g, 0x0c, 4, 1u << VIRTIO_NET_F_MQ);
-		h->nqueues = (uint16_t)guest_common_read(g, 0x12, 2);
-	}
+	if (h->transport == TRACE_TRANSPORT_LEGACY)
+		probe_legacy(g, h);
+	else
+		probe_modern(p, g, h);
 	if (h->nqueues > TRACE_MAX_QUEUES) {
 		cause_set(cause, "qemu: the device has %u queues, traces hold %u", h->nqueues, TRACE_MAX_QUEUES);
 		goto out;
 	}
-	for (unsigned i = 0; i < h->nqueues; i++) {
-		guest_common_write(g, 0x16, 2, i);
-		h->queue_max[i] = (uint16_t)guest_common_read(g, 0x18, 2);
-	}
-	guest_common_write(g, 0x16, 2, 0);
+	queue_sizes(g, h);
 	/* QEMU's DEVICE region is a page; the config itself is as long as the device model's. */
 	{
 		const struct vdev_ops *ops = vdev_find_id(h->device);
 		uint32_t n = ops != NULL ? ops->devcfg_size : 0;
 
-		if (n > c->device.len)
+		if (n > c->device.len && !gc.legacy)
 			n = c->device.len;
 		h->devcfg_len = (uint16_t)(n < TRACE_MAX_DEVCFG ? n : TRACE_MAX_DEVCFG);
 	}
@@ -636,7 +686,10 @@ int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 		h->has |= TRACE_HAS_CLASS | TRACE_HAS_REVISION | TRACE_HAS_SUBSYS | TRACE_HAS_MSIX;
 	}
 	/* Leave it as reset left it: no status, no decoding, no BAR addresses. */
-	guest_common_write(g, 0x14, 1, 0);
+	if (gc.legacy)
+		guest_legacy_write(g, VIRTIO_PCI_LEGACY_STATUS, 1, 0);
+	else
+		guest_common_write(g, 0x14, 1, 0);
 	qemu_pci_write(p->q, QP_DEVFN, 0x04, 2, 0);
 	for (unsigned b = 0; b < 6; b++)
 		qemu_pci_write(p->q, QP_DEVFN, 0x10 + 4 * b, 4, 0);

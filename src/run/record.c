@@ -339,9 +339,6 @@ static int check_driver(const struct record *rec, char **cause)
 	bool legacy = record_legacy_driver(rec);
 	if (legacy && o->transport == TRACE_TRANSPORT_MODERN)
 		return cause_set(cause, "a legacy driver needs --transport transitional or legacy");
-	if (o->qemu && o->transport == TRACE_TRANSPORT_LEGACY)
-		return cause_set(cause, "--target qemu records a transitional device (--transport transitional "
-		    "--driver legacy); QEMU's disable-modern=on is not supported");
 	if (!legacy && o->transport == TRACE_TRANSPORT_LEGACY)
 		return cause_set(cause, "--transport legacy has no modern interface for --driver modern");
 	for (size_t i = 0; legacy && i < sizeof(modern_only) / sizeof(modern_only[0]); i++)

@@ -31,6 +31,9 @@ expect 2 "^$" "event [0-9]+ \(offset 0x[0-9a-f]+\): guest read of 2 bytes at 0x1
 expect 0 "^$" "answers as QEMU does" "$VR" crosscheck --wait 1000 "$q/src/rng-enable-again.vrt"
 # What QEMU cannot play is bad input; QEMU missing is exit 3.
 expect 2 "^$" "starts from a checkpoint" "$VR" crosscheck "$srcdir/traces/blk-wrap.vrt"
+# Legacy-only traces run on QEMU's disable-modern=on function (not a transitional one, whose BAR 4 differs).
+expect 0 "^$" "answers as QEMU does" "$VR" crosscheck "$srcdir/traces/blk-legacy.vrt"
+expect 0 "^$" "answers as QEMU does" "$VR" crosscheck "$srcdir/traces/net-legacy.vrt"
 expect 2 "^$" "layout vbox" "$VR" crosscheck "$srcdir/traces/blk-vbox.vrt"
 expect 2 "^$" "missing TRACE" "$VR" crosscheck
 expect 3 "^$" "qemu missing" "$VR" crosscheck --qemu /nonexistent/qemu "$q/blk-basic.vrt"

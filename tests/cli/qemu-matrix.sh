@@ -7,8 +7,9 @@
 # a pair that differs and is not listed fails, and so does a listed pair that
 # now matches (take it off the list). A pair that matches must match again
 # with its header cut down to the device, layout and transport (bare_header):
-# QEMU's defaults are the profile's. Both the modern and the transitional
-# (legacy driver) transport are recorded; MATRIX_TRANSPORTS narrows it.
+# QEMU's defaults are the profile's. The modern, the transitional and the
+# legacy-only (disable-modern=on) transport are recorded, the last two with
+# a legacy driver; MATRIX_TRANSPORTS narrows it.
 . "$srcdir/tests/cli/lib.sh"
 # QEMU is a real component (bootstrap.sh installs it): without it the matrix fails, never skips.
 if ! command -v "${QEMU:-qemu-system-x86_64}" >/dev/null; then
@@ -17,7 +18,7 @@ if ! command -v "${QEMU:-qemu-system-x86_64}" >/dev/null; then
 fi
 known="$srcdir/tests/qemu-matrix.known"
 n=0 differ=0
-for tr in ${MATRIX_TRANSPORTS:-modern transitional}; do
+for tr in ${MATRIX_TRANSPORTS:-modern transitional legacy}; do
 	"$VR" record --list | awk 'NR > 1 && !/not with --target qemu/ && $1 !~ /^sweep-/ { print $1, $2 }' >"$TMP/list"
 	while read -r sc devs; do
 		case $devs in

@@ -32,6 +32,8 @@ done
 rec blk-wrap.vrt --device blk --scenario wrap
 rec blk-legacy-basic.vrt --device blk --scenario basic --transport transitional --driver legacy
 rec blk-legacy-intx.vrt --device blk --scenario intx --transport transitional --driver legacy
+# ... and a legacy-only one (disable-modern=on): virtio_blk_get_features without VERSION_1 offers SCSI, not ANY_LAYOUT.
+rec blk-legacy-only.vrt --device blk --scenario basic --transport legacy
 rec net-legacy-basic.vrt --device net --scenario basic --transport transitional --driver legacy
 rec net-intx.vrt --device net --scenario intx
 rec scsi-intx.vrt --device scsi --scenario intx
