@@ -139,12 +139,14 @@ const struct cmd_entry cmd_export_entry = {
 	.options = export_options,
 	.summary = "a trace's guest side as qtest commands for QEMU, or a run as a Perfetto timeline",
 	.help =
-	    "The device is QEMU's modern virtio-pci device of the trace's type at 00:04.0\n"
-	    "(disable-legacy=on; serial= and vectors= from the header; a zero-filled\n"
+	    "The device is QEMU's virtio-pci device of the trace's type and transport at\n"
+	    "00:04.0 (modern: disable-legacy=on; transitional: disable-legacy=off; legacy:\n"
+	    "disable-modern=on too; serial= and vectors= from the header; a zero-filled\n"
 	    "null-co drive of the trace's disk size). Config accesses go through ports\n"
-	    "0xcf8/0xcfc, BAR accesses to the addresses the trace's guest gave the BARs\n"
-	    "(a BAR the trace uses without placing it is placed first, and memory decoding\n"
-	    "enabled), RAM stores become write and read-backs read commands. Recorded\n"
+	    "0xcf8/0xcfc, BAR accesses to the addresses the trace's guest gave the BARs,\n"
+	    "the legacy I/O BAR 0 as in/out port commands (a BAR the trace uses without\n"
+	    "placing it is placed first, and decoding enabled), RAM stores become write\n"
+	    "and read-backs read commands. Recorded\n"
 	    "answers, host inputs (disk contents, frames, entropy), time and marks are not\n"
 	    "part of the guest side. import reads the output back.\n",
 	.exec = cmd_export_exec,

@@ -160,7 +160,7 @@ Test(qemu_cmdline, bars_follow_config_writes)
 	struct pci_bars b;
 	uint64_t left;
 
-	pci_bars_init(&b, true, 0);
+	pci_bars_init(&b, true, true, 0);
 	cr_assert_eq(pci_bars_addr(&b, 4), 0);
 	pci_bars_cfg_write(&b, 0x20, 4, 0xffffffff);
 	pci_bars_cfg_write(&b, 0x24, 4, 0xffffffff);
@@ -175,9 +175,12 @@ Test(qemu_cmdline, bars_follow_config_writes)
 	pci_bars_cfg_write(&b, 0x10, 4, 0xc041);
 	cr_assert_eq(pci_bars_addr(&b, 0), 0xc040);
 	cr_assert_eq(pci_bars_size(&b, 1), 0x1000);
-	pci_bars_init(&b, false, 2048);
+	pci_bars_init(&b, false, true, 2048);
 	cr_assert_eq(pci_bars_size(&b, 1), 0x10000, "2048 vectors: 32 KiB table + 256 bytes of pending bits");
 	cr_assert(!pci_bars_exists(&b, 0));
+	pci_bars_init(&b, true, false, 2);
+	cr_assert(pci_bars_exists(&b, 0));
+	cr_assert(!pci_bars_exists(&b, 4), "disable-modern=on: no structures BAR");
 }
 
 /* QEMU 7.2's default offer, as virtio-replay import gives it. */

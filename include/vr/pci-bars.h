@@ -5,10 +5,10 @@
 #include <stdint.h>
 
 /*
- * QEMU's modern virtio-pci layout (trace layout "qemu"): the legacy I/O
- * BAR 0 (transitional devices only), the MSI-X table and pending bits in
- * BAR 1 (at least 4 KiB), the virtio structures in the 64-bit BAR 4/5
- * (16 KiB). Import maps absolute addresses to BAR offsets with it and
+ * QEMU's virtio-pci layout (trace layout "qemu"): the legacy I/O BAR 0
+ * (transitional and legacy-only functions), the MSI-X table and pending
+ * bits in BAR 1 (at least 4 KiB), the virtio structures in the 64-bit BAR
+ * 4/5 (16 KiB; not on a legacy-only function, disable-modern=on). Import maps absolute addresses to BAR offsets with it and
  * export the other way round.
  */
 
@@ -19,11 +19,12 @@
 
 struct pci_bars {
 	bool legacy;		/* BAR 0 exists */
+	bool modern;		/* BAR 4/5 exists */
 	unsigned vectors;	/* MSI-X table size (sizes BAR 1) */
 	uint32_t reg[6];	/* the BAR registers as the guest wrote them */
 };
 
-void pci_bars_init(struct pci_bars *b, bool legacy, unsigned vectors);
+void pci_bars_init(struct pci_bars *b, bool legacy, bool modern, unsigned vectors);
 /* A config-space write of size bytes at off (only BAR registers matter). */
 void pci_bars_cfg_write(struct pci_bars *b, uint32_t off, unsigned size, uint64_t value);
 bool pci_bars_exists(const struct pci_bars *b, unsigned bar);

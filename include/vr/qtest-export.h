@@ -15,8 +15,10 @@
  *   EOF
  *
  * or, with stream, the commands alone after a "# qemu-system-x86_64 ..."
- * comment line. The function sits at 00:04.0, modern-only; config accesses
- * go through ports 0xcf8/0xcfc, BAR accesses to the addresses the trace's
+ * comment line. The function sits at 00:04.0 with the trace's transport
+ * (modern-only, transitional, or legacy-only: disable-modern=on); config
+ * accesses go through ports 0xcf8/0xcfc, the legacy I/O BAR 0 through port
+ * commands, other BAR accesses to the addresses the trace's
  * guest placed the BARs at (export places a BAR the trace never placed, and
  * enables memory decoding, and says so), RAM stores become write commands
  * and read-backs read commands. The device's recorded answers and the host

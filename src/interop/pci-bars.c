@@ -3,10 +3,11 @@
 
 #include "vr/pci-bars.h"
 
-void pci_bars_init(struct pci_bars *b, bool legacy, unsigned vectors)
+void pci_bars_init(struct pci_bars *b, bool legacy, bool modern, unsigned vectors)
 {
 	memset(b, 0, sizeof *b);
 	b->legacy = legacy;
+	b->modern = modern;
 	b->vectors = vectors;
 }
 
@@ -27,7 +28,7 @@ void pci_bars_cfg_write(struct pci_bars *b, uint32_t off, unsigned size, uint64_
 
 bool pci_bars_exists(const struct pci_bars *b, unsigned bar)
 {
-	return (bar == 0 && b->legacy) || bar == PCI_BARS_MSIX || bar == PCI_BARS_MODERN;
+	return (bar == 0 && b->legacy) || bar == PCI_BARS_MSIX || (bar == PCI_BARS_MODERN && b->modern);
 }
 
 uint64_t pci_bars_size(const struct pci_bars *b, unsigned bar)

@@ -14,9 +14,11 @@
 #define DEVFN		(QEMU_EXPORT_SLOT << 3)
 #define PCI_COMMAND	0x04
 #define PCI_CMD_MEM_MASTER	0x0006u	/* memory decoding and bus mastering */
+#define PCI_CMD_IO		0x0001u
 
 /* Where export places a BAR the trace never placed: below QEMU's own devices at 0xfec00000. */
 static const uint64_t place_at[] = { 0xfe000000ull, 0xfe100000ull, 0xfe200000ull };
+#define PLACE_IO	0xc000u		/* and the legacy I/O BAR 0: where SeaBIOS puts the first one */
 
 struct exporter {
 	const char *path;
@@ -30,6 +32,8 @@ struct exporter {
 };
 
 static const char size_suffix[9] = { [1] = 'b', [2] = 'w', [4] = 'l', [8] = 'q' };
+/* Port commands stop at 4 bytes: an 8-byte access to the I/O BAR goes out as outl/inl, as record --target qemu sends it. */
+static const char port_suffix[9] = { [1] = 'b', [2] = 'w', [4] = 'l', [8] = 'l' };
 
 /* Append s to b quoted for sh when it needs it ('...' with ' as '\''). */
 static void sh_quote(struct buf *b, const char *s)
@@ -91,7 +95,10 @@ static int command_line(const struct trace_header *h, const char *path, bool bio
 			disk_size = h->backend[i].size;
 	buf_init(&dev);
 	buf_init(&drive);
-	buf_printf(&dev, "%s,addr=%02x.0,disable-legacy=on", name, QEMU_EXPORT_SLOT);
+	/* the trace's transport: modern-only, transitional (QEMU's default), or legacy-only */
+	buf_printf(&dev, "%s,addr=%02x.0,disable-legacy=%s%s", name, QEMU_EXPORT_SLOT,
+	    h->transport == TRACE_TRANSPORT_MODERN ? "on" : "off",
+	    h->transport == TRACE_TRANSPORT_LEGACY ? ",disable-modern=on" : "");
 	if (h->has & TRACE_HAS_MSIX)
 		buf_printf(&dev, ",vectors=%u", h->msix_vectors);
 	if (h->serial[0] != '\0' && h->device == 2)
@@ -168,6 +175,12 @@ static void place_bar(struct exporter *x, unsigned bar)
 {
 	uint64_t size = pci_bars_size(&x->bars, bar);
 
+	if (bar == 0) {
+		cfg(x, true, 0x10, 4, PLACE_IO | 1);
+		x->st->placed++;
+		return;
+	}
+
 	for (size_t i = 0; i < sizeof place_at / sizeof place_at[0]; i++) {
 		uint64_t at = place_at[i], left;
 		if (pci_bars_find(&x->bars, at, &left) >= 0 || pci_bars_find(&x->bars, at + size - 1, &left) >= 0)
@@ -184,7 +197,7 @@ static int bar_access(struct exporter *x, const struct trace_event *ev)
 {
 	uint64_t base;
 
-	if (!pci_bars_exists(&x->bars, ev->space) || ev->space == 0 || ev->addr >= pci_bars_size(&x->bars, ev->space) ||
+	if (!pci_bars_exists(&x->bars, ev->space) || ev->addr >= pci_bars_size(&x->bars, ev->space) ||
 	    ev->addr + ev->size > pci_bars_size(&x->bars, ev->space))
 		return 0;	/* nothing of QEMU's device is there */
 	if ((base = pci_bars_addr(&x->bars, ev->space)) == 0) {
@@ -193,8 +206,18 @@ static int bar_access(struct exporter *x, const struct trace_event *ev)
 			return 0;
 	}
 	if (!x->command_written) {
-		cfg(x, true, PCI_COMMAND, 2, PCI_CMD_MEM_MASTER);
+		cfg(x, true, PCI_COMMAND, 2, PCI_CMD_MEM_MASTER | (x->bars.legacy ? PCI_CMD_IO : 0));
 		x->st->placed++;
+	}
+	if (ev->space == 0) {
+		/* the legacy block in I/O BAR 0: port commands */
+		if (ev->kind == TRACE_BAR_WRITE)
+			buf_printf(&x->line, "out%c 0x%" PRIx64 " 0x%" PRIx64, port_suffix[ev->size], base + ev->addr,
+			    ev->value & 0xffffffffu);
+		else
+			buf_printf(&x->line, "in%c 0x%" PRIx64, port_suffix[ev->size], base + ev->addr);
+		cmd_end(x);
+		return 1;
 	}
 	if (ev->kind == TRACE_BAR_WRITE)
 		buf_printf(&x->line, "write%c 0x%" PRIx64 " 0x%" PRIx64, size_suffix[ev->size], base + ev->addr, ev->value);
@@ -265,7 +288,8 @@ int qtest_export(const char *path, FILE *f, bool stream, struct qtest_export_sta
 	x.f = f;
 	x.st = st;
 	buf_init(&x.line);
-	pci_bars_init(&x.bars, false, h->has & TRACE_HAS_MSIX ? h->msix_vectors : 0);
+	pci_bars_init(&x.bars, h->transport != TRACE_TRANSPORT_MODERN, h->transport != TRACE_TRANSPORT_LEGACY,
+	    h->has & TRACE_HAS_MSIX ? h->msix_vectors : 0);
 	base = base != NULL ? base + 1 : path;
 	buf_printf(&x.line, "%s# virtio-replay export of ", stream ? "" : "#!/bin/sh\n");
 	for (const char *p = base; *p != '\0'; p++)

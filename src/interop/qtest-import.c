@@ -413,7 +413,7 @@ static int run(struct qtest_import *qi, enum pass pass, char **cause)
 	qi->line = qi->body_line;
 	qi->cf8 = 0;
 	qi->pciexbar = Q35_PCIEXBAR_RESET;
-	pci_bars_init(&qi->bars, qi->cmd.legacy, qi->cmd.vectors > 0 ? (unsigned)qi->cmd.vectors : 0);
+	pci_bars_init(&qi->bars, qi->cmd.legacy, qi->cmd.modern, qi->cmd.vectors > 0 ? (unsigned)qi->cmd.vectors : 0);
 	qi->vtime = 0;
 	memset(&qi->st, 0, sizeof qi->st);
 	return qi->form == F_LOG ? run_log(qi, cause) : run_stream(qi, cause);

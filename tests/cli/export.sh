@@ -5,12 +5,18 @@ T=$srcdir/traces
 guest() {
 	"$VR" dump "$1" | sed -n '/^\(cfg\|bar\) [rw] \|^mem /{s/ = .*//;p;}'
 }
-for t in blk-basic blk-indirect net-basic rng-basic console-basic scsi-basic; do
+for t in blk-basic blk-indirect net-basic rng-basic console-basic scsi-basic blk-transitional blk-legacy net-legacy; do
+	# the trace's transport picks QEMU's: modern-only, transitional, legacy-only (its I/O BAR 0 as port commands)
+	case $t in
+	*-transitional) props="disable-legacy=off" ;;
+	*-legacy) props="disable-legacy=off,disable-modern=on" ;;
+	*) props="disable-legacy=on" ;;
+	esac
 	[ -f "$T/$t.vrt" ] || { echo "FAIL: no $t.vrt"; fails=$((fails + 1)); continue; }
 	expect 0 "" "^export: .*$t.vrt: [0-9]+ guest events as [0-9]+ qtest commands" \
 		"$VR" export "$T/$t.vrt" --to qtest -o "$TMP/$t.sh"
 	[ -x "$TMP/$t.sh" ] || { echo "FAIL: $t.sh is not executable"; fails=$((fails + 1)); }
-	grep -q "^cat << 'EOF' | qemu-system-x86_64 -machine pc .*-device virtio-[a-z]*-pci,addr=04.0,disable-legacy=on.* -qtest stdio$" "$TMP/$t.sh" ||
+	grep -q "^cat << 'EOF' | qemu-system-x86_64 -machine pc .*-device virtio-[a-z]*-pci,addr=04.0,$props\(,[^ ]*\)\{0,1\} .*-qtest stdio$" "$TMP/$t.sh" ||
 		{ echo "FAIL: $t.sh: no QEMU command line"; fails=$((fails + 1)); }
 	sh -n "$TMP/$t.sh" || { echo "FAIL: $t.sh is not a valid shell script"; fails=$((fails + 1)); }
 	expect 0 "" "" "$VR" import --quiet "$TMP/$t.sh" -o "$TMP/$t.back.vrt"
