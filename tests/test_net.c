@@ -440,6 +440,59 @@ static uint16_t queue_size_at(unsigned q)
 	return (uint16_t)guest_common_read(H.g, VIRTIO_PCI_COMMON_Q_SIZE, 2);
 }
 
+/* Features written again without a reset (FEATURES_OK taken away first), lo half only. */
+static void refeature(uint64_t f)
+{
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER);
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_GF, 4, (uint32_t)f);
+}
+
+static void enable_at(unsigned q)
+{
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+}
+
+/*
+ * QEMU 7.2 (sweep-mq seeds 20, 24, 49 with queue_enable written again):
+ * queue_enable maps a queue with the size its proxy holds, the last
+ * queue_size written: the control queue moved to 2 takes rx1's 256, a
+ * queue that comes back the size written while it was away. A checkpoint
+ * keeps that size (version 4). vbox: pairs never move.
+ */
+Test(net, qemu_enable_takes_the_size_written)
+{
+	struct vpci_setup s;
+	uint64_t f;
+	char *cause = NULL;
+	struct buf ck;
+
+	memset(&s, 0, sizeof s);
+	s.nqueues = 5;
+	h_open_setup(&H, "net", &s, 0);
+	f = guest_features(H.g);
+	refeature(f & ~(1ull << F_MQ));
+	cr_assert_eq(queue_size_at(2), 64, "the control queue moved to 2");
+	enable_at(2);
+	cr_expect_eq(queue_size_at(2), 256, "queue_enable takes rx1's size");
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_Q_SELECT, 2, 3);
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_Q_SIZE, 2, 32);
+	cr_expect_eq(queue_size_at(3), 0, "tx1 is away");
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_GF, 4, (uint32_t)f);
+	cr_assert_eq(queue_size_at(3), 256, "tx1 back with its maximum");
+	buf_init(&ck);
+	vpci_save(H.d, &ck);
+	cr_expect_eq(le16_load(ck.data + 4), 4, "a size written apart: version 4");
+	enable_at(3);
+	cr_expect_eq(queue_size_at(3), 32, "queue_enable takes the size written while away");
+	cr_assert_eq(vpci_load(H.d, ck.data, ck.len, &cause), 0, "%s", cause ? cause : "?");
+	cr_expect_eq(queue_size_at(3), 256);
+	enable_at(3);
+	cr_expect_eq(queue_size_at(3), 32, "the checkpoint kept the size written");
+	buf_release(&ck);
+}
+
 /* qemu: pairs 1.. only while the driver's features hold MQ, the control queue after the last pair. */
 Test(net, qemu_pairs_follow_mq)
 {

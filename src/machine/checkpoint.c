@@ -20,6 +20,9 @@
  *   (version 3) u16 queues there now, then u16 the maximum size of each (QEMU's virtio-net takes
  *   pairs away and gives them back, vpci_set_queue_count); the queues above count every queue the
  *   device was made with, and those gone have queue_size 0
+ *   (version 4) the version 3 part always, then u16 count + that many queues whose queue_enable would
+ *   take another size than they have (the size last written, QEMU's proxy num, on a queue that came
+ *   back or moved): u16 queue, u16 that size; every other queue's is its size
  *   u32 length + device model state (ops->save)
  *   u64 length + guest memory (gmem_save)
  *   u32 CRC32C of everything before it
@@ -29,7 +32,7 @@
  */
 
 #define CK_MAGIC	0x4b435256u	/* "VRCK" */
-#define CK_VERSION	3	/* version 1 blobs (no latch, features or per-select registers) and 2 still load */
+#define CK_VERSION	4	/* version 1 blobs (no latch, features or per-select registers), 2 and 3 still load */
 
 static bool ghost_default(const struct vpci_qregs *r)
 {
@@ -61,6 +64,34 @@ static void save_v2(const struct vpci *d, struct buf *out)
 	}
 }
 
+/* A queue whose queue_enable takes the size it has, or none (version 4 lists the others). */
+static bool num_implied(const struct vpci_qregs *r)
+{
+	return r->num == 0 || r->num > VIRTQ_MAX_SIZE || r->num == r->size;
+}
+
+static bool needs_v4(const struct vpci *d)
+{
+	for (unsigned i = 0; i < d->nqall; i++)
+		if (!num_implied(&d->qr[i]))
+			return true;
+	return false;
+}
+
+static void save_v4(const struct vpci *d, struct buf *out)
+{
+	uint16_t n = 0;
+	for (unsigned i = 0; i < d->nqall; i++)
+		n = (uint16_t)(n + !num_implied(&d->qr[i]));
+	buf_add_le16(out, n);
+	for (unsigned i = 0; i < d->nqall; i++) {
+		if (num_implied(&d->qr[i]))
+			continue;
+		buf_add_le16(out, (uint16_t)i);
+		buf_add_le16(out, d->qr[i].num);
+	}
+}
+
 /* The queues are those the device was made with (version 3 says otherwise). */
 static bool queues_as_made(const struct vpci *d)
 {
@@ -70,7 +101,8 @@ static bool queues_as_made(const struct vpci *d)
 /* Version 1 holds the whole state when the latch shows on the line and no select without a queue was written. */
 static bool v1_enough(const struct vpci *d)
 {
-	if ((d->intx.latched && d->intx.state != d->intx.level) || d->live != (((uint64_t)d->gf[1] << 32 | d->gf[0]) & vpci_modern_takes(d)))
+	if ((d->intx.latched && d->intx.state != d->intx.level) || d->live != (((uint64_t)d->gf[1] << 32 | d->gf[0]) & vpci_modern_takes(d)) ||
+	    needs_v4(d))
 		return false;
 	for (unsigned i = d->nqall; i < d->nqr; i++)
 		if (!ghost_default(&d->qr[i]))
@@ -82,9 +114,9 @@ static bool v1_enough(const struct vpci *d)
 void vpci_save(struct vpci *d, struct buf *out)
 {
 	size_t start = out->len;
-	bool v1 = v1_enough(d), v3 = !queues_as_made(d);
+	bool v1 = v1_enough(d), v4 = needs_v4(d), v3 = v4 || !queues_as_made(d);
 	buf_add_le32(out, CK_MAGIC);
-	buf_add_le16(out, v1 ? 1 : v3 ? CK_VERSION : 2);
+	buf_add_le16(out, v1 ? 1 : v4 ? 4 : v3 ? 3 : 2);
 	buf_add_u8(out, vpci_profile_byte(d));
 	buf_add_u8(out, d->ops->id);
 	buf_add_le16(out, d->nqall);
@@ -124,6 +156,8 @@ void vpci_save(struct vpci *d, struct buf *out)
 		for (unsigned i = 0; i < d->nq; i++)
 			buf_add_le16(out, d->qmax[i]);
 	}
+	if (v4)
+		save_v4(d, out);
 	struct buf sub;
 	buf_init(&sub);
 	if (d->ops->save != NULL)
@@ -209,6 +243,29 @@ static int parse_v3(struct vpci *s, const struct vpci *d, struct cursor *c, uint
 		}
 	}
 	s->nq = n;
+	return 0;
+}
+
+/* Version 4's part: the queues whose queue_enable takes another size; every other one takes its own. */
+static int parse_v4(struct vpci *s, struct cursor *c, uint16_t ver, char **cause)
+{
+	uint16_t n = ver >= 4 ? cursor_le16(c) : 0;
+
+	for (unsigned i = 0; i < s->nqall; i++)
+		s->qr[i].num = s->prof->queue_size_lenient ? s->qr[i].size : 0;
+	if (c->err || n > s->nqall)
+		return cause_set(cause, "checkpoint: %u queues with a size written, the device has %u", n, s->nqall);
+	for (unsigned k = 0, last = 0; k < n; k++) {
+		unsigned qi = cursor_le16(c);
+		uint16_t num = cursor_le16(c);
+
+		if (c->err || qi >= s->nqall || (k > 0 && qi <= last))
+			return cause_set(cause, "checkpoint: queue %u with a size written out of range or order", qi);
+		last = qi;
+		if (!s->prof->queue_size_lenient || num == 0 || num > VIRTQ_MAX_SIZE || num == s->qr[qi].size)
+			return cause_set(cause, "checkpoint: queue %u size written %u", qi, num);
+		s->qr[qi].num = num;
+	}
 	return 0;
 }
 
@@ -310,6 +367,8 @@ static int parse(struct vpci *s, const struct vpci *d, const uint8_t *p, size_t 
 	if (ver >= 2 && parse_v2(s, d, &c, cause) < 0)
 		return -1;
 	if (parse_v3(s, d, &c, ver, cause) < 0)
+		return -1;
+	if (parse_v4(s, &c, ver, cause) < 0)
 		return -1;
 	if (s->intx.level != vpci_intx_wanted(s))
 		return cause_set(cause, "checkpoint: intx level %u disagrees with isr 0x%x", s->intx.level, s->intx.isr);

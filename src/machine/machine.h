@@ -248,6 +248,14 @@ struct vpci_region {
 
 struct vpci_qregs {
 	uint16_t size;			/* queue_size register */
+	/*
+	 * QEMU's VirtIOPCIQueue.num: the last queue_size written, whatever it
+	 * was (0 after a reset); queue_enable maps the ring with it when valid
+	 * (queue_size_lenient). It differs from size only on a queue that went
+	 * and came back or moved (vpci_set_queue_count), and is kept for
+	 * queues only, not for selects without one.
+	 */
+	uint16_t num;
 	uint16_t vector;
 	uint16_t enable;
 	uint16_t reset;

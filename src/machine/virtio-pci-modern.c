@@ -123,6 +123,17 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 		return;
 	}
 	/*
+	 * QEMU's virtio_queue_set_num with the size its proxy holds, before
+	 * the rings: on a queue that came back or moved, queue_size read the
+	 * new maximum until now.
+	 */
+	if (p->queue_size_lenient && r->num != 0 && r->num <= VIRTQ_MAX_SIZE && r->size != r->num) {
+		vpci_note(d, "queue %u: size %u -> %u, the size last written", qi, r->size, r->num);
+		r->size = r->num;
+		if (virtq_started(d->q[qi]))
+			virtq_renum(d->q[qi], r->size);
+	}
+	/*
 	 * QEMU maps the rings the registers name (virtio_queue_set_rings): the
 	 * same ones again change nothing. Under legacy_pfn_ring_only other
 	 * rings (a legacy queue_pfn placed them, or the registers changed
@@ -168,6 +179,8 @@ static void queue_size(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint64
 	/* a wider write reaches the field under common_lax_size; QEMU keeps it in a 16-bit VirtIOPCIQueue.num */
 	if (d->prof->common_lax_size)
 		v &= 0xffff;
+	if (d->prof->queue_size_lenient)
+		r->num = (uint16_t)v;
 	bool pow2 = v != 0 && (v & (v - 1)) == 0;
 	if (v == 0 || v > VIRTQ_MAX_SIZE) {
 		/* QEMU's virtio_queue_set_num refuses 0 and > 1024 silently */
@@ -199,6 +212,10 @@ static void ghost_set(struct vpci *d, struct vpci_qregs *r, int f, unsigned half
 {
 	unsigned qi = d->queue_select;
 	switch (f) {
+	case VPCI_CF_QSIZE:
+		if (qi < d->nqall && d->prof->queue_size_lenient)	/* a queue taken away: kept for when it is back */
+			r->num = (uint16_t)v;
+		return;
 	case VPCI_CF_QMSIX: vpci_set_vector(d, &r->vector, v); return;
 	case VPCI_CF_QENABLE:
 		if (v != 1) {

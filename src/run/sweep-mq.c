@@ -546,6 +546,7 @@ static int net_refeature_end(struct mq *s, char **cause)
 	uint32_t lo = (uint32_t)s->feat, mq = 1u << VIRTIO_NET_F_MQ;
 	uint8_t st = VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER;
 	bool back, poke;
+	unsigned poked = 0;
 
 	if (!(lo & mq) || s->pairs < 2)
 		return 0;
@@ -560,6 +561,7 @@ static int net_refeature_end(struct mq *s, char **cause)
 	net_queue_regs(s);
 	if (poke) {
 		uint16_t q = (uint16_t)(3 + rnd(s, 2 * s->pairs - 2));	/* rx1 .. the old control queue */
+		poked = q;
 
 		record_mark(s->rec, "sweep-mq: queue %u taken away: size, vector, enable, descriptor written", q);
 		guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
@@ -577,6 +579,23 @@ static int net_refeature_end(struct mq *s, char **cause)
 		guest_common_write(s->g, VIRTIO_PCI_COMMON_GF, 4, lo);
 		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_NUMQ, 2);
 		net_queue_regs(s);
+	}
+	/*
+	 * Now and then queue_enable again on every queue there past pair 0,
+	 * the size read back: QEMU maps each with the size its proxy holds
+	 * (the control queue at 2 takes rx1's, a queue written while away its
+	 * 64). The descriptor address written above goes back first (QEMU
+	 * would map a ring at 0x12345000, RAM the trace does not declare).
+	 */
+	if (rnd(s, 2) != 0) {
+		record_mark(s->rec, "sweep-mq: queue_enable again on every queue past pair 0, size read back");
+		for (unsigned q = 2, nq = back ? s->nq : 3; q < nq; q++) {
+			guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_SELECT, 2, q);
+			if (q == poked)
+				guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_DESCLO, 4, (uint32_t)guest_desc_addr(s->g, q));
+			guest_common_write(s->g, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
+			(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_Q_SIZE, 2);
+		}
 	}
 	st |= VIRTIO_STATUS_FEATURES_OK;
 	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, st);
