@@ -178,6 +178,17 @@ Test(qemu_cmdline, bars_follow_config_writes)
 	pci_bars_init(&b, false, true, 2048);
 	cr_assert_eq(pci_bars_size(&b, 1), 0x10000, "2048 vectors: 32 KiB table + 256 bytes of pending bits");
 	cr_assert(!pci_bars_exists(&b, 0));
+	/* address bits below a BAR's size do not count (QEMU's write mask), a BAR at 0 is not mapped */
+	pci_bars_init(&b, false, true, 2);
+	pci_bars_cfg_write(&b, 0x14, 4, 0xfe000123);
+	cr_assert_eq(pci_bars_addr(&b, 1), 0xfe000000ull);
+	pci_bars_cfg_write(&b, 0x20, 4, 0x00003ffc);
+	pci_bars_cfg_write(&b, 0x24, 4, 0);
+	cr_assert_eq(pci_bars_addr(&b, 4), 0, "at 0");
+	pci_bars_cfg_write(&b, 0x20, 4, 0xfebf5004);
+	cr_assert_eq(pci_bars_addr(&b, 4), 0xfebf4000ull);
+	pci_bars_cfg_write(&b, 0x24, 4, 0x100000);
+	cr_assert_eq(pci_bars_addr(&b, 4), 0, "past 52 bits");
 	pci_bars_init(&b, true, false, 2);
 	cr_assert(pci_bars_exists(&b, 0));
 	cr_assert(!pci_bars_exists(&b, 4), "disable-modern=on: no structures BAR");

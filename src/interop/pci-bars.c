@@ -45,22 +45,30 @@ uint64_t pci_bars_size(const struct pci_bars *b, unsigned bar)
 	return PCI_BARS_MODERN_SIZE;
 }
 
+/*
+ * QEMU's pci_bar_address: the register's address bits below the BAR's size
+ * do not count (its write mask clears them), and a BAR that wraps, sits at
+ * 0, ends at the top of 32 bits (a 32-bit BAR being sized) or past the
+ * 52-bit physical address space (a 64-bit one) is not mapped. The legacy
+ * I/O BAR 0 keeps its register's bits: its real size (a power of two of at
+ * least the registers and device config) is not known here.
+ */
 uint64_t pci_bars_addr(const struct pci_bars *b, unsigned bar)
 {
-	uint64_t a;
+	uint64_t a, last, size;
 
 	if (!pci_bars_exists(b, bar))
 		return 0;
 	if (bar == 0)
 		return (b->reg[0] | 3u) == UINT32_MAX ? 0 : b->reg[0] & 0xfffcu;
-	if ((b->reg[bar] | 0xfu) == UINT32_MAX)
-		return 0;
-	a = b->reg[bar] & ~0xfu;
-	if (bar == PCI_BARS_MODERN) {
-		if (b->reg[5] == UINT32_MAX)
-			return 0;
+	size = pci_bars_size(b, bar);
+	a = b->reg[bar];
+	if (bar == PCI_BARS_MODERN)
 		a |= (uint64_t)b->reg[5] << 32;
-	}
+	a &= ~(size - 1);
+	last = a + size - 1;
+	if (last <= a || a == 0 || (bar != PCI_BARS_MODERN && last >= UINT32_MAX) || last >= (1ull << 52) - 1)
+		return 0;
 	return a;
 }
 
