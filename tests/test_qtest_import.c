@@ -189,6 +189,15 @@ Test(qemu_cmdline, bars_follow_config_writes)
 	cr_assert_eq(pci_bars_addr(&b, 4), 0xfebf4000ull);
 	pci_bars_cfg_write(&b, 0x24, 4, 0x100000);
 	cr_assert_eq(pci_bars_addr(&b, 4), 0, "past 52 bits");
+	/* a sizing read shows a BAR's size: a 32-byte legacy BAR at 0xc0e0 (the default 0x80 would say 0xc080) */
+	pci_bars_init(&b, true, true, 2);
+	pci_bars_cfg_write(&b, 0x10, 4, 0xffffffff);
+	pci_bars_cfg_read(&b, 0x10, 4, 0xffffffe1);
+	cr_assert_eq(pci_bars_size(&b, 0), 0x20);
+	pci_bars_cfg_write(&b, 0x10, 4, 0xc0e1);
+	cr_assert_eq(pci_bars_addr(&b, 0), 0xc0e0);
+	pci_bars_cfg_read(&b, 0x10, 4, 0xc0e1);
+	cr_assert_eq(pci_bars_size(&b, 0), 0x20, "only a read after all ones sizes");
 	pci_bars_init(&b, true, false, 2);
 	cr_assert(pci_bars_exists(&b, 0));
 	cr_assert(!pci_bars_exists(&b, 4), "disable-modern=on: no structures BAR");

@@ -22,11 +22,20 @@ struct pci_bars {
 	bool modern;		/* BAR 4/5 exists */
 	unsigned vectors;	/* MSI-X table size (sizes BAR 1) */
 	uint32_t reg[6];	/* the BAR registers as the guest wrote them */
+	bool sizing[6];		/* the last write to the register was all ones */
+	uint32_t learned[6];	/* the size a sizing read showed (0: the default above) */
 };
 
 void pci_bars_init(struct pci_bars *b, bool legacy, bool modern, unsigned vectors);
 /* A config-space write of size bytes at off (only BAR registers matter). */
 void pci_bars_cfg_write(struct pci_bars *b, uint32_t off, unsigned size, uint64_t value);
+/*
+ * A config-space read QEMU answered (value as read): a BAR register read
+ * whole after the guest wrote all ones to it shows that BAR's size, which
+ * then holds over the default (the legacy BAR 0 is a power of two of at
+ * least the registers and device config, 32 to 128 bytes by device).
+ */
+void pci_bars_cfg_read(struct pci_bars *b, uint32_t off, unsigned size, uint64_t value);
 bool pci_bars_exists(const struct pci_bars *b, unsigned bar);
 uint64_t pci_bars_size(const struct pci_bars *b, unsigned bar);
 /* Where BAR bar decodes; 0 if the guest has not placed it (never written, or being sized). */

@@ -208,6 +208,8 @@ static int cfg_access(struct qtest_import *qi, bool write, unsigned devfn, uint3
 		if (ctrl_hi >= off && ctrl_hi < off + size)
 			qi->msix_on = (value >> (8 * (ctrl_hi - off))) & 0x80;
 	}
+	if (!write && has_value)
+		pci_bars_cfg_read(&qi->bars, off, size, value);
 	if (!write && has_value && qi->pass == P_OBSERVE)
 		for (unsigned i = 0; i < size; i++)
 			if (!qi->cfg_seen[off + i]) {
@@ -364,7 +366,7 @@ int qi_port_access(struct qtest_import *qi, bool write, uint64_t port, unsigned 
 	if (port >= 0xcfc && port + size <= 0xd00 && (qi->cf8 & 0x80000000u) && ((qi->cf8 >> 16) & 0xff) == 0)
 		return cfg_access(qi, write, (qi->cf8 >> 8) & 0xff, (qi->cf8 | (uint32_t)(port & 3)) & 0xff, size, value,
 		    has_value, cause);
-	if (io != 0 && port >= io && port < io + PCI_BARS_LEGACY_SIZE) {
+	if (io != 0 && port >= io && port < io + pci_bars_size(&qi->bars, 0)) {
 		qi->legacy_used = true;
 		return bar_access(qi, write, 0, port, size, value, has_value, cause);
 	}

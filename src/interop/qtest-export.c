@@ -234,6 +234,8 @@ static int event(struct exporter *x, const struct trace_event *ev)
 	case TRACE_CFG_READ:
 	case TRACE_CFG_WRITE:
 		cfg(x, ev->kind == TRACE_CFG_WRITE, (uint32_t)ev->addr, ev->size, ev->value);
+		if (ev->kind == TRACE_CFG_READ)
+			pci_bars_cfg_read(&x->bars, (uint32_t)ev->addr, ev->size, ev->value);	/* the recorded answer */
 		return 1;
 	case TRACE_BAR_READ:
 	case TRACE_BAR_WRITE:

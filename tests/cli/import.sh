@@ -171,6 +171,14 @@ expect 0 "" "" "$VR" import --quiet "$D/net-legacy-mac.log" -o "$TMP/lmac.vrt"
 expect 0 "^devcfg 02005e100002$" "" grep '^devcfg' "$TMP/lmac.vrt"
 expect 0 "^transport transitional$" "" grep '^transport' "$TMP/lmac.vrt"
 expect 0 "" ": matched$" "$VR" replay "$TMP/lmac.vrt"
+# A real QEMU 7.2 log (-qtest-log of qemu-system-x86_64 -M pc -nodefaults -device virtio-rng-pci,addr=4
+# fed: BAR 0 sized (reads back 0xffffffe1: 32 bytes), then written 0xc0f1, I/O on, status read/written at
+# 0xc0f2, host_features at 0xc0e0): QEMU decodes the BAR at 0xc0e0, so 0xc0f2 is the status at 0x12.
+expect 0 "" "" "$VR" import --quiet "$D/rng-legacy-bar.log" --cmdline "-M pc -nodefaults -device virtio-rng-pci,addr=4" \
+	-o "$TMP/rbar.vrt"
+expect 0 "^bar w 0 0x12 1 0x1$" "" grep '^bar w' "$TMP/rbar.vrt"
+expect 0 "^bar r 0 0x0 4 = 0x79000000$" "" grep '^bar r 0 0x0 ' "$TMP/rbar.vrt"
+expect 0 "" ": matched$" "$VR" replay "$TMP/rbar.vrt"
 for m in 02:00:5e:10:00 02:00:5e:10:00:011 02:00:5e:10:0g:01 02.00.5e.10.00.01 2:00:5e:10:00:01; do
 	expect 2 "" "^virtio-replay: .*net-mac.log: --cmdline: -device virtio-net-pci: mac=$m: not a MAC address" \
 		"$VR" import "$D/net-mac.log" --cmdline "$NET,mac=$m" -o "$TMP/x.vrt"
