@@ -158,8 +158,14 @@ static void queue_pfn(struct vpci *d, uint64_t pfn)
 	uint64_t desc = pfn << VIRTIO_LEGACY_PFN_SHIFT;
 	uint64_t avail = desc + (uint64_t)VIRTQ_DESC_SIZE * n;
 	uint64_t used = (avail + 6 + 2ull * n + VIRTIO_LEGACY_ALIGN - 1) & ~(uint64_t)(VIRTIO_LEGACY_ALIGN - 1);
-	if (virtq_started(d->q[qi])) {
-		/* QEMU moves the rings of a live queue; here the queue starts over at the new place */
+	/*
+	 * QEMU's virtio_queue_set_addr moves the rings of a live queue and
+	 * keeps its indices and vector (measured: the next chain is taken from
+	 * the avail slot after the last one taken, at the new place); vbox
+	 * starts the queue over there.
+	 */
+	bool moved = virtq_started(d->q[qi]) && d->prof->legacy_pfn_ring_only;
+	if (virtq_started(d->q[qi]) && !moved) {
 		vpci_note(d, "legacy queue_pfn rewritten for running queue %u: queue restarted", qi);
 		vpci_queue_reset(d, qi);
 	}
@@ -180,7 +186,8 @@ static void queue_pfn(struct vpci *d, uint64_t pfn)
 	struct virtq_result res;
 	res.n = 0;
 	res.refused = false;
-	int rc = virtq_start(d->q[qi], n, desc, avail, used, vpci_cur_features(d), &res);
+	int rc = moved ? virtq_remap(d->q[qi], n, desc, avail, used, vpci_cur_features(d), &res) :
+	    virtq_start(d->q[qi], n, desc, avail, used, vpci_cur_features(d), &res);
 	vpci_ring_reports(d, qi, &res);
 	if (rc < 0 && !d->prof->refused_queue_reads_enabled && !d->prof->legacy_pfn_ring_only)
 		r->enable = 0;

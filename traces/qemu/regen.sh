@@ -59,6 +59,8 @@ rec blk-sweep-legacy-enable.vrt --device blk --scenario sweep-legacy --seed 4
 # ... and a modern driver that enables a running queue again on other rings (hand-made guest actions played
 # on QEMU by crosscheck): QEMU's virtio_queue_set_rings keeps the ring indices.
 "$VR" crosscheck --qemu "$QEMU" src/rng-enable-again.vrt --keep rng-enable-again.vrt >/dev/null
+# ... and a legacy driver that writes another queue_pfn for its running queue: the same (virtio_queue_set_addr).
+"$VR" crosscheck --qemu "$QEMU" src/rng-legacy-pfn-again.vrt --keep rng-legacy-pfn-again.vrt >/dev/null
 # ... and a tx chain of the header alone ("virtio-net nothing to send") breaks the device, then frames arrive:
 # QEMU still counts the rx buffers posted, enough of them (modern) or too few (legacy, EVENT_IDX).
 rec net-sweep-broken.vrt --device net --scenario sweep-net --seed 112
