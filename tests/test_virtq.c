@@ -279,3 +279,69 @@ Test(virtq, kick_then_reset_completes)
 	cr_assert_eq(u.len, 4);
 	harness_fini(&h);
 }
+
+/* A descriptor's 16 bytes at addr. */
+static void put_desc(struct harness *h, uint64_t at, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	uint8_t d[16];
+
+	for (unsigned i = 0; i < 8; i++)
+		d[i] = (uint8_t)(addr >> 8 * i);
+	for (unsigned i = 0; i < 4; i++)
+		d[8 + i] = (uint8_t)(len >> 8 * i);
+	d[12] = (uint8_t)flags;
+	d[13] = (uint8_t)(flags >> 8);
+	d[14] = (uint8_t)next;
+	d[15] = (uint8_t)(next >> 8);
+	cr_assert_eq(guest_raw_mem(h->g, at, d, 16), 0);
+}
+
+/*
+ * Two requests, then queue 0 enabled again on other (zeroed) rings with an
+ * echo request in avail slot 2. qemu: QEMU's virtio_queue_set_rings keeps
+ * the indices, so that request is served into used slot 2 (used idx 3).
+ * vbox: a started queue ignores queue_enable and stays on its rings.
+ */
+Test(virtq, enable_again_on_other_rings_keeps_indices)
+{
+	static const int layouts[2] = { TRACE_LAYOUT_QEMU, TRACE_LAYOUT_VBOX };
+	const uint64_t desc = 0xf00000, avail = 0xf01000, used = 0xf02000, buf = 0xf10000;
+
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		uint8_t b[4] = { 1, 2, 3, 4 }, two[2];
+		uint16_t idx = 0, id = 0;
+		struct guest_used u;
+
+		harness_init(&h, layouts[l], 0, 1, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		for (int i = 0; i < 2; i++) {
+			harness_echo(&h, 0, b, 4, 4, false);
+			cr_assert_eq(guest_poll(h.g, 0, &u), 1);
+		}
+		guest_common_write(h.g, 0x16, 2, 0);
+		guest_common_write(h.g, 0x20, 4, desc);
+		guest_common_write(h.g, 0x28, 4, avail);
+		guest_common_write(h.g, 0x30, 4, used);
+		guest_common_write(h.g, 0x1c, 2, 1);
+		cr_assert_eq(guest_raw_mem(h.g, buf, b, 4), 0);
+		put_desc(&h, desc, buf, 4, VIRTQ_DESC_F_NEXT, 1);
+		put_desc(&h, desc + 16, buf + 16, 4, VIRTQ_DESC_F_WRITE, 0);
+		/* slots 0 and 1 name a head past the queue: a queue started over meets it */
+		two[0] = 0xff;
+		two[1] = 0;
+		cr_assert_eq(guest_raw_mem(h.g, avail + 4, two, 2), 0);
+		cr_assert_eq(guest_raw_mem(h.g, avail + 4 + 2, two, 2), 0);
+		two[0] = 0;
+		cr_assert_eq(guest_raw_mem(h.g, avail + 4 + 2 * 2, two, 2), 0);
+		two[0] = 3;
+		cr_assert_eq(guest_raw_mem(h.g, avail + 2, two, 2), 0);
+		guest_notify(h.g, 0);
+		cr_assert_eq(gmem_read_u16(vpci_gmem(h.d), used + 2, &idx), 0);
+		cr_assert_eq(gmem_read_u16(vpci_gmem(h.d), used + 4 + 8 * 2, &id), 0);
+		cr_expect_eq(idx, l == 0 ? 3 : 0, "layout %d: used idx %u", l, idx);
+		cr_expect_eq(id, 0, "layout %d: used slot 2 names head %u", l, id);
+		cr_expect_eq(harness_count(&h, VR_EV_VIOLATION, NULL), 0, "layout %d", l);
+		harness_fini(&h);
+	}
+}
