@@ -40,7 +40,9 @@ static bool filter_accepts(struct net *n, const uint8_t *p, uint32_t len)
 		return true;
 	if (len < 14)
 		return false;
-	if (p[12] == 0x81 && p[13] == 0x00 && len >= 16 && vdev_has_feature(n->ctx, NET_F_CTRL_VLAN)) {
+	/* vbox: the table filters only with CTRL_VLAN; qemu: always (net_features_written fills it) */
+	if (p[12] == 0x81 && p[13] == 0x00 && len >= 16 &&
+	    (n->pol->vlan_by_features || vdev_has_feature(n->ctx, NET_F_CTRL_VLAN))) {
 		unsigned vid = be16_load(p + 14) & 0xfff;
 
 		if (!(n->vlans[vid / 8] & (1u << (vid % 8))))

@@ -108,6 +108,8 @@ struct net_policy {
 	bool rx_held;
 	/* QEMU's virtio_net_receive_rcu: a mergeable frame's buffers are used once it is placed whole, else detached */
 	bool rx_mrg_whole;
+	/* QEMU's virtio_net_set_features: each feature write clears the VLAN table (CTRL_VLAN) or sets it all, which the filter reads whatever was negotiated */
+	bool vlan_by_features;
 };
 
 struct net {

@@ -13,7 +13,7 @@
 static const struct net_policy net_policies[] = {
 	[VDEV_LAYOUT_QEMU] = { .rx_room_check = true, .rx_hdr_len = HDR_NUM_BUFFERS, .rx_short_writes = true,
 	    .tx_notify_off = true, .tx_empty_refused = true, .drop_on_pair_off = true, .queues_follow_mq = true,
-	    .mac_writable = true, .rx_held = true, .rx_mrg_whole = true },
+	    .mac_writable = true, .rx_held = true, .rx_mrg_whole = true, .vlan_by_features = true },
 	[VDEV_LAYOUT_VBOX] = { .rx_hdr_len = HDR_LEN },
 };
 
@@ -77,6 +77,8 @@ static void *net_create(struct vdev_ctx *ctx, const struct vdev_setup *setup, ch
 	n->has_ctrl = nq == 2 * n->max_pairs + 1;
 	memcpy(n->cfg0, n->cfg, NET_CFG_SIZE);
 	filter_reset(n);
+	if (n->pol->vlan_by_features)
+		memset(n->vlans, 0xff, sizeof n->vlans);	/* the machine reset's features 0 (net_reset) */
 	return n;
 }
 
@@ -184,6 +186,9 @@ static void net_features_written(void *dev, uint64_t features)
 	struct net *n = dev;
 	unsigned from[2 * MAX_PAIRS + 1], pairs = (features >> NET_F_MQ & 1) ? n->max_pairs : 1;
 
+	/* qemu: the VLAN table starts over on every feature write, empty with CTRL_VLAN, all on without */
+	if (n->pol->vlan_by_features)
+		memset(n->vlans, (features >> NET_F_CTRL_VLAN & 1) ? 0 : 0xff, sizeof n->vlans);
 	if (!n->pol->queues_follow_mq || !n->has_ctrl || pairs == net_pairs_there(n))
 		return;
 	for (unsigned p = pairs; p < n->max_pairs; p++)

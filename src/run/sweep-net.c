@@ -13,6 +13,7 @@
 #define NET_HDR		12u		/* with VERSION_1 or MRG_RXBUF; a legacy header without MRG_RXBUF has 10 */
 #define NET_F_MRG_RXBUF	15
 #define NET_F_CTRL_VQ	17
+#define NET_F_CTRL_VLAN	19
 #define NET_CTRL_ONLY	((1ull << 2) | (0x5full << 18))	/* CTRL_GUEST_OFFLOADS, CTRL_RX..CTRL_MAC_ADDR but MQ */
 #define NET_RXQ		0u
 #define NET_TXQ		1u
@@ -527,6 +528,104 @@ static int net_mrg_fail_end(struct dsw *s, struct netacct *a, char **cause)
 	return 0;
 }
 
+/* One control command, taken at once; returns its status (0xff if none came). */
+static uint8_t net_ctrl_one(struct dsw *s, uint8_t cls, uint8_t cmd, const uint8_t *data, uint32_t len)
+{
+	uint8_t hdr[2 + 8], st = 0xff;
+	struct guest_buf out = { .len = 2 + len, .data = hdr }, in = { .len = 1 };
+
+	hdr[0] = cls;
+	hdr[1] = cmd;
+	memcpy(hdr + 2, data, len);
+	record_mark(s->rec, "sweep: ctrl class %u cmd %u, %u bytes", cls, cmd, len);
+	if (!dsw_add(s, NET_CTRLQ, &out, 1, &in, 1))
+		return st;
+	guest_kick(s->g, NET_CTRLQ);
+	(void)dsw_take(s, NET_CTRLQ, 1, &st);
+	return st;
+}
+
+/* A frame to the guest's MAC tagged with VLAN vid; the completion it may make is taken. */
+static int net_vlan_frame(struct dsw *s, const struct netacct *a, uint16_t vid, char **cause)
+{
+	uint8_t f[128];
+	uint32_t len = 64 + (uint32_t)dsw_rnd(s, sizeof f - 63);
+
+	memcpy(f, a->mac, 6);
+	memset(f + 6, 0x52, 6);
+	f[12] = 0x81;
+	f[13] = 0x00;
+	f[14] = (uint8_t)(vid >> 8);
+	f[15] = (uint8_t)vid;
+	f[16] = 0x88;
+	f[17] = 0xb5;
+	dsw_fill(s, f + 18, len - 18);
+	record_mark(s->rec, "sweep: a %u-byte frame tagged with VLAN %u", len, vid);
+	if (record_input(s->rec, TRACE_INPUT_FRAME, 0, f, len, cause) < 0)
+		return -1;
+	(void)dsw_take(s, NET_RXQ, 1, NULL);
+	return 0;
+}
+
+/*
+ * The end, now and then (drawn after every other draw, so what came before
+ * stays), for a modern driver with the control queue, no frame waiting and
+ * the device running: rx buffers, promiscuous mode off, VLAN_ADD and a
+ * frame tagged with that VLAN; then FEATURES_OK and DRIVER_OK taken away by
+ * a status write (no reset), the features written again with CTRL_VLAN or
+ * without it, FEATURES_OK and DRIVER_OK again, a frame tagged with the
+ * VLAN, VLAN_ADD of another and a frame tagged with that one. QEMU 7.2's
+ * virtio_net_set_features empties the VLAN table on every feature write
+ * with CTRL_VLAN and fills it without; its filter reads the table whatever
+ * was negotiated.
+ */
+static int net_vlan_end(struct dsw *s, struct netacct *a, char **cause)
+{
+	static const uint16_t vids[] = { 0, 1, 5, 100, 4095 };
+	uint16_t vid = vids[dsw_rnd(s, 5)], vid2 = (uint16_t)((vid + 1 + dsw_rnd(s, 4094)) % 4096);
+	uint64_t f = s->feat;
+	bool keep = dsw_rnd(s, 2) != 0;
+	uint8_t b[2], off = 0;
+	struct guest_buf in = { .len = 2048 };
+
+	if (record_legacy_driver(s->rec) || !dsw_has(s, NET_F_CTRL_VQ) || a->nframe > 0 ||
+	    (guest_status(s->g) & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_DRIVER_OK)) != VIRTIO_STATUS_DRIVER_OK)
+		return 0;
+	for (unsigned i = 0; i < 4; i++) {
+		if (!dsw_add(s, NET_RXQ, NULL, 0, &in, 1))
+			break;
+		a->buf[a->nbuf++] = in.len;
+	}
+	(void)guest_kick(s->g, NET_RXQ);
+	if (net_ctrl_one(s, 0, 0, &off, 1) == 0)
+		a->promisc = false;
+	le16_store(b, vid);
+	(void)net_ctrl_one(s, 2, 0, b, 2);
+	if (net_vlan_frame(s, a, vid, cause) < 0)
+		return -1;
+	if (!keep)
+		f &= ~(1ull << NET_F_CTRL_VLAN);
+	record_mark(s->rec, "sweep: status 0x03, features 0x%llx written again (CTRL_VLAN %s)", (unsigned long long)f,
+	    keep ? "kept" : "left out");
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_GF, 4, (uint32_t)f);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_GFSELECT, 4, 1);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_GF, 4, (uint32_t)(f >> 32));
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER |
+	    VIRTIO_STATUS_FEATURES_OK);
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER |
+	    VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	if (net_vlan_frame(s, a, vid, cause) < 0)
+		return -1;
+	le16_store(b, vid2);
+	(void)net_ctrl_one(s, 2, 0, b, 2);
+	if (net_vlan_frame(s, a, vid2, cause) < 0 || net_vlan_frame(s, a, vid, cause) < 0)
+		return -1;
+	(void)guest_status(s->g);
+	return 0;
+}
+
 /* The control commands' features go with CTRL_VQ, as a driver negotiates them. */
 static uint64_t net_fix(uint64_t want)
 {
@@ -577,9 +676,17 @@ int sweep_sc_net(struct record *rec, char **cause)
 	if (dsw_rnd(&s, 2) == 0) {
 		int rc = net_zero_len_end(&s, &a, cause);
 
-		return rc != 0 ? (rc < 0 ? -1 : 0) : net_mrg_fail_end(&s, &a, cause);
+		if (rc == 0)
+			rc = net_mrg_fail_end(&s, &a, cause);
+		else if (rc > 0)
+			rc = 0;
+		if (rc < 0)
+			return -1;
+	} else if ((dsw_rnd(&s, 3) == 0 ? net_reset_end(&s, &a, cause) : net_mrg_fail_end(&s, &a, cause)) < 0) {
+		return -1;
 	}
+	/* then now and then the VLAN table across a feature write (drawn last) */
 	if (dsw_rnd(&s, 3) == 0)
-		return net_reset_end(&s, &a, cause);
-	return net_mrg_fail_end(&s, &a, cause);
+		return net_vlan_end(&s, &a, cause);
+	return 0;
 }

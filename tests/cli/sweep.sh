@@ -102,6 +102,10 @@ expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario rng --devic
 # A model that puts the 12-byte header there differs in 2 of 4, one that answers BAD_FEATURE with no
 # features in 1 (seed 2).
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario net --device net --count 4 --seed 2 --quiet
+# Seed 48 ends with VLAN_ADD, the features written again with CTRL_VLAN (no reset) and a frame tagged with
+# that VLAN: QEMU's virtio_net_set_features emptied the table and drops it; a model that kept the table
+# delivered it.
+expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario net --device net --count 1 --seed 48 --quiet
 # virtio-serial with several ports, MULTIPORT control messages with and without ctrl-rx buffers: no difference.
 expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --count 4 --seed 100 --quiet
 # ... and status writes: seed 107's guest without MULTIPORT closes port 0, then writes DRIVER_OK again,
