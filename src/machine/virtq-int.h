@@ -1,4 +1,4 @@
-/* virtq-int.h -- the split ring's state, shared by virtq.c (setup, avail side) and virtq-used.c (used side, state) */
+/* virtq-int.h -- the split ring's state, shared by virtq.c (setup, avail side), virtq-count.c and virtq-used.c */
 #ifndef VR_VIRTQ_INT_H
 #define VR_VIRTQ_INT_H
 #include "vr/gmem.h"
@@ -53,6 +53,11 @@ struct virtq {
 };
 
 void virtq_dma(struct virtq *q, uint64_t addr, const void *p, uint32_t len, enum dma_what what, unsigned idx);
+/* Record a finding in res; fatal ones end the operation (returns -1 for them, 0 otherwise). */
+int virtq_report(struct virtq_result *res, enum violation v, int desc, uint64_t addr, bool fatal,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Walk the chain at head with every check of a pop (q->counting: lengths only); 1 walked, -1 refused (in res). */
+int virtq_walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct virtq_result *res);
 /* A ring (or indirect table) of len bytes at addr maps whole: one piece of RAM, or (map_as_qemu) of a hole. */
 bool virtq_ring_ok(const struct virtq *q, uint64_t addr, uint64_t len);
 /* Bytes of each ring for size entries: QEMU's (event words only with EVENT_IDX) under map_as_qemu. */

@@ -19,7 +19,7 @@
  *   (indirect_head_only). The vbox profile follows the spec, which allows
  *   an indirect descriptor as the last one of a direct chain.
  * - QEMU counts posted buffers (virtqueue_get_avail_bytes) by its own
- *   rules: count_qemu.
+ *   rules: count_qemu in virtq-count.c.
  * - QEMU pops stale slots when avail idx jumps (only "Virtqueue size
  *   exceeded" stops it); the qemu profile does the same after reporting,
  *   the vbox profile stops the queue as the spec's NEEDS_RESET allows.
@@ -57,10 +57,7 @@ void virtq_set_live(struct virtq *q, bool live)
 	q->live = live;
 }
 
-/* Record a finding; fatal ones end the operation (returns -1 for them, 0 otherwise). */
-static int report(struct virtq_result *res, enum violation v, int desc, uint64_t addr, bool fatal,
-    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static int report(struct virtq_result *res, enum violation v, int desc, uint64_t addr, bool fatal,
+int virtq_report(struct virtq_result *res, enum violation v, int desc, uint64_t addr, bool fatal,
     const char *fmt, ...)
 {
 	if (fatal)
@@ -212,7 +209,8 @@ static int map_rings(struct virtq *q, uint16_t size, uint64_t desc, uint64_t ava
     struct virtq_result *res)
 {
 	if (size == 0 || size > VIRTQ_MAX_SIZE)
-		return report(res, VIOL_QUEUE_SIZE_BAD, -1, size, true, "queue %u enabled with size %u", q->index, size);
+		return virtq_report(res, VIOL_QUEUE_SIZE_BAD, -1, size, true, "queue %u enabled with size %u", q->index,
+		    size);
 	/*
 	 * QEMU maps the rings at enable (descriptors, used, avail: its order) and
 	 * breaks the device if it cannot; it never checks alignment. A
@@ -233,11 +231,11 @@ static int map_rings(struct virtq *q, uint16_t size, uint64_t desc, uint64_t ava
 	bool unmapped = q->pol.map_as_qemu && desc == 0;
 	for (unsigned i = 0; i < 3 && !unmapped; i++) {
 		if (!virtq_ring_ok(q, r[i].addr, r[i].len))
-			return report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr, true,
+			return virtq_report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr, true,
 			    "queue %u: %s 0x%llx+0x%llx not in guest ram%s", q->index, r[i].what,
 			    (unsigned long long)r[i].addr, (unsigned long long)r[i].len,
 			    q->pol.map_as_qemu ? " nor in one unassigned range (QEMU: cannot map)" : "");
-		if (r[i].addr % r[i].align != 0 && report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr,
+		if (r[i].addr % r[i].align != 0 && virtq_report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr,
 		    !q->pol.misaligned_ring_ok, "queue %u: %s 0x%llx not %u-byte aligned", q->index, r[i].what,
 		    (unsigned long long)r[i].addr, (unsigned)r[i].align) < 0)
 			return -1;
@@ -293,7 +291,7 @@ bool virtq_is_empty(struct virtq *q)
 
 /* Every chain-walk message names the queue and two numbers. */
 #define bad(q, v, desc, addr, fmt, a1, a2) \
-	report(res, (v), (desc), (addr), true, (fmt), (q)->index, (unsigned long long)(a1), \
+	virtq_report(res, (v), (desc), (addr), true, (fmt), (q)->index, (unsigned long long)(a1), \
 	    (unsigned long long)(a2))
 
 static int out_grow(struct virtq *q, uint64_t need)
@@ -385,7 +383,7 @@ static int take_buf(struct virtq *q, struct virtq_chain *c, struct virtq_result 
 }
 
 /* Walk the chain at head; every guest number is checked before it is used. */
-static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct virtq_result *res)
+int virtq_walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct virtq_result *res)
 {
 	uint64_t table = q->desc;
 	uint32_t tsize = q->size;
@@ -427,7 +425,7 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 		if ((flags & VIRTQ_DESC_F_INDIRECT) && !at_head && q->pol.indirect_head_only) {
 			/* QEMU looks at INDIRECT on the head only: elsewhere the descriptor is a buffer */
 			if (indirect)
-				report(res, VIOL_INDIRECT_NESTED, (int)idx, a, false,
+				virtq_report(res, VIOL_INDIRECT_NESTED, (int)idx, a, false,
 				    "queue %u: indirect descriptor %u inside an indirect table, taken as a buffer "
 				    "0x%llx+0x%x (QEMU)", q->index, idx, (unsigned long long)a, len);
 		} else if (flags & VIRTQ_DESC_F_INDIRECT) {
@@ -439,7 +437,7 @@ static int walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vi
 				if (!q->pol.indirect_with_next_ok)
 					return bad(q, VIOL_INDIRECT_WITH_NEXT, (int)idx, a,
 					    "queue %u: descriptor %llu has both INDIRECT and NEXT (next %llu)", idx, dd->next);
-				report(res, VIOL_INDIRECT_WITH_NEXT, (int)idx, a, false,
+				virtq_report(res, VIOL_INDIRECT_WITH_NEXT, (int)idx, a, false,
 				    "queue %u: descriptor %u has both INDIRECT and NEXT (next %u), next ignored",
 				    q->index, idx, dd->next);
 			}
@@ -495,7 +493,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
 		if (!q->jump_seen || q->jump_idx != aidx) {
 			q->jump_seen = true;
 			q->jump_idx = aidx;
-			report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, !q->pol.avail_jump_ok,
+			virtq_report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, !q->pol.avail_jump_ok,
 			    "queue %u: avail idx moved from %u to %u, more than the queue size %u", q->index,
 			    q->last_avail, aidx, q->size);
 		}
@@ -505,12 +503,12 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
 		}
 	}
 	if (q->in_flight >= q->size)
-		return report(res, VIOL_TOO_MANY_IN_FLIGHT, -1, 0, true, "queue %u: %u buffers in flight, queue size %u",
-		    q->index, q->in_flight, q->size);
+		return virtq_report(res, VIOL_TOO_MANY_IN_FLIGHT, -1, 0, true,
+		    "queue %u: %u buffers in flight, queue size %u", q->index, q->in_flight, q->size);
 	uint16_t slot = (uint16_t)(q->last_avail % q->size);
 	uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
 	if (head >= q->size)
-		return report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
+		return virtq_report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
 		    "queue %u: avail ring slot %u holds head %u, queue size %u", q->index, slot, head, q->size);
 	q->gen++;
 	c->head = head;
@@ -520,7 +518,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
 	c->in_written = 0;
 	c->first_event = q->bus ? q->bus->event_no : 0;
 	c->gen = q->gen;
-	if (walk(q, head, c, res) < 0) {
+	if (virtq_walk(q, head, c, res) < 0) {
 		/* QEMU took the head (last_avail_idx++) and wrote avail_event before the walk failed */
 		if (q->pol.event_before_walk) {
 			q->last_avail++;
@@ -626,174 +624,6 @@ void virtq_take(struct virtq *q)
 		avail_event(q, q->last_avail);
 }
 
-
-/*
- * The descriptors the count walks in one indirect table at most. QEMU walks
- * a chain to the table's size (up to 2^28 entries: seconds of work for a
- * few bytes of trace); a chain that long cannot be popped anyway (1024
- * buffers at most), so past this the model takes it as the loop it is.
- */
-#define VIRTQ_COUNT_WALK_MAX	65536u
-
-/* One descriptor of a table for the count (QEMU reads it through a mapping it checked; so does this). */
-static bool count_read(struct virtq *q, uint64_t table, uint32_t i, struct vr_desc *dd)
-{
-	uint8_t raw[16];
-
-	if (gmem_dev_read(q->m, table + 16ull * i, raw, 16) < 0)
-		return false;
-	dd->addr = le64_load(raw);
-	dd->len = le32_load(raw + 8);
-	dd->flags = le16_load(raw + 12);
-	dd->next = le16_load(raw + 14);
-	return true;
-}
-
-/*
- * QEMU 7.2's virtqueue_split_get_avail_bytes (with the stable fix that sets
- * max for each chain), IN side: descriptor lengths added in 32 bits until
- * they reach want (then nothing further is looked at, bad or not);
- * INDIRECT only on a head; the descriptors of the direct chains counted so
- * far (an indirect chain as 1) must stay within the queue size. A refusal
- * is QEMU's virtio_error and a count of 0.
- */
-static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *res)
-{
-	uint16_t n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
-	uint32_t in = 0, total_bufs = 0;
-
-	if (n > q->size) {
-		report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, true,
-		    "queue %u: avail idx moved from %u to %u, more than the queue size %u (counting its buffers)",
-		    q->index, q->last_avail, (uint16_t)(q->last_avail + n), q->size);
-		return 0;
-	}
-	for (uint16_t k = 0; k < n; k++) {
-		uint16_t slot = (uint16_t)((q->last_avail + k) % q->size);
-		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
-		uint64_t table = q->desc;
-		uint32_t max = q->size, nb = total_bufs, i = head;
-		bool indirect = false;
-		struct vr_desc dd;
-
-		if (head >= q->size) {
-			report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
-			    "queue %u: avail ring slot %u holds head %u, queue size %u (counting its buffers)", q->index,
-			    slot, head, q->size);
-			return 0;
-		}
-		if (!count_read(q, table, i, &dd))
-			goto unreadable;
-		if (dd.flags & VIRTQ_DESC_F_INDIRECT) {
-			if (dd.len == 0 || dd.len % 16 != 0) {
-				report(res, VIOL_INDIRECT_BAD_LEN, head, dd.addr, true,
-				    "queue %u: indirect table length %u (descriptor %u) is 0 or not a multiple of 16 "
-				    "(counting its buffers)", q->index, dd.len, head);
-				return 0;
-			}
-			if (nb >= max)
-				goto loop;
-			if (!virtq_ring_ok(q, dd.addr, dd.len)) {
-				report(res, VIOL_INDIRECT_OUTSIDE_RAM, head, dd.addr, true,
-				    "queue %u: indirect table 0x%llx+0x%x not in guest ram (counting its buffers)", q->index,
-				    (unsigned long long)dd.addr, dd.len);
-				return 0;
-			}
-			table = dd.addr;
-			max = dd.len / 16;
-			nb = i = 0;
-			indirect = true;
-			if (!count_read(q, table, i, &dd))
-				goto unreadable;
-		}
-		for (;;) {
-			if (++nb > max)
-				goto loop;
-			if (indirect && nb > VIRTQ_COUNT_WALK_MAX)
-				goto too_long;
-			if (dd.flags & VIRTQ_DESC_F_WRITE)
-				in += dd.len;	/* unsigned int in QEMU: it wraps */
-			if (in >= want)
-				return in;
-			if (!(dd.flags & VIRTQ_DESC_F_NEXT))
-				break;
-			if (dd.next >= max) {
-				report(res, VIOL_DESC_NEXT_RANGE, (int)i, dd.next,
-				    true, "queue %u: descriptor %u points to next %u beyond its table (counting its buffers)",
-				    q->index, i, dd.next);
-				return 0;
-			}
-			i = dd.next;
-			if (!count_read(q, table, i, &dd))
-				goto unreadable;
-		}
-		total_bufs = indirect ? total_bufs + 1 : nb;
-		continue;
-loop:
-		report(res, VIOL_DESC_LOOP, head, table, true,
-		    "queue %u: chain from head %u: more descriptors than %u%s (counting its buffers)", q->index, head,
-		    max, indirect ? " in its table" : ", with the chains counted before it: a loop (QEMU)");
-		return 0;
-too_long:
-		report(res, VIOL_DESC_LOOP, head, table, true,
-		    "queue %u: chain from head %u: more than %u descriptors of its table of %u counted, not enough yet: "
-		    "taken as a loop (the model's bound; QEMU walks on to the table's end)", q->index, head,
-		    VIRTQ_COUNT_WALK_MAX, max);
-		return 0;
-unreadable:
-		report(res, VIOL_RING_ADDR_BAD, (int)i, table, true,
-		    "queue %u: descriptor %u at 0x%llx not readable (counting its buffers)", q->index, i,
-		    (unsigned long long)(table + 16ull * i));
-		return 0;
-	}
-	return in;
-}
-
-/*
- * The IN bytes of the chains available, up to want, counted without mapping
- * a buffer, on a broken device too (QEMU's virtqueue_get_avail_bytes does
- * not look at it). count_as_qemu: QEMU's rules (count_qemu). Otherwise each
- * chain is walked whole with a pop's checks: what the count refuses is in
- * res, fatal, and the count is 0.
- */
-uint32_t virtq_count_in(struct virtq *q, uint32_t want, struct virtq_result *res)
-{
-	uint32_t total = 0;
-	uint16_t n;
-
-	if (!virtq_rings_there(q))
-		return 0;
-	if (q->pol.count_as_qemu)
-		return count_qemu(q, want, res);
-	n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
-	if (n > q->size) {
-		report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, true,
-		    "queue %u: avail idx moved from %u to %u, more than the queue size %u (counting its buffers)",
-		    q->index, q->last_avail, (uint16_t)(q->last_avail + n), q->size);
-		return 0;
-	}
-	q->counting = true;
-	for (uint16_t i = 0; i < n && total < want; i++) {
-		uint16_t slot = (uint16_t)((q->last_avail + i) % q->size);
-		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
-		struct virtq_chain c;
-
-		if (head >= q->size) {
-			report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
-			    "queue %u: avail ring slot %u holds head %u, queue size %u (counting its buffers)", q->index,
-			    slot, head, q->size);
-			total = 0;
-			break;
-		}
-		if (walk(q, head, &c, res) < 0) {
-			total = 0;
-			break;
-		}
-		total = c.in_len > want - total ? want : total + c.in_len;
-	}
-	q->counting = false;
-	return total;
-}
 
 bool virtq_unmapped(const struct virtq *q)
 {

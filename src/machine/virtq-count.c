@@ -1,0 +1,172 @@
+/* virtq-count.c -- split virtqueue, device side: the IN bytes the available chains offer, counted before a pop */
+#include "vr/le.h"
+#include "virtq-int.h"
+#include "virtq-ring.h"
+
+/*
+ * The descriptors the count walks in one indirect table at most. QEMU walks
+ * a chain to the table's size (up to 2^28 entries: seconds of work for a
+ * few bytes of trace); a chain that long cannot be popped anyway (1024
+ * buffers at most), so past this the model takes it as the loop it is.
+ */
+#define VIRTQ_COUNT_WALK_MAX	65536u
+
+/* One descriptor of a table for the count (QEMU reads it through a mapping it checked; so does this). */
+static bool count_read(struct virtq *q, uint64_t table, uint32_t i, struct vr_desc *dd)
+{
+	uint8_t raw[16];
+
+	if (gmem_dev_read(q->m, table + 16ull * i, raw, 16) < 0)
+		return false;
+	dd->addr = le64_load(raw);
+	dd->len = le32_load(raw + 8);
+	dd->flags = le16_load(raw + 12);
+	dd->next = le16_load(raw + 14);
+	return true;
+}
+
+/*
+ * QEMU 7.2's virtqueue_split_get_avail_bytes (with the stable fix that sets
+ * max for each chain), IN side: descriptor lengths added in 32 bits until
+ * they reach want (then nothing further is looked at, bad or not);
+ * INDIRECT only on a head; the descriptors of the direct chains counted so
+ * far (an indirect chain as 1) must stay within the queue size. A refusal
+ * is QEMU's virtio_error and a count of 0.
+ */
+static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *res)
+{
+	uint16_t n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
+	uint32_t in = 0, total_bufs = 0;
+
+	if (n > q->size) {
+		virtq_report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, true,
+		    "queue %u: avail idx moved from %u to %u, more than the queue size %u (counting its buffers)",
+		    q->index, q->last_avail, (uint16_t)(q->last_avail + n), q->size);
+		return 0;
+	}
+	for (uint16_t k = 0; k < n; k++) {
+		uint16_t slot = (uint16_t)((q->last_avail + k) % q->size);
+		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
+		uint64_t table = q->desc;
+		uint32_t max = q->size, nb = total_bufs, i = head;
+		bool indirect = false;
+		struct vr_desc dd;
+
+		if (head >= q->size) {
+			virtq_report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
+			    "queue %u: avail ring slot %u holds head %u, queue size %u (counting its buffers)", q->index,
+			    slot, head, q->size);
+			return 0;
+		}
+		if (!count_read(q, table, i, &dd))
+			goto unreadable;
+		if (dd.flags & VIRTQ_DESC_F_INDIRECT) {
+			if (dd.len == 0 || dd.len % 16 != 0) {
+				virtq_report(res, VIOL_INDIRECT_BAD_LEN, head, dd.addr, true,
+				    "queue %u: indirect table length %u (descriptor %u) is 0 or not a multiple of 16 "
+				    "(counting its buffers)", q->index, dd.len, head);
+				return 0;
+			}
+			if (nb >= max)
+				goto loop;
+			if (!virtq_ring_ok(q, dd.addr, dd.len)) {
+				virtq_report(res, VIOL_INDIRECT_OUTSIDE_RAM, head, dd.addr, true,
+				    "queue %u: indirect table 0x%llx+0x%x not in guest ram (counting its buffers)", q->index,
+				    (unsigned long long)dd.addr, dd.len);
+				return 0;
+			}
+			table = dd.addr;
+			max = dd.len / 16;
+			nb = i = 0;
+			indirect = true;
+			if (!count_read(q, table, i, &dd))
+				goto unreadable;
+		}
+		for (;;) {
+			if (++nb > max)
+				goto loop;
+			if (indirect && nb > VIRTQ_COUNT_WALK_MAX)
+				goto too_long;
+			if (dd.flags & VIRTQ_DESC_F_WRITE)
+				in += dd.len;	/* unsigned int in QEMU: it wraps */
+			if (in >= want)
+				return in;
+			if (!(dd.flags & VIRTQ_DESC_F_NEXT))
+				break;
+			if (dd.next >= max) {
+				virtq_report(res, VIOL_DESC_NEXT_RANGE, (int)i, dd.next,
+				    true, "queue %u: descriptor %u points to next %u beyond its table (counting its buffers)",
+				    q->index, i, dd.next);
+				return 0;
+			}
+			i = dd.next;
+			if (!count_read(q, table, i, &dd))
+				goto unreadable;
+		}
+		total_bufs = indirect ? total_bufs + 1 : nb;
+		continue;
+loop:
+		virtq_report(res, VIOL_DESC_LOOP, head, table, true,
+		    "queue %u: chain from head %u: more descriptors than %u%s (counting its buffers)", q->index, head,
+		    max, indirect ? " in its table" : ", with the chains counted before it: a loop (QEMU)");
+		return 0;
+too_long:
+		virtq_report(res, VIOL_DESC_LOOP, head, table, true,
+		    "queue %u: chain from head %u: more than %u descriptors of its table of %u counted, not enough yet: "
+		    "taken as a loop (the model's bound; QEMU walks on to the table's end)", q->index, head,
+		    VIRTQ_COUNT_WALK_MAX, max);
+		return 0;
+unreadable:
+		virtq_report(res, VIOL_RING_ADDR_BAD, (int)i, table, true,
+		    "queue %u: descriptor %u at 0x%llx not readable (counting its buffers)", q->index, i,
+		    (unsigned long long)(table + 16ull * i));
+		return 0;
+	}
+	return in;
+}
+
+/*
+ * The IN bytes of the chains available, up to want, counted without mapping
+ * a buffer, on a broken device too (QEMU's virtqueue_get_avail_bytes does
+ * not look at it). count_as_qemu: QEMU's rules (count_qemu). Otherwise each
+ * chain is walked whole with a pop's checks: what the count refuses is in
+ * res, fatal, and the count is 0.
+ */
+uint32_t virtq_count_in(struct virtq *q, uint32_t want, struct virtq_result *res)
+{
+	uint32_t total = 0;
+	uint16_t n;
+
+	if (!virtq_rings_there(q))
+		return 0;
+	if (q->pol.count_as_qemu)
+		return count_qemu(q, want, res);
+	n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
+	if (n > q->size) {
+		virtq_report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, true,
+		    "queue %u: avail idx moved from %u to %u, more than the queue size %u (counting its buffers)",
+		    q->index, q->last_avail, (uint16_t)(q->last_avail + n), q->size);
+		return 0;
+	}
+	q->counting = true;
+	for (uint16_t i = 0; i < n && total < want; i++) {
+		uint16_t slot = (uint16_t)((q->last_avail + i) % q->size);
+		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
+		struct virtq_chain c;
+
+		if (head >= q->size) {
+			virtq_report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
+			    "queue %u: avail ring slot %u holds head %u, queue size %u (counting its buffers)", q->index,
+			    slot, head, q->size);
+			total = 0;
+			break;
+		}
+		if (virtq_walk(q, head, &c, res) < 0) {
+			total = 0;
+			break;
+		}
+		total = c.in_len > want - total ? want : total + c.in_len;
+	}
+	q->counting = false;
+	return total;
+}
