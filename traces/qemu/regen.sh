@@ -61,6 +61,9 @@ rec blk-sweep-legacy-enable.vrt --device blk --scenario sweep-legacy --seed 4
 "$VR" crosscheck --qemu "$QEMU" src/rng-enable-again.vrt --keep rng-enable-again.vrt >/dev/null
 # ... and a legacy driver that writes another queue_pfn for its running queue: the same (virtio_queue_set_addr).
 "$VR" crosscheck --qemu "$QEMU" src/rng-legacy-pfn-again.vrt --keep rng-legacy-pfn-again.vrt >/dev/null
+# ... and entropy given while the device is reset with a backend request outstanding: the request reads it,
+# chr_read drops it (nothing shows), and the request after the device is set up again gets the new bytes.
+"$VR" crosscheck --qemu "$QEMU" src/rng-reset-entropy.vrt --keep rng-reset-entropy.vrt >/dev/null
 # ... and a tx chain of the header alone ("virtio-net nothing to send") breaks the device, then frames arrive:
 # QEMU still counts the rx buffers posted, enough of them (modern) or too few (legacy, EVENT_IDX).
 rec net-sweep-broken.vrt --device net --scenario sweep-net --seed 112
