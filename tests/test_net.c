@@ -841,3 +841,55 @@ Test(net, qemu_reset_takes_pairs_away)
 	guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	cr_expect_eq(guest_common_read(H.g, VIRTIO_PCI_COMMON_NUMQ, 2), 5);
 }
+
+static void status_up(void)
+{
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER |
+	    VIRTIO_STATUS_FEATURES_OK);
+	guest_common_write(H.g, VIRTIO_PCI_COMMON_STATUS, 1, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER |
+	    VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+}
+
+/*
+ * QEMU 7.2 (sweep-mq, net_refeature_end): VQ_PAIRS_SET 3, then features
+ * without MQ: curr_queue_pairs and the taps stay. Pair 1's frame goes
+ * through the queue at index 2, now the control queue on rx1's ring; pair
+ * 2's (its queue taken away) waits behind the two that waited before, which
+ * are kept. MQ back: the DRIVER_OK write drops the first (parked when the
+ * device could not take it), buffers on rx2 and a kick deliver the others.
+ */
+Test(net, qemu_pairs_keep_frames_while_mq_away)
+{
+	struct vpci_setup s;
+	uint8_t cmd[4] = { 4, 0, 3, 0 }, f[64], st = 0xee;
+	struct guest_buf ob = { 0, 4, cmd }, ib = { 0, 1, NULL };
+	struct guest_used u;
+	uint64_t feat;
+
+	memset(&s, 0, sizeof s);
+	s.nqueues = 7;
+	h_open_setup(&H, "net", &s, 0);
+	feat = guest_features(H.g);
+	cr_assert(feat >> F_MQ & 1);
+	h_submit(&H, 6, &ob, 1, &ib, 1);
+	u = h_used(&H, 6);
+	h_read_in(&H, 6, u.head, 0, &st, 1);
+	cr_assert_eq(st, 0, "VQ_PAIRS_SET 3");
+	h_input(&H, TRACE_INPUT_FRAME, 2, f, make_frame(f, MAC, 60));	/* no buffer on rx2: they wait */
+	h_input(&H, TRACE_INPUT_FRAME, 2, f, make_frame(f, MAC, 61));
+	post_rx(2, 1526);
+	refeature(feat & ~(1ull << F_MQ));
+	status_up();
+	cr_assert_eq(guest_common_read(H.g, VIRTIO_PCI_COMMON_NUMQ, 2), 3);
+	h_input(&H, TRACE_INPUT_FRAME, 1, f, make_frame(f, MAC, 63));
+	cr_expect_eq(h_used(&H, 2).len, HDR + 63, "pair 1's frame through the queue at 2");
+	h_input(&H, TRACE_INPUT_FRAME, 2, f, make_frame(f, MAC, 62));
+	cr_expect(h_nothing_used(&H, 4));
+	refeature(feat);
+	status_up();
+	cr_assert_eq(guest_common_read(H.g, VIRTIO_PCI_COMMON_NUMQ, 2), 7);
+	post_rx(4, 1526);
+	post_rx(4, 1526);
+	cr_expect_eq(h_used(&H, 4).len, HDR + 61, "the second frame waiting before MQ went");
+	cr_expect_eq(h_used(&H, 4).len, HDR + 62);
+}

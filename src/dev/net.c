@@ -177,9 +177,13 @@ static void net_reset(void *dev)
 /*
  * qemu: QEMU 7.2's virtio_net_set_features -> virtio_net_set_multiqueue on
  * every feature write: pairs 1.. are there only while the features hold MQ,
- * the control queue after the last pair (virtio_net_change_num_queue_pairs);
- * a pair taken away loses the frames QEMU holds for it
- * (qemu_purge_queued_packets). A reset writes features 0 (net_reset).
+ * the control queue after the last pair (virtio_net_change_num_queue_pairs).
+ * The pairs VQ_PAIRS_SET turned on stay on: curr_queue_pairs is left alone,
+ * virtio_net_set_queue_pairs keeps their taps attached, and what
+ * virtio_net_del_queue purges (qemu_purge_queued_packets on the NIC's side)
+ * is what the pair sent, not its frames. So pair p's frames wait or come
+ * through whatever queue has index 2p now (net_rx_can_receive). A reset
+ * writes features 0 (net_reset), after taking the pairs off.
  */
 static void net_features_written(void *dev, uint64_t features)
 {
@@ -191,8 +195,6 @@ static void net_features_written(void *dev, uint64_t features)
 		memset(n->vlans, (features >> NET_F_CTRL_VLAN & 1) ? 0 : 0xff, sizeof n->vlans);
 	if (!n->pol->queues_follow_mq || !n->has_ctrl || pairs == net_pairs_there(n))
 		return;
-	for (unsigned p = pairs; p < n->max_pairs; p++)
-		net_rx_drop(n, p, UINT_MAX, ": the pair's queues are taken away");
 	for (unsigned i = 0; i < 2 * pairs; i++)
 		from[i] = i;
 	from[2 * pairs] = 2 * n->max_pairs;	/* the control queue, its size */

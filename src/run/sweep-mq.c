@@ -268,12 +268,8 @@ static void net_take_pending(struct mq *s, unsigned k)
 	s->rx_posted[k] -= got;
 }
 
-/*
- * A frame for the guest (its own MAC from the config) on pair k, which is
- * on: taken from rxk if a buffer waits there, else it waits (QEMU holds it)
- * and now and then buffers come for it.
- */
-static int net_rx(struct mq *s, unsigned k, char **cause)
+/* A frame for the guest (its own MAC from the config) on pair k. */
+static int net_give(struct mq *s, unsigned k, char **cause)
 {
 	uint8_t f[96];
 
@@ -291,6 +287,17 @@ static int net_rx(struct mq *s, unsigned k, char **cause)
 	if (record_input(s->rec, TRACE_INPUT_FRAME, k, f, sizeof f, cause) < 0)
 		return -1;
 	s->pend[k]++;
+	return 0;
+}
+
+/*
+ * A frame on pair k, which is on: taken from rxk if a buffer waits there,
+ * else it waits (QEMU holds it) and now and then buffers come for it.
+ */
+static int net_rx(struct mq *s, unsigned k, char **cause)
+{
+	if (net_give(s, k, cause) < 0)
+		return -1;
 	if (!guest_queue_ready(s->g, 2 * k))
 		return 0;
 	if (s->rx_posted[k] == 0 && rnd(s, 3) == 0 && net_post_rx(s, k, cause) < 0)
@@ -537,9 +544,12 @@ static void read_config(struct mq *s)
  * then writes to a queue taken away (size, vector, enable, descriptor
  * address) read back; now and then MQ written back (the pairs and the
  * control queue come back) and every select read again. Then FEATURES_OK,
- * DRIVER_OK, traffic on pair 0, whose queues never go, and a kick on every
- * other queue there: a queue that moved or came back kept its ring (the
- * control queue at 2 finds what was posted on rx1).
+ * DRIVER_OK, traffic on pair 0, whose queues never go, frames on the
+ * other pairs, still on (QEMU keeps curr_queue_pairs and their taps), and
+ * a kick on every other queue there: a queue that moved or came back kept
+ * its ring (the control queue at 2 finds what was posted on rx1). Pairs
+ * past the second have two frames waiting across it all; with MQ back they
+ * get buffers.
  */
 static int net_refeature_end(struct mq *s, char **cause)
 {
@@ -552,6 +562,20 @@ static int net_refeature_end(struct mq *s, char **cause)
 		return 0;
 	back = rnd(s, 2) != 0;
 	poke = rnd(s, 2) != 0;
+	/*
+	 * On every pair past the second two frames more than its buffers take:
+	 * QEMU parks the first and its tap holds the second, the pair waits
+	 * (pair 1 stays clear for the frames below, which the control queue at
+	 * 2 takes while MQ is away).
+	 */
+	for (unsigned k = 2; k < s->curr && k < MQ_MAX_UNITS; k++) {
+		record_mark(s->rec, "sweep-mq: %u frames on pair %u, %u buffers posted", s->rx_posted[k] + 2, k,
+		    s->rx_posted[k]);
+		for (unsigned i = 0, n = s->rx_posted[k] + 2; i < n; i++)
+			if (net_give(s, k, cause) < 0)
+				return -1;
+		net_take_pending(s, k);
+	}
 	record_mark(s->rec, "sweep-mq: status 0x%02x, features without MQ%s%s", st,
 	    poke ? ", a queue taken away written" : "", back ? ", MQ again" : "");
 	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, st);
@@ -610,6 +634,30 @@ static int net_refeature_end(struct mq *s, char **cause)
 	if (net_rx(s, 0, cause) < 0)
 		return -1;
 	(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_STATUS, 1);
+	/*
+	 * Now and then a frame on each pair past the first, all on since
+	 * net_finish: the feature write left QEMU's curr_queue_pairs and taps
+	 * alone. The pair's rx ring as the guest set it up is read back (without
+	 * MQ QEMU's queue at index 2k is the control queue for pair 1, which
+	 * kept rx1's ring, and nothing past it), then the device status.
+	 */
+	for (unsigned k = 1; k < s->curr && k < MQ_MAX_UNITS; k++) {
+		if (rnd(s, 3) == 0)
+			continue;
+		record_mark(s->rec, "sweep-mq: a frame on pair %u, %u buffers posted on rx%u", k, s->rx_posted[k], k);
+		if (net_give(s, k, cause) < 0)
+			return -1;
+		net_take_pending(s, k);
+		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_STATUS, 1);
+	}
+	/* MQ back: buffers for the frames still waiting on each pair (its rings are rxk's again) */
+	for (unsigned k = 1; back && k < s->curr && k < MQ_MAX_UNITS; k++) {
+		if (s->pend[k] == 0)
+			continue;
+		if (net_post_rx(s, k, cause) < 0)
+			return -1;
+		net_take_pending(s, k);
+	}
 	/* a kick on every queue there now past pair 0, nothing posted since */
 	for (unsigned q = 2, nq = back ? s->nq : 3; q < nq; q++) {
 		record_mark(s->rec, "sweep-mq: kick on queue %u", q);

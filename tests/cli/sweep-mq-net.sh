@@ -50,6 +50,10 @@ expect 0 "^8 scenarios compared, 0 differ" "" "$VR" sweep --scenario mq --device
 # every queue. Seeds 20..27: 20 and 24 differed while a queue that moved started with an empty ring
 # (QEMU's control queue at 2 serves rx1's posted buffers: "ctrl missing headers"). With queue_enable
 # written again now and then, 20 and 24 differed while it left the size alone (QEMU's proxy gives the
-# control queue at 2 rx1's 256 entries).
+# control queue at 2 rx1's 256 entries). That end also gives frames on every pair past the first after
+# the feature write, two waiting on each pair past the second before it: QEMU keeps curr_queue_pairs and
+# the taps, so pair 1's frame goes through the control queue at 2 on rx1's ring (20, 24), a pair whose
+# queues went takes nothing, and with MQ back the second frame waiting is delivered (27). 20, 24 and 27
+# differed while the model dropped the frames at the feature write and refused pairs whose queues went.
 expect 0 "^8 scenarios compared, 0 differ" "" "$VR" sweep --scenario mq --device net --count 8 --seed 20 --quiet
 finish

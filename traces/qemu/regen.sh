@@ -109,6 +109,10 @@ rec net-sweep-mq.vrt --device net --scenario sweep-mq --seed 468
 # net with 3 pairs, a driver that writes MQ and then leaves it out (QEMU takes pairs 1.. away and
 # moves the control queue to 2), then after a reset the other way round (they come back).
 rec net-sweep-mq-features.vrt --device net --scenario sweep-mq --seed 1007
+# net with 3 pairs on, then features without MQ and no reset: QEMU keeps the pairs on and their taps,
+# pair 1's frames go through the control queue at 2, pair 2's wait; then the same with MQ given back.
+rec net-sweep-mq-away.vrt --device net --scenario sweep-mq --seed 20
+rec net-sweep-mq-away-back.vrt --device net --scenario sweep-mq --seed 30
 # Rings and buffers outside RAM (the header's unassigned facts): the used ring in the PCI hole with a
 # GET_ID's data in a hole; a read holding the bounce buffer while a GET_ID finishes and the next
 # GET_ID's data in a hole breaks the device ("bogus descriptor or out of resources").
