@@ -328,8 +328,6 @@ int v_queue_select_range(struct record *rec, char **cause)
 int v_queue_not_ready(struct record *rec, char **cause)
 {
 	struct io x;
-	uint8_t hdr[16];
-	struct guest_buf out = { .len = sizeof(hdr), .data = hdr }, in = { .len = 1 };
 
 	if ((x.g = record_guest(rec, GUEST_IRQ_MSIX, 0)) == NULL)
 		return cause_set(cause, "cannot create the guest");
@@ -341,9 +339,7 @@ int v_queue_not_ready(struct record *rec, char **cause)
 	if (guest_pci_setup(x.g, cause) < 0 || guest_find_caps(x.g, cause) < 0 ||
 	    guest_negotiate(x.g, 0, cause) < 0 || guest_setup_queues(x.g, cause) < 0)
 		return -1;
-	memset(hdr, 0, sizeof(hdr));
-	le32_store(hdr, BLK_T_FLUSH);
-	if (guest_add(x.g, 0, &out, 1, &in, 1, 0, cause) < 0)
+	if (scn_flush_add(&x, cause) < 0)
 		return -1;
 	guest_notify(x.g, 0);
 	return recover(&x, cause);

@@ -35,6 +35,8 @@ int scn_start_sized(struct io *x, struct record *rec, enum guest_irq_mode irq, u
 /* Wait for n used entries on queue q and read back what the device wrote. */
 int scn_complete(struct io *x, unsigned q, unsigned n, char **cause);
 int scn_blk_req(struct io *x, uint32_t type, uint64_t sector, uint32_t len, unsigned no, char **cause);
+/* One flush on queue 0 (header, status byte), not kicked: its head, or -1. */
+int scn_flush_add(struct io *x, char **cause);
 /* The device type's set-up (receive buffers posted, ...), then requests first.. first+n-1. */
 int scn_io_setup(struct io *x, char **cause);
 int scn_io_run(struct io *x, unsigned first, unsigned n, char **cause);

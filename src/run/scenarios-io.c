@@ -115,6 +115,17 @@ int scn_start(struct io *x, struct record *rec, enum guest_irq_mode irq, uint64_
 
 /* ---- per-device requests ---- */
 
+/* One flush on queue 0 (header, status byte), not kicked: its head, or -1. */
+int scn_flush_add(struct io *x, char **cause)
+{
+	uint8_t hdr[16];
+	struct guest_buf out = { .len = sizeof(hdr), .data = hdr }, in = { .len = 1 };
+
+	memset(hdr, 0, sizeof(hdr));
+	le32_store(hdr, BLK_T_FLUSH);
+	return guest_add(x->g, 0, &out, 1, &in, 1, 0, cause);
+}
+
 int scn_blk_req(struct io *x, uint32_t type, uint64_t sector, uint32_t len, unsigned no, char **cause)
 {
 	static uint8_t data[4096];

@@ -129,8 +129,6 @@ static int sc_msix_shared(struct record *rec, char **cause)
 static int sc_reset(struct record *rec, char **cause)
 {
 	struct io x;
-	uint8_t hdr[16];
-	struct guest_buf out = { .len = sizeof(hdr), .data = hdr }, in = { .len = 1 };
 
 	if (record_device_id(rec) != VIRTIO_ID_BLOCK)
 		return cause_set(cause, "reset scenario is written for blk");
@@ -139,9 +137,7 @@ static int sc_reset(struct record *rec, char **cause)
 	if (scn_io_run(&x, 0, 2, cause) < 0)
 		return -1;
 	record_mark(rec, "two flushes published, not kicked; then a device reset");
-	memset(hdr, 0, sizeof(hdr));
-	le32_store(hdr, BLK_T_FLUSH);
-	if (guest_add(x.g, 0, &out, 1, &in, 1, 0, cause) < 0 || guest_add(x.g, 0, &out, 1, &in, 1, 0, cause) < 0)
+	if (scn_flush_add(&x, cause) < 0 || scn_flush_add(&x, cause) < 0)
 		return -1;
 	guest_reset(x.g);
 	record_mark(rec, "re-initialisation after the reset");
@@ -161,14 +157,10 @@ static int sc_reset(struct record *rec, char **cause)
  */
 static int wrap_way_on_qemu(struct io *x, uint32_t upto, char **cause)
 {
-	uint8_t hdr[16];
-	struct guest_buf out = { .len = sizeof(hdr), .data = hdr }, in = { .len = 1 };
 	uint16_t size = guest_queue_size(x->g, 0);
 	int head;
 
-	memset(hdr, 0, sizeof(hdr));
-	le32_store(hdr, BLK_T_FLUSH);
-	if ((head = guest_add(x->g, 0, &out, 1, &in, 1, 0, cause)) < 0)
+	if ((head = scn_flush_add(x, cause)) < 0)
 		return -1;
 	guest_kick(x->g, 0);
 	if (scn_complete(x, 0, 1, cause) < 0)
@@ -202,8 +194,6 @@ static int sc_wrap(struct record *rec, char **cause)
 	struct io x;
 	uint64_t n = record_count(rec, 8);
 	uint32_t upto = 65536u - (uint32_t)(n / 2);
-	uint8_t hdr[16];
-	struct guest_buf out = { .len = sizeof(hdr), .data = hdr }, in = { .len = 1 };
 
 	if (record_device_id(rec) != VIRTIO_ID_BLOCK)
 		return cause_set(cause, "wrap scenario is written for blk");
@@ -216,11 +206,9 @@ static int sc_wrap(struct record *rec, char **cause)
 		record_pause(rec);
 		if (scn_start_sized(&x, rec, GUEST_IRQ_MSIX, 0, 8192, cause) < 0)
 			return -1;
-		memset(hdr, 0, sizeof(hdr));
-		le32_store(hdr, BLK_T_FLUSH);
 		/* Cheap requests up to just before the wrap; only the state at the end is written. */
 		for (uint32_t i = 0; i < upto; i++) {
-			if (guest_add(x.g, 0, &out, 1, &in, 1, 0, cause) < 0)
+			if (scn_flush_add(&x, cause) < 0)
 				return -1;
 			guest_kick(x.g, 0);
 			if (scn_complete(&x, 0, 1, cause) < 0)
