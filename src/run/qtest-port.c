@@ -558,7 +558,7 @@ void qport_machine_map(struct trace_header *h)
 	h->unassigned[h->nunassigned++] = high;
 }
 
-/* Offer and queue count through the common config (modern and transitional functions). */
+/* Offer, queue count and each queue's maximum size through the common config (modern and transitional functions). */
 static void probe_modern(struct qport *p, struct guest *g, struct trace_header *h)
 {
 	guest_common_write(g, 0x00, 4, 0);
@@ -578,6 +578,14 @@ static void probe_modern(struct qport *p, struct guest *g, struct trace_header *
 		guest_common_write(g, 0x0c, 4, 1u << VIRTIO_NET_F_MQ);
 		h->nqueues = (uint16_t)guest_common_read(g, 0x12, 2);
 	}
+	if (h->nqueues > TRACE_MAX_QUEUES)
+		return;
+	/* queue_size before the driver writes it */
+	for (unsigned i = 0; i < h->nqueues; i++) {
+		guest_common_write(g, 0x16, 2, i);
+		h->queue_max[i] = (uint16_t)guest_common_read(g, 0x18, 2);
+	}
+	guest_common_write(g, 0x16, 2, 0);
 }
 
 /*
@@ -585,43 +593,26 @@ static void probe_modern(struct qport *p, struct guest *g, struct trace_header *
  * 32-bit host_features register, with QEMU's legacy-only bits in it: the
  * offer a trace states is that less those bits (the model adds them back for
  * a legacy driver); the high half (VERSION_1 and up) no legacy driver sees.
- * The queues: those whose QUEUE_NUM reads non-zero, up to the first that
- * reads 0.
+ * The queues: those whose QUEUE_NUM (the maximum size) reads non-zero, up to
+ * the first that reads 0.
  */
 static void probe_legacy(struct guest *g, struct trace_header *h)
 {
 	const struct vdev_ops *ops = vdev_find_id(h->device);
 	uint32_t legacy_only = ops != NULL ? vdev_legacy_only_features(ops, TRACE_LAYOUT_QEMU) : 0;
+	uint16_t num;
 
 	h->features = guest_legacy_read(g, VIRTIO_PCI_LEGACY_HOST_FEATURES, 4) & ~(uint64_t)legacy_only;
 	h->nqueues = 0;
 	while (h->nqueues <= TRACE_MAX_QUEUES) {
 		guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, h->nqueues);
-		if (guest_legacy_read(g, VIRTIO_PCI_LEGACY_QUEUE_NUM, 2) == 0)
+		if ((num = (uint16_t)guest_legacy_read(g, VIRTIO_PCI_LEGACY_QUEUE_NUM, 2)) == 0)
 			break;
+		if (h->nqueues < TRACE_MAX_QUEUES)
+			h->queue_max[h->nqueues] = num;
 		h->nqueues++;
 	}
 	guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
-}
-
-/* Each queue's maximum size (QUEUE_NUM, or queue_size before the driver writes it). */
-static void queue_sizes(struct guest *g, struct trace_header *h)
-{
-	bool legacy = h->transport == TRACE_TRANSPORT_LEGACY;
-
-	for (unsigned i = 0; i < h->nqueues; i++) {
-		if (legacy) {
-			guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, i);
-			h->queue_max[i] = (uint16_t)guest_legacy_read(g, VIRTIO_PCI_LEGACY_QUEUE_NUM, 2);
-		} else {
-			guest_common_write(g, 0x16, 2, i);
-			h->queue_max[i] = (uint16_t)guest_common_read(g, 0x18, 2);
-		}
-	}
-	if (legacy)
-		guest_legacy_write(g, VIRTIO_PCI_LEGACY_QUEUE_SEL, 2, 0);
-	else
-		guest_common_write(g, 0x16, 2, 0);
 }
 
 int qport_probe(struct qport *p, struct trace_header *h, char **cause)
@@ -662,7 +653,6 @@ int qport_probe(struct qport *p, struct trace_header *h, char **cause)
 		cause_set(cause, "qemu: the device has %u queues, traces hold %u", h->nqueues, TRACE_MAX_QUEUES);
 		goto out;
 	}
-	queue_sizes(g, h);
 	/* QEMU's DEVICE region is a page; the config itself is as long as the device model's. */
 	{
 		const struct vdev_ops *ops = vdev_find_id(h->device);
