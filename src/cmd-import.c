@@ -28,11 +28,11 @@ static uint64_t import_offer(uint8_t device, uint16_t nqueues)
 	return ops != NULL ? vdev_default_features(ops, VDEV_LAYOUT_QEMU, nqueues) : 0;
 }
 
-static uint32_t import_legacy_only(uint8_t device)
+static uint32_t import_legacy_only(uint8_t device, bool has_v1)
 {
 	const struct vdev_ops *ops = vdev_find_id(device);
 
-	return ops != NULL ? vdev_legacy_only_features(ops, VDEV_LAYOUT_QEMU) : 0;
+	return ops != NULL ? vdev_legacy_only_features(ops, VDEV_LAYOUT_QEMU, has_v1) : 0;
 }
 
 static const struct qtest_import_qemu import_qemu = { .offer = import_offer, .legacy_only = import_legacy_only };

@@ -211,11 +211,11 @@ static uint64_t offer(uint8_t device, uint16_t nqueues)
 	return ops != NULL ? vdev_default_features(ops, VDEV_LAYOUT_QEMU, nqueues) : 0;
 }
 
-static uint32_t legacy_only(uint8_t device)
+static uint32_t legacy_only(uint8_t device, bool has_v1)
 {
 	const struct vdev_ops *ops = vdev_find_id(device);
 
-	return ops != NULL ? vdev_legacy_only_features(ops, VDEV_LAYOUT_QEMU) : 0;
+	return ops != NULL ? vdev_legacy_only_features(ops, VDEV_LAYOUT_QEMU, has_v1) : 0;
 }
 
 static const struct qtest_import_qemu qemu = { .offer = offer, .legacy_only = legacy_only };

@@ -52,8 +52,8 @@ struct qtest_import;
 struct qtest_import_qemu {
 	/* the offer for a device type with nqueues queues (0: its default count), default properties */
 	uint64_t (*offer)(uint8_t device, uint16_t nqueues);
-	/* the bits a legacy driver sees beside the offer's low half (QEMU's vdc->legacy_features) */
-	uint32_t (*legacy_only)(uint8_t device);
+	/* the bits a legacy driver sees beside the offer's low half (QEMU's vdc->legacy_features; has_v1: transitional) */
+	uint32_t (*legacy_only)(uint8_t device, bool has_v1);
 };
 
 struct qtest_import *qtest_import_open(const char *path, const char *cmdline, const struct qtest_import_qemu *qemu,

@@ -250,8 +250,13 @@ bool vdev_is_generic(const struct vdev_ops *ops);
 const struct vdev_defaults *vdev_defaults(const struct vdev_ops *ops, int layout);
 /* Features offered when a trace states none, for a device of nqueues queues (transport bits included, VERSION_1 always). */
 uint64_t vdev_default_features(const struct vdev_ops *ops, int layout, uint16_t nqueues);
-/* The feature bits a legacy driver sees under layout beside the offer's low half (profile's and device type's). */
-uint32_t vdev_legacy_only_features(const struct vdev_ops *ops, int layout);
+/*
+ * The feature bits a legacy driver sees under layout beside the offer's low
+ * half (profile's and device type's); has_v1: the function offers VERSION_1
+ * (transitional), else it is legacy-only and the device type's no_v1_off
+ * bits are not among them.
+ */
+uint32_t vdev_legacy_only_features(const struct vdev_ops *ops, int layout, bool has_v1);
 /* The device-config size under layout with `offered` features (<= ops->devcfg_size). */
 uint16_t vdev_config_size(const struct vdev_ops *ops, int layout, uint64_t offered);
 /* Maximum size of queue i of nqueues when a trace states none. */

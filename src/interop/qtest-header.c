@@ -179,7 +179,7 @@ static void features(struct qtest_import *qi)
 	uint64_t answered = qi->features, offer;
 
 	if (!(qi->features_seen & 1) && qi->legacy_features_seen && qi->qemu != NULL) {
-		uint32_t low = qi->legacy_features & ~qi->qemu->legacy_only(h->device);
+		uint32_t low = qi->legacy_features & ~qi->qemu->legacy_only(h->device, h->transport != TRACE_TRANSPORT_LEGACY);
 
 		answered = (answered & ~0xffffffffull) | low;
 		seen |= 0xffffffffull;

@@ -237,12 +237,13 @@ uint64_t vdev_default_features(const struct vdev_ops *ops, int layout, uint16_t 
 	return df->features | (nqueues > above ? df->mq_features : 0) | (1ull << VIRTIO_F_VERSION_1);
 }
 
-uint32_t vdev_legacy_only_features(const struct vdev_ops *ops, int layout)
+uint32_t vdev_legacy_only_features(const struct vdev_ops *ops, int layout, bool has_v1)
 {
 	const struct vpci_profile *prof = vpci_profile_find(layout);
 	const struct vdev_defaults *df = vdev_defaults(ops, layout);
+	uint32_t bits = (prof != NULL ? prof->legacy_features : 0) | (df != NULL ? df->legacy_features : 0);
 
-	return (prof != NULL ? prof->legacy_features : 0) | (df != NULL ? df->legacy_features : 0);
+	return has_v1 || df == NULL ? bits : bits & ~df->no_v1_off;
 }
 
 uint16_t vdev_config_size(const struct vdev_ops *ops, int layout, uint64_t offered)

@@ -61,10 +61,7 @@ uint32_t vpci_legacy_bar_size(const struct vpci *d, bool msix)
 
 uint32_t vpci_legacy_only(const struct vpci *d)
 {
-	const struct vdev_defaults *df = vdev_defaults(d->ops, d->setup.layout);
-	uint32_t bits = vdev_legacy_only_features(d->ops, d->setup.layout);
-
-	return d->xp->modern || df == NULL ? bits : bits & ~df->no_v1_off;
+	return vdev_legacy_only_features(d->ops, d->setup.layout, d->xp->modern);
 }
 
 uint64_t vpci_legacy_offered(const struct vpci *d)

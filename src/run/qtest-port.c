@@ -599,7 +599,7 @@ static void probe_modern(struct qport *p, struct guest *g, struct trace_header *
 static void probe_legacy(struct guest *g, struct trace_header *h)
 {
 	const struct vdev_ops *ops = vdev_find_id(h->device);
-	uint32_t legacy_only = ops != NULL ? vdev_legacy_only_features(ops, TRACE_LAYOUT_QEMU) : 0;
+	uint32_t legacy_only = ops != NULL ? vdev_legacy_only_features(ops, TRACE_LAYOUT_QEMU, false) : 0;
 	uint16_t num;
 
 	h->features = guest_legacy_read(g, VIRTIO_PCI_LEGACY_HOST_FEATURES, 4) & ~(uint64_t)legacy_only;
