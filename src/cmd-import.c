@@ -110,7 +110,7 @@ static int cmd_import_exec(const struct cmd_entry *e, struct cmd_args *a)
 		fprintf(stderr, "import: %s (%s): %" PRIu64 " qtest lines, %" PRIu64 " events, device %s at 00:%02x.%u",
 		    in, qtest_import_form(qi), st.lines, st.events, trace_device_name(h->device), devfn >> 3, devfn & 7);
 		if (st.dropped > 0)
-			fprintf(stderr, "; %" PRIu64 " accesses to other devices dropped", st.dropped);
+			fprintf(stderr, "; %" PRIu64 " access%s to other devices dropped", st.dropped, st.dropped == 1 ? "" : "es");
 		fputc('\n', stderr);
 	}
 	/* notes: where the trace is not what the input's QEMU had (--quiet too) */

@@ -366,6 +366,14 @@ int qi_port_access(struct qtest_import *qi, bool write, uint64_t port, unsigned 
 	if (port >= 0xcfc && port + size <= 0xd00 && (qi->cf8 & 0x80000000u) && ((qi->cf8 >> 16) & 0xff) == 0)
 		return cfg_access(qi, write, (qi->cf8 >> 8) & 0xff, (qi->cf8 | (uint32_t)(port & 3)) & 0xff, size, value,
 		    has_value, cause);
+	/*
+	 * PIIX3's and ICH9's reset control register: bit 2 written asks a machine
+	 * reset (an exported script ends so, with -no-reboot). Nothing may follow.
+	 */
+	if (write && port <= 0xcf9 && port + size > 0xcf9 && (value >> (8 * (0xcf9 - port)) & 4)) {
+		qi->reset_line = qi->line;
+		return 0;
+	}
 	if (io != 0 && port >= io && port < io + pci_bars_size(&qi->bars, 0)) {
 		qi->legacy_used = true;
 		return bar_access(qi, write, 0, port, size, value, has_value, cause);

@@ -69,8 +69,12 @@ static void qemu_prop(struct buf *b, const char *key, const char *v)
 	}
 }
 
-/* The QEMU command line for the trace's device (without the program name and -qtest). */
-static int command_line(const struct trace_header *h, const char *path, bool bios, struct buf *out, char **cause)
+/*
+ * The QEMU command line for the trace's device (without the program name and
+ * -qtest). script: the firmware the script writes, and -no-reboot, so the
+ * reset request that ends the script makes QEMU exit.
+ */
+static int command_line(const struct trace_header *h, const char *path, bool script, struct buf *out, char **cause)
 {
 	const char *name = qemu_device_name(h->device);
 	uint64_t top = 0;
@@ -113,8 +117,8 @@ static int command_line(const struct trace_header *h, const char *path, bool bio
 		if (h->device == 2)
 			buf_printf(&dev, ",drive=d0");
 	}
-	buf_printf(out, "-machine pc -accel tcg%s -nodefaults -display none -m %" PRIu64 "M -device ",
-	    bios ? " -bios \"$fw\"" : "", top > 0 ? (top + (1u << 20) - 1) >> 20 : 1);
+	buf_printf(out, "-machine pc -accel tcg%s -nodefaults -display none -m %" PRIu64 "M%s -device ",
+	    script ? " -bios \"$fw\"" : "", top > 0 ? (top + (1u << 20) - 1) >> 20 : 1, script ? " -no-reboot" : "");
 	sh_quote(out, buf_str(&dev));
 	if (disk) {
 		buf_printf(out, " -drive %s", buf_str(&drive));
@@ -305,6 +309,9 @@ int qtest_export(const char *path, FILE *f, bool stream, struct qtest_export_sta
 		buf_printf(&x.line, "fw=$(mktemp) || exit 3\ntrap 'rm -f \"$fw\"' EXIT\n"
 		    "head -c 65520 /dev/zero > \"$fw\"\nprintf '\\372\\364\\353\\375' >> \"$fw\"\n"
 		    "head -c 12 /dev/zero >> \"$fw\"\n");
+		/* qtest has no quit command, and QEMU runs on when its input ends. */
+		buf_printf(&x.line, "# The last command asks a reset through port 0xcf9 (PIIX3's reset control);\n"
+		    "# under -no-reboot that makes QEMU exit.\n");
 		buf_printf(&x.line, "cat << 'EOF' | qemu-system-x86_64 %s -qtest stdio\n", buf_str(&cl));
 	}
 	buf_release(&cl);
@@ -321,7 +328,7 @@ int qtest_export(const char *path, FILE *f, bool stream, struct qtest_export_sta
 	}
 	trace_close(r);
 	if (rc == 0 && !stream)
-		buf_printf(&x.line, "EOF\n");
+		buf_printf(&x.line, "outb 0xcf9 0x6\nEOF\n");
 	if (x.line.len > 0)
 		fwrite(x.line.data, 1, x.line.len, f);
 	buf_release(&x.line);

@@ -48,6 +48,7 @@ struct qtest_import {
 	enum pass pass;
 	uint64_t line;
 	uint32_t cf8;
+	uint64_t reset_line;		/* line of a machine reset request (port 0xcf9, bit 2); 0: none */
 	uint64_t pciexbar;		/* q35: the MCH's PCIEXBAR (00:00.0 0x60) as the guest set it */
 	struct pci_bars bars;		/* where the guest placed the function's BARs */
 	uint64_t vtime;

@@ -158,6 +158,10 @@ static int exec(struct qtest_import *qi, char **w, int nw, const char *reply, ch
 		    commands[k].args == 1 ? "" : "s");
 	if (commands[k].op == OP_IGNORE)
 		return 0;
+	if (qi->reset_line != 0)
+		return qi_fail(qi, cause, "%s after the machine reset request at line %llu (port 0xcf9): QEMU exits there "
+		    "under -no-reboot, or boots the guest again, which a trace cannot hold", w[0],
+		    (unsigned long long)qi->reset_line);
 	if (commands[k].op != OP_CLOCK_STEP && commands[k].op != OP_CLOCK_SET) {
 		if (nw - 1 > (int)commands[k].args)
 			return qi_fail(qi, cause, "%s takes %u argument%s", w[0], commands[k].args,
@@ -412,6 +416,7 @@ static int run(struct qtest_import *qi, enum pass pass, char **cause)
 	qi->pass = pass;
 	qi->line = qi->body_line;
 	qi->cf8 = 0;
+	qi->reset_line = 0;
 	qi->pciexbar = Q35_PCIEXBAR_RESET;
 	pci_bars_init(&qi->bars, qi->cmd.legacy, qi->cmd.modern, qi->cmd.vectors > 0 ? (unsigned)qi->cmd.vectors : 0);
 	qi->vtime = 0;

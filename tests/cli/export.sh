@@ -45,6 +45,20 @@ grep -q "write-cache=off" "$TMP/h.sh" && grep -q "discard=unmap" "$TMP/h.sh" ||
 grep -q '^discard unmap$' "$TMP/h.back.vrt" && grep -q '^write-cache off$' "$TMP/h.back.vrt" ||
 	{ echo "FAIL: the disk options did not come back"; fails=$((fails + 1)); }
 grep -q '^bar w 4 0x14 1 0x1$' "$TMP/h.back.vrt" || { echo "FAIL: the placed BAR is not where the access went"; fails=$((fails + 1)); }
+# The script runs QEMU and QEMU exits at its end (the reset request under -no-reboot), every command OK.
+if command -v qemu-system-x86_64 >/dev/null; then
+	for t in blk-basic blk-legacy; do
+		(cd "$TMP" && timeout 60 sh "./$t.sh" >"$TMP/$t.run" 2>&1)
+		rc=$?
+		[ $rc -eq 0 ] || { echo "FAIL: $t.sh: exit $rc (124: QEMU did not exit)"; fails=$((fails + 1)); }
+		! grep -q '^FAIL' "$TMP/$t.run" || { echo "FAIL: $t.sh: QEMU refused a command"; grep -m3 '^FAIL' "$TMP/$t.run"; fails=$((fails + 1)); }
+		[ "$(grep -c '^OK' "$TMP/$t.run")" -gt 100 ] || { echo "FAIL: $t.sh: QEMU did not answer"; fails=$((fails + 1)); }
+	done
+fi
+# After the machine reset request nothing can be imported: one clear error naming both lines.
+sed '/^EOF$/i outb 0x80 0x1' "$TMP/blk-basic.sh" >"$TMP/after-reset.sh"
+expect 2 "" "line [0-9]+: outb after the machine reset request at line [0-9]+ \\(port 0xcf9\\)" \
+	"$VR" import "$TMP/after-reset.sh" -o "$TMP/after-reset.vrt"
 # Refused: no QEMU equivalent; bad traces; usage.
 expect 2 "" "layout vbox has no QEMU equivalent" "$VR" export "$T/blk-vbox.vrt" --to qtest -o "$TMP/v.sh"
 [ ! -e "$TMP/v.sh" ] && [ ! -e "$TMP/v.sh.tmp" ] || { echo "FAIL: a refused export left a file"; fails=$((fails + 1)); }

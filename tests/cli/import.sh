@@ -4,7 +4,7 @@ D=$srcdir/tests/data/import
 BLK="-M pc -device virtio-blk-pci,addr=04.0,disable-legacy=on,drive=d0,serial=SER-1,vectors=2 -drive if=none,id=d0,driver=null-co,size=1M,read-zeroes=on"
 
 # A hand-written -qtest-log of a virtio-blk read: the header from the command line and QEMU's answers.
-expect 0 "" "^import: .*blk-read.log \(log\): [0-9]+ qtest lines, [0-9]+ events, device blk at 00:04.0; [0-9]+ accesses to other devices dropped$" \
+expect 0 "" "^import: .*blk-read.log \(log\): [0-9]+ qtest lines, [0-9]+ events, device blk at 00:04.0; [0-9]+ access(es)? to other devices dropped$" \
 	"$VR" import "$D/blk-read.log" --cmdline "$BLK" -o "$TMP/log.vrt"
 for want in '^device blk$' '^layout qemu$' '^features 0x100000244$' '^queues 256$' '^pci-class 0x010000$' \
 	'^pci-revision 0x1$' '^pci-subsystem 0x1af4 0x2$' '^msix-vectors 2$' '^serial SER-1$' '^ram 0x0 0x8000000$' \
