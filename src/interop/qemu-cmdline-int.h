@@ -40,6 +40,20 @@ int qc_device_props(struct qemu_cmdline *c, const char *drv, const char *val, ch
  */
 int qc_scsi_device(struct qemu_cmdline *c, const char *drv, const char *val, unsigned nth, char **cause);
 
+/*
+ * QEMU 7.2's MAC for each NIC (net/net.c, qemu_macaddr_default_if_unset):
+ * one with mac=52:54:00:12:34:xx takes xx; one without takes the lowest xx
+ * from 0x56 up that no NIC made before it took. qc_nic_made: one more NIC
+ * (opts: its option string, NULL: none; key: "mac", or -net's "macaddr"),
+ * its MAC into mac.
+ */
+struct qc_macs {
+	uint8_t used[256];
+};
+void qc_nic_made(struct qc_macs *m, const char *opts, const char *key, uint8_t mac[6]);
+/* A -device driver QEMU 7.2 makes a NIC of (one that asks a MAC). */
+bool qc_is_nic(const char *drv);
+
 /* ---- virtio-serial-pci's properties and the ports on its bus (QEMU 7.2's virtio-serial-bus.c) ---- */
 
 #define SERIAL_MAX_PORTS	511	/* VIRTIO_QUEUE_MAX / 2 - 1: QEMU's bound on max_ports */

@@ -342,6 +342,41 @@ static int machine_opt(struct qemu_cmdline *c, const char *val, char **cause)
 	return 0;
 }
 
+/*
+ * The MAC QEMU gives a virtio-net without mac=: the NICs made before it
+ * (-nic, -net nic, the machine's default NIC when no option names a network
+ * and -nodefaults is not given, the -device NICs before it) take theirs
+ * first. Only a MAC other than the model's 52:54:00:12:34:56 goes into c.
+ */
+static void default_mac(struct qemu_cmdline *c, const char *const *nic, size_t nnic, const char *const *net, size_t nnet,
+    bool default_nic, const char *const *dev, size_t ndev, const char *virtio)
+{
+	struct qc_macs m;
+	uint8_t mac[6];
+	char drv[64];
+
+	memset(&m, 0, sizeof m);
+	for (size_t i = 0; i < nnic; i++) {
+		qc_opt_driver(nic[i], drv, sizeof drv);
+		if (strcmp(drv, "none") != 0)
+			qc_nic_made(&m, nic[i], "mac", mac);
+	}
+	for (size_t i = 0; i < nnet; i++) {
+		qc_opt_driver(net[i], drv, sizeof drv);
+		if (strcmp(drv, "nic") == 0)
+			qc_nic_made(&m, net[i], "macaddr", mac);
+	}
+	if (default_nic)
+		qc_nic_made(&m, NULL, "mac", mac);
+	for (size_t i = 0; i < ndev; i++)
+		qc_nic_made(&m, dev[i], "mac", mac);
+	qc_nic_made(&m, virtio, "mac", mac);
+	if (mac[5] != 0x56) {
+		memcpy(c->mac, mac, sizeof c->mac);
+		c->has_mac = true;
+	}
+}
+
 int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, struct qemu_cmdline *c, char **cause)
 {
 	struct words ws = { .n = 0 };
@@ -350,6 +385,10 @@ int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, stru
 	const char *drives[32];
 	unsigned ndrives = 0, start = 0, nscsi = 0;
 	struct serial_bus *sb;
+	/* The options that make NICs, for QEMU's default MAC of the virtio-net one (qc_nic_made) */
+	const char *nic_opts[8], *net_opts[8], **dev_nics = NULL, *virtio_opts = NULL;
+	size_t nnic = 0, nnet = 0, ndev_nics = 0;
+	bool net_said = false;
 	int rc = 0;
 
 	memset(c, 0, sizeof *c);
@@ -397,6 +436,13 @@ int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, stru
 		}
 		if (strcmp(o, "nodefaults") == 0) {
 			c->nodefaults = true;
+		} else if (strcmp(o, "nic") == 0 || strcmp(o, "net") == 0 || strcmp(o, "netdev") == 0) {
+			/* QEMU makes the -nic NICs, then the -net nic ones (8 at most), before any -device */
+			net_said = true;
+			if (o[2] == 'c' && nnic < NELEM(nic_opts))
+				nic_opts[nnic++] = val;
+			else if (o[2] == 't' && o[3] == '\0' && nnet < NELEM(net_opts))
+				net_opts[nnet++] = val;
 		} else if (strcmp(o, "M") == 0 || strcmp(o, "machine") == 0) {
 			rc = machine_opt(c, val, cause);
 		} else if (strcmp(o, "m") == 0) {
@@ -422,11 +468,16 @@ int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, stru
 				rc = qc_serial_port(c, sb, drv, val, cause);
 				continue;
 			}
+			if (c->ndevices == 0 && qc_is_nic(drv) && !is_virtio_device(drv)) {
+				dev_nics = xreallocarray(dev_nics, ndev_nics + 1, sizeof *dev_nics);
+				dev_nics[ndev_nics++] = val;
+			}
 			if (!is_virtio_device(drv))
 				continue;
 			if (c->ndevices++ > 0)
 				continue;
 			snprintf(c->device, sizeof c->device, "%s", drv);
+			virtio_opts = val;
 			if (strncmp(drv, "virtio-serial", 13) == 0) {
 				sb->on = true;
 				if ((rc = qc_serial_device(c, drv, val, cause)) != 0)
@@ -476,7 +527,11 @@ int qemu_cmdline_parse(const char *text, size_t len, const char *drive_dir, stru
 				rc = cause_set(cause, "-device %s: control character in serial", c->device);
 		if (sb->on)
 			qc_serial_ports_note(c, sb);
+		if (!c->has_mac && strncmp(c->device, "virtio-net", 10) == 0)
+			default_mac(c, nic_opts, nnic, net_opts, nnet, !c->nodefaults && !net_said, dev_nics, ndev_nics,
+			    virtio_opts);
 	}
+	free(dev_nics);
 	free(sb);
 	words_free(&ws);
 	return rc;

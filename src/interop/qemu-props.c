@@ -281,10 +281,25 @@ static unsigned hexval(char ch)
 	return isdigit((unsigned char)ch) ? (unsigned)(ch - '0') : (unsigned)(tolower((unsigned char)ch) - 'a' + 10);
 }
 
+/* A MAC as QEMU's set_mac reads one: six hex pairs split by ':' or '-'. */
+static int parse_mac(const char *v, uint8_t mac[6])
+{
+	for (unsigned i = 0; i < 6; i++) {
+		const char *p = v + 3 * i;
+
+		/* p[2] is read only once p[0] and p[1] are hex digits: never past the string */
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    !(i == 5 ? p[2] == '\0' : p[2] == ':' || p[2] == '-'))
+			return -1;
+		mac[i] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
+	}
+	return 0;
+}
+
 /*
- * virtio-net's mac=: six hex pairs split by ':' or '-' (QEMU's set_mac), the
- * first six bytes of the device config. All zeros is QEMU's "unset": the
- * default MAC 52:54:00:12:34:56 (of the first NIC), the model's too.
+ * virtio-net's mac=, the first six bytes of the device config. All zeros is
+ * QEMU's "unset": then the NIC takes QEMU's default (qc_nic_made), which the
+ * command line parse fills in where it is not the model's 52:54:00:12:34:56.
  */
 static int net_mac(struct qemu_cmdline *c, const char *drv, const char *val, char **cause)
 {
@@ -292,17 +307,45 @@ static int net_mac(struct qemu_cmdline *c, const char *drv, const char *val, cha
 
 	if (strncmp(drv, "virtio-net", 10) != 0 || !qc_opt_get(val, "mac", v, sizeof v))
 		return 0;
-	for (unsigned i = 0; i < 6; i++) {
-		const char *p = v + 3 * i;
-
-		/* p[2] is read only once p[0] and p[1] are hex digits: never past the string */
-		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
-		    !(i == 5 ? p[2] == '\0' : p[2] == ':' || p[2] == '-'))
-			return cause_set(cause, "-device %s: mac=%s: not a MAC address (xx:xx:xx:xx:xx:xx)", drv, v);
-		c->mac[i] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
-	}
+	if (parse_mac(v, c->mac) != 0)
+		return cause_set(cause, "-device %s: mac=%s: not a MAC address (xx:xx:xx:xx:xx:xx)", drv, v);
 	c->has_mac = (c->mac[0] | c->mac[1] | c->mac[2] | c->mac[3] | c->mac[4] | c->mac[5]) != 0;
 	return 0;
+}
+
+void qc_nic_made(struct qc_macs *m, const char *opts, const char *key, uint8_t mac[6])
+{
+	static const uint8_t base[5] = { 0x52, 0x54, 0x00, 0x12, 0x34 };
+	char v[64];
+	unsigned x;
+
+	if (opts == NULL || !qc_opt_get(opts, key, v, sizeof v) || parse_mac(v, mac) != 0)
+		memset(mac, 0, 6);
+	if ((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) != 0) {
+		if (memcmp(mac, base, sizeof base) == 0 && m->used[mac[5]] < UINT8_MAX)
+			m->used[mac[5]]++;
+		return;
+	}
+	for (x = 0x56; x < 0xff && m->used[x] != 0; x++)
+		;
+	/* none free: QEMU's get_free answers -1, which becomes 0xff */
+	memcpy(mac, base, sizeof base);
+	mac[5] = (uint8_t)x;
+	if (m->used[x] < UINT8_MAX)
+		m->used[x]++;
+}
+
+bool qc_is_nic(const char *drv)
+{
+	static const char *const nics[] = {
+		"e1000", "igb", "rtl8139", "ne2k_", "pcnet", "vmxnet3", "virtio-net", "usb-net", "tulip",
+		"i8255", "i8256", "i82801",
+	};
+
+	for (size_t i = 0; i < NELEM(nics); i++)
+		if (strncmp(drv, nics[i], strlen(nics[i])) == 0)
+			return true;
+	return false;
 }
 
 void qemu_mac_prop(struct buf *b, const struct trace_header *h)
