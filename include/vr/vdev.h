@@ -191,6 +191,13 @@ struct vdev_ops {
 	void (*features_written)(void *dev, uint64_t features);
 	void (*queue_notified)(void *dev, unsigned queue);
 	/*
+	 * QEMU's main loop between two guest accesses (vpci_main_loop): what
+	 * the device's backend polls there, each turn, whatever the access was
+	 * (virtio-serial's chardev can_read counts the posted rx buffers).
+	 * NULL: nothing.
+	 */
+	void (*main_loop)(void *dev);
+	/*
 	 * Device config (kvmtool's get_config): the transport owns the access
 	 * rules and reads these bytes itself; *len is how many the model has
 	 * (bytes past them, up to devcfg_size, read 0). Writes go to cfg_write,

@@ -85,6 +85,12 @@ int vpci_common_reg_at(const struct vpci *d, unsigned bar, uint64_t off, unsigne
 /* Name of the register at (cfg or bar, off, size), e.g. "common.queue_select". */
 void vpci_reg_name(struct vpci *d, bool cfg, unsigned bar, uint64_t off, unsigned size, char *out, size_t outlen);
 int vpci_input(struct vpci *d, const struct vdev_input *in, char **cause);
+/*
+ * QEMU's main loop turning between two accesses (two qtest commands): what
+ * it polls sees the state the last one left. Whoever drives the device calls
+ * it after each guest write, RAM store and host input.
+ */
+void vpci_main_loop(struct vpci *d);
 uint8_t vpci_status(const struct vpci *d);
 uint64_t vpci_driver_features(const struct vpci *d);
 

@@ -592,6 +592,12 @@ void vpci_notify_queue(struct vpci *d, unsigned qi, uint64_t at)
 	virtq_complete_later(d->q[qi]);
 }
 
+void vpci_main_loop(struct vpci *d)
+{
+	if (d->ops->main_loop != NULL)
+		d->ops->main_loop(d->dev);
+}
+
 int vpci_input(struct vpci *d, const struct vdev_input *in, char **cause)
 {
 	if (d->ops->input == NULL)

@@ -14,9 +14,11 @@ static uint64_t vp_cfg_read(void *o, uint32_t off, unsigned size)
 	return vpci_cfg_read(o, off, size);
 }
 
+/* After each write and store QEMU's main loop turns (vpci_main_loop), as between two qtest commands. */
 static void vp_cfg_write(void *o, uint32_t off, unsigned size, uint64_t v)
 {
 	vpci_cfg_write(o, off, size, v);
+	vpci_main_loop(o);
 }
 
 static uint64_t vp_bar_read(void *o, unsigned bar, uint64_t off, unsigned size)
@@ -27,11 +29,15 @@ static uint64_t vp_bar_read(void *o, unsigned bar, uint64_t off, unsigned size)
 static void vp_bar_write(void *o, unsigned bar, uint64_t off, unsigned size, uint64_t v)
 {
 	vpci_bar_write(o, bar, off, size, v);
+	vpci_main_loop(o);
 }
 
 static int vp_mem_write(void *o, uint64_t addr, const void *p, uint32_t len)
 {
-	return gmem_write(vpci_gmem(o), addr, p, len);
+	int rc = gmem_write(vpci_gmem(o), addr, p, len);
+
+	vpci_main_loop(o);
+	return rc;
 }
 
 static int vp_mem_read(void *o, uint64_t addr, void *p, uint32_t len)

@@ -388,6 +388,8 @@ int record_input(struct record *rec, uint8_t type, uint64_t addr, const void *da
 	put(rec, &ev);
 	if ((rec->qp != NULL ? qport_input(rec->qp, &in, cause) : vpci_input(rec->dev, &in, cause)) < 0)
 		return -1;
+	if (rec->qp == NULL)
+		vpci_main_loop(rec->dev);
 	end(rec);
 	return 0;
 }

@@ -54,6 +54,7 @@ struct replay {
 	 * interrupt there: the model's further ones on that vector are not extra.
 	 */
 	uint8_t msix_seen[(RP_MSIX_VECTORS + 7) / 8];
+	bool unlooked;			/* outputs pending since an event the recorder looks after later (main_loop_turn) */
 	struct trace_reader *rd;
 	struct trace_header hdr;
 	int layout;

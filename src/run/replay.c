@@ -599,6 +599,28 @@ static int apply(struct replay *r, const struct trace_event *ev, uint64_t no, ui
 	return 0;
 }
 
+/*
+ * After a guest event: QEMU's main loop turns before the next qtest command
+ * (vpci_main_loop; a read changes nothing it polls). The qtest recorder
+ * reads QEMU's MSI-X mailbox after register writes and inputs (and while it
+ * waits), not after a RAM store or a register read, and an INTx change
+ * reaches it with the next command's answer: in a recording without DMA,
+ * what the device sent after one of those is recorded later, so it stays
+ * pending, unchecked, until a register write or an input has been applied.
+ */
+static void main_loop_turn(struct replay *r, uint8_t kind)
+{
+	bool looked = kind == TRACE_CFG_WRITE || kind == TRACE_BAR_WRITE || kind == TRACE_INPUT;
+
+	if (looked || kind == TRACE_MEM)
+		vpci_main_loop(r->dev);
+	if (looked)
+		r->unlooked = false;
+	else if (r->npend > 0 && !(r->hdr.recorded & TRACE_REC_DMA) && (kind == TRACE_MEM ||
+	    kind == TRACE_CFG_READ || kind == TRACE_BAR_READ))
+		r->unlooked = true;
+}
+
 static int replay_run_events(struct replay *r, char **cause);
 
 /* After each event: -1 with "FILE: event N (offset 0xOFF): ..." once the work or memory budget is spent. */
@@ -704,9 +726,14 @@ static int replay_run_events(struct replay *r, char **cause)
 		/*
 		 * A read-back of RAM only observes: the outputs of the last guest
 		 * action may still be recorded after it (a guest polls the used
-		 * ring before the interrupt shows).
+		 * ring before the interrupt shows). Marks and times are no guest
+		 * action: QEMU's stderr line (a mark) can be read before the
+		 * interrupts of the same moment are.
 		 */
-		if (ev.kind != TRACE_DMA && ev.kind != TRACE_IRQ && ev.kind != TRACE_MEM_READ) {
+		if (r->npend == 0)
+			r->unlooked = false;	/* recorded already: the recorder looked */
+		if (ev.kind != TRACE_DMA && ev.kind != TRACE_IRQ && ev.kind != TRACE_MEM_READ && ev.kind != TRACE_MARK &&
+		    ev.kind != TRACE_TIME && !r->unlooked) {
 			if (r->npend > 0)
 				rp_check_unmatched(r);
 			memset(r->msix_seen, 0, sizeof r->msix_seen);
@@ -721,6 +748,8 @@ static int replay_run_events(struct replay *r, char **cause)
 			r->outcome = REPLAY_BADINPUT;
 			break;
 		}
+		if (!r->diverged_stop)
+			main_loop_turn(r, ev.kind);
 		if (over_budget(r, cause) < 0) {
 			r->outcome = REPLAY_BADINPUT;
 			break;
