@@ -19,4 +19,7 @@ done
 # virtio-serial counts at every turn of QEMU's main loop, not only when bytes are typed (the
 # console-poll tails): here a chain posted before DRIVER_OK is counted at the status write.
 expect 0 "^$" "answers as QEMU does" "$VR" crosscheck --wait 500 "$srcdir/traces/qemu/src/console-poll-driver-ok.vrt"
+# ... and with MULTIPORT a port's rx is counted only once the guest opened it: the loop on port 2's rx
+# breaks the device at the PORT_OPEN 2 on ctrl-tx, not at the store nor at a kick on rx2 before it.
+expect 0 "^$" "answers as QEMU does" "$VR" crosscheck --wait 500 "$srcdir/traces/qemu/src/console-poll-port-open.vrt"
 finish
