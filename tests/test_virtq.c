@@ -345,3 +345,46 @@ Test(virtq, enable_again_on_other_rings_keeps_indices)
 		harness_fini(&h);
 	}
 }
+
+/*
+ * A started queue follows the device's features (qemu): EVENT_IDX taken
+ * away by a feature write (after a status write that drops FEATURES_OK),
+ * queue 0 enabled again with its used ring ending at the end of RAM (it
+ * fits without the event word), then a feature write with EVENT_IDX maps
+ * the rings again with it: the used ring no longer fits, the device breaks
+ * (QEMU's virtio_set_features, "Cannot map used"). vbox: the queue keeps
+ * the features it was enabled with, nothing happens.
+ */
+Test(virtq, feature_write_with_event_idx_maps_rings_again)
+{
+	static const int layouts[2] = { TRACE_LAYOUT_QEMU, TRACE_LAYOUT_VBOX };
+	const uint64_t used = (16u << 20) - (4 + 8 * 64), desc = 0xf00000, avail = 0xf01000;
+
+	for (int l = 0; l < 2; l++) {
+		struct harness h;
+		uint32_t lo;
+
+		harness_init(&h, layouts[l], 0, 1, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		guest_common_write(h.g, 0x14, 1, 0x03);		/* ACKNOWLEDGE | DRIVER: FEATURES_OK dropped */
+		guest_common_write(h.g, 0x00, 4, 0);
+		lo = (uint32_t)guest_common_read(h.g, 0x04, 4);
+		cr_assert(lo >> VIRTIO_F_EVENT_IDX & 1, "the device offers EVENT_IDX");
+		guest_common_write(h.g, 0x08, 4, 0);
+		guest_common_write(h.g, 0x0c, 4, lo & ~(1u << VIRTIO_F_EVENT_IDX));
+		guest_common_write(h.g, 0x08, 4, 1);
+		guest_common_write(h.g, 0x0c, 4, 1);
+		guest_common_write(h.g, 0x16, 2, 0);
+		guest_common_write(h.g, 0x20, 4, desc);
+		guest_common_write(h.g, 0x28, 4, avail);
+		guest_common_write(h.g, 0x30, 4, used);
+		guest_common_write(h.g, 0x1c, 2, 1);
+		harness_clear(&h);
+		cr_expect_eq(vpci_status(h.d) & 0x40, 0, "layout %d: the rings fit without EVENT_IDX", l);
+		guest_common_write(h.g, 0x08, 4, 0);
+		guest_common_write(h.g, 0x0c, 4, lo);
+		cr_expect_eq(vpci_status(h.d) & 0x40, l == 0 ? 0x40 : 0, "layout %d: status 0x%02x", l, vpci_status(h.d));
+		cr_expect_eq(harness_count(&h, VR_EV_VIOLATION, "ring-addr-bad"), l == 0 ? 1u : 0u, "layout %d", l);
+		harness_fini(&h);
+	}
+}

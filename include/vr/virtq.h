@@ -82,6 +82,16 @@ struct virtq_policy {
 	 * with every check of a pop.
 	 */
 	bool count_as_qemu;
+	/*
+	 * QEMU reads the device's features at each use (virtio_vdev_has_feature),
+	 * not the ones a queue was enabled with: a feature write the device
+	 * takes changes a started queue's EVENT_IDX and ring features, and one
+	 * holding EVENT_IDX maps the rings again with their event words
+	 * (virtio_set_features, virtio_init_region_cache), which breaks the
+	 * device if they do not fit. Off: a queue keeps the features it was
+	 * enabled with.
+	 */
+	bool features_follow_device;
 };
 
 /*

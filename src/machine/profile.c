@@ -104,6 +104,7 @@ static const struct vpci_profile profiles[] = {
 			.event_before_walk = true,
 			.indirect_head_only = true,
 			.count_as_qemu = true,
+			.features_follow_device = true,
 		},
 	},
 	{

@@ -26,6 +26,13 @@ int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
  */
 int virtq_remap(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
     struct virtq_result *res);
+/*
+ * The device's features changed while q is started (features_follow_device;
+ * else nothing): q takes them, and with EVENT_IDX its rings are mapped again
+ * as QEMU does, the event words included; -1 (res says why, the queue left
+ * without rings) if they cannot be.
+ */
+int virtq_features_changed(struct virtq *q, uint64_t features, struct virtq_result *res);
 /* Ring core for the model-facing virtq_get/virtq_sync (those live in vdev-ctx.c, which reports and interrupts). */
 int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res);
 void virtq_take(struct virtq *q);	/* consume the chain virtq_pop returned (avail_event with EVENT_IDX) */

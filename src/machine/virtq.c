@@ -282,6 +282,30 @@ int virtq_remap(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
 	return 0;
 }
 
+int virtq_features_changed(struct virtq *q, uint64_t features, struct virtq_result *res)
+{
+	uint64_t len[3];
+
+	if (!q->pol.features_follow_device || !q->started || q->halted)
+		return 0;
+	virtq_ring_lens(&q->pol, q->size, true, len);
+	/* the descriptor table is as long as before; used, then avail (QEMU's order) */
+	for (unsigned i = 1; i <= 2 && (features >> VIRTIO_F_EVENT_IDX & 1) && !q->unmapped; i++) {
+		uint64_t a = i == 1 ? q->used : q->avail, n = len[3 - i];
+
+		if (!virtq_ring_ok(q, a, n)) {
+			q->started = false;	/* QEMU: no ring caches, the device broken */
+			return virtq_report(res, VIOL_RING_ADDR_BAD, -1, a, true,
+			    "queue %u: %s 0x%llx+0x%llx not in guest ram nor in one unassigned range (QEMU: cannot map, "
+			    "at a feature write with EVENT_IDX)", q->index, i == 1 ? "used ring" : "avail ring",
+			    (unsigned long long)a, (unsigned long long)n);
+		}
+	}
+	q->features = features;
+	q->event_idx = (features >> VIRTIO_F_EVENT_IDX) & 1;
+	return 0;
+}
+
 bool virtq_is_empty(struct virtq *q)
 {
 	if (!virtq_is_enabled(q))

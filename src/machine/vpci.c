@@ -99,6 +99,15 @@ void vpci_features_written(struct vpci *d, uint64_t features)
 {
 	if (d->ops->features_written != NULL)
 		d->ops->features_written(d->dev, features);
+	/* then the queues already started take them (QEMU's virtio_set_features: the device's, then the caches) */
+	for (unsigned i = 0; i < d->nq; i++) {
+		struct virtq_result res;
+
+		res.n = 0;
+		res.refused = false;
+		if (virtq_features_changed(d->q[i], features, &res) < 0)
+			vpci_ring_reports(d, i, &res);
+	}
 }
 
 void vpci_gate(struct vpci *d)

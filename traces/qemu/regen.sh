@@ -71,6 +71,9 @@ rec net-sweep-broken-legacy.vrt --device net --scenario sweep-net --seed 1
 # ... and a mergeable frame whose pops fail half way (a chain with a zero-length buffer after 16 good
 # ones): QEMU detaches the buffers it took, no used element, and the guest reads past used idx.
 rec net-sweep-mrg-detach.vrt --device net --scenario sweep-net --seed 4
+# ... and a bring-up that writes no features after a reset, then features with EVENT_IDX (no reset): the
+# started queues take them, used_event decides from then on.
+rec net-sweep-features-event-idx.vrt --device net --scenario sweep-net --seed 7042
 # ... and kicks on console queues with nothing to use: QEMU still notifies.
 rec console-sweep-regions.vrt --device console --scenario sweep-regions --seed 1045
 # virtio-serial with 6 ports and MULTIPORT: control messages with and without ctrl-rx buffers, a short one,
