@@ -38,6 +38,8 @@
 #define REPLAY_BUDGET_REQUESTS_PER_BYTE	32ull
 #define REPLAY_BUDGET_BYTES_MIN		(256ull << 20)
 #define REPLAY_BUDGET_BYTES_PER_BYTE	65536ull
+#define REPLAY_BUDGET_COUNTED_MIN	(1ull << 28)
+#define REPLAY_BUDGET_COUNTED_PER_BYTE	256ull
 #define REPLAY_MEM_LIMIT_DEFAULT	(2ull << 30)	/* guest RAM actually touched */
 
 enum replay_outcome {
@@ -62,7 +64,10 @@ struct replay_opts {
 	 * Budgets (0: the default; UINT64_MAX: none). The device may serve at most
 	 * max(REPLAY_BUDGET_REQUESTS_MIN, REPLAY_BUDGET_REQUESTS_PER_BYTE x B)
 	 * requests and write at most max(REPLAY_BUDGET_BYTES_MIN,
-	 * REPLAY_BUDGET_BYTES_PER_BYTE x B) bytes into guest RAM, B being the
+	 * REPLAY_BUDGET_BYTES_PER_BYTE x B) bytes into guest RAM and read at
+	 * most max(REPLAY_BUDGET_COUNTED_MIN, REPLAY_BUDGET_COUNTED_PER_BYTE x B)
+	 * descriptors to count posted buffers (none with budget_requests
+	 * UINT64_MAX), B being the
 	 * trace bytes read so far (event lines of a text trace, decompressed
 	 * records of a binary one), so a small trace cannot make it work without
 	 * end. Guest RAM pages allocated: at most mem_limit bytes.

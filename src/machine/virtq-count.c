@@ -61,6 +61,7 @@ static bool count_read(struct virtq *q, uint64_t table, uint32_t i, struct vr_de
 {
 	uint8_t raw[16];
 
+	q->counted++;
 	if (gmem_dev_read(q->m, table + 16ull * i, raw, 16) < 0)
 		return false;
 	dd->addr = le64_load(raw);
@@ -255,4 +256,9 @@ uint32_t virtq_count_in(struct virtq *q, uint32_t want, struct virtq_result *res
 	}
 	q->counting = false;
 	return total;
+}
+
+uint64_t virtq_counted(const struct virtq *q)
+{
+	return q->counted;
 }

@@ -20,6 +20,7 @@ struct virtq {
 	bool event_idx;
 	bool notify_off;		/* notifications disabled (policy notify_off_gates_event) */
 	bool unmapped;			/* enabled with descriptor address 0: QEMU maps nothing and serves nothing */
+	uint64_t counted;		/* descriptors the avail-bytes count has read (the replay's work budget) */
 	bool counting;			/* walk() counts lengths only (QEMU's virtqueue_get_avail_bytes) */
 	uint16_t size;
 	uint64_t desc, avail, used;

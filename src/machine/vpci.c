@@ -601,6 +601,15 @@ void vpci_notify_queue(struct vpci *d, unsigned qi, uint64_t at)
 	virtq_complete_later(d->q[qi]);
 }
 
+uint64_t vpci_counted(const struct vpci *d)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < d->nqall; i++)
+		n += virtq_counted(d->q[i]);
+	return n;
+}
+
 void vpci_main_loop(struct vpci *d)
 {
 	if (d->ops->main_loop != NULL)

@@ -82,8 +82,8 @@ struct replay {
 	bool diverged_stop;		/* a divergence outside lenient mode */
 	uint64_t dev_violations;	/* every violation seen, reported or not */
 	/* Work budget: what the device did, and the first event that went over (over_what names it). */
-	uint64_t served_requests, served_bytes;
-	uint64_t allow_requests, allow_bytes;	/* current allowance; recomputed when reached */
+	uint64_t served_requests, served_bytes, served_counted;
+	uint64_t allow_requests, allow_bytes, allow_counted;	/* current allowance; recomputed when reached */
 	const char *over_what;			/* NULL: within budget */
 	uint64_t over_no, over_off, over_allowed;
 	struct qshadow q[VIRTQ_MAX_QUEUES];

@@ -157,6 +157,8 @@ static bool budget_take(struct replay *r, uint64_t *served, uint64_t *allow, uin
 	    REPLAY_BUDGET_REQUESTS_PER_BYTE, fi.raw);
 	r->allow_bytes = allowance(r->opts.budget_bytes, REPLAY_BUDGET_BYTES_MIN, REPLAY_BUDGET_BYTES_PER_BYTE,
 	    fi.raw);
+	r->allow_counted = allowance(r->opts.budget_requests == UINT64_MAX ? UINT64_MAX : 0, REPLAY_BUDGET_COUNTED_MIN,
+	    REPLAY_BUDGET_COUNTED_PER_BYTE, fi.raw);
 	if (*served <= *allow)
 		return true;
 	r->over_what = what;
@@ -414,6 +416,8 @@ struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, cha
 	r->allow_requests = allowance(opts->budget_requests, REPLAY_BUDGET_REQUESTS_MIN,
 	    REPLAY_BUDGET_REQUESTS_PER_BYTE, 0);
 	r->allow_bytes = allowance(opts->budget_bytes, REPLAY_BUDGET_BYTES_MIN, REPLAY_BUDGET_BYTES_PER_BYTE, 0);
+	r->allow_counted = allowance(opts->budget_requests == UINT64_MAX ? UINT64_MAX : 0, REPLAY_BUDGET_COUNTED_MIN,
+	    REPLAY_BUDGET_COUNTED_PER_BYTE, 0);
 	return r;
 fail:
 	replay_free(r);
@@ -750,6 +754,10 @@ static int replay_run_events(struct replay *r, char **cause)
 		}
 		if (!r->diverged_stop)
 			main_loop_turn(r, ev.kind);
+		/* QEMU's count walks what the guest posted, as long as it is: bounded by the budget */
+		if (vpci_counted(r->dev) > r->served_counted)
+			(void)budget_take(r, &r->served_counted, &r->allow_counted, vpci_counted(r->dev) - r->served_counted,
+			    "descriptors read to count posted buffers");
 		if (over_budget(r, cause) < 0) {
 			r->outcome = REPLAY_BADINPUT;
 			break;
