@@ -106,6 +106,20 @@ void rp_hist_text(struct replay *r, struct buf *b);
 int rp_check_mem_read(struct replay *r, const struct trace_event *ev, uint64_t no, uint64_t off, char **cause);
 void rp_check_read(struct replay *r, const struct trace_event *ev, uint64_t got);
 void rp_check_unmatched(struct replay *r);
+
+/* the work budget (replay-budget.c) */
+/* The allowances for b trace bytes read (the options' fixed budgets win). */
+void rp_budget_allow(struct replay *r, uint64_t b);
+/*
+ * Count amount units of device work against the budget. False once it is
+ * spent: from then on the device's outputs reach no sink (nothing more is
+ * written) and the run stops after the current event with a message.
+ */
+bool rp_budget_take(struct replay *r, uint64_t *served, uint64_t *allow, uint64_t amount, const char *what);
+/* The descriptors the device's counts read since the last call, against their budget. */
+void rp_budget_counted(struct replay *r);
+/* After each event: -1 with "FILE: event N (offset 0xOFF): ..." once the work or memory budget is spent. */
+int rp_over_budget(struct replay *r, char **cause);
 void rp_match_dma(struct replay *r, const struct trace_event *ev);
 void rp_match_irq(struct replay *r, const struct trace_event *ev);
 void rp_snoop_write(struct replay *r, const struct trace_event *ev);

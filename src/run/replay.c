@@ -130,44 +130,6 @@ static void copy_name(char *dst, size_t n, const char *src)
 	dst[i] = '\0';
 }
 
-/* The allowance for B trace bytes read: max(floor, per_byte x B), or the caller's fixed budget. */
-static uint64_t allowance(uint64_t fixed, uint64_t floor, uint64_t per_byte, uint64_t b)
-{
-	if (fixed != 0)
-		return fixed;
-	return b > floor / per_byte ? (b > UINT64_MAX / per_byte ? UINT64_MAX : b * per_byte) : floor;
-}
-
-/*
- * Count one unit of device work against the budget. False once the budget is
- * spent: from then on the device's outputs reach no sink (nothing more is
- * written) and the run stops after the current event with a message.
- */
-static bool budget_take(struct replay *r, uint64_t *served, uint64_t *allow, uint64_t amount, const char *what)
-{
-	struct trace_file_info fi;
-
-	if (r->over_what != NULL)
-		return false;
-	*served += amount;
-	if (*served <= *allow)
-		return true;
-	trace_get_file_info(r->rd, &fi);
-	r->allow_requests = allowance(r->opts.budget_requests, REPLAY_BUDGET_REQUESTS_MIN,
-	    REPLAY_BUDGET_REQUESTS_PER_BYTE, fi.raw);
-	r->allow_bytes = allowance(r->opts.budget_bytes, REPLAY_BUDGET_BYTES_MIN, REPLAY_BUDGET_BYTES_PER_BYTE,
-	    fi.raw);
-	r->allow_counted = allowance(r->opts.budget_requests == UINT64_MAX ? UINT64_MAX : 0, REPLAY_BUDGET_COUNTED_MIN,
-	    REPLAY_BUDGET_COUNTED_PER_BYTE, fi.raw);
-	if (*served <= *allow)
-		return true;
-	r->over_what = what;
-	r->over_no = r->dbus.event_no;
-	r->over_off = r->dbus.offset;
-	r->over_allowed = *allow;
-	return false;
-}
-
 static void device_sink(void *opaque, const struct vr_event *ev)
 {
 	struct replay *r = opaque;
@@ -177,10 +139,10 @@ static void device_sink(void *opaque, const struct vr_event *ev)
 	if (r->over_what != NULL || gmem_over_limit(vpci_gmem(r->dev)))
 		return;
 	if (ev->kind == VR_EV_TXN &&
-	    !budget_take(r, &r->served_requests, &r->allow_requests, 1, "requests served"))
+	    !rp_budget_take(r, &r->served_requests, &r->allow_requests, 1, "requests served"))
 		return;
 	if (ev->kind == VR_EV_DMA &&
-	    !budget_take(r, &r->served_bytes, &r->allow_bytes, ev->u.dma.len, "bytes written into guest RAM"))
+	    !rp_budget_take(r, &r->served_bytes, &r->allow_bytes, ev->u.dma.len, "bytes written into guest RAM"))
 		return;
 	switch (ev->kind) {
 	case VR_EV_DMA:
@@ -413,11 +375,7 @@ struct replay *replay_new(const struct replay_opts *opts, struct evbus *bus, cha
 	gmem_set_limit(vpci_gmem(r->dev), opts->mem_limit != 0 ? opts->mem_limit : REPLAY_MEM_LIMIT_DEFAULT);
 	if (opts->checkpoints != NULL && ckpt_open(r, cause) < 0)
 		goto fail;
-	r->allow_requests = allowance(opts->budget_requests, REPLAY_BUDGET_REQUESTS_MIN,
-	    REPLAY_BUDGET_REQUESTS_PER_BYTE, 0);
-	r->allow_bytes = allowance(opts->budget_bytes, REPLAY_BUDGET_BYTES_MIN, REPLAY_BUDGET_BYTES_PER_BYTE, 0);
-	r->allow_counted = allowance(opts->budget_requests == UINT64_MAX ? UINT64_MAX : 0, REPLAY_BUDGET_COUNTED_MIN,
-	    REPLAY_BUDGET_COUNTED_PER_BYTE, 0);
+	rp_budget_allow(r, 0);
 	return r;
 fail:
 	replay_free(r);
@@ -627,23 +585,6 @@ static void main_loop_turn(struct replay *r, uint8_t kind)
 
 static int replay_run_events(struct replay *r, char **cause);
 
-/* After each event: -1 with "FILE: event N (offset 0xOFF): ..." once the work or memory budget is spent. */
-static int over_budget(struct replay *r, char **cause)
-{
-	const struct gmem *m = vpci_gmem(r->dev);
-
-	if (gmem_over_limit(m))
-		return cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): guest RAM limit reached: "
-		    "%" PRIu64 " MiB of guest RAM in use and this event needs more (--mem-limit, default %llu MiB)",
-		    r->opts.path, r->dbus.event_no, r->dbus.offset, gmem_resident(m) >> 20,
-		    REPLAY_MEM_LIMIT_DEFAULT >> 20);
-	if (r->over_what == NULL)
-		return 0;
-	return cause_set(cause, "%s: event %" PRIu64 " (offset 0x%" PRIx64 "): work budget exceeded: more than %"
-	    PRIu64 " %s (--budget / --budget-bytes set it; the default grows with the trace's size)", r->opts.path,
-	    r->over_no, r->over_off, r->over_allowed, r->over_what);
-}
-
 /* What the program was doing, for xmalloc's out-of-memory message. */
 static void oom_context(void *opaque, char *out, size_t n)
 {
@@ -754,11 +695,8 @@ static int replay_run_events(struct replay *r, char **cause)
 		}
 		if (!r->diverged_stop)
 			main_loop_turn(r, ev.kind);
-		/* QEMU's count walks what the guest posted, as long as it is: bounded by the budget */
-		if (vpci_counted(r->dev) > r->served_counted)
-			(void)budget_take(r, &r->served_counted, &r->allow_counted, vpci_counted(r->dev) - r->served_counted,
-			    "descriptors read to count posted buffers");
-		if (over_budget(r, cause) < 0) {
+		rp_budget_counted(r);
+		if (rp_over_budget(r, cause) < 0) {
 			r->outcome = REPLAY_BADINPUT;
 			break;
 		}
