@@ -9,7 +9,7 @@ builddir=$(pwd)
 cd "$srcdir" || exit 99
 
 LAYERS="util trace machine dev interop run sinks check tui"
-OVERRIDES="event:util le:util virtio-spec:util vdev:machine violation:machine"
+OVERRIDES="event:util le:util range:util virtio-spec:util vdev:machine violation:machine"
 # layer -> layers it may include
 allowed() {
 	case $1 in

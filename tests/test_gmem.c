@@ -214,6 +214,39 @@ Test(gmem, unassigned_holes_and_windows)
 	gmem_free(m);
 }
 
+/* QEMU's unassigned space runs to 2^64: a hole may end there, and a span may end exactly there; RAM may not. */
+Test(gmem, unassigned_to_the_top)
+{
+	struct gmem *m = gmem_new();
+	char *cause = NULL;
+	uint64_t n;
+	uint8_t y[16];
+
+	cr_assert_eq(gmem_add_region(m, 0xffffffff00000000ull, 0 - 0xffffffff00000000ull, &cause), -1);
+	free(cause);
+	cause = NULL;
+	cr_assert_eq(gmem_add_unassigned(m, 1ull << 32, 0 - (1ull << 32) + 1, &cause), -1);	/* past 2^64 */
+	free(cause);
+	cause = NULL;
+	cr_assert_eq(gmem_add_unassigned(m, 1ull << 32, 0 - (1ull << 32), &cause), 0);
+	cr_assert_eq(gmem_span(m, 0x451071f000000000ull, 0x1000, &n), GMEM_HOLE);
+	cr_assert_eq(n, 0x1000);
+	cr_assert_eq(gmem_span(m, 0 - 0x1000ull, 0x1000, &n), GMEM_HOLE);	/* the last page, whole */
+	cr_assert_eq(n, 0x1000);
+	cr_assert_eq(gmem_span(m, 0 - 0x1000ull, 0x1001, &n), GMEM_NONE);	/* one byte past 2^64 */
+	cr_assert_eq(gmem_span(m, UINT64_MAX, 1, &n), GMEM_HOLE);
+	cr_assert_eq(n, 1);
+	memset(y, 0xee, sizeof y);
+	cr_assert_eq(gmem_dev_read(m, 0 - 16ull, y, 16), 0);
+	cr_assert_eq(y[0], 0);
+	cr_assert_eq(y[15], 0);
+	/* a window below the top still cuts the span */
+	gmem_set_window(m, 0, 0 - 0x2000ull, 0x1000);
+	cr_assert_eq(gmem_span(m, 0 - 0x3000ull, 0x3000, &n), GMEM_HOLE);
+	cr_assert_eq(n, 0x1000);
+	gmem_free(m);
+}
+
 /* The bounce buffer's holder travels with a checkpoint of guest memory. */
 Test(gmem, bounce_holder_saved)
 {

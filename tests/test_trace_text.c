@@ -100,7 +100,7 @@ static const char pci_canonical[] =
 	"write-cache off\n"
 	"ram 0x0 0x10000\n"
 	"unassigned 0x100000 0xfeb00000\n"
-	"unassigned 0x100000000 0xffff00000000\n"
+	"unassigned 0x100000000 0xffffffff00000000\n"	/* to 2^64 */
 	"mem-read 0x100 0100\n";
 
 /* Read a whole trace back through the writer into canonical text. */
@@ -182,7 +182,7 @@ Test(trace_text, pci_facts_are_parsed)
 	cr_assert_eq(h->write_cache, TRACE_WCACHE_OFF);
 	cr_assert_eq(h->nunassigned, 2);
 	cr_assert_eq(h->unassigned[0].base, 0x100000);
-	cr_assert_eq(h->unassigned[1].size, 0xffff00000000ull);
+	cr_assert_eq(h->unassigned[1].size, 0xffffffff00000000ull);
 	cr_assert_eq(h->nqueues, 64);
 	cr_assert_eq(h->queue_max[63], 1024);
 	cr_assert_eq(trace_read(r, &ev, &cause), 1);
@@ -380,6 +380,10 @@ static const struct bad bad_cases[] = {
 	{ "vrt 1\ndevice net\ndiscard unmap\n", "header: discard and write-cache are facts of a disk (blk or scsi), not of net" },
 	{ HDR "unassigned 0x1000\n", "header (offset 0x11): line 3: missing unassigned size" },
 	{ HDR "unassigned 0x1000 0\n", "header: unassigned range 0 (0x1000+0x0) is empty or wraps around" },
+	{ HDR "unassigned 0x100000000 0xffffffff00000001\n",
+	  "header: unassigned range 0 (0x100000000+0xffffffff00000001) is empty or wraps around" },
+	{ HDR "unassigned 0x100000000 0xffffffff00000000\nunassigned 0xfffffffffffff000 0x10\n",
+	  "header: unassigned ranges 0 and 1 overlap" },
 	{ HDR "ram 0x0 0x10000\nunassigned 0xf000 0x2000\n", "header: unassigned range 0 overlaps RAM region 0" },
 	{ HDR "unassigned 0x10000 0x2000\nunassigned 0x11000 0x10\n", "header: unassigned ranges 0 and 1 overlap" },
 	{ HDR "unassigned 1 1\nunassigned 2 1\nunassigned 3 1\nunassigned 4 1\nunassigned 5 1\nunassigned 6 1\n"

@@ -5,6 +5,7 @@
 #include "vr/cause.h"
 #include "vr/gmem.h"
 #include "vr/le.h"
+#include "vr/range.h"
 #include "vr/xmalloc.h"
 
 #define GMEM_MAX_REGIONS	16
@@ -72,13 +73,16 @@ void gmem_free(struct gmem *m)
 	free(m);
 }
 
-/* A new entry of a range list (RAM regions, unassigned ranges): room for it, not empty, no wrap. */
+/*
+ * A new entry of a range list (RAM regions, unassigned ranges): room for it,
+ * not empty, no wrap (an unassigned range may end at 2^64 exactly: top_ok).
+ */
 static int range_new(const char *what, const char *plural, unsigned n, unsigned max, uint64_t base, uint64_t size,
-    char **cause)
+    bool top_ok, char **cause)
 {
 	if (n >= max)
 		return cause_set(cause, "%s 0x%llx: more than %u %s", what, (unsigned long long)base, max, plural);
-	if (size == 0 || base + size < base)
+	if (range_bad(base, size) || (!top_ok && base + size == 0))
 		return cause_set(cause, "%s 0x%llx+0x%llx: empty or wraps", what, (unsigned long long)base,
 		    (unsigned long long)size);
 	return 0;
@@ -86,7 +90,7 @@ static int range_new(const char *what, const char *plural, unsigned n, unsigned 
 
 int gmem_add_region(struct gmem *m, uint64_t base, uint64_t size, char **cause)
 {
-	if (range_new("ram region", "regions", m->nreg, GMEM_MAX_REGIONS, base, size, cause) < 0)
+	if (range_new("ram region", "regions", m->nreg, GMEM_MAX_REGIONS, base, size, false, cause) < 0)
 		return -1;
 	unsigned i;
 	for (i = 0; i < m->nreg; i++) {
@@ -143,10 +147,10 @@ int gmem_region(const struct gmem *m, unsigned i, uint64_t *base, uint64_t *size
 
 int gmem_add_unassigned(struct gmem *m, uint64_t base, uint64_t size, char **cause)
 {
-	if (range_new("unassigned range", "ranges", m->nhole, GMEM_MAX_UNASSIGNED, base, size, cause) < 0)
+	if (range_new("unassigned range", "ranges", m->nhole, GMEM_MAX_UNASSIGNED, base, size, true, cause) < 0)
 		return -1;
 	for (unsigned i = 0; i < m->nreg; i++)
-		if (base < m->reg[i].base + m->reg[i].size && m->reg[i].base < base + size)
+		if (range_overlap(base, size, m->reg[i].base, m->reg[i].size))
 			return cause_set(cause, "unassigned range 0x%llx+0x%llx: overlaps ram", (unsigned long long)base,
 			    (unsigned long long)size);
 	m->hole[m->nhole].base = base;
@@ -183,7 +187,7 @@ static uint64_t min64(uint64_t a, uint64_t b)
 enum gmem_kind gmem_span(const struct gmem *m, uint64_t addr, uint64_t len, uint64_t *n)
 {
 	*n = 0;
-	if (len == 0 || addr + len < addr)
+	if (range_bad(addr, len))	/* may end at 2^64, in a hole */
 		return GMEM_NONE;
 	for (unsigned i = 0; i < m->nreg; i++) {
 		if (addr < m->reg[i].base || addr - m->reg[i].base >= m->reg[i].size)
@@ -202,11 +206,12 @@ enum gmem_kind gmem_span(const struct gmem *m, uint64_t addr, uint64_t len, uint
 	for (unsigned i = 0; i < m->nhole; i++) {
 		if (addr < m->hole[i].base || addr - m->hole[i].base >= m->hole[i].size)
 			continue;
-		uint64_t end = m->hole[i].base + m->hole[i].size;
+		/* the bytes left from addr on, less one: a hole may end at 2^64 */
+		uint64_t rest = range_last(m->hole[i].base, m->hole[i].size) - addr;
 		for (unsigned w = 0; w < GMEM_WINDOWS; w++)
-			if (m->win[w].size != 0 && m->win[w].base > addr && m->win[w].base < end)
-				end = m->win[w].base;
-		*n = min64(len, end - addr);
+			if (m->win[w].size != 0 && m->win[w].base > addr && m->win[w].base - addr - 1 < rest)
+				rest = m->win[w].base - addr - 1;
+		*n = len - 1 <= rest ? len : rest + 1;
 		return GMEM_HOLE;
 	}
 	return GMEM_NONE;

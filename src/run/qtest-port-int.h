@@ -12,6 +12,13 @@
 #define QP_DEVFN	(4u << 3)	/* 00:04.0 */
 #define QP_PIRQ_LINE	11u		/* where PIIX3 routes INTA..INTD */
 #define QP_PC_IOAPIC	0xfec00000ull	/* the pc machine's PCI hole ends here (IOAPIC, HPET, LAPIC, BIOS follow) */
+#define QP_MAILBOX	0xef000ull	/* MSI-X mailbox: the last page of the pc machine's RAM at 0xe0000 */
+#define QP_PC_HPET	0xfed00000ull	/* 1 KiB; the LAPIC's MSI window (QP_MSI_WINDOW) 1 MiB */
+#define QP_PC_ROM	0xc0000ull	/* pc.rom: 128 KiB of zeros, read-only */
+#define QP_PC_ROM_SIZE	0x20000ull
+#define QP_BIOS_SIZE	0x10000ull	/* the firmware qport makes: below 1 MiB and below 4 GiB */
+#define QP_PC_BIOS	(0x100000ull - QP_BIOS_SIZE)
+#define QP_RESET_TAIL	16u		/* its last bytes, the reset vector's code: the rest is zeros */
 #define QP_VECTORS	64u		/* mailbox dwords (MSI-X vectors watched) */
 #define QP_TOKEN	0x51e0u		/* mailbox data: token + vector, never 0 */
 #define QP_MSI_WINDOW	0xfee00000ull	/* x86: messages here are interrupts (the APIC) */

@@ -83,7 +83,8 @@ static void check_mailbox(struct qport *p)
 			uint8_t d[4];
 
 			le32_store(d, p->shadow[v][2]);
-			if (ga + 4 <= p->mailbox)
+			/* QEMU drops it outside RAM, as qtest's write does; the mailbox's own words stay tokens */
+			if (ga + 4 > ga && (ga + 4 <= p->mailbox || ga >= p->mailbox + 4 * QP_VECTORS))
 				qemu_memwrite(p->q, ga, d, 4);
 			continue;
 		}
@@ -392,13 +393,13 @@ int qport_input(struct qport *p, const struct vdev_input *in, char **cause)
 static int make_firmware(struct qport *p, char **cause)
 {
 	static const uint8_t reset[] = { 0xfa, 0xf4, 0xeb, 0xfd };
-	uint8_t *img = xcalloc(1, 0x10000);
+	uint8_t *img = xcalloc(1, QP_BIOS_SIZE);
 	char *path = qp_make_path(p, "halt.bin");
 	int fd, rc = 0;
 
-	memcpy(img + 0xfff0, reset, sizeof(reset));
+	memcpy(img + QP_BIOS_SIZE - QP_RESET_TAIL, reset, sizeof(reset));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, img, 0x10000) != 0x10000)
+	if (fd < 0 || write(fd, img, QP_BIOS_SIZE) != (ssize_t)QP_BIOS_SIZE)
 		rc = cause_set(cause, "qemu: cannot write %s: %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
@@ -408,14 +409,14 @@ static int make_firmware(struct qport *p, char **cause)
 	return rc;
 }
 
-/* RAM from 0 to the end of the highest region, plus the mailbox page after it; *top: that end. */
-static uint64_t mailbox_at(const struct trace_header *h, uint64_t *top)
+/* QEMU's -m: the declared RAM's top, rounded up to a MiB (*top: that top). */
+static uint64_t ram_end(const struct trace_header *h, uint64_t *top)
 {
 	*top = 0;
 	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++)
 		if (h->ram[i].base + h->ram[i].size > *top)
 			*top = h->ram[i].base + h->ram[i].size;
-	return (*top + 0xfff) & ~0xfffull;
+	return (*top + (1u << 20) - 1) & ~((1ull << 20) - 1);
 }
 
 struct qport *qport_new(const struct qport_opts *o, char **cause)
@@ -442,12 +443,14 @@ struct qport *qport_new(const struct qport_opts *o, char **cause)
 		p->dir[0] = '\0';
 		goto fail;
 	}
-	p->mailbox = mailbox_at(h, &top);
-	if (p->mailbox + 0x1000 > 0xb0000000ull) {
+	p->mailbox = QP_MAILBOX;
+	p->qo.ram_mb = ram_end(h, &top) >> 20;	/* qport_machine_map says the same */
+	if (p->qo.ram_mb << 20 > 0xb0000000ull) {
 		cause_set(cause, "qemu: guest RAM up to 0x%" PRIx64 " does not fit below the PCI hole of machine pc", top);
 		goto fail;
 	}
-	p->qo.ram_mb = (p->mailbox + 0x1000 + (1u << 20) - 1) >> 20;	/* qport_machine_map says the same */
+	if (p->qo.ram_mb < 1)
+		p->qo.ram_mb = 1;	/* the mailbox is RAM */
 	p->qo.binary = o->qemu;
 	p->qo.machine = "pc";
 	p->qo.timeout_ms = o->timeout_ms;
@@ -545,17 +548,61 @@ const char *qport_device_args(const struct qport *p)
 
 /* ---- probe ---- */
 
+/* RAM [a, b) as "ram" facts, less what h states already. */
+static void add_ram(struct trace_header *h, uint64_t a, uint64_t b)
+{
+	while (a < b && h->nram < TRACE_MAX_RAM) {
+		uint64_t next = b;
+		bool stated = false;
+
+		for (unsigned i = 0; i < h->nram && !stated; i++) {
+			uint64_t base = h->ram[i].base, end = base + h->ram[i].size;
+
+			if (a >= base && a < end) {
+				a = end;
+				stated = true;
+			} else if (base > a && base < next) {
+				next = base;
+			}
+		}
+		if (stated)
+			continue;
+		h->ram[h->nram].base = a;
+		h->ram[h->nram++].size = next - a;
+		a = next;
+	}
+}
+
+static void add_unassigned(struct trace_header *h, uint64_t base, uint64_t size)
+{
+	if (size > 0 && h->nunassigned < TRACE_MAX_UNASSIGNED) {
+		h->unassigned[h->nunassigned].base = base;
+		h->unassigned[h->nunassigned++].size = size;
+	}
+}
+
 void qport_machine_map(struct trace_header *h)
 {
-	static const struct trace_ram high = { 0x100000000ull, (1ull << 48) - 0x100000000ull };
-	uint64_t top, end = (mailbox_at(h, &top) + 0x1000 + (1u << 20) - 1) & ~((1ull << 20) - 1);
+	uint64_t top, end = ram_end(h, &top);
 
+	if (end < 1u << 20)
+		end = 1u << 20;
+	add_ram(h, 0, QP_PC_ROM);
+	add_ram(h, QP_PC_ROM + QP_PC_ROM_SIZE, QP_PC_BIOS);
+	add_ram(h, 1u << 20, end);
 	h->nunassigned = 0;
-	if (end < QP_PC_IOAPIC) {
-		h->unassigned[h->nunassigned].base = end;
-		h->unassigned[h->nunassigned++].size = QP_PC_IOAPIC - end;
-	}
-	h->unassigned[h->nunassigned++] = high;
+	/* the PCI hole and everything from 4 GiB up first: sweep-mmio puts rings there */
+	if (end < QP_PC_IOAPIC)
+		add_unassigned(h, end, QP_PC_IOAPIC - end);
+	add_unassigned(h, 1ull << 32, 0 - (1ull << 32));	/* up to 2^64 */
+	/* ROMs read zeros (but the firmware's reset vector) and drop writes: as unassigned space */
+	add_unassigned(h, QP_PC_ROM, QP_PC_ROM_SIZE);
+	add_unassigned(h, QP_PC_BIOS, QP_BIOS_SIZE - QP_RESET_TAIL);
+	/* between the IOAPIC, the HPET, the LAPIC's MSI window and the firmware's top copy */
+	add_unassigned(h, QP_PC_IOAPIC + 0x1000, QP_PC_HPET - QP_PC_IOAPIC - 0x1000);
+	add_unassigned(h, QP_PC_HPET + 0x400, QP_MSI_WINDOW - QP_PC_HPET - 0x400);
+	add_unassigned(h, QP_MSI_WINDOW + 0x100000, 0x100000000ull - QP_BIOS_SIZE - QP_MSI_WINDOW - 0x100000);
+	add_unassigned(h, 0x100000000ull - QP_BIOS_SIZE, QP_BIOS_SIZE - QP_RESET_TAIL);
 }
 
 /* Offer, queue count and each queue's maximum size through the common config (modern and transitional functions). */

@@ -90,7 +90,7 @@ static int rings(struct mm *m, enum mm_ring r, char **cause)
 		break;
 	case R_DESC_ZERO: desc = 0; break;
 	case R_CROSS: {
-		/* starts in the RAM before the hole (not declared: QEMU's mailbox page and the rest of -m), runs into it */
+		/* starts in the RAM before the hole, runs into it: QEMU cannot map it */
 		uint64_t *which[3] = { &desc, &avail, &used }, lens[3] = { 16ull * m->qsize, 4 + 2ull * m->qsize,
 			4 + 8ull * m->qsize };
 		unsigned k = (unsigned)rnd(m, 3);

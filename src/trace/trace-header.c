@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vr/cause.h"
+#include "vr/range.h"
 #include "vr/le.h"
 #include "vr/virtio-spec.h"
 #include "vr/xmalloc.h"
@@ -118,15 +119,15 @@ int trace_header_check(const struct trace_header *h, char **cause)
 		return cause_set(cause, "%u unassigned ranges (at most %u)", h->nunassigned, TRACE_MAX_UNASSIGNED);
 	for (unsigned i = 0; i < h->nunassigned; i++) {
 		const struct trace_ram *a = &h->unassigned[i];
-		if (a->size == 0 || a->base + a->size < a->base)
+		/* may end at 2^64 exactly (QEMU's unassigned space does) */
+		if (range_bad(a->base, a->size))
 			return cause_set(cause, "unassigned range %u (0x%llx+0x%llx) is empty or wraps around", i,
 			    (unsigned long long)a->base, (unsigned long long)a->size);
 		for (unsigned j = 0; j < h->nram; j++)
-			if (a->base < h->ram[j].base + h->ram[j].size && h->ram[j].base < a->base + a->size)
+			if (range_overlap(a->base, a->size, h->ram[j].base, h->ram[j].size))
 				return cause_set(cause, "unassigned range %u overlaps RAM region %u", i, j);
 		for (unsigned j = 0; j < i; j++)
-			if (a->base < h->unassigned[j].base + h->unassigned[j].size &&
-			    h->unassigned[j].base < a->base + a->size)
+			if (range_overlap(a->base, a->size, h->unassigned[j].base, h->unassigned[j].size))
 				return cause_set(cause, "unassigned ranges %u and %u overlap", j, i);
 	}
 	if ((h->discard != TRACE_DISCARD_IGNORE || h->write_cache != TRACE_WCACHE_ON) &&

@@ -121,6 +121,10 @@ rec net-sweep-mq-away-back.vrt --device net --scenario sweep-mq --seed 30
 # GET_ID's data in a hole breaks the device ("bogus descriptor or out of resources").
 rec blk-sweep-mmio-used.vrt --device blk --scenario sweep-mmio --seed 10
 rec blk-sweep-mmio.vrt --device blk --scenario sweep-mmio --seed 18
+# ... and rings at the addresses sweep-common's register values make, which the header now states as QEMU's
+# map: a descriptor table above 2^48 (unassigned up to 2^64), a used ring at 0x1 (QEMU's RAM below the trace's).
+rec scsi-sweep-common-ring-high.vrt --device scsi --scenario sweep-common --seed 160029
+rec rng-sweep-common-ring-low.vrt --device rng --scenario sweep-common --seed 190043
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
 for v in desc-loop avail-idx-jump too-many-in-flight queue-not-ready features-bad bar-access-bad devcfg-range; do
 	rec "blk-$v.vrt" --device blk --scenario "$v"
