@@ -388,3 +388,85 @@ Test(virtq, feature_write_with_event_idx_maps_rings_again)
 		harness_fini(&h);
 	}
 }
+
+/*
+ * qemu: a queue_size write reaches the running queue at once (QEMU 7.2's
+ * virtio_queue_set_num), its rings still mapped for the old size. Larger:
+ * the next pop finds the descriptor table short ("Cannot map descriptor
+ * ring", without EVENT_IDX) or writes avail_event past the used ring's cache
+ * (QEMU aborts, with it); both break the device here. A feature write with
+ * EVENT_IDX maps the rings again for the new size and the queue serves.
+ * vbox: the size applies at the next enable only.
+ */
+Test(virtq, queue_size_written_while_running)
+{
+	const uint64_t offers[2] = { F(VIRTIO_F_VERSION_1), 0 };	/* without EVENT_IDX, with it */
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct harness h;
+		uint8_t b[4] = "abc";
+		struct guest_used u;
+
+		harness_init(&h, TRACE_LAYOUT_QEMU, offers[k], 1, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		harness_echo(&h, 0, b, 4, 4, false);
+		cr_assert_eq(guest_poll(h.g, 0, &u), 1);
+		harness_clear(&h);
+		guest_common_write(h.g, 0x16, 2, 0);
+		if (k == 0) {
+			/* smaller: runs on (with EVENT_IDX its avail_event would move under the guest) */
+			guest_common_write(h.g, 0x18, 2, 32);
+			harness_echo(&h, 0, b, 4, 4, false);
+			cr_assert_eq(guest_poll(h.g, 0, &u), 1);
+			guest_common_write(h.g, 0x18, 2, 64);
+			harness_echo(&h, 0, b, 4, 4, false);
+			cr_assert_eq(guest_poll(h.g, 0, &u), 1);
+			cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, NULL), 0);
+		}
+		guest_common_write(h.g, 0x18, 2, 128);		/* larger than mapped */
+		harness_echo(&h, 0, b, 4, 4, false);
+		cr_assert_eq(guest_poll(h.g, 0, &u), 0, "case %u", k);
+		cr_assert_eq(vpci_status(h.d) & 0x40, 0x40, "case %u: status 0x%02x", k, vpci_status(h.d));
+		/* the write (over the maximum, accepted) and the pop */
+		cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, "queue-size-bad"), 2, "case %u", k);
+		harness_fini(&h);
+	}
+	{
+		struct harness h;
+		uint8_t b[4] = "abc";
+		struct guest_used u;
+		uint32_t lo;
+
+		harness_init(&h, TRACE_LAYOUT_QEMU, 0, 1, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		guest_common_write(h.g, 0x16, 2, 0);
+		guest_common_write(h.g, 0x18, 2, 128);
+		guest_common_write(h.g, 0x14, 1, 0x03);		/* FEATURES_OK dropped: features can be written */
+		guest_common_write(h.g, 0x08, 4, 0);
+		lo = (uint32_t)guest_common_read(h.g, 0x0c, 4);
+		cr_assert(lo >> VIRTIO_F_EVENT_IDX & 1);
+		guest_common_write(h.g, 0x0c, 4, lo);		/* EVENT_IDX again: mapped for 128 */
+		guest_common_write(h.g, 0x14, 1, 0x0b);
+		guest_common_write(h.g, 0x14, 1, 0x0f);
+		harness_clear(&h);
+		harness_echo(&h, 0, b, 4, 4, false);
+		cr_assert_eq(guest_poll(h.g, 0, &u), 1);
+		cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, NULL), 0);
+		cr_assert_eq(vpci_status(h.d) & 0x40, 0);
+		harness_fini(&h);
+	}
+	{
+		struct harness h;
+		uint8_t b[4] = "abc";
+		struct guest_used u;
+
+		harness_init(&h, TRACE_LAYOUT_VBOX, 0, 1, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		guest_common_write(h.g, 0x16, 2, 0);
+		guest_common_write(h.g, 0x18, 2, 32);
+		harness_echo(&h, 0, b, 4, 4, false);
+		cr_assert_eq(guest_poll(h.g, 0, &u), 1);
+		cr_assert_eq(vpci_status(h.d) & 0x40, 0);
+		harness_fini(&h);
+	}
+}

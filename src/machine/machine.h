@@ -165,6 +165,7 @@ struct vpci_profile {
 	bool enable_before_features_ok;	/* queue_enable before FEATURES_OK proceeds */
 	bool refused_queue_reads_enabled;	/* queue_enable reads 1 even if the rings were refused */
 	bool queue_size_lenient;	/* any size 1..1024 (non power of two, over max) accepted */
+	bool queue_size_live;		/* a running queue takes a queue_size write at once, its rings mapped as before */
 	uint32_t queue_select_limit;	/* writes >= this are dropped (0: all stored) */
 	bool common_lax_size;		/* mismatched sizes dispatch on the start offset */
 	bool isr_lax;			/* ISR reads ignore offset and size */

@@ -59,6 +59,7 @@ static const struct vpci_profile profiles[] = {
 		.enable_before_features_ok = true,
 		.refused_queue_reads_enabled = true,
 		.queue_size_lenient = true,
+		.queue_size_live = true,
 		.queue_select_limit = VIRTQ_MAX_SIZE,
 		.common_lax_size = true,
 		.isr_lax = true,

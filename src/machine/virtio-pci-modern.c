@@ -201,6 +201,15 @@ static void queue_size(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint64
 		    d->qmax[qi]);
 	}
 	r->size = (uint16_t)v;
+	/*
+	 * QEMU 7.2's virtio_queue_set_num: the queue runs with the new size at
+	 * once, on rings mapped for the old one (a larger size makes its next
+	 * pop or count find the descriptor table too short).
+	 */
+	if (d->prof->queue_size_live && virtq_started(d->q[qi]) && virtq_size(d->q[qi]) != v) {
+		vpci_note(d, "queue %u: running with size %u, its rings as mapped", qi, r->size);
+		virtq_renum(d->q[qi], r->size);
+	}
 }
 
 /*

@@ -120,6 +120,10 @@ static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *
 	uint16_t n = (uint16_t)(virtq_avail_idx(q) - q->last_avail);
 	uint32_t in = 0, total_bufs = 0;
 
+	if (q->size > q->mapped) {
+		virtq_outgrown_desc(q, res, "; counting its buffers");
+		return 0;
+	}
 	if (n > q->size) {
 		virtq_report(res, VIOL_AVAIL_IDX_JUMP, -1, q->avail + 2, true,
 		    "queue %u: avail idx moved from %u to %u, more than the queue size %u (counting its buffers)",

@@ -23,6 +23,13 @@ struct virtq {
 	uint64_t counted;		/* descriptors the avail-bytes count has read (the replay's work budget) */
 	bool counting;			/* walk() counts lengths only (QEMU's virtqueue_get_avail_bytes) */
 	uint16_t size;
+	/*
+	 * The size the rings were mapped for (at enable, or a feature write
+	 * with EVENT_IDX): QEMU's ring caches. A queue_size written to a
+	 * running queue (virtq_renum) leaves them, and QEMU's pops and counts
+	 * then find the descriptor table too short.
+	 */
+	uint16_t mapped;
 	uint64_t desc, avail, used;
 	uint64_t features;
 	uint16_t last_avail;		/* next avail slot to take */
@@ -57,6 +64,8 @@ void virtq_dma(struct virtq *q, uint64_t addr, const void *p, uint32_t len, enum
 /* Record a finding in res; fatal ones end the operation (returns -1 for them, 0 otherwise). */
 int virtq_report(struct virtq_result *res, enum violation v, int desc, uint64_t addr, bool fatal,
     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* The size outgrew the descriptor table's mapping: QEMU's "Cannot map descriptor ring" (when: a suffix). -1. */
+int virtq_outgrown_desc(struct virtq *q, struct virtq_result *res, const char *when);
 /* Walk the chain at head with every check of a pop (q->counting: lengths only); 1 walked, -1 refused (in res). */
 int virtq_walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct virtq_result *res);
 /* A ring (or indirect table) of len bytes at addr maps whole: one piece of RAM, or (map_as_qemu) of a hole. */

@@ -10,7 +10,7 @@
 #include "virtq-ring.h"
 
 #define TXN_SHOW_MAX	(64u << 10)	/* IN bytes copied into a TXN event */
-#define VIRTQ_SAVE_VERSION 1
+#define VIRTQ_SAVE_VERSION 2	/* 2: the mapped size follows */
 
 /* What a DMA into a queue's area is called: NAME + suffix (+ index + "]" for a used element). */
 static const char *const dma_suffix[] = {
@@ -382,6 +382,7 @@ void virtq_save(const struct virtq *q, struct buf *out)
 	buf_add_le16(out, q->signalled_used);
 	buf_add_le16(out, q->in_flight);
 	buf_add_le16(out, q->jump_idx);
+	buf_add_le16(out, q->mapped);
 }
 
 int virtq_load(struct virtq *q, struct cursor *c, char **cause)
@@ -393,31 +394,32 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 	uint64_t feat = cursor_le64(c);
 	uint16_t la = cursor_le16(c), ui = cursor_le16(c), pu = cursor_le16(c), su = cursor_le16(c);
 	uint16_t inf = cursor_le16(c), ji = cursor_le16(c);
+	if (ver != 1 && ver != VIRTQ_SAVE_VERSION)
+		return cause_set(cause, "queue %u: state version %u not supported", q->index, ver);
+	uint16_t mapped = ver >= 2 ? cursor_le16(c) : size;	/* version 1: rings mapped for the size */
 	if (c->err)
 		return cause_set(cause, "queue %u: state truncated", q->index);
-	if (ver != VIRTQ_SAVE_VERSION)
-		return cause_set(cause, "queue %u: state version %u not supported", q->index, ver);
 	if (fl & ~0x7fu)
 		return cause_set(cause, "queue %u: unknown flags 0x%x", q->index, fl);
 	bool started = fl & 1;
 	if ((fl & 0x40) && (!started || desc != 0 || !q->pol.map_as_qemu))
 		return cause_set(cause, "queue %u: unmapped flag without a started queue at descriptor address 0", q->index);
 	if (started) {
-		if (size == 0 || size > VIRTQ_MAX_SIZE)
-			return cause_set(cause, "queue %u: size %u out of range", q->index, size);
+		if (size == 0 || size > VIRTQ_MAX_SIZE || mapped == 0 || mapped > VIRTQ_MAX_SIZE)
+			return cause_set(cause, "queue %u: size %u (mapped for %u) out of range", q->index, size, mapped);
 		uint64_t len[3];
-		virtq_ring_lens(&q->pol, size, (fl >> 2) & 1, len);
+		virtq_ring_lens(&q->pol, mapped, (fl >> 2) & 1, len);
 		if (!(fl & 0x40) && (!virtq_ring_ok(q, desc, len[0]) || !virtq_ring_ok(q, avail, len[1]) ||
 		    !virtq_ring_ok(q, used, len[2])))
 			return cause_set(cause, "queue %u: rings not in guest ram", q->index);
-		if (inf > size)
+		if (inf > size && inf > mapped)
 			return cause_set(cause, "queue %u: %u in flight exceeds size %u", q->index, inf, size);
 		if ((uint16_t)(ui - pu) > size)
 			return cause_set(cause, "queue %u: %u unpublished used entries exceed size %u", q->index,
 			    (uint16_t)(ui - pu), size);
 		if (((fl >> 2) & 1) != ((feat >> VIRTIO_F_EVENT_IDX) & 1))
 			return cause_set(cause, "queue %u: event-idx flag disagrees with features", q->index);
-	} else if (size != 0 || inf != 0 || desc != 0 || avail != 0 || used != 0 || la != 0 || ui != 0 || pu != 0) {
+	} else if (size != 0 || mapped != 0 || inf != 0 || desc != 0 || avail != 0 || used != 0 || la != 0 || ui != 0 || pu != 0) {
 		return cause_set(cause, "queue %u: disabled queue carries ring state", q->index);
 	}
 	q->started = started;
@@ -428,6 +430,7 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 	q->notify_off = (fl >> 5) & 1;
 	q->unmapped = (fl >> 6) & 1;
 	q->size = size;
+	q->mapped = mapped;
 	q->desc = desc;
 	q->avail = avail;
 	q->used = used;

@@ -96,7 +96,7 @@ void virtq_reset(struct virtq *q)
 	q->halted = false;
 	q->event_idx = false;
 	q->notify_off = false;
-	q->size = 0;
+	q->size = q->mapped = 0;
 	q->desc = q->avail = q->used = 0;
 	q->features = 0;
 	q->last_avail = q->used_idx = q->pub_used = q->signalled_used = 0;
@@ -204,6 +204,40 @@ void virtq_ring_lens(const struct virtq_policy *pol, uint16_t size, bool event_i
 	len[2] = 4 + 8ull * size + ev;
 }
 
+/*
+ * QEMU's virtio_init_region_cache: the descriptor table, used ring and
+ * avail ring for size entries (its order), each in one piece of RAM or
+ * (map_as_qemu) of a hole; at enable (align) each is checked for alignment
+ * too, which QEMU never does. -1 with the report for the first refused.
+ */
+static int rings_fit(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, bool ei, bool align,
+    const char *when, struct virtq_result *res)
+{
+	uint64_t len[3];
+	virtq_ring_lens(&q->pol, size, ei, len);
+	const struct {
+		const char *what;
+		uint64_t addr, len, align;
+	} r[3] = {
+		{ "descriptor table", desc, len[0], VIRTQ_ALIGN_DESC },
+		{ "used ring", used, len[2], VIRTQ_ALIGN_USED },
+		{ "avail ring", avail, len[1], VIRTQ_ALIGN_AVAIL },
+	};
+	for (unsigned i = 0; i < 3; i++) {
+		if (!virtq_ring_ok(q, r[i].addr, r[i].len))
+			return virtq_report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr, true,
+			    "queue %u: %s 0x%llx+0x%llx not in guest ram%s%s%s", q->index, r[i].what,
+			    (unsigned long long)r[i].addr, (unsigned long long)r[i].len,
+			    q->pol.map_as_qemu ? " nor in one unassigned range (QEMU: cannot map" : "",
+			    q->pol.map_as_qemu ? when : "", q->pol.map_as_qemu ? ")" : "");
+		if (align && r[i].addr % r[i].align != 0 && virtq_report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr,
+		    !q->pol.misaligned_ring_ok, "queue %u: %s 0x%llx not %u-byte aligned", q->index, r[i].what,
+		    (unsigned long long)r[i].addr, (unsigned)r[i].align) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Map the rings a queue is enabled with (the checks QEMU's mapping makes), its indices untouched. */
 static int map_rings(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
     struct virtq_result *res)
@@ -212,36 +246,18 @@ static int map_rings(struct virtq *q, uint16_t size, uint64_t desc, uint64_t ava
 		return virtq_report(res, VIOL_QUEUE_SIZE_BAD, -1, size, true, "queue %u enabled with size %u", q->index,
 		    size);
 	/*
-	 * QEMU maps the rings at enable (descriptors, used, avail: its order) and
-	 * breaks the device if it cannot; it never checks alignment. A
-	 * descriptor address of 0 maps nothing and is no error: the queue is
-	 * never served (virtio_queue_notify wants vring.desc).
+	 * QEMU maps the rings at enable and breaks the device if it cannot; it
+	 * never checks alignment. A descriptor address of 0 maps nothing and is
+	 * no error: the queue is never served (virtio_queue_notify wants
+	 * vring.desc).
 	 */
 	bool ei = (features >> VIRTIO_F_EVENT_IDX) & 1;
-	uint64_t len[3];
-	virtq_ring_lens(&q->pol, size, ei, len);
-	struct {
-		const char *what;
-		uint64_t addr, len, align;
-	} r[3] = {
-		{ "descriptor table", desc, len[0], VIRTQ_ALIGN_DESC },
-		{ "used ring", used, len[2], VIRTQ_ALIGN_USED },
-		{ "avail ring", avail, len[1], VIRTQ_ALIGN_AVAIL },
-	};
 	bool unmapped = q->pol.map_as_qemu && desc == 0;
-	for (unsigned i = 0; i < 3 && !unmapped; i++) {
-		if (!virtq_ring_ok(q, r[i].addr, r[i].len))
-			return virtq_report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr, true,
-			    "queue %u: %s 0x%llx+0x%llx not in guest ram%s", q->index, r[i].what,
-			    (unsigned long long)r[i].addr, (unsigned long long)r[i].len,
-			    q->pol.map_as_qemu ? " nor in one unassigned range (QEMU: cannot map)" : "");
-		if (r[i].addr % r[i].align != 0 && virtq_report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr,
-		    !q->pol.misaligned_ring_ok, "queue %u: %s 0x%llx not %u-byte aligned", q->index, r[i].what,
-		    (unsigned long long)r[i].addr, (unsigned)r[i].align) < 0)
-			return -1;
-	}
+	if (!unmapped && rings_fit(q, size, desc, avail, used, ei, true, "", res) < 0)
+		return -1;
 	q->unmapped = unmapped;
 	q->size = size;
+	q->mapped = size;
 	q->desc = desc;
 	q->avail = avail;
 	q->used = used;
@@ -284,22 +300,20 @@ int virtq_remap(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
 
 int virtq_features_changed(struct virtq *q, uint64_t features, struct virtq_result *res)
 {
-	uint64_t len[3];
-
 	if (!q->pol.features_follow_device || !q->started || q->halted)
 		return 0;
-	virtq_ring_lens(&q->pol, q->size, true, len);
-	/* the descriptor table is as long as before; used, then avail (QEMU's order) */
-	for (unsigned i = 1; i <= 2 && (features >> VIRTIO_F_EVENT_IDX & 1) && !q->unmapped; i++) {
-		uint64_t a = i == 1 ? q->used : q->avail, n = len[3 - i];
-
-		if (!virtq_ring_ok(q, a, n)) {
+	/*
+	 * With EVENT_IDX QEMU maps every queue's rings again (virtio_set_features),
+	 * for the size the queue has now: a queue_size written since enable
+	 * counts here.
+	 */
+	if ((features >> VIRTIO_F_EVENT_IDX & 1) && !q->unmapped) {
+		if (rings_fit(q, q->size, q->desc, q->avail, q->used, true, false, ", at a feature write with EVENT_IDX",
+		    res) < 0) {
 			q->started = false;	/* QEMU: no ring caches, the device broken */
-			return virtq_report(res, VIOL_RING_ADDR_BAD, -1, a, true,
-			    "queue %u: %s 0x%llx+0x%llx not in guest ram nor in one unassigned range (QEMU: cannot map, "
-			    "at a feature write with EVENT_IDX)", q->index, i == 1 ? "used ring" : "avail ring",
-			    (unsigned long long)a, (unsigned long long)n);
+			return -1;
 		}
+		q->mapped = q->size;
 	}
 	q->features = features;
 	q->event_idx = (features >> VIRTIO_F_EVENT_IDX) & 1;
@@ -504,6 +518,19 @@ static void avail_event(struct virtq *q, uint16_t v)
 	virtq_dma(q, q->used + 4 + 8ull * q->size, b, 2, DMA_AVAIL_EVENT, 0);
 }
 
+/* A pop on a queue grown past its mapping that QEMU 7.2 does not survive (an assertion in its ring cache). */
+#define outgrown(q, res, fmt, arg) \
+	virtq_report((res), VIOL_QUEUE_SIZE_BAD, -1, (q)->desc, true, \
+	    "queue %u: size %u, its rings mapped for %u: QEMU " fmt " and aborts", (q)->index, (q)->size, \
+	    (q)->mapped, (arg))
+
+int virtq_outgrown_desc(struct virtq *q, struct virtq_result *res, const char *when)
+{
+	return virtq_report(res, VIOL_QUEUE_SIZE_BAD, -1, q->desc, true,
+	    "queue %u: size %u, its descriptor table mapped for %u (QEMU: Cannot map descriptor ring%s)", q->index,
+	    q->size, q->mapped, when);
+}
+
 int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
 {
 	if (!virtq_is_enabled(q))
@@ -530,10 +557,17 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
 		return virtq_report(res, VIOL_TOO_MANY_IN_FLIGHT, -1, 0, true,
 		    "queue %u: %u buffers in flight, queue size %u", q->index, q->in_flight, q->size);
 	uint16_t slot = (uint16_t)(q->last_avail % q->size);
+	if (q->size > q->mapped && slot >= q->mapped + q->event_idx)
+		return outgrown(q, res, "reads avail slot %u past its avail ring's cache", slot);
 	uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
 	if (head >= q->size)
 		return virtq_report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
 		    "queue %u: avail ring slot %u holds head %u, queue size %u", q->index, slot, head, q->size);
+	/* QEMU took the head; with EVENT_IDX its avail_event lies past the used ring's cache */
+	if (q->size > q->mapped && q->event_idx)
+		return outgrown(q, res, "writes avail_event past its used ring's cache%s", "");
+	if (q->size > q->mapped)
+		return virtq_outgrown_desc(q, res, "");
 	q->gen++;
 	c->head = head;
 	c->out = q->out;

@@ -125,6 +125,9 @@ rec blk-sweep-mmio.vrt --device blk --scenario sweep-mmio --seed 18
 # map: a descriptor table above 2^48 (unassigned up to 2^64), a used ring at 0x1 (QEMU's RAM below the trace's).
 rec scsi-sweep-common-ring-high.vrt --device scsi --scenario sweep-common --seed 160029
 rec rng-sweep-common-ring-low.vrt --device rng --scenario sweep-common --seed 190043
+# ... and a queue_size of 255 written to virtio-rng's running queue (mapped for 8): QEMU runs with it at once, and
+# the status write that makes virtio-rng count its buffers finds the descriptor table short ("Cannot map descriptor ring").
+rec rng-sweep-common-size-live.vrt --device rng --scenario sweep-common --seed 190187
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
 for v in desc-loop avail-idx-jump too-many-in-flight queue-not-ready features-bad bar-access-bad devcfg-range; do
 	rec "blk-$v.vrt" --device blk --scenario "$v"
