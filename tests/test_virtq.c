@@ -470,3 +470,39 @@ Test(virtq, queue_size_written_while_running)
 		harness_fini(&h);
 	}
 }
+
+/*
+ * qemu: every change of the memory map (a BAR in or out, bus mastering on
+ * or off) maps every queue's rings again for its size then
+ * (virtio_memory_listener_commit), and so does a queue_enable on the same
+ * rings (virtio_queue_set_rings): a size written to the running queue is
+ * mapped from there on.
+ */
+Test(virtq, memory_commit_maps_rings_again)
+{
+	for (unsigned k = 0; k < 2; k++) {
+		struct harness h;
+		uint8_t b[4] = "abc";
+		struct guest_used u;
+		uint16_t cmd;
+
+		harness_init(&h, TRACE_LAYOUT_QEMU, F(VIRTIO_F_VERSION_1), 1, 64);
+		harness_up(&h, GUEST_IRQ_MSIX);
+		guest_common_write(h.g, 0x16, 2, 0);
+		guest_common_write(h.g, 0x18, 2, 128);		/* runs with 128 on rings mapped for 64 */
+		if (k == 0) {
+			cmd = (uint16_t)vpci_cfg_read(h.d, 0x04, 2);
+			vpci_cfg_write(h.d, 0x04, 2, cmd & ~4u);	/* bus mastering off: DRIVER_OK goes too */
+			vpci_cfg_write(h.d, 0x04, 2, cmd);
+			guest_common_write(h.g, 0x14, 1, 0x0f);
+		} else {
+			guest_common_write(h.g, 0x1c, 2, 1);	/* enabled again, the same rings */
+		}
+		harness_clear(&h);
+		harness_echo(&h, 0, b, 4, 4, false);
+		cr_assert_eq(guest_poll(h.g, 0, &u), 1, "case %u", k);
+		cr_assert_eq(harness_count(&h, VR_EV_VIOLATION, NULL), 0, "case %u", k);
+		cr_assert_eq(vpci_status(h.d) & 0x40, 0, "case %u", k);
+		harness_fini(&h);
+	}
+}

@@ -166,6 +166,7 @@ struct vpci_profile {
 	bool refused_queue_reads_enabled;	/* queue_enable reads 1 even if the rings were refused */
 	bool queue_size_lenient;	/* any size 1..1024 (non power of two, over max) accepted */
 	bool queue_size_live;		/* a running queue takes a queue_size write at once, its rings mapped as before */
+	bool remap_on_commit;		/* a change of the memory map (BARs, bus mastering) maps every queue's rings again */
 	uint32_t queue_select_limit;	/* writes >= this are dropped (0: all stored) */
 	bool common_lax_size;		/* mismatched sizes dispatch on the start offset */
 	bool isr_lax;			/* ISR reads ignore offset and size */
@@ -347,6 +348,10 @@ void vpci_set_queue_count(struct vpci *d, unsigned n, const unsigned *from);
 void vpci_features_written(struct vpci *d, uint64_t features);
 /* Tell guest memory where the function's memory BARs are mapped (after a config write or a load). */
 void vpci_windows(struct vpci *d);
+#define VPCI_MAP_STATE	7		/* 6 BARs and bus mastering */
+#define VPCI_UNMAPPED	(~0ull)
+void vpci_map_state(const struct vpci *d, uint64_t st[VPCI_MAP_STATE]);
+void vpci_map_commit(struct vpci *d, const uint64_t before[VPCI_MAP_STATE]);
 void vpci_gate(struct vpci *d);		/* tell the rings whether they may run (after status/broken change) */
 bool vpci_intx_wanted(const struct vpci *d);
 bool vpci_msix_on(const struct vpci *d);

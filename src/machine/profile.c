@@ -60,6 +60,7 @@ static const struct vpci_profile profiles[] = {
 		.refused_queue_reads_enabled = true,
 		.queue_size_lenient = true,
 		.queue_size_live = true,
+		.remap_on_commit = true,
 		.queue_select_limit = VIRTQ_MAX_SIZE,
 		.common_lax_size = true,
 		.isr_lax = true,

@@ -223,8 +223,13 @@ static void reg_set(struct vpci *d, int reg, uint64_t v, uint32_t rel)
 	case VPCI_LG_QUEUE_NOTIFY: vpci_notify_queue(d, (unsigned)v, rel); return;
 	case VPCI_LG_STATUS:
 		vpci_common_set(d, VPCI_CF_STATUS, 0, v);
-		if (d->prof->legacy_status_sets_master && v == (VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER))
+		if (d->prof->legacy_status_sets_master && v == (VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER)) {
+			uint64_t map[VPCI_MAP_STATE];
+
+			vpci_map_state(d, map);
 			vpci_bus_master(d, true);
+			vpci_map_commit(d, map);
+		}
 		return;
 	case VPCI_LG_QUEUE_SEL: case VPCI_LG_MSIX_CONFIG: case VPCI_LG_QUEUE_VECTOR:
 		vpci_common_set(d, shared_field[reg], 0, v);

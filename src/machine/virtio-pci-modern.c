@@ -135,7 +135,7 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 	}
 	/*
 	 * QEMU maps the rings the registers name (virtio_queue_set_rings): the
-	 * same ones again change nothing. Under legacy_pfn_ring_only other
+	 * same ones again change no index. Under legacy_pfn_ring_only other
 	 * rings (a legacy queue_pfn placed them, or the registers changed
 	 * since) give way to the registers', address 0 too, and the queue goes
 	 * on there from the indices it had: set_rings touches no index
@@ -147,6 +147,15 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 			return;
 		if (same_rings(d, r, qi)) {
 			r->enable = 1;
+			/* set_rings maps them again all the same, for the size the queue has now */
+			if (p->remap_on_commit) {
+				struct virtq_result res;
+
+				res.n = 0;
+				res.refused = false;
+				if (virtq_map_again(d->q[qi], ", at queue_enable", &res) < 0)
+					vpci_ring_reports(d, qi, &res);
+			}
 			return;
 		}
 		moved = true;

@@ -30,6 +30,7 @@ struct virtq {
 	 * then find the descriptor table too short.
 	 */
 	uint16_t mapped;
+	bool nocache;			/* a map again failed: QEMU has no ring caches for it */
 	uint64_t desc, avail, used;
 	uint64_t features;
 	uint16_t last_avail;		/* next avail slot to take */
@@ -91,7 +92,7 @@ static inline bool virtq_holds_bounce(const struct virtq *q)
  */
 static inline bool virtq_rings_there(const struct virtq *q)
 {
-	return q->started && !q->halted && !q->unmapped;
+	return q->started && !q->halted && !q->unmapped && !q->nocache;
 }
 
 static inline uint16_t virtq_rd16(struct virtq *q, uint64_t addr)

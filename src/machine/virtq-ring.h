@@ -29,10 +29,17 @@ int virtq_remap(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
 /*
  * The device's features changed while q is started (features_follow_device;
  * else nothing): q takes them, and with EVENT_IDX its rings are mapped again
- * as QEMU does, the event words included; -1 (res says why, the queue left
- * without rings) if they cannot be.
+ * as QEMU does (virtq_map_again), the event words included; -1 (res says
+ * why) if they cannot be.
  */
 int virtq_features_changed(struct virtq *q, uint64_t features, struct virtq_result *res);
+/*
+ * QEMU's virtio_init_region_cache on a started queue (a memory commit; when:
+ * for the report): its rings mapped again for its size now. -1 (res says
+ * why) if they cannot be: the queue keeps its rings but has no ring caches
+ * (nothing of it is read or written) until a later map succeeds or a reset.
+ */
+int virtq_map_again(struct virtq *q, const char *when, struct virtq_result *res);
 /* Ring core for the model-facing virtq_get/virtq_sync (those live in vdev-ctx.c, which reports and interrupts). */
 int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res);
 void virtq_take(struct virtq *q);	/* consume the chain virtq_pop returned (avail_event with EVENT_IDX) */
@@ -77,11 +84,14 @@ void virtq_set_live(struct virtq *q, bool live);
 void virtq_halt(struct virtq *q);
 void virtq_rename(struct virtq *q, const char *name);
 /*
- * QEMU's virtio_del_queue and virtio_add_queue on a running device: the
- * ring keeps its addresses and indices (QEMU maps it again at the next
- * memory commit); a started ring takes size, the new queue's default.
+ * A started ring takes size, its rings as mapped (virtq_map_again maps them
+ * for it): QEMU's virtio_queue_set_num on a running queue, and its
+ * virtio_del_queue and virtio_add_queue on a running device (the ring keeps
+ * its addresses and indices).
  */
 void virtq_renum(struct virtq *q, uint16_t size);
+/* QEMU's virtio_delete_queue: no ring caches (nothing read or written) until virtq_map_again. */
+void virtq_drop_caches(struct virtq *q);
 bool virtq_halted(const struct virtq *q);
 bool virtq_started(const struct virtq *q);
 uint64_t virtq_desc_addr(const struct virtq *q);	/* the descriptor table it was started with (0: not started) */

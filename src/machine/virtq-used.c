@@ -10,7 +10,7 @@
 #include "virtq-ring.h"
 
 #define TXN_SHOW_MAX	(64u << 10)	/* IN bytes copied into a TXN event */
-#define VIRTQ_SAVE_VERSION 2	/* 2: the mapped size follows */
+#define VIRTQ_SAVE_VERSION 2	/* 2: the mapped size follows; written only when it differs, or no caches */
 
 /* What a DMA into a queue's area is called: NAME + suffix (+ index + "]" for a used element). */
 static const char *const dma_suffix[] = {
@@ -368,9 +368,12 @@ void virtq_rebind(struct virtq *q, void *owner, struct gmem *m)
 
 void virtq_save(const struct virtq *q, struct buf *out)
 {
-	buf_add_le16(out, VIRTQ_SAVE_VERSION);
+	/* version 1 when it says all: a state saved before stays byte for byte what it was */
+	bool v2 = q->mapped != q->size || q->nocache;
+
+	buf_add_le16(out, v2 ? VIRTQ_SAVE_VERSION : 1);
 	buf_add_u8(out, (uint8_t)(q->started | q->halted << 1 | q->event_idx << 2 | q->signalled_valid << 3 |
-	    q->jump_seen << 4 | q->notify_off << 5 | q->unmapped << 6));
+	    q->jump_seen << 4 | q->notify_off << 5 | q->unmapped << 6 | q->nocache << 7));
 	buf_add_le16(out, q->size);
 	buf_add_le64(out, q->desc);
 	buf_add_le64(out, q->avail);
@@ -382,7 +385,8 @@ void virtq_save(const struct virtq *q, struct buf *out)
 	buf_add_le16(out, q->signalled_used);
 	buf_add_le16(out, q->in_flight);
 	buf_add_le16(out, q->jump_idx);
-	buf_add_le16(out, q->mapped);
+	if (v2)
+		buf_add_le16(out, q->mapped);
 }
 
 int virtq_load(struct virtq *q, struct cursor *c, char **cause)
@@ -399,8 +403,10 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 	uint16_t mapped = ver >= 2 ? cursor_le16(c) : size;	/* version 1: rings mapped for the size */
 	if (c->err)
 		return cause_set(cause, "queue %u: state truncated", q->index);
-	if (fl & ~0x7fu)
+	if (ver < 2 && (fl & ~0x7fu))
 		return cause_set(cause, "queue %u: unknown flags 0x%x", q->index, fl);
+	if ((fl & 0x80) && (!(fl & 1) || (fl & 0x40)))
+		return cause_set(cause, "queue %u: no-cache flag without a started, mapped queue", q->index);
 	bool started = fl & 1;
 	if ((fl & 0x40) && (!started || desc != 0 || !q->pol.map_as_qemu))
 		return cause_set(cause, "queue %u: unmapped flag without a started queue at descriptor address 0", q->index);
@@ -429,6 +435,7 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 	q->jump_seen = (fl >> 4) & 1;
 	q->notify_off = (fl >> 5) & 1;
 	q->unmapped = (fl >> 6) & 1;
+	q->nocache = (fl >> 7) & 1;
 	q->size = size;
 	q->mapped = mapped;
 	q->desc = desc;

@@ -97,6 +97,7 @@ void virtq_reset(struct virtq *q)
 	q->event_idx = false;
 	q->notify_off = false;
 	q->size = q->mapped = 0;
+	q->nocache = false;
 	q->desc = q->avail = q->used = 0;
 	q->features = 0;
 	q->last_avail = q->used_idx = q->pub_used = q->signalled_used = 0;
@@ -165,6 +166,12 @@ void virtq_renum(struct virtq *q, uint16_t size)
 {
 	if (q->started && size != 0)
 		q->size = size;
+}
+
+void virtq_drop_caches(struct virtq *q)
+{
+	if (q->started && !q->unmapped)
+		q->nocache = true;
 }
 
 void virtq_rename(struct virtq *q, const char *name)
@@ -256,6 +263,7 @@ static int map_rings(struct virtq *q, uint16_t size, uint64_t desc, uint64_t ava
 	if (!unmapped && rings_fit(q, size, desc, avail, used, ei, true, "", res) < 0)
 		return -1;
 	q->unmapped = unmapped;
+	q->nocache = false;
 	q->size = size;
 	q->mapped = size;
 	q->desc = desc;
@@ -298,25 +306,32 @@ int virtq_remap(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, u
 	return 0;
 }
 
+int virtq_map_again(struct virtq *q, const char *when, struct virtq_result *res)
+{
+	if (!q->started || q->halted || q->unmapped)
+		return 0;	/* QEMU: no descriptor address, no caches and no error */
+	if (rings_fit(q, q->size, q->desc, q->avail, q->used, q->event_idx, false, when, res) < 0) {
+		q->nocache = true;
+		return -1;
+	}
+	q->nocache = false;
+	q->mapped = q->size;
+	return 0;
+}
+
 int virtq_features_changed(struct virtq *q, uint64_t features, struct virtq_result *res)
 {
 	if (!q->pol.features_follow_device || !q->started || q->halted)
 		return 0;
+	q->features = features;
+	q->event_idx = (features >> VIRTIO_F_EVENT_IDX) & 1;
 	/*
 	 * With EVENT_IDX QEMU maps every queue's rings again (virtio_set_features),
 	 * for the size the queue has now: a queue_size written since enable
 	 * counts here.
 	 */
-	if ((features >> VIRTIO_F_EVENT_IDX & 1) && !q->unmapped) {
-		if (rings_fit(q, q->size, q->desc, q->avail, q->used, true, false, ", at a feature write with EVENT_IDX",
-		    res) < 0) {
-			q->started = false;	/* QEMU: no ring caches, the device broken */
-			return -1;
-		}
-		q->mapped = q->size;
-	}
-	q->features = features;
-	q->event_idx = (features >> VIRTIO_F_EVENT_IDX) & 1;
+	if (q->event_idx)
+		return virtq_map_again(q, ", at a feature write with EVENT_IDX", res);
 	return 0;
 }
 

@@ -358,10 +358,72 @@ void vpci_windows(struct vpci *d)
 	}
 }
 
+/*
+ * The function's part of QEMU's memory map: each BAR's address as QEMU 7.2's
+ * pci_bar_address computes it (VPCI_UNMAPPED while COMMAND does not decode
+ * its kind, or at an address QEMU does not map: 0, wrapping, a 32-bit BAR
+ * reaching 4 GiB), and bus mastering.
+ */
+void vpci_map_state(const struct vpci *d, uint64_t st[VPCI_MAP_STATE])
+{
+	uint16_t cmd = le16_load(d->pci.cfg + PCI_CFG_COMMAND);
+
+	for (unsigned i = 0; i < 6; i++) {
+		uint64_t size = d->pci.bar_size[i], a, last;
+		uint32_t lo = le32_load(d->pci.cfg + PCI_CFG_BAR0 + 4 * i);
+		bool io = d->pci.bar_io[i], wide = !io && (lo & PCI_BAR_MEM64) && i < 5;
+
+		st[i] = VPCI_UNMAPPED;
+		if (size == 0 || !(cmd & (io ? PCI_CMD_IO : PCI_CMD_MEM)))
+			continue;
+		a = lo;
+		if (wide)
+			a |= (uint64_t)le32_load(d->pci.cfg + PCI_CFG_BAR0 + 4 * (i + 1)) << 32;
+		a &= ~(size - 1);
+		last = a + size - 1;
+		if (last <= a || a == 0 || last == VPCI_UNMAPPED || (!wide && last >= 0xffffffffull))
+			continue;
+		st[i] = a;
+	}
+	st[6] = cmd & PCI_CMD_MASTER;
+}
+
+/*
+ * QEMU commits a memory transaction for each BAR taken out of the map and
+ * each put in (a move is both) and for bus mastering turned on or off; at
+ * each, virtio_memory_listener_commit maps every queue's rings again for
+ * its size then (remap_on_commit).
+ */
+void vpci_map_commit(struct vpci *d, const uint64_t before[VPCI_MAP_STATE])
+{
+	uint64_t now[VPCI_MAP_STATE];
+	unsigned n = 0;
+
+	if (!d->prof->remap_on_commit)
+		return;
+	vpci_map_state(d, now);
+	for (unsigned i = 0; i < 6; i++)
+		if (before[i] != now[i])
+			n += (before[i] != VPCI_UNMAPPED) + (now[i] != VPCI_UNMAPPED);
+	n += before[6] != now[6];
+	while (n-- > 0)
+		for (unsigned i = 0; i < d->nq; i++) {
+			struct virtq_result res;
+
+			res.n = 0;
+			res.refused = false;
+			if (virtq_map_again(d->q[i], ", at a change of the memory map", &res) < 0)
+				vpci_ring_reports(d, i, &res);
+		}
+}
+
 static void cfg_store(struct vpci *d, uint32_t off, unsigned size, uint64_t value)
 {
 	uint8_t mx = d->msix.cap;
 	uint16_t old_ctrl = le16_load(d->pci.cfg + mx + 2);
+	uint64_t map[VPCI_MAP_STATE];
+
+	vpci_map_state(d, map);
 	pci_cfg_store(&d->pci, off, size, value);
 	if (d->cap_pcicfg != 0 && pci_overlaps(off, size, d->cap_pcicfg + 16u, 4))
 		pcicfg_window(d, true);
@@ -371,6 +433,8 @@ static void cfg_store(struct vpci *d, uint32_t off, unsigned size, uint64_t valu
 			d->intx.state = false;	/* QEMU's msix_write_config deasserts INTx */
 		msix_flush(&d->msix, &d->pci, &o);
 	}
+	/* QEMU's pci_default_write_config maps the BARs and bus mastering, then virtio_write_config looks at it */
+	vpci_map_commit(d, map);
 	if (pci_overlaps(off, size, PCI_CFG_COMMAND, 1))
 		vpci_bus_master(d, d->pci.cfg[PCI_CFG_COMMAND] & PCI_CMD_MASTER);
 	if (pci_overlaps(off, size, PCI_CFG_COMMAND, 2) || pci_overlaps(off, size, mx + 2u, 2))

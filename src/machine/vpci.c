@@ -67,6 +67,9 @@ void vpci_queue_reset(struct vpci *d, unsigned qi)
  * virtio_add_queue leave them and its proxy keeps them, and so does the
  * ring: addresses and indices, its size the new maximum (measured on QEMU
  * 7.2: the control queue added at rx1's place serves rx1's posted buffers).
+ * Its ring caches go (virtio_delete_queue) until QEMU maps it again: a
+ * feature write with EVENT_IDX (as virtio-net's MQ change is), a memory
+ * commit, a queue_enable.
  */
 void vpci_set_queue_count(struct vpci *d, unsigned n, const unsigned *from)
 {
@@ -83,6 +86,9 @@ void vpci_set_queue_count(struct vpci *d, unsigned n, const unsigned *from)
 		d->qmax[i] = max;
 		d->qr[i].size = max;
 		virtq_renum(d->q[i], max);
+		/* QEMU deleted the queue there (virtio_delete_queue): its ring caches go with it */
+		if (d->prof->remap_on_commit)
+			virtq_drop_caches(d->q[i]);
 		if (i < n && d->ops->queue_name != NULL) {
 			d->ops->queue_name(i, (uint16_t)n, d->qname[i]);
 			d->qname[i][VIRTQ_NAME_MAX - 1] = '\0';

@@ -64,6 +64,9 @@ rec blk-sweep-legacy-enable.vrt --device blk --scenario sweep-legacy --seed 4
 # ... and entropy given while the device is reset with a backend request outstanding: the request reads it,
 # chr_read drops it (nothing shows), and the request after the device is set up again gets the new bytes.
 "$VR" crosscheck --qemu "$QEMU" src/rng-reset-entropy.vrt --keep rng-reset-entropy.vrt >/dev/null
+# ... and a queue_size of 16 written to the running queue (mapped for 8), then bus mastering off and on: QEMU's
+# memory commit maps the rings again for 16 and the next request is served (without that map it would not be).
+"$VR" crosscheck --qemu "$QEMU" src/rng-size-remap.vrt --keep rng-size-remap.vrt >/dev/null
 # ... and a tx chain of the header alone ("virtio-net nothing to send") breaks the device, then frames arrive:
 # QEMU still counts the rx buffers posted, enough of them (modern) or too few (legacy, EVENT_IDX).
 rec net-sweep-broken.vrt --device net --scenario sweep-net --seed 112
