@@ -1,5 +1,6 @@
 /* sweep-serial.c -- the virtio-serial sweep with MULTIPORT: ports, control queue, typed bytes */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vr/cause.h"
@@ -191,12 +192,102 @@ static void ser_tx(struct ser *x)
 	(void)dsw_take(s, ser_rxq(p) + 1, added, NULL);
 }
 
+/*
+ * One status write, FEATURES_OK and what comes before it kept, DRIVER_OK
+ * or not. QEMU's set_status sees every one: without DRIVER_OK every port
+ * closes (its guest_reset) and no typed byte moves
+ * (virtio_serial_guest_ready); with it port 0 of a guest without MULTIPORT
+ * is open again, even one the guest closed with PORT_OPEN 0. Bytes waiting
+ * for an open port arrive when DRIVER_OK comes back. Control messages and
+ * kicks work either way.
+ */
+static uint8_t ser_status_set(struct ser *x, bool ok)
+{
+	struct dsw *s = &x->s;
+	bool was = x->dok;
+	uint8_t v = VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
+	    (ok ? VIRTIO_STATUS_DRIVER_OK : 0);
+
+	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, v);
+	x->dok = ok;
+	for (unsigned p = 0; p < x->nports && !ok; p++)
+		x->open[p] = false;
+	if (ok && !x->mp)
+		x->open[0] = true;
+	for (unsigned p = 0; p < x->nports && ok && !was; p++)
+		if (x->open[p])
+			(void)dsw_take(s, ser_rxq(p), bytes_deliver(&x->rx[p]), NULL);
+	return v;
+}
+
+/* Status writes, 1 to 3 in a row: DRIVER_OK written again, taken away or given back. */
+static void ser_status(struct ser *x)
+{
+	struct dsw *s = &x->s;
+	unsigned k = 1 + (unsigned)dsw_rnd(s, 3);
+	char what[32];
+	size_t wl = 0;
+
+	what[0] = '\0';
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t v = ser_status_set(x, dsw_rnd(s, 2));
+
+		wl += (size_t)snprintf(what + wl, sizeof what - wl, " 0x%02x", v);
+	}
+	record_mark(s->rec, "sweep: status written%s", what);
+}
+
+/*
+ * PORT_OPEN for port p in one control message, kicked and taken; bytes
+ * waiting for p arrive at once if it opens with buffers and DRIVER_OK.
+ * Drawn from no seed: the sweep's own step, not a choice.
+ */
+static bool ser_open(struct ser *x, unsigned p, bool val)
+{
+	struct dsw *s = &x->s;
+	uint8_t m[8];
+	struct guest_buf out = { .data = m, .len = sizeof m };
+	char *why = NULL;
+
+	le32_store(m, p);
+	le16_store(m + 4, SER_PORT_OPEN);
+	le16_store(m + 6, val);
+	if (guest_add(s->g, SER_CTRL_TX, &out, 1, NULL, 0, 0, &why) < 0) {
+		record_mark(s->rec, "sweep: queue %u: not added (%s)", SER_CTRL_TX, why ? why : "?");
+		free(why);
+		return false;
+	}
+	record_mark(s->rec, "sweep: port %u: PORT_OPEN %u", p, val);
+	guest_kick(s->g, SER_CTRL_TX);
+	(void)dsw_take(s, SER_CTRL_TX, 1, NULL);
+	x->open[p] = val;
+	if (val && x->dok)
+		(void)dsw_take(s, ser_rxq(p), bytes_deliver(&x->rx[p]), NULL);
+	return true;
+}
+
+/*
+ * Rx buffers for a port, kicked. Bytes waiting for a port QEMU reads now
+ * (DRIVER_OK and, with MULTIPORT, opened; without, any port: it drops what
+ * an unopened one gets) would reach a buffer posted by RAM stores alone when
+ * QEMU's loop comes to the pipe, before the kick or at it: timing, not the
+ * trace (virtio-replay-devices(7)). So the guest keeps such a port from
+ * reading while it posts: with MULTIPORT a PORT_OPEN 0 and 1 around the
+ * buffers, without a status write without DRIVER_OK and one with it (only
+ * port 0 has bytes waiting then, see ser_type, and DRIVER_OK opens it); the
+ * bytes arrive at that register write.
+ */
 static void ser_post(struct ser *x)
 {
 	struct dsw *s = &x->s;
 	unsigned p = (unsigned)dsw_rnd(s, x->nports), k = 1 + (unsigned)dsw_rnd(s, 3);
 	struct bytesacct *a = &x->rx[p];
+	bool hold = a->bytes > 0 && x->dok && (x->open[p] || !x->mp);
 
+	if (hold && x->mp && !ser_open(x, p, false))
+		return;
+	if (hold && !x->mp)
+		record_mark(s->rec, "sweep: status written 0x%02x", ser_status_set(x, false));
 	for (unsigned i = 0; i < k && a->nbuf < CON_MAX_BUFS; i++) {
 		struct guest_buf in = { .len = 1 + (uint32_t)dsw_rnd(s, 96) };
 
@@ -204,10 +295,15 @@ static void ser_post(struct ser *x)
 			break;
 		a->buf[a->nbuf++] = in.len;
 	}
-	record_mark(s->rec, "sweep: port %u rx buffers posted, %u now", p, a->nbuf);
+	record_mark(s->rec, "sweep: port %u rx buffers posted, %u now%s", p, a->nbuf,
+	    hold ? ", the port kept from reading its waiting bytes" : "");
 	guest_kick(s->g, ser_rxq(p));
 	if (x->open[p] && x->dok)
 		(void)dsw_take(s, ser_rxq(p), bytes_deliver(a), NULL);
+	if (hold && x->mp)
+		(void)ser_open(x, p, true);
+	else if (hold)
+		record_mark(s->rec, "sweep: status written 0x%02x", ser_status_set(x, true));
 }
 
 /*
@@ -215,7 +311,11 @@ static void ser_post(struct ser *x)
  * to a port that keeps them whole: one the guest opened (they arrive now),
  * or with MULTIPORT one it did not (they wait for PORT_OPEN). Without
  * MULTIPORT QEMU reads bytes for an unopened port and drops them, in its
- * own time: that race stays out of the sweep.
+ * own time: that race stays out of the sweep. So does the one after bytes
+ * typed before DRIVER_OK for a port past 0 a guest without MULTIPORT opened:
+ * a status write without DRIVER_OK closes it, and the one with DRIVER_OK
+ * that follows reopens only port 0, so without MULTIPORT those ports get
+ * bytes only with DRIVER_OK, and the bytes arrive at once.
  */
 static int ser_type(struct ser *x, char **cause)
 {
@@ -228,7 +328,7 @@ static int ser_type(struct ser *x, char **cause)
 
 	for (unsigned i = 0; i < a->nbuf; i++)
 		room += a->buf[i];
-	if (room <= a->bytes || (!x->mp && !x->open[p]))
+	if (room <= a->bytes || (!x->mp && (!x->open[p] || (p != 0 && !x->dok))))
 		return 0;
 	room -= a->bytes;
 	len = 1 + (uint32_t)dsw_rnd(s, room < sizeof d ? room : sizeof d);
@@ -239,42 +339,6 @@ static int ser_type(struct ser *x, char **cause)
 	if (x->open[p] && x->dok)
 		(void)dsw_take(s, ser_rxq(p), bytes_deliver(a), NULL);
 	return 0;
-}
-
-/*
- * Status writes, 1 to 3 in a row, FEATURES_OK and what comes before it
- * kept: DRIVER_OK written again, taken away or given back. QEMU's
- * set_status sees every one: without DRIVER_OK every port closes (its
- * guest_reset) and no typed byte moves (virtio_serial_guest_ready); with it
- * port 0 of a guest without MULTIPORT is open again, even one the guest
- * closed with PORT_OPEN 0. Bytes waiting for an open port arrive when
- * DRIVER_OK comes back. Control messages and kicks work either way.
- */
-static void ser_status(struct ser *x)
-{
-	struct dsw *s = &x->s;
-	unsigned k = 1 + (unsigned)dsw_rnd(s, 3);
-	char what[32];
-	size_t wl = 0;
-
-	what[0] = '\0';
-	for (unsigned i = 0; i < k; i++) {
-		bool ok = dsw_rnd(s, 2), was = x->dok;
-		uint8_t v = VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |
-		    (ok ? VIRTIO_STATUS_DRIVER_OK : 0);
-
-		guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, v);
-		wl += (size_t)snprintf(what + wl, sizeof what - wl, " 0x%02x", v);
-		x->dok = ok;
-		for (unsigned p = 0; p < x->nports && !ok; p++)
-			x->open[p] = false;
-		if (ok && !x->mp)
-			x->open[0] = true;
-		for (unsigned p = 0; p < x->nports && ok && !was; p++)
-			if (x->open[p])
-				(void)dsw_take(s, ser_rxq(p), bytes_deliver(&x->rx[p]), NULL);
-	}
-	record_mark(s->rec, "sweep: status written%s", what);
 }
 
 /*

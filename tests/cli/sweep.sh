@@ -16,6 +16,11 @@ for s in $("$VR" sweep --list | awk 'NR > 1 {print $1}'); do
 	expect 0 "" "" "$VR" record --scenario "$s" --device $d --seed 6 -o "$TMP/$s-6.vrt"
 	expect 1 "" "" cmp -s "$TMP/$s-$d.vrt" "$TMP/$s-6.vrt"
 done
+# sweep-serial keeps a port with bytes waiting from reading while the guest posts its rx buffers (seed 1103).
+expect 0 "" "" "$VR" record --scenario sweep-serial --device console --seed 1103 -o "$TMP/serial-1103.vrt"
+grep "^mark sweep: port 0" "$TMP/serial-1103.vrt" | grep -A2 "PORT_OPEN 0\$" | paste -sd' ' >"$TMP/serial-1103.marks"
+expect 0 "^mark sweep: port 0: PORT_OPEN 0 mark sweep: port 0 rx buffers posted, 2 now, the port kept from reading its \
+waiting bytes mark sweep: port 0: PORT_OPEN 1\$" "" cat "$TMP/serial-1103.marks"
 # sweep-mq on its other devices: the header's queue count shapes the device (config fields, queues).
 for d in scsi net; do
 	expect 0 "" "" "$VR" record --scenario sweep-mq --device $d --seed 4 -o "$TMP/mq-$d.vrt"
@@ -111,6 +116,10 @@ expect 0 "^4 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --co
 # ... and status writes: seed 107's guest without MULTIPORT closes port 0, then writes DRIVER_OK again,
 # which reopens it in QEMU's set_status (a model that heard only DRIVER_OK changes differs here).
 expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --count 1 --seed 107 --quiet
+# ... and bytes waiting for a port the guest posts rx buffers on: QEMU reads them when its loop comes to the
+# pipe, maybe before the kick (seed 1103 did, 6 differences), so the guest keeps the port from reading while
+# it posts (PORT_OPEN 0, buffers, kick, PORT_OPEN 1) and the bytes arrive at the PORT_OPEN.
+expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --count 1 --seed 1103 --quiet
 # Multiqueue against QEMU 7.2 (blk num-queues, scsi num_queues): no difference. net's pairs need a tap:
 # tests/cli/sweep-mq-net.sh.
 expect 0 "^12 scenarios compared, 0 differ" "" "$VR" sweep --scenario mq --device blk,scsi --count 12 --seed 300 --quiet
