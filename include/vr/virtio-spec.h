@@ -74,6 +74,8 @@
 
 /* Multiqueue feature bits (spec 5.1.3; blk's is above): more request queues than one. */
 #define VIRTIO_NET_F_MQ			22	/* max_virtqueue_pairs in config; CTRL_MQ sets the pairs in use */
+/* virtio-net: a frame may take several rx buffers, num_buffers in its header (spec 5.1.3). */
+#define VIRTIO_NET_F_MRG_RXBUF		15
 
 /* PCI identity (spec 4.1.2). */
 #define PCI_VENDOR_VIRTIO		0x1af4

@@ -375,16 +375,22 @@ static void net_queue_regs(struct mq *s)
  * The driver's features: those given, MQ left out now and then, and now
  * and then other features written first (with MQ the other way), so
  * QEMU 7.2 takes pairs 1.. away or gives them back on each write
- * (virtio_net_set_multiqueue). Then the queue count and pairs as the
+ * (virtio_net_set_multiqueue). MRG_RXBUF is left out now and then too
+ * (one frame a buffer: QEMU's pop on a queue taken away then breaks the
+ * device, net_refeature_end). Then the queue count and pairs as the
  * device says.
  */
 static int net_negotiate(struct mq *s, uint64_t want, char **cause)
 {
-	uint64_t mq = 1ull << VIRTIO_NET_F_MQ;
+	uint64_t mq = 1ull << VIRTIO_NET_F_MQ, mrg = 1ull << VIRTIO_NET_F_MRG_RXBUF;
+	/* one draw for both, so every later draw stays: its remainder by 4 is MQ's 1 in 4, its quotient MRG_RXBUF's */
+	uint64_t pick = rnd(s, 16);
 	int rc;
 
-	if (rnd(s, 4) == 0)
+	if (pick % 4 == 0)
 		want &= ~mq;
+	if (pick / 4 == 0)
+		want &= ~mrg;
 	if (rnd(s, 3) == 0) {
 		record_mark(s->rec, "sweep-mq: features 0x%" PRIx64 " first, then 0x%" PRIx64, want ^ mq, want);
 		rc = guest_negotiate_twice(s->g, want ^ mq, want, cause);
@@ -418,7 +424,8 @@ static int net_restart(struct mq *s, char **cause)
 		if (net_rx(s, (unsigned)rnd(s, s->curr), cause) < 0)
 			return -1;
 	record_mark(s->rec, "sweep-mq: reset, frames waiting %u %u %u %u", s->pend[0], s->pend[1], s->pend[2], s->pend[3]);
-	if (net_negotiate(s, s->feat | guest_device_features(s->g) >> VIRTIO_NET_F_MQ << VIRTIO_NET_F_MQ, cause) < 0 ||
+	if (net_negotiate(s, s->feat | (guest_device_features(s->g) &
+	    (1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_MRG_RXBUF)), cause) < 0 ||
 	    guest_setup_queue_mask(s->g, (1ull << s->nq) - 1, cause) < 0)
 		return -1;
 	guest_driver_ok(s->g);
@@ -549,26 +556,40 @@ static void read_config(struct mq *s)
  * a kick on every other queue there: a queue that moved or came back kept
  * its ring (the control queue at 2 finds what was posted on rx1). Pairs
  * past the second have two frames waiting across it all; with MQ back they
- * get buffers.
+ * get buffers. A driver without MRG_RXBUF now and then leaves no frames
+ * waiting there, sometimes after one frame taken on each: the frame on
+ * such a pair then meets its queue taken away, and QEMU breaks the device
+ * if it had taken buffers from that ring ("Virtqueue size exceeded": the
+ * queue's size is 0 now).
  */
 static int net_refeature_end(struct mq *s, char **cause)
 {
-	uint32_t lo = (uint32_t)s->feat, mq = 1u << VIRTIO_NET_F_MQ;
+	uint32_t lo = (uint32_t)s->feat, mq = 1u << VIRTIO_NET_F_MQ, mrg = 1u << VIRTIO_NET_F_MRG_RXBUF;
 	uint8_t st = VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER;
-	bool back, poke;
-	unsigned poked = 0;
+	bool back, poke, fresh, took;
+	unsigned poked = 0, pick;
 
 	if (!(lo & mq) || s->pairs < 2)
 		return 0;
 	back = rnd(s, 2) != 0;
-	poke = rnd(s, 2) != 0;
+	pick = (unsigned)rnd(s, 8);	/* its remainder by 2 is poke's draw as it was, so later draws stay */
+	poke = pick % 2 != 0;
+	fresh = !(lo & mrg) && pick / 2 != 0;
+	took = fresh && pick / 2 >= 2;
+	/* fresh: a frame taken on every pair past the second now and then, so QEMU has used its ring */
+	for (unsigned k = 2; took && k < s->curr && k < MQ_MAX_UNITS; k++) {
+		record_mark(s->rec, "sweep-mq: a frame taken on pair %u before the feature write", k);
+		if ((s->rx_posted[k] == 0 && net_post_rx(s, k, cause) < 0) || net_give(s, k, cause) < 0)
+			return -1;
+		net_take_pending(s, k);
+	}
 	/*
 	 * On every pair past the second two frames more than its buffers take:
 	 * QEMU parks the first and its tap holds the second, the pair waits
 	 * (pair 1 stays clear for the frames below, which the control queue at
 	 * 2 takes while MQ is away).
 	 */
-	for (unsigned k = 2; k < s->curr && k < MQ_MAX_UNITS; k++) {
+	for (unsigned k = 2; !fresh && k < s->curr && k < MQ_MAX_UNITS; k++) {
 		record_mark(s->rec, "sweep-mq: %u frames on pair %u, %u buffers posted", s->rx_posted[k] + 2, k,
 		    s->rx_posted[k]);
 		for (unsigned i = 0, n = s->rx_posted[k] + 2; i < n; i++)
@@ -576,8 +597,9 @@ static int net_refeature_end(struct mq *s, char **cause)
 				return -1;
 		net_take_pending(s, k);
 	}
-	record_mark(s->rec, "sweep-mq: status 0x%02x, features without MQ%s%s", st,
-	    poke ? ", a queue taken away written" : "", back ? ", MQ again" : "");
+	record_mark(s->rec, "sweep-mq: status 0x%02x, features without MQ%s%s%s", st,
+	    poke ? ", a queue taken away written" : "", back ? ", MQ again" : "",
+	    fresh ? ", no frames waiting past pair 1" : "");
 	guest_common_write(s->g, VIRTIO_PCI_COMMON_STATUS, 1, st);
 	guest_common_write(s->g, VIRTIO_PCI_COMMON_GFSELECT, 4, 0);
 	guest_common_write(s->g, VIRTIO_PCI_COMMON_GF, 4, lo & ~mq);
@@ -639,7 +661,8 @@ static int net_refeature_end(struct mq *s, char **cause)
 	 * net_finish: the feature write left QEMU's curr_queue_pairs and taps
 	 * alone. The pair's rx ring as the guest set it up is read back (without
 	 * MQ QEMU's queue at index 2k is the control queue for pair 1, which
-	 * kept rx1's ring, and nothing past it), then the device status.
+	 * kept rx1's ring, and nothing past it: no buffer taken there), then
+	 * the device status.
 	 */
 	for (unsigned k = 1; k < s->curr && k < MQ_MAX_UNITS; k++) {
 		if (rnd(s, 3) == 0)
@@ -647,7 +670,8 @@ static int net_refeature_end(struct mq *s, char **cause)
 		record_mark(s->rec, "sweep-mq: a frame on pair %u, %u buffers posted on rx%u", k, s->rx_posted[k], k);
 		if (net_give(s, k, cause) < 0)
 			return -1;
-		net_take_pending(s, k);
+		if (back || k < 2)
+			net_take_pending(s, k);
 		(void)guest_common_read(s->g, VIRTIO_PCI_COMMON_STATUS, 1);
 	}
 	/* MQ back: buffers for the frames still waiting on each pair (its rings are rxk's again) */
