@@ -37,6 +37,16 @@ unsigned vdev_num_queues(const struct vdev_ctx *ctx);	/* there now */
  * are gone. A queue that changes starts over with its ring reset.
  */
 void vdev_set_queues(struct vdev_ctx *ctx, unsigned n, const unsigned *from);
+/*
+ * A queue vdev_set_queues took away (index from vdev_num_queues up to the
+ * queues the device was made with) as QEMU keeps it after virtio_del_queue:
+ * true if its rings were set up (QEMU's vring.avail stays, so
+ * virtio_queue_ready holds), *last_avail (if not NULL) its next avail slot
+ * to take (last_avail_idx stays too); false for any other queue.
+ */
+bool vdev_queue_gone(struct vdev_ctx *ctx, unsigned index, uint16_t *last_avail);
+/* QEMU's virtio_device_disabled: a fatal violation broke the device (until a reset). */
+bool vdev_broken(const struct vdev_ctx *ctx);
 uint64_t vdev_features(const struct vdev_ctx *ctx);		/* negotiated */
 bool vdev_has_feature(const struct vdev_ctx *ctx, unsigned bit);
 int vdev_layout(const struct vdev_ctx *ctx);			/* enum trace_layout value */

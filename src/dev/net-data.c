@@ -145,16 +145,60 @@ static bool rx_has_buffers(struct net *n, struct virtq *q, uint32_t need)
  * 2p, whatever it is now: with MQ taken away by a feature write after
  * VQ_PAIRS_SET, the control queue for pair 1 (n->vqs[1].rx_vq still points
  * at vq[2], where virtio_add_queue put the control queue; it kept rx1's
- * ring), and past it a queue taken away, whose ring QEMU no longer reads:
- * the frame waits (measured: sweep-mq).
+ * ring), and past it a queue taken away, which virtio_del_queue leaves its
+ * ring addresses: ready if they were set (rx_flush_gone says what then).
  */
 bool net_rx_can_receive(struct net *n, unsigned p)
 {
 	struct virtq *q = vdev_queue(n->ctx, 2 * p);
 
-	if (q == NULL || !n->driver_ok || p >= n->curr_pairs)
+	if (!n->driver_ok || p >= n->curr_pairs)
 		return false;
+	if (q == NULL)
+		return n->pol->rx_gone_ring && vdev_queue_gone(n->ctx, 2 * p, NULL);
 	return n->pol->rx_held ? virtq_size(q) != 0 : virtq_is_enabled(q);
+}
+
+/*
+ * qemu: QEMU 7.2 on the frames for pair p whose rx queue a feature write
+ * without MQ took away after its ring was set (net_rx_can_receive said
+ * yes). virtio_del_queue zeroed the queue's size and dropped its region
+ * caches but left last_avail_idx and shadow_avail_idx, and without caches
+ * virtio_queue_empty reads avail idx as 0: the ring is empty to it only
+ * while both are 0, that is while QEMU has taken no buffer there and seen
+ * none (rx_seen). Empty, on a broken device, or with MRG_RXBUF
+ * (virtqueue_get_avail_bytes counts nothing without caches): the frame
+ * waits and holds the pair, with no ring read. Else
+ * virtio_net_has_buffers says yes; a frame the receive filter refuses is
+ * dropped, and for one it takes virtqueue_pop finds inuse >= size 0:
+ * virtio_error "Virtqueue size exceeded" (the device needs a reset, a
+ * configuration interrupt) and virtio_net_receive returns -1: the frame is
+ * lost. The next one waits on the broken device.
+ */
+static void rx_flush_gone(struct net *n, unsigned p)
+{
+	struct fifo *f = &n->rx[p];
+	uint16_t last = 0;
+
+	while (f->n > 0) {
+		struct frame *fr = &f->f[f->head];
+
+		(void)vdev_queue_gone(n->ctx, 2 * p, &last);
+		if (vdev_has_feature(n->ctx, NET_F_MRG_RXBUF) || vdev_broken(n->ctx) || (last == 0 && !n->rx_seen[p])) {
+			n->rx_held[p] = true;
+			return;
+		}
+		if (!filter_accepts(n, fr->data, fr->len)) {
+			vdev_note(n->ctx, "net: rx%u: %u-byte frame dropped by the receive filter", p, fr->len);
+			fifo_pop(n, f);
+			continue;
+		}
+		vdev_violation(n->ctx, "net-rx-queue-gone", (int)(2 * p), -1, 0, true,
+		    "rx%u: a frame for queue %u, taken away (size 0), its ring at avail slot %u: Virtqueue size exceeded",
+		    p, 2 * p, last);
+		vdev_note(n->ctx, "net: rx%u: %u-byte frame lost", p, fr->len);
+		fifo_pop(n, f);
+	}
 }
 
 /*
@@ -273,12 +317,18 @@ void net_rx_flush(struct net *n, unsigned p)
 		n->rx_held[p] = n->pol->rx_held && f->n > 0;
 		return;
 	}
+	if (q == NULL) {
+		rx_flush_gone(n, p);
+		return;
+	}
 	if (n->part.active && n->part.pair != p)
 		return;
 	while (f->n > 0) {
 		struct frame *fr = &f->f[f->head];
 		uint8_t hdr[HDR_LEN] = { 0 };
 
+		if (n->pol->rx_gone_ring && !n->part.active && !virtq_is_empty(q))
+			n->rx_seen[p] = true;
 		if (!n->part.active && !rx_has_buffers(n, q, ghl + fr->len)) {
 			n->rx_held[p] = n->pol->rx_held;
 			break;

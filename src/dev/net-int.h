@@ -62,7 +62,7 @@
 #define NET_EV_LINK_UP		1
 #define NET_EV_ANNOUNCE		2
 
-#define NET_STATE_VERSION	2	/* 2: rx_held per pair */
+#define NET_STATE_VERSION	3	/* 2: rx_held per pair; 3: rx_seen in its bit 1 */
 
 struct frame {
 	uint8_t *data;
@@ -110,6 +110,8 @@ struct net_policy {
 	bool rx_mrg_whole;
 	/* QEMU's virtio_net_set_features: each feature write clears the VLAN table (CTRL_VLAN) or sets it all, which the filter reads whatever was negotiated */
 	bool vlan_by_features;
+	/* QEMU's rx queue taken away (size 0) keeps its ring and last_avail_idx: a frame for it waits, or breaks the device */
+	bool rx_gone_ring;
 };
 
 struct net {
@@ -127,6 +129,14 @@ struct net {
 	 * pair is looked at until a flush (rx_kick).
 	 */
 	bool rx_held[MAX_PAIRS];
+	/*
+	 * qemu: QEMU found buffers on the pair's rx ring (queue 2p) when it
+	 * looked for a frame, since the last reset. With none taken
+	 * (last_avail_idx 0: the filter dropped the frames, or they did not
+	 * fit) its shadow_avail_idx stays ahead, and a queue taken away is not
+	 * empty to it (net-data.c, rx_flush_gone).
+	 */
+	bool rx_seen[MAX_PAIRS];
 	uint16_t curr_pairs;
 	bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
 	unsigned mac_in_use, first_multi;

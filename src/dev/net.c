@@ -13,7 +13,8 @@
 static const struct net_policy net_policies[] = {
 	[VDEV_LAYOUT_QEMU] = { .rx_room_check = true, .rx_hdr_len = HDR_NUM_BUFFERS, .rx_short_writes = true,
 	    .tx_notify_off = true, .tx_empty_refused = true, .drop_on_pair_off = true, .queues_follow_mq = true,
-	    .mac_writable = true, .rx_held = true, .rx_mrg_whole = true, .vlan_by_features = true },
+	    .mac_writable = true, .rx_held = true, .rx_mrg_whole = true, .vlan_by_features = true,
+	    .rx_gone_ring = true },
 	[VDEV_LAYOUT_VBOX] = { .rx_hdr_len = HDR_LEN },
 };
 
@@ -165,6 +166,7 @@ static void net_reset(void *dev)
 	n->part.active = false;
 	n->driver_ok = false;
 	memset(n->rx_held, 0, sizeof n->rx_held);	/* nothing passes before DRIVER_OK, whose write flushes */
+	memset(n->rx_seen, 0, sizeof n->rx_seen);	/* QEMU's reset zeroes every shadow_avail_idx */
 	/*
 	 * qemu: QEMU 7.2 as Debian ships it (7.2.22) resets the features
 	 * through set_features (virtio_reset -> virtio_set_features_nocheck(0),
@@ -361,7 +363,7 @@ static void net_save(void *dev, struct buf *out)
 		}
 	}
 	for (unsigned p = 0; p < n->max_pairs; p++)
-		buf_add_u8(out, n->rx_held[p]);
+		buf_add_u8(out, (uint8_t)(n->rx_held[p] | n->rx_seen[p] << 1));
 }
 
 static int net_load(void *dev, const uint8_t *p, size_t len, char **cause)
@@ -411,7 +413,7 @@ static int net_load(void *dev, const uint8_t *p, size_t len, char **cause)
 			return cause_set(cause, "net: state has a partial frame that is not queued");
 	}
 	for (unsigned q = 0; ver >= 2 && q < n->max_pairs; q++)
-		if ((held[q] = cursor_u8(&chk)) > 1 || chk.err)
+		if ((held[q] = cursor_u8(&chk)) > (ver >= 3 ? 3 : 1) || chk.err)
 			return cause_set(cause, "net: state of rx%u is bad", q);
 	if (chk.off != chk.len || bytes > RX_BYTES_MAX)
 		return cause_set(cause, "net: state has junk after it or too many bytes queued");
@@ -436,7 +438,8 @@ static int net_load(void *dev, const uint8_t *p, size_t len, char **cause)
 	for (unsigned q = 0; q < n->max_pairs; q++) {
 		uint32_t cnt = cursor_le32(&cur);
 
-		n->rx_held[q] = held[q] != 0;
+		n->rx_held[q] = held[q] & 1;
+		n->rx_seen[q] = held[q] >> 1 & 1;
 		fifo_clear(&n->rx[q]);
 		for (uint32_t i = 0; i < cnt; i++) {
 			uint32_t l = cursor_le32(&cur);

@@ -128,6 +128,22 @@ void vdev_set_queues(struct vdev_ctx *ctx, unsigned n, const unsigned *from)
 	vpci_set_queue_count(ctx->d, n, from);
 }
 
+bool vdev_queue_gone(struct vdev_ctx *ctx, unsigned index, uint16_t *last_avail)
+{
+	struct vpci *d = ctx->d;
+
+	if (index < d->nq || index >= d->nqall || virtq_size(d->q[index]) == 0)
+		return false;
+	if (last_avail != NULL)
+		*last_avail = virtq_last_avail(d->q[index]);
+	return true;
+}
+
+bool vdev_broken(const struct vdev_ctx *ctx)
+{
+	return ctx->d->broken;
+}
+
 uint64_t vdev_features(const struct vdev_ctx *ctx)
 {
 	return vpci_cur_features(ctx->d);

@@ -15,6 +15,8 @@ struct virtq *virtq_new(void *owner, struct gmem *m, struct evbus *bus, unsigned
 void *virtq_owner(const struct virtq *q);
 void virtq_free(struct virtq *q);
 void virtq_reset(struct virtq *q);
+/* The next avail slot to take (QEMU's last_avail_idx). */
+uint16_t virtq_last_avail(const struct virtq *q);
 /* queue_enable: validate and start; -1 if refused (res says why). */
 int virtq_start(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, uint64_t features,
     struct virtq_result *res);

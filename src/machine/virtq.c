@@ -125,6 +125,11 @@ uint16_t virtq_size(const struct virtq *q)
 	return q->started ? q->size : 0;
 }
 
+uint16_t virtq_last_avail(const struct virtq *q)
+{
+	return q->last_avail;
+}
+
 uint64_t virtq_features(const struct virtq *q)
 {
 	return q->features;

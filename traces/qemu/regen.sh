@@ -119,6 +119,9 @@ rec net-sweep-mq-features.vrt --device net --scenario sweep-mq --seed 1007
 # pair 1's frames go through the control queue at 2, pair 2's wait; then the same with MQ given back.
 rec net-sweep-mq-away.vrt --device net --scenario sweep-mq --seed 20
 rec net-sweep-mq-away-back.vrt --device net --scenario sweep-mq --seed 30
+# ... with 4 pairs and a driver without MRG_RXBUF: pair 2's frame meets its queue taken away after its
+# ring gave a buffer, and QEMU breaks the device ("Virtqueue size exceeded").
+rec net-sweep-mq-gone.vrt --device net --scenario sweep-mq --seed 210238
 # Rings and buffers outside RAM (the header's unassigned facts): the used ring in the PCI hole with a
 # GET_ID's data in a hole; a read holding the bounce buffer while a GET_ID finishes and the next
 # GET_ID's data in a hole breaks the device ("bogus descriptor or out of resources").
