@@ -187,8 +187,8 @@ struct virtq_txn_info {
 const char *virtq_name(const struct virtq *q);
 unsigned virtq_index(const struct virtq *q);
 uint16_t virtq_size(const struct virtq *q);		/* size in use (0 if not enabled) */
-uint64_t virtq_features(const struct virtq *q);
-uint64_t virtq_counted(const struct virtq *q);		/* descriptors its avail-bytes counts have read, ever */		/* negotiated when the queue was enabled */
+uint64_t virtq_features(const struct virtq *q);	/* the ones it runs with (features_follow_device: the device's) */
+uint64_t virtq_counted(const struct virtq *q);		/* descriptors its avail-bytes counts have read, ever */
 bool virtq_is_enabled(const struct virtq *q);		/* queue_enable set and device live */
 bool virtq_is_empty(struct virtq *q);			/* true also when not enabled */
 bool virtq_has_rings(const struct virtq *q);		/* rings mapped, live or not (QEMU's virtio_queue_ready) */

@@ -363,6 +363,8 @@ void vpci_devcfg_access(struct vpci *d, uint32_t rel, unsigned size, uint64_t *v
 void vpci_notify_queue(struct vpci *d, unsigned qi, uint64_t at);	/* at: register offset, for the report */
 /* Report what the ring decided, with the profile's reaction; returns -1 if r held an error. */
 int vpci_ring_reports(struct vpci *d, unsigned qi, const struct virtq_result *r);
+/* Map queue qi's rings again as QEMU does at a memory commit or a queue_enable (remap_on_commit); when: for the report. */
+void vpci_map_again(struct vpci *d, unsigned qi, const char *when);
 
 /* The modern register regions (virtio-pci-modern.c). */
 void vpci_modern_access(struct vpci *d, enum vpci_rkind k, uint32_t rel, unsigned size, uint64_t *v, bool write);

@@ -148,14 +148,8 @@ static void queue_enable(struct vpci *d, struct vpci_qregs *r, unsigned qi, uint
 		if (same_rings(d, r, qi)) {
 			r->enable = 1;
 			/* set_rings maps them again all the same, for the size the queue has now */
-			if (p->remap_on_commit) {
-				struct virtq_result res;
-
-				res.n = 0;
-				res.refused = false;
-				if (virtq_map_again(d->q[qi], ", at queue_enable", &res) < 0)
-					vpci_ring_reports(d, qi, &res);
-			}
+			if (p->remap_on_commit)
+				vpci_map_again(d, qi, ", at queue_enable");
 			return;
 		}
 		moved = true;

@@ -407,14 +407,8 @@ void vpci_map_commit(struct vpci *d, const uint64_t before[VPCI_MAP_STATE])
 			n += (before[i] != VPCI_UNMAPPED) + (now[i] != VPCI_UNMAPPED);
 	n += before[6] != now[6];
 	while (n-- > 0)
-		for (unsigned i = 0; i < d->nq; i++) {
-			struct virtq_result res;
-
-			res.n = 0;
-			res.refused = false;
-			if (virtq_map_again(d->q[i], ", at a change of the memory map", &res) < 0)
-				vpci_ring_reports(d, i, &res);
-		}
+		for (unsigned i = 0; i < d->nq; i++)
+			vpci_map_again(d, i, ", at a change of the memory map");
 }
 
 static void cfg_store(struct vpci *d, uint32_t off, unsigned size, uint64_t value)

@@ -101,6 +101,17 @@ void vpci_set_queue_count(struct vpci *d, unsigned n, const unsigned *from)
 		vpci_note(d, "queues: %u -> %u", old, n);
 }
 
+/* QEMU's virtio_init_region_cache on queue qi (virtq_map_again), what it refuses reported; when: for the report. */
+void vpci_map_again(struct vpci *d, unsigned qi, const char *when)
+{
+	struct virtq_result res;
+
+	res.n = 0;
+	res.refused = false;
+	if (virtq_map_again(d->q[qi], when, &res) < 0)
+		vpci_ring_reports(d, qi, &res);
+}
+
 void vpci_features_written(struct vpci *d, uint64_t features)
 {
 	if (d->ops->features_written != NULL)
