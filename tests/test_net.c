@@ -851,6 +851,31 @@ static void status_up(void)
 }
 
 /*
+ * A net function with `pairs` queue pairs, MQ negotiated and every pair on
+ * (VQ_PAIRS_SET on the control queue, the last); the driver's features.
+ */
+static uint64_t open_pairs_on(uint16_t pairs)
+{
+	struct vpci_setup s;
+	unsigned cq = 2u * pairs;
+	uint8_t cmd[4] = { 4, 0, (uint8_t)pairs, (uint8_t)(pairs >> 8) }, st = 0xee;
+	struct guest_buf ob = { 0, 4, cmd }, ib = { 0, 1, NULL };
+	struct guest_used u;
+	uint64_t feat;
+
+	memset(&s, 0, sizeof s);
+	s.nqueues = (uint16_t)(cq + 1);
+	h_open_setup(&H, "net", &s, 0);
+	feat = guest_features(H.g);
+	cr_assert(feat >> F_MQ & 1);
+	h_submit(&H, cq, &ob, 1, &ib, 1);
+	u = h_used(&H, cq);
+	h_read_in(&H, cq, u.head, 0, &st, 1);
+	cr_assert_eq(st, 0, "VQ_PAIRS_SET %u", pairs);
+	return feat;
+}
+
+/*
  * QEMU 7.2 (sweep-mq, net_refeature_end): VQ_PAIRS_SET 3, then features
  * without MQ: curr_queue_pairs and the taps stay. Pair 1's frame goes
  * through the queue at index 2, now the control queue on rx1's ring; pair
@@ -860,21 +885,9 @@ static void status_up(void)
  */
 Test(net, qemu_pairs_keep_frames_while_mq_away)
 {
-	struct vpci_setup s;
-	uint8_t cmd[4] = { 4, 0, 3, 0 }, f[64], st = 0xee;
-	struct guest_buf ob = { 0, 4, cmd }, ib = { 0, 1, NULL };
-	struct guest_used u;
-	uint64_t feat;
+	uint8_t f[64];
+	uint64_t feat = open_pairs_on(3);
 
-	memset(&s, 0, sizeof s);
-	s.nqueues = 7;
-	h_open_setup(&H, "net", &s, 0);
-	feat = guest_features(H.g);
-	cr_assert(feat >> F_MQ & 1);
-	h_submit(&H, 6, &ob, 1, &ib, 1);
-	u = h_used(&H, 6);
-	h_read_in(&H, 6, u.head, 0, &st, 1);
-	cr_assert_eq(st, 0, "VQ_PAIRS_SET 3");
 	h_input(&H, TRACE_INPUT_FRAME, 2, f, make_frame(f, MAC, 60));	/* no buffer on rx2: they wait */
 	h_input(&H, TRACE_INPUT_FRAME, 2, f, make_frame(f, MAC, 61));
 	post_rx(2, 1526);
@@ -897,21 +910,10 @@ Test(net, qemu_pairs_keep_frames_while_mq_away)
 /* Four pairs all on (VQ_PAIRS_SET 4), a frame taken on rx2, then features without MQ and with mrg or not. */
 static void pairs_away_after_rx2(bool mrg)
 {
-	struct vpci_setup s;
-	uint8_t cmd[4] = { 4, 0, 4, 0 }, f[64], st = 0xee;
-	struct guest_buf ob = { 0, 4, cmd }, ib = { 0, 1, NULL };
-	struct guest_used u;
-	uint64_t feat;
+	uint8_t f[64];
+	uint64_t feat = open_pairs_on(4);
 
-	memset(&s, 0, sizeof s);
-	s.nqueues = 9;
-	h_open_setup(&H, "net", &s, 0);
-	feat = guest_features(H.g);
-	cr_assert(feat >> F_MQ & 1 && feat >> F_MRG_RXBUF & 1);
-	h_submit(&H, 8, &ob, 1, &ib, 1);
-	u = h_used(&H, 8);
-	h_read_in(&H, 8, u.head, 0, &st, 1);
-	cr_assert_eq(st, 0, "VQ_PAIRS_SET 4");
+	cr_assert(feat >> F_MRG_RXBUF & 1);
 	post_rx(4, 1526);
 	post_rx(4, 1526);
 	post_rx(6, 1526);
