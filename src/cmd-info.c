@@ -91,6 +91,9 @@ static void print_text(struct buf *b, const char *path, const struct trace_heade
 	for (unsigned i = 0; i < h->nunassigned; i++)
 		buf_printf(b, "unassigned 0x%" PRIx64 "-0x%" PRIx64 " (0x%" PRIx64 " bytes)\n", h->unassigned[i].base,
 		    h->unassigned[i].base + h->unassigned[i].size - 1, h->unassigned[i].size);
+	for (unsigned i = 0; i < h->nrom; i++)
+		buf_printf(b, "rom        0x%" PRIx64 "-0x%" PRIx64 " (0x%" PRIx64 " bytes)\n", h->rom[i].base,
+		    h->rom[i].base + h->rom[i].size - 1, h->rom[i].size);
 	for (unsigned i = 0; i < h->nbackends; i++) {
 		buf_printf(b, "backend    %s size 0x%" PRIx64, h->backend[i].type, h->backend[i].size);
 		if (h->backend[i].has_image)
@@ -133,6 +136,13 @@ static void print_text(struct buf *b, const char *path, const struct trace_heade
 }
 
 /* error: why the trace is bad (the facts and counts are those read before it), or NULL. */
+static void json_ranges(struct buf *b, const struct trace_ram *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		buf_printf(b, "%s{\"base\":\"0x%" PRIx64 "\",\"size\":\"0x%" PRIx64 "\"}", i ? "," : "", r[i].base,
+		    r[i].size);
+}
+
 static void print_json(struct buf *b, const char *path, const struct trace_header *h,
     enum trace_fmt fmt, const struct trace_file_info *fi, const struct counts *n, const char *error)
 {
@@ -155,13 +165,11 @@ static void print_json(struct buf *b, const char *path, const struct trace_heade
 	for (unsigned i = 0; i < h->nqueues; i++)
 		buf_printf(b, "%s%u", i ? "," : "", h->queue_max[i]);
 	buf_printf(b, "],\"devcfg_bytes\":%u,\"ram\":[", h->devcfg_len);
-	for (unsigned i = 0; i < h->nram; i++)
-		buf_printf(b, "%s{\"base\":\"0x%" PRIx64 "\",\"size\":\"0x%" PRIx64 "\"}", i ? "," : "",
-		    h->ram[i].base, h->ram[i].size);
+	json_ranges(b, h->ram, h->nram);
 	buf_printf(b, "],\"unassigned\":[");
-	for (unsigned i = 0; i < h->nunassigned; i++)
-		buf_printf(b, "%s{\"base\":\"0x%" PRIx64 "\",\"size\":\"0x%" PRIx64 "\"}", i ? "," : "",
-		    h->unassigned[i].base, h->unassigned[i].size);
+	json_ranges(b, h->unassigned, h->nunassigned);
+	buf_printf(b, "],\"rom\":[");
+	json_ranges(b, h->rom, h->nrom);
 	buf_printf(b, "],\"backends\":[");
 	for (unsigned i = 0; i < h->nbackends; i++) {
 		buf_printf(b, "%s{\"type\":", i ? "," : "");

@@ -178,11 +178,11 @@ Test(gmem, unassigned_holes_and_windows)
 	uint8_t x[16], y[16];
 
 	cr_assert_eq(gmem_add_region(m, 0x100000, 0x100000, &cause), 0);
-	cr_assert_eq(gmem_add_unassigned(m, 0x180000, 0x1000, &cause), -1);	/* overlaps RAM */
+	cr_assert_eq(gmem_add_unassigned(m, 0x180000, 0x1000, false, &cause), -1);	/* overlaps RAM */
 	free(cause);
 	cause = NULL;
 	cr_assert_not(gmem_has_unassigned(m));
-	cr_assert_eq(gmem_add_unassigned(m, 0x200000, 0x100000, &cause), 0);
+	cr_assert_eq(gmem_add_unassigned(m, 0x200000, 0x100000, false, &cause), 0);
 	cr_assert(gmem_has_unassigned(m));
 	cr_assert_eq(gmem_span(m, 0x1ffff8, 16, &n), GMEM_RAM);
 	cr_assert_eq(n, 8);
@@ -214,6 +214,54 @@ Test(gmem, unassigned_holes_and_windows)
 	gmem_free(m);
 }
 
+/*
+ * A device's map (QEMU's address_space_cache_init): one that starts in
+ * unassigned space reads 0 to its end, through a BAR, zero ROM, RAM or
+ * nothing stated; zero ROM and RAM must hold the whole map; none wraps.
+ */
+Test(gmem, map_runs_through_unassigned_space)
+{
+	struct gmem *m = gmem_new();
+	char *cause = NULL;
+
+	cr_assert_eq(gmem_add_region(m, 0x100000, 0x100000, &cause), 0);
+	cr_assert_eq(gmem_add_unassigned(m, 0x200000, 0x100000, false, &cause), 0);
+	cr_assert_eq(gmem_add_unassigned(m, 0x300000, 0x10000, true, &cause), 0);	/* ROM after the hole */
+	cr_assert_eq(gmem_add_unassigned(m, 0x0, 0x100000, true, &cause), 0);	/* ROM before the RAM */
+	cr_assert_eq(gmem_add_unassigned(m, 0x2f8000, 0x10, true, &cause), -1);	/* overlaps the hole */
+	free(cause);
+	cause = NULL;
+	cr_assert_eq(gmem_add_unassigned(m, 0 - 0x1000ull, 0x1000, true, &cause), -1);	/* ROM may not end at 2^64 */
+	free(cause);
+	cause = NULL;
+	uint64_t n;
+	uint8_t y[4];
+	cr_assert_eq(gmem_span(m, 0x2ffff0, 0x20, &n), GMEM_HOLE);
+	cr_assert_eq(n, 0x10);
+	cr_assert_eq(gmem_span(m, 0x300000, 0x20000, &n), GMEM_ROM);	/* ends with the ROM */
+	cr_assert_eq(n, 0x10000);
+	memset(y, 0xee, sizeof y);
+	cr_assert_eq(gmem_dev_write(m, 0x300000, y, 4), 1);		/* writes go nowhere */
+	cr_assert_eq(gmem_dev_read(m, 0x300000, y, 4), 0);
+	cr_assert_eq(y[0] | y[3], 0);
+	cr_assert_eq(gmem_map(m, 0x100000, 0x1000), GMEM_MAP_RAM);
+	cr_assert_eq(gmem_map(m, 0x1ffff0, 0x20), GMEM_MAP_NONE);	/* RAM into the hole */
+	cr_assert_eq(gmem_map(m, 0x200000, 0x20), GMEM_MAP_ZERO);
+	cr_assert_eq(gmem_map(m, 0x2ffff0, 0x20), GMEM_MAP_ZERO);	/* the hole into ROM */
+	cr_assert_eq(gmem_map(m, 0x2ffff0, 0x20000), GMEM_MAP_ZERO);	/* ... and past it, into nothing stated */
+	cr_assert_eq(gmem_map(m, 0x300000, 0x100), GMEM_MAP_ZERO);	/* inside the ROM */
+	cr_assert_eq(gmem_map(m, 0x30fff0, 0x20), GMEM_MAP_NONE);	/* out of the ROM */
+	cr_assert_eq(gmem_map(m, 0xffff0, 0x20), GMEM_MAP_NONE);	/* ROM into RAM */
+	cr_assert_eq(gmem_map(m, 0x400000, 0x10), GMEM_MAP_NONE);	/* nothing stated */
+	gmem_set_window(m, 0, 0x240000, 0x4000);
+	cr_assert_eq(gmem_map(m, 0x23fff0, 0x100), GMEM_MAP_ZERO);	/* the hole into the BAR */
+	cr_assert_eq(gmem_map(m, 0x240000, 0x10), GMEM_MAP_NONE);	/* the BAR itself: MMIO */
+	cr_assert_eq(gmem_add_unassigned(m, 0x100000000ull, 0 - 0x100000000ull, false, &cause), 0);
+	cr_assert_eq(gmem_map(m, 0 - 0x10ull, 0x10), GMEM_MAP_ZERO);	/* up to 2^64 */
+	cr_assert_eq(gmem_map(m, 0 - 0x10ull, 0x11), GMEM_MAP_NONE);	/* past it */
+	gmem_free(m);
+}
+
 /* QEMU's unassigned space runs to 2^64: a hole may end there, and a span may end exactly there; RAM may not. */
 Test(gmem, unassigned_to_the_top)
 {
@@ -225,10 +273,10 @@ Test(gmem, unassigned_to_the_top)
 	cr_assert_eq(gmem_add_region(m, 0xffffffff00000000ull, 0 - 0xffffffff00000000ull, &cause), -1);
 	free(cause);
 	cause = NULL;
-	cr_assert_eq(gmem_add_unassigned(m, 1ull << 32, 0 - (1ull << 32) + 1, &cause), -1);	/* past 2^64 */
+	cr_assert_eq(gmem_add_unassigned(m, 1ull << 32, 0 - (1ull << 32) + 1, false, &cause), -1);	/* past 2^64 */
 	free(cause);
 	cause = NULL;
-	cr_assert_eq(gmem_add_unassigned(m, 1ull << 32, 0 - (1ull << 32), &cause), 0);
+	cr_assert_eq(gmem_add_unassigned(m, 1ull << 32, 0 - (1ull << 32), false, &cause), 0);
 	cr_assert_eq(gmem_span(m, 0x451071f000000000ull, 0x1000, &n), GMEM_HOLE);
 	cr_assert_eq(n, 0x1000);
 	cr_assert_eq(gmem_span(m, 0 - 0x1000ull, 0x1000, &n), GMEM_HOLE);	/* the last page, whole */

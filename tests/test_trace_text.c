@@ -101,6 +101,8 @@ static const char pci_canonical[] =
 	"ram 0x0 0x10000\n"
 	"unassigned 0x100000 0xfeb00000\n"
 	"unassigned 0x100000000 0xffffffff00000000\n"	/* to 2^64 */
+	"rom 0x10000 0x20000\n"
+	"rom 0xffff0000 0xfff0\n"
 	"mem-read 0x100 0100\n";
 
 /* Read a whole trace back through the writer into canonical text. */
@@ -183,6 +185,9 @@ Test(trace_text, pci_facts_are_parsed)
 	cr_assert_eq(h->nunassigned, 2);
 	cr_assert_eq(h->unassigned[0].base, 0x100000);
 	cr_assert_eq(h->unassigned[1].size, 0xffffffff00000000ull);
+	cr_assert_eq(h->nrom, 2);
+	cr_assert_eq(h->rom[0].base, 0x10000);
+	cr_assert_eq(h->rom[1].size, 0xfff0);
 	cr_assert_eq(h->nqueues, 64);
 	cr_assert_eq(h->queue_max[63], 1024);
 	cr_assert_eq(trace_read(r, &ev, &cause), 1);
@@ -388,6 +393,12 @@ static const struct bad bad_cases[] = {
 	{ HDR "unassigned 0x10000 0x2000\nunassigned 0x11000 0x10\n", "header: unassigned ranges 0 and 1 overlap" },
 	{ HDR "unassigned 1 1\nunassigned 2 1\nunassigned 3 1\nunassigned 4 1\nunassigned 5 1\nunassigned 6 1\n"
 	  "unassigned 7 1\nunassigned 8 1\nunassigned 9 1\n", "header (offset 0x89): line 11: more than 8 unassigned ranges" },
+	{ HDR "rom 0x1000\n", "header (offset 0x11): line 3: missing rom size" },
+	{ HDR "rom 0xfffffffffffff000 0x1000\n", "header: rom range 0 (0xfffffffffffff000+0x1000) is empty or wraps around" },
+	{ HDR "ram 0x0 0x10000\nrom 0xf000 0x2000\n", "header: rom range 0 overlaps RAM region 0" },
+	{ HDR "unassigned 0x20000 0x10000\nrom 0x2f000 0x2000\n", "header: unassigned range 0 and rom range 0 overlap" },
+	{ HDR "rom 0x10000 0x2000\nrom 0x11000 0x10\n", "header: rom ranges 0 and 1 overlap" },
+	{ HDR "rom 1 1\nrom 2 1\nrom 3 1\nrom 4 1\nrom 5 1\n", "header (offset 0x31): line 7: more than 4 rom ranges" },
 };
 
 /* Every bad input gives exactly one message naming file, event (or header) and offset. */

@@ -40,19 +40,30 @@ void gmem_set_limit(struct gmem *m, uint64_t bytes);	/* at most this many bytes 
 bool gmem_over_limit(const struct gmem *m);		/* a write failed for want of a page */
 /*
  * The rest of the recording machine's map, as a device (bus master) sees it:
- * unassigned ranges (a trace's "unassigned" facts, stated only under a
- * profile that follows QEMU there) where device reads give 0 and writes
- * go nowhere, and windows (the device's own BARs while mapped) that cut
- * holes into them. gmem_span says what the access at addr reaches and how
- * many of its len bytes (n) the same thing covers; GMEM_NONE: nothing the
- * model knows (not RAM, not stated unassigned).
+ * holes, where device reads give 0 and writes go nowhere: unassigned ranges
+ * and zero ROM (a trace's "unassigned" and "rom" facts, stated only under a
+ * profile that follows QEMU there), and windows (the device's own BARs while
+ * mapped) that cut into them. gmem_span says what the access at addr
+ * reaches and how many of its len bytes (n) the same thing covers
+ * (GMEM_HOLE unassigned space, GMEM_ROM zero ROM); GMEM_NONE: nothing the
+ * model knows (not RAM, not stated).
  */
-enum gmem_kind { GMEM_NONE, GMEM_RAM, GMEM_HOLE, GMEM_WINDOW };
+enum gmem_kind { GMEM_NONE, GMEM_RAM, GMEM_HOLE, GMEM_ROM, GMEM_WINDOW };
 #define GMEM_WINDOWS	6
-int gmem_add_unassigned(struct gmem *m, uint64_t base, uint64_t size, char **cause);
+/* rom: zero ROM (may not end at 2^64; a map may not run out of it), else unassigned space */
+int gmem_add_unassigned(struct gmem *m, uint64_t base, uint64_t size, bool rom, char **cause);
 bool gmem_has_unassigned(const struct gmem *m);
 void gmem_set_window(struct gmem *m, unsigned i, uint64_t base, uint64_t size);	/* size 0: none */
 enum gmem_kind gmem_span(const struct gmem *m, uint64_t addr, uint64_t len, uint64_t *n);
+/*
+ * What a device's map of [addr, addr + len) (a ring, an indirect table:
+ * QEMU's address_space_cache_init) reaches: RAM in one piece, 0 throughout
+ * (it starts in unassigned space, and runs on through whatever follows, or
+ * lies in one piece of zero ROM: reads give 0, writes go nowhere), or
+ * nothing it may map.
+ */
+enum gmem_map { GMEM_MAP_NONE, GMEM_MAP_RAM, GMEM_MAP_ZERO };
+enum gmem_map gmem_map(const struct gmem *m, uint64_t addr, uint64_t len);
 /* Device accesses: RAM as gmem_read/write, zeros from (nothing into) holes; -1 if any byte is neither. */
 int gmem_dev_read(const struct gmem *m, uint64_t addr, void *dst, size_t len);
 int gmem_dev_write(struct gmem *m, uint64_t addr, const void *src, size_t len);

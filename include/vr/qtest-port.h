@@ -66,11 +66,12 @@ int qport_probe(struct qport *p, struct trace_header *h, char **cause);
  * QEMU's whole pc machine map, as its device's DMA sees it, into h (again
  * on a header that has it: the same): the RAM h does not state yet as
  * "ram" facts (0-0xc0000, 0xe0000-0xf0000, 1 MiB up to -m: h's RAM rounded
- * up to a MiB), and as "unassigned" facts the PCI hole from -m to the
- * IOAPIC, 4 GiB up to 2^64 (these two first), the ROMs (zeros, writes
- * dropped: pc.rom and the firmware but for its reset vector) and the gaps
- * between the IOAPIC, HPET, MSI window and firmware. The function's own
- * BARs lie in the PCI hole; the IOAPIC, HPET and MSI window are not stated.
+ * up to a MiB), as "unassigned" facts the PCI hole from -m to the
+ * IOAPIC, 4 GiB up to 2^64 (these two first) and the gaps between the
+ * IOAPIC, HPET, MSI window and firmware, and as "rom" facts the ROMs (zeros,
+ * writes dropped: pc.rom and the firmware's two copies but for its reset
+ * vector). The function's own BARs lie in the PCI hole; the IOAPIC, HPET,
+ * MSI window and reset vector are not stated.
  */
 void qport_machine_map(struct trace_header *h);
 

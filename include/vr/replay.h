@@ -162,6 +162,7 @@ struct replay_devsetup {
 	struct vdev_generic generic;	/* the transport-only device, for types without a model */
 	struct vpci_ram ram[TRACE_MAX_RAM];
 	struct vpci_ram unassigned[TRACE_MAX_UNASSIGNED];
+	struct vpci_ram rom[TRACE_MAX_ROM];
 	struct vdev_backend backend[TRACE_MAX_BACKENDS];
 	char image[TRACE_MAX_BACKENDS][PATH_MAX];
 	uint8_t devcfg[TRACE_MAX_DEVCFG];

@@ -29,6 +29,7 @@
 #define TRACE_MAX_SERIAL	64		/* device serial string, with its NUL */
 #define TRACE_MAX_MSIX		2048		/* MSI-X table entries (PCI limit) */
 #define TRACE_MAX_UNASSIGNED	8		/* unassigned ranges of the recording machine */
+#define TRACE_MAX_ROM		4		/* its read-only ranges that read 0 */
 #define TRACE_MAX_DEVICE	63		/* virtio device ids are 1..63 */
 
 enum trace_kind {
@@ -149,11 +150,20 @@ struct trace_header {
 	/*
 	 * Address ranges where the recording machine had nothing but, perhaps,
 	 * this function's own BARs ("unassigned" lines): a device access there
-	 * reads 0 and its writes go nowhere. None stated: every address outside
-	 * the RAM is unknown.
+	 * reads 0 and its writes go nowhere, and a device's map of a ring or an
+	 * indirect table that starts in one reads 0 to its end, whatever lies
+	 * past the range (QEMU's unassigned section spans the address space).
+	 * None stated: every address outside the RAM is unknown.
 	 */
 	uint16_t nunassigned;
 	struct trace_ram unassigned[TRACE_MAX_UNASSIGNED];
+	/*
+	 * Read-only memory of the recording machine that reads 0 ("rom" lines:
+	 * QEMU's pc.rom, the firmware less its reset vector): device reads give
+	 * 0, writes go nowhere, and a map may not run out of one.
+	 */
+	uint16_t nrom;
+	struct trace_ram rom[TRACE_MAX_ROM];
 };
 
 #define TRACE_HAS_CLASS		0x1u

@@ -31,9 +31,14 @@ struct vpci_setup {
 	uint16_t devcfg_len;
 	const struct vpci_ram *ram;
 	unsigned nram;
-	/* the recording machine's unassigned ranges (trace "unassigned" facts); used where the profile maps as QEMU */
+	/*
+	 * The recording machine's unassigned ranges and zero ROM (trace
+	 * "unassigned" and "rom" facts); used where the profile maps as QEMU.
+	 */
 	const struct vpci_ram *unassigned;
 	unsigned nunassigned;
+	const struct vpci_ram *rom;
+	unsigned nrom;
 	const struct vdev_backend *backends;
 	unsigned nbackends;
 	/* PCI identity; 0 (NULL) keeps the profile's or the device model's default */

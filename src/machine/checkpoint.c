@@ -418,6 +418,7 @@ int vpci_load(struct vpci *d, const uint8_t *p, size_t len, char **cause)
 	s->ctx->d = s;
 	d->setup.ram = d->ram_copy;
 	d->setup.unassigned = d->unassigned_copy;
+	d->setup.rom = d->rom_copy;
 	if (d->setup.devcfg != NULL)
 		d->setup.devcfg = d->devcfg_copy;
 	d->setup.serial = d->serial_copy;

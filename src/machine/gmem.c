@@ -12,7 +12,7 @@
 #define PAGE_SHIFT		12
 #define PAGE_SIZE		(1u << PAGE_SHIFT)
 #define PAGE_MASK		((uint64_t)PAGE_SIZE - 1)
-#define GMEM_MAX_UNASSIGNED	8
+#define GMEM_MAX_UNASSIGNED	12	/* unassigned ranges and zero ROM: a trace states 8 + 4 */
 #define GMEM_SAVE_VERSION	2
 #define GMEM_MAGIC		0x4d454d47u	/* "GMEM" */
 
@@ -33,7 +33,11 @@ struct gmem {
 	unsigned nreg;
 	struct {
 		uint64_t base, size;
-	} hole[GMEM_MAX_UNASSIGNED], win[GMEM_WINDOWS];
+		bool rom;	/* zero ROM: a map may not run out of it */
+	} hole[GMEM_MAX_UNASSIGNED];
+	struct {
+		uint64_t base, size;
+	} win[GMEM_WINDOWS];
 	unsigned nhole;
 	uint32_t bounce;	/* holder of the bounce buffer, 0: free */
 	uint64_t total;
@@ -145,16 +149,24 @@ int gmem_region(const struct gmem *m, unsigned i, uint64_t *base, uint64_t *size
 	return 0;
 }
 
-int gmem_add_unassigned(struct gmem *m, uint64_t base, uint64_t size, char **cause)
+int gmem_add_unassigned(struct gmem *m, uint64_t base, uint64_t size, bool rom, char **cause)
 {
-	if (range_new("unassigned range", "ranges", m->nhole, GMEM_MAX_UNASSIGNED, base, size, true, cause) < 0)
+	const char *what = rom ? "rom range" : "unassigned range";
+
+	if (range_new(what, "ranges", m->nhole, GMEM_MAX_UNASSIGNED, base, size, !rom, cause) < 0)
 		return -1;
 	for (unsigned i = 0; i < m->nreg; i++)
 		if (range_overlap(base, size, m->reg[i].base, m->reg[i].size))
-			return cause_set(cause, "unassigned range 0x%llx+0x%llx: overlaps ram", (unsigned long long)base,
+			return cause_set(cause, "%s 0x%llx+0x%llx: overlaps ram", what, (unsigned long long)base,
 			    (unsigned long long)size);
+	for (unsigned i = 0; i < m->nhole; i++)
+		if (range_overlap(base, size, m->hole[i].base, m->hole[i].size))
+			return cause_set(cause, "%s 0x%llx+0x%llx: overlaps 0x%llx+0x%llx", what, (unsigned long long)base,
+			    (unsigned long long)size, (unsigned long long)m->hole[i].base,
+			    (unsigned long long)m->hole[i].size);
 	m->hole[m->nhole].base = base;
 	m->hole[m->nhole].size = size;
+	m->hole[m->nhole].rom = rom;
 	m->nhole++;
 	return 0;
 }
@@ -212,9 +224,29 @@ enum gmem_kind gmem_span(const struct gmem *m, uint64_t addr, uint64_t len, uint
 			if (m->win[w].size != 0 && m->win[w].base > addr && m->win[w].base - addr - 1 < rest)
 				rest = m->win[w].base - addr - 1;
 		*n = len - 1 <= rest ? len : rest + 1;
-		return GMEM_HOLE;
+		return m->hole[i].rom ? GMEM_ROM : GMEM_HOLE;
 	}
 	return GMEM_NONE;
+}
+
+/*
+ * QEMU's address_space_cache_init: a map that starts in RAM must stay in RAM
+ * (adjacent regions count as one piece here, as gmem_valid has them), one in
+ * zero ROM in that ROM; one that starts in unassigned space takes QEMU's
+ * unassigned section, which spans the whole address space, so it reads 0 to
+ * its end whatever lies past the range. A window (the function's own BAR)
+ * is MMIO the model does not map.
+ */
+enum gmem_map gmem_map(const struct gmem *m, uint64_t addr, uint64_t len)
+{
+	uint64_t n;
+	enum gmem_kind k = gmem_span(m, addr, len, &n);
+
+	if (k == GMEM_HOLE)
+		return GMEM_MAP_ZERO;
+	if (k != GMEM_RAM && k != GMEM_ROM)
+		return GMEM_MAP_NONE;
+	return n < len ? GMEM_MAP_NONE : k == GMEM_RAM ? GMEM_MAP_RAM : GMEM_MAP_ZERO;
 }
 
 /* Both directions: RAM through gmem_read/write, holes read 0 and swallow writes. 1 if a hole was touched. */
@@ -231,7 +263,7 @@ static int dev_access(struct gmem *m, const struct gmem *cm, uint64_t addr, uint
 				return -1;
 			if (src != NULL && gmem_write(m, addr, src, n) < 0)
 				return -1;
-		} else if (k == GMEM_HOLE) {
+		} else if (k == GMEM_HOLE || k == GMEM_ROM) {
 			if (dst != NULL)
 				memset(dst, 0, n);
 			touched = 1;

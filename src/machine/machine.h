@@ -278,6 +278,7 @@ struct vpci {
 	uint8_t devcfg_copy[256];
 	struct vpci_ram ram_copy[16];
 	struct vpci_ram unassigned_copy[8];
+	struct vpci_ram rom_copy[4];
 	char *serial_copy;
 	uint16_t nq;			/* queues there now (vpci_set_queue_count), at most nqall */
 	uint16_t nqall;			/* queues the device was made with; q, qname, qmax0 have as many */

@@ -57,12 +57,12 @@ static uint64_t first_at_least(uint32_t a, uint32_t c, uint32_t want)
 }
 
 /* One descriptor of a table for the count (QEMU reads it through a mapping it checked; so does this). */
-static bool count_read(struct virtq *q, uint64_t table, uint32_t i, struct vr_desc *dd)
+static bool count_read(struct virtq *q, uint64_t table, bool tzero, uint32_t i, struct vr_desc *dd)
 {
 	uint8_t raw[16];
 
 	q->counted++;
-	if (gmem_dev_read(q->m, table + 16ull * i, raw, 16) < 0)
+	if (virtq_desc_read(q, table, tzero, i, raw) < 0)
 		return false;
 	dd->addr = le64_load(raw);
 	dd->len = le32_load(raw + 8);
@@ -81,7 +81,7 @@ static bool count_read(struct virtq *q, uint64_t table, uint32_t i, struct vr_de
  * t, first_at_least gives the least m from 1. True and *in: the total at
  * the first step that reaches want; false: QEMU's loop.
  */
-static bool count_cycle(struct virtq *q, uint64_t table, uint32_t max, uint32_t mark, uint32_t lambda,
+static bool count_cycle(struct virtq *q, uint64_t table, bool tzero, uint32_t max, uint32_t mark, uint32_t lambda,
     uint32_t done, uint32_t base, uint32_t cyc, uint32_t want, uint32_t *in)
 {
 	uint64_t best = UINT64_MAX;
@@ -89,7 +89,7 @@ static bool count_cycle(struct virtq *q, uint64_t table, uint32_t max, uint32_t 
 	struct vr_desc dd;
 
 	for (uint32_t t = 1; t <= lambda; t++) {
-		if (!count_read(q, table, i, &dd))
+		if (!count_read(q, table, tzero, i, &dd))
 			return false;	/* cannot happen: the same reads as the walk's */
 		if (dd.flags & VIRTQ_DESC_F_WRITE)
 			p += dd.len;
@@ -132,8 +132,9 @@ static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *
 	}
 	for (uint16_t k = 0; k < n; k++) {
 		uint16_t slot = (uint16_t)((q->last_avail + k) % q->size);
-		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
+		uint16_t head = virtq_rd16(q, false, 4 + 2ull * slot);
 		uint64_t table = q->desc;
+		bool tzero = q->zero & VIRTQ_ZERO_DESC;
 		uint32_t max = q->size, nb = total_bufs, i = head;
 		uint32_t mark = 0, mark_in = 0;		/* where the walk was past VIRTQ_COUNT_WALK_MAX */
 		bool indirect = false;
@@ -145,7 +146,7 @@ static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *
 			    slot, head, q->size);
 			return 0;
 		}
-		if (!count_read(q, table, i, &dd))
+		if (!count_read(q, table, tzero, i, &dd))
 			goto unreadable;
 		if (dd.flags & VIRTQ_DESC_F_INDIRECT) {
 			if (dd.len == 0 || dd.len % 16 != 0) {
@@ -156,17 +157,19 @@ static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *
 			}
 			if (nb >= max)
 				goto loop;
-			if (!virtq_ring_ok(q, dd.addr, dd.len)) {
+			enum gmem_map map = virtq_ring_map(q, dd.addr, dd.len);
+			if (map == GMEM_MAP_NONE) {
 				virtq_report(res, VIOL_INDIRECT_OUTSIDE_RAM, head, dd.addr, true,
 				    "queue %u: indirect table 0x%llx+0x%x not in guest ram (counting its buffers)", q->index,
 				    (unsigned long long)dd.addr, dd.len);
 				return 0;
 			}
 			table = dd.addr;
+			tzero = map == GMEM_MAP_ZERO;
 			max = dd.len / 16;
 			nb = i = 0;
 			indirect = true;
-			if (!count_read(q, table, i, &dd))
+			if (!count_read(q, table, tzero, i, &dd))
 				goto unreadable;
 		}
 		for (;;) {
@@ -178,7 +181,7 @@ static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *
 					mark = i;
 					mark_in = in;
 				} else if (i == mark) {
-					if (!count_cycle(q, table, max, mark, nb - VIRTQ_COUNT_WALK_MAX - 1,
+					if (!count_cycle(q, table, tzero, max, mark, nb - VIRTQ_COUNT_WALK_MAX - 1,
 					    VIRTQ_COUNT_WALK_MAX, mark_in, in - mark_in, want, &in))
 						goto loop;
 					return in;
@@ -197,7 +200,7 @@ static uint32_t count_qemu(struct virtq *q, uint32_t want, struct virtq_result *
 				return 0;
 			}
 			i = dd.next;
-			if (!count_read(q, table, i, &dd))
+			if (!count_read(q, table, tzero, i, &dd))
 				goto unreadable;
 		}
 		total_bufs = indirect ? total_bufs + 1 : nb;
@@ -242,7 +245,7 @@ uint32_t virtq_count_in(struct virtq *q, uint32_t want, struct virtq_result *res
 	q->counting = true;
 	for (uint16_t i = 0; i < n && total < want; i++) {
 		uint16_t slot = (uint16_t)((q->last_avail + i) % q->size);
-		uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
+		uint16_t head = virtq_rd16(q, false, 4 + 2ull * slot);
 		struct virtq_chain c;
 
 		if (head >= q->size) {

@@ -5,6 +5,8 @@
 #include "vr/virtq.h"
 
 enum dma_what { DMA_USED_ELEM, DMA_USED_IDX, DMA_USED_FLAGS, DMA_AVAIL_EVENT, DMA_BUFFER };
+/* The rings whose map reads 0 (gmem_map: GMEM_MAP_ZERO): nothing is read from them, nothing written. */
+enum { VIRTQ_ZERO_DESC = 1, VIRTQ_ZERO_AVAIL = 2, VIRTQ_ZERO_USED = 4 };
 
 struct virtq {
 	void *owner;			/* the transport's handle, opaque here */
@@ -31,6 +33,7 @@ struct virtq {
 	 */
 	uint16_t mapped;
 	bool nocache;			/* a map again failed: QEMU has no ring caches for it */
+	uint8_t zero;			/* VIRTQ_ZERO_*: rings mapped where they read 0 (unassigned space, zero ROM) */
 	uint64_t desc, avail, used;
 	uint64_t features;
 	uint16_t last_avail;		/* next avail slot to take */
@@ -69,8 +72,18 @@ int virtq_report(struct virtq_result *res, enum violation v, int desc, uint64_t 
 int virtq_outgrown_desc(struct virtq *q, struct virtq_result *res, const char *when);
 /* Walk the chain at head with every check of a pop (q->counting: lengths only); 1 walked, -1 refused (in res). */
 int virtq_walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct virtq_result *res);
-/* A ring (or indirect table) of len bytes at addr maps whole: one piece of RAM, or (map_as_qemu) of a hole. */
-bool virtq_ring_ok(const struct virtq *q, uint64_t addr, uint64_t len);
+/* How a ring (or indirect table) of len bytes at addr maps: gmem_map, and only RAM unless map_as_qemu. */
+enum gmem_map virtq_ring_map(const struct virtq *q, uint64_t addr, uint64_t len);
+/*
+ * QEMU's virtio_init_region_cache: the descriptor table, used ring and
+ * avail ring for size entries (its order), each mapped (virtq_ring_map); at
+ * enable (align) each is checked for alignment too, which QEMU never does.
+ * 0 with *zero the VIRTQ_ZERO_* rings, -1 with the report for the first refused.
+ */
+int virtq_rings_fit(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, bool ei,
+    bool align, const char *when, struct virtq_result *res, uint8_t *zero);
+/* Descriptor i of the table at table (zero: its map reads 0) into raw; -1 if unreadable. */
+int virtq_desc_read(struct virtq *q, uint64_t table, bool zero, uint32_t i, uint8_t raw[16]);
 /* Bytes of each ring for size entries: QEMU's (event words only with EVENT_IDX) under map_as_qemu. */
 void virtq_ring_lens(const struct virtq_policy *pol, uint16_t size, bool event_idx, uint64_t len[3]);
 /* Who holds the bounce buffer when chain head of q does (gmem_bounce). */
@@ -95,16 +108,18 @@ static inline bool virtq_rings_there(const struct virtq *q)
 	return q->started && !q->halted && !q->unmapped && !q->nocache;
 }
 
-static inline uint16_t virtq_rd16(struct virtq *q, uint64_t addr)
+/* The 16-bit word at off in the avail ring (used: the used ring); 0 from a ring whose map reads 0. */
+static inline uint16_t virtq_rd16(struct virtq *q, bool used, uint64_t off)
 {
 	uint8_t b[2] = { 0, 0 };
-	(void)gmem_dev_read(q->m, addr, b, 2);
+	if (!(q->zero & (used ? VIRTQ_ZERO_USED : VIRTQ_ZERO_AVAIL)))
+		(void)gmem_dev_read(q->m, (used ? q->used : q->avail) + off, b, 2);
 	return (uint16_t)(b[0] | b[1] << 8);
 }
 
 static inline uint16_t virtq_avail_idx(struct virtq *q)
 {
-	return virtq_rd16(q, q->avail + 2);
+	return virtq_rd16(q, false, 2);
 }
 
 #endif

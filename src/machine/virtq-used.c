@@ -49,7 +49,7 @@ static void dma_name(char *out, size_t cap, const struct virtq *q, enum dma_what
 void virtq_dma(struct virtq *q, uint64_t addr, const void *p, uint32_t len, enum dma_what what, unsigned idx)
 {
 	/* rings were checked at enable, buffers by the walk; a hole swallows the bytes and shows nothing */
-	if (gmem_dev_write(q->m, addr, p, len) != 0)
+	if ((what != DMA_BUFFER && (q->zero & VIRTQ_ZERO_USED)) || gmem_dev_write(q->m, addr, p, len) != 0)
 		return;
 	if (!evbus_wants(q->bus, VR_EV_DMA))
 		return;
@@ -254,12 +254,12 @@ static bool should_notify(struct virtq *q, uint16_t nw)
 	if ((q->features >> VIRTIO_F_NOTIFY_ON_EMPTY & 1) && q->in_flight == 0 && virtq_is_empty(q))
 		return true;
 	if (!q->event_idx)
-		return !(virtq_rd16(q, q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+		return !(virtq_rd16(q, false, 0) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 	bool v = q->signalled_valid;
 	uint16_t sold = q->signalled_used;
 	q->signalled_valid = true;
 	q->signalled_used = nw;
-	return !v || need_event(virtq_rd16(q, q->avail + 4 + 2ull * q->size), nw, sold);
+	return !v || need_event(virtq_rd16(q, false, 4 + 2ull * q->size), nw, sold);
 }
 
 /* Write used idx for what was put since the last publish (QEMU's virtqueue_flush). */
@@ -332,7 +332,7 @@ static void set_notify(struct virtq *q, bool enable)
 		virtq_dma(q, q->used + 4 + 8ull * q->size, b, 2, DMA_AVAIL_EVENT, 0);
 		return;
 	}
-	uint16_t f = virtq_rd16(q, q->used);
+	uint16_t f = virtq_rd16(q, true, 0);
 	f = enable ? (uint16_t)(f & ~VIRTQ_USED_F_NO_NOTIFY) : (uint16_t)(f | VIRTQ_USED_F_NO_NOTIFY);
 	le16_store(b, f);
 	virtq_dma(q, q->used, b, 2, DMA_USED_FLAGS, 0);
@@ -398,6 +398,7 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 	uint64_t feat = cursor_le64(c);
 	uint16_t la = cursor_le16(c), ui = cursor_le16(c), pu = cursor_le16(c), su = cursor_le16(c);
 	uint16_t inf = cursor_le16(c), ji = cursor_le16(c);
+	uint8_t zero = 0;
 	if (ver != 1 && ver != VIRTQ_SAVE_VERSION)
 		return cause_set(cause, "queue %u: state version %u not supported", q->index, ver);
 	uint16_t mapped = ver >= 2 ? cursor_le16(c) : size;	/* version 1: rings mapped for the size */
@@ -413,10 +414,9 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 	if (started) {
 		if (size == 0 || size > VIRTQ_MAX_SIZE || mapped == 0 || mapped > VIRTQ_MAX_SIZE)
 			return cause_set(cause, "queue %u: size %u (mapped for %u) out of range", q->index, size, mapped);
-		uint64_t len[3];
-		virtq_ring_lens(&q->pol, mapped, (fl >> 2) & 1, len);
-		if (!(fl & 0x40) && (!virtq_ring_ok(q, desc, len[0]) || !virtq_ring_ok(q, avail, len[1]) ||
-		    !virtq_ring_ok(q, used, len[2])))
+		struct virtq_result scratch = { .n = 0 };
+		if (!(fl & 0x40) && virtq_rings_fit(q, mapped, desc, avail, used, (fl >> 2) & 1, false, "", &scratch,
+		    &zero) < 0)
 			return cause_set(cause, "queue %u: rings not in guest ram", q->index);
 		if (inf > size && inf > mapped)
 			return cause_set(cause, "queue %u: %u in flight exceeds size %u", q->index, inf, size);
@@ -436,6 +436,7 @@ int virtq_load(struct virtq *q, struct cursor *c, char **cause)
 	q->notify_off = (fl >> 5) & 1;
 	q->unmapped = (fl >> 6) & 1;
 	q->nocache = (fl >> 7) & 1;
+	q->zero = zero;
 	q->size = size;
 	q->mapped = mapped;
 	q->desc = desc;

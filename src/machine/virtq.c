@@ -98,6 +98,7 @@ void virtq_reset(struct virtq *q)
 	q->notify_off = false;
 	q->size = q->mapped = 0;
 	q->nocache = false;
+	q->zero = 0;
 	q->desc = q->avail = q->used = 0;
 	q->features = 0;
 	q->last_avail = q->used_idx = q->pub_used = q->signalled_used = 0;
@@ -199,12 +200,20 @@ unsigned virtq_in_flight(const struct virtq *q)
 	return q->in_flight;
 }
 
-bool virtq_ring_ok(const struct virtq *q, uint64_t addr, uint64_t len)
+enum gmem_map virtq_ring_map(const struct virtq *q, uint64_t addr, uint64_t len)
 {
-	uint64_t n;
-	enum gmem_kind k = gmem_span(q->m, addr, len, &n);
+	enum gmem_map k = gmem_map(q->m, addr, len);
 
-	return n == len && (k == GMEM_RAM || (k == GMEM_HOLE && q->pol.map_as_qemu));
+	return k == GMEM_MAP_ZERO && !q->pol.map_as_qemu ? GMEM_MAP_NONE : k;
+}
+
+int virtq_desc_read(struct virtq *q, uint64_t table, bool zero, uint32_t i, uint8_t raw[16])
+{
+	if (zero) {
+		memset(raw, 0, 16);
+		return 0;
+	}
+	return gmem_dev_read(q->m, table + 16ull * i, raw, 16);
 }
 
 void virtq_ring_lens(const struct virtq_policy *pol, uint16_t size, bool event_idx, uint64_t len[3])
@@ -216,15 +225,10 @@ void virtq_ring_lens(const struct virtq_policy *pol, uint16_t size, bool event_i
 	len[2] = 4 + 8ull * size + ev;
 }
 
-/*
- * QEMU's virtio_init_region_cache: the descriptor table, used ring and
- * avail ring for size entries (its order), each in one piece of RAM or
- * (map_as_qemu) of a hole; at enable (align) each is checked for alignment
- * too, which QEMU never does. -1 with the report for the first refused.
- */
-static int rings_fit(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, bool ei, bool align,
-    const char *when, struct virtq_result *res)
+int virtq_rings_fit(struct virtq *q, uint16_t size, uint64_t desc, uint64_t avail, uint64_t used, bool ei,
+    bool align, const char *when, struct virtq_result *res, uint8_t *zero)
 {
+	static const uint8_t bit[3] = { VIRTQ_ZERO_DESC, VIRTQ_ZERO_USED, VIRTQ_ZERO_AVAIL };
 	uint64_t len[3];
 	virtq_ring_lens(&q->pol, size, ei, len);
 	const struct {
@@ -235,12 +239,16 @@ static int rings_fit(struct virtq *q, uint16_t size, uint64_t desc, uint64_t ava
 		{ "used ring", used, len[2], VIRTQ_ALIGN_USED },
 		{ "avail ring", avail, len[1], VIRTQ_ALIGN_AVAIL },
 	};
+	*zero = 0;
 	for (unsigned i = 0; i < 3; i++) {
-		if (!virtq_ring_ok(q, r[i].addr, r[i].len))
+		enum gmem_map k = virtq_ring_map(q, r[i].addr, r[i].len);
+		if (k == GMEM_MAP_ZERO)
+			*zero |= bit[i];
+		if (k == GMEM_MAP_NONE)
 			return virtq_report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr, true,
 			    "queue %u: %s 0x%llx+0x%llx not in guest ram%s%s%s", q->index, r[i].what,
 			    (unsigned long long)r[i].addr, (unsigned long long)r[i].len,
-			    q->pol.map_as_qemu ? " nor in one unassigned range (QEMU: cannot map" : "",
+			    q->pol.map_as_qemu ? " nor mapped through unassigned space or zero rom (QEMU: cannot map" : "",
 			    q->pol.map_as_qemu ? when : "", q->pol.map_as_qemu ? ")" : "");
 		if (align && r[i].addr % r[i].align != 0 && virtq_report(res, VIOL_RING_ADDR_BAD, -1, r[i].addr,
 		    !q->pol.misaligned_ring_ok, "queue %u: %s 0x%llx not %u-byte aligned", q->index, r[i].what,
@@ -265,8 +273,10 @@ static int map_rings(struct virtq *q, uint16_t size, uint64_t desc, uint64_t ava
 	 */
 	bool ei = (features >> VIRTIO_F_EVENT_IDX) & 1;
 	bool unmapped = q->pol.map_as_qemu && desc == 0;
-	if (!unmapped && rings_fit(q, size, desc, avail, used, ei, true, "", res) < 0)
+	uint8_t zero = 0;
+	if (!unmapped && virtq_rings_fit(q, size, desc, avail, used, ei, true, "", res, &zero) < 0)
 		return -1;
+	q->zero = zero;
 	q->unmapped = unmapped;
 	q->nocache = false;
 	q->size = size;
@@ -315,12 +325,14 @@ int virtq_map_again(struct virtq *q, const char *when, struct virtq_result *res)
 {
 	if (!q->started || q->halted || q->unmapped)
 		return 0;	/* QEMU: no descriptor address, no caches and no error */
-	if (rings_fit(q, q->size, q->desc, q->avail, q->used, q->event_idx, false, when, res) < 0) {
+	uint8_t zero;
+	if (virtq_rings_fit(q, q->size, q->desc, q->avail, q->used, q->event_idx, false, when, res, &zero) < 0) {
 		q->nocache = true;
 		return -1;
 	}
 	q->nocache = false;
 	q->mapped = q->size;
+	q->zero = zero;
 	return 0;
 }
 
@@ -368,28 +380,47 @@ static int out_grow(struct virtq *q, uint64_t need)
 	return 0;
 }
 
+/* Every byte of [a, a + len) is RAM, unassigned space or zero ROM: nothing the model cannot answer for. */
+static bool plain(const struct gmem *m, uint64_t a, uint64_t len)
+{
+	for (uint64_t n; len > 0; a += n, len -= n) {
+		enum gmem_kind k = gmem_span(m, a, len, &n);
+		if (k != GMEM_RAM && k != GMEM_HOLE && k != GMEM_ROM)
+			return false;
+	}
+	return true;
+}
+
 /*
- * QEMU's virtqueue_map_desc for a buffer: RAM maps in place; a piece that is
- * not RAM (a hole) takes the machine's one bounce buffer, a page at most,
+ * QEMU's virtqueue_map_desc for a buffer (address_space_map, piece by
+ * piece): RAM maps in place, and so does zero ROM for the device to read.
+ * Any other piece takes the machine's one bounce buffer, a page at most,
  * and fails when it is taken (this chain or another in flight holds it) or
- * more is left: "bogus descriptor or out of resources". 0 mapped, -1 not
- * RAM nor a hole, -2 no bounce buffer.
+ * more is left: "bogus descriptor or out of resources". A ROM piece (for the
+ * device to write) ends with the ROM; one in unassigned space runs on over
+ * whatever follows, as QEMU's unassigned section does, up to the page (a
+ * BAR or anything not stated there is refused). 0 mapped, -1 not RAM nor a
+ * hole, -2 no bounce buffer.
  */
-static int map_buf(struct virtq *q, uint64_t a, uint32_t len, bool *bounced)
+static int map_buf(struct virtq *q, uint64_t a, uint32_t len, bool write, bool *bounced)
 {
 	if (!q->pol.map_as_qemu)
 		return gmem_valid(q->m, a, len) ? 0 : -1;
 	for (uint64_t rem = len, n; rem > 0; a += n, rem -= n) {
 		enum gmem_kind k = gmem_span(q->m, a, rem, &n);
-		if (k == GMEM_HOLE) {
-			if (*bounced || gmem_bounce(q->m) != 0)
-				return -2;
-			*bounced = true;
-			if (n > VIRTQ_BOUNCE_MAX)
-				n = VIRTQ_BOUNCE_MAX;
-		} else if (k != GMEM_RAM) {
+		if (k == GMEM_RAM || (k == GMEM_ROM && !write))
+			continue;
+		if (k != GMEM_HOLE && k != GMEM_ROM)
 			return -1;
-		}
+		if (*bounced || gmem_bounce(q->m) != 0)
+			return -2;
+		*bounced = true;
+		if (k == GMEM_HOLE)
+			n = rem;
+		if (n > VIRTQ_BOUNCE_MAX)
+			n = VIRTQ_BOUNCE_MAX;
+		if (k == GMEM_HOLE && !plain(q->m, a, n))
+			return -1;
 	}
 	return 0;
 }
@@ -405,7 +436,7 @@ static int take_buf(struct virtq *q, struct virtq_chain *c, struct virtq_result 
 	if (len == 0 && q->pol.zero_len_fatal)
 		return bad(q, VIOL_DESC_ZERO_LEN, (int)idx, a,
 		    "queue %u: descriptor %llu has length 0 (address 0x%llx)", idx, a);
-	int mapped = map_buf(q, a, len, &c->bounced);
+	int mapped = map_buf(q, a, len, flags & VIRTQ_DESC_F_WRITE, &c->bounced);
 	if (mapped == -2)
 		return bad(q, VIOL_BUFFER_OUTSIDE_RAM, (int)idx, a,
 		    "queue %u: buffer 0x%llx+0x%llx needs the bounce buffer, which is taken or too small "
@@ -444,6 +475,7 @@ static int take_buf(struct virtq *q, struct virtq_chain *c, struct virtq_result 
 int virtq_walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct virtq_result *res)
 {
 	uint64_t table = q->desc;
+	bool tzero = q->zero & VIRTQ_ZERO_DESC;
 	uint32_t tsize = q->size;
 	uint32_t idx = head;
 	uint32_t count = 0;		/* descriptors visited in the current table */
@@ -462,7 +494,7 @@ int virtq_walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vir
 		if (++count > tsize)
 			return bad(q, VIOL_DESC_LOOP, (int)idx, table,
 			    "queue %u: descriptor chain from head %llu is longer than its table (%llu): loop", head, tsize);
-		if (gmem_dev_read(q->m, table + 16ull * idx, raw, 16) < 0)
+		if (virtq_desc_read(q, table, tzero, idx, raw) < 0)
 			return bad(q, indirect ? VIOL_INDIRECT_OUTSIDE_RAM : VIOL_RING_ADDR_BAD, (int)idx, table,
 			    "queue %u: descriptor %llu at 0x%llx not readable", idx, table + 16ull * idx);
 		struct vr_desc *dd = &q->descs[c->ndesc < VIRTQ_MAX_SG + 2 ? c->ndesc : VIRTQ_MAX_SG + 1];
@@ -503,10 +535,12 @@ int virtq_walk(struct virtq *q, uint16_t head, struct virtq_chain *c, struct vir
 				return bad(q, VIOL_INDIRECT_BAD_LEN, (int)idx, a,
 				    "queue %u: indirect table length %llu (descriptor %llu) is 0, not a multiple of 16 or over 1024 entries",
 				    len, idx);
-			if (!virtq_ring_ok(q, a, len))
+			enum gmem_map k = virtq_ring_map(q, a, len);
+			if (k == GMEM_MAP_NONE)
 				return bad(q, VIOL_INDIRECT_OUTSIDE_RAM, (int)idx, a,
 				    "queue %u: indirect table 0x%llx+0x%llx not in guest ram", a, len);
 			table = a;
+			tzero = k == GMEM_MAP_ZERO;
 			tsize = len / 16;
 			idx = 0;
 			count = 0;
@@ -579,7 +613,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_result *res)
 	uint16_t slot = (uint16_t)(q->last_avail % q->size);
 	if (q->size > q->mapped && slot >= q->mapped + q->event_idx)
 		return outgrown(q, res, "reads avail slot %u past its avail ring's cache", slot);
-	uint16_t head = virtq_rd16(q, q->avail + 4 + 2ull * slot);
+	uint16_t head = virtq_rd16(q, false, 4 + 2ull * slot);
 	if (head >= q->size)
 		return virtq_report(res, VIOL_AVAIL_HEAD_RANGE, head, q->avail + 4 + 2ull * slot, true,
 		    "queue %u: avail ring slot %u holds head %u, queue size %u", q->index, slot, head, q->size);

@@ -142,6 +142,8 @@ static int check_setup(const struct vpci_setup *s, uint16_t nq, char **cause)
 		return cause_set(cause, "device: %u ram regions (at most 16)", s->nram);
 	if (s->nunassigned > 8)
 		return cause_set(cause, "device: %u unassigned ranges (at most 8)", s->nunassigned);
+	if (s->nrom > 4)
+		return cause_set(cause, "device: %u rom ranges (at most 4)", s->nrom);
 	if (s->devcfg != NULL && s->devcfg_len > sizeof ((struct vpci *)0)->devcfg_copy)
 		return cause_set(cause, "device: %u bytes of device config (at most 256)", s->devcfg_len);
 	if (s->msix_vectors > VPCI_MSIX_LIMIT)
@@ -197,6 +199,9 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 	if (s->nunassigned > 0)
 		memcpy(d->unassigned_copy, s->unassigned, s->nunassigned * sizeof *s->unassigned);
 	d->setup.unassigned = d->unassigned_copy;
+	if (s->nrom > 0)
+		memcpy(d->rom_copy, s->rom, s->nrom * sizeof *s->rom);
+	d->setup.rom = d->rom_copy;
 	if (s->serial != NULL)
 		d->setup.serial = d->serial_copy = xstrdup(s->serial);
 	d->qmax = xcalloc(nq, sizeof *d->qmax);
@@ -215,8 +220,10 @@ struct vpci *vpci_new(const struct vpci_setup *s, struct evbus *bus, char **caus
 		}
 	}
 	/* Only a profile that maps as QEMU looks at the rest of the machine; the others refuse it all. */
-	for (unsigned i = 0; prof->ring.map_as_qemu && i < s->nunassigned; i++) {
-		if (gmem_add_unassigned(d->m, s->unassigned[i].base, s->unassigned[i].size, cause) < 0) {
+	for (unsigned i = 0; prof->ring.map_as_qemu && i < s->nunassigned + s->nrom; i++) {
+		bool rom = i >= s->nunassigned;
+		const struct vpci_ram *r = rom ? &s->rom[i - s->nunassigned] : &s->unassigned[i];
+		if (gmem_add_unassigned(d->m, r->base, r->size, rom, cause) < 0) {
 			cause_prefix(cause, "device");
 			vpci_free(d);
 			return NULL;

@@ -199,6 +199,12 @@ int replay_devsetup_in(const struct trace_header *h, const char *trace_path, con
 	}
 	s->setup.unassigned = s->unassigned;
 	s->setup.nunassigned = h->nunassigned;
+	for (unsigned i = 0; i < h->nrom && i < TRACE_MAX_ROM; i++) {
+		s->rom[i].base = h->rom[i].base;
+		s->rom[i].size = h->rom[i].size;
+	}
+	s->setup.rom = s->rom;
+	s->setup.nrom = h->nrom;
 	/* Images live in the directory the user names, else in the trace's own ("." for "-"). */
 	slash = trace_path != NULL ? strrchr(trace_path, '/') : NULL;
 	if (image_dir != NULL)

@@ -581,6 +581,14 @@ static void add_unassigned(struct trace_header *h, uint64_t base, uint64_t size)
 	}
 }
 
+static void add_rom(struct trace_header *h, uint64_t base, uint64_t size)
+{
+	if (h->nrom < TRACE_MAX_ROM) {
+		h->rom[h->nrom].base = base;
+		h->rom[h->nrom++].size = size;
+	}
+}
+
 void qport_machine_map(struct trace_header *h)
 {
 	uint64_t top, end = ram_end(h, &top);
@@ -590,19 +598,22 @@ void qport_machine_map(struct trace_header *h)
 	add_ram(h, 0, QP_PC_ROM);
 	add_ram(h, QP_PC_ROM + QP_PC_ROM_SIZE, QP_PC_BIOS);
 	add_ram(h, 1u << 20, end);
-	h->nunassigned = 0;
+	h->nunassigned = h->nrom = 0;
 	/* the PCI hole and everything from 4 GiB up first: sweep-mmio puts rings there */
 	if (end < QP_PC_IOAPIC)
 		add_unassigned(h, end, QP_PC_IOAPIC - end);
 	add_unassigned(h, 1ull << 32, 0 - (1ull << 32));	/* up to 2^64 */
-	/* ROMs read zeros (but the firmware's reset vector) and drop writes: as unassigned space */
-	add_unassigned(h, QP_PC_ROM, QP_PC_ROM_SIZE);
-	add_unassigned(h, QP_PC_BIOS, QP_BIOS_SIZE - QP_RESET_TAIL);
 	/* between the IOAPIC, the HPET, the LAPIC's MSI window and the firmware's top copy */
 	add_unassigned(h, QP_PC_IOAPIC + 0x1000, QP_PC_HPET - QP_PC_IOAPIC - 0x1000);
 	add_unassigned(h, QP_PC_HPET + 0x400, QP_MSI_WINDOW - QP_PC_HPET - 0x400);
 	add_unassigned(h, QP_MSI_WINDOW + 0x100000, 0x100000000ull - QP_BIOS_SIZE - QP_MSI_WINDOW - 0x100000);
-	add_unassigned(h, 0x100000000ull - QP_BIOS_SIZE, QP_BIOS_SIZE - QP_RESET_TAIL);
+	/*
+	 * The ROMs read zeros (but the firmware's reset vector, left unstated)
+	 * and drop writes; unlike unassigned space a ring may not run out of one.
+	 */
+	add_rom(h, QP_PC_ROM, QP_PC_ROM_SIZE);
+	add_rom(h, QP_PC_BIOS, QP_BIOS_SIZE - QP_RESET_TAIL);
+	add_rom(h, 0x100000000ull - QP_BIOS_SIZE, QP_BIOS_SIZE - QP_RESET_TAIL);
 }
 
 /* Offer, queue count and each queue's maximum size through the common config (modern and transitional functions). */

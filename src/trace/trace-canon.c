@@ -237,6 +237,7 @@ void trace_header_text(struct buf *b, const struct trace_header *h)
 	put_ranges(b, "ram ", h->ram, h->nram < TRACE_MAX_RAM ? h->nram : TRACE_MAX_RAM);
 	put_ranges(b, "unassigned ", h->unassigned,
 	    h->nunassigned < TRACE_MAX_UNASSIGNED ? h->nunassigned : TRACE_MAX_UNASSIGNED);
+	put_ranges(b, "rom ", h->rom, h->nrom < TRACE_MAX_ROM ? h->nrom : TRACE_MAX_ROM);
 	for (unsigned i = 0; i < h->nbackends && i < TRACE_MAX_BACKENDS; i++) {
 		const struct trace_backend *be = &h->backend[i];
 		put_str(b, "backend ");

@@ -46,6 +46,29 @@ bool trace_header_in_ram(const struct trace_header *h, uint64_t addr, uint64_t l
 	return false;
 }
 
+/* Ranges that read 0 (what: "unassigned", "rom"): not empty, no wrap, apart from RAM, the unassigned ranges and each other. */
+static int zero_ranges_check(const struct trace_header *h, const char *what, const struct trace_ram *r, unsigned n,
+    bool top_ok, char **cause)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct trace_ram *a = &r[i];
+		if (range_bad(a->base, a->size) || (!top_ok && a->base + a->size == 0))
+			return cause_set(cause, "%s range %u (0x%llx+0x%llx) is empty or wraps around", what, i,
+			    (unsigned long long)a->base, (unsigned long long)a->size);
+		for (unsigned j = 0; j < h->nram; j++)
+			if (range_overlap(a->base, a->size, h->ram[j].base, h->ram[j].size))
+				return cause_set(cause, "%s range %u overlaps RAM region %u", what, i, j);
+		for (unsigned j = 0; j < (r == h->unassigned ? i : h->nunassigned); j++)
+			if (range_overlap(a->base, a->size, h->unassigned[j].base, h->unassigned[j].size))
+				return cause_set(cause, r == h->unassigned ? "unassigned ranges %u and %u overlap" :
+				    "unassigned range %u and rom range %u overlap", j, i);
+		for (unsigned j = 0; r == h->rom && j < i; j++)
+			if (range_overlap(a->base, a->size, h->rom[j].base, h->rom[j].size))
+				return cause_set(cause, "rom ranges %u and %u overlap", j, i);
+	}
+	return 0;
+}
+
 int trace_header_check(const struct trace_header *h, char **cause)
 {
 	uint64_t total = 0;
@@ -117,19 +140,12 @@ int trace_header_check(const struct trace_header *h, char **cause)
 		return cause_set(cause, "unknown write-cache mode %u", h->write_cache);
 	if (h->nunassigned > TRACE_MAX_UNASSIGNED)
 		return cause_set(cause, "%u unassigned ranges (at most %u)", h->nunassigned, TRACE_MAX_UNASSIGNED);
-	for (unsigned i = 0; i < h->nunassigned; i++) {
-		const struct trace_ram *a = &h->unassigned[i];
-		/* may end at 2^64 exactly (QEMU's unassigned space does) */
-		if (range_bad(a->base, a->size))
-			return cause_set(cause, "unassigned range %u (0x%llx+0x%llx) is empty or wraps around", i,
-			    (unsigned long long)a->base, (unsigned long long)a->size);
-		for (unsigned j = 0; j < h->nram; j++)
-			if (range_overlap(a->base, a->size, h->ram[j].base, h->ram[j].size))
-				return cause_set(cause, "unassigned range %u overlaps RAM region %u", i, j);
-		for (unsigned j = 0; j < i; j++)
-			if (range_overlap(a->base, a->size, h->unassigned[j].base, h->unassigned[j].size))
-				return cause_set(cause, "unassigned ranges %u and %u overlap", j, i);
-	}
+	if (h->nrom > TRACE_MAX_ROM)
+		return cause_set(cause, "%u rom ranges (at most %u)", h->nrom, TRACE_MAX_ROM);
+	/* unassigned space may end at 2^64 exactly (QEMU's does); ROM may not */
+	if (zero_ranges_check(h, "unassigned", h->unassigned, h->nunassigned, true, cause) < 0 ||
+	    zero_ranges_check(h, "rom", h->rom, h->nrom, false, cause) < 0)
+		return -1;
 	if ((h->discard != TRACE_DISCARD_IGNORE || h->write_cache != TRACE_WCACHE_ON) &&
 	    h->device != VIRTIO_ID_BLOCK && h->device != VIRTIO_ID_SCSI)
 		return cause_set(cause, "discard and write-cache are facts of a disk (blk or scsi), not of %s",
@@ -141,7 +157,20 @@ int trace_header_check(const struct trace_header *h, char **cause)
 
 /* Tags of the optional header facts (binary). */
 enum { HX_CLASS = 1, HX_REVISION, HX_SUBSYS, HX_MSIX, HX_SERIAL, HX_REQUESTS, HX_TRANSPORT, HX_DISCARD, HX_WCACHE,
-	HX_UNASSIGNED, HX_COUNT };
+	HX_UNASSIGNED, HX_ROM, HX_COUNT };
+
+/* A list of ranges as one optional fact: tag, 16 bytes a range (base, size), nothing when the list is empty. */
+static void put_ranges(struct buf *b, uint8_t tag, const struct trace_ram *r, unsigned n)
+{
+	if (n == 0)
+		return;
+	buf_add_u8(b, tag);
+	buf_add_u8(b, (uint8_t)(16 * n));
+	for (unsigned i = 0; i < n; i++) {
+		buf_add_le64(b, r[i].base);
+		buf_add_le64(b, r[i].size);
+	}
+}
 
 void trace_header_encode(struct buf *b, const struct trace_header *h)
 {
@@ -227,15 +256,9 @@ void trace_header_encode(struct buf *b, const struct trace_header *h)
 		buf_add_u8(b, 1);
 		buf_add_u8(b, h->write_cache);
 	}
-	if (h->nunassigned > 0) {
-		unsigned n = h->nunassigned < TRACE_MAX_UNASSIGNED ? h->nunassigned : TRACE_MAX_UNASSIGNED;
-		buf_add_u8(b, HX_UNASSIGNED);
-		buf_add_u8(b, (uint8_t)(16 * n));
-		for (unsigned i = 0; i < n; i++) {
-			buf_add_le64(b, h->unassigned[i].base);
-			buf_add_le64(b, h->unassigned[i].size);
-		}
-	}
+	put_ranges(b, HX_UNASSIGNED, h->unassigned, h->nunassigned < TRACE_MAX_UNASSIGNED ? h->nunassigned :
+	    TRACE_MAX_UNASSIGNED);
+	put_ranges(b, HX_ROM, h->rom, h->nrom < TRACE_MAX_ROM ? h->nrom : TRACE_MAX_ROM);
 }
 
 /* Copy a length-prefixed string into a fixed array, refusing NULs and overflow. */
@@ -247,6 +270,19 @@ static int get_str(struct cursor *c, size_t n, char *dst, size_t cap)
 		return -1;
 	memcpy(dst, p, n);
 	dst[n] = '\0';
+	return 0;
+}
+
+/* The ranges of one optional fact of len bytes (put_ranges), at most max. */
+static int get_ranges(struct cursor *c, unsigned len, struct trace_ram *r, uint16_t *n, unsigned max)
+{
+	if (len == 0 || len % 16 != 0 || len / 16 > max)
+		return -1;
+	*n = (uint16_t)(len / 16);
+	for (unsigned i = 0; i < *n; i++) {
+		r[i].base = cursor_le64(c);
+		r[i].size = cursor_le64(c);
+	}
 	return 0;
 }
 
@@ -302,13 +338,12 @@ static int decode_ext(struct trace_header *h, struct cursor *c, const char **why
 			h->write_cache = cursor_u8(c);
 			break;
 		case HX_UNASSIGNED:
-			if (len == 0 || len % 16 != 0 || len / 16 > TRACE_MAX_UNASSIGNED)
+			if (get_ranges(c, len, h->unassigned, &h->nunassigned, TRACE_MAX_UNASSIGNED) < 0)
 				return *why = "optional header fact has the wrong length", -1;
-			h->nunassigned = len / 16;
-			for (unsigned i = 0; i < h->nunassigned; i++) {
-				h->unassigned[i].base = cursor_le64(c);
-				h->unassigned[i].size = cursor_le64(c);
-			}
+			break;
+		case HX_ROM:
+			if (get_ranges(c, len, h->rom, &h->nrom, TRACE_MAX_ROM) < 0)
+				return *why = "optional header fact has the wrong length", -1;
 			break;
 		default:
 			if (len == 0 || get_str(c, len, h->serial, sizeof h->serial) != 0)

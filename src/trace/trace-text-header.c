@@ -11,7 +11,7 @@
 const char *const header_words[H_COUNT] = {
 	"vrt", "device", "layout", "features", "recorded", "queues", "devcfg", "ram", "backend", "title",
 	"pci-class", "pci-revision", "pci-subsystem", "msix-vectors", "serial", "generic-requests", "transport", "discard",
-	"write-cache", "unassigned", "---",
+	"write-cache", "unassigned", "rom", "---",
 };
 
 static int copy_token(struct lex *lx, const char *what, char *dst, size_t cap)
@@ -72,7 +72,7 @@ int header_line(struct lex *lx, int which, struct trace_header *h, unsigned *see
 	const uint8_t *t;
 	int i;
 
-	if (which != H_RAM && which != H_BACKEND && which != H_UNASSIGNED && (*seen & (1u << which)))
+	if (which != H_RAM && which != H_BACKEND && which != H_UNASSIGNED && which != H_ROM && (*seen & (1u << which)))
 		return lex_fail(lx, "'%s' given twice", header_words[which]);
 	*seen |= 1u << which;
 	switch (which) {
@@ -148,6 +148,10 @@ int header_line(struct lex *lx, int which, struct trace_header *h, unsigned *see
 		break;
 	case H_UNASSIGNED:
 		if (range_line(lx, "unassigned", "ranges", h->unassigned, &h->nunassigned, TRACE_MAX_UNASSIGNED) != 0)
+			return -1;
+		break;
+	case H_ROM:
+		if (range_line(lx, "rom", "ranges", h->rom, &h->nrom, TRACE_MAX_ROM) != 0)
 			return -1;
 		break;
 	case H_BACKEND: {

@@ -32,7 +32,7 @@ void lex_rest_text(struct lex *lx, const uint8_t **t, size_t *n);
 enum {
 	H_VRT, H_DEVICE, H_LAYOUT, H_FEATURES, H_RECORDED, H_QUEUES, H_DEVCFG, H_RAM, H_BACKEND, H_TITLE,
 	H_PCI_CLASS, H_PCI_REVISION, H_PCI_SUBSYS, H_MSIX, H_SERIAL, H_REQUESTS, H_TRANSPORT, H_DISCARD, H_WCACHE,
-	H_UNASSIGNED, H_END, H_COUNT
+	H_UNASSIGNED, H_ROM, H_END, H_COUNT
 };
 extern const char *const header_words[H_COUNT];
 int header_line(struct lex *lx, int which, struct trace_header *h, unsigned *seen);
