@@ -13,5 +13,12 @@
  */
 void sweep_mmio_prepare(struct record *rec, struct trace_header *h);
 int sweep_sc_mmio(struct record *rec, char **cause);
+/*
+ * sweep-map: the same, with one of queue 0's rings at an edge of the map:
+ * from unassigned space into a BAR, the IOAPIC or the firmware (QEMU reads
+ * 0 throughout), inside pc.rom, from pc.rom into RAM or across 2^64 (QEMU
+ * cannot map it).
+ */
+int sweep_sc_map(struct record *rec, char **cause);
 
 #endif

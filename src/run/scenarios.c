@@ -415,5 +415,8 @@ const struct record_scenario record_scenarios[] = {
 	{ "sweep-mmio", "sweep: queue 0's rings and request buffers in unassigned space, at descriptor address 0, "
 	  "across the end of RAM; the bounce buffer's limits (blk requests, rng entropy, console rx0 and tx0)",
 	  "blk rng console", "blk", sweep_mmio_prepare, sweep_sc_mmio, NULL },
+	{ "sweep-map", "sweep: one of queue 0's rings at an edge of the machine's map: from unassigned space into a "
+	  "BAR, the IOAPIC or the firmware, inside a ROM, from a ROM into RAM, across 2^64 (blk, rng, console)",
+	  "blk rng console", "blk", sweep_mmio_prepare, sweep_sc_map, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };

@@ -38,6 +38,7 @@ const struct sweep_kind sweep_kinds[] = {
 	{ "sweep-serial", false },
 	{ "sweep-mq", false },
 	{ "sweep-mmio", true },
+	{ "sweep-map", true },
 	{ NULL, false },
 };
 

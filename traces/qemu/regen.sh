@@ -138,6 +138,15 @@ rec rng-sweep-common-ring-low.vrt --device rng --scenario sweep-common --seed 19
 # ... and a queue_size of 255 written to virtio-rng's running queue (mapped for 8): QEMU runs with it at once, and
 # the status write that makes virtio-rng count its buffers finds the descriptor table short ("Cannot map descriptor ring").
 rec rng-sweep-common-size-live.vrt --device rng --scenario sweep-common --seed 190187
+# One ring or buffer at an edge of the map (sweep-map): rings from unassigned space into a BAR, the firmware
+# or the IOAPIC (QEMU reads zeros throughout), from pc.rom into RAM (cannot map), console writes from pc.rom
+# (in place) and an rng buffer from the gap below the firmware into it (one bounce buffer over both).
+rec blk-sweep-map-used-bar.vrt --device blk --scenario sweep-map --seed 280030
+rec rng-sweep-map-desc-firmware.vrt --device rng --scenario sweep-map --seed 280007
+rec console-sweep-map-used-ioapic.vrt --device console --scenario sweep-map --seed 280041
+rec rng-sweep-map-rom-out.vrt --device rng --scenario sweep-map --seed 280013
+rec console-sweep-map-rom-buffer.vrt --device console --scenario sweep-map --seed 280062
+rec rng-sweep-map-cross-buffer.vrt --device rng --scenario sweep-map --seed 280019
 # Guest misbehaviour, as QEMU reacts to it (its virtio_error() lines are marks).
 for v in desc-loop avail-idx-jump too-many-in-flight queue-not-ready features-bad bar-access-bad devcfg-range; do
 	rec "blk-$v.vrt" --device blk --scenario "$v"
