@@ -36,6 +36,11 @@ expect 0 "^$" "answers as QEMU does" "$VR" crosscheck --wait 1000 "$q/src/rng-le
 # and drops it; the request after the set-up again gets the entropy given after it. A model that kept the
 # dropped bytes fills that request with them.
 expect 0 "^$" "answers as QEMU does" "$VR" crosscheck --wait 1000 "$q/src/rng-reset-entropy.vrt"
+# ... and queue_size 16 written to a queue running on rings mapped for 8, then BAR4 moved, or memory decode
+# off and on: each a memory commit after which QEMU maps the rings again for 16 and serves the request. A
+# model that leaves BAR changes out of its commits counts on rings mapped for 8 (no interrupt).
+expect 0 "^$" "answers as QEMU does" "$VR" crosscheck --wait 1000 "$q/src/rng-size-bar-move.vrt"
+expect 0 "^$" "answers as QEMU does" "$VR" crosscheck --wait 1000 "$q/src/rng-size-mem-off.vrt"
 # What QEMU cannot play is bad input; QEMU missing is exit 3.
 expect 2 "^$" "starts from a checkpoint" "$VR" crosscheck "$srcdir/traces/blk-wrap.vrt"
 # Legacy-only traces run on QEMU's disable-modern=on function (not a transitional one, whose BAR 4 differs).

@@ -67,6 +67,9 @@ rec blk-sweep-legacy-enable.vrt --device blk --scenario sweep-legacy --seed 4
 # ... and a queue_size of 16 written to the running queue (mapped for 8), then bus mastering off and on: QEMU's
 # memory commit maps the rings again for 16 and the next request is served (without that map it would not be).
 "$VR" crosscheck --qemu "$QEMU" src/rng-size-remap.vrt --keep rng-size-remap.vrt >/dev/null
+# ... and the same with BAR4 moved, and with memory decode off and on, instead (a BAR out and in each).
+"$VR" crosscheck --qemu "$QEMU" src/rng-size-bar-move.vrt --keep rng-size-bar-move.vrt >/dev/null
+"$VR" crosscheck --qemu "$QEMU" src/rng-size-mem-off.vrt --keep rng-size-mem-off.vrt >/dev/null
 # ... and a tx chain of the header alone ("virtio-net nothing to send") breaks the device, then frames arrive:
 # QEMU still counts the rx buffers posted, enough of them (modern) or too few (legacy, EVENT_IDX).
 rec net-sweep-broken.vrt --device net --scenario sweep-net --seed 112
