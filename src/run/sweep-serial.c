@@ -1,4 +1,4 @@
-/* sweep-serial.c -- the virtio-serial sweep with MULTIPORT: ports, control queue, typed bytes */
+/* sweep-serial.c -- the virtio-serial sweep, MULTIPORT or not: ports, control queue, typed bytes */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,7 @@
 #define SER_CTRL_TX	3u
 #define SER_MAX_CTRL	24u		/* ctrl-rx buffers the guest keeps posted at most (QEMU's queue: 32) */
 #define SER_QEMU_VECTORS 2u		/* virtio-serial-pci's MSI-X table unless told otherwise */
+#define SER_NONE_BYTES	256u		/* typed for port 0 without MULTIPORT and no rx buffer: at most */
 
 /* Control events (virtio 1.x 5.3.6.2). */
 enum { SER_DEVICE_READY, SER_PORT_ADD, SER_PORT_REMOVE, SER_PORT_READY, SER_CONSOLE_PORT, SER_RESIZE,
@@ -316,21 +317,29 @@ static void ser_post(struct ser *x)
  * a status write without DRIVER_OK closes it, and the one with DRIVER_OK
  * that follows reopens only port 0, so without MULTIPORT those ports get
  * bytes only with DRIVER_OK, and the bytes arrive at once.
+ * One exception: port 0 of a guest without MULTIPORT, opened, with no rx
+ * buffer posted, takes bytes with no room at all (up to SER_NONE_BYTES
+ * waiting). QEMU's virtio_serial_guest_ready counts nothing on an empty
+ * queue, so they wait in the pipe; ser_post then keeps the port from
+ * reading while it posts (the status writes), the shape of seed 1103
+ * without MULTIPORT, which the sweep otherwise hardly makes (a reset
+ * taking the buffers from bytes typed before DRIVER_OK).
  */
 static int ser_type(struct ser *x, char **cause)
 {
 	struct dsw *s = &x->s;
 	unsigned p = (unsigned)dsw_rnd(s, x->nports);
 	struct bytesacct *a = &x->rx[p];
+	bool none = !x->mp && p == 0 && x->open[0] && a->nbuf == 0 && a->bytes < SER_NONE_BYTES;
 	uint32_t room = 0;
 	uint8_t d[300];
 	uint32_t len;
 
 	for (unsigned i = 0; i < a->nbuf; i++)
 		room += a->buf[i];
-	if (room <= a->bytes || (!x->mp && (!x->open[p] || (p != 0 && !x->dok))))
+	if ((room <= a->bytes && !none) || (!x->mp && (!x->open[p] || (p != 0 && !x->dok))))
 		return 0;
-	room -= a->bytes;
+	room = none ? SER_NONE_BYTES / 4 : room - a->bytes;
 	len = 1 + (uint32_t)dsw_rnd(s, room < sizeof d ? room : sizeof d);
 	dsw_fill(s, d, len);
 	if (record_input(s->rec, TRACE_INPUT_CONSOLE, p, d, len, cause) < 0)

@@ -90,9 +90,9 @@ rec console-sweep-serial-reset.vrt --device console --scenario sweep-serial --se
 # ... and QEMU's default device (-device virtio-serial-pci: 31 ports, 64 queues, 2 vectors): a header
 # that states nothing but the device type must replay it the same (tests/cli/qemu-defaults.sh).
 rec console-sweep-serial-default.vrt --device console --scenario sweep-serial --seed 1059
-# ... and 3 ports without MULTIPORT: port 0 closed with PORT_OPEN 0, then DRIVER_OK written again
+# ... and 2 ports without MULTIPORT: port 0 closed with PORT_OPEN 0, then DRIVER_OK written again
 # reopens it (QEMU's set_status sees every status write).
-rec console-sweep-serial-status.vrt --device console --scenario sweep-serial --seed 107
+rec console-sweep-serial-status.vrt --device console --scenario sweep-serial --seed 1251
 # The disk options: discard=unmap, a write then a DISCARD on it and a read back (blk); an UNMAP of
 # written blocks read back, MODE SELECT and WRITE SAME (scsi).
 rec blk-sweep-discard.vrt --device blk --scenario sweep-blk --seed 210
