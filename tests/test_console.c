@@ -434,3 +434,33 @@ Test(console, qemu_every_status_write)
 	ctrl_msg(1, 6, 1);
 	cr_expect_eq(h_used(&H, 4).len, 4);
 }
+
+/*
+ * QEMU reads bytes for a port the guest opens in its main loop, after
+ * control_out handled every message of the notify: PORT_OPEN 1 then 0 in one
+ * notify leaves them waiting (sweep-serial seeds 283008, 283182).
+ */
+Test(console, qemu_open_and_close_in_one_notify)
+{
+	struct guest_buf ib = { 0, 8, NULL };
+	uint8_t m[2][8];
+	char *cause = NULL;
+
+	open_multiport();
+	h_submit(&H, 4, NULL, 0, &ib, 1);
+	h_input(&H, TRACE_INPUT_CONSOLE, 1, "wait", 4);
+	for (unsigned i = 0; i < 2; i++) {
+		struct guest_buf ob = { 0, 8, m[i] };
+
+		le32_store(m[i], 1);
+		le16_store(m[i] + 4, 6);		/* PORT_OPEN 1, then 0 */
+		le16_store(m[i] + 6, (uint16_t)(1 - i));
+		cr_assert_geq(guest_add(H.g, 3, &ob, 1, NULL, 0, 0, &cause), 0, "guest_add: %s", cause ? cause : "?");
+	}
+	guest_notify(H.g, 3);
+	cr_expect_eq(h_used(&H, 3).len, 0);
+	cr_expect_eq(h_used(&H, 3).len, 0);
+	cr_expect(h_nothing_used(&H, 4));
+	ctrl_msg(1, 6, 1);
+	cr_expect_eq(h_used(&H, 4).len, 4);
+}

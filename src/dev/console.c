@@ -51,12 +51,13 @@ struct con_policy {
 	bool host_events_ready;	/* host open/close reach the guest only for ports that sent PORT_READY */
 	uint32_t read_chunk;	/* typed bytes move in reads of at most this many (0: all at once), see port_flush */
 	bool poll_count;	/* every main-loop turn counts the rx buffers (QEMU's chardev can_read), see con_main_loop */
+	bool open_after;	/* a PORT_OPEN's bytes move once all of that notify's messages are handled */
 };
 
 static const struct con_policy con_policies[] = {
 	[VDEV_LAYOUT_QEMU] = { .ctrl_hold = false, .ctrl_full_len = true, .notify_empty = true,
 		.guest_connected = true, .host_events_ready = false, .read_chunk = CON_QEMU_READ,
-		.poll_count = true },
+		.poll_count = true, .open_after = true },
 	[VDEV_LAYOUT_VBOX] = { .ctrl_hold = true, .ctrl_full_len = false, .notify_empty = false,
 		.guest_connected = false, .host_events_ready = true },
 };
@@ -64,6 +65,7 @@ static const struct con_policy con_policies[] = {
 struct port {
 	bool ready;			/* guest sent PORT_READY */
 	bool guest_open;		/* guest sent PORT_OPEN 1 (QEMU's guest_connected) */
+	bool opened;			/* a PORT_OPEN 1 in the ctrl-tx notify being handled */
 	bool host_open;
 	uint8_t *rx;
 	size_t head, tail, cap;
@@ -365,6 +367,12 @@ static void port_ready(struct console *s, uint32_t id)
 		ctrl_send(s, id, CON_PORT_OPEN, 1);
 }
 
+/*
+ * Under qemu, bytes waiting for a port the guest opens move when QEMU's main
+ * loop next asks the port's chardev (chr_can_read), after control_out has
+ * handled every message of the notify: a PORT_OPEN 0 later in the same
+ * notify leaves them waiting (sweep-serial seeds 283008 and 283182).
+ */
 static void handle_ctrl_tx(struct console *s)
 {
 	struct virtq *q = vdev_queue(s->ctx, Q_CTRL_TX);
@@ -424,11 +432,18 @@ static void handle_ctrl_tx(struct console *s)
 			}
 		}
 		virtq_put(q, &c, 0, &info);
-		if (ev == CON_PORT_OPEN && id < s->nports && val != 0)
+		if (ev == CON_PORT_OPEN && id < s->nports && val != 0 && s->pol->open_after)
+			s->port[id].opened = true;
+		else if (ev == CON_PORT_OPEN && id < s->nports && val != 0)
 			port_flush(s, id);
 	}
 	end_handler(s, q);
 	ctrl_flush(s);
+	for (unsigned i = 0; i < s->nports; i++)
+		if (s->port[i].opened) {
+			s->port[i].opened = false;
+			port_flush(s, i);
+		}
 }
 
 static void con_queue_notified(void *dev, unsigned queue)

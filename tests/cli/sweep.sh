@@ -132,6 +132,11 @@ expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --co
 # ... and without MULTIPORT, where a status write without DRIVER_OK keeps the port from reading and the one with
 # it gives it back (seed 282147: 3 differences, 8 runs of 8, if the guest posts without them).
 expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --count 1 --seed 282147 --quiet
+# ... and PORT_OPEN 1 then PORT_OPEN 0 for a port with bytes waiting, in one notify: QEMU reads them only in its main
+# loop, after control_out, so they keep waiting (seeds 283008 and 283182, 1 difference each with a model that hands
+# them out at the PORT_OPEN 1).
+expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --count 1 --seed 283008 --quiet
+expect 0 "^1 scenarios compared, 0 differ" "" "$VR" sweep --scenario serial --count 1 --seed 283182 --quiet
 # Multiqueue against QEMU 7.2 (blk num-queues, scsi num_queues): no difference. net's pairs need a tap:
 # tests/cli/sweep-mq-net.sh.
 expect 0 "^12 scenarios compared, 0 differ" "" "$VR" sweep --scenario mq --device blk,scsi --count 12 --seed 300 --quiet
