@@ -127,9 +127,12 @@ int sweep_run(const struct sweep_opts *o, void (*report)(void *opaque, const str
 
 	memset(t, 0, sizeof(*t));
 	ndev = split(o->devices ? o->devices : SW_DEVICES, dstore, sizeof dstore, dev);
-	for (unsigned i = 0; i < ndev; i++)
-		if (trace_device_parse(dev[i]) < 0)
+	for (unsigned i = 0; i < ndev; i++) {
+		int id = trace_device_parse(dev[i]);
+		if (id < 0)
 			return cause_set(cause, "unknown device '%s'", dev[i]);
+		dev[i] = trace_device_name((uint8_t)id);	/* "serial", QEMU's names: as record takes them */
+	}
 	nk = split(o->kinds ? o->kinds : "all", kstore, sizeof kstore, kw);
 	for (unsigned i = 0; i < nk; i++) {
 		bool all = strcmp(kw[i], "all") == 0, mach = strcmp(kw[i], "machine") == 0;
