@@ -135,7 +135,7 @@ static void print_text(struct buf *b, const char *path, const struct trace_heade
 	}
 }
 
-/* error: why the trace is bad (the facts and counts are those read before it), or NULL. */
+/* A header's ranges (RAM, unassigned, rom) as JSON objects, comma-separated. */
 static void json_ranges(struct buf *b, const struct trace_ram *r, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
@@ -143,6 +143,7 @@ static void json_ranges(struct buf *b, const struct trace_ram *r, unsigned n)
 		    r[i].size);
 }
 
+/* error: why the trace is bad (the facts and counts are those read before it), or NULL. */
 static void print_json(struct buf *b, const char *path, const struct trace_header *h,
     enum trace_fmt fmt, const struct trace_file_info *fi, const struct counts *n, const char *error)
 {

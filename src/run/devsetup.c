@@ -130,6 +130,16 @@ int replay_devsetup(const struct trace_header *h, const char *trace_path, int la
 	return replay_devsetup_in(h, trace_path, NULL, layout, s, cause);
 }
 
+/* A header's ranges (RAM, unassigned, rom) as the device takes them, at most max; dst. */
+static const struct vpci_ram *copy_ranges(struct vpci_ram *dst, const struct trace_ram *src, unsigned n, unsigned max)
+{
+	for (unsigned i = 0; i < n && i < max; i++) {
+		dst[i].base = src[i].base;
+		dst[i].size = src[i].size;
+	}
+	return dst;
+}
+
 int replay_devsetup_in(const struct trace_header *h, const char *trace_path, const char *image_dir, int layout,
     struct replay_devsetup *s, char **cause)
 {
@@ -187,23 +197,11 @@ int replay_devsetup_in(const struct trace_header *h, const char *trace_path, con
 		s->setup.disk |= VDEV_DISK_UNMAP;
 	if (h->write_cache == TRACE_WCACHE_OFF)
 		s->setup.disk |= VDEV_DISK_NO_WCACHE;
-	for (unsigned i = 0; i < h->nram && i < TRACE_MAX_RAM; i++) {
-		s->ram[i].base = h->ram[i].base;
-		s->ram[i].size = h->ram[i].size;
-	}
-	s->setup.ram = s->ram;
+	s->setup.ram = copy_ranges(s->ram, h->ram, h->nram, TRACE_MAX_RAM);
 	s->setup.nram = h->nram;
-	for (unsigned i = 0; i < h->nunassigned && i < TRACE_MAX_UNASSIGNED; i++) {
-		s->unassigned[i].base = h->unassigned[i].base;
-		s->unassigned[i].size = h->unassigned[i].size;
-	}
-	s->setup.unassigned = s->unassigned;
+	s->setup.unassigned = copy_ranges(s->unassigned, h->unassigned, h->nunassigned, TRACE_MAX_UNASSIGNED);
 	s->setup.nunassigned = h->nunassigned;
-	for (unsigned i = 0; i < h->nrom && i < TRACE_MAX_ROM; i++) {
-		s->rom[i].base = h->rom[i].base;
-		s->rom[i].size = h->rom[i].size;
-	}
-	s->setup.rom = s->rom;
+	s->setup.rom = copy_ranges(s->rom, h->rom, h->nrom, TRACE_MAX_ROM);
 	s->setup.nrom = h->nrom;
 	/* Images live in the directory the user names, else in the trace's own ("." for "-"). */
 	slash = trace_path != NULL ? strrchr(trace_path, '/') : NULL;

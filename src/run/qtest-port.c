@@ -573,20 +573,23 @@ static void add_ram(struct trace_header *h, uint64_t a, uint64_t b)
 	}
 }
 
+/* One more range of a header's list (unassigned, rom) of at most max; an empty one is left out. */
+static void add_range(struct trace_ram *r, uint16_t *n, unsigned max, uint64_t base, uint64_t size)
+{
+	if (size > 0 && *n < max) {
+		r[*n].base = base;
+		r[(*n)++].size = size;
+	}
+}
+
 static void add_unassigned(struct trace_header *h, uint64_t base, uint64_t size)
 {
-	if (size > 0 && h->nunassigned < TRACE_MAX_UNASSIGNED) {
-		h->unassigned[h->nunassigned].base = base;
-		h->unassigned[h->nunassigned++].size = size;
-	}
+	add_range(h->unassigned, &h->nunassigned, TRACE_MAX_UNASSIGNED, base, size);
 }
 
 static void add_rom(struct trace_header *h, uint64_t base, uint64_t size)
 {
-	if (h->nrom < TRACE_MAX_ROM) {
-		h->rom[h->nrom].base = base;
-		h->rom[h->nrom++].size = size;
-	}
+	add_range(h->rom, &h->nrom, TRACE_MAX_ROM, base, size);
 }
 
 void qport_machine_map(struct trace_header *h)
