@@ -432,10 +432,12 @@ static void handle_ctrl_tx(struct console *s)
 			}
 		}
 		virtq_put(q, &c, 0, &info);
-		if (ev == CON_PORT_OPEN && id < s->nports && val != 0 && s->pol->open_after)
-			s->port[id].opened = true;
-		else if (ev == CON_PORT_OPEN && id < s->nports && val != 0)
-			port_flush(s, id);
+		if (ev == CON_PORT_OPEN && id < s->nports && val != 0) {
+			if (s->pol->open_after)
+				s->port[id].opened = true;
+			else
+				port_flush(s, id);
+		}
 	}
 	end_handler(s, q);
 	ctrl_flush(s);
