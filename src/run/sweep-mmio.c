@@ -133,7 +133,7 @@ static unsigned pieces(enum mm_where w, uint32_t len, bool out)
 {
 	if (out && w != W_HOLE)
 		return w == W_CROSS ? 1 : 0;
-	return len > 4096 ? 2 : 1;
+	return len > VIRTQ_BOUNCE_MAX ? 2 : 1;
 }
 
 static const char *where_name(bool outside, enum mm_where w)
@@ -143,9 +143,10 @@ static const char *where_name(bool outside, enum mm_where w)
 }
 
 /*
- * One of the rings (seeded) at an edge (seeded): *where moved, *r the
- * sweep-mmio case it then is (a ring in a hole, or one QEMU cannot map).
- * Starts at least align bytes before the edge and ends at least one past.
+ * One of the rings (seeded) moved to an edge (seeded), *r the sweep-mmio
+ * case it then is (a ring in a hole, or one QEMU cannot map). Across an
+ * edge it starts at least align bytes before it and ends at least align
+ * past; inside pc.rom it lies whole in it.
  */
 static int edge_ring(struct mm *m, uint64_t *desc, uint64_t *avail, uint64_t *used, enum mm_ring *r, char **cause)
 {
